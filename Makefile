@@ -1,0 +1,91 @@
+# tsync: one build for the whole toolkit.
+#   make deps         install the Debian packages the project needs (idempotent, silent when present)
+#   make              build everything into build/ (binaries in build/bin/)
+#   make check        deps, build, unit tests, integration tests, unit tests again under ASan+UBSan
+#   make demo         show what tsync can do now
+#   make bench        benchmarks (results go to BENCHMARKS.md by hand, with their commands)
+#   make format-check clang-format --dry-run over every C file
+CC       ?= gcc
+BUILD    ?= build
+SAN      ?= 0
+OPT      ?= -O2
+CPPFLAGS += -Iinclude -D_GNU_SOURCE
+CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -g $(OPT) -fno-strict-aliasing -MMD -MP
+LDLIBS   += -lm -lrt -lpthread
+ifeq ($(SAN),1)
+CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS  += -fsanitize=address,undefined
+OPT      := -O1
+endif
+
+DEB_PKGS := linuxptp chrony libpcap-dev libdpdk-dev libgsl-dev libcriterion-dev iproute2 \
+            gnuplot-nox pkg-config clang-format
+DEPS_STAMP := $(BUILD)/.deps-ok
+
+LIB_SRCS  := $(sort $(shell find lib -name '*.c'))
+LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+LIB       := $(BUILD)/libtsync.a
+TOOL_SRCS := $(sort $(wildcard tools/*.c))
+TOOLS     := $(TOOL_SRCS:tools/%.c=$(BUILD)/bin/%)
+UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
+UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/obj/%.o)
+UNIT_BIN  := $(BUILD)/tests/unit-tests
+
+.PHONY: all deps check unit integration asan demo bench format format-check clean
+all: $(LIB) $(TOOLS) $(UNIT_BIN)
+
+deps:
+	@scripts/deps.sh $(DEB_PKGS)
+
+$(DEPS_STAMP):
+	@scripts/deps.sh $(DEB_PKGS)
+	@mkdir -p $(@D) && touch $@
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/bin/%: $(BUILD)/obj/tools/%.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $< $(LIB) $(LDLIBS) -o $@
+
+$(UNIT_BIN): $(UNIT_OBJS) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $(UNIT_OBJS) $(LIB) -lcriterion $(LDLIBS) -o $@
+
+unit: all
+	@scripts/run-unit.sh $(UNIT_BIN)
+
+integration: all
+	@BUILD=$(BUILD) tests/integration/run.sh
+
+asan:
+	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 all
+	@scripts/run-unit.sh build/asan/tests/unit-tests
+
+check: $(DEPS_STAMP)
+	@$(MAKE) --no-print-directory all
+	@scripts/check.sh $(BUILD)
+
+demo: $(DEPS_STAMP)
+	@$(MAKE) --no-print-directory all
+	@testbeds/demo.sh $(BUILD)
+
+bench: $(DEPS_STAMP)
+	@$(MAKE) --no-print-directory all
+	@scripts/bench.sh $(BUILD)
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+format-check:
+	@clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h') && echo "format-check: clean"
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(TOOL_SRCS:tools/%.c=$(BUILD)/obj/tools/%.d)

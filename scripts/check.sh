@@ -1,0 +1,32 @@
+#!/bin/sh
+# make check body: unit tests, integration tests, unit tests under ASan+UBSan.
+# Prints one closing line that counts every test.
+BUILD=${1:-build}
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+total_p=0
+total_f=0
+count() { # $1 = label; reads "N passed, N failed" from the last matching line of $log
+	line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+	p=$(echo "$line" | sed -n 's/.*[^0-9]\{0,1\}\([0-9][0-9]*\) passed.*/\1/p' | tail -n 1)
+	f=$(echo "$line" | sed -n 's/.* \([0-9][0-9]*\) failed.*/\1/p')
+	[ -n "$p" ] || p=0
+	[ -n "$f" ] || f=1
+	total_p=$((total_p + p))
+	total_f=$((total_f + f))
+	echo "== $1: $p passed, $f failed"
+}
+echo "== unit tests ($BUILD)"
+scripts/run-unit.sh "$BUILD/tests/unit-tests" | tee "$log" || status=1
+count unit
+echo "== integration tests"
+BUILD=$BUILD tests/integration/run.sh | tee "$log" || status=1
+count integration
+echo "== unit tests under ASan+UBSan (build/asan)"
+{ make --no-print-directory BUILD=build/asan SAN=1 all >/dev/null &&
+	scripts/run-unit.sh build/asan/tests/unit-tests; } 2>&1 | tee "$log"
+grep -q ' 0 failed' "$log" || status=1
+count asan
+echo "make check: $total_p passed, $total_f failed"
+[ "$status" -eq 0 ] && [ "$total_f" -eq 0 ]
