@@ -25,7 +25,7 @@ struct vclock_params {
 /* ---- pure model ---- */
 /* Initialise page p: created at raw time raw_ns when the reference read ref_ns. */
 void vclock_model_init(struct tsync_vclock_page *p, const char *name,
-		       const struct vclock_params *prm, tmv_t raw_ns, tmv_t ref_ns);
+                       const struct vclock_params *prm, tmv_t raw_ns, tmv_t ref_ns);
 /* Clock time at raw_ns (raw_ns may be before base: the model extrapolates backward). */
 tmv_t vclock_model_eval(const struct tsync_vclock_page *p, tmv_t raw_ns);
 /* Oscillator frequency error at raw_ns, ppb, excluding the discipline adj_ppb. */

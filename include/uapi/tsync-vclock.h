@@ -41,11 +41,11 @@ struct tsync_vclock_page {
 	uint32_t flags;   /* reserved, 0 */
 
 	/* oscillator model: fixed at creation */
-	int64_t t0_raw_ns;        /* CLOCK_MONOTONIC_RAW at creation */
+	int64_t t0_raw_ns;         /* CLOCK_MONOTONIC_RAW at creation */
 	int64_t initial_offset_ns; /* vclock minus CLOCK_REALTIME at creation */
-	double nat_ppm;           /* natural frequency error, + = fast */
-	double wander_ppb;        /* requested RMS of the frequency wander */
-	uint64_t seed;            /* seed the wander terms were drawn from */
+	double nat_ppm;            /* natural frequency error, + = fast */
+	double wander_ppb;         /* requested RMS of the frequency wander */
+	uint64_t seed;             /* seed the wander terms were drawn from */
 	struct tsync_vclock_wander wander[TSYNC_VCLOCK_WANDER];
 
 	/* discipline state: seqlock-protected */
