@@ -8,7 +8,8 @@
  * The clock is defined over CLOCK_MONOTONIC_RAW (raw, ns). For raw >= base_raw_ns:
  *
  *   vclock(raw) = base_ns + e + round(e * (adj_ppb + 1000 * nat_ppm) / 1e9)
- *                 + W(raw) - W(base_raw_ns)                          e = raw - base_raw_ns
+ *                 + W(raw) - W(base_raw_ns)       e = raw - base_raw_ns; W(base_raw_ns) is
+ *                                                  cached in base_wander_ns
  *   W(raw)      = sum_i amp_ppb[i] / omega[i] * (sin(omega[i] * tau + phase[i]) - sin(phase[i]))
  *                 tau = (raw - t0_raw_ns) / 1e9 seconds               (ns of phase)
  *
@@ -52,6 +53,7 @@ struct tsync_vclock_page {
 	int64_t base_raw_ns; /* raw time of the last adjustment */
 	int64_t base_ns;     /* vclock time at base_raw_ns */
 	double adj_ppb;      /* frequency adjustment set by adjfreq, + = faster */
+	double base_wander_ns; /* W(base_raw_ns), cached at each rebase (saves half the sin()s) */
 	uint64_t n_adjfreq;  /* counters, for show */
 	uint64_t n_step;
 	char name[TSYNC_VCLOCK_NAMELEN];

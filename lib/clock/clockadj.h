@@ -28,7 +28,7 @@ static inline clockid_t clockadj_fd_to_clockid(int fd)
 }
 static inline int clockadj_clockid_to_fd(clockid_t id)
 {
-	return (int)(~((unsigned int)id >> 3));
+	return (int)~(id >> 3); /* arithmetic shift, as the kernel's CLOCKID_TO_FD */
 }
 
 #endif

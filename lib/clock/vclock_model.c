@@ -51,6 +51,7 @@ void vclock_model_init(struct tsync_vclock_page *p, const char *name,
 	}
 	p->base_raw_ns = raw_ns;
 	p->base_ns = ref_ns + prm->initial_offset_ns;
+	p->base_wander_ns = 0.0; /* W(t0) = 0 by definition */
 	p->adj_ppb = 0.0;
 	if (name)
 		snprintf(p->name, sizeof(p->name), "%s", name);
@@ -62,7 +63,7 @@ tmv_t vclock_model_eval(const struct tsync_vclock_page *p, tmv_t raw_ns)
 	double rate_ppb = p->adj_ppb + 1000.0 * p->nat_ppm;
 	double w = 0.0;
 	if (p->wander_ppb != 0.0)
-		w = wander_phase_ns(p, raw_ns) - wander_phase_ns(p, p->base_raw_ns);
+		w = wander_phase_ns(p, raw_ns) - p->base_wander_ns;
 	return p->base_ns + e + (int64_t)llround((double)e * rate_ppb * 1e-9 + w);
 }
 
@@ -79,6 +80,7 @@ void vclock_model_adjfreq(struct tsync_vclock_page *p, tmv_t raw_ns, double ppb)
 {
 	p->base_ns = vclock_model_eval(p, raw_ns);
 	p->base_raw_ns = raw_ns;
+	p->base_wander_ns = wander_phase_ns(p, raw_ns);
 	p->adj_ppb = ppb;
 	p->n_adjfreq++;
 }
@@ -87,6 +89,7 @@ void vclock_model_step(struct tsync_vclock_page *p, tmv_t raw_ns, tmv_t delta_ns
 {
 	p->base_ns = vclock_model_eval(p, raw_ns) + delta_ns;
 	p->base_raw_ns = raw_ns;
+	p->base_wander_ns = wander_phase_ns(p, raw_ns);
 	p->n_step++;
 }
 
