@@ -32,7 +32,7 @@ UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_BIN  := $(BUILD)/tests/unit-tests
 
 .PHONY: all deps check unit integration asan demo bench format format-check clean
-all: $(LIB) $(TOOLS) $(UNIT_BIN)
+all: $(DEPS_STAMP) $(LIB) $(TOOLS) $(UNIT_BIN)
 
 deps:
 	@scripts/deps.sh $(DEB_PKGS)
