@@ -5,6 +5,7 @@
 #   make demo         show what tsync can do now
 #   make bench        benchmarks (results go to BENCHMARKS.md by hand, with their commands)
 #   make format-check clang-format --dry-run over every C file
+.DEFAULT_GOAL := all
 CC       ?= gcc
 BUILD    ?= build
 SAN      ?= 0
@@ -27,12 +28,29 @@ LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 LIB       := $(BUILD)/libtsync.a
 TOOL_SRCS := $(sort $(wildcard tools/*.c))
 TOOLS     := $(TOOL_SRCS:tools/%.c=$(BUILD)/bin/%)
-UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
+UNIT_SRCS := $(sort $(shell find tests/unit -name '*.c'))
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_BIN  := $(BUILD)/tests/unit-tests
 
+# Each program directory (ptpd-wl/, analysis/, vmm/, ...) owns a module.mk that adds to:
+#   BINS             its binaries (build rule written there with $(link))
+#   UNIT_EXTRA_OBJS  its objects without main(), linked into the unit-test binary
+#   UNIT_LDLIBS      libraries those objects need
+#   MODULE_OBJS      every object it builds (for dependency files)
+# Per-directory compiler flags go in target-specific variables, e.g.
+#   $(BUILD)/obj/dtp/%.o: CPPFLAGS += $(DPDK_CFLAGS)
+BINS            :=
+UNIT_EXTRA_OBJS :=
+UNIT_LDLIBS     :=
+MODULE_OBJS     :=
+define link
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $(filter %.o,$^) $(LIB) $(LDLIBS) -o $@
+endef
+-include $(sort $(wildcard */module.mk))
+
 .PHONY: all deps check unit integration asan demo bench format format-check clean
-all: $(DEPS_STAMP) $(LIB) $(TOOLS) $(UNIT_BIN)
+all: $(DEPS_STAMP) $(LIB) $(TOOLS) $(BINS) $(UNIT_BIN)
 
 deps:
 	@scripts/deps.sh $(DEB_PKGS)
@@ -53,9 +71,9 @@ $(BUILD)/bin/%: $(BUILD)/obj/tools/%.o $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $< $(LIB) $(LDLIBS) -o $@
 
-$(UNIT_BIN): $(UNIT_OBJS) $(LIB)
+$(UNIT_BIN): $(UNIT_OBJS) $(UNIT_EXTRA_OBJS) $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) $(UNIT_OBJS) $(LIB) -lcriterion $(LDLIBS) -o $@
+	$(CC) $(LDFLAGS) $(UNIT_OBJS) $(UNIT_EXTRA_OBJS) $(LIB) -lcriterion $(UNIT_LDLIBS) $(LDLIBS) -o $@
 
 unit: all
 	@scripts/run-unit.sh $(UNIT_BIN)
@@ -88,4 +106,4 @@ format-check:
 clean:
 	rm -rf build
 
--include $(LIB_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(TOOL_SRCS:tools/%.c=$(BUILD)/obj/tools/%.d)
+-include $(LIB_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(MODULE_OBJS:.o=.d) $(TOOL_SRCS:tools/%.c=$(BUILD)/obj/tools/%.d)
