@@ -54,7 +54,10 @@ static void usage(FILE *f)
 
 __attribute__((noreturn)) static void bad(const char *flag, const char *why, const char *arg)
 {
-	fprintf(stderr, PROG ": %s: %s '%s' (see --help)\n", flag, why, arg ? arg : "");
+	if (arg && *arg)
+		fprintf(stderr, PROG ": %s: %s '%s' (see --help)\n", flag, why, arg);
+	else
+		fprintf(stderr, PROG ": %s: %s (see --help)\n", flag, why);
 	exit(2);
 }
 
@@ -226,7 +229,10 @@ int main(int argc, char **argv)
 	if (sock_path) {
 		sock = chrony_sock_open(sock_path, &err);
 		if (!sock) {
-			fprintf(stderr, PROG ": --sock %s: %s\n", sock_path, strerror(-err));
+			fprintf(stderr, PROG ": --sock %s: %s%s\n", sock_path, strerror(-err),
+			        err == -ENOENT || err == -ECONNREFUSED
+			                ? " (is chronyd running with `refclock SOCK <path>`?)"
+			                : "");
 			return 1;
 		}
 	} else {
