@@ -27,6 +27,7 @@ struct opts {
 	double duration_s, interval_s, noise_ns, offset_s, ppm, wander_ppb;
 	uint64_t seed;
 	bool quiet;
+	bool sw_gains;
 };
 
 static void usage(FILE *f)
@@ -59,19 +60,14 @@ static int num(const char *flag, const char *s, double lo, double hi, double *ou
 
 static int parse(int argc, char **argv, struct opts *o)
 {
-	static const struct option lo[] = {{"servo", required_argument, 0, 's'},
-	                                   {"vclock", required_argument, 0, 'v'},
-	                                   {"keep", no_argument, 0, 'k'},
-	                                   {"offset", required_argument, 0, 'o'},
-	                                   {"ppm", required_argument, 0, 'p'},
-	                                   {"wander-ppb", required_argument, 0, 'w'},
-	                                   {"duration", required_argument, 0, 'd'},
-	                                   {"interval", required_argument, 0, 'i'},
-	                                   {"noise", required_argument, 0, 'n'},
-	                                   {"seed", required_argument, 0, 'S'},
-	                                   {"quiet", no_argument, 0, 'q'},
-	                                   {"help", no_argument, 0, 'h'},
-	                                   {0, 0, 0, 0}};
+	static const struct option lo[] = {
+	        {"servo", required_argument, 0, 's'},    {"vclock", required_argument, 0, 'v'},
+	        {"keep", no_argument, 0, 'k'},           {"offset", required_argument, 0, 'o'},
+	        {"ppm", required_argument, 0, 'p'},      {"wander-ppb", required_argument, 0, 'w'},
+	        {"duration", required_argument, 0, 'd'}, {"interval", required_argument, 0, 'i'},
+	        {"noise", required_argument, 0, 'n'},    {"seed", required_argument, 0, 'S'},
+	        {"quiet", no_argument, 0, 'q'},          {"sw-gains", no_argument, 0, 'g'},
+	        {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
 	double d;
 	int c;
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -120,6 +116,9 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'q':
 			o->quiet = true;
 			break;
+		case 'g':
+			o->sw_gains = true;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -165,7 +164,7 @@ int main(int argc, char **argv)
 		        vclock_strerror(err));
 		return 1;
 	}
-	servo_config_defaults(&cfg, true);
+	servo_config_defaults(&cfg, o.sw_gains);
 	struct servo *s = servo_create(o.servo, &cfg, 0.0, VCLOCK_MAX_ADJ_PPB);
 	if (!s) {
 		fprintf(stderr, "tsync-servo-run: cannot create servo: %s\n", strerror(errno));
