@@ -39,7 +39,6 @@ static void usage(FILE *f)
 static int parse_double(const char *flag, const char *s, double min, double max, double *out)
 {
 	char *end;
-	double v;
 
 	errno = 0;
 	v = strtod(s, &end);
@@ -125,7 +124,6 @@ int main(int argc, char **argv)
 	struct servo_sim_params p;
 	enum servo_type types[3] = {SERVO_PI, SERVO_LINREG, SERVO_KALMAN};
 	int ntypes = 3, table = 0, trace = 0, c, i, j, rc = 0;
-	double v;
 	char *end;
 
 	servo_sim_defaults(&p);
@@ -232,6 +230,5 @@ int main(int argc, char **argv)
 		p.type = types[i];
 		rc |= run_one(&p, trace);
 	}
-	(void)v;
 	return rc ? 1 : 0;
 }
