@@ -39,6 +39,7 @@ static void usage(FILE *f)
 static int parse_double(const char *flag, const char *s, double min, double max, double *out)
 {
 	char *end;
+	double v;
 
 	errno = 0;
 	v = strtod(s, &end);
