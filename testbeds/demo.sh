@@ -31,7 +31,8 @@ awk 'BEGIN {
 	for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
 	printf "%-8s %10s %16s %16s %14s %6s\n", v["servo"], v["locked_after_s"], v["true_rms_ns"], v["true_max_ns"], v["est_ns"], v["final_state"]
 }' "$out"
-echo "   (RMS and max over the second half of each run; 'own est' is the servo's own"
+echo "   (lock: first time from which the true error stays within 10 us; RMS and max over"
+echo "    the second half of each run; 'own est' is the servo's own"
 echo "    1-sigma error estimate where it keeps one: the bound vmclock will publish)"
 if [ -x "$BIN/tsync-servo-sim" ]; then
 	echo
