@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/* tsync-analyze command line: shared options and the sub-commands. */
+#ifndef TSYNC_ANALYSIS_CLI_H
+#define TSYNC_ANALYSIS_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "readers/reader.h"
+
+enum out_format { OUT_TABLE, OUT_CSV, OUT_JSON };
+
+/* exit codes */
+enum { EXIT_OK = 0, EXIT_MASK_FAIL = 1, EXIT_INPUT = 2 };
+
+struct cli {
+	enum out_format fmt;
+	const char *plot; /* --plot FILE.png|FILE.svg */
+	struct reader_opts ropts;
+	double rate;         /* --rate HZ, 0: from the time stamps (else 1 Hz) */
+	bool freq;           /* --data freq */
+	const char *taus;    /* --taus */
+	const char *metrics; /* --metrics */
+	const char *mask;    /* --mask */
+	bool no_ci;          /* --no-ci */
+	const char *title;   /* --title */
+	int nfiles;
+	char **files;
+	FILE *out;
+};
+
+int cmd_stats(const struct cli *c);
+int cmd_stability(const struct cli *c);
+int cmd_mask(const struct cli *c);
+int cmd_pcap(const struct cli *c);
+
+/* Read one file (errors printed) into s and its finite samples into *x / *t. EXIT_* code. */
+int cli_load(const struct cli *c, const char *path, struct series *s, double **x, double **t,
+             size_t *n);
+/* Sample interval: 1 / --rate, else the median spacing of t (if any), else 1 s. */
+double cli_tau0(const struct cli *c, const double *t, size_t n);
+/* JSON / CSV number: %.17g, JSON null for NaN and infinities. */
+void out_num(FILE *f, enum out_format fmt, double v);
+void out_jstr(FILE *f, const char *s); /* a JSON string with escapes */
+
+#endif

@@ -1,0 +1,7 @@
+// SPDX-License-Identifier: MIT
+#include "cli.h"
+int cmd_pcap(const struct cli *c)
+{
+	(void)c;
+	return EXIT_INPUT;
+}

@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: MIT
+/* tsync-analyze stability: the deviation family at a tau list, with confidence intervals. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "metrics/metrics.h"
+#include "plots/plot.h"
+
+static int parse_metrics(const char *list, enum dev_kind *k, size_t *nk)
+{
+	char buf[256], *save = NULL;
+	snprintf(buf, sizeof(buf), "%s", list);
+	*nk = 0;
+	for (char *p = strtok_r(buf, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+		if (*nk == DEV_COUNT || dev_parse(p, &k[*nk])) {
+			fprintf(stderr,
+			        "tsync-analyze: unknown metric \"%s\" (adev, oadev, mdev, "
+			        "tdev, hdev, ohdev, totdev, mtie, tierms)\n",
+			        p);
+			return -EINVAL;
+		}
+		(*nk)++;
+	}
+	return *nk ? 0 : -EINVAL;
+}
+
+static void print_points(const struct cli *c, enum dev_kind k, const struct dev_point *p, size_t np,
+                         bool first)
+{
+	FILE *f = c->out;
+	for (size_t i = 0; i < np; i++) {
+		double v[] = {p[i].tau, p[i].value, (double)p[i].n, p[i].ci_lo, p[i].ci_hi};
+		if (c->fmt == OUT_TABLE) {
+			fprintf(f, "%-7s %12.6g %16.9g %10zu %16.9g %16.9g %6.1f %5d\n",
+			        dev_name(k), v[0], v[1], p[i].n, v[3], v[4], p[i].edf, p[i].alpha);
+		} else if (c->fmt == OUT_CSV) {
+			fprintf(f, "%s", dev_name(k));
+			for (size_t j = 0; j < 5; j++) {
+				fputc(',', f);
+				if (j == 2)
+					fprintf(f, "%zu", p[i].n);
+				else
+					out_num(f, c->fmt, v[j]);
+			}
+			fputc('\n', f);
+		} else {
+			static const char *const keys[] = {"tau", "value", "n", "ci_lo", "ci_hi"};
+			fprintf(f, "%s    {\"metric\": \"%s\"", first && i == 0 ? "" : ",\n",
+			        dev_name(k));
+			for (size_t j = 0; j < 5; j++) {
+				fprintf(f, ", \"%s\": ", keys[j]);
+				if (j == 2)
+					fprintf(f, "%zu", p[i].n);
+				else
+					out_num(f, c->fmt, v[j]);
+			}
+			fprintf(f, ", \"edf\": ");
+			out_num(f, c->fmt, p[i].edf);
+			fprintf(f, ", \"alpha\": ");
+			if (p[i].alpha == 99)
+				fprintf(f, "null}");
+			else
+				fprintf(f, "%d}", p[i].alpha);
+		}
+	}
+}
+
+int cmd_stability(const struct cli *c)
+{
+	enum dev_kind kinds[DEV_COUNT];
+	struct dev_curve curves[DEV_COUNT];
+	size_t nk, n, nx;
+	struct series s;
+	double *x = NULL, *t = NULL, *ph;
+	int rc;
+	memset(curves, 0, sizeof(curves));
+	if (parse_metrics(c->metrics, kinds, &nk))
+		return EXIT_INPUT;
+	if (c->nfiles != 1)
+		fprintf(stderr, "tsync-analyze stability: analysing %s only\n", c->files[0]);
+	if ((rc = cli_load(c, c->files[0], &s, &x, &t, &n)))
+		return rc;
+	double tau0 = cli_tau0(c, t, n);
+	ph = c->freq ? phase_from_freq(x, n, tau0) : x;
+	nx = c->freq ? n + 1 : n;
+	rc = EXIT_OK;
+	if (!ph) {
+		rc = EXIT_INPUT;
+		goto out;
+	}
+	if (c->fmt == OUT_TABLE)
+		fprintf(c->out,
+		        "%s: %s, %zu %s points, tau0 %.9g s\n%-7s %12s %16s %10s %16s %16s "
+		        "%6s %5s\n",
+		        c->files[0], s.name, n, c->freq ? "frequency" : "phase", tau0, "metric",
+		        "tau[s]", "value", "n", "ci_lo", "ci_hi", "edf", "alpha");
+	else if (c->fmt == OUT_CSV)
+		fprintf(c->out, "metric,tau,value,n,ci_lo,ci_hi\n");
+	else {
+		fprintf(c->out, "{\"file\": ");
+		out_jstr(c->out, c->files[0]);
+		fprintf(c->out, ", \"column\": ");
+		out_jstr(c->out, s.name);
+		fprintf(c->out, ", \"data\": \"%s\", \"n\": %zu, \"tau0\": %.17g, \"results\": [\n",
+		        c->freq ? "freq" : "phase", n, tau0);
+	}
+	bool first = true;
+	for (size_t i = 0; i < nk; i++) {
+		size_t *m = NULL, nm = 0;
+		struct dev_point *p;
+		int e = taus_parse(c->taus, tau0, dev_max_m(kinds[i], nx), &m, &nm);
+		if (e) {
+			fprintf(stderr, "tsync-analyze: bad --taus \"%s\"\n", c->taus);
+			rc = EXIT_INPUT;
+			break;
+		}
+		p = calloc(nm ? nm : 1, sizeof(*p));
+		if (!p || dev_compute(kinds[i], ph, nx, tau0, m, nm, p)) {
+			free(m);
+			free(p);
+			rc = EXIT_INPUT;
+			break;
+		}
+		if (!c->no_ci)
+			dev_confidence(kinds[i], ph, nx, p, nm);
+		print_points(c, kinds[i], p, nm, first);
+		first = first && nm == 0;
+		curves[i] = (struct dev_curve){kinds[i], p, nm};
+		free(m);
+	}
+	if (c->fmt == OUT_JSON)
+		fprintf(c->out, "\n]}\n");
+	if (rc == EXIT_OK && c->plot) {
+		char title[300];
+		snprintf(title, sizeof(title), "%s (%s)", c->title ? c->title : c->files[0],
+		         s.name);
+		int e = plot_devs(c->plot, title, curves, nk);
+		if (e) {
+			fprintf(stderr, "tsync-analyze: plot %s failed (%d)\n", c->plot, e);
+			rc = EXIT_INPUT;
+		}
+	}
+	for (size_t i = 0; i < nk; i++)
+		free((void *)curves[i].p);
+out:
+	if (ph != x)
+		free(ph);
+	free(x);
+	free(t);
+	series_free(&s);
+	return rc;
+}

@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: MIT
+/* Descriptive statistics: moments, extremes, percentiles, histogram. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "metrics/metrics.h"
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+double percentile_sorted(const double *s, size_t n, double p)
+{
+	if (n == 0)
+		return NAN;
+	if (p <= 0)
+		return s[0];
+	if (p >= 100)
+		return s[n - 1];
+	double h = (double)(n - 1) * p / 100.0;
+	size_t lo = (size_t)floor(h);
+	if (lo + 1 >= n)
+		return s[n - 1];
+	return s[lo] + (h - (double)lo) * (s[lo + 1] - s[lo]);
+}
+
+int stats_compute(const double *x, size_t n, struct basic_stats *st)
+{
+	if (n == 0)
+		return -EINVAL;
+	memset(st, 0, sizeof(*st));
+	st->count = n;
+	st->min = st->max = x[0];
+	/* two passes: the mean first, then squared deviations (no cancellation) */
+	double sum = 0, sumsq = 0;
+	for (size_t i = 0; i < n; i++) {
+		sum += x[i];
+		sumsq += x[i] * x[i];
+		if (x[i] < st->min)
+			st->min = x[i];
+		if (x[i] > st->max)
+			st->max = x[i];
+		if (fabs(x[i]) > st->max_abs) {
+			st->max_abs = fabs(x[i]);
+			st->i_max_abs = i;
+		}
+	}
+	st->mean = sum / (double)n;
+	st->rms = sqrt(sumsq / (double)n);
+	double ss = 0;
+	for (size_t i = 0; i < n; i++)
+		ss += (x[i] - st->mean) * (x[i] - st->mean);
+	st->stddev = n > 1 ? sqrt(ss / (double)(n - 1)) : 0.0;
+
+	double *s = malloc(n * sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	memcpy(s, x, n * sizeof(*s));
+	qsort(s, n, sizeof(*s), cmp_double);
+	st->p50 = percentile_sorted(s, n, 50);
+	st->p90 = percentile_sorted(s, n, 90);
+	st->p99 = percentile_sorted(s, n, 99);
+	st->p999 = percentile_sorted(s, n, 99.9);
+	free(s);
+	return 0;
+}
+
+int histogram_compute(const double *x, size_t n, size_t nbins, struct histogram *h)
+{
+	memset(h, 0, sizeof(*h));
+	if (n == 0)
+		return -EINVAL;
+	double lo = x[0], hi = x[0];
+	for (size_t i = 1; i < n; i++) {
+		lo = fmin(lo, x[i]);
+		hi = fmax(hi, x[i]);
+	}
+	if (nbins == 0) {
+		/* Freedman-Diaconis: width 2 IQR / n^(1/3) */
+		double *s = malloc(n * sizeof(*s));
+		if (!s)
+			return -ENOMEM;
+		memcpy(s, x, n * sizeof(*s));
+		qsort(s, n, sizeof(*s), cmp_double);
+		double iqr = percentile_sorted(s, n, 75) - percentile_sorted(s, n, 25);
+		free(s);
+		double w = 2 * iqr / cbrt((double)n);
+		nbins = (w > 0 && hi > lo) ? (size_t)ceil((hi - lo) / w) : 1;
+		if (nbins > 200)
+			nbins = 200;
+		if (nbins < 1)
+			nbins = 1;
+	}
+	h->counts = calloc(nbins, sizeof(*h->counts));
+	if (!h->counts)
+		return -ENOMEM;
+	h->nbins = nbins;
+	h->lo = lo;
+	h->width = hi > lo ? (hi - lo) / (double)nbins : 1.0;
+	for (size_t i = 0; i < n; i++) {
+		size_t k = (size_t)((x[i] - lo) / h->width);
+		if (k >= nbins)
+			k = nbins - 1;
+		h->counts[k]++;
+	}
+	return 0;
+}
+
+void histogram_free(struct histogram *h)
+{
+	free(h->counts);
+	h->counts = NULL;
+	h->nbins = 0;
+}
