@@ -9,8 +9,8 @@ total_p=0
 total_f=0
 count() { # $1 = label; reads "N passed, N failed" from the last matching line of $log
 	line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
-	p=$(echo "$line" | sed -n 's/.*[^0-9]\{0,1\}\([0-9][0-9]*\) passed.*/\1/p' | tail -n 1)
-	f=$(echo "$line" | sed -n 's/.* \([0-9][0-9]*\) failed.*/\1/p')
+	p=$(echo "$line" | awk '{ for (i = 2; i <= NF; i++) if ($i ~ /^passed/) print $(i - 1) }')
+	f=$(echo "$line" | awk '{ for (i = 2; i <= NF; i++) if ($i ~ /^failed/) print $(i - 1) }')
 	[ -n "$p" ] || p=0
 	[ -n "$f" ] || f=1
 	total_p=$((total_p + p))

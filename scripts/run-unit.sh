@@ -13,10 +13,14 @@ tested=$(echo "$syn" | sed -n 's/.*Tested: \([0-9]*\).*/\1/p')
 passing=$(echo "$syn" | sed -n 's/.*Passing: \([0-9]*\).*/\1/p')
 failing=$(echo "$syn" | sed -n 's/.*Failing: \([0-9]*\).*/\1/p')
 crashing=$(echo "$syn" | sed -n 's/.*Crashing: \([0-9]*\).*/\1/p')
+# sanitizer reports that Criterion does not count as failures (leaks are found at exit)
+san=$(grep -c -E 'ERROR: LeakSanitizer|runtime error:|ERROR: AddressSanitizer' "$out")
+[ "$san" -gt 0 ] && grep -A12 -E 'ERROR: LeakSanitizer|runtime error:|ERROR: AddressSanitizer' "$out" | head -n 60
 rm -f "$out"
 if [ -z "$tested" ]; then
 	echo "unit: 0 passed, 1 failed (no Criterion summary; exit $rc)"
 	exit 1
 fi
-echo "unit: $passing passed, $((failing + crashing)) failed"
-[ "$rc" -eq 0 ] && [ "$failing" -eq 0 ] && [ "$crashing" -eq 0 ]
+[ "$san" -gt 0 ] && echo "unit: $san sanitizer report(s) above count as failures"
+echo "unit: $passing passed, $((failing + crashing + san)) failed"
+[ "$rc" -eq 0 ] && [ "$failing" -eq 0 ] && [ "$crashing" -eq 0 ] && [ "$san" -eq 0 ]
