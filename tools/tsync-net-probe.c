@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: MIT
+/*
+ * tsync-net-probe: send or receive PTP-sized messages over a tsync transport and print their
+ * timestamps, or show an interface's timestamping capabilities. Used by the network
+ * integration test (two namespaces joined by veth: rx - tx is the one-way delay, both ends on
+ * one host clock).
+ *
+ *   tsync-net-probe send -i IF [-t UDPv4|UDPv6|L2] [-n COUNT] [-g GAP_MS]
+ *       COUNT Sync (event) + Follow_Up (general) pairs; prints "tx seq=N ts=NS" per Sync
+ *   tsync-net-probe recv -i IF [-t ...] [-n COUNT] [-w WAIT_S]
+ *       prints "ready", then "rx event seq=N ts=NS len=L" / "rx general seq=N ts=NS len=L";
+ *       exit 0 once COUNT event messages arrived, 1 after WAIT_S seconds without them
+ *   tsync-net-probe caps -i IF
+ *       the SO_TIMESTAMPING capabilities and PHC index; with --time_stamping hardware the
+ *       result of the capability check (exit 1 with the error message if it fails)
+ * Common options: --time_stamping software|hardware, --tx_timestamp_timeout MS.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/net_tstamp.h>
+
+#include "tsync/net.h"
+#include "tsync/timestamping.h"
+#include "tsync/transport.h"
+
+#define PTP_MSG_LEN 44
+
+struct opts {
+	const char *cmd, *iface;
+	enum transport_type type;
+	struct transport_config cfg;
+	int count, gap_ms;
+	double wait_s;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: tsync-net-probe send|recv|caps -i IFACE [-t UDPv4|UDPv6|L2] [-n COUNT]\n"
+	           "       [-g GAP_MS] [-w WAIT_S] [--time_stamping software|hardware]\n"
+	           "       [--tx_timestamp_timeout MS]\n");
+}
+
+/* A minimal PTPv2 message: type, version 2, length, clockIdentity, sequenceId. */
+static void make_msg(uint8_t *m, int type, const uint8_t id[8], uint16_t seq)
+{
+	memset(m, 0, PTP_MSG_LEN);
+	m[0] = (uint8_t)type;
+	m[1] = 2;
+	m[2] = 0;
+	m[3] = PTP_MSG_LEN;
+	memcpy(m + 20, id, 8);
+	m[28] = 0;
+	m[29] = 1;
+	m[30] = seq >> 8;
+	m[31] = seq & 0xff;
+}
+
+static int do_send(struct transport *t, const struct opts *o)
+{
+	uint8_t id[8] = {0}, m[PTP_MSG_LEN];
+	int fails = 0;
+
+	net_clock_identity(o->iface, id);
+	for (int i = 0; i < o->count; i++) {
+		tmv_t tx = 0;
+		make_msg(m, 0x0 /* Sync */, id, (uint16_t)i);
+		ssize_t n =
+		        transport_send(t, TRANS_EVENT, TRANS_DEST_DEFAULT, NULL, m, sizeof(m), &tx);
+		if (n < 0) {
+			fprintf(stderr, "send seq=%d: %s\n", i, transport_last_error(t));
+			fails++;
+		} else {
+			printf("tx seq=%d ts=%lld\n", i, (long long)tx);
+		}
+		make_msg(m, 0x8 /* Follow_Up */, id, (uint16_t)i);
+		if (transport_send(t, TRANS_GENERAL, TRANS_DEST_DEFAULT, NULL, m, sizeof(m), NULL) <
+		    0)
+			fails++;
+		fflush(stdout);
+		if (o->gap_ms)
+			usleep(o->gap_ms * 1000);
+	}
+	return fails ? 1 : 0;
+}
+
+static double mono_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+static int do_recv(struct transport *t, const struct opts *o)
+{
+	struct pollfd p[2];
+	int np = 0, got = 0;
+	double end = mono_s() + o->wait_s;
+
+	for (int ch = 0; ch < 2; ch++) {
+		int fd = transport_fd(t, ch);
+		if (fd >= 0)
+			p[np++] = (struct pollfd){.fd = fd, .events = POLLIN};
+	}
+	printf("ready\n");
+	fflush(stdout);
+	while (got < o->count) {
+		double left = end - mono_s();
+		if (left <= 0)
+			break;
+		if (poll(p, np, (int)(left * 1000) + 1) <= 0)
+			continue;
+		for (int i = 0; i < np; i++) {
+			enum transport_channel ch = i ? TRANS_GENERAL : TRANS_EVENT;
+			uint8_t buf[1500];
+			tmv_t rx;
+			ssize_t n;
+			if (!(p[i].revents & POLLIN))
+				continue;
+			while ((n = transport_recv(t, ch, buf, sizeof(buf), &rx, NULL)) >= 0) {
+				int event = (buf[0] & 0x0f) < 8;
+				if (n < 32)
+					continue;
+				printf("rx %s seq=%d ts=%lld len=%zd\n",
+				       event ? "event" : "general", buf[30] << 8 | buf[31],
+				       (long long)rx, n);
+				got += event;
+			}
+		}
+		fflush(stdout);
+	}
+	return got >= o->count ? 0 : 1;
+}
+
+static int do_caps(const struct opts *o)
+{
+	static const struct {
+		uint32_t bit;
+		const char *name;
+	} names[] = {
+	        {SOF_TIMESTAMPING_TX_HARDWARE, "hardware-transmit"},
+	        {SOF_TIMESTAMPING_TX_SOFTWARE, "software-transmit"},
+	        {SOF_TIMESTAMPING_RX_HARDWARE, "hardware-receive"},
+	        {SOF_TIMESTAMPING_RX_SOFTWARE, "software-receive"},
+	        {SOF_TIMESTAMPING_SOFTWARE, "software-system-clock"},
+	        {SOF_TIMESTAMPING_RAW_HARDWARE, "hardware-raw-clock"},
+	};
+	struct ts_caps caps;
+	char err[192];
+	int rc = ts_caps_get(o->iface, &caps);
+
+	if (rc) {
+		fprintf(stderr, "%s: %s\n", o->iface, strerror(-rc));
+		return 1;
+	}
+	printf("%s: capabilities:", o->iface);
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (caps.so_timestamping & names[i].bit)
+			printf(" %s", names[i].name);
+	printf("\n%s: phc index %d\n", o->iface, caps.phc_index);
+	rc = ts_caps_check(o->iface, &caps, o->cfg.ts_mode, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	printf("%s: time_stamping %s supported\n", o->iface, ts_mode_name(o->cfg.ts_mode));
+	return 0;
+}
+
+static int parse(int argc, char **argv, struct opts *o)
+{
+	static const struct option lo[] = {
+	        {"time_stamping", required_argument, NULL, 'T'},
+	        {"tx_timestamp_timeout", required_argument, NULL, 'X'},
+	        {"help", no_argument, NULL, 'h'},
+	        {0, 0, 0, 0},
+	};
+	int c;
+
+	transport_config_defaults(&o->cfg);
+	o->type = TRANS_UDP_IPV4;
+	o->count = 10;
+	o->gap_ms = 10;
+	o->wait_s = 5;
+	while ((c = getopt_long(argc, argv, "i:t:n:g:w:h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			o->iface = optarg;
+			break;
+		case 't':
+			if (transport_parse(optarg, &o->type)) {
+				fprintf(stderr, "bad transport '%s' (UDPv4, UDPv6, L2)\n", optarg);
+				return 2;
+			}
+			break;
+		case 'n':
+			o->count = atoi(optarg);
+			break;
+		case 'g':
+			o->gap_ms = atoi(optarg);
+			break;
+		case 'w':
+			o->wait_s = atof(optarg);
+			break;
+		case 'T':
+			if (ts_mode_parse(optarg, &o->cfg.ts_mode)) {
+				fprintf(stderr, "bad time_stamping '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 'X':
+			o->cfg.tx_timeout_ms = atoi(optarg);
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc - 1 || !o->iface) {
+		usage(stderr);
+		return 2;
+	}
+	o->cmd = argv[optind];
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = {0};
+	struct transport *t;
+	int rc = parse(argc, argv, &o);
+
+	if (rc)
+		return rc;
+	if (!strcmp(o.cmd, "caps"))
+		return do_caps(&o);
+	if (strcmp(o.cmd, "send") && strcmp(o.cmd, "recv")) {
+		usage(stderr);
+		return 2;
+	}
+	t = transport_create(o.type, &o.cfg);
+	if (!t) {
+		fprintf(stderr, "transport_create: %s\n", strerror(errno));
+		return 1;
+	}
+	rc = transport_open(t, o.iface);
+	if (rc) {
+		fprintf(stderr, "%s\n", transport_last_error(t));
+		transport_destroy(t);
+		return 1;
+	}
+	rc = !strcmp(o.cmd, "send") ? do_send(t, &o) : do_recv(t, &o);
+	transport_destroy(t);
+	return rc;
+}
