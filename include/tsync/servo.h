@@ -39,12 +39,12 @@ enum servo_state {
 };
 
 struct servo_config {
-	bool sw_ts;                   /* software timestamps: PI uses the software gain set */
-	double step_threshold_s;      /* step when |offset| exceeds this after the first update;
+	bool sw_ts;                    /* software timestamps: PI uses the software gain set */
+	double step_threshold_s;       /* step when |offset| exceeds this after the first update;
 	                                 0 = never (linuxptp default 0.0) */
 	double first_step_threshold_s; /* step on the first update above this; 0 = never
 	                                  (linuxptp default 20e-6) */
-	double max_frequency_ppb;     /* clamp; 0 = the clock's limit given at create */
+	double max_frequency_ppb;      /* clamp; 0 = the clock's limit given at create */
 	/* PI gains, linuxptp names; a value of 0 for kp/ki picks the scaled defaults */
 	double pi_proportional_const, pi_integral_const;
 	double pi_proportional_scale, pi_proportional_exponent, pi_proportional_norm_max;
@@ -63,12 +63,12 @@ struct servo;
 /* fadj_ppb: the clock's current frequency adjustment (servo starts from it);
  * max_ppb: the clock driver's limit. Returns NULL (errno) on failure. */
 struct servo *servo_create(enum servo_type type, const struct servo_config *cfg, double fadj_ppb,
-			   double max_ppb);
+                           double max_ppb);
 void servo_destroy(struct servo *s);
 
 /* Feed one sample; see conventions above. weight in (0, 1], 1.0 if unknown. */
 double servo_sample(struct servo *s, int64_t offset_ns, uint64_t local_ns, double weight,
-		    enum servo_state *state);
+                    enum servo_state *state);
 /* Tell the servo the interval between samples, seconds (retunes PI gains). */
 void servo_sync_interval(struct servo *s, double interval_s);
 /* Forget everything learned; back to UNLOCKED (keeps the configured gains). */
@@ -83,6 +83,6 @@ void servo_leap_or_step(struct servo *s);
 
 const char *servo_type_name(enum servo_type t);
 int servo_parse_type(const char *s, enum servo_type *out); /* "pi" "linreg" "kalman"; -EINVAL */
-const char *servo_state_name(enum servo_state st);              /* "s0" "s1" "s2" like ptp4l */
+const char *servo_state_name(enum servo_state st);         /* "s0" "s1" "s2" like ptp4l */
 
 #endif

@@ -50,11 +50,11 @@ struct tsync_vclock_page {
 	struct tsync_vclock_wander wander[TSYNC_VCLOCK_WANDER];
 
 	/* discipline state: seqlock-protected */
-	int64_t base_raw_ns; /* raw time of the last adjustment */
-	int64_t base_ns;     /* vclock time at base_raw_ns */
-	double adj_ppb;      /* frequency adjustment set by adjfreq, + = faster */
+	int64_t base_raw_ns;   /* raw time of the last adjustment */
+	int64_t base_ns;       /* vclock time at base_raw_ns */
+	double adj_ppb;        /* frequency adjustment set by adjfreq, + = faster */
 	double base_wander_ns; /* W(base_raw_ns), cached at each rebase (saves half the sin()s) */
-	uint64_t n_adjfreq;  /* counters, for show */
+	uint64_t n_adjfreq;    /* counters, for show */
 	uint64_t n_step;
 	char name[TSYNC_VCLOCK_NAMELEN];
 };
