@@ -144,3 +144,22 @@ Test(sim_rng, deterministic_and_gaussian_moments)
 	cr_assert_lt(fabs(s / 100000), 0.02);
 	cr_assert_lt(fabs(s2 / 100000 - 1.0), 0.03);
 }
+
+/* The sys driver is for deployments: tests only read through it (modes = 0 changes nothing). */
+Test(clock, sys_driver_reads_only)
+{
+	struct tclock *c = tclock_create(TCLOCK_SYS, NULL);
+	tmv_t t, rt, res;
+	double f;
+	cr_assert_not_null(c);
+	cr_assert_str_eq(tclock_name(c), "CLOCK_REALTIME");
+	cr_assert_eq(tclock_gettime(c, &t), 0);
+	cr_assert_eq(tmv_clock_read(CLOCK_REALTIME, &rt), 0);
+	cr_assert_lt(llabs(rt - t), NS_PER_SEC);
+	cr_assert_eq(tclock_getfreq(c, &f), 0);
+	cr_assert_lt(fabs(f), 500000.0 + 1);
+	cr_assert_eq(tclock_getres(c, &res), 0);
+	cr_assert_geq(res, 1);
+	cr_assert_float_eq(tclock_max_adj(c), 500000.0, 1e-9);
+	tclock_destroy(c);
+}
