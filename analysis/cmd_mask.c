@@ -22,7 +22,7 @@ static void print_row(const struct cli *c, const struct row *r, bool first)
 		fprintf(f, "%-8s %12.6g %16.9g %16.9g  %s", r->check, r->tau, r->value, r->limit,
 		        r->pass ? "pass" : "FAIL");
 		if (!isnan(r->t))
-			fprintf(f, "  (at t = %.9g s)", r->t);
+			fprintf(f, "  (at t = %.9f s)", r->t);
 		fputc('\n', f);
 		return;
 	}

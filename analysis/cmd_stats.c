@@ -30,7 +30,7 @@ static void print_one(const struct cli *c, const char *path, const struct series
 			fprintf(f, "  %-8s ", keys[k]);
 			out_num(f, c->fmt, v[k]);
 			if (k == 6 && !isnan(t_max))
-				fprintf(f, "   at t = %.9g s (sample %zu)", t_max, st->i_max_abs);
+				fprintf(f, "   at t = %.9f s (sample %zu)", t_max, st->i_max_abs);
 			fputc('\n', f);
 		}
 		return;

@@ -1,8 +1,354 @@
 // SPDX-License-Identifier: MIT
+/* Packet captures of PTP: frames -> PTP messages -> matched exchanges (ptp_capture.h). */
 #include <errno.h>
-#include "readers/reader.h"
+#include <math.h>
+#include <pcap/pcap.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "readers/ptp_capture.h"
+
+#define PENDING 64
+
+enum {
+	SYNC = 0x0,
+	DELAY_REQ = 0x1,
+	PDELAY_REQ = 0x2,
+	PDELAY_RESP = 0x3,
+	FOLLOW_UP = 0x8,
+	DELAY_RESP = 0x9,
+	PDELAY_RESP_FUP = 0xa
+};
+
+struct msg {
+	int type;
+	bool two_step;
+	uint16_t seq;
+	double corr_ns;
+	uint8_t src[10], req[10]; /* sourcePortIdentity, requestingPortIdentity */
+	tmv_t ts;                 /* the body's first timestamp */
+	tmv_t cap;                /* capture time */
+};
+
+struct pend {
+	bool used, done;
+	uint8_t port[10];
+	uint16_t seq;
+	tmv_t a, b, c; /* sync: t2, t1; dreq: t3; preq: t1; presp: t2, t4, t1 */
+	double corr;
+};
+
+struct matcher {
+	struct pend sync[PENDING], dreq[PENDING], preq[PENDING], presp[PENDING];
+	unsigned next[4];
+	struct pend last_sync; /* last completed Sync, port = master's */
+	struct ptp_exchange *ex;
+	size_t n, cap;
+};
+
+static uint64_t be(const uint8_t *p, int len)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < len; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static tmv_t ts_of(const uint8_t *p)
+{
+	return (tmv_t)be(p, 6) * NS_PER_SEC + (tmv_t)be(p + 6, 4);
+}
+
+/* PTP payload of a frame: 0 found, 1 not PTP (ignored) */
+static int payload(int dlt, const uint8_t *p, size_t len, const uint8_t **ptp, size_t *plen)
+{
+	unsigned et;
+	size_t off;
+	if (dlt == DLT_EN10MB) {
+		if (len < 14)
+			return 1;
+		et = (unsigned)be(p + 12, 2);
+		off = 14;
+		while ((et == 0x8100 || et == 0x88a8) && len >= off + 4) {
+			et = (unsigned)be(p + off + 2, 2);
+			off += 4;
+		}
+	} else if (dlt == DLT_LINUX_SLL) {
+		if (len < 16)
+			return 1;
+		et = (unsigned)be(p + 14, 2);
+		off = 16;
+	} else if (dlt == DLT_LINUX_SLL2) {
+		if (len < 20)
+			return 1;
+		et = (unsigned)be(p, 2);
+		off = 20;
+	} else if (dlt == DLT_RAW || dlt == DLT_IPV4 || dlt == DLT_IPV6) {
+		if (len < 1)
+			return 1;
+		et = (p[0] >> 4) == 6 ? 0x86dd : 0x0800;
+		off = 0;
+	} else {
+		return 1;
+	}
+	p += off;
+	len -= off;
+	if (et == 0x88f7) {
+		*ptp = p;
+		*plen = len;
+		return 0;
+	}
+	size_t ip;
+	if (et == 0x0800) {
+		if (len < 20 || (p[0] >> 4) != 4 || p[9] != 17)
+			return 1;
+		if (be(p + 6, 2) & 0x1fff)
+			return 1; /* a non-first fragment */
+		ip = (size_t)(p[0] & 0xf) * 4;
+	} else if (et == 0x86dd) {
+		if (len < 40 || p[6] != 17)
+			return 1;
+		ip = 40;
+	} else {
+		return 1;
+	}
+	if (len < ip + 8)
+		return 1;
+	unsigned port = (unsigned)be(p + ip + 2, 2);
+	if (port != 319 && port != 320)
+		return 1;
+	*ptp = p + ip + 8;
+	*plen = len - ip - 8;
+	if (*plen > be(p + ip + 4, 2) - 8 && be(p + ip + 4, 2) >= 8)
+		*plen = be(p + ip + 4, 2) - 8;
+	return 0;
+}
+
+static int parse(const uint8_t *p, size_t len, struct msg *m, const char **why)
+{
+	if (len < 34) {
+		*why = "PTP message shorter than its 34-byte header";
+		return -1;
+	}
+	if ((p[1] & 0x0f) != 2) {
+		*why = "not PTP version 2";
+		return -1;
+	}
+	size_t mlen = be(p + 2, 2);
+	if (mlen > len || mlen < 34) {
+		*why = "messageLength beyond the captured bytes";
+		return -1;
+	}
+	m->type = p[0] & 0x0f;
+	m->two_step = p[6] & 0x02;
+	m->corr_ns = (double)(int64_t)be(p + 8, 8) / 65536.0;
+	memcpy(m->src, p + 20, 10);
+	m->seq = (uint16_t)be(p + 30, 2);
+	size_t need = m->type <= PDELAY_RESP_FUP ? 44 : 34;
+	if (m->type == DELAY_RESP || m->type == PDELAY_RESP || m->type == PDELAY_RESP_FUP)
+		need = 54;
+	if ((m->type <= 3 || (m->type >= 8 && m->type <= 0xa)) && mlen < need) {
+		*why = "message body truncated";
+		return -1;
+	}
+	if (m->type <= 3 || (m->type >= 8 && m->type <= 0xa))
+		m->ts = ts_of(p + 34);
+	if (need == 54)
+		memcpy(m->req, p + 44, 10);
+	return 0;
+}
+
+static struct pend *find(struct pend *t, const uint8_t *port, uint16_t seq)
+{
+	for (int i = 0; i < PENDING; i++)
+		if (t[i].used && t[i].seq == seq && !memcmp(t[i].port, port, 10))
+			return &t[i];
+	return NULL;
+}
+
+static struct pend *put(struct matcher *mt, int k, struct pend *t, const uint8_t *port,
+                        uint16_t seq)
+{
+	struct pend *e = &t[mt->next[k]++ % PENDING];
+	memset(e, 0, sizeof(*e));
+	e->used = true;
+	memcpy(e->port, port, 10);
+	e->seq = seq;
+	return e;
+}
+
+static int emit(struct matcher *mt, const struct ptp_exchange *x)
+{
+	if (mt->n == mt->cap) {
+		size_t cap = mt->cap ? 2 * mt->cap : 256;
+		struct ptp_exchange *ne = realloc(mt->ex, cap * sizeof(*ne));
+		if (!ne)
+			return -ENOMEM;
+		mt->ex = ne;
+		mt->cap = cap;
+	}
+	mt->ex[mt->n++] = *x;
+	return 0;
+}
+
+static void sync_done(struct matcher *mt, struct pend *s)
+{
+	mt->last_sync = *s;
+	mt->last_sync.done = true;
+	s->used = false;
+}
+
+static int handle(struct matcher *mt, const struct msg *m, unsigned long pkt)
+{
+	struct pend *e;
+	struct ptp_exchange x = {.packet = pkt, .seq = m->seq};
+	switch (m->type) {
+	case SYNC:
+		e = put(mt, 0, mt->sync, m->src, m->seq);
+		e->a = m->cap;
+		e->b = m->ts;
+		e->corr = m->corr_ns;
+		if (!m->two_step)
+			sync_done(mt, e);
+		return 0;
+	case FOLLOW_UP:
+		e = find(mt->sync, m->src, m->seq);
+		if (e) {
+			e->b = m->ts;
+			e->corr += m->corr_ns;
+			sync_done(mt, e);
+		}
+		return 0;
+	case DELAY_REQ:
+		e = put(mt, 1, mt->dreq, m->src, m->seq);
+		e->a = m->cap;
+		return 0;
+	case DELAY_RESP:
+		e = find(mt->dreq, m->req, m->seq);
+		if (!e || !mt->last_sync.done || memcmp(mt->last_sync.port, m->src, 10))
+			return 0;
+		e->used = false;
+		x.seq = mt->last_sync.seq;
+		x.t1 = mt->last_sync.b;
+		x.t2 = mt->last_sync.a;
+		x.t3 = e->a;
+		x.t4 = m->ts;
+		double ms = (double)(x.t2 - x.t1) - mt->last_sync.corr;
+		double sm = (double)(x.t4 - x.t3) - m->corr_ns;
+		x.offset_ns = (ms - sm) / 2;
+		x.delay_ns = (ms + sm) / 2;
+		return emit(mt, &x);
+	case PDELAY_REQ:
+		e = put(mt, 2, mt->preq, m->src, m->seq);
+		e->a = m->cap;
+		return 0;
+	case PDELAY_RESP:
+		e = find(mt->preq, m->req, m->seq);
+		if (!e)
+			return 0;
+		x.peer = true;
+		x.t1 = e->a;
+		x.t2 = m->ts;
+		x.t4 = m->cap;
+		if (m->two_step) {
+			struct pend *r = put(mt, 3, mt->presp, m->req, m->seq);
+			r->a = x.t2;
+			r->b = x.t4;
+			r->c = x.t1;
+			r->corr = m->corr_ns;
+			e->used = false;
+			return 0;
+		}
+		e->used = false;
+		x.t3 = x.t2; /* one-step: the turnaround is in the correctionField */
+		x.offset_ns = NAN;
+		x.delay_ns = ((double)(x.t4 - x.t1) - m->corr_ns) / 2;
+		return emit(mt, &x);
+	case PDELAY_RESP_FUP:
+		e = find(mt->presp, m->req, m->seq);
+		if (!e)
+			return 0;
+		e->used = false;
+		x.peer = true;
+		x.t1 = e->c;
+		x.t2 = e->a;
+		x.t3 = m->ts;
+		x.t4 = e->b;
+		x.offset_ns = NAN;
+		x.delay_ns =
+		        ((double)(x.t4 - x.t1) - (double)(x.t3 - x.t2) - e->corr - m->corr_ns) / 2;
+		return emit(mt, &x);
+	default:
+		return 0; /* Announce, Signaling, Management */
+	}
+}
+
+int ptp_capture_read(struct reader_ctx *c, struct ptp_exchange **out, size_t *n)
+{
+	char ebuf[PCAP_ERRBUF_SIZE];
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	unsigned long pkt = 0;
+	int rc, err = 0;
+	pcap_t *pc =
+	        pcap_open_offline_with_tstamp_precision(c->path, PCAP_TSTAMP_PRECISION_NANO, ebuf);
+	if (!pc)
+		return reader_fail(c, -EINVAL, "%s: %s", c->path, ebuf);
+	struct matcher *mt = calloc(1, sizeof(*mt));
+	if (!mt) {
+		pcap_close(pc);
+		return -ENOMEM;
+	}
+	int dlt = pcap_datalink(pc);
+	while (!err && (rc = pcap_next_ex(pc, &h, &data)) == 1) {
+		const uint8_t *p;
+		size_t len;
+		const char *why = NULL;
+		char where[40];
+		struct msg m;
+		pkt++;
+		snprintf(where, sizeof(where), "packet %lu", pkt);
+		int r = payload(dlt, data, h->caplen, &p, &len);
+		if (r == 1)
+			continue;
+		if (parse(p, len, &m, &why)) {
+			err = reader_bad(c, where, "%s", why);
+			continue;
+		}
+		m.cap = (tmv_t)h->ts.tv_sec * NS_PER_SEC + h->ts.tv_usec; /* tv_usec holds ns */
+		err = handle(mt, &m, pkt);
+	}
+	if (!err && rc == -1)
+		err = reader_fail(c, -EIO, "%s:packet %lu: %s", c->path, pkt + 1, pcap_geterr(pc));
+	pcap_close(pc);
+	if (err) {
+		free(mt->ex);
+	} else {
+		*out = mt->ex;
+		*n = mt->n;
+	}
+	free(mt);
+	return err;
+}
+
 int read_pcap(struct reader_ctx *c, struct series *out)
 {
-	(void)out;
-	return reader_fail(c, -ENOTSUP, "%s: pcap not yet", c->path);
+	const char *col = c->opts->column ? c->opts->column : "offset";
+	struct ptp_exchange *ex = NULL;
+	size_t n = 0;
+	bool delay = !strcmp(col, "delay");
+	if (!delay && strcmp(col, "offset"))
+		return reader_fail(c, -EINVAL, "%s: no column \"%s\" in captures (offset, delay)",
+		                   c->path, col);
+	int err = ptp_capture_read(c, &ex, &n);
+	if (err)
+		return err;
+	snprintf(out->name, sizeof(out->name), "%s", col);
+	snprintf(out->unit, sizeof(out->unit), "s");
+	for (size_t i = 0; i < n && !err; i++)
+		if (delay || !ex[i].peer)
+			err = series_push(out, (double)ex[i].t2 * 1e-9,
+			                  (delay ? ex[i].delay_ns : ex[i].offset_ns) * 1e-9);
+	free(ex);
+	return err;
 }
