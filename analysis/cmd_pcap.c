@@ -42,9 +42,9 @@ static void print_ex(const struct cli *c, const struct ptp_exchange *x, bool fir
 		ts(f, t[i], j);
 	}
 	fprintf(f, j ? ", \"offset\": " : ",");
-	out_num(f, c->fmt, x->offset_ns * 1e-9);
+	out_num(f, c->fmt, x->offset_ns / 1e9);
 	fprintf(f, j ? ", \"delay\": " : ",");
-	out_num(f, c->fmt, x->delay_ns * 1e-9);
+	out_num(f, c->fmt, x->delay_ns / 1e9);
 	fprintf(f, j ? "}" : "\n");
 }
 
@@ -84,7 +84,7 @@ int cmd_pcap(const struct cli *c)
 		print_ex(c, &ex[i], i == 0);
 		if (!ex[i].peer) {
 			tt[no] = (double)(ex[i].t2 - ex[0].t2) * 1e-9;
-			off[no++] = ex[i].offset_ns * 1e-9;
+			off[no++] = ex[i].offset_ns / 1e9;
 		}
 	}
 	struct basic_stats st;

@@ -44,7 +44,7 @@ static enum chrony_kind kind_from_fields(char **tok, int nt)
 	return CK_UNKNOWN;
 }
 
-/* column -> field index and scale for a kind; -1 if the kind has no such column */
+/* column -> field index and divisor to SI for a kind; -1 if the kind has no such column */
 static int field_of(enum chrony_kind k, const char *col, double *scale)
 {
 	*scale = 1;
@@ -53,7 +53,7 @@ static int field_of(enum chrony_kind k, const char *col, double *scale)
 	if (!strcmp(col, "delay"))
 		return k == CK_MEAS ? 12 : -1;
 	if (!strcmp(col, "freq")) {
-		*scale = 1e-6;
+		*scale = 1e6;
 		return k == CK_STATS ? 6 : k == CK_TRACK ? 4 : -1;
 	}
 	return -1;
@@ -130,7 +130,7 @@ int read_chrony(struct reader_ctx *c, FILE *f, struct series *out)
 			err = reader_bad(c, where, "%s is not a number: \"%s\"", col, tok[fi]);
 			continue;
 		}
-		err = series_push(out, t, v * scale);
+		err = series_push(out, t, v / scale);
 	}
 	free(line);
 	return err;

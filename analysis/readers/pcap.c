@@ -347,8 +347,8 @@ int read_pcap(struct reader_ctx *c, struct series *out)
 	snprintf(out->unit, sizeof(out->unit), "s");
 	for (size_t i = 0; i < n && !err; i++)
 		if (delay || !ex[i].peer)
-			err = series_push(out, (double)ex[i].t2 * 1e-9,
-			                  (delay ? ex[i].delay_ns : ex[i].offset_ns) * 1e-9);
+			err = series_push(out, (double)ex[i].t2 / 1e9,
+			                  (delay ? ex[i].delay_ns : ex[i].offset_ns) / 1e9);
 	free(ex);
 	return err;
 }

@@ -90,9 +90,9 @@ int read_ptp4l(struct reader_ctx *c, FILE *f, struct series *out)
 				err = reader_bad(c, where, "non-numeric delay");
 				continue;
 			}
-			double v = !strcmp(col, "offset") ? off * 1e-9
-			           : !strcmp(col, "freq") ? fr * 1e-9
-			           : idl > 0              ? dl * 1e-9
+			double v = !strcmp(col, "offset") ? off / 1e9
+			           : !strcmp(col, "freq") ? fr / 1e9
+			           : idl > 0              ? dl / 1e9
 			                                  : NAN;
 			if (!summary_col)
 				err = series_push(out, t, v);
@@ -104,7 +104,7 @@ int read_ptp4l(struct reader_ctx *c, FILE *f, struct series *out)
 				continue;
 			}
 			nsum++;
-			err = series_push(&sum, t, (!strcmp(col, "max") ? mx : rms) * 1e-9);
+			err = series_push(&sum, t, (!strcmp(col, "max") ? mx : rms) / 1e9);
 		}
 	}
 	free(line);

@@ -88,8 +88,8 @@ double unit_scale(const char *unit, const char **si)
 		const char *name, *si;
 		double scale;
 	} units[] = {
-	        {"s", "s", 1},      {"ms", "s", 1e-3}, {"us", "s", 1e-6}, {"ns", "s", 1e-9},
-	        {"ps", "s", 1e-12}, {"ppm", "", 1e-6}, {"ppb", "", 1e-9}, {"", "", 1},
+	        {"s", "s", 1},     {"ms", "s", 1e3}, {"us", "s", 1e6}, {"ns", "s", 1e9},
+	        {"ps", "s", 1e12}, {"ppm", "", 1e6}, {"ppb", "", 1e9}, {"", "", 1},
 	};
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 		if (!strcmp(unit, units[i].name)) {

@@ -78,7 +78,8 @@ int read_ptp4l(struct reader_ctx *c, FILE *f, struct series *out);
 int read_chrony(struct reader_ctx *c, FILE *f, struct series *out);
 int read_pcap(struct reader_ctx *c, struct series *out);
 
-/* Scale to SI of a unit name ("ns" -> 1e-9, "ppb" -> 1e-9, "s" -> 1, "" -> 1); 0 if unknown. */
+/* Divisor to SI of a unit name ("ns" -> 1e9, "ppb" -> 1e9, "s" -> 1, "" -> 1); 0 if unknown.
+ * (Dividing by 1e9 rounds correctly: -120 ns reads back as -1.2e-07 s, not -1.2000000000000002e-07.) */
 double unit_scale(const char *unit, const char **si_unit);
 
 #endif

@@ -73,8 +73,8 @@ int read_statlog(struct reader_ctx *c, FILE *f, struct series *out)
 			err = reader_fail(c, rc, "%s: %s", c->path, strerror(-rc));
 			break;
 		}
-		double t = tcol >= 0 ? row[tcol] * (tscale ? tscale : 1) : NAN;
-		if ((err = series_push(out, t, row[col] * scale)))
+		double t = tcol >= 0 ? row[tcol] / (tscale ? tscale : 1) : NAN;
+		if ((err = series_push(out, t, row[col] / scale)))
 			break;
 	}
 out:

@@ -1,0 +1,92 @@
+#!/bin/sh
+# tsync-analyze end to end: every reader, every command, every output format, plots, errors.
+cd "$(dirname "$0")/../.." || exit 1
+. tests/integration/lib.sh
+A=$BIN/tsync-analyze
+D=tests/data/analysis
+[ -x "$A" ] || skip_all "$A not built"
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+
+# NIST SP 1065 1000-point set as frequency data, through the text reader and the CLI
+awk 'BEGIN { n = 1234567890; for (i = 0; i < 1000; i++) { printf "%.17g\n", n / 2147483647;
+	n = (16807 * n) % 2147483647 } }' >"$T/nist.txt"
+$A stability "$T/nist.txt" --data freq --rate 1 --taus 1,10,100 --metrics adev,oadev,mdev,tdev,hdev,totdev \
+	--format csv >"$T/nist.csv" 2>"$T/err"
+check "stability csv header" grep -qx 'metric,tau,value,n,ci_lo,ci_hi' "$T/nist.csv"
+nist() { # metric tau published
+	v=$(awk -F, -v m="$1" -v t="$2" '$1 == m && $2 == t { print $3 }' "$T/nist.csv")
+	awk -v v="$v" -v p="$3" 'BEGIN { d = v - p; if (d < 0) d = -d; exit !(v != "" && d <= 1e-6 * p) }'
+}
+check "NIST oadev(10) = 9.159953e-02" nist oadev 10 9.159953e-02
+check "NIST mdev(100) = 2.170921e-02" nist mdev 100 2.170921e-02
+check "NIST tdev(100) = 1.253382" nist tdev 100 1.253382
+check "NIST totdev(10) = 9.134743e-02" nist totdev 10 9.134743e-02
+check "NIST adev(100) = 3.897804e-02" nist adev 100 3.897804e-02
+check "NIST hdev(10) = 1.052754e-01" nist hdev 10 1.052754e-01
+check "csv prints 17 significant digits" grep -q '^oadev,1,0.29223187810675' "$T/nist.csv"
+
+# stats: json keys, every reader
+$A stats $D/ptp4l.log --format json >"$T/s.json"
+check "stats json has every key" sh -c "for k in count mean stddev rms min max max_abs p50 p90 p99 p999; do
+	grep -q \"\\\"\$k\\\": \" $T/s.json || exit 1; done"
+check "stats json: 200 ptp4l samples" grep -q '"count": 200,' "$T/s.json"
+check "stats json parses" python3 -c "import json,sys; json.load(open('$T/s.json'))"
+check "statlog reader" sh -c "$A stats $D/statlog.log --format csv | grep -q '^$D/statlog.log,offset,s,256,'"
+check "chrony reader" sh -c "$A stats $D/chrony-tracking.log --format csv | grep -q ',offset,s,40,'"
+check "pcap reader through stats" sh -c "$A stats $D/ptp-e2e-udp4.pcap --format csv |
+	awk -F, 'NR == 2 && \$4 == 8 && \$5 + 6.75e-08 < 1e-20 && \$5 + 6.75e-08 > -1e-20 { ok = 1 } END { exit !ok }'"
+check "several files give a json array" sh -c "$A stats $D/statlog.log $D/ptp4l.log --format json |
+	python3 -c 'import json,sys; assert len(json.load(sys.stdin)) == 2'"
+check "ptp4l delay column" sh -c "$A stats $D/ptp4l.log --column delay | grep -q 'delay \\[s\\]'"
+
+# malformed lines: reported with file:line, skipped; --strict fatal (exit 2)
+$A stats $D/ptp4l-bad.log >"$T/o" 2>"$T/e"
+check "malformed ptp4l lines reported and skipped" sh -c "grep -q 'ptp4l-bad.log:2: ' $T/e &&
+	grep -q 'ptp4l-bad.log:4: ' $T/e && grep -q 'count    3' $T/o"
+$A stats $D/ptp4l-bad.log --strict >/dev/null 2>"$T/e"
+check "--strict: exit 2 naming the line" sh -c "[ $? -eq 2 ] && grep -q 'ptp4l-bad.log:2:' $T/e"
+$A stats $D/te-two-col.txt 2>"$T/e" >/dev/null
+check "text reader reports line 4" grep -q 'te-two-col.txt:4: not a number' "$T/e"
+$A stats $D/empty.txt >/dev/null 2>"$T/e"
+check "empty input: exit 2, clear message" sh -c "[ $? -eq 2 ] && grep -q 'empty.txt: no samples' $T/e"
+$A stats /nonexistent.log >/dev/null 2>"$T/e"
+check "missing file: exit 2" sh -c "[ $? -eq 2 ] && grep -q 'No such file' $T/e"
+$A stats $D/ptp-bad-packet.pcap --strict >/dev/null 2>"$T/e"
+check "malformed packet named by number" sh -c "[ $? -eq 2 ] && grep -q 'ptp-bad-packet.pcap:packet 4:' $T/e"
+$A stability $D/ptp4l.log --metrics nope >/dev/null 2>&1
+check "unknown metric: exit 2" [ $? -eq 2 ]
+$A frobnicate x >/dev/null 2>&1
+check "unknown command: exit 2" [ $? -eq 2 ]
+
+# pcap command
+$A pcap $D/ptp-e2e-udp4.pcap --format csv >"$T/p.csv"
+check "pcap: 8 exchanges" sh -c "[ \$(grep -c '^e2e,' $T/p.csv) -eq 8 ]"
+check "pcap: first offset -120 ns, delay 2500 ns" awk -F, '$2 == 5 && $4 == "1700000000.123456789" &&
+	$8 * 1e9 > -120.0000001 && $8 * 1e9 < -119.9999999 && $9 * 1e9 > 2499.9999 && $9 * 1e9 < 2500.0001 { ok = 1 }
+	END { exit !ok }' "$T/p.csv"
+check "pcap json parses" sh -c "$A pcap $D/ptp-e2e-udp4.pcap --format json | python3 -m json.tool >/dev/null"
+
+# stability / mask output and plots
+check "stability json parses" sh -c "$A stability $D/statlog.log --metrics oadev,mtie,tierms --format json |
+	python3 -m json.tool >/dev/null"
+$A mask $D/ptp4l.log --mask g8271.1-c --format csv >"$T/m.csv"
+check "mask g8271.1-c passes (exit 0)" sh -c "[ $? -eq 0 ] && grep -q '^max|TE|,.*,pass' $T/m.csv"
+$A mask $D/ptp4l.log --mask g8273.2-c >/dev/null
+check "mask g8273.2-c fails (exit 1)" [ $? -eq 1 ]
+$A mask $D/ptp4l.log --mask nosuch >/dev/null 2>&1
+check "unknown mask: exit 2" [ $? -eq 2 ]
+png() { [ -s "$1" ] && [ "$(head -c 4 "$1" | tail -c 3)" = PNG ]; }
+if command -v gnuplot >/dev/null; then
+	$A stats $D/ptp4l.log --plot "$T/ts.png" >/dev/null
+	check "time series + histogram plot (png) from a ptp4l log" png "$T/ts.png"
+	$A stability $D/statlog.log --metrics adev,oadev,mdev,hdev,totdev,tdev --plot "$T/dev.svg" >/dev/null
+	check "deviation plot (svg) from a statlog" grep -q '<svg' "$T/dev.svg"
+	$A mask $D/statlog.log --mask g8262-eec1 --plot "$T/mask.png" >/dev/null
+	check "MTIE/TDEV mask plot" png "$T/mask.png"
+	$A stats $D/ptp4l.log --plot "$T/x.gif" >/dev/null 2>&1
+	check "bad plot extension: exit 2" [ $? -eq 2 ]
+else
+	echo "  (gnuplot missing: plot checks skipped)"
+fi
+finish
