@@ -134,6 +134,14 @@ int main(int argc, char **argv)
 	c.nfiles = argc - optind;
 	if (!strcmp(cmd, "masks"))
 		return list_masks(stdout);
+	if (!strcmp(cmd, "bench")) {
+		unsigned long long n = c.nfiles ? strtoull(c.files[0], &end, 0) : 1000000;
+		if (n < 16 || (c.nfiles && *end)) {
+			fprintf(stderr, "tsync-analyze bench: N (>= 16) expected\n");
+			return EXIT_INPUT;
+		}
+		return cmd_bench(&c, (size_t)n);
+	}
 	if (c.nfiles < 1) {
 		fprintf(stderr, "tsync-analyze %s: no input file\n", cmd);
 		return EXIT_INPUT;

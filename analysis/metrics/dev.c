@@ -73,6 +73,24 @@ int dev_compute(enum dev_kind k, const double *x, size_t n, double tau0, const s
 		if (m[i] < 1 || m[i] > maxm)
 			return -EINVAL;
 	if (k == DEV_MTIE && nm) {
+		double *v = malloc(nm * sizeof(*v));
+		size_t *w = malloc(nm * sizeof(*w));
+		int e = v && w ? dev_mtie_octave(x, n, m, nm, v, w) : -ENOMEM;
+		for (size_t i = 0; !e && i < nm; i++) {
+			out[i] = (struct dev_point){.tau = (double)m[i] * tau0,
+			                            .m = (double)m[i],
+			                            .value = v[i],
+			                            .n = w[i],
+			                            .edf = NAN,
+			                            .ci_lo = NAN,
+			                            .ci_hi = NAN,
+			                            .alpha = 99};
+		}
+		free(v);
+		free(w);
+		if (e != -EINVAL)
+			return e; /* done (0) or out of memory; -EINVAL: not octave, use the deque */
+
 		size_t big = 0;
 		for (size_t i = 0; i < nm; i++)
 			big = m[i] > big ? m[i] : big;

@@ -92,6 +92,10 @@ double dev_totdev(const double *x, size_t n, size_t m, double tau0, size_t *term
 double dev_tierms(const double *x, size_t n, size_t m, size_t *terms);
 /* MTIE with a monotonic-deque sliding min/max: O(n) per m. work: 2 * (m + 1) size_t. */
 double dev_mtie(const double *x, size_t n, size_t m, size_t *work, size_t *windows);
+/* MTIE at ascending powers of two m[0..nm-1] by window doubling (2n doubles of scratch).
+ * 0, -EINVAL (an m not a power of two, not ascending, or >= n), -ENOMEM. */
+int dev_mtie_octave(const double *x, size_t n, const size_t *m, size_t nm, double *mtie,
+                    size_t *windows);
 
 /* ---- helpers ---- */
 

@@ -6,8 +6,15 @@
  *   TIErms(tau)   = sqrt(mean over i of (x[i+m] - x[i])^2)
  * MTIE keeps the running window max and min in two monotonic deques (each index enters and
  * leaves once), so one tau costs O(n), not the O(n m) of a scan of every window.
+ * For octave taus (m = 1, 2, 4, ...) dev_mtie_octave() is faster still: the window max/min
+ * of 2m + 1 points is the max/min of two overlapping windows of m + 1 points, so each
+ * doubling is one branch-free O(n) pass over two scratch arrays.
  */
+#include <errno.h>
 #include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "metrics/metrics.h"
 
@@ -76,4 +83,49 @@ double dev_mtie(const double *x, size_t n, size_t m, size_t *work, size_t *windo
 		(*windows)++;
 	}
 	return best;
+}
+
+static bool pow2(size_t m)
+{
+	return m && !(m & (m - 1));
+}
+
+int dev_mtie_octave(const double *x, size_t n, const size_t *m, size_t nm, double *mtie,
+                    size_t *windows)
+{
+	for (size_t i = 0; i < nm; i++)
+		if (!pow2(m[i]) || m[i] >= n || (i && m[i] <= m[i - 1]))
+			return -EINVAL;
+	double *hi = malloc(n * sizeof(*hi)), *lo = malloc(n * sizeof(*lo));
+	if (!hi || !lo) {
+		free(hi);
+		free(lo);
+		return -ENOMEM;
+	}
+	memcpy(hi, x, n * sizeof(*hi));
+	memcpy(lo, x, n * sizeof(*lo));
+	/* hi[i] = max x[i .. i + cur]: doubling cur costs one pass, in place since
+	 * hi[i + cur] is read before it is overwritten (i ascending) */
+	size_t cur = 0;
+	for (size_t k = 0; k < nm; k++) {
+		while (cur < m[k]) {
+			size_t shift = cur ? cur : 1, end = n - (cur ? 2 * cur : 1);
+			for (size_t i = 0; i < end; i++) {
+				double a = hi[i + shift], b = lo[i + shift];
+				hi[i] = a > hi[i] ? a : hi[i];
+				lo[i] = b < lo[i] ? b : lo[i];
+			}
+			cur = cur ? 2 * cur : 1;
+		}
+		double best = 0;
+		for (size_t i = 0; i + cur < n; i++) {
+			double d = hi[i] - lo[i];
+			best = d > best ? d : best;
+		}
+		mtie[k] = best;
+		windows[k] = n - cur;
+	}
+	free(hi);
+	free(lo);
+	return 0;
 }

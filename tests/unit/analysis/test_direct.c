@@ -161,6 +161,23 @@ Test(analysis_direct, every_metric_every_m)
 	}
 }
 
+Test(analysis_direct, mtie_deque_and_octave_agree_with_scan)
+{
+	size_t n = 300, work[2 * 301], w;
+	double x[300], v[9];
+	size_t oct[] = {1, 2, 4, 8, 16, 32, 64, 128, 256}, win[9];
+	make(x, n, 5, true);
+	for (size_t m = 1; m < n; m++)
+		cr_assert_float_eq(dev_mtie(x, n, m, work, &w), d_mtie(x, n, m), 1e-24, "m=%zu", m);
+	cr_assert_eq(dev_mtie_octave(x, n, oct, 9, v, win), 0);
+	for (size_t i = 0; i < 9; i++) {
+		cr_expect_float_eq(v[i], d_mtie(x, n, oct[i]), 1e-24, "m=%zu", oct[i]);
+		cr_expect_eq(win[i], n - oct[i]);
+	}
+	size_t bad[] = {1, 3};
+	cr_expect_eq(dev_mtie_octave(x, n, bad, 2, v, win), -EINVAL);
+}
+
 Test(analysis_direct, mdev_running_sum_refresh)
 {
 	/* n large enough that the sliding sum is recomputed (every 4096 steps) */
