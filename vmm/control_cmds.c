@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: MIT
+/* tsvmm control commands: the table behind the control socket (see control_cmds.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "control_cmds.h"
+#include "devices/vmclock.h"
+#include "memstats.h"
+#include "report.h"
+#include "uapi/tsvmm-report.h"
+#include "vm.h"
+#include "vmm.h"
+
+#define DIRTY_SAMPLE_MAX_MS 10000
+
+static const char *phase_name(int p)
+{
+	static const char *const names[] = {"boot", "fill", "run", "done"};
+	return p >= 0 && p < 4 ? names[p] : "?";
+}
+
+static int cmd_capabilities(void *ctx, const struct ctl_request *req, char *ret, size_t len)
+{
+	(void)ctx;
+	(void)req;
+	snprintf(ret, len, "{}");
+	return 0;
+}
+
+static int cmd_query_status(void *ctx, const struct ctl_request *req, char *ret, size_t len)
+{
+	struct vmm *m = ((struct vmm_ctl *)ctx)->vmm;
+	(void)req;
+	report_drain(vmm_report(m));
+	const struct report_stats *s = report_stats(vmm_report(m));
+	enum vmm_state st = vmm_get_state(m);
+	char msg[300];
+	json_quote(msg, sizeof(msg), vmm_stop_message(m));
+	snprintf(ret, len,
+	         "{\"status\": \"%s\", \"running\": %s, \"singlestep\": false, "
+	         "\"last_pause_ns\": %llu, \"total_pause_ns\": %llu, \"stop_reason\": %s, "
+	         "\"guest\": {\"phase\": \"%s\", \"max_gap_ns\": %llu, \"last_gap_ns\": %llu, "
+	         "\"samples\": %llu, \"gaps\": %llu, \"dirtied\": %llu, \"dropped\": %llu, "
+	         "\"fill_pages\": %llu, \"fill_ns\": %llu, \"vmclock\": %llu}}",
+	         vmm_state_name(st), st == VMM_RUNNING ? "true" : "false",
+	         (unsigned long long)vmm_last_pause_ns(m),
+	         (unsigned long long)vmm_total_pause_ns(m), msg, phase_name(s->phase),
+	         (unsigned long long)s->max_gap_ns, (unsigned long long)s->last_gap_ns,
+	         (unsigned long long)s->samples, (unsigned long long)s->gaps,
+	         (unsigned long long)s->dirtied, (unsigned long long)s->dropped,
+	         (unsigned long long)s->fill_pages, (unsigned long long)s->fill_ns,
+	         (unsigned long long)s->vmclock);
+	return 0;
+}
+
+static int cmd_stop(void *ctx, const struct ctl_request *req, char *ret, size_t len)
+{
+	(void)req;
+	int err = vmm_pause(((struct vmm_ctl *)ctx)->vmm);
+	if (err)
+		snprintf(ret, len, "the guest is not running (%s)", strerror(-err));
+	return err;
+}
+
+static int cmd_cont(void *ctx, const struct ctl_request *req, char *ret, size_t len)
+{
+	(void)req;
+	int err = vmm_resume(((struct vmm_ctl *)ctx)->vmm);
+	if (err)
+		snprintf(ret, len, "the guest cannot run (%s)", strerror(-err));
+	return err;
+}
+
+static int cmd_quit(void *ctx, const struct ctl_request *req, char *ret, size_t len)
+{
+	(void)req;
+	((struct vmm_ctl *)ctx)->quit = true;
+	snprintf(ret, len, "{}");
+	return 0;
+}
+
+static int cmd_not_yet(void *ctx, const struct ctl_request *req, char *ret, size_t len)
+{
+	(void)ctx;
+	snprintf(ret, len, "%s: not implemented yet (live migration is a later tsvmm change)",
+	         req->execute);
+	return -ENOSYS;
+}
+
+int vmm_memstats(struct vmm *m, struct memstats *st)
+{
+	uint64_t npages, gpa = vmm_fill_gpa(m, &npages);
+	const char *disk = vmm_config(m)->disk_path;
+	void *dmap = NULL;
+	size_t dlen = 0;
+	if (disk) {
+		int fd = open(disk, O_RDONLY | O_CLOEXEC);
+		struct stat sb;
+		if (fd >= 0 && fstat(fd, &sb) == 0 && sb.st_size > 0) {
+			dlen = (size_t)sb.st_size;
+			dmap = mmap(NULL, dlen, PROT_READ, MAP_PRIVATE, fd, 0);
+			if (dmap == MAP_FAILED)
+				dmap = NULL;
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	const void *mem = vm_gpa_to_hva(vmm_vm(m), gpa, npages * 4096);
+	int err = mem ? memstats_count(mem, npages, dmap, dmap ? dlen : 0, st) : -EFAULT;
+	if (dmap)
+		munmap(dmap, dlen);
+	return err;
+}
+
+static int cmd_memstats(void *ctx, const struct ctl_request *req, char *ret, size_t len)
+{
+	struct memstats st;
+	(void)req;
+	int err = vmm_memstats(((struct vmm_ctl *)ctx)->vmm, &st);
+	if (err) {
+		snprintf(ret, len, "memory statistics failed: %s", strerror(-err));
+		return err;
+	}
+	snprintf(ret, len,
+	         "{\"pages\": %llu, \"zero\": %llu, \"dup\": %llu, \"disk\": %llu, "
+	         "\"unique\": %llu, \"distinct\": %llu}",
+	         (unsigned long long)st.pages, (unsigned long long)st.zero,
+	         (unsigned long long)st.dup, (unsigned long long)st.disk,
+	         (unsigned long long)st.unique, (unsigned long long)st.distinct);
+	return 0;
+}
+
+static long count_range(const uint64_t *bm, uint64_t first, uint64_t n)
+{
+	long c = 0;
+	for (uint64_t p = first; p < first + n; p++)
+		c += (bm[p / 64] >> (p % 64)) & 1;
+	return c;
+}
+
+static int cmd_dirty_sample(void *ctx, const struct ctl_request *req, char *ret, size_t len)
+{
+	struct vmm *m = ((struct vmm_ctl *)ctx)->vmm;
+	uint64_t ms = 500;
+	if (req->args && json_get_u64(req->args, req->args_len, "ms", &ms) == -EINVAL) {
+		snprintf(ret, len, "\"ms\" must be a non-negative integer");
+		return -EINVAL;
+	}
+	if (ms > DIRTY_SAMPLE_MAX_MS) {
+		snprintf(ret, len, "\"ms\" must be at most %d", DIRTY_SAMPLE_MAX_MS);
+		return -EINVAL;
+	}
+	struct vm *vm = vmm_vm(m);
+	uint64_t *bm = malloc(vm_dirty_bitmap_words(vm) * sizeof(*bm));
+	int err = bm ? vm_dirty_log_start(vm) : -ENOMEM;
+	long n = err ? err : vm_dirty_log_fetch(vm, bm); /* forget what came before */
+	if (n >= 0) {
+		struct timespec ts = {.tv_sec = (time_t)(ms / 1000),
+		                      .tv_nsec = (long)(ms % 1000) * 1000000};
+		nanosleep(&ts, NULL);
+		n = vm_dirty_log_fetch(vm, bm);
+		vm_dirty_log_stop(vm); /* write protection costs the guest a fault per page */
+	}
+	if (n < 0) {
+		snprintf(ret, len, "dirty log failed: %s", strerror((int)-n));
+		free(bm);
+		return (int)n;
+	}
+	uint64_t wss, wgpa = vmm_wss_gpa(m, &wss);
+	long in_ws = count_range(bm, wgpa / 4096, wss);
+	snprintf(ret, len,
+	         "{\"ms\": %llu, \"pages\": %ld, \"wss_pages\": %ld, \"other_pages\": %ld, "
+	         "\"manual_protect\": %s}",
+	         (unsigned long long)ms, n, in_ws, n - in_ws,
+	         vm_dirty_log_manual(vm) ? "true" : "false");
+	free(bm);
+	return 0;
+}
+
+static int cmd_vmclock_map(void *ctx, const struct ctl_request *req, char *ret, size_t len)
+{
+	char path[512];
+	if (!req->args ||
+	    json_get_string(req->args, req->args_len, "path", path, sizeof(path)) != 0) {
+		snprintf(ret, len, "x-vmclock-map needs {\"path\": FILE}");
+		return -EINVAL;
+	}
+	int err = vmclock_dev_map_file(vmm_devices(((struct vmm_ctl *)ctx)->vmm), path, 0);
+	if (err)
+		snprintf(ret, len, "%s: %s", path, strerror(-err));
+	return err;
+}
+
+static const struct control_cmd cmds[] = {
+        {"qmp_capabilities", cmd_capabilities},
+        {"query-status", cmd_query_status},
+        {"stop", cmd_stop},
+        {"cont", cmd_cont},
+        {"quit", cmd_quit},
+        {"query-memory-stats", cmd_memstats},
+        {"x-dirty-log-sample", cmd_dirty_sample},
+        {"x-vmclock-map", cmd_vmclock_map},
+        {"migrate", cmd_not_yet},
+        {"migrate-set-parameters", cmd_not_yet},
+        {"query-migrate", cmd_not_yet},
+};
+
+const struct control_cmd *vmm_control_cmds(size_t *n)
+{
+	*n = sizeof(cmds) / sizeof(cmds[0]);
+	return cmds;
+}

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tsvmm device model. Each device is one file that registers a const struct device_ops with
+ * DEVICE_REGISTER(); the registrations land in a linker section ("tsvmm_devices"), so the
+ * table is built at link time with no global mutable state. devices_create() makes one
+ * instance of every registered device; port and MMIO exits are routed by range.
+ *
+ * Save/load: devices_save() serialises every device that has a save op into one buffer
+ *   "TSDV" u32 version=1, u32 count, then per device: char name[16], u32 len, len bytes
+ * (little endian); devices_load() routes each record back by name. Device state is small
+ * (registers, counters): guest RAM and the disk image are migrated elsewhere.
+ */
+#ifndef TSVMM_DEVICE_H
+#define TSVMM_DEVICE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct vm;
+
+/* How the guest asked to stop (hypercall device). kind: TSVMM_HC_* or 0 (still running). */
+struct guest_exit {
+	int kind;
+	uint32_t arg;
+};
+
+/* What devices get at creation; everything is owned by the caller and outlives them. */
+struct dev_env {
+	struct vm *vm;
+	FILE *serial_out;        /* console sink; NULL discards */
+	const char *disk_path;   /* block device image; NULL: no disk */
+	struct guest_exit *exit; /* where the hypercall device reports done/panic/abort */
+};
+
+/* A growable byte buffer for save ops. */
+struct dev_buf {
+	uint8_t *data;
+	size_t len, cap;
+};
+/* Append n bytes. 0 or -ENOMEM. */
+int dev_buf_put(struct dev_buf *b, const void *p, size_t n);
+
+#define DEVICE_NAME_MAX 16
+
+struct device_ops {
+	const char *name; /* unique, < DEVICE_NAME_MAX chars */
+	uint16_t port;    /* first port, with nports (0: no ports) */
+	uint16_t nports;
+	uint64_t mmio_gpa; /* MMIO range, with mmio_len (0: none) */
+	uint64_t mmio_len;
+	/* Create the instance (*priv). 0 or -errno. Optional: priv stays NULL. */
+	int (*create)(const struct dev_env *env, void **priv);
+	void (*destroy)(void *priv);
+	/* Same contract as struct vcpu_io_ops (0 go on, > 0 stop the vCPU, -errno error). */
+	int (*pio)(void *priv, uint16_t port, bool out, uint8_t *data, unsigned size);
+	int (*mmio)(void *priv, uint64_t gpa, bool write, uint8_t *data, unsigned len);
+	/* Append the device state to b / restore it. 0 or -errno. Optional. */
+	int (*save)(void *priv, struct dev_buf *b);
+	int (*load)(void *priv, const void *data, size_t len);
+};
+
+#define DEVICE_REGISTER(ops)                                                                       \
+	static const struct device_ops *const device_reg_##ops                                     \
+	        __attribute__((used, section("tsvmm_devices"), aligned(sizeof(void *)))) = &ops
+
+/* ---- the registered table (pure) ---- */
+
+/* Number of registered devices; *table gets the array (link order). */
+size_t device_table(const struct device_ops *const **table);
+const struct device_ops *device_find(const char *name);
+/* The device whose port range holds port, or NULL. */
+const struct device_ops *device_for_port(uint16_t port);
+/* Check the table: names unique and short, port/MMIO ranges disjoint. 0 or -EEXIST/-EINVAL. */
+int device_table_check(void);
+
+/* ---- instances ---- */
+
+struct devices;
+
+/* One instance of every registered device. NULL with errno (the failing create's). */
+struct devices *devices_create(const struct dev_env *env);
+void devices_destroy(struct devices *d);
+/* Instance state of the named device (for its own helper API), NULL if absent. */
+void *devices_priv(struct devices *d, const char *name);
+
+/* Route an exit (vcpu_io_ops contract). Unclaimed ports: writes ignored, reads all-ones;
+ * unclaimed MMIO: -EFAULT. */
+int devices_pio(void *d, uint16_t port, bool out, uint8_t *data, unsigned size);
+int devices_mmio(void *d, uint64_t gpa, bool write, uint8_t *data, unsigned len);
+
+/* Serialise all device state into *buf (malloc'd, *len bytes). 0 or -errno. */
+int devices_save(struct devices *d, uint8_t **buf, size_t *len);
+/* Restore from a devices_save() buffer. 0, -EINVAL (malformed, unknown device) or a load
+ * op's -errno. */
+int devices_load(struct devices *d, const uint8_t *buf, size_t len);
+
+#endif

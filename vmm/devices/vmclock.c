@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: MIT
+/* tsvmm vmclock slot: a read-only memslot at TSVMM_VMCLOCK_GPA (see vmclock.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "device.h"
+#include "tsync/log.h"
+#include "uapi/tsvmm-boot.h"
+#include "vm.h"
+#include "vmclock.h"
+
+#define PAGE         4096
+#define MAPPED_RANGE (2ULL << 20) /* the guest maps a 2 MiB page there */
+
+struct vmclock {
+	struct vm *vm;
+	void *zero_page; /* ours */
+	void *file_map;  /* a mapped file page, or NULL */
+};
+
+static int vmclock_create(const struct dev_env *env, void **priv)
+{
+	if (!env->vm)
+		return 0; /* no VM (unit tests): no slot */
+	struct vmclock *c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->vm = env->vm;
+	c->zero_page = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int err = c->zero_page == MAP_FAILED ? -errno : 0;
+	if (!err)
+		err = vm_slot_set(c->vm, VM_SLOT_VMCLOCK, TSVMM_VMCLOCK_GPA, PAGE, c->zero_page,
+		                  KVM_MEM_READONLY);
+	if (err) {
+		if (c->zero_page != MAP_FAILED)
+			munmap(c->zero_page, PAGE);
+		free(c);
+		return err;
+	}
+	*priv = c;
+	return 0;
+}
+
+static void vmclock_destroy(void *priv)
+{
+	struct vmclock *c = priv;
+	if (!c)
+		return;
+	vm_slot_set(c->vm, VM_SLOT_VMCLOCK, TSVMM_VMCLOCK_GPA, 0, NULL, 0);
+	munmap(c->zero_page, PAGE);
+	if (c->file_map)
+		munmap(c->file_map, PAGE);
+	free(c);
+}
+
+static int vmclock_mmio(void *priv, uint64_t gpa, bool write, uint8_t *data, unsigned len)
+{
+	(void)priv;
+	if (write)
+		pl_warning(10, "guest wrote to the read-only vmclock range at 0x%llx",
+		           (unsigned long long)gpa);
+	else
+		memset(data, 0, len); /* mid-remap, or beyond the one page: zeros */
+	return 0;
+}
+
+int vmclock_dev_map(struct devices *d, void *hva)
+{
+	struct vmclock *c = devices_priv(d, "vmclock");
+	if (!c)
+		return -ENODEV;
+	if ((uintptr_t)hva & (PAGE - 1))
+		return -EINVAL;
+	int err = vm_slot_set(c->vm, VM_SLOT_VMCLOCK, TSVMM_VMCLOCK_GPA, PAGE,
+	                      hva ? hva : c->zero_page, KVM_MEM_READONLY);
+	if (!err && c->file_map && hva != c->file_map) {
+		munmap(c->file_map, PAGE);
+		c->file_map = NULL;
+	}
+	return err;
+}
+
+int vmclock_dev_map_file(struct devices *d, const char *path, off_t offset)
+{
+	struct vmclock *c = devices_priv(d, "vmclock");
+	if (!c)
+		return -ENODEV;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	void *p = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, offset);
+	int err = p == MAP_FAILED ? -errno : 0;
+	close(fd);
+	if (err)
+		return err;
+	void *old = c->file_map;
+	c->file_map = NULL;
+	err = vmclock_dev_map(d, p);
+	if (err) {
+		munmap(p, PAGE);
+		c->file_map = old;
+		return err;
+	}
+	if (old)
+		munmap(old, PAGE);
+	c->file_map = p;
+	return 0;
+}
+
+static const struct device_ops vmclock_ops = {
+        .name = "vmclock",
+        .mmio_gpa = TSVMM_VMCLOCK_GPA,
+        .mmio_len = MAPPED_RANGE,
+        .create = vmclock_create,
+        .destroy = vmclock_destroy,
+        .mmio = vmclock_mmio,
+};
+DEVICE_REGISTER(vmclock_ops);

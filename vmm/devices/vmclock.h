@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tsvmm vmclock slot: one read-only guest page at TSVMM_VMCLOCK_GPA, its own memslot
+ * (KVM_MEM_READONLY), initially backed by a zero page the VMM owns. The host fills it later
+ * (a vmclock page writer, include/uapi/ and lib/refclock/) by mapping its own page there.
+ * The guest page tables map it read-only; a guest write exits as MMIO and is ignored.
+ */
+#ifndef TSVMM_DEV_VMCLOCK_H
+#define TSVMM_DEV_VMCLOCK_H
+
+#include <sys/types.h>
+
+struct devices;
+
+/*
+ * Back the guest's vmclock page with the host page at hva (4 KiB aligned; must stay mapped
+ * until replaced or the VM is destroyed); NULL restores the VMM's zero page. The slot is
+ * re-registered: a guest read during the switch sees zeros. 0 or -errno.
+ */
+int vmclock_dev_map(struct devices *d, void *hva);
+/* Map 4 KiB at offset (page aligned) of the file at path, read-only and MAP_SHARED so that
+ * the host's later updates of the file show in the guest at once. 0 or -errno. */
+int vmclock_dev_map_file(struct devices *d, const char *path, off_t offset);
+
+#endif

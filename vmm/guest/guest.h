@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tsvmm guest payload: freestanding ring-3 helpers. Plain integer code only (built with
+ * -mgeneral-regs-only): no SSE, no xsave, no cmpxchg16b (PVM KVM cannot emulate them).
+ */
+#ifndef TSVMM_GUEST_H
+#define TSVMM_GUEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "uapi/tsvmm-blk.h"
+#include "uapi/tsvmm-boot.h"
+#include "uapi/tsvmm-report.h"
+
+#define BOOT   ((const volatile struct tsvmm_boot_params *)TSVMM_BOOT_GPA)
+#define REPORT ((volatile struct tsvmm_report_hdr *)TSVMM_REPORT_GPA)
+
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+/* Port writes from ring 3: the one-byte encodings the ring-0 #GP handler re-executes. */
+static inline void outb(uint16_t port, uint8_t v)
+{
+	__asm__ volatile("outb %%al, %%dx" : : "a"(v), "d"(port) : "memory");
+}
+static inline void outl(uint16_t port, uint32_t v)
+{
+	__asm__ volatile("outl %%eax, %%dx" : : "a"(v), "d"(port) : "memory");
+}
+
+/* Console (serial port, one trapped port write per byte: keep it to a few lines). */
+void con_puts(const char *s);
+void con_putu(uint64_t v);
+void con_putx(uint64_t v);
+
+/* Append a record to the report ring; dropped (and counted) when the ring is full. */
+void rep_init(void);
+void rep_push(uint32_t type, uint64_t tsc, uint64_t v0, uint64_t v1, uint64_t v2, uint64_t v3,
+              uint64_t v4);
+
+/* Read count sectors from the block device into buf_gpa. 0, or -1 on an error status. */
+int blk_read(uint64_t sector, uint64_t count, uint64_t buf_gpa);
+
+/* splitmix64 step: advances *s, returns the next value. */
+uint64_t mix64(uint64_t *s);
+
+/* Fill the fill region per the boot parameters' profile; returns pages written. */
+uint64_t guest_fill(void);
+
+/* Stop with an error code after printing msg. */
+void guest_abort(const char *msg, uint32_t code) __attribute__((noreturn));
+
+void *memset(void *d, int c, size_t n);
+void *memcpy(void *d, const void *s, size_t n);
+
+#endif
