@@ -4,7 +4,8 @@
 #   bed_trap                                  # bed_cleanup on EXIT, INT, TERM (call once)
 #   bed_ns_add a; bed_ns_add b                # namespaces "${BED_PREFIX}a", "${BED_PREFIX}b"
 #   bed_link a veth0 10.0.0.1 b veth0 10.0.0.2  # veth pair, IPv4 (/24 unless given), up
-#   bed_netem a veth0 "delay 200us 50us loss 1%"  # tc netem on an egress
+#   bed_netem a veth0 "delay 200us 50us loss 1%"  # tc netem on an egress (bed_has_netem:
+#                                             # some kernels lack sch_netem, this one does)
 #   bed_exec b ip addr                        # run a command inside a namespace
 #   bed_bg b /tmp/out ptp4l -i veth0 ...      # background process, stdout+stderr to a file
 #   bed_switch sw; bed_port a eth1 10.0.1.1 sw; bed_port b eth1 10.0.1.2 sw  # via a bridge
@@ -102,6 +103,16 @@ bed_netem() { # NS IF "netem arguments"
 		bed_err "tc netem '$3' on $1/$2 failed"
 }
 
+bed_has_netem() { # true if this kernel has sch_netem (some test kernels are built without it)
+	_n=tsb-netem-probe-$$
+	ip netns add "$_n" 2>/dev/null || return 1
+	ip -n "$_n" link set lo up
+	ip netns exec "$_n" tc qdisc add dev lo root netem delay 1us >/dev/null 2>&1
+	_r=$?
+	ip netns del "$_n"
+	return $_r
+}
+
 bed_exec() { # NS cmd...
 	_n=$(bed_ns "$1")
 	shift
@@ -127,19 +138,41 @@ bed_wait_for() { # FILE PATTERN [TIMEOUT_S=5]: wait until FILE has a line matchi
 	bed_err "timed out waiting for '$2' in $1"
 }
 
-bed_cleanup() { # kill what bed_bg started, delete every namespace this run made
-	for _p in $BED_PIDS; do
-		kill "$_p" 2>/dev/null
+bed_alive() { # PID: running (not a zombie waiting to be reaped)
+	[ -r "/proc/$1/status" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null
+}
+
+bed_stop() { # PID...: TERM, re-sent until gone (a TERM that lands between fork and exec of a
+	# background job is swallowed by the inherited trap), KILL after 2 s
+	_t=40
+	while :; do
+		_alive=""
+		for _p in "$@"; do
+			bed_alive "$_p" && _alive="$_alive $_p"
+		done
+		[ -n "$_alive" ] || return 0
+		_t=$((_t - 1))
+		_sig=TERM
+		[ "$_t" -gt 0 ] || _sig=KILL
+		for _p in $_alive; do
+			kill -s "$_sig" "$_p" 2>/dev/null
+		done
+		[ "$_sig" = KILL ] && return 0
+		sleep 0.05
 	done
+}
+
+bed_cleanup() { # stop what bed_bg started, delete every namespace this run made
+	# shellcheck disable=SC2086
+	bed_stop $BED_PIDS
 	for _p in $BED_PIDS; do
 		wait "$_p" 2>/dev/null
 	done
 	BED_PIDS=""
 	for _n in $BED_NSLIST; do
 		# processes left inside (started with bed_exec ... &) would keep it alive
-		for _p in $(ip netns pids "$_n" 2>/dev/null); do
-			kill "$_p" 2>/dev/null
-		done
+		# shellcheck disable=SC2046
+		bed_stop $(ip netns pids "$_n" 2>/dev/null)
 		ip netns del "$_n" 2>/dev/null
 	done
 	BED_NSLIST=""

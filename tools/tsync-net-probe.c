@@ -9,7 +9,8 @@
  *       COUNT Sync (event) + Follow_Up (general) pairs; prints "tx seq=N ts=NS" per Sync
  *   tsync-net-probe recv -i IF [-t ...] [-n COUNT] [-w WAIT_S]
  *       prints "ready", then "rx event seq=N ts=NS len=L" / "rx general seq=N ts=NS len=L";
- *       exit 0 once COUNT event messages arrived, 1 after WAIT_S seconds without them
+ *       until COUNT event and COUNT general messages arrived or WAIT_S seconds passed;
+ *       exit 0 if all COUNT event messages arrived
  *   tsync-net-probe caps -i IF
  *       the SO_TIMESTAMPING capabilities and PHC index; with --time_stamping hardware the
  *       result of the capability check (exit 1 with the error message if it fails)
@@ -99,7 +100,7 @@ static double mono_s(void)
 static int do_recv(struct transport *t, const struct opts *o)
 {
 	struct pollfd p[2];
-	int np = 0, got = 0;
+	int np = 0, got = 0, gen = 0;
 	double end = mono_s() + o->wait_s;
 
 	for (int ch = 0; ch < 2; ch++) {
@@ -109,7 +110,8 @@ static int do_recv(struct transport *t, const struct opts *o)
 	}
 	printf("ready\n");
 	fflush(stdout);
-	while (got < o->count) {
+	/* until COUNT event and COUNT general messages arrived (Follow_Up trails its Sync) */
+	while (got < o->count || gen < o->count) {
 		double left = end - mono_s();
 		if (left <= 0)
 			break;
@@ -130,6 +132,7 @@ static int do_recv(struct transport *t, const struct opts *o)
 				       event ? "event" : "general", buf[30] << 8 | buf[31],
 				       (long long)rx, n);
 				got += event;
+				gen += !event;
 			}
 		}
 		fflush(stdout);
@@ -163,6 +166,10 @@ static int do_caps(const struct opts *o)
 		if (caps.so_timestamping & names[i].bit)
 			printf(" %s", names[i].name);
 	printf("\n%s: phc index %d\n", o->iface, caps.phc_index);
+	uint8_t id[8];
+	if (net_clock_identity(o->iface, id) == 0)
+		printf("%s: clockIdentity %02x%02x%02x.%02x%02x.%02x%02x%02x\n", o->iface, id[0],
+		       id[1], id[2], id[3], id[4], id[5], id[6], id[7]);
 	rc = ts_caps_check(o->iface, &caps, o->cfg.ts_mode, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "%s\n", err);
