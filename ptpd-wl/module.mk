@@ -25,11 +25,13 @@ $(PTPD_TOOLS): $(BUILD)/bin/%: $(BUILD)/obj/ptpd-wl/tools/%.o $(PTPD_CORE_OBJS) 
 	$(link)
 
 # --- the daemon: build/bin/ptpd-wl ------------------------------------------------------------
-# >>> DAEMON ENGINEER: add the daemon's sources here. It is built only once ptpd-wl/main.c
-# >>> exists. Extend PTPD_DAEMON_SRCS with the transport/loop files (everything in ptpd-wl/
-# >>> except core/ and tools/ is picked up already); link flags go in UNIT_LDLIBS/LDLIBS.
-ifneq ($(wildcard ptpd-wl/main.c),)
-PTPD_DAEMON_SRCS := $(sort $(wildcard ptpd-wl/*.c))
+# >>> DAEMON ENGINEER: this section is yours. The binary is built only once ptpd-wl/main.c (or
+# >>> ptpd-wl/daemon/main.c) exists; it links every ptpd-wl/*.c and ptpd-wl/daemon/*.c with the
+# >>> core objects. Add extra libraries to LDLIBS with a target-specific variable, e.g.
+# >>>   $(BUILD)/bin/ptpd-wl: LDLIBS += -lfoo
+# >>> and daemon objects without main() to UNIT_EXTRA_OBJS if unit tests need them.
+ifneq ($(wildcard ptpd-wl/main.c ptpd-wl/daemon/main.c),)
+PTPD_DAEMON_SRCS := $(sort $(wildcard ptpd-wl/*.c ptpd-wl/daemon/*.c))
 PTPD_DAEMON_OBJS := $(PTPD_DAEMON_SRCS:%.c=$(BUILD)/obj/%.o)
 BINS             += $(BUILD)/bin/ptpd-wl
 MODULE_OBJS      += $(PTPD_DAEMON_OBJS)
