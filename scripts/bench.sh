@@ -15,3 +15,5 @@ echo "== servos on a real vclock in real time (1 ms / +100 ppm start, 1 us noise
 for s in pi linreg kalman; do
 	run "$BIN/tsync-servo-run" --servo $s --duration 30 --quiet
 done
+echo "== tsync-analyze metric speed"
+scripts/bench-analysis.sh "$BUILD"
