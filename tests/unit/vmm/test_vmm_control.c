@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: MIT
+/* tsvmm: control protocol parsing, malformed lines and the command dispatch. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "control.h"
+#include "control_json.h"
+
+static char err[256];
+
+static int parse(const char *line, struct ctl_request *r)
+{
+	return ctl_parse_request(line, strlen(line), r, err, sizeof(err));
+}
+
+Test(vmm_control, parses_requests)
+{
+	struct ctl_request r;
+	cr_assert_eq(parse("{\"execute\": \"query-status\"}", &r), 0, "%s", err);
+	cr_assert_str_eq(r.execute, "query-status");
+	cr_assert_null(r.args);
+	cr_assert_null(r.id);
+	cr_assert_eq(parse("  {\"id\": [1, {\"a\": null}], \"arguments\": {\"ms\": 250, \"x\": "
+	                   "\"a\\\"b\"}, \"execute\": \"x-dirty\\u002dlog\"}\r",
+	                   &r),
+	             0, "%s", err);
+	cr_assert_str_eq(r.execute, "x-dirty-log");
+	cr_assert_eq(r.id_len, strlen("[1, {\"a\": null}]"));
+	uint64_t ms;
+	cr_assert_eq(json_get_u64(r.args, r.args_len, "ms", &ms), 0);
+	cr_assert_eq(ms, 250);
+	char s[16];
+	cr_assert_eq(json_get_string(r.args, r.args_len, "x", s, sizeof(s)), 0);
+	cr_assert_str_eq(s, "a\"b");
+	cr_assert_eq(json_get_u64(r.args, r.args_len, "x", &ms), -EINVAL);
+	cr_assert_eq(json_get_u64(r.args, r.args_len, "nope", &ms), -ENOENT);
+}
+
+Test(vmm_control, malformed_lines_are_errors)
+{
+	static const char *const bad[] = {
+	        "",
+	        "{",
+	        "}",
+	        "not json",
+	        "{\"execute\": \"stop\"",
+	        "{\"execute\": \"stop\"}}",
+	        "{\"execute\": \"stop\",}",
+	        "{\"execute\" \"stop\"}",
+	        "{'execute': 'stop'}",
+	        "{\"execute\": \"st\nop\"}",
+	        "{\"execute\": \"\\x\"}",
+	        "{\"execute\": \"\\u12\"}",
+	        "{\"execute\": 01}",
+	        "{\"execute\": -}",
+	        "{\"execute\": 1.}",
+	        "{\"execute\": tru}",
+	        "[\"execute\", \"stop\"]",
+	        "\"stop\"",
+	        "{\"arguments\": {}}",
+	        "{\"execute\": 42}",
+	        "{\"execute\": \"stop\", \"arguments\": [1]}",
+	        "{\"execute\": "
+	        "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	        "\"}",
+	        "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]"
+	        "]]]]]]]]]]]"
+	        "]]]]]]]]]]]]]]]]]]]]]",
+	};
+	struct ctl_request r;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = 0;
+		cr_assert_eq(parse(bad[i], &r), -EINVAL, "accepted: %s", bad[i]);
+		cr_assert(err[0], "no message for %s", bad[i]);
+	}
+}
+
+Test(vmm_control, skip_value_grammar)
+{
+	static const char *const good[] = {"0",
+	                                   "-0.5e+3",
+	                                   "1E9",
+	                                   "true",
+	                                   "null",
+	                                   "\"\"",
+	                                   "[]",
+	                                   "{}",
+	                                   "[1,[2,[3]],{\"a\":{}}]",
+	                                   " \"\\u00e9\" "};
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		const char *e = good[i] + strlen(good[i]);
+		const char *p = json_skip_value(good[i], e, 0);
+		cr_assert_not_null(p, "%s", good[i]);
+	}
+	const char *q = "\"a\\\"b\"";
+	cr_assert_eq(json_skip_value(q, q + strlen(q), 0), q + strlen(q));
+}
+
+struct fake {
+	int calls;
+};
+
+static int cmd_ok(void *ctx, const struct ctl_request *req, char *ret, size_t len)
+{
+	(void)req;
+	((struct fake *)ctx)->calls++;
+	snprintf(ret, len, "{\"n\": %d}", ((struct fake *)ctx)->calls);
+	return 0;
+}
+
+static int cmd_fail(void *ctx, const struct ctl_request *req, char *ret, size_t len)
+{
+	(void)ctx;
+	snprintf(ret, len, "%s: \"no\"", req->execute);
+	return -ENOSYS;
+}
+
+Test(vmm_control, dispatch_replies)
+{
+	struct control_cmd cmds[] = {{"ok", cmd_ok}, {"fail", cmd_fail}};
+	struct fake f = {0};
+	char out[512];
+	const char *l = "{\"execute\": \"ok\", \"id\": \"x1\"}";
+	control_handle_line(cmds, 2, &f, l, strlen(l), out, sizeof(out));
+	cr_assert_str_eq(out, "{\"return\": {\"n\": 1}, \"id\": \"x1\"}");
+	l = "{\"execute\": \"fail\"}";
+	control_handle_line(cmds, 2, &f, l, strlen(l), out, sizeof(out));
+	cr_assert_str_eq(
+	        out, "{\"error\": {\"class\": \"GenericError\", \"desc\": \"fail: \\\"no\\\"\"}}");
+	l = "{\"execute\": \"nope\", \"id\": 7}";
+	control_handle_line(cmds, 2, &f, l, strlen(l), out, sizeof(out));
+	cr_assert(strstr(out, "\"CommandNotFound\""), "%s", out);
+	cr_assert(strstr(out, "\"id\": 7}"), "%s", out);
+	l = "{\"execute\": ";
+	size_t n = control_handle_line(cmds, 2, &f, l, strlen(l), out, sizeof(out));
+	cr_assert_eq(n, strlen(out));
+	cr_assert(strstr(out, "malformed JSON"), "%s", out);
+	/* a tiny output buffer truncates, never overflows */
+	char small[16];
+	n = control_handle_line(cmds, 2, &f, l, strlen(l), small, sizeof(small));
+	cr_assert_lt(n, sizeof(small));
+	cr_assert_eq(f.calls, 1);
+}
+
+Test(vmm_control, quote)
+{
+	char b[64];
+	cr_assert_eq(json_quote(b, sizeof(b), "a\"b\\c\n"), strlen("\"a\\\"b\\\\c\\u000a\""));
+	cr_assert_str_eq(b, "\"a\\\"b\\\\c\\u000a\"");
+	char t[4];
+	json_quote(t, sizeof(t), "abcdef");
+	cr_assert_str_eq(t, "\"ab");
+}

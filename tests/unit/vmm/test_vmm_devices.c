@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: MIT
+/* tsvmm: the device table, port routing, save/load, memory statistics. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "devices/device.h"
+#include "memstats.h"
+#include "uapi/tsvmm-boot.h"
+
+Test(vmm_devices, table_is_registered_and_consistent)
+{
+	const struct device_ops *const *t;
+	size_t n = device_table(&t);
+	cr_assert_geq(n, 4);
+	cr_assert_eq(device_table_check(), 0);
+	cr_assert_not_null(device_find("serial"));
+	cr_assert_not_null(device_find("hcall"));
+	cr_assert_not_null(device_find("blk"));
+	cr_assert_not_null(device_find("vmclock"));
+	cr_assert_null(device_find("nope"));
+	cr_assert_eq(device_for_port(TSVMM_PORT_SERIAL), device_find("serial"));
+	cr_assert_eq(device_for_port(TSVMM_PORT_SERIAL + 5), device_find("serial"));
+	cr_assert_eq(device_for_port(TSVMM_PORT_HCALL), device_find("hcall"));
+	cr_assert_eq(device_for_port(TSVMM_PORT_BLK), device_find("blk"));
+	cr_assert_null(device_for_port(0x80));
+	cr_assert_eq(device_find("vmclock")->mmio_gpa, TSVMM_VMCLOCK_GPA);
+}
+
+Test(vmm_devices, routing_serial_hcall_and_save_load)
+{
+	char *out = NULL;
+	size_t outlen = 0;
+	FILE *f = open_memstream(&out, &outlen);
+	struct guest_exit ex = {0};
+	struct dev_env env = {.serial_out = f, .exit = &ex};
+	struct devices *d = devices_create(&env);
+	cr_assert_not_null(d);
+	for (const char *s = "hi\n"; *s; s++) {
+		uint8_t c = (uint8_t)*s;
+		cr_assert_eq(devices_pio(d, TSVMM_PORT_SERIAL, true, &c, 1), 0);
+	}
+	uint8_t lsr = 0;
+	devices_pio(d, TSVMM_PORT_SERIAL + 5, false, &lsr, 1);
+	cr_assert_eq(lsr & 0x60, 0x60);
+	uint8_t v[4] = {0xde, 0xad, 0xbe, 0xef};
+	cr_assert_eq(devices_pio(d, 0x80, false, v, 4), 0); /* unclaimed read: all ones */
+	cr_assert_eq(v[0], 0xff);
+	uint32_t hc = TSVMM_HC_PANIC | 14 << 8;
+	cr_assert_eq(devices_pio(d, TSVMM_PORT_HCALL, true, (uint8_t *)&hc, 4), 1);
+	cr_assert_eq(ex.kind, TSVMM_HC_PANIC);
+	cr_assert_eq(ex.arg, 14);
+	uint8_t data[8];
+	cr_assert_eq(devices_mmio(d, TSVMM_VMCLOCK_GPA, false, data, 8), 0);
+	cr_assert_eq(devices_mmio(d, 0x1000, false, data, 8), -EFAULT);
+
+	uint8_t scr = 0x5a;
+	devices_pio(d, TSVMM_PORT_SERIAL + 7, true, &scr, 1);
+	uint8_t *buf;
+	size_t len;
+	cr_assert_eq(devices_save(d, &buf, &len), 0);
+	cr_assert_eq(memcmp(buf, "TSDV", 4), 0);
+	scr = 0;
+	devices_pio(d, TSVMM_PORT_SERIAL + 7, true, &scr, 1);
+	cr_assert_eq(devices_load(d, buf, len), 0);
+	devices_pio(d, TSVMM_PORT_SERIAL + 7, false, &scr, 1);
+	cr_assert_eq(scr, 0x5a);
+	/* malformed state is refused */
+	cr_assert_eq(devices_load(d, buf, len - 1), -EINVAL);
+	cr_assert_eq(devices_load(d, buf, 3), -EINVAL);
+	buf[12] = 'X'; /* first device name */
+	cr_assert_eq(devices_load(d, buf, len), -EINVAL);
+	free(buf);
+	devices_destroy(d);
+	fclose(f);
+	cr_assert_str_eq(out, "hi\n");
+	free(out);
+}
+
+Test(vmm_devices, memstats_classifies_pages)
+{
+	enum { N = 10 };
+	uint8_t *mem = calloc(N, 4096), *disk = calloc(2, 4096);
+	memset(disk, 0x11, 4096);           /* disk block 0 */
+	memset(disk + 4096, 0x22, 4096);    /* disk block 1 */
+	memset(mem + 0 * 4096, 0x11, 4096); /* disk */
+	memset(mem + 1 * 4096, 0x11, 4096); /* disk (twice) */
+	memset(mem + 2 * 4096, 0x33, 4096); /* dup */
+	memset(mem + 3 * 4096, 0x33, 4096); /* dup */
+	memset(mem + 4 * 4096, 0x33, 4096); /* dup */
+	memset(mem + 5 * 4096, 0x44, 4096); /* unique */
+	mem[6 * 4096 + 100] = 1;            /* unique */
+	/* 7, 8, 9 zero */
+	struct memstats st;
+	cr_assert_eq(memstats_count(mem, N, disk, 2 * 4096, &st), 0);
+	cr_assert_eq(st.pages, N);
+	cr_assert_eq(st.zero, 3);
+	cr_assert_eq(st.disk, 2);
+	cr_assert_eq(st.dup, 3);
+	cr_assert_eq(st.unique, 2);
+	cr_assert_eq(st.distinct, 4);
+	cr_assert_eq(memstats_count(mem, N, NULL, 0, &st), 0);
+	cr_assert_eq(st.dup, 5);
+	cr_assert_eq(st.disk, 0);
+	cr_assert_neq(memstats_page_hash(mem + 5 * 4096), memstats_page_hash(mem + 6 * 4096));
+	free(mem);
+	free(disk);
+}
