@@ -103,7 +103,9 @@ ssize_t transport_send(struct transport *t, enum transport_channel ch, enum tran
                        tmv_t *tx_ts);
 
 /* Receive one message from channel ch without blocking (poll transport_fd() first).
- * rx_ts (optional): the RX timestamp or 0; src (optional): the sender.
+ * rx_ts (optional): the RX timestamp or 0; src (optional): the sender. An event message can
+ * come without RX timestamp (rx_ts 0): the kernel switches software RX stamping on a few ms
+ * after the first socket of the host asks for it; drop such a message as ptp4l does.
  * Returns the message length, -EAGAIN if none is queued, or -errno. */
 ssize_t transport_recv(struct transport *t, enum transport_channel ch, void *buf, size_t len,
                        tmv_t *rx_ts, struct transport_addr *src);

@@ -70,6 +70,29 @@ Test(net_caps, hardware_path_stops_at_the_ioctl)
 	close(fd);
 }
 
+/* The kernel turns software RX timestamping on asynchronously (a deferred static key) when the
+ * first socket asks for it: until then received packets carry no timestamp. Wait for that with
+ * a second socket sending to itself (it does not disturb the OPT_ID counter of the first). */
+static void wait_rx_stamping(void)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t sl = sizeof(a);
+	int w = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	uint8_t buf[8] = {0};
+	struct ts_cmsg c;
+
+	cr_assert_eq(bind(w, (struct sockaddr *)&a, sizeof(a)), 0);
+	cr_assert_eq(getsockname(w, (struct sockaddr *)&a, &sl), 0);
+	cr_assert_eq(ts_enable(w, "lo", TS_SOFTWARE, TS_OPT_RX_ONLY, NULL, NULL, 0), 0);
+	for (int i = 0; i < 200; i++) {
+		sendto(w, buf, sizeof(buf), 0, (struct sockaddr *)&a, sizeof(a));
+		usleep(1000);
+		if (ts_recv(w, buf, sizeof(buf), NULL, NULL, &c) > 0 && c.sw)
+			break;
+	}
+	close(w);
+}
+
 /* A UDP socket on 127.0.0.1, ephemeral port (tests run in parallel), software timestamps. */
 static int lo_socket(unsigned opts, uint32_t *flags, struct sockaddr_in *self)
 {
@@ -84,6 +107,7 @@ static int lo_socket(unsigned opts, uint32_t *flags, struct sockaddr_in *self)
 	cr_assert_eq(bind(fd, (struct sockaddr *)self, sizeof(*self)), 0);
 	cr_assert_eq(getsockname(fd, (struct sockaddr *)self, &sl), 0);
 	cr_assert_eq(ts_enable(fd, "lo", TS_SOFTWARE, opts, flags, err, sizeof(err)), 0, "%s", err);
+	wait_rx_stamping();
 	return fd;
 }
 
