@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vmclock page reader and writer (ABI: uapi/vmclock-abi.h).
+ *
+ * Reader (lib/refclock/vmclock_read.c): freestanding. It needs only <stdint.h>, <stdbool.h> and
+ * <stddef.h>, no libc, no 128-bit division, no FPU: the tsvmm guest payload compiles it with
+ * -ffreestanding -mgeneral-regs-only, Linux user space uses it on an mmap of /dev/vmclock0 or of
+ * a page file. All time arithmetic is exact 128-bit integer arithmetic with documented rounding.
+ *
+ * Writer and page files (lib/refclock/vmclock_page.c): host side (libc).
+ *
+ * Times are in the page's time scale (time_type; vmclockd publishes UTC): ns since the
+ * 1970 epoch as int64_t, or 64.64 fixed point (sec + frac / 2^64). Error codes are negated Linux
+ * errno values, spelled VMCLOCK_E* so that freestanding code has them.
+ */
+#ifndef TSYNC_VMCLOCK_H
+#define TSYNC_VMCLOCK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "uapi/vmclock-abi.h"
+
+#define VMCLOCK_EAGAIN  11 /* the seqlock never settled within the retry limit */
+#define VMCLOCK_ENODEV  19 /* no page: wrong magic (e.g. an all-zero page) */
+#define VMCLOCK_EINVAL  22 /* bad argument, or a TAI/UTC conversion without a valid offset */
+#define VMCLOCK_ERANGE  34 /* the time does not fit int64 ns since 1970 (or is before it) */
+#define VMCLOCK_ENODATA 61 /* page valid but carries no time (counter_id INVALID, bad time_type) */
+#define VMCLOCK_EPROTO  71 /* unsupported version or a size below 112 bytes */
+
+#define VMCLOCK_READ_TRIES 1000 /* a good default max_tries for vmclock_read() */
+#define VMCLOCK_NO_BOUND   UINT64_MAX
+
+/* ---------------------------------------------------------------------------------------- */
+/* reader                                                                                    */
+
+/* Returns the current counter (TSC) value; ctx is the caller's. */
+typedef uint64_t (*vmclock_counter_fn)(void *ctx);
+
+struct vmclock_reading {
+	/* the page the time came from (a consistent snapshot) */
+	uint32_t seq;
+	uint64_t disruption_marker;
+	uint64_t flags;
+	uint64_t vm_generation_counter;
+	uint8_t clock_status;   /* VMCLOCK_STATUS_* */
+	uint8_t time_type;      /* scale of every time below (vmclock_reading_convert changes it) */
+	uint8_t leap_indicator; /* VMCLOCK_LEAP_* */
+	int16_t tai_offset_sec; /* UTC - TAI, s, if flags & VMCLOCK_FLAG_TAI_OFFSET_VALID */
+	unsigned tries;         /* seqlock attempts used (1 = first try) */
+
+	/* the time at `counter` */
+	uint64_t counter; /* counter value the time is for */
+	int64_t delta;    /* counter - counter_value, ticks; wraps mod 2^64, read as signed */
+	uint64_t sec;     /* time, s + frac / 2^64: the exact value rounded down */
+	uint64_t frac;
+	int64_t time_ns;      /* time, ns since the epoch, rounded down */
+	uint64_t maxerror_ns; /* time_maxerror + |delta| x period maxerror rate, rounded up, ns;
+			       * VMCLOCK_NO_BOUND when the page gives no bound */
+	uint64_t esterror_ns; /* same with the esterror fields (0 when not valid) */
+	int64_t earliest_ns;  /* floor(time - maxerror): true time >= this (if bounded) */
+	int64_t latest_ns;    /* ceil(time + maxerror): true time <= this (if bounded) */
+	bool bounded;         /* TIME_ and PERIOD_MAXERROR_VALID set and status not UNRELIABLE */
+};
+
+/*
+ * Copy the page consistently (seqlock; up to max_tries attempts, >= 1). 0, -VMCLOCK_EAGAIN when
+ * the writer never let go, -VMCLOCK_ENODEV / -VMCLOCK_EPROTO for a page that is not one.
+ * tries (optional) gets the attempts used.
+ */
+int vmclock_snapshot(const volatile struct vmclock_abi *page, unsigned max_tries,
+                     struct vmclock_abi *out, unsigned *tries);
+
+/*
+ * Read the time now: snapshot the page and read the counter inside the seqlock (as Linux's
+ * ptp_vmclock does), then vmclock_eval(). counter(ctx) is called once per attempt.
+ */
+int vmclock_read(const volatile struct vmclock_abi *page, vmclock_counter_fn counter, void *ctx,
+                 unsigned max_tries, struct vmclock_reading *out);
+
+/*
+ * Pure: the time a consistent page p gives at counter value `counter`, with its bounds.
+ * 0, -VMCLOCK_ENODEV/-EPROTO (not a page), -VMCLOCK_ENODATA (no time), -VMCLOCK_ERANGE.
+ */
+int vmclock_eval(const struct vmclock_abi *p, uint64_t counter, struct vmclock_reading *out);
+
+/*
+ * Convert every time in r to `time_type` (VMCLOCK_TIME_UTC or VMCLOCK_TIME_TAI) using
+ * tai_offset_sec = UTC - TAI: UTC = TAI + tai_offset_sec. 0, or -VMCLOCK_EINVAL if the scales
+ * differ and the page has no valid offset (or either scale is not UTC/TAI), -VMCLOCK_ERANGE.
+ */
+int vmclock_reading_convert(struct vmclock_reading *r, uint8_t time_type);
+
+/* 64.64 time -> ns, rounded down / up; -VMCLOCK_ERANGE when it does not fit int64. */
+int vmclock_6464_to_ns_floor(uint64_t sec, uint64_t frac, int64_t *ns);
+int vmclock_6464_to_ns_ceil(uint64_t sec, uint64_t frac, int64_t *ns);
+/* ns (>= 0) -> 64.64, exact (ns * 2^64 / 1e9 rounded down). */
+void vmclock_ns_to_6464(int64_t ns, uint64_t *sec, uint64_t *frac);
+
+#if defined(__x86_64__)
+/* The x86 TSC (lfence orders it after earlier loads). Works in ring 3 unless CR4.TSD. */
+static inline uint64_t vmclock_rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi)::"memory");
+	return ((uint64_t)hi << 32) | lo;
+}
+#endif
+/* vmclock_counter_fn that reads the TSC (ctx unused). */
+uint64_t vmclock_counter_tsc(void *ctx);
+
+/* ---------------------------------------------------------------------------------------- */
+/* writer (host)                                                                             */
+
+/* Initialise a page before it is shared: constant fields, seq_count 0, status INITIALIZING,
+ * no time flags. region_size: bytes of the region (VMCLOCK_PAGE_SIZE for a page file). */
+void vmclock_page_init(struct vmclock_abi *p, uint32_t region_size, uint8_t counter_id,
+                       uint8_t time_type);
+/* Seqlock writer: begin makes seq_count odd then a barrier; end a barrier then seq_count even.
+ * One writer per page (the caller serialises). */
+void vmclock_write_begin(volatile struct vmclock_abi *p);
+void vmclock_write_end(volatile struct vmclock_abi *p);
+/* Store every seqlock-protected field of src (not seq_count, not the constant fields) into p.
+ * Call between begin and end. */
+void vmclock_write_fields(volatile struct vmclock_abi *p, const struct vmclock_abi *src);
+/* begin + write_fields + end. */
+void vmclock_publish(volatile struct vmclock_abi *p, const struct vmclock_abi *src);
+
+/* A page file mapped MAP_SHARED (the VMM maps the same file into the guest). */
+struct vmclock_page_map {
+	struct vmclock_abi *abi; /* the structure at offset 0 of the mapping */
+	int fd;
+	size_t len;
+	bool writable;
+};
+/* Page file of a VM: vm without '/' -> /dev/shm/tsync-vmclock.<vm>; with '/' -> as is.
+ * 0, -VMCLOCK_EINVAL for an empty or unsafe name or a short buffer. */
+int vmclock_page_path(const char *vm, char *buf, size_t len);
+/* Create (or truncate and re-create) the page file at path: one page, initialised with
+ * vmclock_page_init(VMCLOCK_COUNTER_X86_TSC, VMCLOCK_TIME_UTC), mapped read-write. 0 or -errno. */
+int vmclock_page_create(const char *path, struct vmclock_page_map *m);
+/* Map an existing page (a page file, or /dev/vmclock0 read-only). 0 or -errno. */
+int vmclock_page_open(const char *path, bool writable, struct vmclock_page_map *m);
+void vmclock_page_close(struct vmclock_page_map *m);
+
+/* ---------------------------------------------------------------------------------------- */
+/* migration hand-over                                                                       */
+
+/* What the source records when it stops the guest (travels in the migration stream). */
+struct vmclock_stop_record {
+	uint64_t counter;     /* source counter when the vCPU stopped */
+	int64_t time_ns;      /* guest time the page gave at that counter, ns (rounded down) */
+	uint64_t maxerror_ns; /* its bound, or VMCLOCK_NO_BOUND */
+	uint64_t disruption_marker;     /* the source page's marker */
+	uint64_t vm_generation_counter; /* the source page's generation counter */
+	uint8_t time_type;              /* scale of time_ns (VMCLOCK_TIME_UTC from vmclockd) */
+};
+/* Fill rec from the page at counter_at_stop (the TSC read just after the vCPU parked). 0 or
+ * the vmclock_read/eval errors. */
+int vmclock_stop_record(const volatile struct vmclock_abi *page, uint64_t counter_at_stop,
+                        struct vmclock_stop_record *rec);
+/* Text form "counter=.. time_ns=.. maxerror_ns=.. marker=.. gen=.. time_type=.." (one line,
+ * no newline) and back. format: bytes written (like snprintf); parse: 0 or -VMCLOCK_EINVAL. */
+int vmclock_stop_record_format(const struct vmclock_stop_record *rec, char *buf, size_t len);
+int vmclock_stop_record_parse(const char *s, struct vmclock_stop_record *rec);
+
+/* ---------------------------------------------------------------------------------------- */
+/* vmclockd control socket client (protocol: vmclock/README.md)                             */
+
+/* Send one command line to the vmclockd socket at path and read its one-line reply (without
+ * the newline) into reply. 0 if the reply starts with "ok", -EPROTO if with "err" (reply holds
+ * the reason), other -errno for socket errors. timeout_ms: 0 = 5000. */
+int vmclock_ctl_request(const char *path, const char *cmd, char *reply, size_t len, int timeout_ms);
+
+#endif
