@@ -73,6 +73,24 @@ set -- $(stats "$TMP/bridge.d")
 check "L2 through a bridge: one-way n=$1 min=$2 median=$3 max=$4 ns" \
 	[ "$1" -eq $N -a "$2" -gt 0 -a "$4" -lt 1000000 ]
 
+# interoperability: ptp4l 3.x as master in a, our transports receive its messages in b
+if command -v ptp4l >/dev/null 2>&1; then
+	for t in UDPv4 UDPv6 L2; do
+		case $t in UDPv4) f=-4 ;; UDPv6) f=-6 ;; L2) f=-2 ;; esac
+		bed_bg a "$TMP/ptp4l.$t" ptp4l -i veth0 -S $f -m --masterOnly=1 \
+			--announceReceiptTimeout=2 --logAnnounceInterval=-2 --logSyncInterval=-3
+		p4=$BED_LASTPID
+		bed_exec b $P recv -i veth0 -t $t -n 3 -w 5 >"$TMP/p4rx.$t" 2>&1
+		rc=$?
+		bed_stop $p4
+		nsync=$(grep -c '^rx event seq=.* ts=[1-9].* len=4[46]$' "$TMP/p4rx.$t")
+		check "$t: ptp4l's Sync messages arrive with RX timestamps ($nsync)" \
+			[ $rc -eq 0 -a "$nsync" -ge 3 ]
+	done
+else
+	echo "  skip ptp4l interop: ptp4l not installed"
+fi
+
 # hardware timestamping on veth: a clear error naming the interface and the capability
 want="veth0: no hardware TX timestamps (time_stamping hardware requested)"
 out=$(bed_exec a $P send -i veth0 -t UDPv4 -n 1 --time_stamping hardware 2>&1)
