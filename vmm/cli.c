@@ -152,6 +152,13 @@ int vmm_cli_parse(int argc, char **argv, struct vmm_config *cfg, char *err, size
 		if (r)
 			return r;
 	}
+	if (cfg->mem_size < TSVMM_MEM_MIN || cfg->mem_size > TSVMM_MEM_MAX ||
+	    cfg->mem_size % (2ULL << 20)) {
+		snprintf(err, errlen,
+		         "bad --mem: %llu bytes is not a multiple of 2M from 64M to 32G",
+		         (unsigned long long)cfg->mem_size);
+		return -EINVAL;
+	}
 	if (cfg->dirty_rate && !cfg->wss_pages) {
 		snprintf(err, errlen, "--dirty-rate needs a working set (--wss > 0)");
 		return -EINVAL;

@@ -31,10 +31,9 @@ static void describe_panic(struct vmm *m, uint32_t vector, char *msg, size_t len
 		return;
 	}
 	const char *name = vector < 32 && vector_names[vector] ? vector_names[vector] : "?";
-	snprintf(msg, len,
-	         "guest panic: exception %u (%s) error 0x%llx at RIP 0x%llx in ring %llu%s", vector,
-	         name, (unsigned long long)f[1], (unsigned long long)f[2],
-	         (unsigned long long)(f[3] & 3), "");
+	snprintf(msg, len, "guest panic: exception %u (%s) error 0x%llx at RIP 0x%llx in ring %llu",
+	         vector, name, (unsigned long long)f[1], (unsigned long long)f[2],
+	         (unsigned long long)(f[3] & 3));
 	if (vector == 14) {
 		size_t n = strlen(msg);
 		snprintf(msg + n, len - n, ", CR2 0x%llx", (unsigned long long)s.cr2);

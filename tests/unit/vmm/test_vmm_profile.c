@@ -132,6 +132,9 @@ Test(vmm_cli, errors_name_the_flag)
 	cr_assert(strstr(err, "unknown option '--bogus'"), "%s", err);
 	cr_assert_eq(PARSE(&c, "--mem"), -EINVAL);
 	cr_assert(strstr(err, "'--mem' needs a value"), "%s", err);
+	cr_assert_eq(PARSE(&c, "--mem", "63M"), -EINVAL);
+	cr_assert(strstr(err, "bad --mem"), "%s", err);
+	cr_assert_eq(PARSE(&c, "--mem", "64G"), -EINVAL);
 	cr_assert_eq(PARSE(&c, "--mem", "lots"), -EINVAL);
 	cr_assert(strstr(err, "bad --mem 'lots'"), "%s", err);
 	cr_assert_eq(PARSE(&c, "--profile", "dup=2"), -EINVAL);
