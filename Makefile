@@ -20,7 +20,7 @@ OPT      := -O1
 endif
 
 DEB_PKGS := linuxptp chrony libpcap-dev libdpdk-dev libgsl-dev libcriterion-dev iproute2 \
-            gnuplot-nox pkg-config clang-format
+            gnuplot-nox pkg-config clang-format libxxhash-dev liblz4-dev libzstd-dev
 DEPS_STAMP := $(BUILD)/.deps-ok
 
 LIB_SRCS  := $(sort $(shell find lib -name '*.c'))
