@@ -15,6 +15,8 @@
 #include "memstats.h"
 #include "report.h"
 #include "uapi/tsvmm-report.h"
+#include "devices/device.h"
+#include "vcpu.h"
 #include "vm.h"
 #include "vmm.h"
 
@@ -198,6 +200,60 @@ static int cmd_vmclock_map(void *ctx, const struct ctl_request *req, char *ret, 
 	return err;
 }
 
+/* Debug: on a paused VM, read the vCPU state, write it back (keeping the TSC), read it again
+ * and compare; save/load the devices; read the KVM clock. Proves the migration interfaces
+ * work on this KVM. */
+static int cmd_state_roundtrip(void *ctx, const struct ctl_request *req, char *ret, size_t len)
+{
+	struct vmm *m = ((struct vmm_ctl *)ctx)->vmm;
+	if (vmm_get_state(m) != VMM_PAUSED) {
+		snprintf(ret, len, "stop the VM first");
+		return -EBUSY;
+	}
+	struct vcpu_state *a = calloc(2, sizeof(*a));
+	struct kvm_clock_data clk;
+	uint8_t *dev = NULL;
+	size_t devlen = 0;
+	const char *what = "vcpu_state_get";
+	int err = a ? vcpu_state_get(vmm_vcpu(m), &a[0]) : -ENOMEM;
+	if (err)
+		goto out;
+	what = "vcpu_state_set";
+	int keep = 1;
+	if (req->args)
+		json_get_bool(req->args, req->args_len, "keep_tsc", &keep);
+	if ((err = vcpu_state_set(vmm_vcpu(m), &a[0], keep ? VCPU_STATE_KEEP_TSC : 0)))
+		goto out;
+	what = "vcpu_state_get (again)";
+	if ((err = vcpu_state_get(vmm_vcpu(m), &a[1])))
+		goto out;
+	what = "devices_save";
+	if ((err = devices_save(vmm_devices(m), &dev, &devlen)))
+		goto out;
+	what = "devices_load";
+	if ((err = devices_load(vmm_devices(m), dev, devlen)))
+		goto out;
+	what = "KVM_GET_CLOCK";
+	err = vm_clock_get(vmm_vm(m), &clk);
+out:
+	if (err) {
+		snprintf(ret, len, "%s failed: %s", what, strerror(-err));
+	} else {
+		bool same = !memcmp(&a[0].regs, &a[1].regs, sizeof(a[0].regs)) &&
+		            !memcmp(&a[0].sregs, &a[1].sregs, sizeof(a[0].sregs));
+		snprintf(ret, len,
+		         "{\"regs_sregs_equal\": %s, \"rip\": %llu, \"msrs\": %u, \"xsave\": %s, "
+		         "\"xcrs\": %s, \"device_state_bytes\": %zu, \"kvmclock_ns\": %llu}",
+		         same ? "true" : "false", (unsigned long long)a[0].regs.rip, a[0].nmsrs,
+		         a[0].flags & VCPU_STATE_HAS_XSAVE ? "true" : "false",
+		         a[0].flags & VCPU_STATE_HAS_XCRS ? "true" : "false", devlen,
+		         (unsigned long long)clk.clock);
+	}
+	free(dev);
+	free(a);
+	return err;
+}
+
 static const struct control_cmd cmds[] = {
         {"qmp_capabilities", cmd_capabilities},
         {"query-status", cmd_query_status},
@@ -207,6 +263,7 @@ static const struct control_cmd cmds[] = {
         {"query-memory-stats", cmd_memstats},
         {"x-dirty-log-sample", cmd_dirty_sample},
         {"x-vmclock-map", cmd_vmclock_map},
+        {"x-state-roundtrip", cmd_state_roundtrip},
         {"migrate", cmd_not_yet},
         {"migrate-set-parameters", cmd_not_yet},
         {"query-migrate", cmd_not_yet},

@@ -5,6 +5,8 @@
  *   query-memory-stats                  zero/dup/disk/unique pages of the fill region
  *   x-dirty-log-sample {"ms": N}        pages dirtied during N ms (dirty logging on)
  *   x-vmclock-map {"path": FILE}        back the vmclock slot with FILE's first page
+ *   x-state-roundtrip {"keep_tsc": B}   (paused) vCPU state get/set/get, device save/load,
+ *                                       KVM_GET_CLOCK: checks the migration interfaces
  *   migrate, migrate-set-parameters, query-migrate: "not implemented yet" (migration work)
  */
 #ifndef TSVMM_CONTROL_CMDS_H

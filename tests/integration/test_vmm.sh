@@ -81,6 +81,12 @@ p=$(echo "$r" | json last_pause_ns)
 g=$(echo "$r" | json max_gap_ns)
 check "cont: running again" sh -c "echo '$r' | grep -q '\"status\": \"running\"'"
 check "stop/cont: guest TSC gap $g ns ~ VMM pause $p ns (within 20 ms)" within "${g:-0}" "${p:-1}" 20000000
+r=$($T ctl "$S" '{"execute": "stop"}' '{"execute": "x-state-roundtrip"}' '{"execute": "cont"}')
+check "vCPU state get/set/get, device save/load, KVM clock on a paused VM" sh -c "echo '$r' | grep -q '\"regs_sregs_equal\": true'"
+n1=$($T ctl "$S" '{"execute": "query-status"}' | json samples)
+sleep 0.3
+n2=$($T ctl "$S" '{"execute": "query-status"}' | json samples)
+check "the guest runs on after the state was written back ($n1 -> $n2 samples)" [ "${n2:-0}" -gt "${n1:-0}" ]
 printf 'VCLKtest' >"$TMP/vclk"
 truncate -s 4096 "$TMP/vclk"
 r=$($T ctl "$S" "{\"execute\": \"x-vmclock-map\", \"arguments\": {\"path\": \"$TMP/vclk\"}}")
