@@ -9,6 +9,8 @@
 #   bed_exec b ip addr                        # run a command inside a namespace
 #   bed_bg b /tmp/out ptp4l -i veth0 ...      # background process, stdout+stderr to a file
 #   bed_switch sw; bed_port a eth1 10.0.1.1 sw; bed_port b eth1 10.0.1.2 sw  # via a bridge
+#   bed_relay_link a e0 10.0.2.1 b e0 10.0.2.2 mid "--delay 200us --jitter 50us --loss 1%"
+#                                             # through a user-space link emulator (no netem)
 #   bed_cleanup                               # kill bg processes, delete namespaces
 #
 # Names: every namespace gets the prefix BED_PREFIX (default "tsb-<pid>-"), so parallel runs do
@@ -111,6 +113,22 @@ bed_has_netem() { # true if this kernel has sch_netem (some test kernels are bui
 	_r=$?
 	ip netns del "$_n"
 	return $_r
+}
+
+# bed_relay_link NS1 IF1 ADDR1 NS2 IF2 ADDR2 MID "tsync-netem args": like bed_link, but through
+# a middle namespace MID where tsync-netem (a user-space link emulator: delay, jitter, loss,
+# rate, per-direction delay for asymmetry) forwards frames; for kernels without sch_netem.
+# "a" is the NS1 side: --delay-ab applies from NS1 to NS2. Needs $BIN/tsync-netem.
+bed_relay_link() {
+	[ $# -eq 8 ] || bed_err "usage: bed_relay_link NS1 IF1 ADDR1 NS2 IF2 ADDR2 MID ARGS" || return 1
+	bed_ns_add "$7" || return 1
+	bed_link "$1" "$2" "$3" "$7" ra - || return 1
+	bed_link "$7" rb - "$4" "$5" "$6" || return 1
+	# shellcheck disable=SC2086
+	bed_bg "$7" "${BED_RELAY_LOG:-/dev/null}" "${BIN:-build/bin}/tsync-netem" --a ra --b rb $8
+	BED_RELAYPID=$BED_LASTPID
+	sleep 0.2
+	bed_alive "$BED_RELAYPID" || bed_err "tsync-netem did not start in $7"
 }
 
 bed_exec() { # NS cmd...
