@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: MIT
+/*
+ * tsync-vmclock-read: read a vmclock page (a vmclockd page file, or /dev/vmclock0 in a Linux
+ * guest) with the same reader the guest payload uses; print time, bounds, status and marker,
+ * optionally against a reference clock (the truth of a test bench).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "tsync/clock.h"
+#include "tsync/vmclock.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: tsync-vmclock-read PAGE [options]\n"
+	           "  PAGE               VM name (/dev/shm/tsync-vmclock.NAME), a page file or "
+	           "/dev/vmclock0\n"
+	           "  --count N          samples (1); --interval S between them (0.1)\n"
+	           "  --ref TYPE[:NAME]  reference clock (sys, vclock:NAME): print the true error "
+	           "and\n"
+	           "                     whether [earliest, latest] holds it; exit 3 if any does "
+	           "not\n"
+	           "  --tai              print TAI instead of UTC (needs TAI_OFFSET_VALID)\n"
+	           "  --stop             print the migration stop record at this instant\n"
+	           "  --quiet            only the summary line\n");
+}
+
+static struct tclock *open_ref(const char *spec)
+{
+	char buf[256];
+	snprintf(buf, sizeof(buf), "%s", spec);
+	char *name = strchr(buf, ':');
+	if (name)
+		*name++ = 0;
+	enum tclock_type t;
+	if (tclock_parse_type(buf, &t))
+		return NULL;
+	return tclock_create(t, name);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {{"count", 1, 0, 'n'}, {"interval", 1, 0, 'i'},
+	                                     {"ref", 1, 0, 'r'},   {"tai", 0, 0, 't'},
+	                                     {"stop", 0, 0, 's'},  {"quiet", 0, 0, 'q'},
+	                                     {"help", 0, 0, 'h'},  {0, 0, 0, 0}};
+	long count = 1;
+	double interval = 0.1;
+	const char *ref_spec = NULL;
+	bool tai = false, stop = false, quiet = false;
+	int o;
+	while ((o = getopt_long(argc, argv, "n:i:r:tsqh", opts, NULL)) != -1) {
+		switch (o) {
+		case 'n':
+			count = atol(optarg);
+			break;
+		case 'i':
+			interval = atof(optarg);
+			break;
+		case 'r':
+			ref_spec = optarg;
+			break;
+		case 't':
+			tai = true;
+			break;
+		case 's':
+			stop = true;
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc - 1 || count < 1) {
+		usage(stderr);
+		return 2;
+	}
+	char path[256];
+	struct vmclock_page_map m;
+	int err = vmclock_page_path(argv[optind], path, sizeof(path));
+	if (!err)
+		err = vmclock_page_open(path, false, &m);
+	if (err) {
+		fprintf(stderr, "tsync-vmclock-read: %s: %s\n", argv[optind], strerror(-err));
+		return 1;
+	}
+	if (stop) {
+		struct vmclock_stop_record rec;
+		char buf[256];
+		err = vmclock_stop_record(m.abi, vmclock_rdtsc(), &rec);
+		if (err) {
+			fprintf(stderr, "tsync-vmclock-read: stop record: %s\n", strerror(-err));
+			return 1;
+		}
+		vmclock_stop_record_format(&rec, buf, sizeof(buf));
+		printf("%s\n", buf);
+		return 0;
+	}
+	struct tclock *ref = NULL;
+	if (ref_spec && !(ref = open_ref(ref_spec))) {
+		fprintf(stderr, "tsync-vmclock-read: cannot open reference '%s': %s\n", ref_spec,
+		        strerror(errno));
+		return 1;
+	}
+	long n = 0, in = 0, bad = 0, backwards = 0;
+	int64_t last = INT64_MIN, maxabs = 0;
+	uint64_t maxbound = 0;
+	for (long i = 0; i < count; i++) {
+		if (i) {
+			struct timespec d = {(time_t)interval,
+			                     (long)((interval - (time_t)interval) * 1e9)};
+			nanosleep(&d, NULL);
+		}
+		struct vmclock_reading r;
+		tmv_t r1 = 0, r2 = 0;
+		if (ref)
+			tclock_gettime(ref, &r1);
+		err = vmclock_read(m.abi, vmclock_counter_tsc, NULL, VMCLOCK_READ_TRIES, &r);
+		if (ref)
+			tclock_gettime(ref, &r2);
+		if (!err && tai)
+			err = vmclock_reading_convert(&r, VMCLOCK_TIME_TAI);
+		if (err) {
+			printf("error=%s\n", strerror(-err));
+			bad++;
+			continue;
+		}
+		n++;
+		if (r.time_ns < last)
+			backwards++;
+		last = r.time_ns;
+		if (r.bounded && r.maxerror_ns > maxbound)
+			maxbound = r.maxerror_ns;
+		char extra[160] = "";
+		if (ref) {
+			int64_t mid = r1 + (r2 - r1) / 2, e = r.time_ns - mid;
+			bool ok = r.bounded && r.earliest_ns <= r2 && r.latest_ns >= r1;
+			in += ok;
+			if ((e < 0 ? -e : e) > maxabs)
+				maxabs = e < 0 ? -e : e;
+			snprintf(extra, sizeof(extra),
+			         " ref_ns=%" PRId64 " err_ns=%" PRId64 " window_ns=%" PRId64
+			         " inbounds=%d",
+			         mid, e, r2 - r1, ok);
+		}
+		if (!quiet)
+			printf("time_ns=%" PRId64 " earliest_ns=%" PRId64 " latest_ns=%" PRId64
+			       " maxerror_ns=%" PRIu64 " esterror_ns=%" PRIu64
+			       " status=%u marker=%" PRIu64 " flags=0x%" PRIx64
+			       " seq=%u tries=%u%s\n",
+			       r.time_ns, r.earliest_ns, r.latest_ns, r.maxerror_ns, r.esterror_ns,
+			       r.clock_status, r.disruption_marker, r.flags, r.seq, r.tries, extra);
+	}
+	printf("samples=%ld errors=%ld backwards=%ld max_maxerror_ns=%" PRIu64, n, bad, backwards,
+	       maxbound);
+	if (ref)
+		printf(" inbounds=%ld max_abs_err_ns=%" PRId64, in, maxabs);
+	printf("\n");
+	vmclock_page_close(&m);
+	if (ref)
+		tclock_destroy(ref);
+	return bad ? 1 : (ref && in != n) ? 3 : 0;
+}

@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: MIT
+/* vmclockd control commands: one text line in, one line out (protocol: vmclock/README.md). */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "tsync/time.h"
+#include "vmclockd.h"
+
+#define MAX_ARGS 16
+
+int vmclockd_parse_ns(const char *s, uint64_t *ns)
+{
+	tmv_t t;
+	if (!s || tmv_parse(s, &t) || t < 0)
+		return -EINVAL;
+	*ns = (uint64_t)t;
+	return 0;
+}
+
+int vmclockd_parse_rate(const char *s, double *frac)
+{
+	char *end;
+	if (!s)
+		return -EINVAL;
+	double v = strtod(s, &end);
+	if (end == s || !(v >= 0) || !isfinite(v))
+		return -EINVAL;
+	if (strcmp(end, "ppm") == 0)
+		v *= 1e-6;
+	else if (strcmp(end, "ppb") == 0)
+		v *= 1e-9;
+	else if (*end)
+		return -EINVAL;
+	if (v >= 0.5)
+		return -EINVAL;
+	*frac = v;
+	return 0;
+}
+
+static const char *const state_names[] = {"unknown", "initializing", "synchronized", "freerunning",
+                                          "unreliable"};
+
+int vmclockd_parse_state(const char *s, uint8_t *status)
+{
+	for (unsigned i = 0; i < 5; i++)
+		if (s && strcmp(s, state_names[i]) == 0) {
+			*status = (uint8_t)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+const char *vmclockd_state_name(uint8_t status)
+{
+	return status < 5 ? state_names[status] : "?";
+}
+
+/* value of key=... among args (NULL when absent) */
+static const char *arg(char **argv, int argc, const char *key)
+{
+	size_t kl = strlen(key);
+	for (int i = 1; i < argc; i++)
+		if (strncmp(argv[i], key, kl) == 0 && argv[i][kl] == '=')
+			return argv[i] + kl + 1;
+	return NULL;
+}
+
+static int64_t raw_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC_RAW, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int cmd_estimate(struct vmclockd *d, char **argv, int argc, char *reply, unsigned len)
+{
+	struct vmclockd_estimate e = d->est;
+	const char *v;
+	int err = 0;
+	if ((v = arg(argv, argc, "maxerror")))
+		err |= vmclockd_parse_ns(v, &e.maxerror_ns);
+	if ((v = arg(argv, argc, "esterror")))
+		err |= vmclockd_parse_ns(v, &e.esterror_ns);
+	if ((v = arg(argv, argc, "freq-maxerror")))
+		err |= vmclockd_parse_rate(v, &e.freq_maxerror);
+	if ((v = arg(argv, argc, "freq-esterror")))
+		err |= vmclockd_parse_rate(v, &e.freq_esterror);
+	if ((v = arg(argv, argc, "state")))
+		err |= vmclockd_parse_state(v, &e.status);
+	if ((v = arg(argv, argc, "tai-offset"))) {
+		long t = strtol(v, NULL, 10);
+		e.tai_valid = t != 0;
+		e.tai_offset_sec = (int16_t)-t; /* given as TAI - UTC (37), stored as UTC - TAI */
+	}
+	if (err) {
+		snprintf(reply, len, "err bad estimate value");
+		return -EINVAL;
+	}
+	/* "static=1": the bound holds at all times; by default it ages at freq-maxerror */
+	v = arg(argv, argc, "static");
+	e.grows = !(v && strcmp(v, "1") == 0);
+	e.at_raw_ns = raw_now();
+	d->est = e;
+	d->rate.max_rate_err = e.freq_maxerror;
+	snprintf(reply, len, "ok state=%s maxerror_ns=%" PRIu64, vmclockd_state_name(e.status),
+	         e.maxerror_ns);
+	return 0;
+}
+
+static int vm_reply(struct vmclockd_vm *vm, char *reply, unsigned len)
+{
+	struct vmclock_pub *p = &vm->pub;
+	snprintf(reply, len,
+	         "ok vm=%s page=%s policy=%s marker=%" PRIu64 " offset_ns=%" PRId64
+	         " slew_ppm=%.3f remaining_s=%.3f maxerror_ns=%" PRIu64 " updates=%u",
+	         vm->name, vm->path, vmclock_policy_name(p->policy), p->disruption_marker,
+	         p->policy == VMCLOCK_POLICY_FREEZE ? p->offset_ns : p->slew_offset_ns,
+	         p->slew * 1e6, vmclock_pub_slew_remaining_s(p), p->prev.time_maxerror_nanosec,
+	         p->updates);
+	return 0;
+}
+
+static int cmd_vm(struct vmclockd *d, const char *verb, char **argv, int argc, char *reply,
+                  unsigned len)
+{
+	if (argc < 2 || strchr(argv[1], '=')) {
+		snprintf(reply, len, "err %s needs a VM name", verb);
+		return -EINVAL;
+	}
+	enum vmclock_policy pol = d->default_policy;
+	const char *pv = arg(argv, argc, "policy");
+	if (pv && vmclock_policy_parse(pv, &pol)) {
+		snprintf(reply, len, "err unknown policy '%s' (step, slew, freeze)", pv);
+		return -EINVAL;
+	}
+	int err = 0;
+	struct vmclockd_vm *vm = vmclockd_vm_find(d, argv[1]);
+	if (strcmp(verb, "vm-add") == 0) {
+		vm = vmclockd_vm_add(d, argv[1], pol, &err);
+		if (!vm) {
+			snprintf(reply, len, "err vm-add %s: %s", argv[1], strerror(-err));
+			return err;
+		}
+		return vm_reply(vm, reply, len);
+	}
+	if (!vm) {
+		snprintf(reply, len, "err no VM '%s'", argv[1]);
+		return -ENOENT;
+	}
+	if (strcmp(verb, "vm-del") == 0) {
+		vmclockd_vm_del(d, vm);
+		snprintf(reply, len, "ok");
+		return 0;
+	}
+	if (strcmp(verb, "status") == 0)
+		return vm_reply(vm, reply, len);
+	if (strcmp(verb, "stop") == 0) {
+		/* what the source records: the page's time at counter (default: now) */
+		struct vmclock_stop_record rec;
+		uint64_t c;
+		const char *cv = arg(argv, argc, "counter");
+		c = cv ? strtoull(cv, NULL, 10) : vmclock_rdtsc();
+		err = vmclock_stop_record(vm->map.abi, c, &rec);
+		if (err) {
+			snprintf(reply, len, "err stop %s: %s", vm->name, strerror(-err));
+			return err;
+		}
+		char buf[256];
+		vmclock_stop_record_format(&rec, buf, sizeof(buf));
+		snprintf(reply, len, "ok %s", buf);
+		return 0;
+	}
+	/* migrate-in NAME [policy=P] <stop record fields> */
+	struct vmclock_stop_record rec;
+	char joined[512] = "";
+	for (int i = 2; i < argc; i++) {
+		strncat(joined, argv[i], sizeof(joined) - strlen(joined) - 2);
+		strcat(joined, " ");
+	}
+	if (vmclock_stop_record_parse(joined, &rec)) {
+		snprintf(reply, len,
+		         "err migrate-in needs counter= time_ns= maxerror_ns= marker= gen=");
+		return -EINVAL;
+	}
+	vm->pub.policy = pol;
+	err = vmclockd_sample(d);
+	if (!err)
+		err = vmclockd_publish_vm(d, vm, &rec);
+	if (err) {
+		snprintf(reply, len, "err migrate-in %s: %s", vm->name, strerror(-err));
+		return err;
+	}
+	return vm_reply(vm, reply, len);
+}
+
+int vmclockd_command(struct vmclockd *d, const char *line, char *reply, unsigned len, bool *quit)
+{
+	char buf[1024], *argv[MAX_ARGS], *save = NULL;
+	int argc = 0;
+	snprintf(buf, sizeof(buf), "%s", line);
+	for (char *t = strtok_r(buf, " \t\r\n", &save); t && argc < MAX_ARGS;
+	     t = strtok_r(NULL, " \t\r\n", &save))
+		argv[argc++] = t;
+	if (argc == 0) {
+		snprintf(reply, len, "err empty command");
+		return -EINVAL;
+	}
+	const char *verb = argv[0];
+	if (strcmp(verb, "estimate") == 0)
+		return cmd_estimate(d, argv, argc, reply, len);
+	if (strcmp(verb, "vm-add") == 0 || strcmp(verb, "vm-del") == 0 ||
+	    strcmp(verb, "stop") == 0 || strcmp(verb, "migrate-in") == 0 ||
+	    (strcmp(verb, "status") == 0 && argc > 1))
+		return cmd_vm(d, verb, argv, argc, reply, len);
+	if (strcmp(verb, "status") == 0) {
+		unsigned n = 0;
+		for (unsigned i = 0; i < VMCLOCKD_MAX_VMS; i++)
+			n += d->vms[i].used;
+		snprintf(reply, len,
+		         "ok state=%s maxerror_ns=%" PRIu64 " freq_maxerror_ppb=%.1f vms=%u "
+		         "samples=%" PRIu64 " rate_resets=%u",
+		         vmclockd_state_name(d->est.status), d->est.maxerror_ns,
+		         d->est.freq_maxerror * 1e9, n, d->samples, d->rate.resets);
+		return 0;
+	}
+	if (strcmp(verb, "reset") == 0) {
+		tsc_rate_reset(&d->rate);
+		int err = vmclockd_sample(d);
+		snprintf(reply, len, err ? "err sample failed" : "ok rate baseline restarted");
+		return err;
+	}
+	if (strcmp(verb, "quit") == 0) {
+		*quit = true;
+		snprintf(reply, len, "ok bye");
+		return 0;
+	}
+	snprintf(reply, len, "err unknown command '%s'", verb);
+	return -EINVAL;
+}
