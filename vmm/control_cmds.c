@@ -160,6 +160,10 @@ static int cmd_dirty_sample(void *ctx, const struct ctl_request *req, char *ret,
 		return -EINVAL;
 	}
 	struct vm *vm = vmm_vm(m);
+	if (vm_dirty_log_active(vm)) { /* a fetch here would steal a migration's dirty pages */
+		snprintf(ret, len, "dirty logging is in use (migration?)");
+		return -EBUSY;
+	}
 	uint64_t *bm = malloc(vm_dirty_bitmap_words(vm) * sizeof(*bm));
 	int err = bm ? vm_dirty_log_start(vm) : -ENOMEM;
 	long n = err ? err : vm_dirty_log_fetch(vm, bm); /* forget what came before */

@@ -2,7 +2,11 @@
 #   $(BUILD)/bin/tsvmm                  the VMM
 #   $(BUILD)/guest/tsvmm-guest.bin      the guest payload (flat binary loaded at 0x200000)
 # The guest is built with its own flags (never the sanitizer or host CFLAGS).
-VMM_SRCS      := $(sort $(wildcard vmm/*.c vmm/arch/x86/*.c vmm/devices/*.c))
+# A subdirectory (e.g. vmm/migrate/) may bring a sub.mk that adds its sources to
+# VMM_EXTRA_SRCS (non-main objects, linked into tsvmm and the unit tests).
+VMM_EXTRA_SRCS :=
+-include $(sort $(wildcard vmm/*/sub.mk))
+VMM_SRCS      := $(sort $(wildcard vmm/*.c vmm/arch/x86/*.c vmm/devices/*.c) $(VMM_EXTRA_SRCS))
 VMM_MAIN_SRCS := vmm/main.c
 VMM_OBJS      := $(VMM_SRCS:%.c=$(BUILD)/obj/%.o)
 VMM_LIB_OBJS  := $(filter-out $(VMM_MAIN_SRCS:%.c=$(BUILD)/obj/%.o),$(VMM_OBJS))

@@ -72,6 +72,8 @@ int vm_dirty_log_stop(struct vm *vm);
  * pages, or -errno (-EINVAL if logging is off).
  */
 long vm_dirty_log_fetch(struct vm *vm, uint64_t *bitmap);
+/* Is dirty logging on? */
+int vm_dirty_log_active(const struct vm *vm);
 /* Is KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 in use? */
 int vm_dirty_log_manual(const struct vm *vm);
 

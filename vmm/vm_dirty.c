@@ -15,6 +15,11 @@ size_t vm_dirty_bitmap_words(const struct vm *vm)
 	return vm->bitmap_words;
 }
 
+int vm_dirty_log_active(const struct vm *vm)
+{
+	return vm->logging;
+}
+
 int vm_dirty_log_manual(const struct vm *vm)
 {
 	return vm->manual_protect;
