@@ -30,13 +30,17 @@ $(PTPD_TOOLS): $(BUILD)/bin/%: $(BUILD)/obj/ptpd-wl/tools/%.o $(PTPD_CORE_OBJS) 
 # >>> core objects. Add extra libraries to LDLIBS with a target-specific variable, e.g.
 # >>>   $(BUILD)/bin/ptpd-wl: LDLIBS += -lfoo
 # >>> and daemon objects without main() to UNIT_EXTRA_OBJS if unit tests need them.
-ifneq ($(wildcard ptpd-wl/main.c ptpd-wl/daemon/main.c),)
-PTPD_DAEMON_SRCS := $(sort $(wildcard ptpd-wl/*.c ptpd-wl/daemon/*.c))
+# (daemon engineer) daemon/*.c hold everything but main(): they are also linked into the
+# unit-test binary (tests/unit/ptpd/test_daemon_*.c); main.c only into build/bin/ptpd-wl.
+PTPD_DAEMON_SRCS := $(sort $(wildcard ptpd-wl/daemon/*.c))
 PTPD_DAEMON_OBJS := $(PTPD_DAEMON_SRCS:%.c=$(BUILD)/obj/%.o)
-BINS             += $(BUILD)/bin/ptpd-wl
+UNIT_EXTRA_OBJS  += $(PTPD_DAEMON_OBJS)
 MODULE_OBJS      += $(PTPD_DAEMON_OBJS)
+ifneq ($(wildcard ptpd-wl/main.c),)
+BINS             += $(BUILD)/bin/ptpd-wl
+MODULE_OBJS      += $(BUILD)/obj/ptpd-wl/main.o
 
-$(BUILD)/bin/ptpd-wl: $(PTPD_DAEMON_OBJS) $(PTPD_CORE_OBJS) $(LIB)
+$(BUILD)/bin/ptpd-wl: $(BUILD)/obj/ptpd-wl/main.o $(PTPD_DAEMON_OBJS) $(PTPD_CORE_OBJS) $(LIB)
 	$(link)
 endif
 # <<< end of the daemon section

@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ptpd-wl daemon private header: the clock (data sets, local clock, servo, exports, BMCA over
+ * all ports) and its ports (transport, timers, protocol exchanges). Single-threaded: every
+ * function runs from the reactor's callbacks.
+ *
+ * Time bases:
+ *   "local" time   ns on the disciplined clock's scale (vclock, PHC or CLOCK_REALTIME); the
+ *                  protocol only ever sees local time. Software packet timestamps
+ *                  (CLOCK_REALTIME) are mapped onto it by ptpd_clock_local_ts().
+ *   offsets        ns, local minus master (ptp4l's "master offset" sign).
+ */
+#ifndef PTPD_DAEMON_H
+#define PTPD_DAEMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/bmc.h"
+#include "core/delay.h"
+#include "core/ds.h"
+#include "core/fsm.h"
+#include "core/mgmt.h"
+#include "core/msg.h"
+#include "tsync/chrony.h"
+#include "tsync/clock.h"
+#include "tsync/config.h"
+#include "tsync/reactor.h"
+#include "tsync/servo.h"
+#include "tsync/statlog.h"
+#include "tsync/timestamping.h"
+#include "tsync/transport.h"
+#include "tsync/vclock.h"
+
+#define PTPD_MAX_PORTS 16
+
+/* ---- config_table.c ---- */
+enum ptpd_clock_kind { PTPD_CLK_SYS, PTPD_CLK_PHC, PTPD_CLK_VCLOCK };
+struct config *ptpd_config_create(void);
+/* Cross-key checks after all files and options are read (e.g. clock_type vclock needs
+ * `vclock NAME`); 0 or -EINVAL with a message in err. */
+int ptpd_config_check(struct config *cfg, char *err, size_t errlen);
+
+/* ---- stats.c: ptp4l's summary statistics and log line formats (pure) ---- */
+struct ptpd_stat {
+	unsigned n;
+	double sum, sum2, min, max;
+};
+void ptpd_stat_add(struct ptpd_stat *s, double v);
+double ptpd_stat_mean(const struct ptpd_stat *s);
+double ptpd_stat_rms(const struct ptpd_stat *s);
+double ptpd_stat_stddev(const struct ptpd_stat *s);
+double ptpd_stat_absmax(const struct ptpd_stat *s);
+
+struct ptpd_summary {
+	struct ptpd_stat offset, freq, delay;
+};
+void ptpd_summary_reset(struct ptpd_summary *s);
+/* "rms %4.0f max %4.0f freq %+6.0f +/- %3.0f delay %5.0f +/- %3.0f" (delay part only when
+ * delays were added); returns the length written (snprintf semantics). */
+int ptpd_summary_fmt(const struct ptpd_summary *s, char *buf, size_t len);
+/* "master offset %10lld s%d freq %+7.0f path delay %9lld" */
+int ptpd_sample_fmt(char *buf, size_t len, int64_t offset, int state, double freq, int64_t delay);
+/* ptp4l's clockIdentity text "001122.fffe.334455" (buf >= 24) and port "...-1" (>= 32). */
+char *ptpd_cid_str(const struct ptp_clock_id *id, char *buf, size_t len);
+char *ptpd_pid_str(const struct ptp_port_id *id, char *buf, size_t len);
+/* Samples per summary line: 2^(summary_interval - logSyncInterval), at least 1. */
+unsigned ptpd_summary_count(int summary_interval, int log_sync_interval);
+
+struct ptpd_port;
+
+/* ---- clock.c ---- */
+struct ptpd_clock {
+	struct config *cfg;
+	struct reactor *r;
+	bool stop;
+	/* data sets */
+	struct ds_default dflt;
+	struct ds_current cur;
+	struct ds_parent parent;
+	struct ds_time_props tp, own_tp;
+	struct mgmt_time_status_np tstatus;
+	bool master_only;
+	/* the local clock */
+	enum ptpd_clock_kind kind;
+	enum ts_mode ts_mode;
+	struct tclock *clk;
+	struct vclock *vc; /* vclock: maps CLOCK_REALTIME stamps to vclock time */
+	bool free_running;
+	struct servo *servo;
+	enum servo_state sstate;
+	double freq_ppb;
+	int servo_log_interval; /* logSyncInterval the servo is tuned for */
+	unsigned step_gen;      /* bumped when the clock is stepped: drops in-flight stamps */
+	/* outputs */
+	struct ptpd_summary sum;
+	unsigned sum_max;
+	struct chrony_shm *shm;
+	struct chrony_sock *sock;
+	struct statlog *sl;
+	tmv_t t0_mono;
+	/* ports and BMCA */
+	struct ptpd_port *ports[PTPD_MAX_PORTS];
+	unsigned nports;
+	int best_port; /* index of the port Ebest arrived on, -1 = none */
+	struct ptp_port_id best_id;
+	bool sde; /* a state decision is due */
+	struct reactor_timer *bmc_timer;
+	struct ptpd_uds *uds;
+};
+
+/* Build the clock and its ports from cfg (after ptpd_config_check). NULL on failure (the
+ * reason has been logged). */
+struct ptpd_clock *ptpd_clock_create(struct config *cfg, struct reactor *r);
+void ptpd_clock_destroy(struct ptpd_clock *c);
+/* Local time now, ns. */
+tmv_t ptpd_clock_now(struct ptpd_clock *c);
+/* Map a packet timestamp (CLOCK_REALTIME for software, PHC for hardware) to local time.
+ * 0 stays 0 (no timestamp). */
+tmv_t ptpd_clock_local_ts(struct ptpd_clock *c, tmv_t pkt_ts);
+/* A slave port measured offset (local - master, ns) at local time t2 (from the packet whose
+ * raw stamp was rx_raw), with the mean path delay it used. */
+void ptpd_clock_sample(struct ptpd_clock *c, struct ptpd_port *p, tmv_t offset, tmv_t t2,
+                       tmv_t rx_raw, tmv_t delay, int log_sync_interval);
+/* Ask for a state decision (run from the bmc timer soon after). */
+void ptpd_clock_sde(struct ptpd_clock *c);
+/* Run the BMCA over every port now and apply the recommended states. */
+void ptpd_clock_state_decision(struct ptpd_clock *c);
+/* The port left SLAVE/UNCALIBRATED: the servo starts over when it comes back. */
+void ptpd_clock_slave_lost(struct ptpd_clock *c, struct ptpd_port *p);
+
+/* ---- port.c / port_tx.c / port_rx.c ---- */
+struct ptpd_port {
+	struct ptpd_clock *c;
+	unsigned index;
+	char iface[64];
+	struct transport *t;
+	enum transport_type ttype;
+	struct ds_port ds;
+	struct bmc_foreign_table foreign;
+	int8_t log_sync, log_announce, log_delay_req, log_pdelay_req;
+	bool p2p;
+	bool announce_timeout_armed;
+	struct reactor_timer *t_announce, *t_sync, *t_delay, *t_pdelay, *t_timeout;
+	uint16_t seq_announce, seq_sync, seq_delay, seq_pdelay, seq_signal;
+	/* the master we follow */
+	struct ptp_port_id parent;
+	bool have_parent;
+	int8_t master_log_sync;
+	/* slave side: Sync / Follow_Up pairing */
+	struct {
+		bool valid, need_fup, have_fup;
+		uint16_t seq;
+		tmv_t t1, t2, rx_raw;
+		int64_t corr; /* Sync + Follow_Up corrections, scaled ns */
+		unsigned gen;
+	} sync;
+	struct {
+		bool valid;
+		uint16_t seq;
+		struct ptp_ts t1;
+		int64_t corr;
+	} early_fup; /* a Follow_Up that overtook its Sync */
+	/* E2E delay */
+	struct {
+		bool pending;
+		uint16_t seq;
+		tmv_t t3;
+		tmv_t t1, t2; /* the Sync exchange it pairs with */
+		int64_t c_sync;
+		unsigned gen;
+	} dreq;
+	struct delay_filter dfilt;
+	tmv_t mean_delay;
+	bool have_delay;
+	/* P2P requester */
+	struct {
+		bool pending, have_resp, one_step;
+		uint16_t seq;
+		tmv_t t1, t2, t4;
+		int64_t c_resp;
+		struct ptp_port_id responder;
+		unsigned gen;
+	} pd;
+	struct delay_filter pfilt;
+	unsigned rx_errors, rx_other_domain;
+};
+
+struct ptpd_port *ptpd_port_create(struct ptpd_clock *c, unsigned index, const char *iface);
+void ptpd_port_destroy(struct ptpd_port *p);
+/* Open the transport, watch its fds, INITIALIZING -> LISTENING. 0 or -errno (logged). */
+int ptpd_port_start(struct ptpd_port *p);
+/* Apply an FSM event; logs "port N: A to B on EV" and (re)arms the timers of the new state. */
+void ptpd_port_dispatch(struct ptpd_port *p, enum ptp_fsm_event ev, bool mdiff);
+struct ptp_port_id ptpd_port_id(const struct ptpd_port *p);
+void ptpd_port_arm_announce_timeout(struct ptpd_port *p);
+/* port_tx.c */
+int ptpd_port_send(struct ptpd_port *p, enum transport_channel ch, enum transport_dest dest,
+                   const struct transport_addr *to, const uint8_t *buf, int len, tmv_t *tx_local);
+void ptpd_port_tx_announce(struct ptpd_port *p);
+void ptpd_port_tx_sync(struct ptpd_port *p);
+void ptpd_port_tx_delay_req(struct ptpd_port *p);
+void ptpd_port_tx_pdelay_req(struct ptpd_port *p);
+void ptpd_port_rx_delay_req(struct ptpd_port *p, const struct ptp_msg *m, tmv_t rx,
+                            const struct transport_addr *src);
+void ptpd_port_rx_pdelay_req(struct ptpd_port *p, const struct ptp_msg *m, tmv_t rx,
+                             const struct transport_addr *src);
+/* port_rx.c */
+void ptpd_port_rx(struct ptpd_port *p, const uint8_t *buf, size_t len, tmv_t rx_raw,
+                  const struct transport_addr *src);
+
+/* ---- uds.c: management over a Unix datagram socket (pmc -u) ---- */
+struct ptpd_uds;
+struct ptpd_uds *ptpd_uds_create(struct ptpd_clock *c, const char *path);
+void ptpd_uds_destroy(struct ptpd_uds *u);
+/* Answer one management request (buf, len) for clock c into rsp; returns the number of
+ * responses written through cb (one per matching port for port-level ids). */
+typedef void (*ptpd_mgmt_reply_cb)(const uint8_t *buf, int len, void *arg);
+int ptpd_mgmt_handle(struct ptpd_clock *c, const uint8_t *buf, size_t len, ptpd_mgmt_reply_cb cb,
+                     void *arg);
+
+#endif

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Management over a Unix datagram socket (linuxptp's uds_address): linuxptp's own
+ * `pmc -u -b 0 -s PATH 'GET CURRENT_DATA_SET'` talks to it. Requests are decoded and answered
+ * by the core codec (core/mgmt.c) from the clock's live data sets; port-level ids get one
+ * response per port the target matches, as ptp4l does.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include "daemon.h"
+#include "tsync/log.h"
+
+struct ptpd_uds {
+	struct ptpd_clock *c;
+	int fd;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct sockaddr_un from;
+	socklen_t fromlen;
+};
+
+int ptpd_mgmt_handle(struct ptpd_clock *c, const uint8_t *buf, size_t len, ptpd_mgmt_reply_cb cb,
+                     void *arg)
+{
+	struct mgmt_msg req;
+	uint8_t rsp[PTP_MAX_MSG_LEN];
+	int n = 0;
+
+	if (mgmt_parse(buf, len, &req)) {
+		pl_debug(5, "management: dropped a message: %s", msg_strerror(&req.msg));
+		return 0;
+	}
+	struct mgmt_sources src = {
+	        .dflt = &c->dflt,
+	        .current = &c->cur,
+	        .parent = &c->parent,
+	        .time_props = &c->tp,
+	        .time_status = &c->tstatus,
+	};
+	if (!mgmt_id_is_port_level(req.id)) {
+		struct ptp_port_id self = {c->dflt.identity, 0};
+		if (!mgmt_targets_port(&req, &self))
+			return 0;
+		int l = mgmt_respond(rsp, sizeof(rsp), &req, &self, &src);
+		if (l > 0) {
+			cb(rsp, l, arg);
+			n++;
+		}
+		return n;
+	}
+	for (unsigned i = 0; i < c->nports; i++) {
+		struct ptpd_port *p = c->ports[i];
+		struct ptp_port_id self = p->ds.identity;
+		struct mgmt_port_props_np pp = {.identity = self,
+		                                .state = p->ds.state,
+		                                .timestamping = c->ts_mode == TS_HARDWARE ? 1 : 0};
+		snprintf(pp.interface, sizeof(pp.interface), "%s", p->iface);
+		src.port = &p->ds;
+		src.port_props = &pp;
+		if (!mgmt_targets_port(&req, &self))
+			continue;
+		int l = mgmt_respond(rsp, sizeof(rsp), &req, &self, &src);
+		if (l > 0) {
+			cb(rsp, l, arg);
+			n++;
+		}
+	}
+	return n;
+}
+
+static void reply(const uint8_t *buf, int len, void *arg)
+{
+	struct ptpd_uds *u = arg;
+	if (sendto(u->fd, buf, (size_t)len, 0, (struct sockaddr *)&u->from, u->fromlen) < 0)
+		pl_debug(5, "management: reply failed: %m");
+}
+
+static void on_request(struct reactor *r, int fd, short revents, void *arg)
+{
+	struct ptpd_uds *u = arg;
+	uint8_t buf[PTP_MAX_MSG_LEN];
+	(void)r;
+	if (!(revents & POLLIN))
+		return;
+	for (int i = 0; i < 8; i++) {
+		u->fromlen = sizeof(u->from);
+		ssize_t n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT,
+		                     (struct sockaddr *)&u->from, &u->fromlen);
+		if (n < 0)
+			break;
+		ptpd_mgmt_handle(u->c, buf, (size_t)n, reply, u);
+	}
+}
+
+struct ptpd_uds *ptpd_uds_create(struct ptpd_clock *c, const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct ptpd_uds *u;
+
+	if (!path || !*path || strlen(path) >= sizeof(sa.sun_path)) {
+		pr_err("uds_address '%s': empty or too long", path ? path : "");
+		return NULL;
+	}
+	u = calloc(1, sizeof(*u));
+	if (!u)
+		return NULL;
+	u->c = c;
+	snprintf(u->path, sizeof(u->path), "%s", path);
+	strcpy(sa.sun_path, path);
+	u->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (u->fd < 0)
+		goto fail;
+	unlink(path);
+	if (bind(u->fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		pr_err("uds_address %s: %m", path);
+		goto fail;
+	}
+	if (reactor_add_fd(c->r, u->fd, POLLIN, on_request, u))
+		goto fail;
+	return u;
+fail:
+	if (u->fd >= 0)
+		close(u->fd);
+	free(u);
+	return NULL;
+}
+
+void ptpd_uds_destroy(struct ptpd_uds *u)
+{
+	if (!u)
+		return;
+	reactor_remove_fd(u->c->r, u->fd);
+	close(u->fd);
+	unlink(u->path);
+	free(u);
+}

@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: MIT
+/*
+ * tsync-judge: sample the true error of vclocks and score it.
+ *
+ * Every interval it reads each vclock against CLOCK_REALTIME (or against a reference vclock,
+ * --ref) at one instant (vclock_read_pair), writes a statlog row (t[s] and one err column per
+ * vclock, ns) and at the end prints one summary line per vclock:
+ *
+ *   judge vclock=NAME n=N lock_s=T rms_ns=R p99_ns=P max_ns=M mean_ns=U
+ *
+ * lock_s: the first time from which |error| stays within --lock-ns to the end ('-' if never);
+ * rms/p99/max/mean over the samples after max(lock_s, --settle). Exit 3 if a vclock never
+ * locked, 1 on errors.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "tsync/statlog.h"
+#include "tsync/vclock.h"
+
+#define MAXV 8
+
+static volatile sig_atomic_t stop;
+
+static void on_sig(int s)
+{
+	(void)s;
+	stop = 1;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: tsync-judge --vclock NAME [--vclock NAME ...] [--ref NAME]\n"
+	           "         [--duration S] [--interval S] [--settle S] [--lock-ns N]\n"
+	           "         [--statlog FILE]\n"
+	           "  samples vclock - CLOCK_REALTIME (or - the --ref vclock) and scores it;\n"
+	           "  defaults: duration 30, interval 0.1, settle 0, lock-ns 2000.\n"
+	           "  SIGINT/SIGTERM end the run early (the summary is still printed).\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lo[] = {{"vclock", required_argument, 0, 'v'},
+	                                   {"ref", required_argument, 0, 'r'},
+	                                   {"duration", required_argument, 0, 'd'},
+	                                   {"interval", required_argument, 0, 'i'},
+	                                   {"settle", required_argument, 0, 's'},
+	                                   {"lock-ns", required_argument, 0, 'l'},
+	                                   {"statlog", required_argument, 0, 'o'},
+	                                   {"help", no_argument, 0, 'h'},
+	                                   {0, 0, 0, 0}};
+	const char *names[MAXV], *ref = NULL, *out = NULL;
+	struct vclock *v[MAXV], *rv = NULL;
+	double duration = 30, interval = 0.1, settle = 0, lock_ns = 2000;
+	int nv = 0, c, e, rc = 0;
+
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (c) {
+		case 'v':
+			if (nv == MAXV) {
+				fprintf(stderr, "tsync-judge: at most %d vclocks\n", MAXV);
+				return 1;
+			}
+			names[nv++] = optarg;
+			break;
+		case 'r':
+			ref = optarg;
+			break;
+		case 'd':
+			duration = atof(optarg);
+			break;
+		case 'i':
+			interval = atof(optarg);
+			break;
+		case 's':
+			settle = atof(optarg);
+			break;
+		case 'l':
+			lock_ns = atof(optarg);
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 1;
+		}
+	}
+	if (!nv || !(interval > 0) || !(duration > 0)) {
+		usage(stderr);
+		return 1;
+	}
+	for (int i = 0; i < nv; i++)
+		if (!(v[i] = vclock_open(names[i], &e))) {
+			fprintf(stderr, "tsync-judge: vclock %s: %s\n", names[i],
+			        vclock_strerror(e));
+			return 1;
+		}
+	if (ref && !(rv = vclock_open(ref, &e))) {
+		fprintf(stderr, "tsync-judge: vclock %s: %s\n", ref, vclock_strerror(e));
+		return 1;
+	}
+	size_t cap = (size_t)(duration / interval) + 2;
+	double *t = calloc(cap, sizeof(double)), *err = calloc(cap * MAXV, sizeof(double));
+	char *cols[MAXV + 1];
+	cols[0] = strdup("t[s]");
+	for (int i = 0; i < nv; i++) {
+		char b[128];
+		snprintf(b, sizeof(b), "err%d[ns]", i);
+		cols[i + 1] = strdup(b);
+	}
+	struct statlog *sl = NULL;
+	if (out) {
+		const struct statlog_meta meta[] = {{"source", "tsync-judge"},
+		                                    {"reference", ref ? ref : "CLOCK_REALTIME"}};
+		sl = statlog_open(out, (const char *const *)cols, (size_t)nv + 1, meta, 2, 0);
+		if (!sl) {
+			fprintf(stderr, "tsync-judge: %s: %s\n", out, strerror(errno));
+			return 1;
+		}
+	}
+	signal(SIGINT, on_sig);
+	signal(SIGTERM, on_sig);
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	size_t n = 0;
+	for (; n < cap && !stop; n++) {
+		struct timespec due = t0;
+		double at = (double)n * interval;
+		if (at > duration)
+			break;
+		due.tv_sec += (time_t)at;
+		due.tv_nsec += (long)((at - floor(at)) * 1e9);
+		if (due.tv_nsec >= 1000000000L) {
+			due.tv_sec++;
+			due.tv_nsec -= 1000000000L;
+		}
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &due, NULL) == EINTR &&
+		       !stop)
+			;
+		if (stop)
+			break;
+		double row[MAXV + 1];
+		tmv_t rvc = 0, rrt = 0, win;
+		if (rv)
+			vclock_read_pair(rv, &rvc, &rrt, &win);
+		t[n] = row[0] = at;
+		for (int i = 0; i < nv; i++) {
+			tmv_t vc, rt;
+			vclock_read_pair(v[i], &vc, &rt, &win);
+			double ev = (double)(vc - rt) - (rv ? (double)(rvc - rrt) : 0.0);
+			err[i * cap + n] = row[i + 1] = ev;
+		}
+		if (sl)
+			statlog_write(sl, row);
+	}
+	if (sl)
+		statlog_close(sl);
+	double *tmp = calloc(cap, sizeof(double));
+	for (int i = 0; i < nv; i++) {
+		const double *ev = err + i * cap;
+		long lock = -1;
+		for (long k = (long)n - 1; k >= 0 && fabs(ev[k]) <= lock_ns; k--)
+			lock = k;
+		double from = lock >= 0 && t[lock] > settle ? t[lock] : settle;
+		double s2 = 0, s = 0, mx = 0;
+		size_t m = 0;
+		for (size_t k = 0; k < n; k++) {
+			if (t[k] < from)
+				continue;
+			s += ev[k];
+			s2 += ev[k] * ev[k];
+			if (fabs(ev[k]) > mx)
+				mx = fabs(ev[k]);
+			tmp[m++] = fabs(ev[k]);
+		}
+		qsort(tmp, m, sizeof(double), cmp_d);
+		double p99 = m ? tmp[(size_t)ceil(0.99 * (double)m) - 1] : NAN;
+		char ls[32];
+		if (lock >= 0)
+			snprintf(ls, sizeof(ls), "%.1f", t[lock]);
+		else
+			snprintf(ls, sizeof(ls), "-");
+		printf("judge vclock=%s n=%zu lock_s=%s rms_ns=%.0f p99_ns=%.0f max_ns=%.0f "
+		       "mean_ns=%.0f\n",
+		       names[i], m, ls, m ? sqrt(s2 / (double)m) : NAN, p99, m ? mx : NAN,
+		       m ? s / (double)m : NAN);
+		if (lock < 0)
+			rc = 3;
+		vclock_close(v[i]);
+	}
+	if (rv)
+		vclock_close(rv);
+	for (int i = 0; i <= nv; i++)
+		free(cols[i]);
+	free(t);
+	free(err);
+	free(tmp);
+	return rc;
+}
