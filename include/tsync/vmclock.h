@@ -95,7 +95,8 @@ int vmclock_reading_convert(struct vmclock_reading *r, uint8_t time_type);
 /* 64.64 time -> ns, rounded down / up; -VMCLOCK_ERANGE when it does not fit int64. */
 int vmclock_6464_to_ns_floor(uint64_t sec, uint64_t frac, int64_t *ns);
 int vmclock_6464_to_ns_ceil(uint64_t sec, uint64_t frac, int64_t *ns);
-/* ns (>= 0) -> 64.64, exact (ns * 2^64 / 1e9 rounded down). */
+/* ns (>= 0) -> 64.64 rounded up (less than 2^-64 s above), so that the floor conversion back
+ * gives ns exactly. */
 void vmclock_ns_to_6464(int64_t ns, uint64_t *sec, uint64_t *frac);
 
 #if defined(__x86_64__)

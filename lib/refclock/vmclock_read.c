@@ -125,13 +125,13 @@ void vmclock_ns_to_6464(int64_t ns, uint64_t *sec, uint64_t *frac)
 {
 	uint64_t u = ns < 0 ? 0 : (uint64_t)ns;
 	uint64_t r = u % NSEC; /* divisions by constants: no libgcc call */
-	/* floor(r * 2^64 / 1e9) by long division in two 32-bit digits; t < 1e9 * 2^32 < 2^62 */
+	/* ceil(r * 2^64 / 1e9) by long division in two 32-bit digits; t < 1e9 * 2^32 < 2^62 */
 	uint64_t t = r << 32;
 	uint64_t q1 = t / NSEC;
 	t = (t % NSEC) << 32;
-	uint64_t q0 = t / NSEC;
+	uint64_t q0 = t / NSEC + (t % NSEC ? 1 : 0);
 	*sec = u / NSEC;
-	*frac = (q1 << 32) + q0;
+	*frac = (q1 << 32) + q0; /* r < 1e9: no carry into sec */
 }
 
 /* a + b saturating at UINT64_MAX */
