@@ -222,20 +222,34 @@ Test(vclock, seqlock_consistent_across_processes, .init = make_name, .fini = cle
 	cr_assert_not_null(v);
 	cr_assert_eq(vclock_snapshot(v, &snap), 0);
 	const tmv_t d0 = snap.base_ns - snap.base_raw_ns;
+	enum { STEPS = 20000 };
+	int go[2];
+	cr_assert_eq(pipe(go), 0);
 	pid_t pid = fork();
 	cr_assert_geq(pid, 0);
 	if (pid == 0) {
+		char c;
 		struct vclock *w = vclock_open(name, &err);
-		if (!w)
+		/* start together with the reader, or a fast child finishes before it looks */
+		if (!w || read(go[0], &c, 1) != 1)
 			_exit(1);
-		for (int i = 0; i < 100000; i++)
+		for (int i = 0; i < STEPS; i++) {
+			/* a seqlock favours writers: leave readers a few us between updates, as a
+			 * daemon adjusting at any sane rate does */
+			tmv_t t0, t;
+			tmv_clock_read(CLOCK_MONOTONIC, &t0);
+			do
+				tmv_clock_read(CLOCK_MONOTONIC, &t);
+			while (t - t0 < 2000);
 			vclock_step(w, (i & 1) ? -NS_PER_SEC : NS_PER_SEC);
+		}
 		vclock_close(w);
 		_exit(0);
 	}
 	long bad = 0, odd = 0, n = 0;
 	int st;
-	/* read until the writer is done (bounded by its 100000 steps, not by a read count) */
+	cr_assert_eq(write(go[1], "g", 1), 1);
+	/* read until the writer is done (bounded by its steps, not by a read count) */
 	for (;; n++) {
 		if (vclock_snapshot(v, &snap)) {
 			bad++;
@@ -245,7 +259,7 @@ Test(vclock, seqlock_consistent_across_processes, .init = make_name, .fini = cle
 		if (stepped != (bool)(snap.n_step & 1))
 			bad++;
 		odd += snap.n_step & 1;
-		if (snap.n_step >= 100000 || ((n & 1023) == 0 && waitpid(pid, &st, WNOHANG) == pid))
+		if (snap.n_step >= STEPS || ((n & 1023) == 0 && waitpid(pid, &st, WNOHANG) == pid))
 			break;
 	}
 	if (waitpid(pid, &st, 0) < 0 && errno != ECHILD)
@@ -253,7 +267,9 @@ Test(vclock, seqlock_consistent_across_processes, .init = make_name, .fini = cle
 	cr_assert_eq(vclock_snapshot(v, &snap), 0);
 	vclock_close(v);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	cr_assert_eq(snap.n_step, 100000);
+	cr_assert_eq(snap.n_step, STEPS);
+	close(go[0]);
+	close(go[1]);
 	cr_assert_eq(snap.seq % 2, 0);
 	cr_assert_eq(bad, 0, "%ld of %ld snapshots were torn", bad, n);
 	cr_assert_gt(odd, 0, "the reader never overlapped the writer: the test proved nothing");
