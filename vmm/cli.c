@@ -13,6 +13,7 @@ const char vmm_cli_usage[] =
         "  --mem SIZE           guest RAM, 64M .. 32G, multiple of 2M (default 256M)\n"
         "  --guest FILE         guest payload (default: <bindir>/../guest/tsvmm-guest.bin)\n"
         "  --disk FILE          block device image\n"
+        "  --incoming ADDR:PORT wait for a live migration there instead of booting\n"
         "  --control SOCK       control socket (JSON lines: query-status, stop, cont, quit...)\n"
         "  --profile SPEC       memory fill, e.g. zero=0.3,dup=0.2,disk=0.1,random=0.4\n"
         "  --dirty-rate N       working-set pages the guest dirties per second (default 0)\n"
@@ -43,6 +44,7 @@ static const struct opt opts[] = {
         O("mem", OPT_SIZE, mem_size),
         O("guest", OPT_STR, guest_path),
         O("disk", OPT_STR, disk_path),
+        O("incoming", OPT_STR, incoming),
         O("control", OPT_STR, control_path),
         O("serial", OPT_STR, serial_path),
         O("report", OPT_STR, report_path),

@@ -13,6 +13,7 @@
 #include "control_cmds.h"
 #include "devices/vmclock.h"
 #include "memstats.h"
+#include "migrate/migrate.h"
 #include "report.h"
 #include "uapi/tsvmm-report.h"
 #include "devices/device.h"
@@ -86,14 +87,6 @@ static int cmd_quit(void *ctx, const struct ctl_request *req, char *ret, size_t 
 	((struct vmm_ctl *)ctx)->quit = true;
 	snprintf(ret, len, "{}");
 	return 0;
-}
-
-static int cmd_not_yet(void *ctx, const struct ctl_request *req, char *ret, size_t len)
-{
-	(void)ctx;
-	snprintf(ret, len, "%s: not implemented yet (live migration is a later tsvmm change)",
-	         req->execute);
-	return -ENOSYS;
 }
 
 int vmm_memstats(struct vmm *m, struct memstats *st)
@@ -268,9 +261,10 @@ static const struct control_cmd cmds[] = {
         {"x-dirty-log-sample", cmd_dirty_sample},
         {"x-vmclock-map", cmd_vmclock_map},
         {"x-state-roundtrip", cmd_state_roundtrip},
-        {"migrate", cmd_not_yet},
-        {"migrate-set-parameters", cmd_not_yet},
-        {"query-migrate", cmd_not_yet},
+        {"migrate", migrate_cmd_migrate},
+        {"migrate-set-parameters", migrate_cmd_set_params},
+        {"query-migrate", migrate_cmd_query},
+        {"migrate_cancel", migrate_cmd_cancel},
 };
 
 const struct control_cmd *vmm_control_cmds(size_t *n)

@@ -7,7 +7,8 @@
  *   x-vmclock-map {"path": FILE}        back the vmclock slot with FILE's first page
  *   x-state-roundtrip {"keep_tsc": B}   (paused) vCPU state get/set/get, device save/load,
  *                                       KVM_GET_CLOCK: checks the migration interfaces
- *   migrate, migrate-set-parameters, query-migrate: "not implemented yet" (migration work)
+ *   migrate {"uri": "tcp:ADDR:PORT"}, migrate-set-parameters {...}, query-migrate,
+ *   migrate_cancel                      live migration (vmm/migrate/migrate.h)
  */
 #ifndef TSVMM_CONTROL_CMDS_H
 #define TSVMM_CONTROL_CMDS_H
@@ -23,7 +24,8 @@ struct vmm;
 /* The handlers' context, owned by main(). */
 struct vmm_ctl {
 	struct vmm *vmm;
-	bool quit; /* set by "quit" */
+	bool quit;             /* set by "quit" (and atomically by a completed migration) */
+	struct migration *mig; /* source-side migration, created by the first migrate command */
 };
 
 /* The command table (static, read-only). */

@@ -20,6 +20,7 @@
 #include "control.h"
 #include "control_cmds.h"
 #include "memstats.h"
+#include "migrate/migrate.h"
 #include "report.h"
 #include "tsync/log.h"
 #include "vcpu.h"
@@ -127,8 +128,12 @@ static int run(int argc, char **argv)
 			return 1;
 		}
 	}
-	if ((r = vmm_start(m))) {
-		fprintf(stderr, "tsvmm: cannot start the vCPU: %s\n", strerror(-r));
+	if (cfg.incoming ? (r = migrate_incoming(m, cfg.incoming, err, sizeof(err)))
+	                 : (r = vmm_start(m))) {
+		if (cfg.incoming)
+			fprintf(stderr, "tsvmm: incoming migration failed: %s\n", err);
+		else
+			fprintf(stderr, "tsvmm: cannot start the vCPU: %s\n", strerror(-r));
 		control_destroy(ctl);
 		vmm_destroy(m);
 		return 1;
@@ -142,7 +147,8 @@ static int run(int argc, char **argv)
 	}
 	if (r == -EPROTO)
 		pr_err("the guest corrupted its report ring header");
-	vmm_pause(m); /* -ESRCH when the guest already stopped */
+	migration_destroy(ctx.mig); /* cancels a running migration: the guest resumes */
+	vmm_pause(m);               /* -ESRCH when the guest already stopped */
 	report_drain(vmm_report(m));
 	print_boot(m);
 	print_summary(m, create_ns);

@@ -25,6 +25,7 @@ struct vmm_config {
 	uint64_t mem_size;          /* bytes, multiple of 2 MiB, TSVMM_MEM_MIN .. TSVMM_MEM_MAX */
 	const char *guest_path;     /* flat payload binary */
 	const char *disk_path;      /* block device image, NULL: none */
+	const char *incoming;       /* ADDR:PORT: receive a migration instead of booting (main) */
 	const char *control_path;   /* control socket, NULL: none (used by main) */
 	const char *serial_path;    /* console output file, NULL: stdout */
 	const char *report_path;    /* report statlog, NULL: none */

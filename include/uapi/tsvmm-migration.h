@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tsvmm live-migration stream, version 1: the one place that defines it.
+ *
+ * Transport: one TCP connection from the source (client) to the destination
+ * ("tsvmm run --incoming ADDR:PORT", server). Both directions carry records; everything is
+ * little endian (x86 only), fixed-size fields, no pointers.
+ *
+ * Record: struct tsmig_rec_hdr (16 bytes) then len payload bytes, len <= TSMIG_REC_MAX.
+ *   seq    counts the records of one direction from 0: a lost, repeated or reordered record
+ *          is a protocol error.
+ *   check  low 32 bits of XXH3_64bits_withSeed(payload, len, tsmig_rec_seed(hdr)): a cheap
+ *          guard against corruption in flight (the switchover checksum is the strong one).
+ * A receiver validates the header (known type for its direction, length rules below, seq)
+ * before it reads the payload, and the check before it uses it.
+ *
+ * Source -> destination:
+ *   HELLO     struct tsmig_hello: first record. Memory size must equal the destination's.
+ *   PAGES     a sequence of page entries (struct tsmig_page_entry, then its data), at most
+ *             TSMIG_REC_MAX bytes in all; entries never straddle records.
+ *   PASS_END  struct tsmig_pass: end of one pre-copy pass (informational, for metrics).
+ *   CPU       struct vcpu_state of vmm/vcpu.h (KVM's x86 structs: same-arch ABI), len exact.
+ *   CLOCK     struct tsmig_clock: the source's KVM_GET_CLOCK, for KVM_SET_CLOCK.
+ *   DEVICES   the devices_save() blob of vmm/devices/device.h ("TSDV", validated by it).
+ *   DATA_END  struct tsmig_data_end: all state is sent; the destination now checksums.
+ *   CHECKSUM  struct tsmig_checksum: the source's checksum of memory + device state.
+ *   GO        empty: the destination may run the guest (sent only after READY).
+ * Destination -> source (struct tsmig_status each):
+ *   READY     the checksum matched, state loaded: waiting for GO.
+ *   RUNNING   the vCPU runs (realtime_ns: when it was started). The source then quits.
+ *   ERROR     refused or failed (err: -errno, msg: why). The source resumes its guest.
+ *
+ * Page entries (inside PAGES): struct tsmig_page_entry, then len data bytes by kind:
+ *   FULL  4096 bytes of content                                          count 1
+ *   ZERO  no data: pages pfn .. pfn + count - 1 are zero                 count 1..4096
+ *   DUP   struct tsmig_ref: copy the destination's page ref (which must hash to hash)
+ *   DISK  struct tsmig_ref: read 4 KiB block ref of the shared disk image (hash: its content
+ *         at the source when sent; a mismatch at the destination is counted, not fatal: the
+ *         source re-sends pages whose block the guest wrote)
+ *   LZ4, ZSTD  1 .. 4095 bytes that decompress to exactly 4096
+ * pfn + count <= the page count of RAM; DUP's ref < page count; DISK's ref < disk blocks.
+ *
+ * Checksum (CHECKSUM.digest): XXH3-128 over, in order: the XXH3-64 of every RAM page (u64
+ * little endian, page 0 first), the DEVICES blob, and struct kvm_regs of the vCPU.
+ */
+#ifndef UAPI_TSVMM_MIGRATION_H
+#define UAPI_TSVMM_MIGRATION_H
+
+#include <stdint.h>
+
+#define TSMIG_MAGIC     0x47494d54 /* "TMIG" little endian */
+#define TSMIG_VERSION   1
+#define TSMIG_PAGE_SIZE 4096
+#define TSMIG_REC_MAX   (1U << 20) /* largest record payload (bytes) */
+#define TSMIG_ZERO_RUN  4096       /* longest ZERO run (pages) */
+#define TSMIG_MSG_MAX   112        /* tsmig_status.msg, NUL-terminated */
+#define TSMIG_SEED_MIX  0x9e3779b97f4a7c15ULL
+
+enum tsmig_rec_type {
+	TSMIG_REC_HELLO = 1,
+	TSMIG_REC_PAGES = 2,
+	TSMIG_REC_PASS_END = 3,
+	TSMIG_REC_CPU = 4,
+	TSMIG_REC_CLOCK = 5,
+	TSMIG_REC_DEVICES = 6,
+	TSMIG_REC_DATA_END = 7,
+	TSMIG_REC_CHECKSUM = 8,
+	TSMIG_REC_GO = 9,
+	/* destination -> source */
+	TSMIG_REC_READY = 16,
+	TSMIG_REC_RUNNING = 17,
+	TSMIG_REC_ERROR = 18,
+};
+
+struct tsmig_rec_hdr {
+	uint16_t type;  /* enum tsmig_rec_type */
+	uint16_t flags; /* 0 (reserved) */
+	uint32_t len;   /* payload bytes */
+	uint32_t seq;   /* record number in this direction, from 0 */
+	uint32_t check; /* see above */
+};
+
+/* Seed of the record check: type, flags and len, mixed with seq. */
+static inline uint64_t tsmig_rec_seed(const struct tsmig_rec_hdr *h)
+{
+	return ((uint64_t)h->type | (uint64_t)h->flags << 16 | (uint64_t)h->len << 32) ^
+	       ((uint64_t)h->seq * TSMIG_SEED_MIX);
+}
+
+/* Feature bits of tsmig_hello.features: what the source may send. */
+enum tsmig_feature {
+	TSMIG_F_ZERO = 1,
+	TSMIG_F_DUP = 2,
+	TSMIG_F_DISK = 4,
+	TSMIG_F_LZ4 = 8,
+	TSMIG_F_ZSTD = 16,
+};
+
+struct tsmig_hello {
+	uint32_t magic;      /* TSMIG_MAGIC */
+	uint32_t version;    /* TSMIG_VERSION */
+	uint64_t mem_size;   /* bytes of RAM; the destination's must be equal */
+	uint32_t page_size;  /* TSMIG_PAGE_SIZE */
+	uint32_t features;   /* enum tsmig_feature */
+	uint64_t disk_bytes; /* size of the shared disk image, 0: none (DISK needs equal sizes) */
+	uint64_t tsc_khz;    /* source guest TSC frequency */
+	uint64_t reserved[4];
+};
+
+enum tsmig_page_kind {
+	TSMIG_PAGE_FULL = 1,
+	TSMIG_PAGE_ZERO = 2,
+	TSMIG_PAGE_DUP = 3,
+	TSMIG_PAGE_DISK = 4,
+	TSMIG_PAGE_LZ4 = 5,
+	TSMIG_PAGE_ZSTD = 6,
+};
+
+struct tsmig_page_entry {
+	uint64_t pfn;   /* first page (GPA / 4096) */
+	uint16_t kind;  /* enum tsmig_page_kind */
+	uint16_t count; /* pages: 1, or 1 .. TSMIG_ZERO_RUN for ZERO */
+	uint32_t len;   /* data bytes that follow */
+};
+
+struct tsmig_ref {
+	uint8_t hash[16]; /* XXH3-128 of the page content (canonical, big-endian bytes) */
+	uint64_t ref;     /* DUP: destination page index; DISK: 4 KiB block of the disk */
+};
+
+struct tsmig_pass {
+	uint32_t pass;  /* 0 = the first full pass, then one per dirty pass */
+	uint32_t final; /* 1 for the stop-and-copy pass */
+	uint64_t pages; /* pages sent in the pass */
+};
+
+struct tsmig_clock {
+	uint64_t clock; /* kvm_clock_data.clock, ns */
+	uint32_t flags; /* kvm_clock_data.flags */
+	uint32_t pad;
+	uint64_t realtime; /* kvm_clock_data.realtime (when KVM_CLOCK_REALTIME) */
+	uint64_t host_tsc; /* kvm_clock_data.host_tsc */
+};
+
+struct tsmig_data_end {
+	uint64_t stop_realtime_ns; /* CLOCK_REALTIME at which the source vCPU stopped */
+	uint64_t pages;            /* pages of RAM */
+};
+
+struct tsmig_checksum {
+	uint8_t digest[16]; /* XXH3-128, canonical bytes */
+	uint64_t pages;
+};
+
+struct tsmig_status {
+	int32_t err; /* 0 or -errno */
+	uint32_t pad;
+	uint64_t realtime_ns; /* CLOCK_REALTIME of the event (RUNNING: vCPU start) */
+	char msg[TSMIG_MSG_MAX];
+};
+
+#endif

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tsvmm migration connection: records (stream.h) over a TCP socket, with a timeout on every
+ * wait, an optional cancel fd (readable: give up), byte counters and a bandwidth cap.
+ * Every error leaves a human-readable reason in conn->err.
+ */
+#ifndef TSVMM_MIGRATE_CONN_H
+#define TSVMM_MIGRATE_CONN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "migrate/stream.h"
+
+struct mig_conn {
+	int fd;
+	int cancel_fd;  /* -1: none; readable means cancel (-ECANCELED) */
+	int timeout_ms; /* longest wait for the peer in one send or receive */
+	bool is_source; /* we send source records and receive destination records */
+	uint32_t tx_seq, rx_seq;
+	uint64_t bytes_tx, bytes_rx;
+	uint64_t rate_bps;   /* bandwidth cap in bytes/s, 0: none */
+	uint64_t rate_t0_ns; /* start of the current rate window */
+	uint64_t rate_bytes; /* bytes sent in the current rate window */
+	char err[256];
+};
+
+/* Split "ADDR:PORT", "tcp:ADDR:PORT" or "[V6ADDR]:PORT" (host buf hostlen bytes, port
+ * portlen bytes). 0 or -EINVAL. */
+int mig_parse_addr(const char *s, char *host, size_t hostlen, char *port, size_t portlen);
+
+/* Connect to addr (see mig_parse_addr) within timeout_ms. Connected fd or -errno (err). */
+int mig_connect(const char *addr, int timeout_ms, int cancel_fd, char *err, size_t errlen);
+/* Listen on addr; accept one connection, waiting until cancel_fd is readable (-ECANCELED).
+ * Connected fd or -errno (err). */
+int mig_accept(const char *addr, int cancel_fd, char *err, size_t errlen);
+
+/* Set up c on a connected fd (taken over: mig_conn_close closes it). */
+void mig_conn_init(struct mig_conn *c, int fd, bool is_source, int timeout_ms, int cancel_fd);
+void mig_conn_close(struct mig_conn *c);
+
+/* Send one record (type, len payload bytes). 0 or -errno (-EPIPE/-ECONNRESET: peer gone,
+ * -ETIMEDOUT, -ECANCELED). */
+int mig_send(struct mig_conn *c, unsigned type, const void *payload, uint32_t len);
+/*
+ * Receive one record into buf (cap bytes, >= the largest record expected): validated header,
+ * check verified. 0 or -errno: -EBADMSG/-EPROTO (invalid record), -EMSGSIZE (payload larger
+ * than cap), -ECONNRESET (peer closed, truncated stream), -ETIMEDOUT, -ECANCELED.
+ */
+int mig_recv(struct mig_conn *c, struct tsmig_rec_hdr *h, void *buf, size_t cap);
+
+/* CLOCK_REALTIME / CLOCK_MONOTONIC in ns. */
+uint64_t mig_realtime_ns(void);
+uint64_t mig_mono_ns(void);
+
+#endif

@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: MIT
+/*
+ * tsvmm migration destination: receive RAM and state into a built, not yet started VM,
+ * verify the switchover checksum, wait for GO, start the vCPU and confirm RUNNING.
+ * Every record is validated (stream.c) before use; a reference (DUP) is verified by hash
+ * before its content is copied. Any error: the vCPU never runs, the source is told why.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <linux/kvm.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "devices/device.h"
+#include "migrate/checksum.h"
+#include "migrate/compress.h"
+#include "migrate/conn.h"
+#include "migrate/dedup.h"
+#include "migrate/metrics.h"
+#include "migrate/migrate.h"
+#include "tsync/log.h"
+#include "vcpu.h"
+#include "vm.h"
+#include "vmm.h"
+
+struct dst {
+	struct vmm *vmm;
+	struct vm *vm;
+	uint8_t *ram;
+	struct mig_conn conn;
+	struct tsmig_limits lim;
+	int disk_fd;
+	uint8_t *buf; /* one record */
+	struct vcpu_state *st;
+	struct tsmig_clock clk;
+	uint8_t *dev;
+	size_t devlen;
+	bool have_cpu, have_clock;
+	uint64_t stop_rt, passes, bytes;
+	uint64_t n[TSMIG_PAGE_ZSTD + 1]; /* pages by kind */
+	uint64_t disk_mismatch;
+	char *err;
+	size_t errlen;
+};
+
+static int fail(struct dst *d, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(struct dst *d, int r, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(d->err, d->errlen, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+static int apply(struct dst *d, const struct tsmig_entry *e)
+{
+	uint8_t *pg = d->ram + e->pfn * TSMIG_PAGE_SIZE;
+	uint8_t tmp[TSMIG_PAGE_SIZE];
+	d->n[e->kind] += e->count;
+	switch (e->kind) {
+	case TSMIG_PAGE_FULL:
+		memcpy(pg, e->data, TSMIG_PAGE_SIZE);
+		return 0;
+	case TSMIG_PAGE_ZERO:
+		for (unsigned i = 0; i < e->count; i++, pg += TSMIG_PAGE_SIZE)
+			if (!mig_page_is_zero(pg)) /* untouched pages stay unallocated */
+				memset(pg, 0, TSMIG_PAGE_SIZE);
+		return 0;
+	case TSMIG_PAGE_DUP: {
+		const uint8_t *src = d->ram + e->ref.ref * TSMIG_PAGE_SIZE;
+		if (!mig_hash_eq(mig_page_hash(src), mig_hash_get(e->ref.hash)))
+			return fail(d, -EBADMSG,
+			            "DUP reference: page %llu does not hold the content announced "
+			            "for page %llu",
+			            (unsigned long long)e->ref.ref, (unsigned long long)e->pfn);
+		if (src != pg)
+			memcpy(pg, src, TSMIG_PAGE_SIZE);
+		return 0;
+	}
+	case TSMIG_PAGE_DISK:
+		if (pread(d->disk_fd, tmp, TSMIG_PAGE_SIZE,
+		          (off_t)(e->ref.ref * TSMIG_PAGE_SIZE)) != TSMIG_PAGE_SIZE)
+			return fail(d, -EIO, "disk block %llu: %s", (unsigned long long)e->ref.ref,
+			            strerror(errno));
+		/* written since the source looked: it re-sends the page (checksum decides) */
+		d->disk_mismatch += !mig_hash_eq(mig_page_hash(tmp), mig_hash_get(e->ref.hash));
+		memcpy(pg, tmp, TSMIG_PAGE_SIZE);
+		return 0;
+	default:
+		if (mig_decompress_page(e->kind, e->data, e->len, pg))
+			return fail(d, -EBADMSG, "page %llu: bad compressed data",
+			            (unsigned long long)e->pfn);
+		return 0;
+	}
+}
+
+static int pages(struct dst *d, uint32_t len)
+{
+	size_t off = 0;
+	struct tsmig_entry e;
+	int r;
+	while ((r = tsmig_entry_next(d->buf, len, &off, &d->lim, &e, d->err, d->errlen)) == 1)
+		if ((r = apply(d, &e)))
+			return r;
+	return r;
+}
+
+static int hello(struct dst *d, const char *disk_path)
+{
+	struct tsmig_rec_hdr h;
+	struct tsmig_hello hi;
+	int r = mig_recv(&d->conn, &h, d->buf, TSMIG_REC_MAX);
+	if (r)
+		return r;
+	if (h.type != TSMIG_REC_HELLO)
+		return fail(d, -EPROTO, "stream starts with %s, not HELLO", tsmig_rec_name(h.type));
+	memcpy(&hi, d->buf, sizeof(hi));
+	if (hi.magic != TSMIG_MAGIC || hi.version != TSMIG_VERSION ||
+	    hi.page_size != TSMIG_PAGE_SIZE)
+		return fail(d, -EPROTO, "not a tsvmm migration stream v%d (magic 0x%x version %u)",
+		            TSMIG_VERSION, hi.magic, hi.version);
+	if (hi.mem_size != vm_mem_size(d->vm))
+		return fail(d, -EINVAL, "source has %llu MiB of RAM, this VM %llu MiB",
+		            (unsigned long long)(hi.mem_size >> 20),
+		            (unsigned long long)(vm_mem_size(d->vm) >> 20));
+	if (hi.features & TSMIG_F_DISK) {
+		struct stat sb;
+		d->disk_fd = disk_path ? open(disk_path, O_RDONLY | O_CLOEXEC) : -1;
+		if (d->disk_fd < 0 || fstat(d->disk_fd, &sb) < 0)
+			return fail(d, -ENOENT, "the source sends disk references but %s",
+			            disk_path ? "the disk cannot be opened" : "there is no --disk");
+		if ((uint64_t)sb.st_size != hi.disk_bytes)
+			return fail(d, -EINVAL, "disk size %llu differs from the source's %llu",
+			            (unsigned long long)sb.st_size,
+			            (unsigned long long)hi.disk_bytes);
+		d->lim.disk_blocks = hi.disk_bytes / TSMIG_PAGE_SIZE;
+	}
+	return 0;
+}
+
+/* Records up to DATA_END. */
+static int receive(struct dst *d)
+{
+	for (;;) {
+		struct tsmig_rec_hdr h;
+		int r = mig_recv(&d->conn, &h, d->buf, TSMIG_REC_MAX);
+		if (r)
+			return r;
+		switch (h.type) {
+		case TSMIG_REC_PAGES:
+			if ((r = pages(d, h.len)))
+				return r;
+			break;
+		case TSMIG_REC_PASS_END:
+			d->passes++;
+			break;
+		case TSMIG_REC_CPU:
+			memcpy(d->st, d->buf, sizeof(*d->st));
+			if (d->st->version != VCPU_STATE_VERSION ||
+			    d->st->nmsrs > VCPU_STATE_MAX_MSRS)
+				return fail(d, -EBADMSG, "CPU record: version %u, %u MSRs",
+				            d->st->version, d->st->nmsrs);
+			d->have_cpu = true;
+			break;
+		case TSMIG_REC_CLOCK:
+			memcpy(&d->clk, d->buf, sizeof(d->clk));
+			d->have_clock = true;
+			break;
+		case TSMIG_REC_DEVICES:
+			free(d->dev);
+			if (!(d->dev = malloc(h.len)))
+				return fail(d, -ENOMEM, "out of memory");
+			memcpy(d->dev, d->buf, h.len);
+			d->devlen = h.len;
+			break;
+		case TSMIG_REC_DATA_END: {
+			struct tsmig_data_end e;
+			memcpy(&e, d->buf, sizeof(e));
+			d->stop_rt = e.stop_realtime_ns;
+			if (!d->have_cpu || !d->have_clock || !d->dev)
+				return fail(d, -EPROTO,
+				            "DATA_END before the CPU, CLOCK and DEVICES");
+			return 0;
+		}
+		default:
+			return fail(d, -EPROTO, "unexpected %s record before DATA_END",
+			            tsmig_rec_name(h.type));
+		}
+	}
+}
+
+/* Load vCPU, clock and devices; checksum; compare with the source's. */
+static int load_and_verify(struct dst *d)
+{
+	int r = devices_load(vmm_devices(d->vmm), d->dev, d->devlen);
+	if (r)
+		return fail(d, r, "device state rejected: %s", strerror(-r));
+	if ((r = vcpu_state_set(vmm_vcpu(d->vmm), d->st, VCPU_STATE_KEEP_TSC)))
+		return fail(d, r, "vCPU state rejected by KVM: %s", strerror(-r));
+	struct kvm_clock_data c = {.clock = d->clk.clock,
+	                           .flags = d->clk.flags,
+	                           .realtime = d->clk.realtime,
+	                           .host_tsc = d->clk.host_tsc};
+	if ((r = vm_clock_set(d->vm, &c)))
+		return fail(d, r, "KVM_SET_CLOCK: %s", strerror(-r));
+	uint8_t *dev = NULL, mine[16];
+	size_t devlen = 0;
+	struct kvm_regs regs;
+	if ((r = devices_save(vmm_devices(d->vmm), &dev, &devlen)))
+		return fail(d, r, "device state: %s", strerror(-r));
+	if (ioctl(vcpu_fd(vmm_vcpu(d->vmm)), KVM_GET_REGS, &regs) < 0)
+		r = -errno;
+	if (!r)
+		r = mig_checksum(d->ram, vm_mem_size(d->vm) / TSMIG_PAGE_SIZE, NULL, NULL, dev,
+		                 devlen, &regs, mine);
+	free(dev);
+	if (r)
+		return fail(d, r, "checksum: %s", strerror(-r));
+	struct tsmig_rec_hdr h;
+	struct tsmig_checksum ck;
+	if ((r = mig_recv(&d->conn, &h, d->buf, TSMIG_REC_MAX)))
+		return r;
+	if (h.type != TSMIG_REC_CHECKSUM)
+		return fail(d, -EPROTO, "%s record instead of CHECKSUM", tsmig_rec_name(h.type));
+	memcpy(&ck, d->buf, sizeof(ck));
+	char a[33], b[33];
+	if (memcmp(ck.digest, mine, 16))
+		return fail(d, -EBADMSG, "checksum mismatch: source %s, here %s: refusing to run",
+		            mig_digest_hex(ck.digest, a), mig_digest_hex(mine, b));
+	pr_info("incoming: checksum %s matches", mig_digest_hex(mine, a));
+	return 0;
+}
+
+static int status(struct dst *d, unsigned type, int err, const char *msg)
+{
+	struct tsmig_status s = {.err = err, .realtime_ns = mig_realtime_ns()};
+	snprintf(s.msg, sizeof(s.msg), "%s", msg);
+	return mig_send(&d->conn, type, &s, sizeof(s));
+}
+
+static int run(struct dst *d, const char *addr)
+{
+	int r = hello(d, vmm_config(d->vmm)->disk_path);
+	if (!r)
+		r = receive(d);
+	if (!r)
+		r = load_and_verify(d);
+	if (!r)
+		r = status(d, TSMIG_REC_READY, 0, "ready");
+	if (r)
+		return r;
+	struct tsmig_rec_hdr h;
+	if ((r = mig_recv(&d->conn, &h, d->buf, TSMIG_REC_MAX)))
+		return r;
+	if (h.type != TSMIG_REC_GO)
+		return fail(d, -EPROTO, "%s record instead of GO", tsmig_rec_name(h.type));
+	if ((r = vmm_start(d->vmm)))
+		return fail(d, r, "cannot start the vCPU: %s", strerror(-r));
+	uint64_t run_rt = mig_realtime_ns();
+	status(d, TSMIG_REC_RUNNING, 0, "running"); /* the source may already be gone */
+	pr_info("incoming from %s: guest running; downtime %.3f ms (source stop -> vCPU start), "
+	        "%llu bytes, %llu passes, pages full %llu zero %llu dup %llu disk %llu lz4 %llu "
+	        "zstd %llu, disk mismatches %llu",
+	        addr, run_rt > d->stop_rt ? (run_rt - d->stop_rt) / 1e6 : 0.0,
+	        (unsigned long long)d->conn.bytes_rx, (unsigned long long)d->passes,
+	        (unsigned long long)d->n[TSMIG_PAGE_FULL],
+	        (unsigned long long)d->n[TSMIG_PAGE_ZERO], (unsigned long long)d->n[TSMIG_PAGE_DUP],
+	        (unsigned long long)d->n[TSMIG_PAGE_DISK], (unsigned long long)d->n[TSMIG_PAGE_LZ4],
+	        (unsigned long long)d->n[TSMIG_PAGE_ZSTD], (unsigned long long)d->disk_mismatch);
+	return 0;
+}
+
+int migrate_incoming(struct vmm *m, const char *addr, char *err, size_t errlen)
+{
+	struct dst d = {.vmm = m, .vm = vmm_vm(m), .disk_fd = -1, .err = err, .errlen = errlen};
+	sigset_t sigs;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	int sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
+	d.ram = vm_gpa_to_hva(d.vm, 0, vm_mem_size(d.vm));
+	d.lim.npages = vm_mem_size(d.vm) / TSMIG_PAGE_SIZE;
+	d.conn.fd = -1;
+	d.buf = malloc(TSMIG_REC_MAX);
+	d.st = calloc(1, sizeof(*d.st));
+	err[0] = 0;
+	int r = d.buf && d.st ? 0 : -ENOMEM;
+	pr_info("incoming: waiting for a migration on %s", addr);
+	int fd = r ? r : mig_accept(addr, sfd, err, errlen);
+	if (fd >= 0) {
+		mig_conn_init(&d.conn, fd, false, MIG_DEFAULT_TIMEOUT_MS, sfd);
+		r = run(&d, addr);
+		if (r && !err[0])
+			snprintf(err, errlen, "%s", d.conn.err);
+		if (r && r != -ECONNRESET && r != -EPIPE)
+			status(&d, TSMIG_REC_ERROR, r, err);
+	} else {
+		r = fd;
+	}
+	if (r && !err[0])
+		snprintf(err, errlen, "incoming migration: %s", strerror(-r));
+	mig_conn_close(&d.conn);
+	if (d.disk_fd >= 0)
+		close(d.disk_fd);
+	if (sfd >= 0)
+		close(sfd);
+	free(d.buf);
+	free(d.st);
+	free(d.dev);
+	return r;
+}

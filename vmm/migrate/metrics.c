@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: MIT
+/* tsvmm migration parameters, metrics JSON and the convergence decision. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "control_json.h"
+#include "migrate/compress.h"
+#include "migrate/metrics.h"
+
+void mig_params_default(struct mig_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->downtime_limit_ms = MIG_DEFAULT_DOWNTIME_MS;
+	p->max_iterations = MIG_DEFAULT_MAX_ITER;
+	p->timeout_ms = MIG_DEFAULT_TIMEOUT_MS;
+}
+
+static int set_mode(struct mig_params *p, const char *mode)
+{
+	static const struct {
+		const char *name;
+		bool zero, dup, disk;
+		int compress;
+	} modes[] = {
+	        {"none", false, false, false, MIG_COMPRESS_NONE},
+	        {"zero", true, false, false, MIG_COMPRESS_NONE},
+	        {"dup", false, true, false, MIG_COMPRESS_NONE},
+	        {"disk", false, false, true, MIG_COMPRESS_NONE},
+	        {"compress", false, false, false, MIG_COMPRESS_LZ4},
+	        {"all", true, true, true, MIG_COMPRESS_LZ4},
+	};
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		if (strcmp(modes[i].name, mode))
+			continue;
+		p->zero = modes[i].zero;
+		p->dup = modes[i].dup;
+		p->disk = modes[i].disk;
+		p->compress = modes[i].compress;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* Walk the members of obj: every key must be known. */
+static int check_keys(const char *obj, size_t len, char *err, size_t errlen)
+{
+	static const char *const known[] = {
+	        "downtime-limit", "max-bandwidth", "max-iterations", "zero",    "dup",
+	        "disk",           "compress",      "timeout",        "statlog", "mode"};
+	const char *p = obj, *end = obj + len;
+	while (p < end && *p != '{')
+		p++;
+	for (p++; p < end;) {
+		while (p < end &&
+		       (*p == ' ' || *p == ',' || *p == '\n' || *p == '\t' || *p == '\r'))
+			p++;
+		if (p >= end || *p == '}')
+			return 0;
+		const char *kend = json_skip_value(p, end, 1);
+		if (!kend || *p != '"') {
+			snprintf(err, errlen, "malformed parameters");
+			return -EINVAL;
+		}
+		bool ok = false;
+		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			ok |= (size_t)(kend - p - 2) == strlen(known[i]) &&
+			      !strncmp(p + 1, known[i], strlen(known[i]));
+		if (!ok) {
+			snprintf(err, errlen, "unknown parameter %.*s", (int)(kend - p), p);
+			return -EINVAL;
+		}
+		while (kend < end && *kend != ':')
+			kend++;
+		p = json_skip_value(kend + 1, end, 1);
+		if (!p) {
+			snprintf(err, errlen, "malformed parameters");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int mig_params_parse(struct mig_params *p, const char *json, size_t len, char *err, size_t errlen)
+{
+	struct mig_params n = *p;
+	char s[256];
+	uint64_t u;
+	int b, r = check_keys(json, len, err, errlen);
+	if (r)
+		return r;
+#define BAD(what)                                                                                  \
+	do {                                                                                       \
+		snprintf(err, errlen, "%s", what);                                                 \
+		return -EINVAL;                                                                    \
+	} while (0)
+	if ((r = json_get_string(json, len, "mode", s, sizeof(s))) != -ENOENT &&
+	    (r || set_mode(&n, s)))
+		BAD("\"mode\" must be none, zero, dup, disk, compress or all");
+	if ((r = json_get_u64(json, len, "downtime-limit", &u)) != -ENOENT) {
+		if (r || u == 0 || u > 600000)
+			BAD("\"downtime-limit\" must be 1 .. 600000 ms");
+		n.downtime_limit_ms = u;
+	}
+	if ((r = json_get_u64(json, len, "max-bandwidth", &u)) != -ENOENT) {
+		if (r)
+			BAD("\"max-bandwidth\" must be bytes/s (0: no cap)");
+		n.max_bandwidth = u;
+	}
+	if ((r = json_get_u64(json, len, "max-iterations", &u)) != -ENOENT) {
+		if (r || u == 0 || u > 1000)
+			BAD("\"max-iterations\" must be 1 .. 1000");
+		n.max_iterations = (uint32_t)u;
+	}
+	if ((r = json_get_u64(json, len, "timeout", &u)) != -ENOENT) {
+		if (r || u < 100 || u > 600000)
+			BAD("\"timeout\" must be 100 .. 600000 ms");
+		n.timeout_ms = (uint32_t)u;
+	}
+	if ((r = json_get_bool(json, len, "zero", &b)) != -ENOENT) {
+		if (r)
+			BAD("\"zero\" must be a boolean");
+		n.zero = b;
+	}
+	if ((r = json_get_bool(json, len, "dup", &b)) != -ENOENT) {
+		if (r)
+			BAD("\"dup\" must be a boolean");
+		n.dup = b;
+	}
+	if ((r = json_get_bool(json, len, "disk", &b)) != -ENOENT) {
+		if (r)
+			BAD("\"disk\" must be a boolean");
+		n.disk = b;
+	}
+	if ((r = json_get_string(json, len, "compress", s, sizeof(s))) != -ENOENT) {
+		int c = r ? -EINVAL : mig_compress_parse(s);
+		if (c < 0)
+			BAD("\"compress\" must be none, lz4 or zstd");
+		n.compress = c;
+	}
+	if ((r = json_get_string(json, len, "statlog", n.statlog, sizeof(n.statlog))) != -ENOENT &&
+	    r)
+		BAD("\"statlog\" must be a path");
+#undef BAD
+	*p = n;
+	return 0;
+}
+
+const char *mig_status_name(enum mig_status s)
+{
+	static const char *const names[] = {"none",      "setup",  "active",   "device",
+	                                    "completed", "failed", "cancelled"};
+	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
+}
+
+size_t mig_metrics_json(const struct mig_metrics *m, const struct mig_params *p, char *buf,
+                        size_t len)
+{
+	char errq[300];
+	json_quote(errq, sizeof(errq), m->error);
+	int n = snprintf(
+	        buf, len,
+	        "{\"status\": \"%s\", \"setup-time\": %.3f, \"total-time\": %.3f, "
+	        "\"downtime\": %.3f, \"expected-downtime\": %.3f, \"iterations\": %u, "
+	        "\"converge\": \"%s\", \"bytes\": %llu, \"bandwidth\": %llu, \"pages\": {"
+	        "\"total\": %llu, \"sent\": %llu, \"zero\": %llu, \"dup\": %llu, \"disk\": %llu, "
+	        "\"compressed\": %llu, \"full\": %llu, \"disk-rewritten\": %llu}, "
+	        "\"compressed-bytes\": %llu, \"dirty-pages\": %llu, \"checksum-time\": %.3f, "
+	        "\"parameters\": {\"downtime-limit\": %llu, \"max-bandwidth\": %llu, "
+	        "\"max-iterations\": %u, \"zero\": %s, \"dup\": %s, \"disk\": %s, "
+	        "\"compress\": \"%s\", \"timeout\": %u}, \"error\": %s}",
+	        mig_status_name(m->status), m->setup_ns / 1e6, m->total_ns / 1e6,
+	        m->downtime_ns / 1e6,
+	        m->expected_downtime_ns == UINT64_MAX ? -1.0 : m->expected_downtime_ns / 1e6,
+	        m->iterations, m->converge, (unsigned long long)m->bytes_wire,
+	        (unsigned long long)m->bandwidth_bps, (unsigned long long)m->pages_total,
+	        (unsigned long long)m->pages_sent, (unsigned long long)m->zero,
+	        (unsigned long long)m->dup, (unsigned long long)m->disk,
+	        (unsigned long long)m->compressed, (unsigned long long)m->full,
+	        (unsigned long long)m->disk_rewritten, (unsigned long long)m->compressed_bytes,
+	        (unsigned long long)m->dirty_pages, m->checksum_ns / 1e6,
+	        (unsigned long long)p->downtime_limit_ms, (unsigned long long)p->max_bandwidth,
+	        p->max_iterations, p->zero ? "true" : "false", p->dup ? "true" : "false",
+	        p->disk ? "true" : "false", mig_compress_name(p->compress), p->timeout_ms, errq);
+	return n < 0 ? 0 : (size_t)n;
+}
+
+enum mig_conv mig_converge(const struct mig_conv_in *in, uint64_t *expected_ns)
+{
+	uint64_t bpp = in->bytes_per_page ? in->bytes_per_page : 4096 + 16;
+	*expected_ns = UINT64_MAX;
+	if (in->bandwidth_bps) {
+		unsigned __int128 ns = (unsigned __int128)in->dirty_pages * bpp * 1000000000ULL /
+		                       in->bandwidth_bps;
+		ns += in->fixed_ns;
+		*expected_ns = ns > UINT64_MAX - 1 ? UINT64_MAX - 1 : (uint64_t)ns;
+		if (*expected_ns <= in->downtime_limit_ns)
+			return MIG_CONV_DOWNTIME;
+	}
+	if (in->iteration >= in->max_iterations)
+		return MIG_CONV_MAX_ITER;
+	return MIG_CONV_CONTINUE;
+}
+
+const char *mig_conv_name(enum mig_conv c)
+{
+	return c == MIG_CONV_DOWNTIME   ? "downtime"
+	       : c == MIG_CONV_MAX_ITER ? "max-iterations"
+	                                : "continue";
+}

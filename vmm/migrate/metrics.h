@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tsvmm migration parameters, metrics, the convergence decision (a pure function) and the
+ * per-migration statlog (one row per pre-copy pass).
+ */
+#ifndef TSVMM_MIGRATE_METRICS_H
+#define TSVMM_MIGRATE_METRICS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MIG_DEFAULT_DOWNTIME_MS 100
+#define MIG_DEFAULT_MAX_ITER    30
+#define MIG_DEFAULT_TIMEOUT_MS  10000
+
+/* migrate-set-parameters (JSON names in brackets). */
+struct mig_params {
+	uint64_t downtime_limit_ms; /* ["downtime-limit"] wanted stop-and-copy time, ms */
+	uint64_t max_bandwidth;     /* ["max-bandwidth"] bytes/s on the wire, 0 = no cap */
+	uint32_t max_iterations;    /* ["max-iterations"] pre-copy passes before stop-and-copy */
+	bool zero;                  /* ["zero"] zero pages as a flag */
+	bool dup;                   /* ["dup"] pages the destination has, by hash */
+	bool disk;                  /* ["disk"] pages equal to a disk block, by block */
+	int compress;               /* ["compress"] "none" | "lz4" | "zstd" (enum mig_compress) */
+	uint32_t timeout_ms;        /* ["timeout"] longest wait for the destination, ms */
+	char statlog[256];          /* ["statlog"] per-pass statlog path, "" = none */
+};
+
+void mig_params_default(struct mig_params *p);
+/*
+ * Apply the members of a JSON object (text, len bytes) to p: the names above, plus
+ * "mode": "none" | "zero" | "dup" | "disk" | "compress" | "all" which sets the four dedup
+ * switches at once (compress: lz4). Unknown members are errors. 0 or -EINVAL with err.
+ */
+int mig_params_parse(struct mig_params *p, const char *json, size_t len, char *err, size_t errlen);
+
+enum mig_status {
+	MIG_NONE = 0,
+	MIG_SETUP,     /* connecting, building indexes */
+	MIG_ACTIVE,    /* pre-copy passes */
+	MIG_DEVICE,    /* stop-and-copy: the source vCPU is stopped */
+	MIG_COMPLETED, /* the destination runs; the source quits */
+	MIG_FAILED,    /* the source runs on */
+	MIG_CANCELLED,
+};
+const char *mig_status_name(enum mig_status s);
+
+struct mig_metrics {
+	enum mig_status status;
+	uint64_t setup_ns;    /* migrate command to the first page sent */
+	uint64_t total_ns;    /* migrate command to the destination running (or the failure) */
+	uint64_t downtime_ns; /* source vCPU stopped -> destination vCPU running (realtime) */
+	uint64_t expected_downtime_ns;              /* the estimate that ended pre-copy */
+	uint32_t iterations;                        /* passes, the final one included */
+	uint64_t bytes_wire;                        /* bytes sent on the connection */
+	uint64_t pages_total;                       /* pages of RAM */
+	uint64_t pages_sent;                        /* page entries sent, every pass */
+	uint64_t zero, dup, disk, compressed, full; /* pages by how they went out */
+	uint64_t compressed_bytes;                  /* payload of the compressed pages */
+	uint64_t disk_rewritten;                    /* pages re-sent after a guest disk write */
+	uint64_t bandwidth_bps;                     /* measured in the last pass, bytes/s */
+	uint64_t dirty_pages;                       /* dirty after the last pass */
+	uint64_t checksum_ns;                       /* source checksum time */
+	char converge[32];                          /* why pre-copy ended */
+	char error[256];
+};
+
+/* The query-migrate "return" object. Returns the length it needs (like snprintf). */
+size_t mig_metrics_json(const struct mig_metrics *m, const struct mig_params *p, char *buf,
+                        size_t len);
+
+/* ---- convergence ---- */
+
+struct mig_conv_in {
+	uint64_t dirty_pages;    /* pages to send in the next pass */
+	uint64_t bytes_per_page; /* average wire bytes per page last pass (0: 4 KiB + 16) */
+	uint64_t bandwidth_bps;  /* measured bytes/s (0: unknown) */
+	uint64_t fixed_ns;       /* downtime cost that does not depend on dirty pages */
+	uint64_t downtime_limit_ns;
+	uint32_t iteration; /* passes done so far (>= 1) */
+	uint32_t max_iterations;
+};
+
+enum mig_conv {
+	MIG_CONV_CONTINUE = 0,
+	MIG_CONV_DOWNTIME, /* expected downtime <= the limit: stop and copy */
+	MIG_CONV_MAX_ITER, /* pass cap reached: stop and copy anyway */
+};
+
+/* Decide after a pass; *expected_ns gets the expected stop-and-copy time (UINT64_MAX when
+ * the bandwidth is unknown). Pure. */
+enum mig_conv mig_converge(const struct mig_conv_in *in, uint64_t *expected_ns);
+const char *mig_conv_name(enum mig_conv c);
+
+#endif

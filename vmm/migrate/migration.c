@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: MIT
+/* tsvmm migration source object: parameters, start/cancel/query, control-socket commands. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "control_cmds.h"
+#include "migrate/conn.h"
+#include "migrate/migrate_private.h"
+#include "vmm.h"
+
+struct migration *migration_create(struct vmm *m, bool *quit)
+{
+	struct migration *g = calloc(1, sizeof(*g));
+	if (!g)
+		return NULL;
+	g->vmm = m;
+	g->quit = quit;
+	g->cancel_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (g->cancel_fd < 0) {
+		free(g);
+		return NULL;
+	}
+	pthread_mutex_init(&g->lock, NULL);
+	mig_params_default(&g->params);
+	return g;
+}
+
+static bool busy(const struct migration *g)
+{
+	return g->running && (g->met.status == MIG_SETUP || g->met.status == MIG_ACTIVE ||
+	                      g->met.status == MIG_DEVICE);
+}
+
+void migration_wait(struct migration *g)
+{
+	pthread_mutex_lock(&g->lock);
+	bool join = g->running;
+	g->running = false;
+	pthread_mutex_unlock(&g->lock);
+	if (join)
+		pthread_join(g->thread, NULL);
+}
+
+void migration_destroy(struct migration *g)
+{
+	if (!g)
+		return;
+	migration_cancel(g);
+	migration_wait(g);
+	close(g->cancel_fd);
+	pthread_mutex_destroy(&g->lock);
+	free(g);
+}
+
+int migration_set_params(struct migration *g, const char *json, size_t len, char *err,
+                         size_t errlen)
+{
+	pthread_mutex_lock(&g->lock);
+	int r = busy(g) ? -EBUSY : mig_params_parse(&g->params, json, len, err, errlen);
+	if (r == -EBUSY)
+		snprintf(err, errlen, "a migration is running");
+	pthread_mutex_unlock(&g->lock);
+	return r;
+}
+
+int migration_start(struct migration *g, const char *uri, char *err, size_t errlen)
+{
+	char host[256], port[32];
+	if (mig_parse_addr(uri, host, sizeof(host), port, sizeof(port))) {
+		snprintf(err, errlen, "bad uri '%s' (want tcp:ADDR:PORT)", uri);
+		return -EINVAL;
+	}
+	enum vmm_state vs = vmm_get_state(g->vmm);
+	if (vs != VMM_RUNNING && vs != VMM_PAUSED) {
+		snprintf(err, errlen, "the guest is %s", vmm_state_name(vs));
+		return -ESRCH;
+	}
+	pthread_mutex_lock(&g->lock);
+	bool b = busy(g);
+	pthread_mutex_unlock(&g->lock);
+	if (b) {
+		snprintf(err, errlen, "a migration is running");
+		return -EBUSY;
+	}
+	migration_wait(g); /* join a finished one */
+	uint64_t junk;
+	while (read(g->cancel_fd, &junk, sizeof(junk)) > 0) /* forget an old cancel */
+		;
+	pthread_mutex_lock(&g->lock);
+	memset(&g->met, 0, sizeof(g->met));
+	g->met.status = MIG_SETUP;
+	snprintf(g->uri, sizeof(g->uri), "%s", uri);
+	g->start_ns = mig_mono_ns();
+	int r = -pthread_create(&g->thread, NULL, precopy_thread, g);
+	g->running = r == 0;
+	if (r) {
+		g->met.status = MIG_FAILED;
+		snprintf(err, errlen, "cannot start the migration thread: %s", strerror(-r));
+	}
+	pthread_mutex_unlock(&g->lock);
+	return r;
+}
+
+int migration_cancel(struct migration *g)
+{
+	pthread_mutex_lock(&g->lock);
+	bool b = busy(g);
+	pthread_mutex_unlock(&g->lock);
+	if (!b)
+		return -ENOENT;
+	uint64_t one = 1;
+	return write(g->cancel_fd, &one, sizeof(one)) == sizeof(one) ? 0 : -errno;
+}
+
+size_t migration_query(struct migration *g, char *buf, size_t len)
+{
+	pthread_mutex_lock(&g->lock);
+	struct mig_metrics m = g->met;
+	struct mig_params p = g->params;
+	if (busy(g))
+		m.total_ns = mig_mono_ns() - g->start_ns;
+	pthread_mutex_unlock(&g->lock);
+	return mig_metrics_json(&m, &p, buf, len);
+}
+
+/* ---- control-socket commands ---- */
+
+static struct migration *get(void *ctx, char *ret, size_t len)
+{
+	struct vmm_ctl *c = ctx;
+	if (!c->mig)
+		c->mig = migration_create(c->vmm, &c->quit);
+	if (!c->mig)
+		snprintf(ret, len, "out of memory");
+	return c->mig;
+}
+
+int migrate_cmd_migrate(void *ctx, const struct ctl_request *req, char *ret, size_t len)
+{
+	struct migration *g = get(ctx, ret, len);
+	char uri[256];
+	if (!g)
+		return -ENOMEM;
+	if (!req->args || json_get_string(req->args, req->args_len, "uri", uri, sizeof(uri))) {
+		snprintf(ret, len, "migrate needs {\"uri\": \"tcp:ADDR:PORT\"}");
+		return -EINVAL;
+	}
+	int r = migration_start(g, uri, ret, len);
+	if (!r)
+		snprintf(ret, len, "{}");
+	return r;
+}
+
+int migrate_cmd_set_params(void *ctx, const struct ctl_request *req, char *ret, size_t len)
+{
+	struct migration *g = get(ctx, ret, len);
+	if (!g)
+		return -ENOMEM;
+	int r = req->args ? migration_set_params(g, req->args, req->args_len, ret, len) : 0;
+	if (!r)
+		snprintf(ret, len, "{}");
+	return r;
+}
+
+int migrate_cmd_query(void *ctx, const struct ctl_request *req, char *ret, size_t len)
+{
+	struct migration *g = get(ctx, ret, len);
+	(void)req;
+	if (!g)
+		return -ENOMEM;
+	if (migration_query(g, ret, len) >= len) {
+		snprintf(ret, len, "reply too long");
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+int migrate_cmd_cancel(void *ctx, const struct ctl_request *req, char *ret, size_t len)
+{
+	struct migration *g = get(ctx, ret, len);
+	(void)req;
+	if (!g)
+		return -ENOMEM;
+	int r = migration_cancel(g);
+	if (r)
+		snprintf(ret, len, "no migration is running");
+	else
+		snprintf(ret, len, "{}");
+	return r;
+}

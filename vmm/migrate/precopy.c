@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: MIT
+/*
+ * tsvmm migration source: pre-copy passes over the KVM dirty log, then stop-and-copy.
+ *
+ *   setup     connect, HELLO, indexes (hash, disk), dirty logging on
+ *   pass 0    every page; then while the expected downtime exceeds the limit and passes
+ *             remain: fetch the dirty log, send those pages (PAGES ... PASS_END)
+ *   stop      pause the vCPU, fetch the dirty log once more, send those pages, the vCPU
+ *             (CPU), the KVM clock (CLOCK), devices (DEVICES), DATA_END, then CHECKSUM
+ *   switch    wait for READY, send GO, wait for RUNNING: the source quits
+ * Every failure resumes the source vCPU: source memory is only ever read.
+ * Each page is copied out of guest RAM before it is classified, so its hash, its zero test
+ * and the bytes sent always describe one consistent snapshot.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "devices/device.h"
+#include "migrate/checksum.h"
+#include "migrate/compress.h"
+#include "migrate/conn.h"
+#include "migrate/dedup.h"
+#include "migrate/migrate_private.h"
+#include "migrate/precopy_private.h"
+#include "tsync/log.h"
+#include "uapi/tsvmm-boot.h"
+#include "vcpu.h"
+#include "vm.h"
+#include "vmm.h"
+
+static void publish(struct src *s)
+{
+	s->met.bytes_wire = s->conn.bytes_tx;
+	pthread_mutex_lock(&s->g->lock);
+	s->met.total_ns = mig_mono_ns() - s->g->start_ns;
+	s->g->met = s->met;
+	pthread_mutex_unlock(&s->g->lock);
+}
+
+static bool cancelled(const struct src *s)
+{
+	struct pollfd p = {.fd = s->g->cancel_fd, .events = POLLIN};
+	return poll(&p, 1, 0) == 1;
+}
+
+static int flush(struct src *s)
+{
+	if (!s->rec_len)
+		return 0;
+	if (cancelled(s)) {
+		snprintf(s->conn.err, sizeof(s->conn.err), "cancelled");
+		return -ECANCELED;
+	}
+	int r = mig_send(&s->conn, TSMIG_REC_PAGES, s->rec, (uint32_t)s->rec_len);
+	s->rec_len = 0;
+	publish(s);
+	return r;
+}
+
+static int put(struct src *s, uint64_t pfn, unsigned kind, unsigned count, const void *data,
+               uint32_t len)
+{
+	if (tsmig_entry_put(s->rec, TSMIG_REC_MAX, &s->rec_len, pfn, kind, count, data, len)) {
+		int r = flush(s);
+		if (r)
+			return r;
+		tsmig_entry_put(s->rec, TSMIG_REC_MAX, &s->rec_len, pfn, kind, count, data, len);
+	}
+	s->met.pages_sent += count;
+	return 0;
+}
+
+static int zero_flush(struct src *s)
+{
+	if (!s->run_len)
+		return 0;
+	int r = put(s, s->run_start, TSMIG_PAGE_ZERO, (unsigned)s->run_len, NULL, 0);
+	s->met.zero += s->run_len;
+	s->run_len = 0;
+	return r;
+}
+
+static void set_known(struct src *s, uint64_t pfn, uint64_t h64)
+{
+	if (!s->final)
+		return;
+	s->known[pfn] = h64;
+	s->known_bm[pfn / 64] |= 1ULL << (pfn % 64);
+}
+
+static int put_ref(struct src *s, uint64_t pfn, unsigned kind, struct mig_hash h, uint64_t ref)
+{
+	struct tsmig_ref r = {.ref = ref};
+	mig_hash_put(r.hash, h);
+	return put(s, pfn, kind, 1, &r, sizeof(r));
+}
+
+/* Can the destination's page q serve as the content h? */
+static bool dup_valid(const struct src *s, uint64_t q, struct mig_hash h)
+{
+	return q < s->npages && (s->kind[q] == SENT_FULL || s->kind[q] == SENT_DUP) &&
+	       mig_hash_eq(s->hash[q], h);
+}
+
+static int send_page(struct src *s, uint64_t pfn)
+{
+	const uint8_t *live = s->ram + pfn * TSMIG_PAGE_SIZE;
+	int r;
+	if (s->p.zero && mig_page_is_zero(live)) {
+		if (s->run_len && s->run_start + s->run_len == pfn && s->run_len < TSMIG_ZERO_RUN) {
+			s->run_len++;
+		} else {
+			if ((r = zero_flush(s)))
+				return r;
+			s->run_start = pfn;
+			s->run_len = 1;
+		}
+		s->kind[pfn] = SENT_ZERO;
+		set_known(s, pfn, s->zero_h64);
+		return 0;
+	}
+	if ((r = zero_flush(s)))
+		return r;
+	memcpy(s->page, live, TSMIG_PAGE_SIZE);
+	if (s->final)
+		set_known(s, pfn, mig_page_hash64(s->page));
+	struct mig_hash h = {0, 0};
+	if (s->p.dup || s->p.disk)
+		h = mig_page_hash(s->page);
+	uint64_t ref;
+	if (s->p.dup && hindex_get(s->dupidx, h, &ref) && dup_valid(s, ref, h)) {
+		s->kind[pfn] = SENT_DUP;
+		s->hash[pfn] = h;
+		s->met.dup++;
+		return put_ref(s, pfn, TSMIG_PAGE_DUP, h, ref);
+	}
+	if (s->p.disk && s->disk && disk_index_lookup(s->disk, s->page, h, &ref)) {
+		s->kind[pfn] = SENT_DISK;
+		s->block[pfn] = ref;
+		s->met.disk++;
+		return put_ref(s, pfn, TSMIG_PAGE_DISK, h, ref);
+	}
+	s->kind[pfn] = SENT_FULL;
+	if (s->p.dup) {
+		s->hash[pfn] = h;
+		hindex_put(s->dupidx, h, pfn);
+	}
+	unsigned kind;
+	size_t n = s->comp ? mig_compress_page(s->comp, s->page, s->cbuf, &kind) : 0;
+	if (n) {
+		s->met.compressed++;
+		s->met.compressed_bytes += n;
+		return put(s, pfn, kind, 1, s->cbuf, (uint32_t)n);
+	}
+	s->met.full++;
+	return put(s, pfn, TSMIG_PAGE_FULL, 1, s->page, TSMIG_PAGE_SIZE);
+}
+
+/* Send every page whose bit is set in bm, then PASS_END. */
+static int send_pass(struct src *s, const uint64_t *bm, uint64_t *sent)
+{
+	uint64_t before = s->met.pages_sent;
+	int r = 0;
+	for (size_t w = 0; !r && w < s->words; w++)
+		for (uint64_t x = bm[w]; !r && x; x &= x - 1)
+			r = send_page(s, w * 64 + (uint64_t)__builtin_ctzll(x));
+	if (!r)
+		r = zero_flush(s);
+	if (!r)
+		r = flush(s);
+	*sent = s->met.pages_sent - before;
+	struct tsmig_pass ps = {.pass = s->met.iterations, .final = s->final, .pages = *sent};
+	return r ? r : mig_send(&s->conn, TSMIG_REC_PASS_END, &ps, sizeof(ps));
+}
+
+/* A guest disk write hit blocks [first, first + count): re-send pages referring to them. */
+static void disk_written(void *arg, uint64_t first, uint64_t count)
+{
+	struct src *s = arg;
+	for (uint64_t p = 0; p < s->npages; p++) {
+		if (s->kind[p] == SENT_DISK && s->block[p] >= first &&
+		    s->block[p] - first < count) {
+			s->pending[p / 64] |= 1ULL << (p % 64);
+			s->kind[p] = SENT_NONE;
+			s->met.disk_rewritten++;
+		}
+	}
+}
+
+/* Fetch the dirty log into pending (OR) and follow disk writes. Dirty pages or -errno. */
+static long fetch_dirty(struct src *s)
+{
+	long n = vm_dirty_log_fetch(s->vm, s->tmp);
+	if (n < 0) {
+		snprintf(s->conn.err, sizeof(s->conn.err), "dirty log: %s", strerror((int)-n));
+		return n;
+	}
+	for (size_t w = 0; w < s->words; w++)
+		s->pending[w] |= s->tmp[w];
+	if (s->disk)
+		disk_index_track(s->disk, vm_gpa_to_hva(s->vm, TSVMM_BLK_GPA, TSVMM_PAGE_SIZE),
+		                 false, disk_written, s);
+	long c = 0;
+	for (size_t w = 0; w < s->words; w++)
+		c += __builtin_popcountll(s->pending[w]);
+	return c;
+}
+
+/* Pre-copy passes until convergence. 0 or -errno. */
+static int precopy(struct src *s)
+{
+	memset(s->pending, 0xff, s->words * sizeof(uint64_t)); /* pass 0: everything */
+	uint64_t bpp = 0;
+	for (;;) {
+		uint64_t t0 = mig_mono_ns(), b0 = s->conn.bytes_tx, sent;
+		const uint64_t *bm = s->pending;
+		memcpy(s->tmp, bm, s->words * sizeof(uint64_t));
+		memset(s->pending, 0, s->words * sizeof(uint64_t));
+		int r = send_pass(s, s->tmp, &sent);
+		if (r)
+			return r;
+		s->met.iterations++;
+		uint64_t dt = mig_mono_ns() - t0, db = s->conn.bytes_tx - b0;
+		if (db >= (256u << 10) && dt)
+			s->met.bandwidth_bps =
+			        (uint64_t)((unsigned __int128)db * 1000000000ULL / dt);
+		if (sent)
+			bpp = db / sent;
+		long dirty = fetch_dirty(s);
+		if (dirty < 0)
+			return (int)dirty;
+		s->met.dirty_pages = (uint64_t)dirty;
+		struct mig_conv_in in = {
+		        .dirty_pages = (uint64_t)dirty,
+		        .bytes_per_page = bpp,
+		        .bandwidth_bps = s->met.bandwidth_bps,
+		        .fixed_ns = s->fixed_ns,
+		        .downtime_limit_ns = s->p.downtime_limit_ms * 1000000ULL,
+		        .iteration = s->met.iterations,
+		        .max_iterations = s->p.max_iterations,
+		};
+		enum mig_conv c = mig_converge(&in, &s->met.expected_downtime_ns);
+		precopy_log_pass(s, sent, db, dt);
+		publish(s);
+		if (c != MIG_CONV_CONTINUE) {
+			snprintf(s->met.converge, sizeof(s->met.converge), "%s", mig_conv_name(c));
+			return 0;
+		}
+	}
+}
+
+/* Stop-and-copy: the vCPU is paused. Everything up to CHECKSUM. */
+static int stop_and_copy(struct src *s, uint64_t stop_rt)
+{
+	long dirty = fetch_dirty(s);
+	if (dirty < 0)
+		return (int)dirty;
+	s->final = true;
+	uint64_t sent, b0 = s->conn.bytes_tx, t0 = mig_mono_ns();
+	memcpy(s->tmp, s->pending, s->words * sizeof(uint64_t));
+	int r = send_pass(s, s->tmp, &sent);
+	if (r)
+		return r;
+	s->met.iterations++;
+	s->met.dirty_pages = 0;
+	precopy_log_pass(s, sent, s->conn.bytes_tx - b0, mig_mono_ns() - t0);
+	struct vcpu_state *st = calloc(1, sizeof(*st));
+	struct kvm_clock_data clk;
+	uint8_t *dev = NULL;
+	size_t devlen = 0;
+	r = st ? vcpu_state_get(vmm_vcpu(s->g->vmm), st) : -ENOMEM;
+	if (!r)
+		r = vm_clock_get(s->vm, &clk);
+	if (!r)
+		r = devices_save(vmm_devices(s->g->vmm), &dev, &devlen);
+	if (r) {
+		snprintf(s->conn.err, sizeof(s->conn.err), "reading vCPU/clock/device state: %s",
+		         strerror(-r));
+		goto out;
+	}
+	struct tsmig_clock c = {.clock = clk.clock,
+	                        .flags = clk.flags,
+	                        .realtime = clk.realtime,
+	                        .host_tsc = clk.host_tsc};
+	struct tsmig_data_end end = {.stop_realtime_ns = stop_rt, .pages = s->npages};
+	if ((r = mig_send(&s->conn, TSMIG_REC_CPU, st, sizeof(*st))) ||
+	    (r = mig_send(&s->conn, TSMIG_REC_CLOCK, &c, sizeof(c))) ||
+	    (r = mig_send(&s->conn, TSMIG_REC_DEVICES, dev, (uint32_t)devlen)) ||
+	    (r = mig_send(&s->conn, TSMIG_REC_DATA_END, &end, sizeof(end))))
+		goto out;
+	/* the destination checksums its copy meanwhile */
+	struct tsmig_checksum ck = {.pages = s->npages};
+	uint64_t t1 = mig_mono_ns();
+	r = mig_checksum(s->ram, s->npages, s->known, s->known_bm, dev, devlen, &st->regs,
+	                 ck.digest);
+	s->met.checksum_ns = mig_mono_ns() - t1;
+	mig_digest_hex(ck.digest, s->digest_hex);
+	if (!r)
+		r = mig_send(&s->conn, TSMIG_REC_CHECKSUM, &ck, sizeof(ck));
+out:
+	free(st);
+	free(dev);
+	return r;
+}
+
+/* Wait for a status record of type want; an ERROR record fails with its message. */
+static int wait_status(struct src *s, unsigned want, struct tsmig_status *out)
+{
+	struct tsmig_rec_hdr h;
+	int r = mig_recv(&s->conn, &h, out, sizeof(*out));
+	if (r)
+		return r;
+	out->msg[TSMIG_MSG_MAX - 1] = 0;
+	if (h.type == TSMIG_REC_ERROR) {
+		snprintf(s->conn.err, sizeof(s->conn.err), "destination refused: %s", out->msg);
+		return out->err < 0 ? out->err : -EPROTO;
+	}
+	if (h.type != want) {
+		snprintf(s->conn.err, sizeof(s->conn.err), "destination sent %s, expected %s",
+		         tsmig_rec_name(h.type), tsmig_rec_name(want));
+		return -EPROTO;
+	}
+	return 0;
+}
+
+/* The whole source side; on return the vCPU is running again unless it completed. */
+static int migrate(struct src *s)
+{
+	int r = precopy_setup(s);
+	if (r)
+		return r;
+	s->met.status = MIG_ACTIVE;
+	s->met.setup_ns = mig_mono_ns() - s->g->start_ns;
+	publish(s);
+	if ((r = precopy(s)))
+		return r;
+	bool was_paused = vmm_get_state(s->g->vmm) == VMM_PAUSED;
+	if ((r = vmm_pause(s->g->vmm))) {
+		snprintf(s->conn.err, sizeof(s->conn.err), "the guest stopped during migration");
+		return r;
+	}
+	uint64_t stop_rt = mig_realtime_ns();
+	s->paused = !was_paused; /* resume on failure only what we paused */
+	s->met.status = MIG_DEVICE;
+	publish(s);
+	struct tsmig_status st;
+	if ((r = stop_and_copy(s, stop_rt)) || (r = wait_status(s, TSMIG_REC_READY, &st)))
+		return r;
+	s->go_sent = true;
+	if ((r = mig_send(&s->conn, TSMIG_REC_GO, NULL, 0)) ||
+	    (r = wait_status(s, TSMIG_REC_RUNNING, &st)))
+		return r;
+	s->met.downtime_ns = st.realtime_ns > stop_rt ? st.realtime_ns - stop_rt : 0;
+	return 0;
+}
+
+void *precopy_thread(void *arg)
+{
+	struct migration *g = arg;
+	struct src *s = precopy_src_create(g);
+	if (!s) {
+		pthread_mutex_lock(&g->lock);
+		g->met.status = MIG_FAILED;
+		snprintf(g->met.error, sizeof(g->met.error), "out of memory");
+		pthread_mutex_unlock(&g->lock);
+		return NULL;
+	}
+	int r = migrate(s);
+	if (r) {
+		if (s->paused)
+			vmm_resume(g->vmm);
+		vm_dirty_log_stop(s->vm);
+		s->met.status = r == -ECANCELED ? MIG_CANCELLED : MIG_FAILED;
+		const char *why = s->conn.err[0] ? s->conn.err : strerror(-r);
+		snprintf(s->met.error, sizeof(s->met.error), "%.200s%s", why,
+		         s->go_sent ? " (after GO: the destination may be running)" : "");
+		pr_err("migration to %s failed: %s; the guest runs on here", g->uri, s->met.error);
+	} else {
+		s->met.status = MIG_COMPLETED;
+	}
+	mig_conn_close(&s->conn);
+	publish(s);
+	precopy_log_end(s);
+	if (!r) {
+		pr_info("migration to %s completed: downtime %.1f ms, total %.1f ms, %u passes, "
+		        "%llu bytes, checksum %s",
+		        g->uri, s->met.downtime_ns / 1e6, s->met.total_ns / 1e6, s->met.iterations,
+		        (unsigned long long)s->met.bytes_wire, s->digest_hex);
+		__atomic_store_n(g->quit, true, __ATOMIC_RELEASE);
+	}
+	precopy_src_destroy(s);
+	return NULL;
+}

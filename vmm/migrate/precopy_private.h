@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/* tsvmm migration source internals: precopy.c (passes) and precopy_setup.c (setup, log). */
+#ifndef TSVMM_MIGRATE_PRECOPY_PRIVATE_H
+#define TSVMM_MIGRATE_PRECOPY_PRIVATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "migrate/conn.h"
+#include "migrate/dedup.h"
+#include "migrate/metrics.h"
+#include "uapi/tsvmm-migration.h"
+
+struct migration;
+struct mig_compressor;
+struct statlog;
+struct vm;
+
+/* What the destination holds for a page, as far as the source knows. */
+enum sent_kind {
+	SENT_NONE = 0, /* not sent, or invalidated */
+	SENT_ZERO,
+	SENT_FULL, /* full or compressed: content hash[pfn] (when dup is on) */
+	SENT_DUP,  /* copied from another page: content hash[pfn] */
+	SENT_DISK, /* read from disk block block[pfn] by the destination */
+};
+
+struct src {
+	struct migration *g;
+	struct mig_params p; /* copied at start */
+	struct vm *vm;
+	const uint8_t *ram;
+	uint64_t npages;
+	size_t words; /* of a page bitmap */
+	struct mig_conn conn;
+	uint64_t *pending, *tmp; /* page bitmaps: to send next, scratch */
+	uint8_t *kind;           /* enum sent_kind per page */
+	struct mig_hash *hash;   /* per page, when dup is on */
+	uint64_t *block;         /* per page, when disk is on */
+	struct hindex *dupidx;
+	struct disk_index *disk;
+	struct mig_compressor *comp;
+	uint8_t *rec; /* PAGES record being built, TSMIG_REC_MAX bytes */
+	size_t rec_len;
+	uint64_t run_start, run_len; /* pending ZERO run */
+	bool final;                  /* in the stop-and-copy pass */
+	uint64_t *known, *known_bm;  /* final-pass page hashes for the checksum */
+	uint64_t zero_h64;
+	uint64_t fixed_ns; /* downtime estimate that does not scale with dirty pages */
+	struct mig_metrics met;
+	bool paused, go_sent;
+	struct statlog *log;
+	uint64_t log_t0;
+	char digest_hex[33];
+	uint8_t page[TSMIG_PAGE_SIZE] __attribute__((aligned(64)));
+	uint8_t cbuf[TSMIG_PAGE_SIZE];
+};
+
+/* Allocate the source state for g (parameters copied). NULL on out of memory. */
+struct src *precopy_src_create(struct migration *g);
+void precopy_src_destroy(struct src *s);
+/* Connect, HELLO, build the indexes, start dirty logging, open the statlog. 0 or -errno
+ * (reason in s->conn.err). */
+int precopy_setup(struct src *s);
+/* One statlog row for a finished pass / the closing notes. */
+void precopy_log_pass(struct src *s, uint64_t pages, uint64_t bytes, uint64_t ns);
+void precopy_log_end(struct src *s);
+
+#endif

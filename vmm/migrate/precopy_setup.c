@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: MIT
+/* tsvmm migration source: setup (connection, indexes, dirty logging) and the statlog. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "migrate/checksum.h"
+#include "migrate/compress.h"
+#include "migrate/migrate_private.h"
+#include "migrate/precopy_private.h"
+#include "tsync/statlog.h"
+#include "uapi/tsvmm-boot.h"
+#include "vm.h"
+#include "vmm.h"
+
+#define HASH_PROBE_PAGES 1024
+
+struct src *precopy_src_create(struct migration *g)
+{
+	struct src *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->g = g;
+	pthread_mutex_lock(&g->lock);
+	s->p = g->params;
+	s->met = g->met;
+	pthread_mutex_unlock(&g->lock);
+	s->conn.fd = -1;
+	s->vm = vmm_vm(g->vmm);
+	s->npages = vm_mem_size(s->vm) / TSMIG_PAGE_SIZE;
+	s->words = vm_dirty_bitmap_words(s->vm);
+	s->ram = vm_gpa_to_hva(s->vm, 0, vm_mem_size(s->vm));
+	s->met.pages_total = s->npages;
+	s->pending = calloc(s->words, sizeof(uint64_t));
+	s->tmp = calloc(s->words, sizeof(uint64_t));
+	s->known = calloc(s->npages, sizeof(uint64_t));
+	s->known_bm = calloc(s->words, sizeof(uint64_t));
+	s->kind = calloc(s->npages, 1);
+	s->rec = malloc(TSMIG_REC_MAX);
+	if (s->p.dup)
+		s->hash = calloc(s->npages, sizeof(*s->hash));
+	if (s->p.disk)
+		s->block = calloc(s->npages, sizeof(uint64_t));
+	if (!s->pending || !s->tmp || !s->known || !s->known_bm || !s->kind || !s->rec ||
+	    (s->p.dup && !s->hash) || (s->p.disk && !s->block)) {
+		precopy_src_destroy(s);
+		return NULL;
+	}
+	static const uint8_t zero[TSMIG_PAGE_SIZE];
+	s->zero_h64 = mig_page_hash64(zero);
+	return s;
+}
+
+void precopy_src_destroy(struct src *s)
+{
+	if (!s)
+		return;
+	mig_conn_close(&s->conn);
+	hindex_destroy(s->dupidx);
+	disk_index_destroy(s->disk);
+	mig_compressor_destroy(s->comp);
+	if (s->log)
+		statlog_close(s->log);
+	free(s->pending);
+	free(s->tmp);
+	free(s->known);
+	free(s->known_bm);
+	free(s->kind);
+	free(s->hash);
+	free(s->block);
+	free(s->rec);
+	free(s);
+}
+
+/* Downtime that does not scale with the dirty pages: hashing all of RAM for the checksum
+ * (both ends at once), estimated from a sample of pages spread over RAM, plus 2 ms. */
+static uint64_t estimate_fixed_ns(const struct src *s)
+{
+	uint64_t stride = s->npages / HASH_PROBE_PAGES ? s->npages / HASH_PROBE_PAGES : 1, n = 0;
+	volatile uint64_t sink = 0;
+	uint64_t t0 = mig_mono_ns();
+	for (uint64_t p = 0; p < s->npages; p += stride, n++)
+		sink += mig_page_hash64(s->ram + p * TSMIG_PAGE_SIZE);
+	uint64_t dt = mig_mono_ns() - t0;
+	(void)sink;
+	return (n ? dt * s->npages / n : 0) + 2000000;
+}
+
+static int open_log(struct src *s)
+{
+	static const char *const cols[] = {"t[s]",    "pass",  "pages",        "bytes",
+	                                   "bw[B/s]", "dirty", "expected[ns]", "zero",
+	                                   "dup",     "disk",  "compressed",   "full"};
+	if (!s->p.statlog[0])
+		return 0;
+	struct statlog_meta meta[] = {{"source", "tsvmm migration"}, {"uri", s->g->uri}};
+	s->log = statlog_open(s->p.statlog, cols, sizeof(cols) / sizeof(cols[0]), meta, 2,
+	                      STATLOG_FLUSH_ROWS);
+	if (!s->log) {
+		snprintf(s->conn.err, sizeof(s->conn.err), "statlog %.180s: %s", s->p.statlog,
+		         strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+int precopy_setup(struct src *s)
+{
+	char *err = s->conn.err;
+	size_t errlen = sizeof(s->conn.err);
+	s->log_t0 = mig_mono_ns();
+	int r = open_log(s);
+	if (r)
+		return r;
+	const char *disk_path = vmm_config(s->g->vmm)->disk_path;
+	if (s->p.dup && !(s->dupidx = hindex_create(s->npages)))
+		return -ENOMEM;
+	if (s->p.disk && disk_path) {
+		s->disk = disk_index_create(disk_path, err, errlen);
+		if (!s->disk)
+			return -EIO;
+		disk_index_track(s->disk, vm_gpa_to_hva(s->vm, TSVMM_BLK_GPA, TSVMM_PAGE_SIZE),
+		                 true, NULL, NULL);
+	}
+	if (s->p.compress && !(s->comp = mig_compressor_create(s->p.compress)))
+		return -ENOMEM;
+	s->fixed_ns = estimate_fixed_ns(s);
+	int fd = mig_connect(s->g->uri, (int)s->p.timeout_ms, s->g->cancel_fd, err, errlen);
+	if (fd < 0)
+		return fd;
+	mig_conn_init(&s->conn, fd, true, (int)s->p.timeout_ms, s->g->cancel_fd);
+	s->conn.rate_bps = s->p.max_bandwidth;
+	struct tsmig_hello h = {
+	        .magic = TSMIG_MAGIC,
+	        .version = TSMIG_VERSION,
+	        .mem_size = vm_mem_size(s->vm),
+	        .page_size = TSMIG_PAGE_SIZE,
+	        .features = (s->p.zero ? TSMIG_F_ZERO : 0) | (s->p.dup ? TSMIG_F_DUP : 0) |
+	                    (s->disk ? TSMIG_F_DISK : 0) |
+	                    (s->p.compress == MIG_COMPRESS_LZ4    ? TSMIG_F_LZ4
+	                     : s->p.compress == MIG_COMPRESS_ZSTD ? TSMIG_F_ZSTD
+	                                                          : 0),
+	        .disk_bytes = s->disk ? disk_index_bytes(s->disk) : 0,
+	        .tsc_khz = vmm_tsc_khz(s->g->vmm),
+	};
+	if ((r = mig_send(&s->conn, TSMIG_REC_HELLO, &h, sizeof(h))))
+		return r;
+	if ((r = vm_dirty_log_start(s->vm)) || (r = (int)vm_dirty_log_fetch(s->vm, s->tmp)) < 0) {
+		snprintf(err, errlen, "cannot start dirty logging: %s", strerror(-r));
+		return r;
+	}
+	return 0;
+}
+
+void precopy_log_pass(struct src *s, uint64_t pages, uint64_t bytes, uint64_t ns)
+{
+	if (!s->log)
+		return;
+	const struct mig_metrics *m = &s->met;
+	double row[] = {(double)(mig_mono_ns() - s->log_t0) / 1e9,
+	                m->iterations - 1,
+	                (double)pages,
+	                (double)bytes,
+	                ns ? (double)bytes * 1e9 / (double)ns : 0,
+	                (double)m->dirty_pages,
+	                m->expected_downtime_ns == UINT64_MAX ? -1
+	                                                      : (double)m->expected_downtime_ns,
+	                (double)m->zero,
+	                (double)m->dup,
+	                (double)m->disk,
+	                (double)m->compressed,
+	                (double)m->full};
+	statlog_write(s->log, row);
+}
+
+void precopy_log_end(struct src *s)
+{
+	if (!s->log)
+		return;
+	char note[512];
+	const struct mig_metrics *m = &s->met;
+	snprintf(note, sizeof(note),
+	         "%s: setup %.3f ms, total %.3f ms, downtime %.3f ms, passes %u (%s), bytes %llu, "
+	         "checksum %s%s%s",
+	         mig_status_name(m->status), m->setup_ns / 1e6, m->total_ns / 1e6,
+	         m->downtime_ns / 1e6, m->iterations, m->converge,
+	         (unsigned long long)m->bytes_wire, s->digest_hex, m->error[0] ? ", error: " : "",
+	         m->error);
+	for (char *p = note; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+	statlog_note(s->log, note);
+}

@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: MIT
+/* tsvmm migration stream codec: record headers and page entries, validated. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <xxhash.h>
+
+#include "migrate/stream.h"
+#include "vcpu.h"
+
+uint32_t tsmig_rec_check(const struct tsmig_rec_hdr *h, const void *payload)
+{
+	static const uint8_t empty[1];
+	return (uint32_t)XXH3_64bits_withSeed(h->len ? payload : empty, h->len, tsmig_rec_seed(h));
+}
+
+struct rec_rule {
+	const char *name;
+	bool from_source;
+	uint32_t min, max; /* payload length bounds */
+};
+
+static const struct rec_rule *rule(unsigned type)
+{
+	static const struct rec_rule rules[] = {
+	        [TSMIG_REC_HELLO] = {"HELLO", true, sizeof(struct tsmig_hello),
+	                             sizeof(struct tsmig_hello)},
+	        [TSMIG_REC_PAGES] = {"PAGES", true, sizeof(struct tsmig_page_entry), TSMIG_REC_MAX},
+	        [TSMIG_REC_PASS_END] = {"PASS_END", true, sizeof(struct tsmig_pass),
+	                                sizeof(struct tsmig_pass)},
+	        [TSMIG_REC_CPU] = {"CPU", true, sizeof(struct vcpu_state),
+	                           sizeof(struct vcpu_state)},
+	        [TSMIG_REC_CLOCK] = {"CLOCK", true, sizeof(struct tsmig_clock),
+	                             sizeof(struct tsmig_clock)},
+	        [TSMIG_REC_DEVICES] = {"DEVICES", true, 1, TSMIG_REC_MAX},
+	        [TSMIG_REC_DATA_END] = {"DATA_END", true, sizeof(struct tsmig_data_end),
+	                                sizeof(struct tsmig_data_end)},
+	        [TSMIG_REC_CHECKSUM] = {"CHECKSUM", true, sizeof(struct tsmig_checksum),
+	                                sizeof(struct tsmig_checksum)},
+	        [TSMIG_REC_GO] = {"GO", true, 0, 0},
+	        [TSMIG_REC_READY] = {"READY", false, sizeof(struct tsmig_status),
+	                             sizeof(struct tsmig_status)},
+	        [TSMIG_REC_RUNNING] = {"RUNNING", false, sizeof(struct tsmig_status),
+	                               sizeof(struct tsmig_status)},
+	        [TSMIG_REC_ERROR] = {"ERROR", false, sizeof(struct tsmig_status),
+	                             sizeof(struct tsmig_status)},
+	};
+	if (type >= sizeof(rules) / sizeof(rules[0]) || !rules[type].name)
+		return NULL;
+	return &rules[type];
+}
+
+const char *tsmig_rec_name(unsigned type)
+{
+	const struct rec_rule *r = rule(type);
+	return r ? r->name : "?";
+}
+
+int tsmig_hdr_validate(const struct tsmig_rec_hdr *h, uint32_t want_seq, bool from_source,
+                       char *err, size_t errlen)
+{
+	const struct rec_rule *r = rule(h->type);
+	if (!r || r->from_source != from_source) {
+		snprintf(err, errlen, "record %u: unexpected type %u from the %s", h->seq, h->type,
+		         from_source ? "source" : "destination");
+		return -EBADMSG;
+	}
+	if (h->flags) {
+		snprintf(err, errlen, "record %u (%s): reserved flags 0x%x set", h->seq, r->name,
+		         h->flags);
+		return -EBADMSG;
+	}
+	if (h->len < r->min || h->len > r->max) {
+		snprintf(err, errlen, "record %u (%s): length %u outside %u..%u", h->seq, r->name,
+		         h->len, r->min, r->max);
+		return -EBADMSG;
+	}
+	if (h->seq != want_seq) {
+		snprintf(err, errlen, "record %s: sequence %u, expected %u (lost or repeated data)",
+		         r->name, h->seq, want_seq);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+static int bad(char *err, size_t errlen, size_t off, const char *what, unsigned long long v)
+{
+	snprintf(err, errlen, "page entry at offset %zu: %s (%llu)", off, what, v);
+	return -EBADMSG;
+}
+
+int tsmig_entry_next(const uint8_t *p, size_t len, size_t *off, const struct tsmig_limits *lim,
+                     struct tsmig_entry *e, char *err, size_t errlen)
+{
+	size_t o = *off;
+	struct tsmig_page_entry h;
+	if (o >= len)
+		return 0;
+	if (len - o < sizeof(h))
+		return bad(err, errlen, o, "truncated header, bytes left", len - o);
+	memcpy(&h, p + o, sizeof(h));
+	if (h.len > len - o - sizeof(h))
+		return bad(err, errlen, o, "data runs past the record, length", h.len);
+	unsigned maxcount = h.kind == TSMIG_PAGE_ZERO ? TSMIG_ZERO_RUN : 1;
+	if (h.count < 1 || h.count > maxcount)
+		return bad(err, errlen, o, "bad page count", h.count);
+	if (h.pfn >= lim->npages || h.count > lim->npages - h.pfn)
+		return bad(err, errlen, o, "page index beyond RAM", h.pfn);
+	uint32_t want_min, want_max;
+	switch (h.kind) {
+	case TSMIG_PAGE_FULL:
+		want_min = want_max = TSMIG_PAGE_SIZE;
+		break;
+	case TSMIG_PAGE_ZERO:
+		want_min = want_max = 0;
+		break;
+	case TSMIG_PAGE_DUP:
+	case TSMIG_PAGE_DISK:
+		want_min = want_max = sizeof(struct tsmig_ref);
+		break;
+	case TSMIG_PAGE_LZ4:
+	case TSMIG_PAGE_ZSTD:
+		want_min = 1;
+		want_max = TSMIG_PAGE_SIZE - 1;
+		break;
+	default:
+		return bad(err, errlen, o, "unknown page kind", h.kind);
+	}
+	if (h.len < want_min || h.len > want_max)
+		return bad(err, errlen, o, "bad data length for the kind", h.len);
+	e->pfn = h.pfn;
+	e->kind = h.kind;
+	e->count = h.count;
+	e->len = h.len;
+	e->data = p + o + sizeof(h);
+	if (h.kind == TSMIG_PAGE_DUP || h.kind == TSMIG_PAGE_DISK) {
+		memcpy(&e->ref, e->data, sizeof(e->ref));
+		if (h.kind == TSMIG_PAGE_DUP && e->ref.ref >= lim->npages)
+			return bad(err, errlen, o, "DUP reference beyond RAM", e->ref.ref);
+		if (h.kind == TSMIG_PAGE_DISK && !lim->disk_blocks)
+			return bad(err, errlen, o, "DISK reference but no disk here, block",
+			           e->ref.ref);
+		if (h.kind == TSMIG_PAGE_DISK && e->ref.ref >= lim->disk_blocks)
+			return bad(err, errlen, o, "DISK reference beyond the disk", e->ref.ref);
+	}
+	*off = o + sizeof(h) + h.len;
+	return 1;
+}
+
+int tsmig_entry_put(uint8_t *buf, size_t cap, size_t *off, uint64_t pfn, unsigned kind,
+                    unsigned count, const void *data, uint32_t len)
+{
+	struct tsmig_page_entry h = {
+	        .pfn = pfn, .kind = (uint16_t)kind, .count = (uint16_t)count, .len = len};
+	if (*off > cap || cap - *off < sizeof(h) + len)
+		return -ENOSPC;
+	memcpy(buf + *off, &h, sizeof(h));
+	if (len)
+		memcpy(buf + *off + sizeof(h), data, len);
+	*off += sizeof(h) + len;
+	return 0;
+}

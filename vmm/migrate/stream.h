@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tsvmm migration stream codec (include/uapi/tsvmm-migration.h). Pure: no I/O.
+ * stream.c validates record headers and page entries; conn.c moves records over a socket.
+ */
+#ifndef TSVMM_MIGRATE_STREAM_H
+#define TSVMM_MIGRATE_STREAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "uapi/tsvmm-migration.h"
+
+/* Bytes of the entry header plus the largest entry data. */
+#define TSMIG_ENTRY_MAX (sizeof(struct tsmig_page_entry) + TSMIG_PAGE_SIZE)
+
+/* Record check of a header (its check field ignored) and its payload (len bytes). */
+uint32_t tsmig_rec_check(const struct tsmig_rec_hdr *h, const void *payload);
+
+/* Short name of a record type ("PAGES"), "?" if unknown. */
+const char *tsmig_rec_name(unsigned type);
+
+/*
+ * Validate a received header before reading its payload: type known and sent in this
+ * direction (from_source: source -> destination), flags 0, len within the type's rules
+ * (exact size for fixed records, 1 .. TSMIG_REC_MAX for PAGES/DEVICES), seq == want_seq.
+ * 0, or -EBADMSG (-EPROTO for a wrong seq) with a reason in err (errlen bytes).
+ */
+int tsmig_hdr_validate(const struct tsmig_rec_hdr *h, uint32_t want_seq, bool from_source,
+                       char *err, size_t errlen);
+
+/* What the receiver's memory and disk allow. */
+struct tsmig_limits {
+	uint64_t npages;      /* pages of RAM */
+	uint64_t disk_blocks; /* 4 KiB blocks of the disk image, 0: no disk (DISK is an error) */
+};
+
+/* One parsed page entry; data points into the record payload. */
+struct tsmig_entry {
+	uint64_t pfn;
+	unsigned kind;  /* enum tsmig_page_kind */
+	unsigned count; /* pages (ZERO runs), else 1 */
+	const uint8_t *data;
+	uint32_t len;
+	struct tsmig_ref ref; /* DUP and DISK */
+};
+
+/*
+ * Parse the entry at *off of a PAGES payload (len bytes) and advance *off. Returns 1 with e
+ * filled, 0 at the end of the payload, or -EBADMSG with a reason in err: a truncated entry,
+ * unknown kind, bad count or length for the kind, page range beyond lim->npages, DUP ref
+ * beyond RAM, DISK without a disk or beyond it.
+ */
+int tsmig_entry_next(const uint8_t *p, size_t len, size_t *off, const struct tsmig_limits *lim,
+                     struct tsmig_entry *e, char *err, size_t errlen);
+
+/*
+ * Append an entry (header fields from the arguments, len data bytes) at buf + *off (cap
+ * bytes). Returns 0 and advances *off, or -ENOSPC when it does not fit.
+ */
+int tsmig_entry_put(uint8_t *buf, size_t cap, size_t *off, uint64_t pfn, unsigned kind,
+                    unsigned count, const void *data, uint32_t len);
+
+#endif
