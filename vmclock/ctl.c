@@ -148,6 +148,14 @@ static int cmd_vm(struct vmclockd *d, const char *verb, char **argv, int argc, c
 		}
 		return vm_reply(vm, reply, len);
 	}
+	if (!vm && strcmp(verb, "migrate-in") == 0) {
+		/* the destination usually learns of the VM with its first page */
+		vm = vmclockd_vm_add(d, argv[1], pol, &err);
+		if (!vm) {
+			snprintf(reply, len, "err migrate-in %s: %s", argv[1], strerror(-err));
+			return err;
+		}
+	}
 	if (!vm) {
 		snprintf(reply, len, "err no VM '%s'", argv[1]);
 		return -ENOENT;
