@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: MIT
+/* tsvmm migration: the convergence decision (pure), parameters, the metrics JSON. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "control_json.h"
+#include "migrate/compress.h"
+#include "migrate/metrics.h"
+
+static struct mig_conv_in base(void)
+{
+	return (struct mig_conv_in){.dirty_pages = 1000,
+	                            .bytes_per_page = 4096,
+	                            .bandwidth_bps = 1000ULL * 4096 * 10, /* 1000 pages: 100 ms */
+	                            .downtime_limit_ns = 50000000,
+	                            .iteration = 1,
+	                            .max_iterations = 30};
+}
+
+Test(vmm_migrate_converge, downtime_decides)
+{
+	struct mig_conv_in in = base();
+	uint64_t exp;
+	cr_assert_eq(mig_converge(&in, &exp), MIG_CONV_CONTINUE);
+	cr_assert_eq(exp, 100000000);
+	in.dirty_pages = 500; /* 50 ms: exactly the limit */
+	cr_assert_eq(mig_converge(&in, &exp), MIG_CONV_DOWNTIME);
+	in.dirty_pages = 501;
+	cr_assert_eq(mig_converge(&in, &exp), MIG_CONV_CONTINUE);
+	in.dirty_pages = 400;
+	in.fixed_ns = 20000000; /* 40 + 20 ms > 50 */
+	cr_assert_eq(mig_converge(&in, &exp), MIG_CONV_CONTINUE);
+	cr_assert_eq(exp, 60000000);
+	in.dirty_pages = 0; /* nothing left but the fixed part */
+	in.fixed_ns = 0;
+	cr_assert_eq(mig_converge(&in, &exp), MIG_CONV_DOWNTIME);
+	cr_assert_eq(exp, 0);
+	/* smaller pages on the wire (dedup) converge sooner */
+	in = base();
+	in.bytes_per_page = 1024;
+	cr_assert_eq(mig_converge(&in, &exp), MIG_CONV_DOWNTIME);
+	cr_assert_eq(exp, 25000000);
+	/* 0 bytes per page means "unknown": a full page plus its entry header */
+	in.bytes_per_page = 0;
+	mig_converge(&in, &exp);
+	cr_assert_eq(exp, 1000ULL * 4112 * 1000000000ULL / in.bandwidth_bps);
+}
+
+Test(vmm_migrate_converge, iteration_cap_and_unknown_bandwidth)
+{
+	struct mig_conv_in in = base();
+	uint64_t exp;
+	in.iteration = 29;
+	cr_assert_eq(mig_converge(&in, &exp), MIG_CONV_CONTINUE);
+	in.iteration = 30;
+	cr_assert_eq(mig_converge(&in, &exp), MIG_CONV_MAX_ITER);
+	in.iteration = 31;
+	cr_assert_eq(mig_converge(&in, &exp), MIG_CONV_MAX_ITER);
+	in.iteration = 1;
+	in.bandwidth_bps = 0; /* never measured: keep going until the cap */
+	cr_assert_eq(mig_converge(&in, &exp), MIG_CONV_CONTINUE);
+	cr_assert_eq(exp, UINT64_MAX);
+	in.max_iterations = 1;
+	cr_assert_eq(mig_converge(&in, &exp), MIG_CONV_MAX_ITER);
+	/* absurd inputs do not overflow */
+	in = base();
+	in.dirty_pages = UINT64_MAX / 2;
+	in.bytes_per_page = UINT64_MAX / 2;
+	in.bandwidth_bps = 1;
+	cr_assert_eq(mig_converge(&in, &exp), MIG_CONV_CONTINUE);
+	cr_assert_gt(exp, in.downtime_limit_ns);
+	cr_assert_str_eq(mig_conv_name(MIG_CONV_DOWNTIME), "downtime");
+}
+
+static int parse(struct mig_params *p, const char *json)
+{
+	char err[256];
+	return mig_params_parse(p, json, strlen(json), err, sizeof(err));
+}
+
+Test(vmm_migrate_converge, parameters)
+{
+	struct mig_params p;
+	mig_params_default(&p);
+	cr_assert_eq(p.downtime_limit_ms, MIG_DEFAULT_DOWNTIME_MS);
+	cr_assert_eq(parse(&p, "{\"mode\": \"all\"}"), 0);
+	cr_assert(p.zero && p.dup && p.disk);
+	cr_assert_eq(p.compress, MIG_COMPRESS_LZ4);
+	cr_assert_eq(parse(&p, "{\"mode\": \"dup\"}"), 0);
+	cr_assert(!p.zero && p.dup && !p.disk && !p.compress);
+	cr_assert_eq(parse(&p, "{\"mode\": \"none\", \"compress\": \"zstd\", \"zero\": true, "
+	                       "\"downtime-limit\": 20, \"max-bandwidth\": 1000000, "
+	                       "\"max-iterations\": 5, \"timeout\": 2000, "
+	                       "\"statlog\": \"/tmp/x\"}"),
+	             0);
+	cr_assert(p.zero && !p.dup);
+	cr_assert_eq(p.compress, MIG_COMPRESS_ZSTD);
+	cr_assert_eq(p.downtime_limit_ms, 20);
+	cr_assert_eq(p.max_bandwidth, 1000000);
+	cr_assert_eq(p.max_iterations, 5);
+	cr_assert_eq(p.timeout_ms, 2000);
+	cr_assert_str_eq(p.statlog, "/tmp/x");
+	struct mig_params before = p;
+	const char *bad[] = {
+	        "{\"mode\": \"turbo\"}",    "{\"zero\": 1}",
+	        "{\"downtime-limit\": 0}",  "{\"max-iterations\": 0}",
+	        "{\"compress\": \"lzma\"}", "{\"bogus\": 1}",
+	        "{\"timeout\": 5}",         "{\"downtime-limit\": -1}",
+	        "{\"dup\": \"yes\"}",       "{\"mode\": \"all\", \"x\": 1}",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_assert_eq(parse(&p, bad[i]), -EINVAL, "%s", bad[i]);
+		cr_assert_eq(memcmp(&p, &before, sizeof(p)), 0, "%s changed the parameters",
+		             bad[i]);
+	}
+}
+
+Test(vmm_migrate_converge, metrics_json_is_valid)
+{
+	struct mig_params p;
+	mig_params_default(&p);
+	struct mig_metrics m = {.status = MIG_FAILED, .iterations = 3, .zero = 10, .dup = 2};
+	snprintf(m.error, sizeof(m.error), "destination refused: \"checksum\"\nmismatch");
+	snprintf(m.converge, sizeof(m.converge), "downtime");
+	char buf[4096];
+	size_t n = mig_metrics_json(&m, &p, buf, sizeof(buf));
+	cr_assert_lt(n, sizeof(buf));
+	const char *end = json_skip_value(buf, buf + n, 0);
+	cr_assert_eq(end, buf + n, "%s", buf);
+	char s[64];
+	cr_assert_eq(json_get_string(buf, n, "status", s, sizeof(s)), 0);
+	cr_assert_str_eq(s, "failed");
+	const char *v;
+	size_t vlen;
+	cr_assert_eq(json_obj_get(buf, n, "pages", &v, &vlen), 0);
+	uint64_t zero;
+	cr_assert_eq(json_get_u64(v, vlen, "zero", &zero), 0);
+	cr_assert_eq(zero, 10);
+	cr_assert_str_eq(mig_status_name(MIG_COMPLETED), "completed");
+}

@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: MIT
+/* tsvmm migration dedup: page hashes, the hash index, the disk block index and its tracking
+ * of guest disk writes, and the switchover checksum. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "migrate/checksum.h"
+#include "migrate/dedup.h"
+#include "uapi/tsvmm-migration.h"
+
+static uint8_t pages[8][TSMIG_PAGE_SIZE];
+
+static void fill(uint8_t *p, unsigned seed)
+{
+	for (size_t i = 0; i < TSMIG_PAGE_SIZE; i++)
+		p[i] = (uint8_t)((i * 31 + seed * 7) ^ (seed >> 3) ^ (i >> 8));
+}
+
+Test(vmm_migrate_dedup, hashes_and_zero_test)
+{
+	static uint8_t z[TSMIG_PAGE_SIZE];
+	cr_assert(mig_page_is_zero(z));
+	z[4095] = 1;
+	cr_assert_not(mig_page_is_zero(z));
+	z[4095] = 0;
+	z[0] = 1;
+	cr_assert_not(mig_page_is_zero(z));
+	fill(pages[0], 1);
+	fill(pages[1], 1);
+	fill(pages[2], 2);
+	cr_assert(mig_hash_eq(mig_page_hash(pages[0]), mig_page_hash(pages[1])));
+	cr_assert_not(mig_hash_eq(mig_page_hash(pages[0]), mig_page_hash(pages[2])));
+	uint8_t wire[16];
+	struct mig_hash h = mig_page_hash(pages[2]);
+	mig_hash_put(wire, h);
+	cr_assert(mig_hash_eq(mig_hash_get(wire), h));
+}
+
+Test(vmm_migrate_dedup, hash_index_put_get_replace_forget)
+{
+	struct hindex *x = hindex_create(100);
+	cr_assert_not_null(x);
+	uint64_t v;
+	for (uint64_t i = 0; i < 100; i++)
+		hindex_put(x, (struct mig_hash){.lo = i * 0x9e3779b97f4a7c15ULL, .hi = i}, i);
+	cr_assert_eq(hindex_count(x), 100);
+	for (uint64_t i = 0; i < 100; i++) {
+		cr_assert(hindex_get(x, (struct mig_hash){.lo = i * 0x9e3779b97f4a7c15ULL, .hi = i},
+		                     &v));
+		cr_assert_eq(v, i);
+	}
+	/* same low word, different high word: distinct keys (full 128-bit compare) */
+	cr_assert_not(hindex_get(x, (struct mig_hash){.lo = 0, .hi = 99}, &v));
+	hindex_put(x, (struct mig_hash){.lo = 0, .hi = 0}, 777); /* replace */
+	cr_assert(hindex_get(x, (struct mig_hash){.lo = 0, .hi = 0}, &v));
+	cr_assert_eq(v, 777);
+	cr_assert_eq(hindex_count(x), 100);
+	/* colliding buckets */
+	for (uint64_t i = 0; i < 50; i++)
+		hindex_put(x, (struct mig_hash){.lo = 5, .hi = 1000 + i}, i);
+	for (uint64_t i = 0; i < 50; i++) {
+		cr_assert(hindex_get(x, (struct mig_hash){.lo = 5, .hi = 1000 + i}, &v));
+		cr_assert_eq(v, i);
+	}
+	/* overfilling forgets instead of failing */
+	for (uint64_t i = 0; i < 10000; i++)
+		hindex_put(x, (struct mig_hash){.lo = i * 7 + 3, .hi = ~i}, i);
+	cr_assert_leq(hindex_count(x), 256);
+	cr_assert(hindex_get(x, (struct mig_hash){.lo = 9999 * 7 + 3, .hi = ~9999ULL}, &v));
+	hindex_clear(x);
+	cr_assert_eq(hindex_count(x), 0);
+	hindex_destroy(x);
+}
+
+struct written {
+	uint64_t first[8], count[8];
+	int n;
+};
+
+static void on_write(void *arg, uint64_t first, uint64_t count)
+{
+	struct written *w = arg;
+	if (w->n < 8) {
+		w->first[w->n] = first;
+		w->count[w->n] = count;
+	}
+	w->n++;
+}
+
+Test(vmm_migrate_dedup, disk_index_lookup_and_write_tracking)
+{
+	char path[] = "/tmp/tsvmm-mig-disk-XXXXXX";
+	int fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	for (unsigned b = 0; b < 8; b++) {
+		fill(pages[b], 100 + b);
+		cr_assert_eq(write(fd, pages[b], TSMIG_PAGE_SIZE), TSMIG_PAGE_SIZE);
+	}
+	char err[256];
+	struct disk_index *d = disk_index_create(path, err, sizeof(err));
+	cr_assert_not_null(d, "%s", err);
+	cr_assert_eq(disk_index_blocks(d), 8);
+	static struct tsvmm_blk_page ring;
+	disk_index_track(d, &ring, true, NULL, NULL);
+	uint64_t b;
+	cr_assert(disk_index_lookup(d, pages[3], mig_page_hash(pages[3]), &b));
+	cr_assert_eq(b, 3);
+	static uint8_t other[TSMIG_PAGE_SIZE];
+	fill(other, 55);
+	cr_assert_not(disk_index_lookup(d, other, mig_page_hash(other), &b));
+	/* the guest writes block 5 (sectors 40..47) with other's content */
+	cr_assert_eq(pwrite(fd, other, TSMIG_PAGE_SIZE, 5 * TSMIG_PAGE_SIZE), TSMIG_PAGE_SIZE);
+	/* before tracking, the stale entry is caught by the byte compare */
+	cr_assert_not(disk_index_lookup(d, pages[5], mig_page_hash(pages[5]), &b));
+	ring.desc[0] = (struct tsvmm_blk_desc){.op = TSVMM_BLK_WRITE, .sector = 40, .count = 8};
+	ring.desc[1] = (struct tsvmm_blk_desc){.op = TSVMM_BLK_READ, .sector = 0, .count = 8};
+	ring.prod = ring.cons = 2;
+	struct written w = {0};
+	cr_assert_eq(disk_index_track(d, &ring, false, on_write, &w), 1);
+	cr_assert_eq(w.n, 1);
+	cr_assert_eq(w.first[0], 5);
+	cr_assert_eq(w.count[0], 1);
+	cr_assert(disk_index_lookup(d, other, mig_page_hash(other), &b));
+	cr_assert_eq(b, 5);
+	/* hostile descriptor: beyond the disk, huge count: ignored or clamped */
+	ring.desc[2] = (struct tsvmm_blk_desc){.op = TSVMM_BLK_WRITE, .sector = 60, .count = 100};
+	ring.desc[3] =
+	        (struct tsvmm_blk_desc){.op = TSVMM_BLK_WRITE, .sector = 1 << 30, .count = 1};
+	ring.desc[4] =
+	        (struct tsvmm_blk_desc){.op = TSVMM_BLK_WRITE, .sector = 0, .count = 1 << 20};
+	ring.prod = ring.cons = 5;
+	w.n = 0;
+	cr_assert_eq(disk_index_track(d, &ring, false, on_write, &w), 1);
+	cr_assert_eq(w.first[0], 7); /* sectors 60..159: block 7 only, clamped */
+	/* more requests than the ring holds: everything is reported */
+	ring.prod = ring.cons = 5 + TSVMM_BLK_SLOTS + 1;
+	w.n = 0;
+	cr_assert_eq(disk_index_track(d, &ring, false, on_write, &w), 8);
+	cr_assert_eq(w.n, 1);
+	cr_assert_eq(w.count[0], 8);
+	disk_index_destroy(d);
+	close(fd);
+	unlink(path);
+	cr_assert_null(disk_index_create("/nonexistent/disk", err, sizeof(err)));
+	cr_assert(strstr(err, "/nonexistent/disk"));
+}
+
+Test(vmm_migrate_checksum, covers_memory_devices_and_regs)
+{
+	enum { N = 64 };
+	uint8_t *ram = calloc(N, TSMIG_PAGE_SIZE);
+	for (int i = 0; i < N; i += 3)
+		fill(ram + i * TSMIG_PAGE_SIZE, (unsigned)i);
+	uint8_t dev[40] = "TSDV device blob";
+	struct kvm_regs regs = {.rip = 0x200000, .rsp = 0x1000};
+	uint8_t a[16], b[16];
+	cr_assert_eq(mig_checksum(ram, N, NULL, NULL, dev, sizeof(dev), &regs, a), 0);
+	cr_assert_eq(mig_checksum(ram, N, NULL, NULL, dev, sizeof(dev), &regs, b), 0);
+	cr_assert_eq(memcmp(a, b, 16), 0);
+	ram[17 * TSMIG_PAGE_SIZE + 100] ^= 4; /* one bit of RAM */
+	cr_assert_eq(mig_checksum(ram, N, NULL, NULL, dev, sizeof(dev), &regs, b), 0);
+	cr_assert_neq(memcmp(a, b, 16), 0);
+	ram[17 * TSMIG_PAGE_SIZE + 100] ^= 4;
+	dev[3] ^= 1;
+	cr_assert_eq(mig_checksum(ram, N, NULL, NULL, dev, sizeof(dev), &regs, b), 0);
+	cr_assert_neq(memcmp(a, b, 16), 0);
+	dev[3] ^= 1;
+	regs.rip++;
+	cr_assert_eq(mig_checksum(ram, N, NULL, NULL, dev, sizeof(dev), &regs, b), 0);
+	cr_assert_neq(memcmp(a, b, 16), 0);
+	regs.rip--;
+	/* known hashes stand in for pages: equal hashes, equal digest, whatever RAM holds */
+	uint64_t known[N] = {0}, bm[1] = {0};
+	for (int i = 0; i < N; i += 2) {
+		known[i] = mig_page_hash64(ram + i * TSMIG_PAGE_SIZE);
+		bm[0] |= 1ULL << i;
+	}
+	memset(ram + 2 * TSMIG_PAGE_SIZE, 0x77, 64); /* touched after the copy */
+	cr_assert_eq(mig_checksum(ram, N, known, bm, dev, sizeof(dev), &regs, b), 0);
+	cr_assert_eq(memcmp(a, b, 16), 0);
+	char hex[33];
+	cr_assert_eq(strlen(mig_digest_hex(a, hex)), 32);
+	free(ram);
+}
