@@ -27,7 +27,8 @@ static void usage(FILE *f)
 	           "not\n"
 	           "  --tai              print TAI instead of UTC (needs TAI_OFFSET_VALID)\n"
 	           "  --stop             print the migration stop record at this instant\n"
-	           "  --quiet            only the summary line\n");
+	           "  --quiet            only the summary line\n"
+	           "  --bench N          time N reads (ns per read, vs clock_gettime)\n");
 }
 
 static struct tclock *open_ref(const char *spec)
@@ -43,18 +44,49 @@ static struct tclock *open_ref(const char *spec)
 	return tclock_create(t, name);
 }
 
+static double now_ns(clockid_t id)
+{
+	struct timespec ts;
+	clock_gettime(id, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static int run_bench(const struct vmclock_abi *page, long n)
+{
+	struct vmclock_reading r;
+	struct timespec ts;
+	unsigned retries = 0;
+	double t0 = now_ns(CLOCK_MONOTONIC);
+	for (long i = 0; i < n; i++) {
+		int err = vmclock_read(page, vmclock_counter_tsc, NULL, VMCLOCK_READ_TRIES, &r);
+		if (err) {
+			fprintf(stderr, "tsync-vmclock-read: read %ld: %s\n", i, strerror(-err));
+			return 1;
+		}
+		retries += r.tries - 1;
+	}
+	double t1 = now_ns(CLOCK_MONOTONIC);
+	for (long i = 0; i < n; i++)
+		clock_gettime(CLOCK_REALTIME, &ts);
+	double t2 = now_ns(CLOCK_MONOTONIC);
+	printf("vmclock_read %.1f ns/read (%u retries in %ld reads), clock_gettime(REALTIME) "
+	       "%.1f ns\n",
+	       (t1 - t0) / n, retries, n, (t2 - t1) / n);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {{"count", 1, 0, 'n'}, {"interval", 1, 0, 'i'},
-	                                     {"ref", 1, 0, 'r'},   {"tai", 0, 0, 't'},
-	                                     {"stop", 0, 0, 's'},  {"quiet", 0, 0, 'q'},
-	                                     {"help", 0, 0, 'h'},  {0, 0, 0, 0}};
-	long count = 1;
+	static const struct option opts[] = {
+	        {"count", 1, 0, 'n'}, {"interval", 1, 0, 'i'}, {"ref", 1, 0, 'r'},
+	        {"tai", 0, 0, 't'},   {"stop", 0, 0, 's'},     {"quiet", 0, 0, 'q'},
+	        {"help", 0, 0, 'h'},  {"bench", 1, 0, 'b'},    {0, 0, 0, 0}};
+	long count = 1, bench = 0;
 	double interval = 0.1;
 	const char *ref_spec = NULL;
 	bool tai = false, stop = false, quiet = false;
 	int o;
-	while ((o = getopt_long(argc, argv, "n:i:r:tsqh", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "n:i:r:tsqhb:", opts, NULL)) != -1) {
 		switch (o) {
 		case 'n':
 			count = atol(optarg);
@@ -73,6 +105,9 @@ int main(int argc, char **argv)
 			break;
 		case 'q':
 			quiet = true;
+			break;
+		case 'b':
+			bench = atol(optarg);
 			break;
 		case 'h':
 			usage(stdout);
@@ -107,6 +142,8 @@ int main(int argc, char **argv)
 		printf("%s\n", buf);
 		return 0;
 	}
+	if (bench > 0)
+		return run_bench(m.abi, bench);
 	struct tclock *ref = NULL;
 	if (ref_spec && !(ref = open_ref(ref_spec))) {
 		fprintf(stderr, "tsync-vmclock-read: cannot open reference '%s': %s\n", ref_spec,

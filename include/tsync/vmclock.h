@@ -29,7 +29,9 @@
 #define VMCLOCK_ENODATA 61 /* page valid but carries no time (counter_id INVALID, bad time_type) */
 #define VMCLOCK_EPROTO  71 /* unsupported version or a size below 112 bytes */
 
-#define VMCLOCK_READ_TRIES 1000 /* a good default max_tries for vmclock_read() */
+/* A good default max_tries for vmclock_read(): attempts are spaced by a `pause` instruction,
+ * so this waits out a writer for some ms (a writer preempted mid-update can take that long). */
+#define VMCLOCK_READ_TRIES 1000000
 #define VMCLOCK_NO_BOUND   UINT64_MAX
 
 /* ---------------------------------------------------------------------------------------- */

@@ -22,6 +22,16 @@ static inline void read_barrier(void)
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 }
 
+/* between attempts: let the writer (maybe on our hyperthread sibling) finish */
+static inline void relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__asm__ volatile("pause" ::: "memory");
+#else
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+#endif
+}
+
 int vmclock_snapshot(const volatile struct vmclock_abi *page, unsigned max_tries,
                      struct vmclock_abi *out, unsigned *tries)
 {
@@ -33,6 +43,8 @@ int vmclock_snapshot(const volatile struct vmclock_abi *page, unsigned max_tries
 	if (max_tries == 0)
 		max_tries = 1;
 	for (n = 1; n <= max_tries; n++) {
+		if (n > 1)
+			relax();
 		uint32_t seq = __atomic_load_n(&page->seq_count, __ATOMIC_ACQUIRE);
 		if (seq & 1)
 			continue;
@@ -66,6 +78,8 @@ int vmclock_read(const volatile struct vmclock_abi *page, vmclock_counter_fn cou
 	if (max_tries == 0)
 		max_tries = 1;
 	for (n = 1; n <= max_tries; n++) {
+		if (n > 1)
+			relax();
 		uint32_t seq = __atomic_load_n(&page->seq_count, __ATOMIC_ACQUIRE);
 		if (seq & 1)
 			continue;
