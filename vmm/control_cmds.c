@@ -265,6 +265,7 @@ static const struct control_cmd cmds[] = {
         {"migrate-set-parameters", migrate_cmd_set_params},
         {"query-migrate", migrate_cmd_query},
         {"migrate_cancel", migrate_cmd_cancel},
+        {"x-memory-checksum", migrate_cmd_checksum},
 };
 
 const struct control_cmd *vmm_control_cmds(size_t *n)

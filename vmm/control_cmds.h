@@ -8,7 +8,7 @@
  *   x-state-roundtrip {"keep_tsc": B}   (paused) vCPU state get/set/get, device save/load,
  *                                       KVM_GET_CLOCK: checks the migration interfaces
  *   migrate {"uri": "tcp:ADDR:PORT"}, migrate-set-parameters {...}, query-migrate,
- *   migrate_cancel                      live migration (vmm/migrate/migrate.h)
+ *   migrate_cancel, x-memory-checksum   live migration (vmm/migrate/migrate.h)
  */
 #ifndef TSVMM_CONTROL_CMDS_H
 #define TSVMM_CONTROL_CMDS_H

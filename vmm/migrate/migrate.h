@@ -53,5 +53,8 @@ int migrate_cmd_migrate(void *ctx, const struct ctl_request *req, char *ret, siz
 int migrate_cmd_set_params(void *ctx, const struct ctl_request *req, char *ret, size_t len);
 int migrate_cmd_query(void *ctx, const struct ctl_request *req, char *ret, size_t len);
 int migrate_cmd_cancel(void *ctx, const struct ctl_request *req, char *ret, size_t len);
+/* x-memory-checksum: the switchover checksum of this VM now (RAM + devices; + kvm_regs when
+ * paused), {"checksum": HEX, "pages": N, "with-vcpu": B}. */
+int migrate_cmd_checksum(void *ctx, const struct ctl_request *req, char *ret, size_t len);
 
 #endif

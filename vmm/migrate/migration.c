@@ -5,11 +5,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "control_cmds.h"
+#include "devices/device.h"
+#include "migrate/checksum.h"
 #include "migrate/conn.h"
 #include "migrate/migrate_private.h"
+#include "uapi/tsvmm-migration.h"
+#include "vcpu.h"
+#include "vm.h"
 #include "vmm.h"
 
 struct migration *migration_create(struct vmm *m, bool *quit)
@@ -191,4 +197,33 @@ int migrate_cmd_cancel(void *ctx, const struct ctl_request *req, char *ret, size
 	else
 		snprintf(ret, len, "{}");
 	return r;
+}
+
+int migrate_cmd_checksum(void *ctx, const struct ctl_request *req, char *ret, size_t len)
+{
+	struct vmm *m = ((struct vmm_ctl *)ctx)->vmm;
+	struct vm *vm = vmm_vm(m);
+	uint8_t *dev = NULL, digest[16];
+	size_t devlen = 0;
+	struct kvm_regs regs;
+	(void)req;
+	bool paused = vmm_get_state(m) == VMM_PAUSED;
+	int r = devices_save(vmm_devices(m), &dev, &devlen);
+	if (!r && paused && ioctl(vcpu_fd(vmm_vcpu(m)), KVM_GET_REGS, &regs) < 0)
+		r = -errno;
+	if (!r)
+		r = mig_checksum(vm_gpa_to_hva(vm, 0, vm_mem_size(vm)),
+		                 vm_mem_size(vm) / TSMIG_PAGE_SIZE, NULL, NULL, dev, devlen,
+		                 paused ? &regs : NULL, digest);
+	free(dev);
+	if (r) {
+		snprintf(ret, len, "checksum failed: %s", strerror(-r));
+		return r;
+	}
+	char hex[33];
+	snprintf(ret, len, "{\"checksum\": \"%s\", \"pages\": %llu, \"with-vcpu\": %s}",
+	         mig_digest_hex(digest, hex),
+	         (unsigned long long)(vm_mem_size(vm) / TSMIG_PAGE_SIZE),
+	         paused ? "true" : "false");
+	return 0;
 }
