@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: MIT
+/* tsvmm evacuation controller: the control law of controller.h. Pure. */
+#include <math.h>
+#include <string.h>
+#include <strings.h>
+
+#include "manager/controller.h"
+
+#define UTIL_TARGET 0.9         /* X below this fraction of B: the link is under-used */
+#define CAP_LIMITED 0.8         /* used this fraction of its cap: would use more */
+#define PROBE_UP    1.25        /* cap-limited: ask this much more */
+#define HEADROOM    1.2         /* self-limited: ask this much above what it used */
+#define FLOOR_DIRTY 1.5         /* floor: this multiple of the dirty rate */
+#define MIN_GAIN    0.3         /* a probe must add this fraction of the share it could add */
+#define MIN_CAP     (1.0 / 100) /* no cap below B / 100 */
+
+const char *evac_policy_name(enum evac_policy p)
+{
+	switch (p) {
+	case EVAC_SEQUENTIAL:
+		return "sequential";
+	case EVAC_ALL:
+		return "all-at-once";
+	case EVAC_CONTROLLER:
+		return "controller";
+	}
+	return "?";
+}
+
+int evac_policy_parse(const char *s)
+{
+	if (!strcasecmp(s, "seq") || !strcasecmp(s, "sequential"))
+		return EVAC_SEQUENTIAL;
+	if (!strcasecmp(s, "all") || !strcasecmp(s, "all-at-once"))
+		return EVAC_ALL;
+	if (!strcasecmp(s, "ctl") || !strcasecmp(s, "controller"))
+		return EVAC_CONTROLLER;
+	return -1;
+}
+
+void evac_ctl_params_default(struct evac_ctl_params *p, enum evac_policy policy, double budget_bps)
+{
+	memset(p, 0, sizeof(*p));
+	p->policy = policy;
+	p->budget_bps = budget_bps;
+	p->interval_s = 0.25;
+	p->max_concurrency = 0;
+	p->settle = 2;
+	p->reprobe_s = 5.0;
+}
+
+void evac_ctl_init(struct evac_ctl *c, const struct evac_ctl_params *p)
+{
+	memset(c, 0, sizeof(*c));
+	c->p = *p;
+	if (c->p.settle < 1)
+		c->p.settle = 1;
+	if (c->p.interval_s <= 0)
+		c->p.interval_s = 0.25;
+	c->kmax = 1;
+	c->probe_vm = -1;
+	c->since_fail_s = INFINITY;
+}
+
+static bool running(const struct evac_vm *v)
+{
+	return v->state == EVAC_SETUP || v->state == EVAC_ACTIVE;
+}
+
+double evac_priority(const struct evac_vm *v, double budget_bps)
+{
+	double eff = budget_bps - v->dirty_bps;
+	if (eff < budget_bps / 20)
+		eff = budget_bps / 20;
+	return v->remaining / eff;
+}
+
+static double floor_of(const struct evac_vm *v, double b)
+{
+	double f = FLOOR_DIRTY * v->dirty_bps;
+	if (f < b * MIN_CAP)
+		f = b * MIN_CAP;
+	return f < b ? f : b;
+}
+
+/* Index of the queued VM with the smallest priority key, -1 if none. */
+static int best_queued(const struct evac_vm *vms, int n, double b)
+{
+	int best = -1;
+	for (int i = 0; i < n; i++)
+		if (vms[i].state == EVAC_QUEUED && !vms[i].start &&
+		    (best < 0 || evac_priority(&vms[i], b) < evac_priority(&vms[best], b)))
+			best = i;
+	return best;
+}
+
+static bool will_run(const struct evac_vm *v)
+{
+	return running(v) || v->start;
+}
+
+/* Sort helper: indices of the VMs that will run, by key ascending (insertion sort: n is
+ * small). */
+static int ordered(const struct evac_vm *vms, int n, int *idx,
+                   double (*key)(const struct evac_vm *, double), double b)
+{
+	int m = 0;
+	for (int i = 0; i < n; i++) {
+		if (!will_run(&vms[i]))
+			continue;
+		int j = m++;
+		while (j > 0 && key(&vms[idx[j - 1]], b) > key(&vms[i], b)) {
+			idx[j] = idx[j - 1];
+			j--;
+		}
+		idx[j] = i;
+	}
+	return m;
+}
+
+static double neg_dirty(const struct evac_vm *v, double b)
+{
+	(void)b;
+	return -v->dirty_bps;
+}
+
+/* Rule 2 of controller.h: floors by dirty rate, demands by priority, leftover. */
+static void allocate(struct evac_vm *vms, int n, double b, int settle)
+{
+	int idx[n > 0 ? n : 1];
+	double demand[n > 0 ? n : 1], left = b;
+	int m = ordered(vms, n, idx, neg_dirty, b);
+	double keep = m > 0 ? b * MIN_CAP / m : 0; /* every running VM keeps a cap > 0 */
+	left -= keep * m;
+	for (int j = 0; j < m; j++) {
+		struct evac_vm *v = &vms[idx[j]];
+		double prev = v->cap_bps, d;
+		if (v->start || v->state == EVAC_SETUP || prev <= 0 || v->active_steps <= settle)
+			d = b; /* new: offer what the others leave */
+		else if (v->tput_bps >= CAP_LIMITED * prev)
+			d = PROBE_UP * prev;
+		else
+			d = HEADROOM * v->tput_bps;
+		double f = floor_of(v, b);
+		demand[idx[j]] = d > f ? d : f;
+		double give = f - keep < left ? f - keep : left;
+		if (give < 0)
+			give = 0;
+		v->cap_bps = keep + give;
+		left -= give;
+	}
+	m = ordered(vms, n, idx, evac_priority, b);
+	for (int j = 0; j < m && left > 0; j++) { /* no starvation: up to a fair share */
+		struct evac_vm *v = &vms[idx[j]];
+		double want = demand[idx[j]] < b / m ? demand[idx[j]] : b / m;
+		double more = want - v->cap_bps;
+		if (more <= 0)
+			continue;
+		if (more > left)
+			more = left;
+		v->cap_bps += more;
+		left -= more;
+	}
+	for (int j = 0; j < m && left > 0; j++) {
+		struct evac_vm *v = &vms[idx[j]];
+		double more = demand[idx[j]] - v->cap_bps;
+		if (more > left)
+			more = left;
+		if (more > 0) {
+			v->cap_bps += more;
+			left -= more;
+		}
+	}
+	if (left > 0 && m > 0) { /* to the first cap-limited one, else the first */
+		int to = idx[0];
+		for (int j = 0; j < m; j++) {
+			const struct evac_vm *v = &vms[idx[j]];
+			if (v->state == EVAC_ACTIVE && !v->start &&
+			    v->tput_bps >= CAP_LIMITED * v->cap_bps) {
+				to = idx[j];
+				break;
+			}
+		}
+		vms[to].cap_bps += left;
+	}
+}
+
+static void judge_probe(struct evac_ctl *c, const struct evac_vm *vms, int k, double x)
+{
+	const struct evac_vm *pv = &vms[c->probe_vm];
+	if (pv->state == EVAC_DONE || k != c->k_before + 1) {
+		c->probe_vm = -1; /* the set changed under the probe: no verdict */
+		return;
+	}
+	if (pv->state != EVAC_ACTIVE || pv->active_steps <= c->p.settle)
+		return;
+	c->probe_vm = -1;
+	if (c->x_before < 0) /* started while others were in setup: overlap, not a probe */
+		return;
+	double b = c->p.budget_bps, share = b / k;
+	if (b - c->x_before < share)
+		share = b - c->x_before;
+	if (x - c->x_before >= MIN_GAIN * share) {
+		c->kmax = k;
+		c->probes_ok++;
+	} else {
+		c->kmax = c->k_before > 0 ? c->k_before : 1;
+		c->since_fail_s = 0;
+		c->probes_failed++;
+	}
+}
+
+static void start(struct evac_vm *v)
+{
+	v->start = true;
+	v->cap_bps = 0;
+}
+
+static int step_controller(struct evac_ctl *c, struct evac_vm *vms, int n, int k, double x)
+{
+	double b = c->p.budget_bps, work = 0, in_setup = 0;
+	bool all_active = true;
+	for (int i = 0; i < n; i++) {
+		struct evac_vm *v = &vms[i];
+		if (v->state == EVAC_SETUP) {
+			all_active = false;
+			if (v->setup_steps * c->p.interval_s > in_setup)
+				in_setup = v->setup_steps * c->p.interval_s;
+		}
+		if (v->state == EVAC_SETUP || v->state == EVAC_ACTIVE)
+			work += v->remaining;
+		if (v->state == EVAC_ACTIVE && v->active_steps == 1 && v->setup_steps > 0) {
+			double t = v->setup_steps * c->p.interval_s;
+			c->setup_est_s = c->setup_est_s > 0 ? 0.7 * c->setup_est_s + 0.3 * t : t;
+		}
+	}
+	double setup_est = c->setup_est_s > in_setup ? c->setup_est_s : in_setup;
+	if (c->probe_vm >= 0)
+		judge_probe(c, vms, k, x);
+	c->under_steps = x < UTIL_TARGET * b ? c->under_steps + 1 : 0;
+	int q = best_queued(vms, n, b);
+	int maxc = c->p.max_concurrency > 0 ? c->p.max_concurrency : n;
+	if (q >= 0 && k == 0) {
+		start(&vms[q]);
+		k++;
+		c->under_steps = 0;
+	} else if (q >= 0 && c->probe_vm < 0 && c->under_steps >= c->p.settle && k < maxc &&
+	           b - x >= floor_of(&vms[q], b)) {
+		if (k < c->kmax) {
+			start(&vms[q]); /* replaces a finished one: k was validated */
+			k++;
+			c->under_steps = 0;
+		} else if (k == c->kmax && c->since_fail_s >= c->p.reprobe_s) {
+			start(&vms[q]);
+			c->probe_vm = q;
+			c->k_before = k;
+			c->x_before = all_active ? x : -1;
+			k++;
+			c->under_steps = 0;
+		}
+	}
+	q = best_queued(vms, n, b);
+	if (q >= 0 && k > 0 && k < maxc && work / b < setup_est) {
+		start(&vms[q]); /* rule 4: its setup overlaps the others' transfer */
+		k++;
+		c->probe_vm = -1;
+	}
+	allocate(vms, n, b, c->p.settle);
+	return k;
+}
+
+int evac_ctl_step(struct evac_ctl *c, struct evac_vm *vms, int n)
+{
+	double b = c->p.budget_bps, x = 0;
+	int k = 0;
+	c->steps++;
+	c->since_fail_s += c->p.interval_s;
+	for (int i = 0; i < n; i++) {
+		vms[i].start = false;
+		vms[i].setup_steps += vms[i].state == EVAC_SETUP;
+		vms[i].active_steps += vms[i].state == EVAC_ACTIVE;
+		if (running(&vms[i])) {
+			k++;
+			x += vms[i].tput_bps;
+		} else {
+			vms[i].cap_bps = 0;
+		}
+	}
+	if (c->p.policy == EVAC_CONTROLLER)
+		return step_controller(c, vms, n, k, x);
+	if (c->p.policy == EVAC_SEQUENTIAL) {
+		int q = best_queued(vms, n, b);
+		if (k == 0 && q >= 0) {
+			start(&vms[q]);
+			k = 1;
+		}
+	} else {
+		for (int i = 0; i < n; i++)
+			if (vms[i].state == EVAC_QUEUED) {
+				start(&vms[i]);
+				k++;
+			}
+	}
+	for (int i = 0; i < n; i++)
+		if (will_run(&vms[i]))
+			vms[i].cap_bps = b / k;
+	return k;
+}

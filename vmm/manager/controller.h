@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tsvmm evacuation controller: which VMs migrate now and at what bandwidth cap, from measured
+ * throughput. Pure (no I/O, no clock, no allocation): `tsvmm evacuate` feeds it query-migrate
+ * samples, the simulator (evac_sim.h) feeds it simulated ones, unit tests feed it both.
+ *
+ * Units: bytes, bytes/s, seconds. Called once per control interval with every VM.
+ *
+ * Policies:
+ *   EVAC_SEQUENTIAL  one migration at a time, capped at the whole budget.
+ *   EVAC_ALL         every migration at once, each capped at budget / N (static).
+ *   EVAC_CONTROLLER  the feedback law below.
+ *
+ * The control law (EVAC_CONTROLLER), every interval:
+ *  1. Priority. VMs are ranked by their effective remaining time at the whole budget,
+ *     p = R / (B - D) (R remaining bytes, D dirty rate, B budget; B - D floored at B/20):
+ *     shortest effective work first (SRPT), which minimises the sum of completion times on
+ *     one shared link and counts a dirty rate as the extra work it causes (pre-copy of R
+ *     bytes at rate b while D is dirtied sends about R b / (b - D) bytes).
+ *  2. Bandwidth. Caps never sum above B. First every running migration gets its floor,
+ *     min(B, 1.5 D) -- highest dirty rate first: at a cap at or below D pre-copy cannot
+ *     converge (every byte is wasted), and the bytes saved per extra byte/s, R D / (b - D)^2,
+ *     are largest for the highest dirty rate. Then each gets its demand up to a fair share
+ *     B / k (a started migration is never starved: its duration counts), then the rest of
+ *     its demand in priority order: a
+ *     migration that used >= 80 % of its cap is "cap-limited" and asks for 1.25x its cap
+ *     (multiplicative probe up); one that used less is "self-limited" (CPU, TCP window, setup)
+ *     and asks for 1.2x what it used. Whatever is left goes to the highest-priority
+ *     migration (work conserving: a cap-limited one converts it into throughput).
+ *  3. Concurrency: a gradient on aggregate throughput X. A new migration starts only when
+ *     the running ones leave the link under-used, X < 0.9 B, for `settle` intervals with
+ *     caps already offered to them (they are self-limited: more bandwidth does not help
+ *     them, more migrations may), its floor fits in the unused budget, and no probe is
+ *     pending. The start is a probe: once the new migration has transferred for `settle`
+ *     intervals, the gain X - X_before is compared with the share it could add,
+ *     min(B - X_before, B / k). A gain below 30 % of that means the bottleneck is shared
+ *     (the link, the source host's CPU): kmax = k - 1, so a finishing migration is not
+ *     replaced; otherwise kmax grows by one (additive increase). kmax is allowed to grow
+ *     again after `reprobe_s` (conditions change as VMs finish).
+ *  4. Pipelining: a migration's setup (connect, dedup index) sends nothing. When the work
+ *     already running would drain at the whole budget, sum(R) / B, sooner than a setup takes
+ *     (the EWMA of observed setups, or the elapsed setup of a VM still in it if longer), the
+ *     next VM starts now, so its setup overlaps the others' transfer.
+ * A VM counts as new (offered the whole unused budget) until it has been ACTIVE for `settle`
+ * intervals: its first, partial interval says nothing about what it can use.
+ * With one migration able to fill the link, this runs migrations one by one in SRPT order
+ * (the optimum for both metrics below); with self-limited migrations (WAN TCP windows,
+ * CPU-bound dedup, setup phases) it overlaps just enough of them to fill the budget.
+ */
+#ifndef TSVMM_MANAGER_CONTROLLER_H
+#define TSVMM_MANAGER_CONTROLLER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum evac_policy {
+	EVAC_SEQUENTIAL = 0,
+	EVAC_ALL = 1,
+	EVAC_CONTROLLER = 2,
+};
+const char *evac_policy_name(enum evac_policy p);
+/* "seq"/"sequential", "all", "ctl"/"controller" -> policy; -1 if unknown. */
+int evac_policy_parse(const char *s);
+
+enum evac_vm_state {
+	EVAC_QUEUED = 0, /* not started */
+	EVAC_SETUP,      /* started, nothing transferred yet (connect, index building) */
+	EVAC_ACTIVE,     /* transferring (pre-copy or stop-and-copy) */
+	EVAC_DONE,       /* completed (or failed: no longer the controller's business) */
+};
+
+/* One VM as the controller sees it. The caller fills the inputs, evac_ctl_step the outputs. */
+struct evac_vm {
+	/* inputs */
+	enum evac_vm_state state;
+	double remaining; /* bytes still to send (queued: estimate of the first pass) */
+	double dirty_bps; /* dirty rate, bytes/s */
+	double tput_bps;  /* measured throughput over the last interval (running), bytes/s */
+	/* outputs */
+	double cap_bps; /* bandwidth cap while running (> 0), bytes/s; 0 when not running */
+	bool start;     /* start this queued VM now (the caller then sets state SETUP) */
+	/* controller bookkeeping: zero-initialise the array once and keep it between steps */
+	int setup_steps;  /* intervals seen in SETUP */
+	int active_steps; /* intervals seen in ACTIVE */
+};
+
+struct evac_ctl_params {
+	enum evac_policy policy;
+	double budget_bps;   /* B: bytes/s over all migrations */
+	double interval_s;   /* control period (for reprobe_s) */
+	int max_concurrency; /* hard upper bound on k (0 = no bound) */
+	int settle;          /* intervals to wait after a change before judging (>= 1) */
+	double reprobe_s;    /* after a failed probe, allow a new one after this long */
+};
+
+void evac_ctl_params_default(struct evac_ctl_params *p, enum evac_policy policy, double budget_bps);
+
+/* Controller state (no pointers: copyable). */
+struct evac_ctl {
+	struct evac_ctl_params p;
+	int kmax;            /* concurrency allowed now */
+	int probe_vm;        /* index of the VM started as a probe, -1: none */
+	double x_before;     /* aggregate throughput before the probe, bytes/s */
+	int k_before;        /* running migrations before the probe */
+	int under_steps;     /* consecutive intervals with X < 0.9 B */
+	double since_fail_s; /* time since the last failed probe */
+	double setup_est_s;  /* EWMA of observed setup times (start to first byte), s */
+	uint64_t steps;
+	int probes_ok, probes_failed; /* counters for reports */
+};
+
+void evac_ctl_init(struct evac_ctl *c, const struct evac_ctl_params *p);
+
+/*
+ * One control interval over vms[0..n-1]: sets cap_bps of every running VM (those in SETUP or
+ * ACTIVE, and those it starts) and start for the queued VMs to start now. Invariant: the
+ * caps of all running VMs sum to at most budget_bps. Returns the number of VMs running after
+ * the starts.
+ */
+int evac_ctl_step(struct evac_ctl *c, struct evac_vm *vms, int n);
+
+/* Priority key of rule 1 (smaller runs first). */
+double evac_priority(const struct evac_vm *v, double budget_bps);
+
+#endif
