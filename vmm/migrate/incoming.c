@@ -14,6 +14,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -278,6 +280,23 @@ static int run(struct dst *d, const char *addr)
 	return 0;
 }
 
+/* After an ERROR: stop sending, read and drop until the source closes (at most 2 s), so that
+ * closing does not reset the connection before the source has read the ERROR. */
+static void drain(struct dst *d)
+{
+	shutdown(d->conn.fd, SHUT_WR);
+	uint64_t end = mig_mono_ns() + 2000000000ULL;
+	for (;;) {
+		uint64_t now = mig_mono_ns();
+		struct pollfd p = {.fd = d->conn.fd, .events = POLLIN};
+		if (now >= end || poll(&p, 1, (int)((end - now) / 1000000) + 1) <= 0)
+			return;
+		ssize_t n = recv(d->conn.fd, d->buf, TSMIG_REC_MAX, 0);
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+			return;
+	}
+}
+
 int migrate_incoming(struct vmm *m, const char *addr, char *err, size_t errlen)
 {
 	struct dst d = {.vmm = m, .vm = vmm_vm(m), .disk_fd = -1, .err = err, .errlen = errlen};
@@ -300,8 +319,10 @@ int migrate_incoming(struct vmm *m, const char *addr, char *err, size_t errlen)
 		r = run(&d, addr);
 		if (r && !err[0])
 			snprintf(err, errlen, "%s", d.conn.err);
-		if (r && r != -ECONNRESET && r != -EPIPE)
+		if (r && r != -ECONNRESET && r != -EPIPE && r != -ECANCELED) {
 			status(&d, TSMIG_REC_ERROR, r, err);
+			drain(&d); /* let the source read why before the connection goes */
+		}
 	} else {
 		r = fd;
 	}

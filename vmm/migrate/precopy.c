@@ -45,6 +45,19 @@ static bool cancelled(const struct src *s)
 	return poll(&p, 1, 0) == 1;
 }
 
+static int wait_status(struct src *s, unsigned want, struct tsmig_status *out);
+
+/* The destination talks only to refuse: if it sent something, fail with its reason. */
+static int peer_refused(struct src *s)
+{
+	struct pollfd p = {.fd = s->conn.fd, .events = POLLIN};
+	if (poll(&p, 1, 0) != 1)
+		return 0;
+	struct tsmig_status st;
+	int r = wait_status(s, TSMIG_REC_ERROR, &st);
+	return r ? r : -EPROTO;
+}
+
 static int flush(struct src *s)
 {
 	if (!s->rec_len)
@@ -56,6 +69,10 @@ static int flush(struct src *s)
 	int r = mig_send(&s->conn, TSMIG_REC_PAGES, s->rec, (uint32_t)s->rec_len);
 	s->rec_len = 0;
 	publish(s);
+	if (r == -EPIPE || r == -ECONNRESET || !r) {
+		int e = peer_refused(s); /* its reason beats "connection lost" */
+		r = e ? e : r;
+	}
 	return r;
 }
 
