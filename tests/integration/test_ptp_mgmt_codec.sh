@@ -93,7 +93,55 @@ check "... although the server received it" \
 pmc -u -b 0 -s "$sock" 'TARGET 001122.fffe.334455-1' 'GET PORT_DATA_SET' >"$dir/out" 2>&1
 check "request targeted at our port 1 is answered" has 'RESPONSE MANAGEMENT PORT_DATA_SET'
 
+# The other direction: our request builder and decoders against a real ptp4l (UDS only, on lo
+# in a private network namespace so that nothing else sees its multicast).
+CLI=$BIN/ptp-mgmt-client
+if [ "$(id -u)" -ne 0 ] || ! command -v ptp4l >/dev/null 2>&1 || ! unshare -n true 2>/dev/null; then
+	echo "  SKIP ptp4l part: needs root, ptp4l and unshare -n"
+elif [ ! -x "$CLI" ]; then
+	fail "$CLI not built"
+else
+	cat >"$dir/ptp4l.cfg" <<CFG
+[global]
+uds_address $dir/ptp4l-uds
+time_stamping software
+free_running 1
+priority1 99
+priority2 77
+clockClass 200
+domainNumber 5
+utc_offset 36
+logAnnounceInterval 2
+logSyncInterval -2
+announceReceiptTimeout 4
+CFG
+	timeout 30 unshare -n sh -c "ip link set lo up
+		ptp4l -f $dir/ptp4l.cfg -i lo -q >$dir/ptp4l.log 2>&1 & p=\$!
+		i=0; while [ ! -S $dir/ptp4l-uds ] && [ \$i -lt 50 ]; do sleep 0.1; i=\$((i+1)); done
+		$CLI --socket $dir/ptp4l-uds --domain 5 DEFAULT_DATA_SET CURRENT_DATA_SET \
+			PARENT_DATA_SET TIME_PROPERTIES_DATA_SET PORT_DATA_SET TIME_STATUS_NP \
+			PORT_PROPERTIES_NP PRIORITY2 >$dir/cli.out 2>&1; echo rc=\$? >>$dir/cli.out
+		pmc -u -b 0 -d 5 -s $dir/ptp4l-uds 'GET DEFAULT_DATA_SET' >$dir/pmc.out 2>&1
+		kill \$p" >/dev/null 2>&1
+	cli() { grep -Eq "$1" "$dir/cli.out"; }
+	check "ptp4l answered every request and each answer parsed" cli '^rc=0$'
+	check "ptp4l DEFAULT_DATA_SET decoded (priority1 99, class 200, p2 77, domain 5)" \
+		cli 'DEFAULT_DATA_SET .*priority1=99 clockClass=200 .*priority2=77 domain=5$'
+	id=$(sed -n 's/.*clockIdentity  *\([0-9a-f.]*\)$/\1/p' "$dir/pmc.out")
+	check "pmc printed ptp4l's clockIdentity" test -n "$id"
+	check "clockIdentity agrees with pmc ($id)" cli "DEFAULT_DATA_SET clockIdentity=$id "
+	check "ptp4l CURRENT_DATA_SET decoded" cli '^CURRENT_DATA_SET stepsRemoved=0 '
+	check "ptp4l PARENT_DATA_SET decoded (own GM)" cli "grandmasterIdentity=$id gmPriority1=99"
+	check "ptp4l TIME_PROPERTIES_DATA_SET utc offset 36" cli 'currentUtcOffset=36 '
+	check "ptp4l PORT_DATA_SET intervals (2, 4, -2)" \
+		cli 'portIdentity=.*-1 .*logAnnounceInterval=2 announceReceiptTimeout=4 logSyncInterval=-2 '
+	check "ptp4l TIME_STATUS_NP decoded" cli '^TIME_STATUS_NP master_offset=0 '
+	check "ptp4l PORT_PROPERTIES_NP interface lo" cli 'timestamping=0 interface=lo$'
+	check "ptp4l PRIORITY2 value" cli '^PRIORITY2 dataField=2 octets first=77$'
+fi
+
 if [ $FAILN -ne 0 ]; then
 	echo "--- last pmc output"; cat "$dir/out"; echo "--- server log"; cat "$dir/srv.log"
+	for f in cli.out pmc.out ptp4l.log; do [ -f "$dir/$f" ] && { echo "--- $f"; cat "$dir/$f"; }; done
 fi
 finish
