@@ -106,8 +106,9 @@ for mode in none zero dup disk compress all; do
 	check "$mode: guest still dirties memory on b" [ "$(jget "$s2" dirtied)" -gt "$(jget "$s1" dirtied)" ]
 	down=$(sed -n 's/.*downtime \([0-9.]*\) ms (source.*/\1/p' "$TMP/$mode.dst")
 	gap=$(jget "$s2" max_gap_ns)
-	# the guest's largest TSC gap is its stop: downtime plus the vCPU's own start latency
-	check "$mode: TSC gap $((gap / 1000)) us ~ downtime $down ms" awk -v g="$gap" -v d="$down" 'BEGIN { exit !(g / 1e6 >= d * 0.8 && g / 1e6 <= d + 20) }'
+	# the guest's largest TSC gap is its stop: the downtime plus the vCPU start latency and
+	# host scheduling noise (two VMs on two cores)
+	check "$mode: TSC gap $((gap / 1000)) us ~ downtime $down ms" awk -v g="$gap" -v d="$down" 'BEGIN { exit !(g / 1e6 >= d * 0.8 && g / 1e6 <= d * 2 + 50) }'
 	note=$(grep '^# completed' "$TMP/$mode.statlog")
 	echo "   $note"
 	z=$(col "$mode" zero); du=$(col "$mode" dup); dk=$(col "$mode" disk)
