@@ -20,6 +20,7 @@
 #include "control.h"
 #include "control_cmds.h"
 #include "memstats.h"
+#include "manager/evacuate.h"
 #include "migrate/migrate.h"
 #include "report.h"
 #include "tsync/log.h"
@@ -29,7 +30,9 @@
 #define POLL_MS 20
 
 static const char usage[] = "usage: tsvmm run [options]     boot the guest (tsvmm run --help)\n"
-                            "       tsvmm ctl SOCK JSON...  talk to a control socket\n";
+                            "       tsvmm ctl SOCK JSON...  talk to a control socket\n"
+                            "       tsvmm evacuate ...      migrate N VMs under one budget "
+                            "(tsvmm evacuate --help)\n";
 
 static const char *default_guest(char *buf, size_t len)
 {
@@ -207,6 +210,8 @@ int main(int argc, char **argv)
 		return run(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "ctl"))
 		return ctl(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "evacuate"))
+		return evacuate_main(argc - 1, argv + 1);
 	fprintf(stderr, "tsvmm: unknown command '%s'\n%s", argv[1], usage);
 	return 2;
 }

@@ -1,0 +1,468 @@
+// SPDX-License-Identifier: MIT
+/* tsvmm evacuate: drive N migrations through their control sockets (see evacuate.h). */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "control.h"
+#include "control_json.h"
+#include "manager/controller.h"
+#include "manager/evac_sim.h"
+#include "manager/evacuate.h"
+#include "manager/relay.h"
+
+#define TICK_MS 20
+
+const char evac_usage[] =
+        "usage: tsvmm evacuate [options] SRC_SOCK=DST_ADDR:PORT[,DST_SOCK] ...\n"
+        "  --budget RATE     bandwidth for all migrations: bytes/s with K/M/G (decimal),\n"
+        "                    or bits/s with a \"bit\" suffix (1Gbit); required\n"
+        "  --policy P        controller (default), sequential or all\n"
+        "  --mode M          dedup mode for every VM: none, zero, dup, disk, compress, all\n"
+        "  --downtime MS     downtime limit (default 100)\n"
+        "  --interval MS     control period (default 250)\n"
+        "  --timeout S       give up after S seconds (default 600)\n"
+        "  --simulate NAME   no VMs: run the simulator scenario NAME (wan, lan-cpu, dirty,\n"
+        "                    setup, mixed, or \"all\") under the three policies; --seed N\n";
+
+struct evm {
+	char src[108], dst_addr[64], dst_sock[108];
+	uint16_t dst_port;
+	int fd;
+	FILE *in;
+	struct relay relay;
+	struct evac_vm v;
+	double start_s, end_s, downtime_ms, mig_total_ms, est_bytes;
+	uint64_t bytes_prev, vm_bytes, guest_gap_ns;
+	unsigned passes;
+	char status[16], err[160];
+	bool done, ok;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int parse_rate(const char *s, double *bps)
+{
+	char *e;
+	double v = strtod(s, &e);
+	if (e == s || v <= 0)
+		return -1;
+	if (*e == 'K' || *e == 'k')
+		v *= 1e3, e++;
+	else if (*e == 'M')
+		v *= 1e6, e++;
+	else if (*e == 'G')
+		v *= 1e9, e++;
+	if (!strcmp(e, "bit") || !strcmp(e, "bit/s"))
+		v /= 8;
+	else if (*e && strcmp(e, "B") && strcmp(e, "B/s"))
+		return -1;
+	*bps = v;
+	return 0;
+}
+
+static int ctl_open(struct evm *m, const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	char line[CONTROL_REPLY_MAX];
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	m->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (m->fd < 0 || connect(m->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    !(m->in = fdopen(m->fd, "r")) || !fgets(line, sizeof(line), m->in)) {
+		if (m->fd >= 0)
+			close(m->fd);
+		m->fd = -1;
+		return -1;
+	}
+	return 0;
+}
+
+static void ctl_close(struct evm *m)
+{
+	if (m->in)
+		fclose(m->in);
+	else if (m->fd >= 0)
+		close(m->fd);
+	m->in = NULL;
+	m->fd = -1;
+}
+
+/* One request, one reply line into out. 0, or -1 when the connection is gone. */
+static int ctl_req(struct evm *m, const char *json, char *out, size_t len)
+{
+	size_t n = strlen(json);
+	if (m->fd < 0 || send(m->fd, json, n, MSG_NOSIGNAL) != (ssize_t)n ||
+	    send(m->fd, "\n", 1, MSG_NOSIGNAL) != 1 || !fgets(out, (int)len, m->in))
+		return -1;
+	return 0;
+}
+
+/* The "return" object of a reply, or NULL (error reply). */
+static const char *ret_obj(const char *reply, size_t *len)
+{
+	const char *v;
+	if (json_obj_get(reply, strlen(reply), "return", &v, len))
+		return NULL;
+	return v;
+}
+
+static uint64_t guest_dirtied(struct evm *m)
+{
+	char r[CONTROL_REPLY_MAX];
+	size_t n;
+	const char *o, *g;
+	size_t gl;
+	uint64_t d = 0;
+	if (!ctl_req(m, "{\"execute\": \"query-status\"}", r, sizeof(r)) && (o = ret_obj(r, &n)) &&
+	    !json_obj_get(o, n, "guest", &g, &gl))
+		json_get_u64(g, gl, "dirtied", &d);
+	return d;
+}
+
+/* First-pass bytes of VM m under mode, from its page statistics. */
+static double first_pass_bytes(struct evm *m, const char *mode)
+{
+	char r[CONTROL_REPLY_MAX];
+	size_t n;
+	const char *o;
+	uint64_t pages = 0, zero = 0, dup = 0, disk = 0, distinct = 0;
+	if (ctl_req(m, "{\"execute\": \"query-memory-stats\"}", r, sizeof(r)) ||
+	    !(o = ret_obj(r, &n)))
+		return 256e6;
+	json_get_u64(o, n, "pages", &pages);
+	json_get_u64(o, n, "zero", &zero);
+	json_get_u64(o, n, "dup", &dup);
+	json_get_u64(o, n, "disk", &disk);
+	json_get_u64(o, n, "distinct", &distinct);
+	double p = (double)pages;
+	if (!strcmp(mode, "all"))
+		p = (double)(pages - zero - dup - disk) + (double)distinct * 0.1;
+	else if (!strcmp(mode, "zero"))
+		p = (double)(pages - zero);
+	else if (!strcmp(mode, "dup"))
+		p = (double)(pages - dup);
+	else if (!strcmp(mode, "disk"))
+		p = (double)(pages - disk);
+	return (p > 0 ? p : 1) * 4096;
+}
+
+static int start_vm(struct evm *m, double t)
+{
+	char req[256], r[CONTROL_REPLY_MAX];
+	int e = relay_start(&m->relay, m->dst_addr, m->dst_port, (uint64_t)m->v.cap_bps);
+	if (e) {
+		snprintf(m->err, sizeof(m->err), "relay: %s", strerror(-e));
+		return -1;
+	}
+	snprintf(req, sizeof(req),
+	         "{\"execute\": \"migrate\", \"arguments\": {\"uri\": \"tcp:127.0.0.1:%u\"}}",
+	         m->relay.port);
+	m->start_s = t;
+	if (ctl_req(m, req, r, sizeof(r)) || !ret_obj(r, &(size_t){0})) {
+		snprintf(m->err, sizeof(m->err), "migrate refused: %.120s", r);
+		return -1;
+	}
+	snprintf(m->status, sizeof(m->status), "setup");
+	return 0;
+}
+
+/* Poll one running VM: query-migrate, or notice that the source quit (completed). */
+static void poll_vm(struct evm *m, double t)
+{
+	char r[CONTROL_REPLY_MAX], st[16] = "";
+	size_t n;
+	const char *o;
+	if (ctl_req(m, "{\"execute\": \"query-migrate\"}", r, sizeof(r)) || !(o = ret_obj(r, &n))) {
+		/* the source quits once the destination runs: completed unless it failed */
+		m->done = true;
+		m->ok = relay_bytes(&m->relay) > 0 && strcmp(m->status, "failed") &&
+		        strcmp(m->status, "setup");
+		if (!m->ok && !m->err[0])
+			snprintf(m->err, sizeof(m->err), "source control socket closed");
+		snprintf(m->status, sizeof(m->status), m->ok ? "completed" : "failed");
+		m->end_s = t;
+		return;
+	}
+	json_get_string(o, n, "status", st, sizeof(st));
+	double d;
+	uint64_t u;
+	if (!json_get_double(o, n, "downtime", &d) && d > 0)
+		m->downtime_ms = d;
+	if (!json_get_double(o, n, "total-time", &d) && d > 0)
+		m->mig_total_ms = d;
+	if (!json_get_u64(o, n, "iterations", &u))
+		m->passes = (unsigned)u;
+	if (!json_get_u64(o, n, "bytes", &u))
+		m->vm_bytes = u;
+	snprintf(m->status, sizeof(m->status), "%s", st);
+	if (!strcmp(st, "completed") || !strcmp(st, "failed") || !strcmp(st, "cancelled")) {
+		m->done = true;
+		m->ok = !strcmp(st, "completed");
+		m->end_s = t;
+		if (!m->ok)
+			json_get_string(o, n, "error", m->err, sizeof(m->err));
+	}
+}
+
+static void dest_gap(struct evm *m)
+{
+	struct evm d = {.fd = -1};
+	char r[CONTROL_REPLY_MAX];
+	size_t n, gl;
+	const char *o, *g;
+	if (!m->dst_sock[0] || ctl_open(&d, m->dst_sock))
+		return;
+	if (!ctl_req(&d, "{\"execute\": \"query-status\"}", r, sizeof(r)) && (o = ret_obj(r, &n)) &&
+	    !json_obj_get(o, n, "guest", &g, &gl))
+		json_get_u64(g, gl, "max_gap_ns", &m->guest_gap_ns);
+	ctl_close(&d);
+}
+
+static int parse_vm(struct evm *m, const char *arg)
+{
+	const char *eq = strchr(arg, '='), *colon, *comma;
+	if (!eq || (size_t)(eq - arg) >= sizeof(m->src))
+		return -1;
+	memcpy(m->src, arg, (size_t)(eq - arg));
+	colon = strrchr(eq, ':');
+	comma = strchr(eq, ',');
+	if (!colon || (comma && comma < colon) || (size_t)(colon - eq - 1) >= sizeof(m->dst_addr))
+		return -1;
+	memcpy(m->dst_addr, eq + 1, (size_t)(colon - eq - 1));
+	long port = strtol(colon + 1, NULL, 10);
+	if (port <= 0 || port > 65535)
+		return -1;
+	m->dst_port = (uint16_t)port;
+	if (comma)
+		snprintf(m->dst_sock, sizeof(m->dst_sock), "%s", comma + 1);
+	m->fd = -1;
+	m->relay.lfd = -1;
+	return 0;
+}
+
+static void report(struct evm *vms, int n, double t0, const struct evac_ctl *c, double budget,
+                   enum evac_policy pol)
+{
+	double st[EVAC_SIM_MAX], en[EVAC_SIM_MAX], mk, md, sc, bytes = 0, maxdown = 0;
+	printf("%-3s %-28s %8s %8s %8s %9s %10s %6s %9s %s\n", "vm", "source", "start_s", "end_s",
+	       "dur_s", "down_ms", "bytes", "passes", "gap_ms", "status");
+	for (int i = 0; i < n; i++) {
+		struct evm *m = &vms[i];
+		st[i] = m->start_s - t0;
+		en[i] = m->end_s - t0;
+		uint64_t b = relay_bytes(&m->relay);
+		bytes += (double)b;
+		if (m->downtime_ms > maxdown)
+			maxdown = m->downtime_ms;
+		printf("%-3d %-28.28s %8.2f %8.2f %8.2f %9.1f %10llu %6u %9.1f %s%s%s\n", i, m->src,
+		       st[i], en[i], en[i] - st[i], m->downtime_ms, (unsigned long long)b,
+		       m->passes, m->guest_gap_ns / 1e6, m->status, m->err[0] ? ": " : "", m->err);
+	}
+	double score = evac_score(st, en, n, &mk, &md, &sc);
+	printf("total: policy %s, budget %.1f Mbit/s, makespan %.2f s, mean duration %.2f s, "
+	       "sum of completion times %.2f s, score (makespan + mean duration) %.2f s, "
+	       "max downtime %.1f ms, %.1f MB, mean rate %.1f Mbit/s, probes %d ok %d failed\n",
+	       evac_policy_name(pol), budget * 8 / 1e6, mk, md, sc, score, maxdown, bytes / 1e6,
+	       mk > 0 ? bytes * 8 / mk / 1e6 : 0, c->probes_ok, c->probes_failed);
+}
+
+static int simulate(const char *name, uint64_t seed)
+{
+	printf("%-8s %-12s %8s %9s %9s %9s %9s %7s %5s\n", "scenario", "policy", "score_s",
+	       "makespan", "mean_dur", "sum_compl", "max_down", "GB", "peak");
+	for (int k = 0; evac_sim_builtin_names[k]; k++) {
+		struct evac_sim_scenario s;
+		if (strcmp(name, "all") && strcmp(name, evac_sim_builtin_names[k]))
+			continue;
+		evac_sim_builtin(evac_sim_builtin_names[k], seed, &s);
+		for (int p = 0; p < 3; p++) {
+			struct evac_sim_result r;
+			evac_sim_run(&s, p, &r);
+			printf("%-8s %-12s %8.2f %9.2f %9.2f %9.2f %9.3f %7.2f %5d%s\n", s.name,
+			       evac_policy_name(p), r.score_s, r.makespan_s, r.mean_duration_s,
+			       r.sum_completion_s, r.max_downtime_s, r.bytes / 1e9, r.peak_k,
+			       r.unfinished ? " (unfinished)" : "");
+		}
+	}
+	return 0;
+}
+
+int evacuate_main(int argc, char **argv)
+{
+	static const struct option opts[] = {{"budget", 1, 0, 'b'},   {"policy", 1, 0, 'p'},
+	                                     {"mode", 1, 0, 'm'},     {"downtime", 1, 0, 'd'},
+	                                     {"interval", 1, 0, 'i'}, {"timeout", 1, 0, 't'},
+	                                     {"simulate", 1, 0, 's'}, {"seed", 1, 0, 'S'},
+	                                     {"help", 0, 0, 'h'},     {0, 0, 0, 0}};
+	double budget = 0, interval = 0.25, timeout = 600;
+	int pol = EVAC_CONTROLLER, c;
+	unsigned long downtime = 100, seed = 1;
+	const char *mode = "none", *sim = NULL;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			if (parse_rate(optarg, &budget))
+				goto bad;
+			break;
+		case 'p':
+			if ((pol = evac_policy_parse(optarg)) < 0)
+				goto bad;
+			break;
+		case 'm':
+			mode = optarg;
+			break;
+		case 'd':
+			downtime = strtoul(optarg, NULL, 10);
+			break;
+		case 'i':
+			interval = atof(optarg) / 1000;
+			break;
+		case 't':
+			timeout = atof(optarg);
+			break;
+		case 's':
+			sim = optarg;
+			break;
+		case 'S':
+			seed = strtoul(optarg, NULL, 10);
+			break;
+		case 'h':
+			fputs(evac_usage, stdout);
+			return 0;
+		default:
+			goto bad;
+		}
+	}
+	if (sim)
+		return simulate(sim, seed);
+	int n = argc - optind;
+	if (budget <= 0 || n < 1 || n > EVAC_SIM_MAX || interval < 0.02 || downtime < 1)
+		goto bad;
+	struct evm *vms = calloc((size_t)n, sizeof(*vms));
+	if (!vms)
+		return 1;
+	for (int i = 0; i < n; i++)
+		if (parse_vm(&vms[i], argv[optind + i])) {
+			fprintf(stderr, "tsvmm evacuate: bad VM '%s'\n", argv[optind + i]);
+			free(vms);
+			return 2;
+		}
+	char req[256], r[CONTROL_REPLY_MAX];
+	snprintf(req, sizeof(req),
+	         "{\"execute\": \"migrate-set-parameters\", \"arguments\": {\"mode\": \"%s\", "
+	         "\"downtime-limit\": %lu, \"max-bandwidth\": 0}}",
+	         mode, downtime);
+	uint64_t d0[EVAC_SIM_MAX];
+	for (int i = 0; i < n; i++) {
+		struct evm *m = &vms[i];
+		if (ctl_open(m, m->src) || ctl_req(m, req, r, sizeof(r)) ||
+		    !ret_obj(r, &(size_t){0})) {
+			fprintf(stderr, "tsvmm evacuate: %s: %s\n", m->src,
+			        m->fd < 0 ? "cannot connect" : r);
+			for (int j = 0; j <= i; j++)
+				ctl_close(&vms[j]);
+			free(vms);
+			return 1;
+		}
+		m->est_bytes = first_pass_bytes(m, mode);
+		d0[i] = guest_dirtied(m);
+	}
+	double tm = now_s();
+	usleep(500000);
+	for (int i = 0; i < n; i++) {
+		struct evm *m = &vms[i];
+		m->v.dirty_bps = (double)(guest_dirtied(m) - d0[i]) * 4096 / (now_s() - tm);
+		m->v.remaining = m->est_bytes;
+		printf("vm %d %s -> %s:%u: first pass ~%.1f MB, dirty %.2f MB/s\n", i, m->src,
+		       m->dst_addr, m->dst_port, m->est_bytes / 1e6, m->v.dirty_bps / 1e6);
+	}
+	fflush(stdout);
+	struct evac_ctl_params p;
+	struct evac_ctl ctl;
+	evac_ctl_params_default(&p, (enum evac_policy)pol, budget);
+	p.interval_s = interval;
+	evac_ctl_init(&ctl, &p);
+	struct evac_vm ev[EVAC_SIM_MAX];
+	double t0 = now_s(), next_ctl = t0, last_ctl = t0;
+	int left = n;
+	while (left > 0 && now_s() - t0 < timeout) {
+		double t = now_s();
+		for (int i = 0; i < n; i++) {
+			struct evm *m = &vms[i];
+			if (m->v.state == EVAC_SETUP || m->v.state == EVAC_ACTIVE) {
+				poll_vm(m, t);
+				if (m->done) {
+					m->v.state = EVAC_DONE;
+					left--;
+				} else if (relay_bytes(&m->relay) > 0) {
+					m->v.state = EVAC_ACTIVE;
+				}
+			}
+		}
+		if (t >= next_ctl) {
+			double dt = t - last_ctl;
+			for (int i = 0; i < n; i++) {
+				struct evm *m = &vms[i];
+				uint64_t b = relay_bytes(&m->relay);
+				m->v.tput_bps = dt > 0 ? (double)(b - m->bytes_prev) / dt : 0;
+				m->bytes_prev = b;
+				double rem = m->est_bytes - (double)b;
+				m->v.remaining = rem > 1e6 ? rem : 1e6;
+				ev[i] = m->v;
+			}
+			evac_ctl_step(&ctl, ev, n);
+			for (int i = 0; i < n; i++) {
+				struct evm *m = &vms[i];
+				m->v = ev[i];
+				if (m->v.start) {
+					m->v.start = false;
+					m->v.state = EVAC_SETUP;
+					if (start_vm(m, t)) {
+						m->v.state = EVAC_DONE;
+						m->done = true;
+						m->end_s = t;
+						snprintf(m->status, sizeof(m->status), "failed");
+						left--;
+					}
+				}
+				if (m->v.state == EVAC_SETUP || m->v.state == EVAC_ACTIVE)
+					relay_set_cap(&m->relay, (uint64_t)m->v.cap_bps);
+			}
+			last_ctl = t;
+			next_ctl += interval;
+		}
+		usleep(TICK_MS * 1000);
+	}
+	int status = 0;
+	for (int i = 0; i < n; i++) {
+		struct evm *m = &vms[i];
+		if (!m->done) {
+			m->end_s = now_s();
+			snprintf(m->status, sizeof(m->status), "timeout");
+		}
+		relay_stop(&m->relay);
+		ctl_close(m);
+		dest_gap(m);
+		if (!m->ok)
+			status = 1;
+	}
+	report(vms, n, t0, &ctl, budget, (enum evac_policy)pol);
+	free(vms);
+	return status;
+bad:
+	fputs(evac_usage, stderr);
+	return 2;
+}

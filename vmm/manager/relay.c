@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: MIT
+/* tsvmm evacuate: the paced TCP relay of one migration stream (see relay.h). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "manager/relay.h"
+
+#define CHUNK (256 * 1024)
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int dial(const struct sockaddr_in *sa)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Forward src -> dst paced by the cap, dst -> src as it comes, until both sides closed. */
+static void pump(struct relay *r, int src, int dst)
+{
+	char *buf = malloc(CHUNK);
+	double tokens = 0, last = now_s();
+	bool src_open = true, dst_open = true;
+	while (buf && (src_open || dst_open) && !__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
+		double t = now_s(), cap = (double)__atomic_load_n(&r->cap_bps, __ATOMIC_RELAXED);
+		double burst = cap * 0.02 > CHUNK ? cap * 0.02 : CHUNK;
+		tokens += (t - last) * (cap > 0 ? cap : 1e12);
+		if (tokens > burst)
+			tokens = burst;
+		last = t;
+		int timeout = 100;
+		struct pollfd p[2] = {
+		        {.fd = src_open && tokens >= 4096 ? src : -1, .events = POLLIN},
+		        {.fd = dst_open ? dst : -1, .events = POLLIN}};
+		if (src_open && tokens < 4096 && cap > 0) {
+			timeout = (int)((4096 - tokens) / cap * 1000) + 1;
+			if (timeout > 100)
+				timeout = 100;
+		}
+		if (poll(p, 2, timeout) < 0 && errno != EINTR)
+			break;
+		if (p[0].revents) {
+			size_t want = tokens < CHUNK ? (size_t)tokens : CHUNK;
+			ssize_t n = recv(src, buf, want, 0);
+			if (n <= 0 || write_all(dst, buf, (size_t)n)) {
+				src_open = false;
+				shutdown(dst, SHUT_WR);
+			} else {
+				tokens -= (double)n;
+				__atomic_add_fetch(&r->bytes, (uint64_t)n, __ATOMIC_RELAXED);
+			}
+		}
+		if (p[1].revents) {
+			ssize_t n = recv(dst, buf, CHUNK, 0);
+			if (n <= 0 || write_all(src, buf, (size_t)n)) {
+				dst_open = false;
+				shutdown(src, SHUT_WR);
+			}
+		}
+	}
+	free(buf);
+}
+
+static void *relay_thread(void *arg)
+{
+	struct relay *r = arg;
+	struct pollfd p = {.fd = r->lfd, .events = POLLIN};
+	int src = -1;
+	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
+		if (poll(&p, 1, 100) > 0) {
+			src = accept4(r->lfd, NULL, NULL, SOCK_CLOEXEC);
+			break;
+		}
+	}
+	int dst = src >= 0 ? dial(&r->dst) : -1;
+	if (dst >= 0) {
+		__atomic_store_n(&r->state, RELAY_CONNECTED, __ATOMIC_RELEASE);
+		pump(r, src, dst);
+		close(dst);
+	}
+	if (src >= 0)
+		close(src);
+	__atomic_store_n(&r->state, dst >= 0 ? RELAY_CLOSED : RELAY_FAILED, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+int relay_start(struct relay *r, const char *dst_addr, uint16_t dst_port, uint64_t cap_bps)
+{
+	memset(r, 0, sizeof(*r));
+	r->lfd = -1;
+	r->cap_bps = cap_bps;
+	r->dst.sin_family = AF_INET;
+	r->dst.sin_port = htons(dst_port);
+	if (inet_pton(AF_INET, dst_addr, &r->dst.sin_addr) != 1)
+		return -EINVAL;
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t sl = sizeof(sa);
+	r->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (r->lfd < 0 || bind(r->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(r->lfd, 1) < 0 || getsockname(r->lfd, (struct sockaddr *)&sa, &sl) < 0) {
+		int e = -errno;
+		if (r->lfd >= 0)
+			close(r->lfd);
+		r->lfd = -1;
+		return e;
+	}
+	r->port = ntohs(sa.sin_port);
+	int e = pthread_create(&r->th, NULL, relay_thread, r);
+	if (e) {
+		close(r->lfd);
+		r->lfd = -1;
+		return -e;
+	}
+	r->started = true;
+	return 0;
+}
+
+void relay_stop(struct relay *r)
+{
+	if (r->started) {
+		__atomic_store_n(&r->stop, true, __ATOMIC_RELEASE);
+		pthread_join(r->th, NULL);
+		r->started = false;
+	}
+	if (r->lfd >= 0)
+		close(r->lfd);
+	r->lfd = -1;
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tsvmm evacuate: a paced TCP relay for one migration stream. Listens on 127.0.0.1:<port>
+ * (an ephemeral port), accepts one connection (the source VM's migration), connects to the
+ * destination and forwards both ways in its own thread; the source -> destination direction
+ * is paced by a token bucket at cap_bps (changeable at any time; 0 = unpaced) and counted in
+ * bytes. Destination -> source (status records) is not paced.
+ */
+#ifndef TSVMM_MANAGER_RELAY_H
+#define TSVMM_MANAGER_RELAY_H
+
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+enum relay_state { RELAY_WAITING = 0, RELAY_CONNECTED, RELAY_CLOSED, RELAY_FAILED };
+
+struct relay {
+	int lfd;
+	uint16_t port; /* where the source connects (127.0.0.1) */
+	struct sockaddr_in dst;
+	pthread_t th;
+	bool started;
+	/* shared with the thread (atomics) */
+	uint64_t cap_bps; /* bytes/s, 0 = unpaced */
+	uint64_t bytes;   /* forwarded source -> destination */
+	int state;        /* enum relay_state */
+	bool stop;
+};
+
+/* Listen, start the thread. 0 or -errno. */
+int relay_start(struct relay *r, const char *dst_addr, uint16_t dst_port, uint64_t cap_bps);
+static inline void relay_set_cap(struct relay *r, uint64_t cap_bps)
+{
+	__atomic_store_n(&r->cap_bps, cap_bps, __ATOMIC_RELAXED);
+}
+static inline uint64_t relay_bytes(struct relay *r)
+{
+	return __atomic_load_n(&r->bytes, __ATOMIC_RELAXED);
+}
+static inline int relay_state(struct relay *r)
+{
+	return __atomic_load_n(&r->state, __ATOMIC_ACQUIRE);
+}
+/* Stop the thread (closing both connections if still open) and the listener. */
+void relay_stop(struct relay *r);
+
+#endif
