@@ -1,0 +1,90 @@
+#!/bin/sh
+# tsvmm evacuate end to end: three 64 MiB guests in namespace "a" move to three incoming
+# tsvmm in "b" (veth, 200 Mbit/s HTB on a's egress) under a 160 Mbit/s budget, once with the
+# controller and once sequentially. Checks: every VM completes, the destination guests run
+# and keep dirtying, the table and totals are printed, the measured mean rate stays within
+# the budget, --simulate prints the three policies. Needs /dev/kvm, root and ip netns.
+. tests/integration/lib.sh
+[ -c /dev/kvm ] || skip_all "no /dev/kvm"
+[ "$(id -u)" -eq 0 ] || skip_all "needs root (network namespaces)"
+ip netns list >/dev/null 2>&1 || skip_all "ip netns not available"
+. testbeds/netns.sh
+V=$BIN/tsvmm
+[ -x "$V" ] || skip_all "$V not built"
+TMP=$(mktemp -d)
+trap 'bed_cleanup; rm -rf "$TMP"' EXIT
+trap 'bed_cleanup; rm -rf "$TMP"; trap - EXIT; exit 130' INT
+trap 'bed_cleanup; rm -rf "$TMP"; trap - EXIT; exit 143' TERM
+
+A=10.81.0.1
+B=10.81.0.2
+rc=0
+{ bed_ns_add a && bed_ns_add b && bed_link a veth0 $A b veth0 $B; } || rc=1
+bed_exec a tc qdisc replace dev veth0 root tbf rate 200mbit burst 256kb latency 50ms || rc=1
+check "namespaces a, b joined by a 200 Mbit/s veth" [ $rc -eq 0 ]
+
+ctl() { "$V" ctl "$@" 2>/dev/null; }
+jget() { echo "$1" | sed -n "s/.*\"$2\": \"*\([^,\"}]*\).*/\1/p" | head -n 1; }
+wait_guest() {
+	_t=100
+	while [ $_t -gt 0 ]; do
+		_s=$(ctl "$1" '{"execute":"query-status"}')
+		[ "$(jget "$_s" samples)" -gt 2 ] 2>/dev/null && return 0
+		sleep 0.05
+		_t=$((_t - 1))
+	done
+	return 1
+}
+
+# run_evac TAG POLICY: 3 pairs, evacuate, leaves $TMP/TAG.out
+run_evac() {
+	args=""
+	up=0
+	for i in 0 1 2; do
+		port=$((4700 + i))
+		g="--mem 64M --profile zero=0.5,dup=0.2,random=0.3 --wss 1024 --dirty-rate $((500 + 1500 * i)) --sample-ms 50"
+		# shellcheck disable=SC2086
+		bed_bg b "$TMP/$1.d$i" "$V" run $g --control "$TMP/$1.dsock$i" --incoming "$B:$port"
+		# shellcheck disable=SC2086
+		bed_bg a "$TMP/$1.s$i" "$V" run $g --control "$TMP/$1.ssock$i"
+		bed_wait_for "$TMP/$1.d$i" "waiting for a migration" 5 && wait_guest "$TMP/$1.ssock$i" && up=$((up + 1))
+		args="$args $TMP/$1.ssock$i=$B:$port,$TMP/$1.dsock$i"
+	done
+	check "$1: 3 source and 3 incoming VMs up" [ $up -eq 3 ]
+	# shellcheck disable=SC2086
+	bed_exec a timeout 60 "$V" evacuate --budget 160Mbit --policy "$2" --mode all $args >"$TMP/$1.out" 2>&1
+	erc=$?
+	cat "$TMP/$1.out" | sed 's/^/   /'
+	check "$1: evacuate exits 0" [ $erc -eq 0 ]
+	check "$1: 3 VMs completed" [ "$(grep -c ' completed$' "$TMP/$1.out")" -eq 3 ]
+	check "$1: totals line" grep -q "^total: policy" "$TMP/$1.out"
+	rate=$(sed -n 's/.*mean rate \([0-9.]*\) Mbit.*/\1/p' "$TMP/$1.out")
+	check "$1: mean rate $rate Mbit/s within the 160 Mbit/s budget" awk -v r="$rate" 'BEGIN { exit !(r > 0 && r <= 160 * 1.05) }'
+	runs=0
+	for i in 0 1 2; do
+		s1=$(ctl "$TMP/$1.dsock$i" '{"execute":"query-status"}')
+		sleep 0.15
+		s2=$(ctl "$TMP/$1.dsock$i" '{"execute":"query-status"}')
+		[ "$(jget "$s2" status)" = running ] && [ "$(jget "$s2" dirtied)" -gt "$(jget "$s1" dirtied)" ] && runs=$((runs + 1))
+	done
+	check "$1: 3 destination guests run and dirty memory" [ $runs -eq 3 ]
+	for i in 0 1 2; do
+		ctl "$TMP/$1.dsock$i" '{"execute":"quit"}' >/dev/null
+	done
+	sleep 0.3
+}
+
+run_evac ctl controller
+run_evac seq sequential
+check "both runs end with a score" [ "$(cat "$TMP"/*.out | grep -c "score (makespan + mean duration)")" -eq 2 ]
+
+out=$("$V" evacuate --simulate wan)
+check "--simulate wan prints 3 policies" [ "$(echo "$out" | grep -c '^wan ')" -eq 3 ]
+"$V" evacuate --policy nope x=1.2.3.4:5 >/dev/null 2>&1
+check "bad policy: exit 2" [ $? -eq 2 ]
+"$V" evacuate --budget 1G /nonexistent.sock=10.0.0.1:1 >/dev/null 2>&1
+check "missing control socket: exit 1" [ $? -eq 1 ]
+
+bed_cleanup
+check "namespaces removed" [ -z "$(ip netns list | grep "^$BED_PREFIX")" ]
+finish
