@@ -41,7 +41,9 @@
  * pfn + count <= the page count of RAM; DUP's ref < page count; DISK's ref < disk blocks.
  *
  * Checksum (CHECKSUM.digest): XXH3-128 over, in order: the XXH3-64 of every RAM page (u64
- * little endian, page 0 first), the DEVICES blob, and struct kvm_regs of the vCPU.
+ * little endian, page 0 first), the DEVICES blob, and struct kvm_regs of the vCPU. The source
+ * reads its RAM for it, except for the pages of the final pass and the report-ring header
+ * page, whose hash is that of the copy it sent (the VMM may still write them after the copy).
  */
 #ifndef UAPI_TSVMM_MIGRATION_H
 #define UAPI_TSVMM_MIGRATION_H

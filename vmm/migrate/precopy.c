@@ -30,6 +30,8 @@
 #include "vm.h"
 #include "vmm.h"
 
+#define REPORT_PFN (TSVMM_REPORT_GPA / TSMIG_PAGE_SIZE)
+
 static void publish(struct src *s)
 {
 	s->met.bytes_wire = s->conn.bytes_tx;
@@ -99,10 +101,11 @@ static int zero_flush(struct src *s)
 	return r;
 }
 
+/* The checksum takes the hash of what was sent for final-pass pages and for the report-ring
+ * header: main() drains the ring and stores its tail there at any moment, and marks the page
+ * dirty only after the store, so the store can miss the final dirty-log fetch. */
 static void set_known(struct src *s, uint64_t pfn, uint64_t h64)
 {
-	if (!s->final)
-		return;
 	s->known[pfn] = h64;
 	s->known_bm[pfn / 64] |= 1ULL << (pfn % 64);
 }
@@ -135,13 +138,14 @@ static int send_page(struct src *s, uint64_t pfn)
 			s->run_len = 1;
 		}
 		s->kind[pfn] = SENT_ZERO;
-		set_known(s, pfn, s->zero_h64);
+		if (s->final || pfn == REPORT_PFN)
+			set_known(s, pfn, s->zero_h64);
 		return 0;
 	}
 	if ((r = zero_flush(s)))
 		return r;
 	memcpy(s->page, live, TSMIG_PAGE_SIZE);
-	if (s->final)
+	if (s->final || pfn == REPORT_PFN)
 		set_known(s, pfn, mig_page_hash64(s->page));
 	struct mig_hash h = {0, 0};
 	if (s->p.dup || s->p.disk)

@@ -44,7 +44,7 @@ struct src {
 	size_t rec_len;
 	uint64_t run_start, run_len; /* pending ZERO run */
 	bool final;                  /* in the stop-and-copy pass */
-	uint64_t *known, *known_bm;  /* final-pass page hashes for the checksum */
+	uint64_t *known, *known_bm;  /* sent-page hashes the checksum uses (see set_known) */
 	uint64_t zero_h64;
 	uint64_t fixed_ns; /* downtime estimate that does not scale with dirty pages */
 	struct mig_metrics met;

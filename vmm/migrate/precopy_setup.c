@@ -77,13 +77,18 @@ void precopy_src_destroy(struct src *s)
 static uint64_t estimate_fixed_ns(const struct src *s)
 {
 	uint64_t stride = s->npages / HASH_PROBE_PAGES ? s->npages / HASH_PROBE_PAGES : 1, n = 0;
+	uint64_t best = UINT64_MAX;
 	volatile uint64_t sink = 0;
-	uint64_t t0 = mig_mono_ns();
-	for (uint64_t p = 0; p < s->npages; p += stride, n++)
-		sink += mig_page_hash64(s->ram + p * TSMIG_PAGE_SIZE);
-	uint64_t dt = mig_mono_ns() - t0;
+	for (int round = 0; round < 3; round++) { /* the fastest of 3: ignore preemption */
+		uint64_t t0 = mig_mono_ns();
+		n = 0;
+		for (uint64_t p = 0; p < s->npages; p += stride, n++)
+			sink += mig_page_hash64(s->ram + p * TSMIG_PAGE_SIZE);
+		uint64_t dt = mig_mono_ns() - t0;
+		best = dt < best ? dt : best;
+	}
 	(void)sink;
-	return (n ? dt * s->npages / n : 0) + 2000000;
+	return (n ? best * s->npages / n : 0) + 2000000;
 }
 
 static int open_log(struct src *s)
