@@ -313,6 +313,11 @@ void ptpd_clock_sample(struct ptpd_clock *c, struct ptpd_port *p, tmv_t offset, 
 			if (tclock_adjfreq(c->clk, f))
 				pl_err(5, "clock frequency adjustment failed: %m");
 			c->freq_ppb = f;
+			/* the servo's answer holds a phase correction; its average is the frequency
+			 * to keep when the master goes away */
+			c->freq_n++;
+			c->freq_avg_ppb +=
+			        (f - c->freq_avg_ppb) / (c->freq_n < 32 ? c->freq_n : 32);
 		}
 		c->tstatus.cumulative_scaled_rate_offset =
 		        (int32_t)(c->freq_ppb * 1e-9 * 2199023255552.0);
@@ -346,6 +351,13 @@ void ptpd_clock_sde(struct ptpd_clock *c)
 void ptpd_clock_slave_lost(struct ptpd_clock *c, struct ptpd_port *p)
 {
 	(void)p;
+	if (!c->free_running && c->freq_n >= 32 && c->sstate == SERVO_LOCKED) {
+		pr_info("holdover at the average frequency %+.0f ppb", c->freq_avg_ppb);
+		tclock_adjfreq(c->clk, c->freq_avg_ppb);
+		c->freq_ppb = c->freq_avg_ppb;
+	}
+	c->freq_n = 0;
+	c->freq_avg_ppb = 0;
 	c->tstatus.gm_present = 0;
 	c->sstate = SERVO_UNLOCKED;
 	ptpd_summary_reset(&c->sum);

@@ -91,6 +91,8 @@ struct ptpd_clock {
 	struct servo *servo;
 	enum servo_state sstate;
 	double freq_ppb;
+	double freq_avg_ppb; /* moving average of freq_ppb: the holdover frequency */
+	unsigned freq_n;
 	int servo_log_interval; /* logSyncInterval the servo is tuned for */
 	unsigned step_gen;      /* bumped when the clock is stepped: drops in-flight stamps */
 	/* outputs */
