@@ -1,0 +1,78 @@
+# QEMU baseline for the migration benches (POSIX sh; source it after testbeds/netns.sh).
+#
+#   . testbeds/netns.sh; . testbeds/migrate/qemu.sh
+#   qemu_migrate SRC_NS DST_NS DST_ADDR PORT MEM_MB "GUEST_CMDLINE" DOWNTIME_MS OUTDIR
+#       -> prints "qemu total_ms=T downtime_ms=D bytes=B setup_ms=S hb_after=N gap_ms=G"
+#
+# Runs Debian's QEMU (qemu-system-x86_64 -accel kvm, qboot firmware: ~0.15 s to the payload)
+# on the multiboot build of the tsvmm guest payload ($BUILD/guest/tsvmm-guest-mb.elf: same
+# fill profile and dirtying loop; its cmdline takes wss= rate= zero= dup= random= tsc_khz=
+# in permille / pages). The source boots in SRC_NS, an incoming QEMU waits in DST_NS
+# (-incoming tcp:DST_ADDR:PORT); once the guest runs its loop (a heartbeat on its serial
+# port), QMP (build/bin/tsync-qmp) sets downtime-limit and max-bandwidth (unlimited: the
+# link decides, as for tsvmm) and migrates; query-migrate gives total time, downtime and
+# bytes. The destination's serial must show new heartbeats: the guest runs after the move
+# (hb_after), and gap_ms is the largest TSC gap the guest reported there (its stop).
+# Needs: qemu-system-x86_64 and /usr/share/qemu/qboot.rom (qemu_available says why not).
+
+QEMU_BIN=${QEMU_BIN:-qemu-system-x86_64}
+QEMU_BIOS=${QEMU_BIOS:-/usr/share/qemu/qboot.rom}
+
+qemu_available() { # prints the reason and fails when QEMU cannot be used
+	command -v "$QEMU_BIN" >/dev/null 2>&1 || { echo "$QEMU_BIN not installed (apt-get install qemu-system-x86)"; return 1; }
+	[ -r "$QEMU_BIOS" ] || { echo "$QEMU_BIOS missing (qemu-system-data)"; return 1; }
+	[ -c /dev/kvm ] || { echo "no /dev/kvm"; return 1; }
+	[ -r "${BUILD:-build}/guest/tsvmm-guest-mb.elf" ] || { echo "guest-mb not built"; return 1; }
+}
+
+# the guest TSC rate in kHz, as tsvmm reads it from KVM (the multiboot guest cannot)
+qemu_tsc_khz() {
+	"${BIN:-build/bin}/tsvmm" run --mem 64M --duration 0.01 2>/dev/null |
+		sed -n 's/.*TSC \([0-9]*\) kHz.*/\1/p' | head -n 1
+}
+
+_qjget() { # JSON KEY -> first value of "KEY"
+	echo "$1" | sed -n "s/.*\"$2\": \"*\([^,\"}]*\).*/\1/p" | head -n 1
+}
+
+qemu_start() { # NS OUTDIR TAG MEM_MB CMDLINE [extra args]
+	_qns=$1 _qo=$2 _tag=$3 _mem=$4 _cmd=$5
+	shift 5
+	rm -f "$_qo/$_tag.qmp" "$_qo/$_tag.ser"
+	bed_bg "$_qns" "$_qo/$_tag.log" "$QEMU_BIN" -accel kvm -m "$_mem" -bios "$QEMU_BIOS" \
+		-kernel "${BUILD:-build}/guest/tsvmm-guest-mb.elf" -append "$_cmd" \
+		-nographic -nodefaults -vga none -serial "file:$_qo/$_tag.ser" \
+		-qmp "unix:$_qo/$_tag.qmp,server=on,wait=off" "$@"
+}
+
+qemu_migrate() {
+	_sn=$1 _dn=$2 _da=$3 _port=$4 _mem=$5 _cmd=$6 _dl=$7 _qo=$8
+	_qmp="${BIN:-build/bin}/tsync-qmp"
+	qemu_start "$_dn" "$_qo" qdst "$_mem" "$_cmd" -incoming "tcp:$_da:$_port"
+	_dpid=$BED_LASTPID
+	qemu_start "$_sn" "$_qo" qsrc "$_mem" "$_cmd"
+	_spid=$BED_LASTPID
+	bed_wait_for "$_qo/qsrc.ser" "^hb " 60 || { echo "qemu: source guest did not start"; return 1; }
+	_t=100
+	until [ -S "$_qo/qdst.qmp" ] || [ $_t -eq 0 ]; do sleep 0.05; _t=$((_t - 1)); done
+	"$_qmp" "$_qo/qsrc.qmp" "{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"downtime-limit\":$_dl,\"max-bandwidth\":100000000000}}" >/dev/null ||
+		{ echo "qemu: migrate-set-parameters failed"; return 1; }
+	"$_qmp" "$_qo/qsrc.qmp" "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"tcp:$_da:$_port\"}}" >/dev/null ||
+		{ echo "qemu: migrate failed"; return 1; }
+	_t=6000
+	while [ $_t -gt 0 ]; do
+		_q=$("$_qmp" "$_qo/qsrc.qmp" '{"execute":"query-migrate"}')
+		case $(_qjget "$_q" status) in
+		completed | failed | cancelled) break ;;
+		esac
+		sleep 0.05
+		_t=$((_t - 1))
+	done
+	_hb0=$(grep -c '^hb ' "$_qo/qdst.ser" 2>/dev/null)
+	sleep 2.2
+	_hb1=$(grep -c '^hb ' "$_qo/qdst.ser" 2>/dev/null)
+	_gap=$(sed -n 's/^hb .* max gap \([0-9]*\) us/\1/p' "$_qo/qdst.ser" | sort -n | tail -n 1)
+	echo "$_q" >"$_qo/qemu-query-migrate.json"
+	echo "qemu status=$(_qjget "$_q" status) total_ms=$(_qjget "$_q" total-time) downtime_ms=$(_qjget "$_q" downtime) bytes=$(_qjget "$_q" transferred) setup_ms=$(_qjget "$_q" setup-time) hb_after=$((_hb1 - _hb0)) gap_ms=$(awk -v g="${_gap:-0}" 'BEGIN { printf "%.1f", g / 1000 }')"
+	bed_stop "$_spid" "$_dpid"
+}
