@@ -9,7 +9,7 @@ command -v ptp4l >/dev/null 2>&1 || skip_all "ptp4l not installed (apt-get insta
 [ -x "$BIN/ptpd-wl" ] || { fail "ptpd-wl not built"; finish; exit 1; }
 . testbeds/netns.sh
 . testbeds/ptp/lib.sh
-BED_PREFIX=tsb-$$-
+BED_PREFIX=tsm-$$-
 ptp_init || exit 1
 DUR=${PTPD_TEST_DURATION:-9}
 median() { sort -n | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)]; else print "nan" }'; }
