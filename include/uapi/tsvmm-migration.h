@@ -18,7 +18,7 @@
  *   HELLO     struct tsmig_hello: first record. Memory size must equal the destination's.
  *   PAGES     a sequence of page entries (struct tsmig_page_entry, then its data), at most
  *             TSMIG_REC_MAX bytes in all; entries never straddle records.
- *   PASS_END  struct tsmig_pass: end of one pre-copy pass (informational, for metrics).
+ *   PASS_END  struct tsmig_pass: end of one pass (the destination answers PASS_ACK unless final).
  *   CPU       struct vcpu_state of vmm/vcpu.h (KVM's x86 structs: same-arch ABI), len exact.
  *   CLOCK     struct tsmig_clock: the source's KVM_GET_CLOCK, for KVM_SET_CLOCK.
  *   DEVICES   the devices_save() blob of vmm/devices/device.h ("TSDV", validated by it).
@@ -28,6 +28,9 @@
  * Destination -> source (struct tsmig_status each):
  *   READY     the checksum matched, state loaded: waiting for GO.
  *   RUNNING   the vCPU runs (realtime_ns: when it was started). The source then quits.
+ *   PASS_ACK  struct tsmig_pass: every page of that (pre-copy) pass is applied. The source
+ *             waits for it before it judges convergence, so the bandwidth it measures is the
+ *             end-to-end rate and the destination has no backlog when the vCPU stops.
  *   ERROR     refused or failed (err: -errno, msg: why). The source resumes its guest.
  *
  * Page entries (inside PAGES): struct tsmig_page_entry, then len data bytes by kind:
@@ -72,6 +75,7 @@ enum tsmig_rec_type {
 	TSMIG_REC_READY = 16,
 	TSMIG_REC_RUNNING = 17,
 	TSMIG_REC_ERROR = 18,
+	TSMIG_REC_PASS_ACK = 19,
 };
 
 struct tsmig_rec_hdr {

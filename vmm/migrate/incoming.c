@@ -161,9 +161,15 @@ static int receive(struct dst *d)
 			if ((r = pages(d, h.len)))
 				return r;
 			break;
-		case TSMIG_REC_PASS_END:
+		case TSMIG_REC_PASS_END: {
+			struct tsmig_pass ps;
+			memcpy(&ps, d->buf, sizeof(ps));
 			d->passes++;
+			if (!ps.final &&
+			    (r = mig_send(&d->conn, TSMIG_REC_PASS_ACK, &ps, sizeof(ps))))
+				return r;
 			break;
+		}
 		case TSMIG_REC_CPU:
 			memcpy(d->st, d->buf, sizeof(*d->st));
 			if (d->st->version != VCPU_STATE_VERSION ||

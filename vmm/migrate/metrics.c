@@ -166,6 +166,7 @@ size_t mig_metrics_json(const struct mig_metrics *m, const struct mig_params *p,
 	        "\"total\": %llu, \"sent\": %llu, \"zero\": %llu, \"dup\": %llu, \"disk\": %llu, "
 	        "\"compressed\": %llu, \"full\": %llu, \"disk-rewritten\": %llu}, "
 	        "\"compressed-bytes\": %llu, \"dirty-pages\": %llu, \"checksum-time\": %.3f, "
+	        "\"final-pages\": %llu, \"final-time\": %.3f, \"ready-wait\": %.3f, "
 	        "\"parameters\": {\"downtime-limit\": %llu, \"max-bandwidth\": %llu, "
 	        "\"max-iterations\": %u, \"zero\": %s, \"dup\": %s, \"disk\": %s, "
 	        "\"compress\": \"%s\", \"timeout\": %u}, \"error\": %s}",
@@ -179,6 +180,7 @@ size_t mig_metrics_json(const struct mig_metrics *m, const struct mig_params *p,
 	        (unsigned long long)m->compressed, (unsigned long long)m->full,
 	        (unsigned long long)m->disk_rewritten, (unsigned long long)m->compressed_bytes,
 	        (unsigned long long)m->dirty_pages, m->checksum_ns / 1e6,
+	        (unsigned long long)m->final_pages, m->final_ns / 1e6, m->ready_ns / 1e6,
 	        (unsigned long long)p->downtime_limit_ms, (unsigned long long)p->max_bandwidth,
 	        p->max_iterations, p->zero ? "true" : "false", p->dup ? "true" : "false",
 	        p->disk ? "true" : "false", mig_compress_name(p->compress), p->timeout_ms, errq);

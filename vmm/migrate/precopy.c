@@ -179,7 +179,31 @@ static int send_page(struct src *s, uint64_t pfn)
 	return put(s, pfn, TSMIG_PAGE_FULL, 1, s->page, TSMIG_PAGE_SIZE);
 }
 
-/* Send every page whose bit is set in bm, then PASS_END. */
+/* Wait until the destination has applied pass (PASS_ACK); an ERROR fails with its reason. */
+static int wait_pass_ack(struct src *s, uint32_t pass)
+{
+	struct tsmig_rec_hdr h;
+	union {
+		struct tsmig_pass p;
+		struct tsmig_status st;
+	} u;
+	int r = mig_recv(&s->conn, &h, &u, sizeof(u));
+	if (r)
+		return r;
+	if (h.type == TSMIG_REC_ERROR) {
+		u.st.msg[TSMIG_MSG_MAX - 1] = 0;
+		snprintf(s->conn.err, sizeof(s->conn.err), "destination refused: %s", u.st.msg);
+		return u.st.err < 0 ? u.st.err : -EPROTO;
+	}
+	if (h.type != TSMIG_REC_PASS_ACK || u.p.pass != pass) {
+		snprintf(s->conn.err, sizeof(s->conn.err),
+		         "destination sent %s, expected PASS_ACK %u", tsmig_rec_name(h.type), pass);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+/* Send every page whose bit is set in bm, then PASS_END (and wait for its PASS_ACK). */
 static int send_pass(struct src *s, const uint64_t *bm, uint64_t *sent)
 {
 	uint64_t before = s->met.pages_sent;
@@ -193,7 +217,9 @@ static int send_pass(struct src *s, const uint64_t *bm, uint64_t *sent)
 		r = flush(s);
 	*sent = s->met.pages_sent - before;
 	struct tsmig_pass ps = {.pass = s->met.iterations, .final = s->final, .pages = *sent};
-	return r ? r : mig_send(&s->conn, TSMIG_REC_PASS_END, &ps, sizeof(ps));
+	if (!r)
+		r = mig_send(&s->conn, TSMIG_REC_PASS_END, &ps, sizeof(ps));
+	return r || s->final ? r : wait_pass_ack(s, ps.pass);
 }
 
 /* A guest disk write hit blocks [first, first + count): re-send pages referring to them. */
@@ -286,6 +312,8 @@ static int stop_and_copy(struct src *s, uint64_t stop_rt)
 		return r;
 	s->met.iterations++;
 	s->met.dirty_pages = 0;
+	s->met.final_pages = sent;
+	s->met.final_ns = mig_mono_ns() - t0;
 	precopy_log_pass(s, sent, s->conn.bytes_tx - b0, mig_mono_ns() - t0);
 	struct vcpu_state *st = calloc(1, sizeof(*st));
 	struct kvm_clock_data clk;
@@ -367,8 +395,12 @@ static int migrate(struct src *s)
 	s->met.status = MIG_DEVICE;
 	publish(s);
 	struct tsmig_status st;
-	if ((r = stop_and_copy(s, stop_rt)) || (r = wait_status(s, TSMIG_REC_READY, &st)))
+	if ((r = stop_and_copy(s, stop_rt)))
 		return r;
+	uint64_t t = mig_mono_ns();
+	if ((r = wait_status(s, TSMIG_REC_READY, &st)))
+		return r;
+	s->met.ready_ns = mig_mono_ns() - t;
 	s->go_sent = true;
 	if ((r = mig_send(&s->conn, TSMIG_REC_GO, NULL, 0)) ||
 	    (r = wait_status(s, TSMIG_REC_RUNNING, &st)))

@@ -186,11 +186,13 @@ void precopy_log_end(struct src *s)
 	const struct mig_metrics *m = &s->met;
 	snprintf(note, sizeof(note),
 	         "%s: setup %.3f ms, total %.3f ms, downtime %.3f ms, passes %u (%s), bytes %llu, "
-	         "checksum %s%s%s",
+	         "final pass %llu pages in %.3f ms, checksum %.3f ms, ready after %.3f ms, "
+	         "checksum %s%s%.200s",
 	         mig_status_name(m->status), m->setup_ns / 1e6, m->total_ns / 1e6,
 	         m->downtime_ns / 1e6, m->iterations, m->converge,
-	         (unsigned long long)m->bytes_wire, s->digest_hex, m->error[0] ? ", error: " : "",
-	         m->error);
+	         (unsigned long long)m->bytes_wire, (unsigned long long)m->final_pages,
+	         m->final_ns / 1e6, m->checksum_ns / 1e6, m->ready_ns / 1e6, s->digest_hex,
+	         m->error[0] ? ", error: " : "", m->error);
 	for (char *p = note; *p; p++)
 		if (*p == '\n')
 			*p = ' ';

@@ -44,6 +44,8 @@ static const struct rec_rule *rule(unsigned type)
 	                               sizeof(struct tsmig_status)},
 	        [TSMIG_REC_ERROR] = {"ERROR", false, sizeof(struct tsmig_status),
 	                             sizeof(struct tsmig_status)},
+	        [TSMIG_REC_PASS_ACK] = {"PASS_ACK", false, sizeof(struct tsmig_pass),
+	                                sizeof(struct tsmig_pass)},
 	};
 	if (type >= sizeof(rules) / sizeof(rules[0]) || !rules[type].name)
 		return NULL;
