@@ -18,7 +18,8 @@ PTP_SHM=""
 
 ptp_cleanup() {
 	bed_cleanup
-	for _v in $PTP_VCLOCKS; do
+	# ptp_vclock usually runs in a $(...) subshell: its names are kept in a file
+	for _v in $PTP_VCLOCKS $(cat "$PTP_DIR/.vclocks" 2>/dev/null); do
 		"$BIN/tsync-vclock" remove "$_v" 2>/dev/null
 	done
 	PTP_VCLOCKS=""
@@ -44,6 +45,7 @@ ptp_vclock() {
 	shift
 	"$BIN/tsync-vclock" create "$_vn" "$@" >/dev/null || return 1
 	PTP_VCLOCKS="$PTP_VCLOCKS $_vn"
+	echo "$_vn" >>"$PTP_DIR/.vclocks"
 	echo "$_vn"
 }
 
