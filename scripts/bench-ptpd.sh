@@ -32,7 +32,12 @@ for s in pi linreg kalman; do
 	row "veth UDPv4 E2E" "$s"
 done
 row "veth L2 P2P" kalman --transport L2 --delay P2P
-if [ -z "$PTPD_BENCH_NO_NETEM" ]; then
+. testbeds/netns.sh
+if [ -n "$PTPD_BENCH_NO_NETEM" ]; then
+	:
+elif ! bed_has_netem; then
+	echo "| netem 200us+-50us 1% loss | - | skipped: this kernel has no sch_netem (tc: qdisc kind unknown) |"
+else
 	for s in pi kalman; do
 		row "netem 200us+-50us 1% loss" "$s" --netem "delay 200us 50us loss 1%"
 	done
