@@ -6,7 +6,10 @@
 #
 # usage: testbeds/ptp/bench-slave.sh [--transport UDPv4|UDPv6|L2] [--delay E2E|P2P]
 #          [--servo pi|linreg|kalman] [--duration S] [--settle S] [--sync LOG2]
-#          [--netem "delay 200us 50us loss 1%"] [--no-ptp4l] [--opt --key=value]...
+#          [--netem "delay 200us 50us loss 1%"] [--relay "--delay 200us --jitter 50us --loss 1%"]
+#          [--no-ptp4l] [--opt --key=value]...
+# --netem shapes the links with tc netem (kernels with sch_netem); --relay routes each link
+# through a middle namespace running tsync-netem (user-space link emulator) with those args.
 # Prints key=value result lines (see the end); exit 0 if the bench ran, 1 if it could not.
 cd "$(dirname "$0")/../.." || exit 1
 BUILD=${BUILD:-build}
@@ -15,7 +18,7 @@ BIN=$BUILD/bin
 . testbeds/ptp/lib.sh
 BED_PREFIX=tsa-$$-
 
-TRANS=UDPv4 DELAY=E2E SERVO=kalman DUR=30 SETTLE= SYNC=-3 NETEM= P4=1 OPTS=
+TRANS=UDPv4 DELAY=E2E SERVO=kalman DUR=30 SETTLE= SYNC=-3 NETEM= RELAY= P4=1 OPTS=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--transport) TRANS=$2; shift ;;
@@ -25,6 +28,7 @@ while [ $# -gt 0 ]; do
 	--settle) SETTLE=$2; shift ;;
 	--sync) SYNC=$2; shift ;;
 	--netem) NETEM=$2; shift ;;
+	--relay) RELAY=$2; shift ;;
 	--no-ptp4l) P4= ;;
 	--opt) OPTS="$OPTS $2"; shift ;;
 	*) echo "bench-slave: unknown argument $1" >&2; exit 1 ;;
@@ -35,8 +39,18 @@ done
 
 ptp_init || exit 1
 bed_ns_add gm && bed_ns_add sl || exit 1
-bed_link gm veth0 10.71.0.1 sl veth0 10.71.0.2 || exit 1
-[ -n "$P4" ] && { bed_ns_add p4 && bed_link gm veth1 10.72.0.1 p4 veth0 10.72.0.2 || exit 1; }
+if [ -n "$RELAY" ]; then
+	BED_RELAY_LOG=$PTP_DIR/relay-sl.log
+	bed_relay_link gm veth0 10.71.0.1 sl veth0 10.71.0.2 mid1 "$RELAY" || exit 1
+	if [ -n "$P4" ]; then
+		BED_RELAY_LOG=$PTP_DIR/relay-p4.log
+		bed_ns_add p4 && bed_relay_link gm veth1 10.72.0.1 p4 veth0 10.72.0.2 mid2 "$RELAY" ||
+			exit 1
+	fi
+else
+	bed_link gm veth0 10.71.0.1 sl veth0 10.71.0.2 || exit 1
+	[ -n "$P4" ] && { bed_ns_add p4 && bed_link gm veth1 10.72.0.1 p4 veth0 10.72.0.2 || exit 1; }
+fi
 if [ -n "$NETEM" ]; then
 	bed_netem gm veth0 "$NETEM" && bed_netem sl veth0 "$NETEM" || exit 1
 	[ -n "$P4" ] && { bed_netem gm veth1 "$NETEM" && bed_netem p4 veth0 "$NETEM" || exit 1; }
@@ -77,7 +91,7 @@ fi
 
 JUDGE=$("$BIN/tsync-judge" --vclock "$VC" --duration "$DUR" --interval 0.1 --settle "$SETTLE" \
 	--statlog "$PTP_DIR/judge.statlog")
-echo "bench slave transport=$TRANS delay=$DELAY servo=$SERVO duration=$DUR settle=$SETTLE sync=$SYNC netem=$(echo "${NETEM:-none}" | tr ' ' '_')"
+echo "bench slave transport=$TRANS delay=$DELAY servo=$SERVO duration=$DUR settle=$SETTLE sync=$SYNC netem=$(echo "${NETEM:-none}" | tr ' ' '_') relay=$(echo "${RELAY:-none}" | tr ' ' '_')"
 echo "$JUDGE"
 echo "ptpd_cpu $(ptp_cpu_rss "$PTPD")"
 [ -n "$P4" ] && echo "ptp4l_cpu $(ptp_cpu_rss "$P4PID")"
@@ -85,6 +99,7 @@ kill -0 "$GMPID" 2>/dev/null || echo "error: the ptp4l grandmaster died"
 echo "ptpd_state $(grep -o 'port 1: [A-Z_]* to [A-Z_]*' "$PTP_DIR/ptpd.log" | tail -n 1 | awk '{ print $NF }')"
 echo "ptpd_reported $(ptp_offsets "$PTP_DIR/ptpd.log" "$SETTLE" | ptp_stats)"
 [ -n "$P4" ] && echo "ptp4l_reported $(ptp_offsets "$PTP_DIR/p4.log" "$SETTLE" | ptp_stats)"
+[ -n "$RELAY" ] && echo "relay $(tail -n 1 "$PTP_DIR/relay-sl.log" 2>/dev/null | tr ' ' '_')"
 echo "ptpd_errors $(grep -c -i -E 'error|failed|timed out' "$PTP_DIR/ptpd.log")"
 if [ -n "$PTP_SHOW_LOGS" ]; then
 	for f in gm ptpd p4; do
