@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * ptpd-wl: an IEEE 1588-2019 ordinary/boundary clock that takes ptp4l's command line and
- * configuration keys. See ptpd-wl/README.md.
+ * configuration keys. See the ptpd-wl section of README.md.
  */
 #include <errno.h>
 #include <signal.h>

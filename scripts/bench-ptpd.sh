@@ -1,5 +1,5 @@
 #!/bin/sh
-# ptpd-wl benchmarks (bench/ptpd.md): on the veth bench (testbeds/ptp/bench-slave.sh) a ptp4l
+# ptpd-wl benchmarks (BENCHMARKS.md): on the veth bench (testbeds/ptp/bench-slave.sh) a ptp4l
 # grandmaster feeds a ptpd-wl slave on a vclock (2 ms / +80 ppm start) and a ptp4l slave
 # (free_running) over identical links, in the same run. Per servo: ptpd-wl's true-error RMS,
 # p99, max (judge, after the settle time), time to lock, beside the offset RMS ptp4l reports;
