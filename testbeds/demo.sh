@@ -34,6 +34,36 @@ awk 'BEGIN {
 echo "   (lock: first time from which the true error stays within 10 us; RMS and max over"
 echo "    the second half of each run; 'own est' is the servo's own"
 echo "    1-sigma error estimate where it keeps one: the bound vmclock will publish)"
+echo
+echo "== two hosts over PTP: ptp4l grandmaster -> ptpd-wl slave on a vclock (2 ms off, +80 ppm)"
+echo "   network namespaces joined by veth, UDPv4 E2E, software timestamps, 8 Sync/s,"
+echo "   kalman servo; a free-running ptp4l slave on an identical link for comparison"
+if [ "$(id -u)" -ne 0 ] || ! command -v ptp4l >/dev/null 2>&1; then
+	echo "   (skipped: needs root and linuxptp)"
+else
+	PDIR=$(mktemp -d /tmp/tsync-demo.XXXXXX)
+	res=$(BUILD=$BUILD testbeds/ptp/bench-slave.sh --duration "${DEMO_PTP_DURATION:-30}" \
+		--servo kalman --out "$PDIR")
+	echo "$res" | awk '
+	function kv(line, key,   i, n, a) { n = split(line, a, " "); for (i = 1; i <= n; i++)
+		if (index(a[i], key "=") == 1) return substr(a[i], length(key) + 2); return "-" }
+	/^judge/ { j = $0 } /^ptp4l_reported/ { p = $0 } /^ptpd_state/ { st = $2 }
+	END {
+		printf "\n   %-34s %10s %10s %10s %10s %9s\n", "", "RMS (ns)", "p99 (ns)", "max (ns)", "mean (ns)", "lock (s)"
+		printf "   %-34s %10s %10s %10s %10s %9s\n", "ptpd-wl true error (vclock - truth)", kv(j, "rms_ns"), kv(j, "p99_ns"), kv(j, "max_ns"), kv(j, "mean_ns"), kv(j, "lock_s")
+		printf "   %-34s %10s %10s %10s %10s %9s\n", "ptp4l slave, offset it reports", kv(p, "rms"), "-", kv(p, "max"), kv(p, "mean"), "-"
+		printf "   (ptpd-wl port state at the end: %s; second half of the run scored)\n", st
+	}'
+	if [ -x "$BIN/tsync-analyze" ] && [ -f "$PDIR/judge.statlog" ]; then
+		# the scored second half (after lock), so the plot shows the locked error
+		half=$(awk '!/^#/ { t = $1 } END { print t / 2 }' "$PDIR/judge.statlog")
+		awk -v h="$half" '/^#/ || $1 >= h' "$PDIR/judge.statlog" >"$PDIR/locked.statlog"
+		"$BIN/tsync-analyze" stats "$PDIR/locked.statlog" --plot "$PDIR/ptp-true-error.png" \
+			--title "ptpd-wl slave vclock: true error after lock" >/dev/null 2>&1 &&
+			echo "   plot of the true error after lock: $PDIR/ptp-true-error.png"
+	fi
+fi
+
 if [ -x "$BIN/tsync-servo-sim" ]; then
 	echo
 	echo "== the same servos in simulated time (seeded, 1 ms / +100 ppm start): tsync-servo-sim --table"

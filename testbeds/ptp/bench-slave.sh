@@ -7,7 +7,8 @@
 # usage: testbeds/ptp/bench-slave.sh [--transport UDPv4|UDPv6|L2] [--delay E2E|P2P]
 #          [--servo pi|linreg|kalman] [--duration S] [--settle S] [--sync LOG2]
 #          [--netem "delay 200us 50us loss 1%"] [--relay "--delay 200us --jitter 50us --loss 1%"]
-#          [--no-ptp4l] [--opt --key=value]...
+#          [--no-ptp4l] [--opt --key=value]... [--out DIR]
+# --out DIR keeps the judge's statlog (judge.statlog) and the daemons' logs in DIR.
 # --netem shapes the links with tc netem (kernels with sch_netem); --relay routes each link
 # through a middle namespace running tsync-netem (user-space link emulator) with those args.
 # Prints key=value result lines (see the end); exit 0 if the bench ran, 1 if it could not.
@@ -18,7 +19,7 @@ BIN=$BUILD/bin
 . testbeds/ptp/lib.sh
 BED_PREFIX=tsa-$$-
 
-TRANS=UDPv4 DELAY=E2E SERVO=kalman DUR=30 SETTLE= SYNC=-3 NETEM= RELAY= P4=1 OPTS=
+TRANS=UDPv4 DELAY=E2E SERVO=kalman DUR=30 SETTLE= SYNC=-3 NETEM= RELAY= P4=1 OPTS= OUT=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--transport) TRANS=$2; shift ;;
@@ -29,6 +30,7 @@ while [ $# -gt 0 ]; do
 	--sync) SYNC=$2; shift ;;
 	--netem) NETEM=$2; shift ;;
 	--relay) RELAY=$2; shift ;;
+	--out) OUT=$2; shift ;;
 	--no-ptp4l) P4= ;;
 	--opt) OPTS="$OPTS $2"; shift ;;
 	*) echo "bench-slave: unknown argument $1" >&2; exit 1 ;;
@@ -101,6 +103,9 @@ echo "ptpd_reported $(ptp_offsets "$PTP_DIR/ptpd.log" "$SETTLE" | ptp_stats)"
 [ -n "$P4" ] && echo "ptp4l_reported $(ptp_offsets "$PTP_DIR/p4.log" "$SETTLE" | ptp_stats)"
 [ -n "$RELAY" ] && echo "relay $(tail -n 1 "$PTP_DIR/relay-sl.log" 2>/dev/null | tr ' ' '_')"
 echo "ptpd_errors $(grep -c -i -E 'error|failed|timed out' "$PTP_DIR/ptpd.log")"
+if [ -n "$OUT" ]; then
+	mkdir -p "$OUT" && cp "$PTP_DIR"/judge.statlog "$PTP_DIR"/*.log "$OUT"/ 2>/dev/null
+fi
 if [ -n "$PTP_SHOW_LOGS" ]; then
 	for f in gm ptpd p4; do
 		[ -f "$PTP_DIR/$f.log" ] && { echo "--- $f.log (head/tail)"; head -n 12 "$PTP_DIR/$f.log"; tail -n 5 "$PTP_DIR/$f.log"; }
