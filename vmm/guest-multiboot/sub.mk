@@ -20,6 +20,7 @@ $(BUILD)/guest-mb/obj/%.S.o: vmm/%.S
 	$(CC) -Iinclude $(GUEST_CFLAGS) -c $< -o $@
 
 $(BUILD)/guest/tsvmm-guest-mb.elf64: $(MBG_OBJS) vmm/guest-multiboot/mb.ld
+	@mkdir -p $(@D)
 	$(CC) -nostdlib -static -no-pie -Wl,-T,vmm/guest-multiboot/mb.ld -Wl,--build-id=none \
 		-Wl,-z,noexecstack -Wl,-z,max-page-size=0x1000 -Wl,--no-warn-rwx-segments $(MBG_OBJS) -o $@
 
