@@ -218,6 +218,8 @@ void ptpd_clock_destroy(struct ptpd_clock *c)
 		ptpd_port_destroy(c->ports[i]);
 	if (c->bmc_timer)
 		reactor_timer_destroy(c->bmc_timer);
+	if (c->burst_timer)
+		reactor_timer_destroy(c->burst_timer);
 	ptpd_uds_destroy(c->uds);
 	if (c->shm)
 		chrony_shm_close(c->shm);
@@ -323,6 +325,10 @@ void ptpd_clock_sample(struct ptpd_clock *c, struct ptpd_port *p, tmv_t offset, 
 		        (int32_t)(c->freq_ppb * 1e-9 * 2199023255552.0);
 	}
 	c->sstate = st;
+	c->samples++;
+	tmv_t mono;
+	tmv_clock_read(CLOCK_MONOTONIC, &mono);
+	c->last_sample_s = (double)mono / 1e9;
 	log_sample(c, offset, delay);
 	if (c->sl) {
 		tmv_t now;

@@ -110,6 +110,11 @@ struct ptpd_clock {
 	bool sde; /* a state decision is due */
 	struct reactor_timer *bmc_timer;
 	struct ptpd_uds *uds;
+	/* tsync_ctl.c: status and the on-demand burst */
+	unsigned long long samples; /* offset samples */
+	double last_sample_s;       /* CLOCK_MONOTONIC of the last one, s */
+	double burst_until_s;       /* CLOCK_MONOTONIC end of a burst, s (0: none) */
+	struct reactor_timer *burst_timer;
 };
 
 /* Build the clock and its ports from cfg (after ptpd_config_check). NULL on failure (the
@@ -221,5 +226,20 @@ void ptpd_uds_destroy(struct ptpd_uds *u);
 typedef void (*ptpd_mgmt_reply_cb)(const uint8_t *buf, int len, void *arg);
 int ptpd_mgmt_handle(struct ptpd_clock *c, const uint8_t *buf, size_t len, ptpd_mgmt_reply_cb cb,
                      void *arg);
+
+/* ---- tsync_ctl.c: "tsync ..." text commands on the uds socket, the sync burst ---- */
+/* Execute a "tsync status|burst ..." line; the one-line reply goes to out. Returns the reply
+ * length, or -EINVAL when line is not a tsync command. */
+int ptpd_text_command(struct ptpd_clock *c, const char *line, char *out, size_t len);
+/* A Signaling message arrived on p (a master applies a message interval request). */
+void ptpd_port_rx_signaling(struct ptpd_port *p, const struct ptp_msg *m);
+/* Pure helpers: the IEEE 802.1AS message interval request TLV (16 octets into b; returns
+ * 16); find one in a TLV suffix (0, -ENOENT, -EBADMSG) and its timeSyncInterval; the
+ * vmclock status word ("synchronized", "freerunning", "unreliable") for a port state, servo
+ * state, seconds since the last sample and the Sync interval (s). */
+int ptpd_ival_tlv_build(uint8_t *b, int8_t link_delay, int8_t sync, int8_t announce);
+int ptpd_ival_tlv_find(const uint8_t *tlvs, size_t len, int8_t *sync);
+const char *ptpd_vmclock_status(int port_state, int servo_state, bool free_running, double age_s,
+                                double sync_interval_s);
 
 #endif

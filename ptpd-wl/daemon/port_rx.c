@@ -226,7 +226,10 @@ void ptpd_port_rx(struct ptpd_port *p, const uint8_t *buf, size_t len, tmv_t rx_
 	case PTP_PDELAY_RESP_FUP:
 		rx_pdelay_fup(p, &m);
 		break;
-	default: /* Signaling, Management over the network: not served */
+	case PTP_SIGNALING:
+		ptpd_port_rx_signaling(p, &m);
+		break;
+	default: /* Management over the network: not served */
 		break;
 	}
 }

@@ -93,6 +93,17 @@ static void on_request(struct reactor *r, int fd, short revents, void *arg)
 		                     (struct sockaddr *)&u->from, &u->fromlen);
 		if (n < 0)
 			break;
+		if (n >= 6 && !memcmp(buf, "tsync ", 6)) { /* ptpd-wl's own commands */
+			char line[256], out[512];
+			size_t l = (size_t)n < sizeof(line) - 1 ? (size_t)n : sizeof(line) - 1;
+			memcpy(line, buf, l);
+			line[l] = 0;
+			line[strcspn(line, "\r\n")] = 0;
+			int k = ptpd_text_command(u->c, line, out, sizeof(out));
+			if (k > 0)
+				reply((const uint8_t *)out, (int)strlen(out), u);
+			continue;
+		}
 		ptpd_mgmt_handle(u->c, buf, (size_t)n, reply, u);
 	}
 }

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ptpd-wl's own text commands on the management socket (uds_address), next to the PTP
+ * management messages that pmc sends there, and the on-demand sync burst.
+ *
+ * A datagram that starts with "tsync " is a command (a PTP message never does: its first
+ * octet would be messageType 4, which does not exist); the reply is one text datagram:
+ *   tsync status
+ *     ok port_state=SLAVE servo=s2 status=synchronized offset_ns=N est_ns=E freq_ppb=F
+ *        delay_ns=D log_sync=L samples=N age_ms=A burst_s=B
+ *     est_ns: the servo's 1-sigma estimate of its own time error (kalman; -1 if the servo
+ *     has none), age_ms: since the last offset sample, status: what a vmclock page should
+ *     say (synchronized: a slave port, servo locked, a sample within 4 Sync intervals;
+ *     freerunning: no master (or free_running); unreliable otherwise).
+ *   tsync burst seconds=S [log_sync=L]
+ *     For S seconds (<= 600) ask the master of every slave port to send Sync (and accept
+ *     Delay_Req) at 2^L s (default -6): a Signaling message with the IEEE 802.1AS message
+ *     interval request TLV (organization 00-80-C2, subtype 2), which ptpd-wl masters and
+ *     linuxptp's ptp4l honour; at the end a second request restores the master's initial
+ *     rates (timeSyncInterval 126).
+ * A ptpd-wl master that receives the request sets logSyncInterval (and the
+ * logMinDelayReqInterval it announces in Delay_Resp) of that port.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon.h"
+#include "tsync/log.h"
+
+#define IVAL_TLV_LEN 16 /* type, length, 12 octets of value */
+
+static const uint8_t ieee8021_oui[3] = {0x00, 0x80, 0xc2};
+
+int ptpd_ival_tlv_build(uint8_t *b, int8_t link_delay, int8_t sync, int8_t announce)
+{
+	memset(b, 0, IVAL_TLV_LEN);
+	b[0] = 0x00, b[1] = 0x03; /* ORGANIZATION_EXTENSION */
+	b[2] = 0x00, b[3] = 12;
+	memcpy(b + 4, ieee8021_oui, 3);
+	b[9] = 2; /* subtype 00-00-02: message interval request */
+	b[10] = (uint8_t)link_delay;
+	b[11] = (uint8_t)sync;
+	b[12] = (uint8_t)announce;
+	b[13] = 0x3; /* computeNeighborRateRatio, computeNeighborPropDelay (802.1AS defaults) */
+	return IVAL_TLV_LEN;
+}
+
+int ptpd_ival_tlv_find(const uint8_t *tlvs, size_t len, int8_t *sync)
+{
+	size_t off = 0;
+	while (tlvs && off + 4 <= len) {
+		unsigned type = (unsigned)tlvs[off] << 8 | tlvs[off + 1];
+		size_t l = (size_t)tlvs[off + 2] << 8 | tlvs[off + 3];
+		if (off + 4 + l > len)
+			return -EBADMSG;
+		const uint8_t *v = tlvs + off + 4;
+		if (type == 0x0003 && l >= 12 && !memcmp(v, ieee8021_oui, 3) && v[3] == 0 &&
+		    v[4] == 0 && v[5] == 2) {
+			*sync = (int8_t)v[7];
+			return 0;
+		}
+		off += 4 + l;
+	}
+	return -ENOENT;
+}
+
+const char *ptpd_vmclock_status(int port_state, int servo_state, bool free_running, double age_s,
+                                double sync_interval_s)
+{
+	if (free_running || port_state != PTP_PS_SLAVE)
+		return port_state == PTP_PS_UNCALIBRATED ? "unreliable" : "freerunning";
+	if (servo_state != SERVO_LOCKED || age_s > 4 * sync_interval_s + 0.5)
+		return "unreliable";
+	return "synchronized";
+}
+
+static double mono_s(void)
+{
+	tmv_t t;
+	tmv_clock_read(CLOCK_MONOTONIC, &t);
+	return (double)t / 1e9;
+}
+
+/* The port that follows a master (SLAVE or UNCALIBRATED), else port 1. */
+static struct ptpd_port *main_port(struct ptpd_clock *c)
+{
+	for (unsigned i = 0; i < c->nports; i++)
+		if (c->ports[i]->ds.state == PTP_PS_SLAVE ||
+		    c->ports[i]->ds.state == PTP_PS_UNCALIBRATED)
+			return c->ports[i];
+	return c->ports[0];
+}
+
+static void send_ival_request(struct ptpd_port *p, int8_t sync)
+{
+	struct ptp_msg m;
+	uint8_t buf[PTP_MAX_MSG_LEN];
+	memset(&m, 0, sizeof(m));
+	struct ptp_port_id id = p->ds.identity;
+	msg_hdr_init(&m.hdr, PTP_SIGNALING, &id, p->c->dflt.domain, p->seq_signal++,
+	             PTP_LOG_INTERVAL_UNUSED);
+	m.hdr.minor_version = (uint8_t)config_get_int(p->c->cfg, NULL, "ptp_minor_version");
+	m.hdr.major_sdo_id = (uint8_t)config_get_int(p->c->cfg, p->iface, "transportSpecific");
+	memset(&m.signaling.target, 0xff, sizeof(m.signaling.target));
+	int len = msg_build(buf, sizeof(buf), &m);
+	if (len < 0 || (size_t)len + IVAL_TLV_LEN > sizeof(buf)) {
+		pl_err(5, "port %u: cannot build a Signaling message", p->index + 1);
+		return;
+	}
+	/* -128: no change of the link delay and announce intervals */
+	len += ptpd_ival_tlv_build(buf + len, -128, sync, -128);
+	buf[2] = (uint8_t)(len >> 8);
+	buf[3] = (uint8_t)len;
+	if (ptpd_port_send(p, TRANS_GENERAL, TRANS_DEST_DEFAULT, NULL, buf, len, NULL))
+		return;
+	if (sync == 126)
+		pr_info("port %u: asked the master for its initial Sync interval", p->index + 1);
+	else
+		pr_info("port %u: asked the master for Sync every 2^%d s", p->index + 1, sync);
+}
+
+static void burst_request(struct ptpd_clock *c, int8_t sync)
+{
+	for (unsigned i = 0; i < c->nports; i++) {
+		struct ptpd_port *p = c->ports[i];
+		if (p->ds.state == PTP_PS_SLAVE || p->ds.state == PTP_PS_UNCALIBRATED)
+			send_ival_request(p, sync);
+	}
+}
+
+static void burst_end(struct reactor *r, struct reactor_timer *t, uint64_t n, void *arg)
+{
+	struct ptpd_clock *c = arg;
+	(void)r, (void)t, (void)n;
+	c->burst_until_s = 0;
+	burst_request(c, 126); /* back to the master's initial intervals */
+}
+
+void ptpd_port_rx_signaling(struct ptpd_port *p, const struct ptp_msg *m)
+{
+	int8_t sync;
+	if (p->ds.state != PTP_PS_MASTER || ptpd_ival_tlv_find(m->tlvs, m->tlv_len, &sync))
+		return;
+	int8_t initial = (int8_t)config_get_int(p->c->cfg, p->iface, "logSyncInterval");
+	int8_t initial_dr = (int8_t)config_get_int(p->c->cfg, p->iface, "logMinDelayReqInterval");
+	int8_t want, want_dr;
+	if (sync == -128 || sync == 127)
+		return; /* no change / stop (not supported: keep sending) */
+	if (sync == 126) {
+		want = initial, want_dr = initial_dr;
+	} else {
+		want = sync < -7 ? -7 : sync > 4 ? 4 : sync;
+		want_dr = want;
+	}
+	if (want == p->log_sync && want_dr == p->log_delay_req)
+		return;
+	pr_info("port %u: Sync every 2^%d s on request (was 2^%d)", p->index + 1, want,
+	        p->log_sync);
+	p->log_sync = want;
+	p->log_delay_req = want_dr;
+	p->ds.log_sync_interval = want;
+	p->ds.log_min_delay_req_interval = want_dr;
+	uint64_t ns = want >= 0 ? (uint64_t)NS_PER_SEC << want : (uint64_t)NS_PER_SEC >> -want;
+	reactor_timer_arm(p->t_sync, 1000, ns);
+}
+
+static int cmd_status(struct ptpd_clock *c, char *out, size_t len)
+{
+	struct ptpd_port *p = main_port(c);
+	double est = -1, now = mono_s();
+	if (servo_error_estimate(c->servo, &est))
+		est = -1;
+	double age = c->samples ? now - c->last_sample_s : 1e9;
+	double ival = ldexp(1.0, p->master_log_sync ? p->master_log_sync : p->log_sync);
+	const char *st =
+	        ptpd_vmclock_status(p->ds.state, (int)c->sstate, c->free_running, age, ival);
+	return snprintf(out, len,
+	                "ok port_state=%s servo=s%d status=%s offset_ns=%lld est_ns=%.0f "
+	                "freq_ppb=%.1f delay_ns=%lld log_sync=%d samples=%llu age_ms=%.0f "
+	                "burst_s=%.1f",
+	                ptp_port_state_str(p->ds.state), (int)c->sstate, st,
+	                (long long)c->cur.offset_from_master, est, c->freq_ppb,
+	                (long long)c->cur.mean_path_delay, p->master_log_sync,
+	                (unsigned long long)c->samples, c->samples ? age * 1e3 : -1.0,
+	                c->burst_until_s > now ? c->burst_until_s - now : 0.0);
+}
+
+static const char *arg(const char *line, const char *key)
+{
+	size_t kl = strlen(key);
+	for (const char *s = strstr(line, key); s; s = strstr(s + 1, key))
+		if ((s == line || s[-1] == ' ') && s[kl] == '=')
+			return s + kl + 1;
+	return NULL;
+}
+
+static int cmd_burst(struct ptpd_clock *c, const char *line, char *out, size_t len)
+{
+	const char *v = arg(line, "seconds");
+	double secs = v ? atof(v) : 0;
+	long ls = (v = arg(line, "log_sync")) ? strtol(v, NULL, 10) : -6;
+	if (!(secs > 0 && secs <= 600) || ls < -7 || ls > 4)
+		return snprintf(out, len, "err burst seconds=S (0 < S <= 600) [log_sync=-7..4]");
+	if (!c->burst_timer && !(c->burst_timer = reactor_timer_create(c->r, burst_end, c)))
+		return snprintf(out, len, "err no timer");
+	bool slaves = false;
+	for (unsigned i = 0; i < c->nports; i++)
+		slaves |= c->ports[i]->ds.state == PTP_PS_SLAVE ||
+		          c->ports[i]->ds.state == PTP_PS_UNCALIBRATED;
+	if (!slaves)
+		return snprintf(out, len, "err no slave port");
+	burst_request(c, (int8_t)ls);
+	c->burst_until_s = mono_s() + secs;
+	reactor_timer_arm(c->burst_timer, (uint64_t)(secs * 1e9), 0);
+	return snprintf(out, len, "ok burst log_sync=%ld seconds=%.1f", ls, secs);
+}
+
+int ptpd_text_command(struct ptpd_clock *c, const char *line, char *out, size_t len)
+{
+	if (strncmp(line, "tsync ", 6))
+		return -EINVAL;
+	line += 6;
+	if (!strncmp(line, "status", 6))
+		return cmd_status(c, out, len);
+	if (!strncmp(line, "burst", 5))
+		return cmd_burst(c, line, out, len);
+	return snprintf(out, len, "err unknown command (status, burst seconds=S [log_sync=L])");
+}
