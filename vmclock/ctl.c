@@ -196,6 +196,7 @@ static int cmd_vm(struct vmclockd *d, const char *verb, char **argv, int argc, c
 		return -EINVAL;
 	}
 	vm->pub.policy = pol;
+	vmclockd_ptpd_pull(d); /* the freshest estimate for the first page */
 	err = vmclockd_sample(d);
 	if (!err)
 		err = vmclockd_publish_vm(d, vm, &rec);
@@ -231,10 +232,24 @@ int vmclockd_command(struct vmclockd *d, const char *line, char *reply, unsigned
 			n += d->vms[i].used;
 		snprintf(reply, len,
 		         "ok state=%s maxerror_ns=%" PRIu64 " freq_maxerror_ppb=%.1f vms=%u "
-		         "samples=%" PRIu64 " rate_resets=%u",
+		         "samples=%" PRIu64 " rate_resets=%u ptpd_est_ns=%.0f ptpd_pulls=%" PRIu64
+		         " ptpd_errors=%" PRIu64,
 		         vmclockd_state_name(d->est.status), d->est.maxerror_ns,
-		         d->est.freq_maxerror * 1e9, n, d->samples, d->rate.resets);
+		         d->est.freq_maxerror * 1e9, n, d->samples, d->rate.resets,
+		         d->ptpd.path ? d->ptpd.last.est_ns : -1.0, d->ptpd.pulls, d->ptpd.errors);
 		return 0;
+	}
+	if (strcmp(verb, "burst") == 0) {
+		const char *v;
+		double secs = (v = arg(argv, argc, "seconds")) ? atof(v) : 5;
+		double wait = (v = arg(argv, argc, "wait")) ? atof(v) : 3;
+		int ls = (v = arg(argv, argc, "log_sync")) ? atoi(v) : -6;
+		if (!(secs > 0 && secs <= 600) || !(wait >= 0 && wait <= 60)) {
+			snprintf(reply, len,
+			         "err burst [seconds=S<=600] [log_sync=L] [wait=S<=60]");
+			return -EINVAL;
+		}
+		return vmclockd_ptpd_burst(d, secs, ls, wait, reply, len);
 	}
 	if (strcmp(verb, "reset") == 0) {
 		tsc_rate_reset(&d->rate);

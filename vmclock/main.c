@@ -43,6 +43,12 @@ static void usage(FILE *f)
 	        "  --calibrate-ms MS         TSC calibration at start (200)\n"
 	        "  --baseline S              rate baseline, s (10)\n"
 	        "  --vm-generation           publish VM_GEN_COUNTER_PRESENT\n"
+	        "  --ptpd SOCK               pull state and error estimate from ptpd-wl's "
+	        "uds_address\n"
+	        "  --ptpd-sigma K            maxerror = K x est + |offset| + margin (6)\n"
+	        "  --ptpd-margin T           (1us)\n"
+	        "  --ptpd-freq-maxerror R    frequency bound while synchronized (1ppm; 10ppm "
+	        "otherwise)\n"
 	        "  -v, --verbose             debug messages\n");
 }
 
@@ -56,6 +62,7 @@ static void on_timer(struct reactor *r, struct reactor_timer *t, uint64_t exp, v
 {
 	(void)r, (void)t, (void)exp;
 	struct vmclockd *d = arg;
+	vmclockd_ptpd_pull(d); /* failures are logged and make the pages UNRELIABLE */
 	int err = vmclockd_sample(d);
 	if (!err)
 		err = vmclockd_publish_all(d);
@@ -164,7 +171,11 @@ enum {
 	O_SEND,
 	O_CAL,
 	O_BASE,
-	O_GEN
+	O_GEN,
+	O_PTPD,
+	O_PSIGMA,
+	O_PMARGIN,
+	O_PFREQ
 };
 
 int main(int argc, char **argv)
@@ -186,6 +197,10 @@ int main(int argc, char **argv)
 	                                     {"calibrate-ms", 1, 0, O_CAL},
 	                                     {"baseline", 1, 0, O_BASE},
 	                                     {"vm-generation", 0, 0, O_GEN},
+	                                     {"ptpd", 1, 0, O_PTPD},
+	                                     {"ptpd-sigma", 1, 0, O_PSIGMA},
+	                                     {"ptpd-margin", 1, 0, O_PMARGIN},
+	                                     {"ptpd-freq-maxerror", 1, 0, O_PFREQ},
 	                                     {"verbose", 0, 0, 'v'},
 	                                     {"help", 0, 0, 'h'},
 	                                     {0, 0, 0, 0}};
@@ -198,6 +213,8 @@ int main(int argc, char **argv)
 	d.default_policy = VMCLOCK_POLICY_SLEW;
 	d.slew_max = 1e-3;
 	d.interval_s = 0.5;
+	d.ptpd = (struct vmclockd_ptpd_cfg){
+	        .sigma = 6, .margin_ns = 1000, .freq_locked = 1e-6, .freq_unlocked = 10e-6};
 	d.est = (struct vmclockd_estimate){.maxerror_ns = 1000000000,
 	                                   .freq_maxerror = 100e-6,
 	                                   .status = VMCLOCK_STATUS_SYNCHRONIZED};
@@ -269,6 +286,22 @@ int main(int argc, char **argv)
 		case O_GEN:
 			d.gen_present = true;
 			break;
+		case O_PTPD:
+			d.ptpd.path = optarg;
+			break;
+		case O_PSIGMA:
+			d.ptpd.sigma = atof(optarg);
+			if (!(d.ptpd.sigma >= 1 && d.ptpd.sigma <= 100))
+				bad("--ptpd-sigma", optarg);
+			break;
+		case O_PMARGIN:
+			if (vmclockd_parse_ns(optarg, &d.ptpd.margin_ns))
+				bad("--ptpd-margin", optarg);
+			break;
+		case O_PFREQ:
+			if (vmclockd_parse_rate(optarg, &d.ptpd.freq_locked))
+				bad("--ptpd-freq-maxerror", optarg);
+			break;
 		case 'v':
 			level = LOG_DEBUG;
 			break;
@@ -305,6 +338,9 @@ int main(int argc, char **argv)
 		d.est.freq_esterror = d.est.freq_maxerror / 3;
 	d.est.at_raw_ns = 0;
 	d.clock = open_clock(clock_spec);
+	if (d.ptpd.path && vmclockd_ptpd_pull(&d))
+		fprintf(stderr, "vmclockd: ptpd-wl at %s does not answer yet: pages UNRELIABLE\n",
+		        d.ptpd.path);
 
 	/* first pair, TSC calibration (sleeps cal_ms), second pair: a rate to start with */
 	int err;
