@@ -22,6 +22,11 @@ const char vmm_cli_usage[] =
         "  --serial FILE        console output (default stdout)\n"
         "  --report FILE        statlog of the guest's report ring\n"
         "  --vmclock FILE       back the read-only vmclock page with FILE's first 4 KiB\n"
+        "  --vmclockd SOCK      this host's vmclockd: an incoming migration asks it for\n"
+        "                       migrate-in (policy, source's stop record) before the guest runs\n"
+        "  --vmclock-vm NAME    the VM's name at that vmclockd (page: its reply)\n"
+        "  --vmclock-policy P   step|slew|freeze for migrate-in (default: vmclockd's)\n"
+        "  --vmclock-log FILE   statlog of the guest's vmclock readings vs CLOCK_REALTIME\n"
         "  --sample-ms N        guest sample period (default 100)\n"
         "  --gap-ns N           report TSC gaps above N ns (default 1000000)\n"
         "  --seed N             seed of the random and pattern pages (default 1)\n"
@@ -49,6 +54,10 @@ static const struct opt opts[] = {
         O("serial", OPT_STR, serial_path),
         O("report", OPT_STR, report_path),
         O("vmclock", OPT_STR, vmclock_path),
+        O("vmclockd", OPT_STR, vmclockd_sock),
+        O("vmclock-vm", OPT_STR, vmclock_vm),
+        O("vmclock-policy", OPT_STR, vmclock_policy),
+        O("vmclock-log", OPT_STR, vmclock_log),
         O("profile", OPT_PROFILE, profile),
         O("dirty-rate", OPT_U64, dirty_rate),
         O("wss", OPT_U64, wss_pages),

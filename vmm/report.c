@@ -10,12 +10,14 @@
 #include "uapi/tsvmm-boot.h"
 #include "uapi/tsvmm-report.h"
 #include "vm.h"
+#include "vmclock_log.h"
 
 struct report {
 	struct vm *vm;
 	uint64_t khz;
 	struct statlog *log;
 	struct report_stats st;
+	struct vmclock_log *vclog; /* TSVMM_REC_VMCLOCK readings scored, NULL: none */
 };
 
 static const char *const columns[] = {"t[s]",    "rec",   "gap[ns]", "max_gap[ns]",
@@ -50,12 +52,20 @@ void report_destroy(struct report *r)
 		return;
 	if (r->log)
 		statlog_close(r->log);
+	vmclock_log_close(r->vclog);
 	free(r);
 }
 
 const struct report_stats *report_stats(const struct report *r)
 {
 	return &r->st;
+}
+
+int report_vmclock_log(struct report *r, const char *path)
+{
+	if (!(r->vclog = vmclock_log_open(path, r->khz)))
+		return -errno;
+	return 0;
 }
 
 uint64_t report_ticks_to_ns(const struct report *r, uint64_t ticks)
@@ -102,6 +112,10 @@ static void consume(struct report *r, const struct tsvmm_report_rec *rec, uint64
 		row[2] = (double)st->fill_ns;
 		row[4] = (double)st->fill_pages;
 		break;
+	case TSVMM_REC_VMCLOCK:
+		if (r->vclog)
+			vmclock_log_rec(r->vclog, rec);
+		return; /* not a row of the report statlog */
 	case TSVMM_REC_DONE:
 		st->done = true;
 		st->dirtied = rec->v[1];
@@ -124,6 +138,8 @@ int report_drain(struct report *r)
 		return 0; /* the guest has not initialised the ring yet */
 	if (h->entries != TSVMM_REPORT_ENTRIES || h->rec_size != sizeof(struct tsvmm_report_rec))
 		return -EPROTO;
+	if (r->vclog)
+		vmclock_log_pair(r->vclog); /* brackets the records up to this head */
 	uint64_t head = __atomic_load_n(&h->head, __ATOMIC_ACQUIRE);
 	uint64_t tail = h->tail;
 	if (head - tail > TSVMM_REPORT_ENTRIES)

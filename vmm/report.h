@@ -42,6 +42,8 @@ void report_destroy(struct report *r);
  * when the ring header is corrupt (the guest scribbled on it). */
 int report_drain(struct report *r);
 const struct report_stats *report_stats(const struct report *r);
+/* Score the guest's vmclock readings into a statlog at path (vmclock_log.h). 0 or -errno. */
+int report_vmclock_log(struct report *r, const char *path);
 /* TSC ticks to ns with this reader's tsc_khz. */
 uint64_t report_ticks_to_ns(const struct report *r, uint64_t ticks);
 

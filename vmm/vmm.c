@@ -164,6 +164,10 @@ struct vmm *vmm_create(const struct vmm_config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "--report %s: %s", cfg->report_path, strerror(errno));
 		goto fail;
 	}
+	if (cfg->vmclock_log && (r = report_vmclock_log(m->report, cfg->vmclock_log))) {
+		snprintf(err, errlen, "--vmclock-log %s: %s", cfg->vmclock_log, strerror(-r));
+		goto fail;
+	}
 	m->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (m->event_fd < 0) {
 		snprintf(err, errlen, "eventfd: %s", strerror(errno));

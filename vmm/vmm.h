@@ -30,6 +30,10 @@ struct vmm_config {
 	const char *serial_path;    /* console output file, NULL: stdout */
 	const char *report_path;    /* report statlog, NULL: none */
 	const char *vmclock_path;   /* file whose first page backs the vmclock slot, NULL: zeros */
+	const char *vmclockd_sock;  /* this host's vmclockd: migrate-in before an incoming runs */
+	const char *vmclock_vm;     /* the VM's name at that vmclockd */
+	const char *vmclock_policy; /* step|slew|freeze for migrate-in, NULL: vmclockd's default */
+	const char *vmclock_log;    /* statlog of the guest's vmclock samples vs CLOCK_REALTIME */
 	struct vmm_profile profile; /* memory fill */
 	uint64_t dirty_rate;        /* working-set pages dirtied per second */
 	uint64_t wss_pages;         /* working-set pages */

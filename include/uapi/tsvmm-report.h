@@ -27,16 +27,25 @@
 #define TSVMM_REPORT_SIZE    (4096 + TSVMM_REPORT_ENTRIES * 64)
 
 enum tsvmm_rec_type {
-	TSVMM_REC_BOOT = 1,   /* v[0] = payload end GPA */
-	TSVMM_REC_FILL = 2,   /* v[0] = pages filled, v[1] = fill time [ticks],
+	TSVMM_REC_BOOT = 1,    /* v[0] = payload end GPA */
+	TSVMM_REC_FILL = 2,    /* v[0] = pages filled, v[1] = fill time [ticks],
 				 v[2..5] = pages per kind (random, dup, disk, zero) */
-	TSVMM_REC_SAMPLE = 3, /* v[0] = largest gap since the last sample [ticks],
+	TSVMM_REC_SAMPLE = 3,  /* v[0] = largest gap since the last sample [ticks],
 				 v[1] = working-set pages dirtied in total, v[2] = loop iterations
 				 since the last sample, v[3] = first 8 bytes of the vmclock page,
 				 v[4] = largest gap since boot [ticks] */
-	TSVMM_REC_GAP = 4,    /* tsc = read after the gap, v[0] = gap [ticks] */
-	TSVMM_REC_DONE = 5,   /* v[0] = largest gap since boot [ticks], v[1] = pages dirtied */
+	TSVMM_REC_GAP = 4,     /* tsc = read after the gap, v[0] = gap [ticks] */
+	TSVMM_REC_DONE = 5,    /* v[0] = largest gap since boot [ticks], v[1] = pages dirtied */
+	TSVMM_REC_VMCLOCK = 6, /* a vmclock page reading (every TSVMM_VMCLOCK_SAMPLE_MS and at
+				  once after a GAP): tsc = the counter the time is for,
+				  v[0] = time [ns since 1970, int64], v[1] = maxerror [ns] or
+				  UINT64_MAX (no bound), v[2] = clock_status | bounded << 8 |
+				  (-error & 0xffff) << 16 | seqlock tries << 32 (error: vmclock_read
+				  failed, the rest is 0), v[3] = disruption_marker,
+				  v[4] = esterror [ns] */
 };
+
+#define TSVMM_VMCLOCK_SAMPLE_MS 10
 
 enum tsvmm_guest_phase {
 	TSVMM_PHASE_BOOT = 0,

@@ -2,6 +2,7 @@
 /* tsvmm vmclock slot: a read-only memslot at TSVMM_VMCLOCK_GPA (see vmclock.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -9,6 +10,7 @@
 
 #include "device.h"
 #include "tsync/log.h"
+#include "tsync/vmclock.h"
 #include "uapi/tsvmm-boot.h"
 #include "vm.h"
 #include "vmclock.h"
@@ -20,6 +22,9 @@ struct vmclock {
 	struct vm *vm;
 	void *zero_page; /* ours */
 	void *file_map;  /* a mapped file page, or NULL */
+	/* migration: the source's stop record (text), loaded and not yet taken */
+	bool pending;
+	char rec[256];
 };
 
 static int vmclock_create(const struct dev_env *env, void **priv)
@@ -111,6 +116,59 @@ int vmclock_dev_map_file(struct devices *d, const char *path, off_t offset)
 	return 0;
 }
 
+/*
+ * Device state = the vmclock stop record (vmclock_stop_record_format text) of the mapped page
+ * at the TSC of the save: the source saves its devices after the vCPU parked, so this is the
+ * guest's last (counter, time, bound, marker). Nothing when no page is mapped. A loaded record
+ * is saved back unchanged until vmclock_dev_take_record() (the switchover checksum compares
+ * the destination's save with the source's).
+ */
+static int vmclock_save(void *priv, struct dev_buf *b)
+{
+	struct vmclock *c = priv;
+	if (!c)
+		return 0;
+	if (c->pending)
+		return dev_buf_put(b, c->rec, strlen(c->rec));
+	if (!c->file_map)
+		return 0;
+	struct vmclock_stop_record rec;
+	char buf[256];
+	int err = vmclock_stop_record(c->file_map, vmclock_rdtsc(), &rec);
+	if (err) {
+		pl_warning(10, "vmclock: no stop record (%d): the page is not valid", err);
+		return 0;
+	}
+	int n = vmclock_stop_record_format(&rec, buf, sizeof(buf));
+	return n > 0 && (size_t)n < sizeof(buf) ? dev_buf_put(b, buf, (size_t)n) : -EOVERFLOW;
+}
+
+static int vmclock_load(void *priv, const void *data, size_t len)
+{
+	struct vmclock *c = priv;
+	if (!c || len == 0)
+		return 0;
+	struct vmclock_stop_record rec;
+	if (len >= sizeof(c->rec))
+		return -EINVAL;
+	memcpy(c->rec, data, len);
+	c->rec[len] = 0;
+	if (vmclock_stop_record_parse(c->rec, &rec))
+		return -EINVAL;
+	c->pending = true;
+	return 0;
+}
+
+int vmclock_dev_take_record(struct devices *d, char *buf, size_t len)
+{
+	struct vmclock *c = devices_priv(d, "vmclock");
+	if (!c || !c->pending)
+		return -ENOENT;
+	snprintf(buf, len, "%s", c->rec);
+	c->pending = false;
+	return 0;
+}
+
 static const struct device_ops vmclock_ops = {
         .name = "vmclock",
         .mmio_gpa = TSVMM_VMCLOCK_GPA,
@@ -118,5 +176,7 @@ static const struct device_ops vmclock_ops = {
         .create = vmclock_create,
         .destroy = vmclock_destroy,
         .mmio = vmclock_mmio,
+        .save = vmclock_save,
+        .load = vmclock_load,
 };
 DEVICE_REGISTER(vmclock_ops);

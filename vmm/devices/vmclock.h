@@ -8,6 +8,7 @@
 #ifndef TSVMM_DEV_VMCLOCK_H
 #define TSVMM_DEV_VMCLOCK_H
 
+#include <stddef.h>
 #include <sys/types.h>
 
 struct devices;
@@ -21,5 +22,9 @@ int vmclock_dev_map(struct devices *d, void *hva);
 /* Map 4 KiB at offset (page aligned) of the file at path, read-only and MAP_SHARED so that
  * the host's later updates of the file show in the guest at once. 0 or -errno. */
 int vmclock_dev_map_file(struct devices *d, const char *path, off_t offset);
+/* Migration: the device state is the vmclock stop record of the mapped page (text, see
+ * tsync/vmclock.h), taken when the source saves its devices with the vCPU parked. On the
+ * destination, the loaded record (once): 0 with the text in buf, -ENOENT when none came. */
+int vmclock_dev_take_record(struct devices *d, char *buf, size_t len);
 
 #endif

@@ -52,6 +52,10 @@ uint64_t mix64(uint64_t *s);
 /* Fill the fill region per the boot parameters' profile; returns pages written. */
 uint64_t guest_fill(void);
 
+/* Read the vmclock page and push a TSVMM_REC_VMCLOCK record (nothing while no page was ever
+ * seen; *seen is the caller's flag). */
+void guest_vmclock_sample(int *seen);
+
 /* Stop with an error code after printing msg. */
 void guest_abort(const char *msg, uint32_t code) __attribute__((noreturn));
 

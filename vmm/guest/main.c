@@ -19,6 +19,9 @@ struct loop {
 	uint64_t dirty_ticks;  /* ticks per dirtied page (0 = off) */
 	uint64_t next_sample;  /* TSC of the next SAMPLE */
 	uint64_t sample_ticks; /* ticks per sample */
+	uint64_t next_vmclock; /* TSC of the next vmclock reading */
+	uint64_t vmclock_ticks;
+	int vmclock_seen;
 };
 
 static uint64_t ms_to_ticks(const struct loop *l, uint64_t ms)
@@ -60,8 +63,14 @@ static void time_loop(struct loop *l, uint64_t end)
 			if (d > l->max_gap)
 				l->max_gap = d;
 		}
-		if (d > l->gap_thresh)
+		if (d > l->gap_thresh) {
 			rep_push(TSVMM_REC_GAP, now, d, 0, 0, 0, 0);
+			l->next_vmclock = now; /* read the clock at once after a freeze */
+		}
+		if (now >= l->next_vmclock) {
+			guest_vmclock_sample(&l->vmclock_seen);
+			l->next_vmclock = now + l->vmclock_ticks;
+		}
 		if (l->dirty_ticks && now >= l->next_dirty) {
 			for (int burst = 0; burst < 64 && now >= l->next_dirty; burst++) {
 				dirty_one(l);
@@ -107,6 +116,7 @@ int guest_main(void)
 	uint64_t gap_ns = BOOT->gap_report_ns ? BOOT->gap_report_ns : 1000000;
 	l.gap_thresh = gap_ns * l.khz / 1000000;
 	l.sample_ticks = ms_to_ticks(&l, sample_ms);
+	l.vmclock_ticks = ms_to_ticks(&l, TSVMM_VMCLOCK_SAMPLE_MS);
 	if (BOOT->dirty_rate && BOOT->wss_pages)
 		l.dirty_ticks = l.khz * 1000 / BOOT->dirty_rate;
 	if (l.dirty_ticks == 0 && BOOT->dirty_rate && BOOT->wss_pages)

@@ -30,6 +30,7 @@
 #include "tsync/log.h"
 #include "vcpu.h"
 #include "vm.h"
+#include "vmclock_migrate.h"
 #include "vmm.h"
 
 struct dst {
@@ -270,6 +271,7 @@ static int run(struct dst *d, const char *addr)
 		return r;
 	if (h.type != TSMIG_REC_GO)
 		return fail(d, -EPROTO, "%s record instead of GO", tsmig_rec_name(h.type));
+	vmclock_migrate_in(d->vmm); /* vmclockd writes the page first (errors are logged) */
 	if ((r = vmm_start(d->vmm)))
 		return fail(d, r, "cannot start the vCPU: %s", strerror(-r));
 	uint64_t run_rt = mig_realtime_ns();

@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: MIT
+/*
+ * tsvmm <-> vmclockd across a live migration (vmclock/README.md, "For the VMM").
+ *
+ * Source: nothing to call. The vmclock device's saved state is the stop record of the page
+ * the guest reads, taken when the migration saves the devices with the vCPU parked
+ * (devices/vmclock.c), so it travels in the DEVICES record and is covered by the switchover
+ * checksum.
+ * Destination, after GO and before the vCPU runs: vmclock_migrate_in() sends
+ * "migrate-in <vm> [policy=P] <record>" to this host's vmclockd, which writes a fresh page
+ * from this host's clock (marker bumped, policy applied), and maps the page it names into
+ * the guest's slot.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "devices/vmclock.h"
+#include "tsync/log.h"
+#include "tsync/vmclock.h"
+#include "vmclock_migrate.h"
+#include "vmm.h"
+
+int vmclock_migrate_in(struct vmm *m)
+{
+	const struct vmm_config *cfg = vmm_config(m);
+	char rec[256], cmd[512], reply[1024];
+	int r = vmclock_dev_take_record(vmm_devices(m), rec, sizeof(rec));
+	if (r == -ENOENT)
+		return 0; /* the source had no vmclock page */
+	if (!cfg->vmclockd_sock || !cfg->vmclock_vm) {
+		pr_warning("incoming: the guest had a vmclock page but there is no --vmclockd/"
+		           "--vmclock-vm: its clock is not migrated");
+		return 0;
+	}
+	uint64_t t0 = vmclock_rdtsc();
+	snprintf(cmd, sizeof(cmd), "migrate-in %s%s%s %s", cfg->vmclock_vm,
+	         cfg->vmclock_policy ? " policy=" : "",
+	         cfg->vmclock_policy ? cfg->vmclock_policy : "", rec);
+	r = vmclock_ctl_request(cfg->vmclockd_sock, cmd, reply, sizeof(reply), 2000);
+	if (r) {
+		pr_err("incoming: vmclockd %s: %s: the guest keeps this host's page unmigrated",
+		       cfg->vmclockd_sock, r == -EPROTO ? reply : strerror(-r));
+		return r;
+	}
+	const char *pg = strstr(reply, " page=");
+	char path[256];
+	if (!pg || sscanf(pg + 6, "%255s", path) != 1) {
+		pr_err("incoming: vmclockd reply names no page: %s", reply);
+		return -EPROTO;
+	}
+	if ((r = vmclock_dev_map_file(vmm_devices(m), path, 0))) {
+		pr_err("incoming: cannot map the vmclock page %s: %s", path, strerror(-r));
+		return r;
+	}
+	pr_info("incoming: vmclock %s (%llu us): %s", rec,
+	        (unsigned long long)((vmclock_rdtsc() - t0) / (vmm_tsc_khz(m) / 1000 + 1)), reply);
+	return 0;
+}
