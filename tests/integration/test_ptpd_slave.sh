@@ -9,9 +9,14 @@ command -v ptp4l >/dev/null 2>&1 || skip_all "ptp4l not installed (apt-get insta
 DUR=${PTPD_TEST_DURATION:-24}
 kv() { echo "$2" | tr " " "\n" | sed -n "s/^$1=//p" | head -n 1; }
 
-for mode in UDPv4:E2E L2:P2P; do
+# RMS limits: 1 us over UDPv4/E2E; 2 us over L2/P2P, where the veth path's timestamping
+# asymmetry biases every daemon's measurement by about 0.7 us (a free-running ptp4l slave on the
+# same link reports the same mean offset: BENCHMARKS.md) and the servo cannot see it.
+for mode in UDPv4:E2E:1000 L2:P2P:2000; do
 	tr=${mode%%:*}
 	dm=${mode#*:}
+	lim=${dm#*:}
+	dm=${dm%%:*}
 	out=$(BUILD=$BUILD testbeds/ptp/bench-slave.sh --transport "$tr" --delay "$dm" \
 		--servo kalman --duration "$DUR" --settle 12 --no-ptp4l 2>&1)
 	echo "$out" | sed 's/^/    /'
@@ -24,8 +29,8 @@ for mode in UDPv4:E2E L2:P2P; do
 	check "$tr/$dm: ptpd-wl port reached SLAVE (last state: $st)" [ "$st" = SLAVE ]
 	check "$tr/$dm: locked within 10 s (lock_s=$lock, |err| <= 2 us from then on)" \
 		awk -v l="$lock" 'BEGIN { exit !(l != "-" && l != "" && l + 0 <= 10) }'
-	check "$tr/$dm: true-error RMS after 12 s below 1 us (rms_ns=$rms)" \
-		awk -v v="$rms" 'BEGIN { exit !(v != "" && v != "nan" && v + 0 < 1000) }'
+	check "$tr/$dm: true-error RMS after 12 s below $lim ns (rms_ns=$rms)" \
+		awk -v v="$rms" -v l="$lim" 'BEGIN { exit !(v != "" && v != "nan" && v + 0 < l) }'
 	check "$tr/$dm: true-error max after 12 s below 3 us (max_ns=$max)" \
 		awk -v v="$max" 'BEGIN { exit !(v != "" && v != "nan" && v + 0 < 3000) }'
 	check "$tr/$dm: no errors in ptpd-wl's log ($errs)" [ "$errs" = 0 ]

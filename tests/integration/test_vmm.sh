@@ -68,7 +68,10 @@ check "dirty log: $o other pages (stack, report ring)" sh -c "[ ${o:-99} -le 16 
 r=$($T ctl "$S" '{"execute":' '{"execute": "query-status"}')
 check "malformed line: error reply, server lives" sh -c "echo '$r' | head -n1 | grep -q 'malformed JSON' && echo '$r' | tail -n1 | grep -q '\"return\"'"
 r=$($T ctl "$S" '{"execute": "migrate", "arguments": {"uri": "unix:/x"}}')
-check "migrate: not implemented yet" sh -c "echo '$r' | grep -q 'not implemented yet'"
+sleep 0.3
+r=$($T ctl "$S" '{"execute": "query-migrate"}' '{"execute": "query-status"}')
+check "migrate to a bad uri: query-migrate failed naming it, the VM keeps running" \
+	sh -c "echo '$r' | head -n1 | grep -q '\"status\": \"failed\".*unix:/x' && echo '$r' | tail -n1 | grep -q '\"status\": \"running\"'"
 r=$($T ctl "$S" '{"execute": "no-such-thing"}')
 check "unknown command: CommandNotFound" sh -c "echo '$r' | grep -q CommandNotFound"
 r=$($T ctl "$S" '{"execute": "stop"}' '{"execute": "query-status"}')
