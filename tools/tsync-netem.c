@@ -6,7 +6,8 @@
  * frame between them (AF_PACKET, promiscuous), holding each one back by a delay (+ uniform
  * jitter), dropping with a probability, and serialising at a rate if one is given. Frame order
  * is kept in each direction (a jittered frame never overtakes an earlier one: a link, not a
- * router). Delays may differ per direction, so path asymmetry can be tested too.
+ * router). Delays may differ per direction, so path asymmetry can be tested too. GSO frames
+ * and offloaded checksums pass through intact (PACKET_VNET_HDR).
  *
  *   A-host --veth-- [ mid: tsync-netem --a x --b y --delay 200us --jitter 50us --loss 1% ]
  *          --veth-- B-host
@@ -35,17 +36,22 @@
 #include "tsync/sim.h"
 #include "tsync/time.h"
 
-#define QCAP     4096
-#define FRAMEMAX 9216
+#define QCAP     65536        /* frames queued per direction, at most */
+#define QBYTES   (64u << 20)  /* bytes queued per direction, at most */
+#define FRAMEMAX (65536 + 64) /* a GSO frame plus its virtio_net_hdr */
 
 #ifndef PACKET_IGNORE_OUTGOING
 #define PACKET_IGNORE_OUTGOING 23
 #endif
 
+/* A frame as AF_PACKET gives it with PACKET_VNET_HDR: a struct virtio_net_hdr, then the
+ * Ethernet frame. veth hands over GSO super-frames (up to 64 KiB) and frames whose checksum is
+ * left to offload; the header carries both facts, and sending it back with the frame lets the
+ * kernel segment and checksum on the other side exactly as it would have. */
 struct frame {
 	tmv_t release; /* CLOCK_MONOTONIC ns */
-	uint16_t len;
-	uint8_t data[FRAMEMAX];
+	size_t len;    /* bytes in data, header included */
+	uint8_t data[];
 };
 
 struct dir {
@@ -55,8 +61,9 @@ struct dir {
 	double loss;         /* [0, 1] */
 	double rate_bps;     /* 0 = unlimited */
 	tmv_t last_release;  /* order and serialisation */
-	struct frame *q;     /* ring of QCAP */
+	struct frame **q;    /* ring of QCAP */
 	unsigned head, n;
+	size_t bytes;                      /* queued */
 	unsigned long fwd, lost, overflow; /* counters */
 };
 
@@ -86,8 +93,8 @@ static int open_if(const char *ifname)
 		close(fd);
 		return -1;
 	}
-	if (setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one))) {
-		fprintf(stderr, "tsync-netem: %s: PACKET_AUXDATA: %s\n", ifname, strerror(errno));
+	if (setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one))) {
+		fprintf(stderr, "tsync-netem: %s: PACKET_VNET_HDR: %s\n", ifname, strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -105,119 +112,14 @@ static tmv_t now_ns(void)
 	return t;
 }
 
-/* Internet checksum over a buffer, added to sum (host order 16-bit words, folded at the end). */
-static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len)
-{
-	for (; len > 1; p += 2, len -= 2)
-		sum += (uint32_t)(p[0] << 8 | p[1]);
-	if (len)
-		sum += (uint32_t)(p[0] << 8);
-	return sum;
-}
-
-static uint16_t csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
-/*
- * A frame sent by a local socket on a veth leaves with its UDP/TCP checksum not filled in
- * (checksum offload: TP_STATUS_CSUMNOTREADY); the kernel would finish it on a real NIC. We
- * forward it to another host, so compute it here (IPv4 and IPv6, UDP and TCP, optional VLAN).
- */
-static void fix_checksum(uint8_t *f, size_t len)
-{
-	size_t l3 = 14, l4, plen;
-	uint16_t et = (uint16_t)(f[12] << 8 | f[13]);
-	uint32_t sum = 0;
-	uint8_t proto;
-	const uint8_t *src, *dst;
-	size_t alen;
-
-	if (len < 14)
-		return;
-	if (et == 0x8100 && len >= 18) {
-		et = (uint16_t)(f[16] << 8 | f[17]);
-		l3 = 18;
-	}
-	if (et == 0x0800 && len >= l3 + 20) {
-		size_t ihl = (size_t)(f[l3] & 0x0f) * 4;
-		size_t tot = (size_t)(f[l3 + 2] << 8 | f[l3 + 3]);
-		if (ihl < 20 || tot < ihl || l3 + tot > len || (f[l3 + 6] & 0x3f) || f[l3 + 7])
-			return; /* malformed or a fragment */
-		proto = f[l3 + 9];
-		src = f + l3 + 12;
-		dst = f + l3 + 16;
-		alen = 4;
-		l4 = l3 + ihl;
-		plen = tot - ihl;
-	} else if (et == 0x86dd && len >= l3 + 40) {
-		plen = (size_t)(f[l3 + 4] << 8 | f[l3 + 5]);
-		proto = f[l3 + 6];
-		src = f + l3 + 8;
-		dst = f + l3 + 24;
-		alen = 16;
-		l4 = l3 + 40;
-		if (l4 + plen > len)
-			return;
-	} else {
-		return;
-	}
-	size_t off = proto == 17 ? 6 : proto == 6 ? 16 : 0;
-	if (!off || plen < off + 2)
-		return;
-	f[l4 + off] = f[l4 + off + 1] = 0;
-	sum = csum_add(sum, src, alen);
-	sum = csum_add(sum, dst, alen);
-	sum += proto + (uint32_t)plen;
-	sum = csum_add(sum, f + l4, plen);
-	uint16_t c = csum_fold(sum);
-	if (proto == 17 && c == 0)
-		c = 0xffff;
-	f[l4 + off] = (uint8_t)(c >> 8);
-	f[l4 + off + 1] = (uint8_t)c;
-}
-
-/* Receive one frame; *partial is set when its checksum still needs filling in. */
-static ssize_t recv_frame(int fd, uint8_t *buf, size_t cap, bool *partial)
-{
-	union {
-		struct cmsghdr h;
-		char b[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
-	} ctl;
-	struct iovec iov = {buf, cap};
-	struct msghdr mh = {.msg_iov = &iov,
-	                    .msg_iovlen = 1,
-	                    .msg_control = &ctl,
-	                    .msg_controllen = sizeof(ctl)};
-	ssize_t n = recvmsg(fd, &mh, 0);
-	*partial = false;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); n > 0 && c; c = CMSG_NXTHDR(&mh, c)) {
-		if (c->cmsg_level == SOL_PACKET && c->cmsg_type == PACKET_AUXDATA) {
-			struct tpacket_auxdata aux;
-			memcpy(&aux, CMSG_DATA(c), sizeof(aux));
-			*partial = aux.tp_status & TP_STATUS_CSUMNOTREADY;
-		}
-	}
-	return n;
-}
-
 /* Receive everything queued on d->in and schedule it. */
-static void ingest(struct dir *d, struct sim_rng *rng)
+static void ingest(struct dir *d, struct sim_rng *rng, uint8_t *buf)
 {
 	for (;;) {
-		struct frame *f = &d->q[(d->head + d->n) % QCAP];
-		uint8_t spill[FRAMEMAX];
-		bool full = d->n == QCAP;
-		bool partial;
-		ssize_t len = recv_frame(d->in, full ? spill : f->data, FRAMEMAX, &partial);
+		ssize_t len = recv(d->in, buf, FRAMEMAX, 0);
 		if (len < 0)
 			return; /* EAGAIN or error: nothing more now */
-		if (partial && !full)
-			fix_checksum(f->data, (size_t)len);
-		if (full) {
+		if (d->n == QCAP || d->bytes + (size_t)len > QBYTES) {
 			d->overflow++;
 			continue;
 		}
@@ -225,18 +127,25 @@ static void ingest(struct dir *d, struct sim_rng *rng)
 			d->lost++;
 			continue;
 		}
+		struct frame *f = malloc(sizeof(*f) + (size_t)len);
+		if (!f) {
+			d->overflow++;
+			continue;
+		}
+		memcpy(f->data, buf, (size_t)len);
+		f->len = (size_t)len;
 		tmv_t t = now_ns() + d->delay;
 		if (d->jitter)
 			t += (tmv_t)((2.0 * sim_rng_uniform(rng) - 1.0) * (double)d->jitter);
 		if (t < d->last_release)
 			t = d->last_release; /* keep order */
-		if (d->rate_bps > 0)
-			t += (tmv_t)((double)(len + 24) * 8e9 /
-			             d->rate_bps); /* + preamble, IFG, FCS */
+		if (d->rate_bps > 0)         /* + preamble, IFG and FCS of (at least) one frame */
+			t += (tmv_t)((double)(len + 24) * 8e9 / d->rate_bps);
 		d->last_release = t;
 		f->release = t;
-		f->len = (uint16_t)len;
+		d->q[(d->head + d->n) % QCAP] = f;
 		d->n++;
+		d->bytes += f->len;
 	}
 }
 
@@ -244,7 +153,7 @@ static void ingest(struct dir *d, struct sim_rng *rng)
 static tmv_t release(struct dir *d, tmv_t now)
 {
 	while (d->n) {
-		struct frame *f = &d->q[d->head];
+		struct frame *f = d->q[d->head];
 		if (f->release > now)
 			return f->release;
 		if (send(d->out, f->data, f->len, 0) == (ssize_t)f->len)
@@ -253,6 +162,8 @@ static tmv_t release(struct dir *d, tmv_t now)
 			d->overflow++;
 		d->head = (d->head + 1) % QCAP;
 		d->n--;
+		d->bytes -= f->len;
+		free(f);
 	}
 	return 0;
 }
@@ -384,9 +295,10 @@ int main(int argc, char **argv)
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0); /* default 50 us slack would add to every delay */
 	ab.in = ba.out = open_if(ifa);
 	ba.in = ab.out = open_if(ifb);
-	ab.q = malloc(sizeof(struct frame) * QCAP);
-	ba.q = malloc(sizeof(struct frame) * QCAP);
-	if (ab.in < 0 || ba.in < 0 || !ab.q || !ba.q)
+	ab.q = calloc(QCAP, sizeof(*ab.q));
+	ba.q = calloc(QCAP, sizeof(*ba.q));
+	uint8_t *buf = malloc(FRAMEMAX);
+	if (ab.in < 0 || ba.in < 0 || !ab.q || !ba.q || !buf)
 		return 1;
 
 	sigset_t ss;
@@ -410,9 +322,9 @@ int main(int argc, char **argv)
 		if (p[3].revents)
 			break;
 		if (p[0].revents)
-			ingest(&ab, &rng);
+			ingest(&ab, &rng, buf);
 		if (p[1].revents)
-			ingest(&ba, &rng);
+			ingest(&ba, &rng, buf);
 		if (p[2].revents) {
 			uint64_t x;
 			if (read(tfd, &x, sizeof(x)) < 0 && errno != EAGAIN)
