@@ -69,3 +69,7 @@ if [ -x "$BIN/tsync-servo-sim" ]; then
 	echo "== the same servos in simulated time (seeded, 1 ms / +100 ppm start): tsync-servo-sim --table"
 	"$BIN/tsync-servo-sim" --table
 fi
+
+# >>> vmclock end to end (issue 6; testbeds/vmclock/demo.sh)
+sh testbeds/vmclock/demo.sh "$BUILD"
+# <<< vmclock end to end
