@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "tsync/cli.h"
 #include "tsync/statlog.h"
 #include "tsync/vclock.h"
 
@@ -79,16 +80,20 @@ int main(int argc, char **argv)
 			ref = optarg;
 			break;
 		case 'd':
-			duration = atof(optarg);
+			if (cli_double("tsync-judge", "--duration", optarg, 0.1, 1e6, &duration))
+				return 2;
 			break;
 		case 'i':
-			interval = atof(optarg);
+			if (cli_double("tsync-judge", "--interval", optarg, 0.001, 3600, &interval))
+				return 2;
 			break;
 		case 's':
-			settle = atof(optarg);
+			if (cli_double("tsync-judge", "--settle", optarg, 0, 1e6, &settle))
+				return 2;
 			break;
 		case 'l':
-			lock_ns = atof(optarg);
+			if (cli_double("tsync-judge", "--lock-ns", optarg, 1, 1e12, &lock_ns))
+				return 2;
 			break;
 		case 'o':
 			out = optarg;

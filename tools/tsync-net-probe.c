@@ -26,6 +26,7 @@
 #include <unistd.h>
 #include <linux/net_tstamp.h>
 
+#include "tsync/cli.h"
 #include "tsync/net.h"
 #include "tsync/timestamping.h"
 #include "tsync/transport.h"
@@ -188,6 +189,7 @@ static int parse(int argc, char **argv, struct opts *o)
 	        {0, 0, 0, 0},
 	};
 	int c;
+	long v;
 
 	transport_config_defaults(&o->cfg);
 	o->type = TRANS_UDP_IPV4;
@@ -206,13 +208,18 @@ static int parse(int argc, char **argv, struct opts *o)
 			}
 			break;
 		case 'n':
-			o->count = atoi(optarg);
+			if (cli_long("tsync-net-probe", "-n", optarg, 1, 1000000, &v))
+				return -1;
+			o->count = (int)v;
 			break;
 		case 'g':
-			o->gap_ms = atoi(optarg);
+			if (cli_long("tsync-net-probe", "-g", optarg, 0, 60000, &v))
+				return -1;
+			o->gap_ms = (int)v;
 			break;
 		case 'w':
-			o->wait_s = atof(optarg);
+			if (cli_double("tsync-net-probe", "-w", optarg, 0, 3600, &o->wait_s))
+				return -1;
 			break;
 		case 'T':
 			if (ts_mode_parse(optarg, &o->cfg.ts_mode)) {
@@ -221,7 +228,10 @@ static int parse(int argc, char **argv, struct opts *o)
 			}
 			break;
 		case 'X':
-			o->cfg.tx_timeout_ms = atoi(optarg);
+			if (cli_long("tsync-net-probe", "--tx_timestamp_timeout", optarg, 1, 60000,
+			             &v))
+				return -1;
+			o->cfg.tx_timeout_ms = (int)v;
 			break;
 		case 'h':
 			usage(stdout);

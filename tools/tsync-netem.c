@@ -33,6 +33,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "tsync/cli.h"
 #include "tsync/sim.h"
 #include "tsync/time.h"
 
@@ -168,16 +169,6 @@ static tmv_t release(struct dir *d, tmv_t now)
 	return 0;
 }
 
-static int parse_time(const char *flag, const char *s, tmv_t *out)
-{
-	if (tmv_parse(s, out) || *out < 0) {
-		fprintf(stderr, "tsync-netem: bad value '%s' for %s (e.g. 200us, 1.5ms)\n", s,
-		        flag);
-		return -1;
-	}
-	return 0;
-}
-
 static int parse_pct(const char *s, double *out)
 {
 	char *end;
@@ -243,16 +234,20 @@ int main(int argc, char **argv)
 			ifb = optarg;
 			break;
 		case 'd':
-			bad = parse_time("--delay", optarg, &delay);
+			bad = cli_time("tsync-netem", "--delay", optarg, 0, 3600 * NS_PER_SEC,
+			               &delay);
 			break;
 		case 'j':
-			bad = parse_time("--jitter", optarg, &jitter);
+			bad = cli_time("tsync-netem", "--jitter", optarg, 0, 3600 * NS_PER_SEC,
+			               &jitter);
 			break;
 		case 'x':
-			bad = parse_time("--delay-ab", optarg, &dab);
+			bad = cli_time("tsync-netem", "--delay-ab", optarg, 0, 3600 * NS_PER_SEC,
+			               &dab);
 			break;
 		case 'y':
-			bad = parse_time("--delay-ba", optarg, &dba);
+			bad = cli_time("tsync-netem", "--delay-ba", optarg, 0, 3600 * NS_PER_SEC,
+			               &dba);
 			break;
 		case 'l':
 			bad = parse_pct(optarg, &loss);
@@ -264,7 +259,8 @@ int main(int argc, char **argv)
 			seed = strtoull(optarg, NULL, 0);
 			break;
 		case 'D':
-			bad = parse_time("--duration", optarg, &duration);
+			bad = cli_time("tsync-netem", "--duration", optarg, 0, 3600 * NS_PER_SEC,
+			               &duration);
 			break;
 		case 'h':
 			usage(stdout);

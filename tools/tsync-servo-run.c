@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tsync/cli.h"
 #include "tsync/servo.h"
 #include "tsync/sim.h"
 #include "tsync/vclock.h"
@@ -45,19 +46,6 @@ static void usage(FILE *f)
 	        "  --quiet                    only the summary line\n");
 }
 
-static int num(const char *flag, const char *s, double lo, double hi, double *out)
-{
-	char *end;
-	errno = 0;
-	*out = strtod(s, &end);
-	if (end == s || *end || errno || !(*out >= lo && *out <= hi)) {
-		fprintf(stderr, "tsync-servo-run: bad value '%s' for %s (expected %g..%g)\n", s,
-		        flag, lo, hi);
-		return -1;
-	}
-	return 0;
-}
-
 static int parse(int argc, char **argv, struct opts *o)
 {
 	static const struct option lo[] = {
@@ -85,31 +73,35 @@ static int parse(int argc, char **argv, struct opts *o)
 			o->keep = true;
 			break;
 		case 'o':
-			if (num("--offset", optarg, -10, 10, &o->offset_s))
+			if (cli_double("tsync-servo-run", "--offset", optarg, -10, 10,
+			               &o->offset_s))
 				return -1;
 			break;
 		case 'p':
-			if (num("--ppm", optarg, -1000, 1000, &o->ppm))
+			if (cli_double("tsync-servo-run", "--ppm", optarg, -1000, 1000, &o->ppm))
 				return -1;
 			break;
 		case 'w':
-			if (num("--wander-ppb", optarg, 0, 1e6, &o->wander_ppb))
+			if (cli_double("tsync-servo-run", "--wander-ppb", optarg, 0, 1e6,
+			               &o->wander_ppb))
 				return -1;
 			break;
 		case 'd':
-			if (num("--duration", optarg, 0.1, 86400, &o->duration_s))
+			if (cli_double("tsync-servo-run", "--duration", optarg, 0.1, 86400,
+			               &o->duration_s))
 				return -1;
 			break;
 		case 'i':
-			if (num("--interval", optarg, 0.001, 64, &o->interval_s))
+			if (cli_double("tsync-servo-run", "--interval", optarg, 0.001, 64,
+			               &o->interval_s))
 				return -1;
 			break;
 		case 'n':
-			if (num("--noise", optarg, 0, 1e9, &o->noise_ns))
+			if (cli_double("tsync-servo-run", "--noise", optarg, 0, 1e9, &o->noise_ns))
 				return -1;
 			break;
 		case 'S':
-			if (num("--seed", optarg, 0, 1e18, &d))
+			if (cli_double("tsync-servo-run", "--seed", optarg, 0, 1e18, &d))
 				return -1;
 			o->seed = (uint64_t)d;
 			break;

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tsync/cli.h"
 #include "tsync/vclock.h"
 
 static void usage(FILE *f)
@@ -50,19 +51,6 @@ static struct vclock *open_or_die(const char *name)
 	return v;
 }
 
-static int parse_double(const char *flag, const char *s, double *out)
-{
-	char *end;
-	errno = 0;
-	*out = strtod(s, &end);
-	if (end == s || *end || errno || !isfinite(*out)) {
-		fprintf(stderr, "tsync-vclock: bad value '%s' for %s (expected a number)\n", s,
-		        flag);
-		return -1;
-	}
-	return 0;
-}
-
 static int cmd_create(int argc, char **argv)
 {
 	static const struct option opts[] = {{"offset", required_argument, 0, 'o'},
@@ -78,28 +66,21 @@ static int cmd_create(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
-			if (tmv_parse(optarg, &prm.initial_offset_ns)) {
-				fprintf(stderr, "tsync-vclock: bad value '%s' for --offset\n",
-				        optarg);
+			if (cli_time("tsync-vclock", "--offset", optarg, -3600 * NS_PER_SEC,
+			             3600 * NS_PER_SEC, &prm.initial_offset_ns))
 				return 2;
-			}
 			break;
 		case 'p':
-			if (parse_double("--ppm", optarg, &prm.nat_ppm))
+			if (cli_double("tsync-vclock", "--ppm", optarg, -1000, 1000, &prm.nat_ppm))
 				return 2;
-			if (fabs(prm.nat_ppm) > 1000) {
-				fprintf(stderr,
-				        "tsync-vclock: --ppm %s out of range [-1000, 1000]\n",
-				        optarg);
-				return 2;
-			}
 			break;
 		case 'w':
-			if (parse_double("--wander-ppb", optarg, &prm.wander_ppb))
+			if (cli_double("tsync-vclock", "--wander-ppb", optarg, 0, 1e6,
+			               &prm.wander_ppb))
 				return 2;
 			break;
 		case 's':
-			if (parse_double("--seed", optarg, &d))
+			if (cli_double("tsync-vclock", "--seed", optarg, 0, 1.8e19, &d))
 				return 2;
 			prm.seed = (uint64_t)d;
 			break;
@@ -182,7 +163,8 @@ static int cmd_freq(const char *name, const char *ppb_s)
 	double ppb;
 	struct vclock *v;
 	int err;
-	if (ppb_s && parse_double("PPB", ppb_s, &ppb))
+	if (ppb_s &&
+	    cli_double("tsync-vclock", "PPB", ppb_s, -VCLOCK_MAX_ADJ_PPB, VCLOCK_MAX_ADJ_PPB, &ppb))
 		return 2;
 	if (!(v = open_or_die(name)))
 		return 1;
@@ -214,16 +196,12 @@ static int cmd_error(int argc, char **argv)
 			ref = optarg;
 			break;
 		case 'c':
-			if (parse_double("--count", optarg, &count) || count < 1) {
-				fprintf(stderr, "tsync-vclock: --count must be >= 1\n");
+			if (cli_double("tsync-vclock", "--count", optarg, 1, 1e9, &count))
 				return 2;
-			}
 			break;
 		case 'i':
-			if (parse_double("--interval", optarg, &interval) || interval < 0) {
-				fprintf(stderr, "tsync-vclock: --interval must be >= 0\n");
+			if (cli_double("tsync-vclock", "--interval", optarg, 0, 3600, &interval))
 				return 2;
-			}
 			break;
 		default:
 			return 2;
@@ -277,7 +255,7 @@ static int cmd_bench(int argc, char **argv)
 	int err = 0;
 
 	if (argc == 3 && strcmp(argv[1], "--count") == 0) {
-		if (parse_double("--count", argv[2], &count) || count < 1000)
+		if (cli_double("tsync-vclock", "--count", argv[2], 1000, 1e10, &count))
 			return 2;
 	} else if (argc != 1) {
 		fprintf(stderr, "tsync-vclock bench: usage: bench [--count N]\n");

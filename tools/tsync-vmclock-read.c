@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "tsync/cli.h"
 #include "tsync/clock.h"
 #include "tsync/vmclock.h"
 
@@ -89,10 +90,14 @@ int main(int argc, char **argv)
 	while ((o = getopt_long(argc, argv, "n:i:r:tsqhb:", opts, NULL)) != -1) {
 		switch (o) {
 		case 'n':
-			count = atol(optarg);
+			if (cli_long("tsync-vmclock-read", "--count", optarg, 1, 1000000000,
+			             &count))
+				return 2;
 			break;
 		case 'i':
-			interval = atof(optarg);
+			if (cli_double("tsync-vmclock-read", "--interval", optarg, 0, 3600,
+			               &interval))
+				return 2;
 			break;
 		case 'r':
 			ref_spec = optarg;
@@ -107,7 +112,9 @@ int main(int argc, char **argv)
 			quiet = true;
 			break;
 		case 'b':
-			bench = atol(optarg);
+			if (cli_long("tsync-vmclock-read", "--bench", optarg, 1, 1000000000,
+			             &bench))
+				return 2;
 			break;
 		case 'h':
 			usage(stdout);

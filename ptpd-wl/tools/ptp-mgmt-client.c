@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include "tsync/cli.h"
 #include "core/mgmt.h"
 
 static const char *cid(const struct ptp_clock_id *c, char *buf)
@@ -133,16 +134,22 @@ int main(int argc, char **argv)
 	struct sockaddr_un me = {.sun_family = AF_UNIX}, srv = {.sun_family = AF_UNIX};
 	const char *path = NULL;
 	int domain = 0, tmo = 1000, c, fd, rc = 0;
+	long v;
 
 	while ((c = getopt_long(argc, argv, "s:d:t:", opts, NULL)) != -1) {
-		if (c == 's')
+		if (c == 's') {
 			path = optarg;
-		else if (c == 'd')
-			domain = atoi(optarg);
-		else if (c == 't')
-			tmo = atoi(optarg);
-		else
+		} else if (c == 'd') {
+			if (cli_long("ptp-mgmt-client", "--domain", optarg, 0, 255, &v))
+				return 2;
+			domain = (int)v;
+		} else if (c == 't') {
+			if (cli_long("ptp-mgmt-client", "--timeout", optarg, 1, 600000, &v))
+				return 2;
+			tmo = (int)v;
+		} else {
 			return 1;
+		}
 	}
 	if (!path || strlen(path) >= sizeof(srv.sun_path) || optind >= argc) {
 		fprintf(stderr, "usage: ptp-mgmt-client --socket PATH [--domain N] NAME...\n");

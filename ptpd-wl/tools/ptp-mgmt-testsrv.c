@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include "tsync/cli.h"
 #include "core/mgmt.h"
 
 static const struct ptp_clock_id self_id = {{0x00, 0x11, 0x22, 0xff, 0xfe, 0x33, 0x44, 0x55}};
@@ -91,6 +92,7 @@ int main(int argc, char **argv)
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	const char *path = NULL;
 	int idle = 10, count = -1, c, fd;
+	long v;
 
 	while ((c = getopt_long(argc, argv, "s:i:n:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -98,10 +100,14 @@ int main(int argc, char **argv)
 			path = optarg;
 			break;
 		case 'i':
-			idle = atoi(optarg);
+			if (cli_long("ptp-mgmt-testsrv", "--idle", optarg, 0, 86400, &v))
+				return 2;
+			idle = (int)v;
 			break;
 		case 'n':
-			count = atoi(optarg);
+			if (cli_long("ptp-mgmt-testsrv", "--count", optarg, -1, 1000000000, &v))
+				return 2;
+			count = (int)v;
 			break;
 		case 'h':
 			usage(stdout);

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tsync/cli.h"
 #include "control.h"
 #include "control_json.h"
 #include "manager/controller.h"
@@ -328,10 +329,13 @@ int evacuate_main(int argc, char **argv)
 			downtime = strtoul(optarg, NULL, 10);
 			break;
 		case 'i':
-			interval = atof(optarg) / 1000;
+			if (cli_double("tsvmm evacuate", "--interval", optarg, 1, 60000, &interval))
+				goto bad;
+			interval /= 1000;
 			break;
 		case 't':
-			timeout = atof(optarg);
+			if (cli_double("tsvmm evacuate", "--timeout", optarg, 0.1, 86400, &timeout))
+				goto bad;
 			break;
 		case 's':
 			sim = optarg;
