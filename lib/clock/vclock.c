@@ -294,37 +294,44 @@ int vclock_step(struct vclock *v, tmv_t delta_ns)
 	return 0;
 }
 
-int vclock_read_pair(struct vclock *v, tmv_t *vc, tmv_t *rt, tmv_t *window_ns)
+/* A consistent page plus CLOCK_MONOTONIC_RAW and CLOCK_REALTIME read at one instant (realtime
+ * is the midpoint of two reads around the raw read; *window_ns their distance). */
+static int page_and_now(struct vclock *v, struct tsync_vclock_page *p, tmv_t *raw, tmv_t *rt,
+                        tmv_t *window_ns)
 {
-	struct tsync_vclock_page p;
-	tmv_t a, raw, b;
+	tmv_t a, b;
 	int e;
-	if ((e = page_read(v->page, &p)))
+	if ((e = page_read(v->page, p)))
 		return e;
 	tmv_clock_read(CLOCK_REALTIME, &a);
-	tmv_clock_read(CLOCK_MONOTONIC_RAW, &raw);
+	tmv_clock_read(CLOCK_MONOTONIC_RAW, raw);
 	tmv_clock_read(CLOCK_REALTIME, &b);
-	*vc = vclock_model_eval(&p, raw);
 	*rt = a + (b - a) / 2;
 	if (window_ns)
 		*window_ns = b - a;
 	return 0;
 }
 
+int vclock_read_pair(struct vclock *v, tmv_t *vc, tmv_t *rt, tmv_t *window_ns)
+{
+	struct tsync_vclock_page p;
+	tmv_t raw;
+	int e = page_and_now(v, &p, &raw, rt, window_ns);
+	if (!e)
+		*vc = vclock_model_eval(&p, raw);
+	return e;
+}
+
 int vclock_from_realtime(struct vclock *v, tmv_t rt_ns, tmv_t *vc_ns)
 {
 	struct tsync_vclock_page p;
-	tmv_t a, raw, b;
-	int e;
-	if ((e = page_read(v->page, &p)))
-		return e;
-	tmv_clock_read(CLOCK_REALTIME, &a);
-	tmv_clock_read(CLOCK_MONOTONIC_RAW, &raw);
-	tmv_clock_read(CLOCK_REALTIME, &b);
+	tmv_t raw, rt;
+	int e = page_and_now(v, &p, &raw, &rt, NULL);
 	/* map the realtime stamp onto the raw axis (REALTIME and RAW differ in rate only by the
 	 * host's own discipline: a few ppm over the age of the stamp), then evaluate the model */
-	*vc_ns = vclock_model_eval(&p, raw + (rt_ns - (a + (b - a) / 2)));
-	return 0;
+	if (!e)
+		*vc_ns = vclock_model_eval(&p, raw + (rt_ns - rt));
+	return e;
 }
 
 const char *vclock_strerror(int err)
