@@ -17,3 +17,13 @@ for s in pi linreg kalman; do
 done
 echo "== tsync-analyze metric speed"
 scripts/bench-analysis.sh "$BUILD"
+echo "== ptpd-wl on the veth bench beside ptp4l (root, linuxptp)"
+run scripts/bench-ptpd.sh "$BUILD"
+echo "== tsvmm: boot, stop/cont, dirty log (root, /dev/kvm)"
+run vmm/bench-vmm.sh "$BUILD"
+echo "== tsvmm live migration per dedup mode"
+run scripts/bench-migrate-modes.sh "$BUILD"
+echo "== tsvmm vs QEMU over shaped links, evacuate policies (QEMU rows need qemu-system-x86)"
+run scripts/bench-migrate.sh "$BUILD"
+echo "== vmclock: guest clock error across migrations per policy"
+run scripts/bench-vmclock.sh "$BUILD"
