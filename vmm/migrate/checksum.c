@@ -1,38 +1,32 @@
 // SPDX-License-Identifier: MIT
-/* tsvmm migration switchover checksum. */
+/* tsvmm migration switchover checksum and the parallel RAM hasher. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <xxhash.h>
 
 #include "migrate/checksum.h"
 #include "uapi/tsvmm-migration.h"
 
-#define BATCH 512 /* page hashes fed to the digest at once */
+#define CHUNK_PAGES 256 /* pages handed to a hashing thread at once (1 MiB) */
+#define MAX_THREADS 8
 
 uint64_t mig_page_hash64(const void *page)
 {
 	return XXH3_64bits(page, TSMIG_PAGE_SIZE);
 }
 
-int mig_checksum(const uint8_t *ram, uint64_t npages, const uint64_t *known,
-                 const uint64_t *known_bm, const void *dev, size_t devlen,
-                 const struct kvm_regs *regs, uint8_t digest[16])
+int mig_checksum_root(const uint64_t *h, uint64_t npages, const void *dev, size_t devlen,
+                      const struct kvm_regs *regs, uint8_t digest[16])
 {
 	XXH3_state_t *st = XXH3_createState();
 	if (!st)
 		return -ENOMEM;
 	XXH3_128bits_reset(st);
-	uint64_t h[BATCH];
-	for (uint64_t p = 0; p < npages;) {
-		size_t n = 0;
-		for (; n < BATCH && p < npages; n++, p++) {
-			if (known_bm && (known_bm[p / 64] >> (p % 64) & 1))
-				h[n] = known[p];
-			else
-				h[n] = XXH3_64bits(ram + p * TSMIG_PAGE_SIZE, TSMIG_PAGE_SIZE);
-		}
-		XXH3_128bits_update(st, h, n * sizeof(h[0]));
-	}
+	if (npages)
+		XXH3_128bits_update(st, h, npages * sizeof(h[0]));
 	if (devlen)
 		XXH3_128bits_update(st, dev, devlen);
 	if (regs)
@@ -43,6 +37,100 @@ int mig_checksum(const uint8_t *ram, uint64_t npages, const uint64_t *known,
 	for (int i = 0; i < 16; i++)
 		digest[i] = c.digest[i];
 	return 0;
+}
+
+int mig_checksum(const uint8_t *ram, uint64_t npages, const uint64_t *known,
+                 const uint64_t *known_bm, const void *dev, size_t devlen,
+                 const struct kvm_regs *regs, uint8_t digest[16])
+{
+	uint64_t *h = malloc((npages ? npages : 1) * sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	struct mig_ramhash *rh = mig_ramhash_start(ram, npages, h, mig_ramhash_threads() - 1);
+	if (!rh) {
+		free(h);
+		return -ENOMEM;
+	}
+	mig_ramhash_finish(rh, false);
+	for (uint64_t p = 0; known_bm && p < npages; p++)
+		if (known_bm[p / 64] >> (p % 64) & 1)
+			h[p] = known[p];
+	int r = mig_checksum_root(h, npages, dev, devlen, regs, digest);
+	free(h);
+	return r;
+}
+
+/* ---- parallel RAM hashing ---- */
+
+struct mig_ramhash {
+	const uint8_t *ram;
+	uint64_t npages, nchunks;
+	uint64_t *h;
+	uint64_t next; /* next chunk to hand out (atomic) */
+	uint64_t done; /* chunks hashed (atomic) */
+	bool cancel;   /* atomic */
+	unsigned nthreads;
+	pthread_t threads[MAX_THREADS];
+};
+
+unsigned mig_ramhash_threads(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 1 : n > MAX_THREADS ? MAX_THREADS : (unsigned)n;
+}
+
+void mig_ramhash_help(struct mig_ramhash *rh)
+{
+	for (;;) {
+		if (__atomic_load_n(&rh->cancel, __ATOMIC_RELAXED))
+			return;
+		uint64_t c = __atomic_fetch_add(&rh->next, 1, __ATOMIC_RELAXED);
+		if (c >= rh->nchunks)
+			return;
+		uint64_t p = c * CHUNK_PAGES;
+		uint64_t end = p + CHUNK_PAGES < rh->npages ? p + CHUNK_PAGES : rh->npages;
+		for (; p < end; p++)
+			rh->h[p] = mig_page_hash64(rh->ram + p * TSMIG_PAGE_SIZE);
+		__atomic_fetch_add(&rh->done, 1, __ATOMIC_RELEASE);
+	}
+}
+
+static void *worker(void *arg)
+{
+	mig_ramhash_help(arg);
+	return NULL;
+}
+
+struct mig_ramhash *mig_ramhash_start(const uint8_t *ram, uint64_t npages, uint64_t *h,
+                                      unsigned threads)
+{
+	struct mig_ramhash *rh = calloc(1, sizeof(*rh));
+	if (!rh)
+		return NULL;
+	rh->ram = ram;
+	rh->npages = npages;
+	rh->nchunks = (npages + CHUNK_PAGES - 1) / CHUNK_PAGES;
+	rh->h = h;
+	threads = threads > MAX_THREADS ? MAX_THREADS : threads;
+	for (; rh->nthreads < threads; rh->nthreads++)
+		if (pthread_create(&rh->threads[rh->nthreads], NULL, worker, rh))
+			break; /* fewer workers: the caller's help makes up for it */
+	return rh;
+}
+
+int mig_ramhash_finish(struct mig_ramhash *rh, bool cancel)
+{
+	if (!rh)
+		return 0;
+	if (cancel)
+		__atomic_store_n(&rh->cancel, true, __ATOMIC_RELAXED);
+	else
+		mig_ramhash_help(rh); /* whatever no worker took yet */
+	for (unsigned i = 0; i < rh->nthreads; i++)
+		pthread_join(rh->threads[i], NULL);
+	int r = __atomic_load_n(&rh->done, __ATOMIC_ACQUIRE) == rh->nchunks ? 0 : -ECANCELED;
+	free(rh);
+	return r;
 }
 
 char *mig_digest_hex(const uint8_t digest[16], char out[33])

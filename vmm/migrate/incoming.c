@@ -33,6 +33,8 @@
 #include "vmclock_migrate.h"
 #include "vmm.h"
 
+#define SAMPLE_PAGES 1024 /* pages re-read at the switchover */
+
 struct dst {
 	struct vmm *vmm;
 	struct vm *vm;
@@ -49,6 +51,10 @@ struct dst {
 	uint64_t stop_rt, passes, bytes;
 	uint64_t n[TSMIG_PAGE_ZSTD + 1]; /* pages by kind */
 	uint64_t disk_mismatch;
+	/* The checksum's leaves: ph[p] is the XXH3-64 of page p read back from RAM right after
+	 * this side last wrote it (zero runs: the zero page's hash), for pages set in have. */
+	uint64_t *ph, *have, npages, zero_h64;
+	uint64_t fault_pfn; /* test fault: this page is written wrong (UINT64_MAX: none) */
 	char *err;
 	size_t errlen;
 };
@@ -63,19 +69,23 @@ static int fail(struct dst *d, int r, const char *fmt, ...)
 	return r;
 }
 
-static int apply(struct dst *d, const struct tsmig_entry *e)
+/* Page pfn now holds what this side wrote: record its hash, read back from RAM. */
+static void written(struct dst *d, uint64_t pfn)
+{
+	uint8_t *pg = d->ram + pfn * TSMIG_PAGE_SIZE;
+	if (pfn == d->fault_pfn)
+		pg[0] ^= 0x01; /* the test fault: a wrong byte, as a buggy apply would leave */
+	d->ph[pfn] = mig_page_hash64(pg);
+	d->have[pfn / 64] |= 1ULL << (pfn % 64);
+}
+
+static int apply_one(struct dst *d, const struct tsmig_entry *e)
 {
 	uint8_t *pg = d->ram + e->pfn * TSMIG_PAGE_SIZE;
 	uint8_t tmp[TSMIG_PAGE_SIZE];
-	d->n[e->kind] += e->count;
 	switch (e->kind) {
 	case TSMIG_PAGE_FULL:
 		memcpy(pg, e->data, TSMIG_PAGE_SIZE);
-		return 0;
-	case TSMIG_PAGE_ZERO:
-		for (unsigned i = 0; i < e->count; i++, pg += TSMIG_PAGE_SIZE)
-			if (!mig_page_is_zero(pg)) /* untouched pages stay unallocated */
-				memset(pg, 0, TSMIG_PAGE_SIZE);
 		return 0;
 	case TSMIG_PAGE_DUP: {
 		const uint8_t *src = d->ram + e->ref.ref * TSMIG_PAGE_SIZE;
@@ -103,6 +113,30 @@ static int apply(struct dst *d, const struct tsmig_entry *e)
 			            (unsigned long long)e->pfn);
 		return 0;
 	}
+}
+
+static int apply(struct dst *d, const struct tsmig_entry *e)
+{
+	d->n[e->kind] += e->count;
+	if (e->kind == TSMIG_PAGE_ZERO) {
+		uint8_t *pg = d->ram + e->pfn * TSMIG_PAGE_SIZE;
+		for (uint64_t p = e->pfn; p < e->pfn + e->count; p++, pg += TSMIG_PAGE_SIZE) {
+			if (!mig_page_is_zero(pg)) /* untouched pages stay unallocated */
+				memset(pg, 0, TSMIG_PAGE_SIZE);
+			/* zero now: tested or just cleared, so its hash is known without reading */
+			if (p == d->fault_pfn) {
+				written(d, p);
+			} else {
+				d->ph[p] = d->zero_h64;
+				d->have[p / 64] |= 1ULL << (p % 64);
+			}
+		}
+		return 0;
+	}
+	int r = apply_one(d, e);
+	if (!r)
+		written(d, e->pfn);
+	return r;
 }
 
 static int pages(struct dst *d, uint32_t len)
@@ -206,6 +240,31 @@ static int receive(struct dst *d)
 	}
 }
 
+/*
+ * Complete the page hashes: a page never written here is hashed from RAM. Then re-read
+ * SAMPLE_PAGES pages picked at random: each must still hash as it did when written (nothing
+ * but the migration may write the RAM of a VM that has not run). The rest is not re-read:
+ * the switchover stays O(pages), not O(RAM).
+ */
+static int verify_pages(struct dst *d)
+{
+	for (uint64_t p = 0; p < d->npages; p++)
+		if (!(d->have[p / 64] >> (p % 64) & 1))
+			d->ph[p] = mig_page_hash64(d->ram + p * TSMIG_PAGE_SIZE);
+	uint64_t x = mig_realtime_ns() | 1;
+	for (unsigned i = 0; i < SAMPLE_PAGES && d->npages; i++) {
+		x ^= x << 13; /* xorshift64 */
+		x ^= x >> 7;
+		x ^= x << 17;
+		uint64_t p = d->npages <= SAMPLE_PAGES ? i % d->npages : x % d->npages;
+		if (mig_page_hash64(d->ram + p * TSMIG_PAGE_SIZE) != d->ph[p])
+			return fail(d, -EBADMSG,
+			            "page %llu changed after it was received: refusing to run",
+			            (unsigned long long)p);
+	}
+	return 0;
+}
+
 /* Load vCPU, clock and devices; checksum; compare with the source's. */
 static int load_and_verify(struct dst *d)
 {
@@ -223,13 +282,14 @@ static int load_and_verify(struct dst *d)
 	uint8_t *dev = NULL, mine[16];
 	size_t devlen = 0;
 	struct kvm_regs regs;
+	if ((r = verify_pages(d)))
+		return r;
 	if ((r = devices_save(vmm_devices(d->vmm), &dev, &devlen)))
 		return fail(d, r, "device state: %s", strerror(-r));
 	if (ioctl(vcpu_fd(vmm_vcpu(d->vmm)), KVM_GET_REGS, &regs) < 0)
 		r = -errno;
 	if (!r)
-		r = mig_checksum(d->ram, vm_mem_size(d->vm) / TSMIG_PAGE_SIZE, NULL, NULL, dev,
-		                 devlen, &regs, mine);
+		r = mig_checksum_root(d->ph, d->npages, dev, devlen, &regs, mine);
 	free(dev);
 	if (r)
 		return fail(d, r, "checksum: %s", strerror(-r));
@@ -314,12 +374,19 @@ int migrate_incoming(struct vmm *m, const char *addr, char *err, size_t errlen)
 	sigaddset(&sigs, SIGTERM);
 	int sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
 	d.ram = vm_gpa_to_hva(d.vm, 0, vm_mem_size(d.vm));
-	d.lim.npages = vm_mem_size(d.vm) / TSMIG_PAGE_SIZE;
+	d.npages = d.lim.npages = vm_mem_size(d.vm) / TSMIG_PAGE_SIZE;
 	d.conn.fd = -1;
 	d.buf = malloc(TSMIG_REC_MAX);
 	d.st = calloc(1, sizeof(*d.st));
+	d.ph = calloc(d.npages ? d.npages : 1, sizeof(uint64_t));
+	d.have = calloc(d.npages / 64 + 1, sizeof(uint64_t));
+	static const uint8_t zero[TSMIG_PAGE_SIZE];
+	d.zero_h64 = mig_page_hash64(zero);
+	/* fault injection for tests only (tests/integration/test_migrate.sh) */
+	const char *f = getenv("TSVMM_MIG_FAULT");
+	d.fault_pfn = f && !strncmp(f, "dst-page=", 9) ? strtoull(f + 9, NULL, 0) : UINT64_MAX;
 	err[0] = 0;
-	int r = d.buf && d.st ? 0 : -ENOMEM;
+	int r = d.buf && d.st && d.ph && d.have ? 0 : -ENOMEM;
 	pr_info("incoming: waiting for a migration on %s", addr);
 	int fd = r ? r : mig_accept(addr, sfd, err, errlen);
 	if (fd >= 0) {
@@ -344,5 +411,7 @@ int migrate_incoming(struct vmm *m, const char *addr, char *err, size_t errlen)
 	free(d.buf);
 	free(d.st);
 	free(d.dev);
+	free(d.ph);
+	free(d.have);
 	return r;
 }

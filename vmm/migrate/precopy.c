@@ -5,8 +5,9 @@
  *   setup     connect, HELLO, indexes (hash, disk), dirty logging on
  *   pass 0    every page; then while the expected downtime exceeds the limit and passes
  *             remain: fetch the dirty log, send those pages (PAGES ... PASS_END)
- *   stop      pause the vCPU, fetch the dirty log once more, send those pages, the vCPU
- *             (CPU), the KVM clock (CLOCK), devices (DEVICES), DATA_END, then CHECKSUM
+ *   stop      pause the vCPU, start hashing all of RAM in worker threads (the checksum),
+ *             fetch the dirty log once more, send those pages, the vCPU (CPU), the KVM clock
+ *             (CLOCK), devices (DEVICES), DATA_END; help the hashing finish, then CHECKSUM
  *   switch    wait for READY, send GO, wait for RUNNING: the source quits
  * Every failure resumes the source vCPU: source memory is only ever read.
  * Each page is copied out of guest RAM before it is classified, so its hash, its zero test
@@ -244,7 +245,7 @@ static long fetch_dirty(struct src *s)
 		snprintf(s->conn.err, sizeof(s->conn.err), "dirty log: %s", strerror((int)-n));
 		return n;
 	}
-	for (size_t w = 0; w < s->words; w++)
+	for (size_t w = 0; w < s->words && !s->fault_lose_dirty; w++)
 		s->pending[w] |= s->tmp[w];
 	if (s->disk)
 		disk_index_track(s->disk, vm_gpa_to_hva(s->vm, TSVMM_BLK_GPA, TSVMM_PAGE_SIZE),
@@ -339,11 +340,20 @@ static int stop_and_copy(struct src *s, uint64_t stop_rt)
 	    (r = mig_send(&s->conn, TSMIG_REC_DEVICES, dev, (uint32_t)devlen)) ||
 	    (r = mig_send(&s->conn, TSMIG_REC_DATA_END, &end, sizeof(end))))
 		goto out;
-	/* the destination checksums its copy meanwhile */
+	/* The RAM hash started at the stop (migrate()) and ran beside the final pass; this
+	 * thread now helps it finish. Final-pass pages and the report-ring header count as the
+	 * copies sent (see set_known): the VMM may have written them after its copy. */
 	struct tsmig_checksum ck = {.pages = s->npages};
 	uint64_t t1 = mig_mono_ns();
-	r = mig_checksum(s->ram, s->npages, s->known, s->known_bm, dev, devlen, &st->regs,
-	                 ck.digest);
+	r = mig_ramhash_finish(s->rh, false);
+	s->rh = NULL;
+	for (size_t w = 0; !r && w < s->words; w++)
+		for (uint64_t x = s->known_bm[w]; x; x &= x - 1) {
+			uint64_t p = w * 64 + (uint64_t)__builtin_ctzll(x);
+			s->rehash[p] = s->known[p];
+		}
+	if (!r)
+		r = mig_checksum_root(s->rehash, s->npages, dev, devlen, &st->regs, ck.digest);
 	s->met.checksum_ns = mig_mono_ns() - t1;
 	mig_digest_hex(ck.digest, s->digest_hex);
 	if (!r)
@@ -392,6 +402,10 @@ static int migrate(struct src *s)
 	}
 	uint64_t stop_rt = mig_realtime_ns();
 	s->paused = !was_paused; /* resume on failure only what we paused */
+	/* The checksum's view of the source: every page read from RAM now that the vCPU is
+	 * stopped, whatever the dirty log said. Workers hash while this thread sends. */
+	if (!(s->rh = mig_ramhash_start(s->ram, s->npages, s->rehash, s->hash_threads)))
+		return -ENOMEM;
 	s->met.status = MIG_DEVICE;
 	publish(s);
 	struct tsmig_status st;
@@ -421,6 +435,8 @@ void *precopy_thread(void *arg)
 		return NULL;
 	}
 	int r = migrate(s);
+	mig_ramhash_finish(s->rh, true); /* a failure after the stop left it running */
+	s->rh = NULL;
 	if (r) {
 		if (s->paused)
 			vmm_resume(g->vmm);

@@ -185,3 +185,37 @@ Test(vmm_migrate_checksum, covers_memory_devices_and_regs)
 	cr_assert_eq(strlen(mig_digest_hex(a, hex)), 32);
 	free(ram);
 }
+
+Test(vmm_migrate_checksum, ramhash_parallel_equals_sequential_and_root)
+{
+	enum { N = 1000 }; /* not a multiple of the 256-page chunk */
+	uint8_t *ram = calloc(N, TSMIG_PAGE_SIZE);
+	uint64_t *h = calloc(N, sizeof(uint64_t)), *h0 = calloc(N, sizeof(uint64_t));
+	for (int i = 0; i < N; i += 7)
+		fill(ram + i * TSMIG_PAGE_SIZE, (unsigned)i);
+	for (int i = 0; i < N; i++)
+		h0[i] = mig_page_hash64(ram + i * TSMIG_PAGE_SIZE);
+	for (unsigned threads = 0; threads <= 3; threads++) {
+		memset(h, 0, N * sizeof(uint64_t));
+		struct mig_ramhash *rh = mig_ramhash_start(ram, N, h, threads);
+		cr_assert_not_null(rh);
+		cr_assert_eq(mig_ramhash_finish(rh, false), 0);
+		cr_assert_eq(memcmp(h, h0, N * sizeof(uint64_t)), 0, "threads %u", threads);
+	}
+	/* the root over page hashes is the checksum over RAM */
+	uint8_t dev[8] = "TSDV", a[16], b[16];
+	struct kvm_regs regs = {.rip = 1};
+	cr_assert_eq(mig_checksum(ram, N, NULL, NULL, dev, sizeof(dev), &regs, a), 0);
+	cr_assert_eq(mig_checksum_root(h0, N, dev, sizeof(dev), &regs, b), 0);
+	cr_assert_eq(memcmp(a, b, 16), 0);
+	h0[N - 1] ^= 1; /* one wrong leaf */
+	cr_assert_eq(mig_checksum_root(h0, N, dev, sizeof(dev), &regs, b), 0);
+	cr_assert_neq(memcmp(a, b, 16), 0);
+	/* cancelled with no worker and no helper: nothing hashed, reported */
+	struct mig_ramhash *rh = mig_ramhash_start(ram, N, h, 0);
+	cr_assert_eq(mig_ramhash_finish(rh, true), -ECANCELED);
+	cr_assert_eq(mig_ramhash_finish(NULL, true), 0);
+	free(ram);
+	free(h);
+	free(h0);
+}
