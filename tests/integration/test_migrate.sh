@@ -4,7 +4,8 @@
 # compress, all). Checks: both ends agree on the switchover checksum, the destination guest
 # keeps running (its report ring advances), its largest TSC gap is about the downtime, the
 # page categories of each mode show up in query-migrate / the statlog. Fault cases: a killed
-# destination, a corrupting proxy, a hostile stream and a memory-size mismatch: each ends with
+# destination, a corrupting proxy, a wrong page at the destination (injected apply bug, lost
+# dirty log), a hostile stream and a memory-size mismatch: each ends with
 # a clear error, and the source VM keeps running with its memory checksum unchanged.
 # Needs /dev/kvm (skips only where it is absent), root and ip netns.
 . tests/integration/lib.sh
@@ -58,14 +59,15 @@ wait_mig() {
 	done
 	return 1
 }
-# start_pair TAG PORT [extra dest args]: destination in b (incoming), source in a
+# start_pair TAG PORT [extra dest args]: destination in b (incoming), source in a; both get
+# TSVMM_MIG_FAULT=$FAULT (a fault to inject: see the fault cases below)
 start_pair() {
 	# shellcheck disable=SC2086
-	bed_bg b "$TMP/$1.dst" "$V" run $GUEST --control "$TMP/$1.dsock" --serial "$TMP/$1.dser" \
+	bed_bg b "$TMP/$1.dst" env TSVMM_MIG_FAULT="${FAULT:-}" "$V" run $GUEST --control "$TMP/$1.dsock" --serial "$TMP/$1.dser" \
 		--report "$TMP/$1.report" --incoming "$B:$2" $3
 	DPID=$BED_LASTPID
 	# shellcheck disable=SC2086
-	bed_bg a "$TMP/$1.src" "$V" run $GUEST --control "$TMP/$1.ssock" --serial "$TMP/$1.sser"
+	bed_bg a "$TMP/$1.src" env TSVMM_MIG_FAULT="${FAULT:-}" "$V" run $GUEST --control "$TMP/$1.ssock" --serial "$TMP/$1.sser"
 	SPID=$BED_LASTPID
 	bed_wait_for "$TMP/$1.dst" "waiting for a migration" 5 && wait_guest "$TMP/$1.ssock"
 }
@@ -202,6 +204,36 @@ elif start_pair corrupt 4700; then
 else
 	fail "corrupt: both VMs up"
 fi
+
+# The switchover checksum is the last line of defence: a page that is wrong at the
+# destination must stop the switch even when every record arrived intact. Two injected bugs
+# (TSVMM_MIG_FAULT, read by vmm/migrate only for these tests): "dst-page=N" makes the
+# destination write one wrong byte into page N each time it applies it (a buggy apply);
+# "lose-dirty" makes the source drop every dirty log after pass 0 (a dirty-tracking bug: the
+# destination keeps stale pages, only the source's re-read of its RAM at the stop shows it).
+port=4710
+for fault in dst-page=5000 lose-dirty; do
+	port=$((port + 1))
+	tag=f$port
+	echo "-- fault: wrong page at the destination ($fault)"
+	if FAULT=$fault start_pair $tag $port; then
+		ctl "$TMP/$tag.ssock" "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"tcp:$B:$port\"}}" >/dev/null
+		q=$(wait_mig "$TMP/$tag.ssock")
+		err=$(echo "$q" | sed -n 's/.*"error": "\([^"]*\)".*/\1/p')
+		check "$fault: migration failed: ${err%%: source*}" cond '[ "$(jget "$q" status)" = failed ] && echo "$err" | grep -q "checksum mismatch"'
+		check "$fault: destination refused and exited" wait_exit "$DPID" 5
+		check "$fault: destination never ran the guest" sh -c "! grep -q 'guest running' '$TMP/$tag.dst'"
+		s1=$(ctl "$TMP/$tag.ssock" '{"execute":"query-status"}')
+		sleep 0.3
+		s2=$(ctl "$TMP/$tag.ssock" '{"execute":"query-status"}')
+		check "$fault: source runs on" cond '[ "$(jget "$s2" status)" = running ] && [ "$(jget "$s2" samples)" -gt "$(jget "$s1" samples)" ]'
+		ctl "$TMP/$tag.ssock" '{"execute":"quit"}' >/dev/null
+		wait_exit "$SPID" 5 || bed_stop "$SPID"
+	else
+		fail "$fault: both VMs up"
+	fi
+	bed_stop "$DPID" 2>/dev/null
+done
 
 echo "-- fault: hostile streams into the incoming port"
 HOSTILE='import socket, sys
