@@ -65,10 +65,14 @@ for s in s1 s2; do
 	check "$s is SLAVE again ($(state $s))" [ "$(state $s)" = SLAVE ]
 done
 check "gm2 assumed the master role ($(state gm2))" [ "$(state gm2)" = MASTER ]
+# Limit 15 us: this bridged segment is asymmetric and noisy with software timestamps (path
+# delay ~28 us through the namespace bridge): a free-running ptp4l slave on the same kind of
+# segment, whose true offset is zero, reported 5-7 us RMS offsets on this machine. A slave that
+# lost lock would be off by far more (the slaves start 1-2 ms off).
 for k in 1 2; do
 	line=$(echo "$post" | sed -n "${k}p")
 	mx=$(kv max_ns "$line")
-	check "$(kv vclock "$line") stays locked to gm2 after the failover (max |err| $mx ns from 4 s on < 5 us)" \
-		awk -v m="$mx" 'BEGIN { exit !(m != "nan" && m != "" && m + 0 < 5000) }'
+	check "$(kv vclock "$line") stays locked to gm2 after the failover (max |err| $mx ns from 4 s on < 15 us)" \
+		awk -v m="$mx" 'BEGIN { exit !(m != "nan" && m != "" && m + 0 < 15000) }'
 done
 finish
