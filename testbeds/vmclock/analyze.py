@@ -180,10 +180,10 @@ def make_plot(rows, res, png):
     if not picks:
         return
     script = ['set terminal pngcairo size 900,%d font ",10"' % (260 * len(picks)),
-              'set output "%s"' % png,
+              'set output "%s"' % png, 'set termoption noenhanced',
               'set multiplot layout %d,1 title "guest vmclock error and its published bound '
               'across a live migration (truth: CLOCK_REALTIME)"' % len(picks),
-              'set termoption noenhanced', 'set grid', 'set key top left', 'set xlabel "time from resume [s]"']
+              'set grid', 'set key top left', 'set xlabel "time from resume [s]"']
     for pol, x in picks:
         t0 = x['at']['t']
         data = [r for r in rows if -0.6 <= r['t'] - t0 <= 1.5]
