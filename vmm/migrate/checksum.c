@@ -8,14 +8,28 @@
 #include <xxhash.h>
 
 #include "migrate/checksum.h"
+#include "migrate/dedup.h"
 #include "uapi/tsvmm-migration.h"
 
 #define CHUNK_PAGES 256 /* pages handed to a hashing thread at once (1 MiB) */
 #define MAX_THREADS 8
 
-uint64_t mig_page_hash64(const void *page)
+static uint64_t hash64_default(const void *page)
 {
 	return XXH3_64bits(page, TSMIG_PAGE_SIZE);
+}
+
+static uint64_t (*hash64_fn)(const void *page);
+
+uint64_t mig_page_hash64(const void *page)
+{
+	uint64_t (*fn)(const void *) = __atomic_load_n(&hash64_fn, __ATOMIC_RELAXED);
+	if (!fn) {
+		__builtin_cpu_init();
+		fn = __builtin_cpu_supports("avx2") ? mig_page_hash64_avx2 : hash64_default;
+		__atomic_store_n(&hash64_fn, fn, __ATOMIC_RELAXED);
+	}
+	return fn(page);
 }
 
 int mig_checksum_root(const uint64_t *h, uint64_t npages, const void *dev, size_t devlen,
@@ -66,6 +80,7 @@ struct mig_ramhash {
 	const uint8_t *ram;
 	uint64_t npages, nchunks;
 	uint64_t *h;
+	uint64_t zero_h64;
 	uint64_t next; /* next chunk to hand out (atomic) */
 	uint64_t done; /* chunks hashed (atomic) */
 	bool cancel;   /* atomic */
@@ -89,8 +104,11 @@ void mig_ramhash_help(struct mig_ramhash *rh)
 			return;
 		uint64_t p = c * CHUNK_PAGES;
 		uint64_t end = p + CHUNK_PAGES < rh->npages ? p + CHUNK_PAGES : rh->npages;
-		for (; p < end; p++)
-			rh->h[p] = mig_page_hash64(rh->ram + p * TSMIG_PAGE_SIZE);
+		for (; p < end; p++) {
+			const uint8_t *pg = rh->ram + p * TSMIG_PAGE_SIZE;
+			/* the zero test reads a zero page about twice as fast as hashing it */
+			rh->h[p] = mig_page_is_zero(pg) ? rh->zero_h64 : mig_page_hash64(pg);
+		}
 		__atomic_fetch_add(&rh->done, 1, __ATOMIC_RELEASE);
 	}
 }
@@ -111,6 +129,8 @@ struct mig_ramhash *mig_ramhash_start(const uint8_t *ram, uint64_t npages, uint6
 	rh->npages = npages;
 	rh->nchunks = (npages + CHUNK_PAGES - 1) / CHUNK_PAGES;
 	rh->h = h;
+	static const uint8_t zero[TSMIG_PAGE_SIZE];
+	rh->zero_h64 = mig_page_hash64(zero);
 	threads = threads > MAX_THREADS ? MAX_THREADS : threads;
 	for (; rh->nthreads < threads; rh->nthreads++)
 		if (pthread_create(&rh->threads[rh->nthreads], NULL, worker, rh))

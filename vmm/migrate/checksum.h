@@ -15,8 +15,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* XXH3-64 of one 4 KiB page. */
+/* XXH3-64 of one 4 KiB page (the AVX2 build of it when the CPU has AVX2). */
 uint64_t mig_page_hash64(const void *page);
+/* The AVX2 build (hash_avx2.c): call only where the CPU has AVX2. */
+uint64_t mig_page_hash64_avx2(const void *page);
 
 /*
  * The checksum from the page hashes h[0 .. npages) (page 0 first), the device blob (dev,

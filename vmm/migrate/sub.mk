@@ -4,3 +4,5 @@ VMM_EXTRA_SRCS += $(sort $(wildcard vmm/migrate/*.c))
 MIGRATE_LDLIBS := -lxxhash -llz4 -lzstd
 UNIT_LDLIBS    += $(MIGRATE_LDLIBS)
 $(BUILD)/bin/tsvmm: LDLIBS += $(MIGRATE_LDLIBS)
+# the AVX2 page hash (checksum.c picks it at run time when the CPU has AVX2)
+$(BUILD)/obj/vmm/migrate/hash_avx2.o: CFLAGS += -mavx2
