@@ -44,9 +44,19 @@
  * pfn + count <= the page count of RAM; DUP's ref < page count; DISK's ref < disk blocks.
  *
  * Checksum (CHECKSUM.digest): XXH3-128 over, in order: the XXH3-64 of every RAM page (u64
- * little endian, page 0 first), the DEVICES blob, and struct kvm_regs of the vCPU. The source
- * reads its RAM for it, except for the pages of the final pass and the report-ring header
- * page, whose hash is that of the copy it sent (the VMM may still write them after the copy).
+ * little endian, page 0 first), the DEVICES blob, and struct kvm_regs of the vCPU: a root
+ * over per-page leaves, so each side may get the leaves the cheapest honest way.
+ *   source       reads ALL of its RAM after the vCPU stopped (worker threads hash while the
+ *                final pass is sent; nothing is taken from the dirty log), except the pages
+ *                of the final pass and the report-ring header page, whose leaf is the hash
+ *                of the copy it sent (the VMM may still write them after the copy). A page
+ *                the dirty log missed therefore hashes as it really is.
+ *   destination  keeps one leaf per page, the hash of the page read back from its RAM right
+ *                after it last wrote it (ZERO: the zero page's hash, the page being zero by
+ *                test or by memset); pages never written are hashed at switchover, and a
+ *                random sample of pages is re-read and must still match its leaf.
+ * A mismatch (stale page, wrong content, lost page, state) makes the destination refuse.
+ * How the leaves are obtained is not part of the stream: the version did not change.
  */
 #ifndef UAPI_TSVMM_MIGRATION_H
 #define UAPI_TSVMM_MIGRATION_H

@@ -61,10 +61,11 @@ struct mig_metrics {
 	uint64_t disk_rewritten;                    /* pages re-sent after a guest disk write */
 	uint64_t bandwidth_bps;                     /* measured in the last pass, bytes/s */
 	uint64_t dirty_pages;                       /* dirty after the last pass */
-	uint64_t checksum_ns;                       /* source checksum time */
-	uint64_t final_pages, final_ns;             /* stop-and-copy pass: pages, send time */
-	uint64_t ready_ns; /* CHECKSUM sent -> READY received (destination checks) */
-	char converge[32]; /* why pre-copy ended */
+	uint64_t checksum_ns; /* DATA_END sent -> CHECKSUM ready: the part of the source's RAM
+	                       * hash (started at the stop) not hidden behind the final pass */
+	uint64_t final_pages, final_ns; /* stop-and-copy pass: pages, send time */
+	uint64_t ready_ns;              /* CHECKSUM sent -> READY received (destination checks) */
+	char converge[32];              /* why pre-copy ended */
 	char error[256];
 };
 
