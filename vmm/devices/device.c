@@ -148,7 +148,8 @@ int dev_buf_put(struct dev_buf *b, const void *p, size_t n)
 		b->data = nd;
 		b->cap = cap;
 	}
-	memcpy(b->data + b->len, p, n);
+	if (n) /* an empty state may come as (NULL, 0): memcpy's arguments must not be NULL */
+		memcpy(b->data + b->len, p, n);
 	b->len += n;
 	return 0;
 }
