@@ -194,9 +194,14 @@ enum mig_conv mig_converge(const struct mig_conv_in *in, uint64_t *expected_ns)
 	if (in->bandwidth_bps) {
 		unsigned __int128 ns = (unsigned __int128)in->dirty_pages * bpp * 1000000000ULL /
 		                       in->bandwidth_bps;
+		unsigned __int128 xfer = ns;
 		ns += in->fixed_ns;
 		*expected_ns = ns > UINT64_MAX - 1 ? UINT64_MAX - 1 : (uint64_t)ns;
-		if (*expected_ns <= in->downtime_limit_ns)
+		/* pages dirtied while this set would be sent in one more pass */
+		unsigned __int128 next = xfer * in->dirty_rate_pps / 1000000000ULL;
+		bool shrinks = in->dirty_rate_pps && xfer > MIG_CONV_SHRINK_MIN_NS &&
+		               next * 4 <= in->dirty_pages && in->iteration < in->max_iterations;
+		if (*expected_ns <= in->downtime_limit_ns && !shrinks)
 			return MIG_CONV_DOWNTIME;
 	}
 	if (in->iteration >= in->max_iterations)

@@ -13,6 +13,7 @@
 #define MIG_DEFAULT_DOWNTIME_MS 100
 #define MIG_DEFAULT_MAX_ITER    30
 #define MIG_DEFAULT_TIMEOUT_MS  10000
+#define MIG_CONV_SHRINK_MIN_NS  5000000 /* smallest final-pass transfer worth another pass */
 
 /* migrate-set-parameters (JSON names in brackets). */
 struct mig_params {
@@ -83,6 +84,8 @@ struct mig_conv_in {
 	uint64_t downtime_limit_ns;
 	uint32_t iteration; /* passes done so far (>= 1) */
 	uint32_t max_iterations;
+	uint64_t
+	        dirty_rate_pps; /* pages the guest dirtied per second in the last pass, 0: unknown */
 };
 
 enum mig_conv {
@@ -92,7 +95,10 @@ enum mig_conv {
 };
 
 /* Decide after a pass; *expected_ns gets the expected stop-and-copy time (UINT64_MAX when
- * the bandwidth is unknown). Pure. */
+ * the bandwidth is unknown). Pure. When the expected time fits the limit but sending the
+ * dirty pages would take more than MIG_CONV_SHRINK_MIN_NS and the guest (dirty_rate_pps)
+ * would dirty at most a quarter as many meanwhile, one more pass is cheaper in downtime than
+ * stopping now (the pass cap still applies). */
 enum mig_conv mig_converge(const struct mig_conv_in *in, uint64_t *expected_ns);
 const char *mig_conv_name(enum mig_conv c);
 

@@ -288,6 +288,7 @@ static int precopy(struct src *s)
 		        .downtime_limit_ns = s->p.downtime_limit_ms * 1000000ULL,
 		        .iteration = s->met.iterations,
 		        .max_iterations = s->p.max_iterations,
+		        .dirty_rate_pps = dt ? (uint64_t)dirty * 1000000000ULL / dt : 0,
 		};
 		enum mig_conv c = mig_converge(&in, &s->met.expected_downtime_ns);
 		precopy_log_pass(s, sent, db, dt);

@@ -48,6 +48,26 @@ Test(vmm_migrate_converge, downtime_decides)
 	cr_assert_eq(exp, 1000ULL * 4112 * 1000000000ULL / in.bandwidth_bps);
 }
 
+Test(vmm_migrate_converge, one_more_pass_when_it_shrinks_the_final_one)
+{
+	struct mig_conv_in in = base();
+	uint64_t exp;
+	in.dirty_pages = 500;     /* 50 ms: fits the limit */
+	in.dirty_rate_pps = 2000; /* 100 pages dirtied while 500 go out: 5x smaller */
+	cr_assert_eq(mig_converge(&in, &exp), MIG_CONV_CONTINUE);
+	cr_assert_eq(exp, 50000000);
+	in.dirty_rate_pps = 2600; /* 130 pages: less than 4x smaller, stop now */
+	cr_assert_eq(mig_converge(&in, &exp), MIG_CONV_DOWNTIME);
+	in.dirty_rate_pps = 0; /* unknown: stop as soon as it fits */
+	cr_assert_eq(mig_converge(&in, &exp), MIG_CONV_DOWNTIME);
+	in.dirty_rate_pps = 10;
+	in.dirty_pages = 40; /* 4 ms on the wire: not worth a pass */
+	cr_assert_eq(mig_converge(&in, &exp), MIG_CONV_DOWNTIME);
+	in.dirty_pages = 500;
+	in.iteration = in.max_iterations; /* the cap wins, but the downtime fits */
+	cr_assert_eq(mig_converge(&in, &exp), MIG_CONV_DOWNTIME);
+}
+
 Test(vmm_migrate_converge, iteration_cap_and_unknown_bandwidth)
 {
 	struct mig_conv_in in = base();
