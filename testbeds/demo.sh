@@ -70,6 +70,8 @@ if [ -x "$BIN/tsync-servo-sim" ]; then
 	"$BIN/tsync-servo-sim" --table
 fi
 
+sh testbeds/migrate/demo.sh "$BUILD"
+
 # >>> vmclock end to end (issue 6; testbeds/vmclock/demo.sh)
 sh testbeds/vmclock/demo.sh "$BUILD"
 # <<< vmclock end to end
