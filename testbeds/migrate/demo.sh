@@ -49,5 +49,6 @@ for mode in none all; do
 	"$V" ctl "$TMP/$mode.d" '{"execute":"quit"}' >/dev/null 2>&1
 	sleep 0.3
 done
-echo "   (downtime: source vCPU stop -> destination vCPU run; both ends checksum all memory"
-echo "    and device state at the switchover, and the destination refuses to run on a mismatch)"
+echo "   (downtime: source vCPU stop -> destination vCPU run. Switchover checksum: the source"
+echo "    re-hashes all of its RAM after the stop, the destination the pages it wrote, both with"
+echo "    device and vCPU state; the destination refuses to run on a mismatch)"
