@@ -3,9 +3,9 @@
  * tsvmm <-> vmclockd across a live migration (vmclock/README.md, "For the VMM").
  *
  * Source: nothing to call. The vmclock device's saved state is the stop record of the page
- * the guest reads, taken when the migration saves the devices with the vCPU parked
- * (devices/vmclock.c), so it travels in the DEVICES record and is covered by the switchover
- * checksum.
+ * the guest reads at the TSC when the vCPU parked (vmm_pause -> the device's pause op; the
+ * devices are saved after the final RAM pass, milliseconds later), so it travels in the
+ * DEVICES record and is covered by the switchover checksum.
  * Destination, after GO and before the vCPU runs: vmclock_migrate_in() sends
  * "migrate-in <vm> [policy=P] <record>" to this host's vmclockd, which writes a fresh page
  * from this host's clock (marker bumped, policy applied), and maps the page it names into

@@ -31,6 +31,7 @@ struct vmm {
 	char stop_msg[256];
 	uint64_t pause_start_ns, last_pause_ns, total_pause_ns;
 	uint64_t start_tsc;
+	uint64_t park_tsc; /* host TSC when the vCPU thread parked for the current pause */
 };
 
 #endif

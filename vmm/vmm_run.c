@@ -69,6 +69,8 @@ static void *vcpu_thread(void *arg)
 	for (;;) {
 		pthread_mutex_lock(&m->lock);
 		while (m->want_pause && !m->want_quit) {
+			if (!m->parked)
+				m->park_tsc = __rdtsc(); /* after the guest's last instruction */
 			m->parked = true;
 			pthread_cond_broadcast(&m->cv);
 			pthread_cond_wait(&m->cv, &m->lock);
@@ -128,8 +130,11 @@ int vmm_pause(struct vmm *m)
 	while (!m->parked)
 		pthread_cond_wait(&m->cv, &m->lock);
 	m->pause_start_ns = vmm_now_ns();
-	if (!m->finished)
+	if (!m->finished) {
 		m->state = VMM_PAUSED;
+		/* device state saved from now on is that of the instant the vCPU stopped */
+		devices_pause(m->devs, m->park_tsc);
+	}
 	pthread_mutex_unlock(&m->lock);
 	return 0;
 }
@@ -139,6 +144,7 @@ int vmm_resume(struct vmm *m)
 	pthread_mutex_lock(&m->lock);
 	int err = m->finished || !m->thread_started ? -ESRCH : 0;
 	if (!err && m->want_pause) {
+		devices_resume(m->devs);
 		m->want_pause = false;
 		m->last_pause_ns = vmm_now_ns() - m->pause_start_ns;
 		m->total_pause_ns += m->last_pause_ns;

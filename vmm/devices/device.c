@@ -136,6 +136,20 @@ int devices_mmio(void *arg, uint64_t gpa, bool write, uint8_t *data, unsigned le
 	return -EFAULT;
 }
 
+void devices_pause(struct devices *d, uint64_t tsc)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (d->inst[i].ops->pause)
+			d->inst[i].ops->pause(d->inst[i].priv, tsc);
+}
+
+void devices_resume(struct devices *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (d->inst[i].ops->resume)
+			d->inst[i].ops->resume(d->inst[i].priv);
+}
+
 int dev_buf_put(struct dev_buf *b, const void *p, size_t n)
 {
 	if (b->len + n > b->cap) {

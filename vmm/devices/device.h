@@ -59,6 +59,11 @@ struct device_ops {
 	/* Append the device state to b / restore it. 0 or -errno. Optional. */
 	int (*save)(void *priv, struct dev_buf *b);
 	int (*load)(void *priv, const void *data, size_t len);
+	/* The vCPU stopped (vmm_pause), its last instruction before the host TSC `tsc`: a save
+	 * until resume describes that instant, not the (later) time of the save. Optional. */
+	void (*pause)(void *priv, uint64_t tsc);
+	/* The vCPU runs again (vmm_resume). Optional. */
+	void (*resume)(void *priv);
 };
 
 #define DEVICE_REGISTER(ops)                                                                       \
@@ -89,6 +94,10 @@ void *devices_priv(struct devices *d, const char *name);
  * unclaimed MMIO: -EFAULT. */
 int devices_pio(void *d, uint16_t port, bool out, uint8_t *data, unsigned size);
 int devices_mmio(void *d, uint64_t gpa, bool write, uint8_t *data, unsigned len);
+
+/* The vCPU parked at host TSC tsc / runs again: the pause and resume ops, in table order. */
+void devices_pause(struct devices *d, uint64_t tsc);
+void devices_resume(struct devices *d);
 
 /* Serialise all device state into *buf (malloc'd, *len bytes). 0 or -errno. */
 int devices_save(struct devices *d, uint8_t **buf, size_t *len);

@@ -25,12 +25,22 @@ struct vmclock {
 	/* migration: the source's stop record (text), loaded and not yet taken */
 	bool pending;
 	char rec[256];
+	/* the stop record taken when the vCPU parked (vmm_pause), saved until it runs again */
+	bool stopped;
+	char stop_rec[256];
 };
+
+/* Back the guest slot with hva; nothing without a VM (unit tests: page and records only). */
+static int slot_set(struct vmclock *c, void *hva)
+{
+	if (!c->vm)
+		return 0;
+	return vm_slot_set(c->vm, VM_SLOT_VMCLOCK, TSVMM_VMCLOCK_GPA, hva ? PAGE : 0, hva,
+	                   hva ? KVM_MEM_READONLY : 0);
+}
 
 static int vmclock_create(const struct dev_env *env, void **priv)
 {
-	if (!env->vm)
-		return 0; /* no VM (unit tests): no slot */
 	struct vmclock *c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
@@ -38,8 +48,7 @@ static int vmclock_create(const struct dev_env *env, void **priv)
 	c->zero_page = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	int err = c->zero_page == MAP_FAILED ? -errno : 0;
 	if (!err)
-		err = vm_slot_set(c->vm, VM_SLOT_VMCLOCK, TSVMM_VMCLOCK_GPA, PAGE, c->zero_page,
-		                  KVM_MEM_READONLY);
+		err = slot_set(c, c->zero_page);
 	if (err) {
 		if (c->zero_page != MAP_FAILED)
 			munmap(c->zero_page, PAGE);
@@ -55,7 +64,7 @@ static void vmclock_destroy(void *priv)
 	struct vmclock *c = priv;
 	if (!c)
 		return;
-	vm_slot_set(c->vm, VM_SLOT_VMCLOCK, TSVMM_VMCLOCK_GPA, 0, NULL, 0);
+	slot_set(c, NULL);
 	munmap(c->zero_page, PAGE);
 	if (c->file_map)
 		munmap(c->file_map, PAGE);
@@ -80,8 +89,7 @@ int vmclock_dev_map(struct devices *d, void *hva)
 		return -ENODEV;
 	if ((uintptr_t)hva & (PAGE - 1))
 		return -EINVAL;
-	int err = vm_slot_set(c->vm, VM_SLOT_VMCLOCK, TSVMM_VMCLOCK_GPA, PAGE,
-	                      hva ? hva : c->zero_page, KVM_MEM_READONLY);
+	int err = slot_set(c, hva ? hva : c->zero_page);
 	if (!err && c->file_map && hva != c->file_map) {
 		munmap(c->file_map, PAGE);
 		c->file_map = NULL;
@@ -116,12 +124,55 @@ int vmclock_dev_map_file(struct devices *d, const char *path, off_t offset)
 	return 0;
 }
 
+/* The stop record of the mapped page at counter tsc, as text in buf. 0 (nothing: *n = 0
+ * when the page is not valid) or -EOVERFLOW. */
+static int record_at(struct vmclock *c, uint64_t tsc, char *buf, size_t len, int *n)
+{
+	struct vmclock_stop_record rec;
+	*n = 0;
+	int err = vmclock_stop_record(c->file_map, tsc, &rec);
+	if (err) {
+		pl_warning(10, "vmclock: no stop record (%d): the page is not valid", err);
+		return 0;
+	}
+	*n = vmclock_stop_record_format(&rec, buf, len);
+	return *n >= 0 && (size_t)*n < len ? 0 : -EOVERFLOW;
+}
+
+/*
+ * The vCPU stopped: its last vmclock reading was at a TSC before tsc (the vCPU thread reads
+ * it when it parks). The stop record is taken now, from the page the guest was reading, at
+ * that TSC: the source saves its devices only after the final RAM pass (milliseconds later,
+ * more under load), and a record at the save's TSC would move the frozen guest time forward
+ * by that much (FREEZE then keeps less lag than the pause, SLEW starts from a later value).
+ */
+static void vmclock_pause(void *priv, uint64_t tsc)
+{
+	struct vmclock *c = priv;
+	if (!c)
+		return;
+	c->stopped = false;
+	if (c->pending || !c->file_map)
+		return;
+	int n;
+	if (record_at(c, tsc, c->stop_rec, sizeof(c->stop_rec), &n) == 0 && n > 0)
+		c->stopped = true;
+}
+
+static void vmclock_resume(void *priv)
+{
+	struct vmclock *c = priv;
+	if (c)
+		c->stopped = false;
+}
+
 /*
  * Device state = the vmclock stop record (vmclock_stop_record_format text) of the mapped page
- * at the TSC of the save: the source saves its devices after the vCPU parked, so this is the
- * guest's last (counter, time, bound, marker). Nothing when no page is mapped. A loaded record
- * is saved back unchanged until vmclock_dev_take_record() (the switchover checksum compares
- * the destination's save with the source's).
+ * at the TSC when the vCPU parked (vmclock_pause: the source saves its devices after the vCPU
+ * parked, so this is the guest's last (counter, time, bound, marker)); at the TSC of the save
+ * when the vCPU was not paused. Nothing when no page is mapped. A loaded record is saved back
+ * unchanged until vmclock_dev_take_record() (the switchover checksum compares the
+ * destination's save with the source's).
  */
 static int vmclock_save(void *priv, struct dev_buf *b)
 {
@@ -130,17 +181,13 @@ static int vmclock_save(void *priv, struct dev_buf *b)
 		return 0;
 	if (c->pending)
 		return dev_buf_put(b, c->rec, strlen(c->rec));
+	if (c->stopped)
+		return dev_buf_put(b, c->stop_rec, strlen(c->stop_rec));
 	if (!c->file_map)
 		return 0;
-	struct vmclock_stop_record rec;
 	char buf[256];
-	int err = vmclock_stop_record(c->file_map, vmclock_rdtsc(), &rec);
-	if (err) {
-		pl_warning(10, "vmclock: no stop record (%d): the page is not valid", err);
-		return 0;
-	}
-	int n = vmclock_stop_record_format(&rec, buf, sizeof(buf));
-	return n > 0 && (size_t)n < sizeof(buf) ? dev_buf_put(b, buf, (size_t)n) : -EOVERFLOW;
+	int n, err = record_at(c, vmclock_rdtsc(), buf, sizeof(buf), &n);
+	return err ? err : dev_buf_put(b, buf, (size_t)n);
 }
 
 static int vmclock_load(void *priv, const void *data, size_t len)
@@ -178,5 +225,7 @@ static const struct device_ops vmclock_ops = {
         .mmio = vmclock_mmio,
         .save = vmclock_save,
         .load = vmclock_load,
+        .pause = vmclock_pause,
+        .resume = vmclock_resume,
 };
 DEVICE_REGISTER(vmclock_ops);

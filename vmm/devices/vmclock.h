@@ -23,8 +23,9 @@ int vmclock_dev_map(struct devices *d, void *hva);
  * the host's later updates of the file show in the guest at once. 0 or -errno. */
 int vmclock_dev_map_file(struct devices *d, const char *path, off_t offset);
 /* Migration: the device state is the vmclock stop record of the mapped page (text, see
- * tsync/vmclock.h), taken when the source saves its devices with the vCPU parked. On the
- * destination, the loaded record (once): 0 with the text in buf, -ENOENT when none came. */
+ * tsync/vmclock.h) at the host TSC when the vCPU parked (the pause op, vmm_pause), however
+ * much later the source saves its devices. On the destination, the loaded record (once): 0
+ * with the text in buf, -ENOENT when none came. */
 int vmclock_dev_take_record(struct devices *d, char *buf, size_t len);
 
 #endif
