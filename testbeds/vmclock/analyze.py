@@ -13,6 +13,8 @@ k-th increase of disruption_marker. Per migration:
   +1s      the reading nearest 1 s after resume
   gap      TSC time between the two (the guest's frozen time)
 Step target: |err at resume| <= |destination host's own error| + target (1 us).
+Freeze: the guest's time steps back by the time from the vCPU's park to the destination's
+migrate-in: >= downtime - max(2 ms, 20 %), <= gap + 1 ms.
 Prints tables and a RESULT line; exit 0 unless there is no data.
 """
 import glob
@@ -113,9 +115,16 @@ def main():
             step_bad += not good
             sok = 'yes' if good else 'NO'
         if m['policy'] == 'freeze':
-            # the guest keeps the lag: its time steps back by about the frozen time
+            # the guest keeps the lag: its time steps back by the frozen time, from the stop
+            # record (the TSC at which the vCPU parked) to vmclockd's migrate-in anchor. That
+            # is at least the downtime (source stop -> vCPU start) less migrate-in -> vCPU
+            # start (< 1 ms unloaded), and at most the guest's gap (which also holds up to a
+            # 10 ms read period before the stop, so 0.3 x gap exceeds a short downtime; the
+            # park can precede the source's stop timestamp by ms under load).
             d_ms = -(x['at']['err'] - x['before']['err']) / 1e6
-            freeze_off += not (0.3 * x['gap_ms'] <= d_ms <= x['gap_ms'] + 1)
+            dt = m['downtime_ms']
+            lo = dt - max(2.0, 0.2 * dt)
+            freeze_off += not (lo <= d_ms <= x['gap_ms'] + 1)
         print('%3d %-6s %5s %3s %8.2f %8.2f %10.0f %10.0f %10.0f %10.0f %10.0f %8s %4d'
               % (m['i'], m['policy'], 'yes' if m['burst'] == 1 else 'no',
                  (m.get('src', '?') + m.get('dst', '?'))[:3] if 'src' in m else '?',
