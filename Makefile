@@ -20,7 +20,9 @@ OPT      := -O1
 endif
 
 DEB_PKGS := linuxptp chrony libpcap-dev libdpdk-dev libgsl-dev libcriterion-dev iproute2 \
-            gnuplot-nox pkg-config clang-format libxxhash-dev liblz4-dev libzstd-dev
+            gnuplot-nox pkg-config clang-format libxxhash-dev liblz4-dev libzstd-dev python3
+# make bench also compares against QEMU (qemu-system-data holds qboot.rom)
+BENCH_PKGS := qemu-system-x86 qemu-system-data ethtool
 DEPS_STAMP := $(BUILD)/.deps-ok
 
 LIB_SRCS  := $(sort $(shell find lib -name '*.c'))
@@ -94,6 +96,7 @@ demo: $(DEPS_STAMP)
 	@testbeds/demo.sh $(BUILD)
 
 bench: $(DEPS_STAMP)
+	@scripts/deps.sh $(BENCH_PKGS)
 	@$(MAKE) --no-print-directory all
 	@scripts/bench.sh $(BUILD)
 
