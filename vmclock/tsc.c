@@ -54,10 +54,9 @@ int tsc_period_fields(double ns_per_tick, uint64_t *frac, uint8_t *shift)
 		return -EINVAL;
 	if (s < 0)
 		s = 0;
-	long double v = ldexpl((long double)p, 64 + s);
-	if (v >= 18446744073709551615.0L)
-		v = 18446744073709551615.0L;
-	uint64_t f = (uint64_t)(v + 0.5L);
+	/* round, then clamp: converting 2^64 or more to uint64_t is undefined */
+	long double v = ldexpl((long double)p, 64 + s) + 0.5L;
+	uint64_t f = v >= 18446744073709551616.0L ? UINT64_MAX : (uint64_t)v;
 	*frac = f ? f : 1;
 	*shift = (uint8_t)s;
 	return 0;
