@@ -17,8 +17,7 @@ head -c 16M /dev/urandom >"$TMP/disk.img"
 GUEST="--mem $MEM --disk $TMP/disk.img --profile zero=0.4,dup=0.2,disk=0.2,random=0.2 \
 --dirty-rate $RATE --wss 1024 --sample-ms 50"
 bed_ns_add a && bed_ns_add b && bed_link a veth0 10.81.0.1 b veth0 10.81.0.2 || exit 1
-ctl() { "$V" ctl "$@" 2>/dev/null; }
-jget() { echo "$1" | sed -n "s/.*\"$2\": \"*\([^,\"}]*\).*/\1/p" | head -n 1; }
+. testbeds/migrate/lib.sh # ctl, jget
 col() { awk -v c="$2" '/^# columns:/ { for (i = 3; i <= NF; i++) if ($i == c) k = i - 2 }
 	!/^#/ && k { v = $k } END { print v + 0 }' "$1"; }
 echo "guest: $GUEST"

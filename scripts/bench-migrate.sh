@@ -46,17 +46,7 @@ link() { # 10g | 1g | wan
 		bed_exec b tc qdisc replace dev veth0 root tbf rate 1gbit burst 1mb latency 50ms
 	fi
 }
-ctl() { "$V" ctl "$@" 2>/dev/null; }
-jget() { echo "$1" | sed -n "s/.*\"$2\": \"*\([^,\"}]*\).*/\1/p" | head -n 1; }
-wait_guest() {
-	_t=600
-	while [ $_t -gt 0 ]; do
-		[ "$(jget "$(ctl "$1" '{"execute":"query-status"}')" samples)" -gt 5 ] 2>/dev/null && return 0
-		sleep 0.05
-		_t=$((_t - 1))
-	done
-	return 1
-}
+. testbeds/migrate/lib.sh # ctl, jget, wait_guest
 row() { printf '| %-5s | %-6s | %-5s | %-9s | %9s | %9s | %11s | %s\n' "$@"; }
 
 tsvmm_run() { # LINK MEM WSS RATE MODE
@@ -68,7 +58,7 @@ tsvmm_run() { # LINK MEM WSS RATE MODE
 	# shellcheck disable=SC2086
 	bed_bg a "$TMP/src" "$V" run $g --control "$TMP/ssock"
 	s=$BED_LASTPID
-	if bed_wait_for "$TMP/dst" "waiting for a migration" 5 && wait_guest "$TMP/ssock"; then
+	if bed_wait_for "$TMP/dst" "waiting for a migration" 5 && wait_guest "$TMP/ssock" 5 30; then
 		ctl "$TMP/ssock" "{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"mode\":\"$5\",\"downtime-limit\":100}}" >/dev/null
 		ctl "$TMP/ssock" "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"tcp:$B:$PORT\"}}" >/dev/null
 		_t=2400
@@ -130,7 +120,7 @@ for pol in controller sequential all; do
 		bed_bg a "$TMP/e.s$i" "$V" run $g --control "$TMP/e.ssock$i"
 		pids="$pids $BED_LASTPID"
 		bed_wait_for "$TMP/e.d$i" "waiting for a migration" 5
-		wait_guest "$TMP/e.ssock$i"
+		wait_guest "$TMP/e.ssock$i" 5 30
 		args="$args $TMP/e.ssock$i=$B:$PORT,$TMP/e.dsock$i"
 	done
 	echo "\$ tsvmm evacuate --budget 400Mbit --policy $pol --mode all SRC=DST... (x4)"

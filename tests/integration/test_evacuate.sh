@@ -23,18 +23,7 @@ rc=0
 bed_exec a tc qdisc replace dev veth0 root tbf rate 200mbit burst 256kb latency 50ms || rc=1
 check "namespaces a, b joined by a 200 Mbit/s veth" [ $rc -eq 0 ]
 
-ctl() { "$V" ctl "$@" 2>/dev/null; }
-jget() { echo "$1" | sed -n "s/.*\"$2\": \"*\([^,\"}]*\).*/\1/p" | head -n 1; }
-wait_guest() {
-	_t=100
-	while [ $_t -gt 0 ]; do
-		_s=$(ctl "$1" '{"execute":"query-status"}')
-		[ "$(jget "$_s" samples)" -gt 2 ] 2>/dev/null && return 0
-		sleep 0.05
-		_t=$((_t - 1))
-	done
-	return 1
-}
+. testbeds/migrate/lib.sh # ctl, jget, wait_guest
 
 # run_evac TAG POLICY: 3 pairs, evacuate, leaves $TMP/TAG.out
 run_evac() {

@@ -31,34 +31,8 @@ rc=0
 { bed_ns_add a && bed_ns_add b && bed_link a veth0 $A b veth0 $B; } || rc=1
 check "namespaces a, b joined by veth" [ $rc -eq 0 ]
 
-ctl() { "$V" ctl "$@" 2>/dev/null; }
+. testbeds/migrate/lib.sh # ctl, jget, wait_guest, wait_mig
 cond() { eval "$1"; } # check "desc" cond 'shell condition'
-# jget JSON KEY: first numeric or string value of "KEY" in one line of JSON
-jget() { echo "$1" | sed -n "s/.*\"$2\": \"*\([^,\"}]*\).*/\1/p" | head -n 1; }
-# wait_guest SOCK: until the guest reports samples (it filled memory and runs its loop)
-wait_guest() {
-	_t=100
-	while [ $_t -gt 0 ]; do
-		_s=$(ctl "$1" '{"execute":"query-status"}')
-		[ "$(jget "$_s" samples)" -gt 2 ] 2>/dev/null && return 0
-		sleep 0.05
-		_t=$((_t - 1))
-	done
-	return 1
-}
-# wait_mig SOCK: until query-migrate leaves setup/active/device (or the socket is gone)
-wait_mig() {
-	_t=${2:-300}
-	while [ $_t -gt 0 ]; do
-		_q=$(ctl "$1" '{"execute":"query-migrate"}') || return 0
-		case $(jget "$_q" status) in
-		completed | failed | cancelled) echo "$_q"; return 0 ;;
-		esac
-		sleep 0.05
-		_t=$((_t - 1))
-	done
-	return 1
-}
 # start_pair TAG PORT [extra dest args]: destination in b (incoming), source in a; both get
 # TSVMM_MIG_FAULT=$FAULT (a fault to inject: see the fault cases below)
 start_pair() {
