@@ -83,6 +83,7 @@ static const struct config_item table[] = {
         CFG_INT("announceReceiptTimeout", P, 3, 2, 255),
         CFG_INT("delay_filter_length", P, 10, 1, DELAY_FILTER_MAX),
         CFG_ENUM("delay_filter", P, 0, filter_enum),
+        CFG_INT("delayAsymmetry", P, 0, -2147483647 - 1, 2147483647),
         CFG_BOOL("masterOnly", P, 0),
         CFG_INT("transportSpecific", P, 0, 0, 15),
         CFG_INT("udp_ttl", P, 1, 1, 255),

@@ -179,6 +179,9 @@ struct ptpd_port {
 		unsigned gen;
 	} dreq;
 	struct delay_filter dfilt;
+	/* delayAsymmetry (IEEE 1588-2019 16.8): master-to-slave delay minus the mean path delay,
+	 * scaled ns; added to the Sync correction, taken off the Delay_Resp correction */
+	int64_t asymmetry;
 	tmv_t mean_delay;
 	bool have_delay;
 	/* P2P requester */

@@ -104,6 +104,7 @@ struct ptpd_port *ptpd_port_create(struct ptpd_clock *c, unsigned index, const c
 	unsigned flen = (unsigned)config_get_int(cfg, iface, "delay_filter_length");
 	delay_filter_init(&p->dfilt, flen);
 	delay_filter_init(&p->pfilt, flen);
+	p->asymmetry = (int64_t)config_get_int(cfg, iface, "delayAsymmetry") * 65536;
 
 	transport_config_defaults(&tc);
 	tc.ts_mode = c->ts_mode;

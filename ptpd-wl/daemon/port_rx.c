@@ -74,7 +74,8 @@ static void rx_sync(struct ptpd_port *p, const struct ptp_msg *m, tmv_t rx, tmv_
 	p->sync.seq = m->hdr.seq;
 	p->sync.t2 = rx;
 	p->sync.rx_raw = rx_raw;
-	p->sync.corr = m->hdr.correction;
+	/* IEEE 1588-2019 11.6.2: correctedSyncCorrectionField = correction + delayAsymmetry */
+	p->sync.corr = m->hdr.correction + p->asymmetry;
 	p->sync.gen = p->c->step_gen;
 	p->sync.have_fup = false;
 	if ((m->hdr.flags & PTP_FLAG_TWO_STEP) ||
@@ -127,8 +128,10 @@ static void rx_delay_resp(struct ptpd_port *p, const struct ptp_msg *m)
 	if (p->dreq.gen != p->c->step_gen)
 		return;
 	tmv_t t4 = ptp_ts_to_tmv(&m->delay_resp.receive);
+	/* 11.6.3: the Delay_Req would carry -delayAsymmetry, which the master copies into the
+	 * Delay_Resp; applied here instead, so the mean path delay stays the mean of both ways */
 	tmv_t mpd = delay_e2e_mean_path(p->dreq.t1, p->dreq.t2, p->dreq.t3, t4, p->dreq.c_sync,
-	                                m->hdr.correction);
+	                                m->hdr.correction - p->asymmetry);
 	p->mean_delay = delay_filter_push(&p->dfilt, mpd);
 	p->have_delay = true;
 }

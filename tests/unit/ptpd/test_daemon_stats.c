@@ -74,6 +74,23 @@ Test(ptpd_daemon_config, ptp4l_defaults_and_names)
 	cr_assert_eq(config_get_int(c, NULL, "network_transport"), TRANS_UDP_IPV4);
 	cr_assert_eq(config_get_int(c, NULL, "delay_mechanism"), PTP_DM_E2E);
 	cr_assert_str_eq(config_get_string(c, NULL, "uds_address"), "/var/run/ptpd-wl");
+	cr_assert_eq(config_get_int(c, NULL, "delay_filter_length"), 10);
+	cr_assert_eq(config_get_int(c, NULL, "delay_filter"), 0); /* moving_median */
+	cr_assert_eq(config_get_int(c, NULL, "delayAsymmetry"), 0);
+	config_destroy(c);
+}
+
+Test(ptpd_daemon_config, delay_asymmetry_per_port)
+{
+	struct config *c = ptpd_config_create();
+	struct config_error e;
+	cr_assert_eq(
+	        config_read_string(c, "[global]\ndelayAsymmetry 100\n[eth1]\ndelayAsymmetry -250\n",
+	                           "a.cfg", &e),
+	        0, "%s", e.msg);
+	cr_assert_eq(config_get_int(c, "eth1", "delayAsymmetry"), -250);
+	cr_assert_eq(config_get_int(c, NULL, "delayAsymmetry"), 100);
+	cr_assert_eq(config_read_string(c, "delayAsymmetry 1.5\n", "b.cfg", &e), -EINVAL);
 	config_destroy(c);
 }
 
