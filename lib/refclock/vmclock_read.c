@@ -32,10 +32,15 @@ static inline void relax(void)
 #endif
 }
 
-int vmclock_snapshot(const volatile struct vmclock_abi *page, unsigned max_tries,
-                     struct vmclock_abi *out, unsigned *tries)
+/*
+ * One consistent copy of the page under its seqlock, with the counter (if any) read inside the
+ * same window, so that (page, counter) belong together. Copies as 14 aligned 64-bit loads: no
+ * torn words, no memcpy call. Returns 0 with *tries set, or -VMCLOCK_EAGAIN after max_tries.
+ */
+static int seq_copy(const volatile struct vmclock_abi *page, unsigned max_tries,
+                    struct vmclock_abi *out, vmclock_counter_fn counter, void *ctx, uint64_t *c,
+                    unsigned *tries)
 {
-	/* copy as 14 aligned 64-bit loads: no torn words, no memcpy call */
 	const volatile uint64_t *src = (const volatile uint64_t *)page;
 	uint64_t *dst = (uint64_t *)out;
 	unsigned n;
@@ -50,52 +55,44 @@ int vmclock_snapshot(const volatile struct vmclock_abi *page, unsigned max_tries
 			continue;
 		for (unsigned i = 0; i < VMCLOCK_ABI_SIZE / 8; i++)
 			dst[i] = src[i];
+		if (counter)
+			*c = counter(ctx);
 		read_barrier();
 		if (__atomic_load_n(&page->seq_count, __ATOMIC_RELAXED) != seq)
 			continue;
 		out->seq_count = seq;
-		if (tries)
-			*tries = n;
-		if (out->magic != VMCLOCK_MAGIC)
-			return -VMCLOCK_ENODEV;
-		if (out->version != VMCLOCK_VERSION || out->size < VMCLOCK_ABI_SIZE)
-			return -VMCLOCK_EPROTO;
+		*tries = n;
 		return 0;
 	}
-	if (tries)
-		*tries = max_tries;
+	*tries = max_tries;
 	return -VMCLOCK_EAGAIN;
+}
+
+int vmclock_snapshot(const volatile struct vmclock_abi *page, unsigned max_tries,
+                     struct vmclock_abi *out, unsigned *tries)
+{
+	unsigned n;
+	int err = seq_copy(page, max_tries, out, 0, 0, 0, &n);
+
+	if (tries)
+		*tries = n;
+	if (err)
+		return err;
+	if (out->magic != VMCLOCK_MAGIC)
+		return -VMCLOCK_ENODEV;
+	if (out->version != VMCLOCK_VERSION || out->size < VMCLOCK_ABI_SIZE)
+		return -VMCLOCK_EPROTO;
+	return 0;
 }
 
 int vmclock_read(const volatile struct vmclock_abi *page, vmclock_counter_fn counter, void *ctx,
                  unsigned max_tries, struct vmclock_reading *out)
 {
-	const volatile uint64_t *src = (const volatile uint64_t *)page;
 	struct vmclock_abi p;
-	uint64_t *dst = (uint64_t *)&p;
-	unsigned n;
+	uint64_t c = 0;
+	int err = seq_copy(page, max_tries, &p, counter, ctx, &c, &out->tries);
 
-	if (max_tries == 0)
-		max_tries = 1;
-	for (n = 1; n <= max_tries; n++) {
-		if (n > 1)
-			relax();
-		uint32_t seq = __atomic_load_n(&page->seq_count, __ATOMIC_ACQUIRE);
-		if (seq & 1)
-			continue;
-		for (unsigned i = 0; i < VMCLOCK_ABI_SIZE / 8; i++)
-			dst[i] = src[i];
-		uint64_t c = counter(ctx);
-		read_barrier();
-		if (__atomic_load_n(&page->seq_count, __ATOMIC_RELAXED) != seq)
-			continue;
-		p.seq_count = seq;
-		int err = vmclock_eval(&p, c, out);
-		out->tries = n;
-		return err;
-	}
-	out->tries = max_tries;
-	return -VMCLOCK_EAGAIN;
+	return err ? err : vmclock_eval(&p, c, out);
 }
 
 /* x >> s rounded down and up (s may exceed 127). */
