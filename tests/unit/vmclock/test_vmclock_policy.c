@@ -10,28 +10,7 @@
 #include "tsc.h"
 #include "vmclockd.h"
 
-#define P_TRUE 0.4L /* true ns per tick (2.5 GHz) */
-#define T0     1700000000000000000LL
-
-static long double truth(uint64_t c)
-{
-	return (long double)c * P_TRUE; /* + T0 */
-}
-
-/* host with offset e0 ns and rate error f at counter c, honest bounds */
-static void host(uint64_t c, double e0, double f, struct vmclock_host *h)
-{
-	long double t = truth(c);
-	memset(h, 0, sizeof(*h));
-	h->counter = c;
-	h->time_ns = T0 + (int64_t)llroundl(t + e0 + f * t);
-	h->maxerror_ns = (uint64_t)ceill(fabsl(e0 + f * t)) + 10;
-	h->esterror_ns = h->maxerror_ns / 2;
-	h->ns_per_tick = (double)(P_TRUE * (1 + f));
-	h->rate_maxerror = fabs(f) + 1e-9;
-	h->rate_esterror = fabs(f);
-	h->status = VMCLOCK_STATUS_SYNCHRONIZED;
-}
+#include "honest_host.h"
 
 static void holds(const struct vmclock_abi *p, uint64_t c, struct vmclock_reading *r)
 {
@@ -42,8 +21,6 @@ static void holds(const struct vmclock_abi *p, uint64_t c, struct vmclock_readin
 	          "truth %.1Lf outside [%lld, %lld]", t, (long long)(r->earliest_ns - T0),
 	          (long long)(r->latest_ns - T0));
 }
-
-static const uint64_t SEC = 2500000000ull; /* ticks per second */
 
 /* Host A (+50 us, +10 ppm) publishes; the guest stops at 10 s; 2 s pause; host B (-30 us,
  * -5 ppm) resumes it with `policy`. */

@@ -18,31 +18,7 @@
 #include "policy.h"
 #include "tsync/vmclock.h"
 
-#define P_TRUE 0.4L /* true ns per tick of the model (2.5 GHz) */
-#define T0     1700000000000000000LL
-#define SEC    2500000000ull /* model ticks per second */
-
-static uint64_t base; /* counter at model time 0 */
-
-static long double truth(uint64_t c)
-{
-	return (long double)(int64_t)(c - base) * P_TRUE; /* + T0 */
-}
-
-/* host clock with offset e0 ns and rate error f at counter c, honest bounds */
-static void host(uint64_t c, double e0, double f, struct vmclock_host *h)
-{
-	long double t = truth(c);
-	memset(h, 0, sizeof(*h));
-	h->counter = c;
-	h->time_ns = T0 + (int64_t)llroundl(t + e0 + f * t);
-	h->maxerror_ns = (uint64_t)ceill(fabsl(e0 + f * t)) + 10;
-	h->esterror_ns = h->maxerror_ns / 2;
-	h->ns_per_tick = (double)(P_TRUE * (1 + f));
-	h->rate_maxerror = fabs(f) + 1e-9;
-	h->rate_esterror = fabs(f);
-	h->status = VMCLOCK_STATUS_SYNCHRONIZED;
-}
+#include "honest_host.h"
 
 /* guest error (page time - truth) at c, ns; asserts the bound holds */
 static double err_at(const struct vmclock_abi *p, uint64_t c, struct vmclock_reading *r)
@@ -135,7 +111,7 @@ Test(vmclock_stop, freeze_during_a_slew_keeps_the_lag_from_the_guests_last_readi
 {
 	/* model counters on the real TSC: the device's fallback reads it */
 	uint64_t park = vmclock_rdtsc();
-	base = park - 10 * SEC;
+	honest_base = park - 10 * SEC;
 	uint64_t start = park - 3 * SEC; /* the slew began 3 s before the stop */
 	struct vmclock_abi src_page, dst_page;
 	source_slewing(start, -11000000, park - SEC / 20, &src_page);
@@ -182,8 +158,8 @@ Test(vmclock_stop, property_record_is_the_guests_reading_and_destinations_contin
 {
 	srand(20261122);
 	for (int i = 0; i < 300; i++) {
-		base = 1000 * SEC + (uint64_t)rand() * 1000;
-		uint64_t start = base + SEC + (uint64_t)rand() % SEC;
+		honest_base = 1000 * SEC + (uint64_t)rand() * 1000;
+		uint64_t start = honest_base + SEC + (uint64_t)rand() % SEC;
 		int64_t lag0 = (int64_t)(rand() % 40000001) - 20000000; /* +-20 ms */
 		uint64_t last = start + (uint64_t)(rand() % 60 + 1) * (SEC / 10);
 		uint64_t park = last + (uint64_t)rand() % (SEC / 10);
