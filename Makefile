@@ -4,6 +4,7 @@
 #   make check        deps, build, unit tests, integration tests, unit tests again under ASan+UBSan
 #   make demo         show what tsync can do now
 #   make bench        benchmarks (results go to BENCHMARKS.md by hand, with their commands)
+#   make fuzz         libFuzzer targets for every parser (FUZZ_SECONDS=N each; tests/fuzz/)
 #   make format-check clang-format --dry-run over every C file
 .DEFAULT_GOAL := all
 CC       ?= gcc
@@ -20,7 +21,8 @@ OPT      := -O1
 endif
 
 DEB_PKGS := linuxptp chrony libpcap-dev libdpdk-dev libgsl-dev libcriterion-dev iproute2 \
-            gnuplot-nox pkg-config clang-format libxxhash-dev liblz4-dev libzstd-dev python3
+            gnuplot-nox pkg-config clang-format libxxhash-dev liblz4-dev libzstd-dev python3 \
+            clang libclang-rt-14-dev libgnutls28-dev
 # make bench also compares against QEMU (qemu-system-data holds qboot.rom)
 BENCH_PKGS := qemu-system-x86 qemu-system-data ethtool
 DEPS_STAMP := $(BUILD)/.deps-ok
@@ -50,8 +52,10 @@ define link
 	$(CC) $(LDFLAGS) $(filter %.o,$^) $(LIB) $(LDLIBS) -o $@
 endef
 -include $(sort $(wildcard */module.mk))
+# make fuzz: tests/fuzz/fuzz.mk (clang + libFuzzer, its own build tree under $(BUILD)/fuzz)
+-include tests/fuzz/fuzz.mk
 
-.PHONY: all deps check unit integration asan demo bench format format-check clean
+.PHONY: all deps check unit integration asan demo bench fuzz format format-check clean
 all: $(DEPS_STAMP) $(LIB) $(TOOLS) $(BINS) $(UNIT_BIN)
 
 deps:

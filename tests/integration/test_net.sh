@@ -2,7 +2,8 @@
 # lib/net end to end: two namespaces joined by veth (testbeds/netns.sh), tsync-net-probe sends
 # PTP-sized Sync (event) + Follow_Up (general) messages over UDPv4, UDPv6 and L2 with software
 # timestamps. Checks: TX and RX timestamps arrive, the one-way delay rx - tx (one host clock)
-# is positive and below 1 ms, netem delay shows up in it, a bridged link works, hardware
+# is >= 0 and below 1 ms (kernel 6.18 on veth can stamp RX at the TX time: 0 ns was seen, so
+# zero is a valid one-way delay here), netem delay shows up in it, a bridged link works, hardware
 # timestamping on veth fails with a clear error, and no namespace survives (also after a
 # failing or killed bench).
 . tests/integration/lib.sh
@@ -49,8 +50,8 @@ for t in UDPv4 UDPv6 L2; do
 	check "$t: $ntx/$N software TX timestamps" [ "$ntx" -eq $N ]
 	check "$t: $nrx/$N software RX timestamps, $ngen/$N general messages" \
 		[ "$nrx" -eq $N -a "$ngen" -eq $N ]
-	check "$t: one-way rx - tx over veth in (0, 1 ms): n=$1 min=$2 median=$3 max=$4 ns" \
-		[ "$1" -eq $N -a "$2" -gt 0 -a "$4" -lt 1000000 ]
+	check "$t: one-way rx - tx over veth in [0, 1 ms): n=$1 min=$2 median=$3 max=$4 ns" \
+		[ "$1" -eq $N -a "$2" -ge 0 -a "$4" -lt 1000000 ]
 done
 
 # netem on a's egress: the software timestamps see the added delay
