@@ -71,8 +71,8 @@ fi
 bed_switch sw && bed_port a eth1 10.77.1.1 sw && bed_port b eth1 10.77.1.2 sw
 probe L2 eth1 bridge
 set -- $(stats "$TMP/bridge.d")
-check "L2 through a bridge: one-way n=$1 min=$2 median=$3 max=$4 ns" \
-	[ "$1" -eq $N -a "$2" -gt 0 -a "$4" -lt 1000000 ]
+check "L2 through a bridge: one-way n=$1 min=$2 median=$3 max=$4 ns in [0, 1 ms)" \
+	[ "$1" -eq $N -a "$2" -ge 0 -a "$4" -lt 1000000 ]
 
 # interoperability: ptp4l 3.x as master in a, our transports receive its messages in b
 if command -v ptp4l >/dev/null 2>&1; then
