@@ -1,5 +1,6 @@
 #!/bin/sh
-# make check body: unit tests, integration tests, unit tests under ASan+UBSan.
+# make check body: unit tests, integration tests, unit tests and the hostile-input tests under
+# ASan+UBSan, a short fuzzing pass.
 # Prints one closing line that counts every test.
 BUILD=${1:-build}
 log=$(mktemp)
@@ -28,5 +29,10 @@ echo "== unit tests under ASan+UBSan (build/asan)"
 	scripts/run-unit.sh build/asan/tests/unit-tests; } 2>&1 | tee "$log"
 grep -q ' 0 failed' "$log" || status=1
 count asan
+# the daemons' hostile-input tests again, against the ASan+UBSan binaries: each script counts a
+# sanitizer report in a daemon's output as a failure
+echo "== hostile-input tests under ASan+UBSan (build/asan)"
+BUILD=build/asan tests/integration/run.sh 'test_hostile_*.sh' | tee "$log" || status=1
+count hostile-asan
 echo "make check: $total_p passed, $total_f failed"
 [ "$status" -eq 0 ] && [ "$total_f" -eq 0 ]

@@ -1,12 +1,14 @@
 #!/bin/sh
-# Run every tests/integration/test_*.sh; each prints "N passed, N failed" as its last line.
-# Prints the sum last. A script that exits non-zero without a count counts as one failure.
+# Run every tests/integration/test_*.sh (or those matching $1, e.g. 'test_hostile_*.sh'); each
+# prints "N passed, N failed" as its last line. Prints the sum last. A script that exits non-zero
+# without a count counts as one failure.
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 export BUILD
 P=0
 F=0
-for t in tests/integration/test_*.sh; do
+PATTERN=${1:-test_*.sh}
+for t in tests/integration/$PATTERN; do
 	[ -e "$t" ] || continue
 	echo "-- $t"
 	out=$(mktemp)
