@@ -117,17 +117,20 @@ int read_chrony(struct reader_ctx *c, FILE *f, struct series *out)
 			err = reader_bad(c, where, "unknown chrony log line (%d fields)", nt);
 			continue;
 		}
-		if (fi < 0)
-			return reader_fail(c, -EINVAL, "%s: this chrony log has no %s column",
-			                   c->path, col);
+		if (fi < 0) {
+			err = reader_fail(c, -EINVAL, "%s: this chrony log has no %s column",
+			                  c->path, col);
+			break;
+		}
 		if (fi >= nt) {
 			err = reader_bad(c, where, "%d fields, the %s column is field %d", nt, col,
 			                 fi + 1);
 			continue;
 		}
 		v = strtod(tok[fi], &end);
-		if (end == tok[fi] || *end) {
-			err = reader_bad(c, where, "%s is not a number: \"%s\"", col, tok[fi]);
+		if (end == tok[fi] || *end || !isfinite(v)) {
+			err = reader_bad(c, where, "%s is not a %snumber: \"%s\"", col,
+			                 end == tok[fi] || *end ? "" : "finite ", tok[fi]);
 			continue;
 		}
 		err = series_push(out, t, v / scale);

@@ -54,9 +54,22 @@ static uint64_t be(const uint8_t *p, int len)
 	return v;
 }
 
-static tmv_t ts_of(const uint8_t *p)
+/* Does sec s + ns ns (ns < 1e9) fit tmv_t, i.e. is it before 2262-04-11? */
+static bool fits_ns(uint64_t sec, uint64_t ns)
 {
-	return (tmv_t)be(p, 6) * NS_PER_SEC + (tmv_t)be(p + 6, 4);
+	return sec <= (uint64_t)(INT64_MAX - (int64_t)ns) / NS_PER_SEC;
+}
+
+/* A PTP Timestamp (UInteger48 seconds, UInteger32 ns) as ns; NULL, or why it is not one. */
+static const char *ts_of(const uint8_t *p, tmv_t *t)
+{
+	uint64_t sec = be(p, 6), ns = be(p + 6, 4);
+	if (ns >= (uint64_t)NS_PER_SEC)
+		return "timestamp nanoseconds field >= 1e9";
+	if (!fits_ns(sec, ns))
+		return "timestamp beyond 2262 (does not fit 64-bit ns)";
+	*t = (tmv_t)sec * NS_PER_SEC + (tmv_t)ns;
+	return NULL;
 }
 
 /* PTP payload of a frame: 0 found, 1 not PTP (ignored) */
@@ -151,8 +164,8 @@ static int parse(const uint8_t *p, size_t len, struct msg *m, const char **why)
 		*why = "message body truncated";
 		return -1;
 	}
-	if (m->type <= 3 || (m->type >= 8 && m->type <= 0xa))
-		m->ts = ts_of(p + 34);
+	if ((m->type <= 3 || (m->type >= 8 && m->type <= 0xa)) && (*why = ts_of(p + 34, &m->ts)))
+		return -1;
 	if (need == 54)
 		memcpy(m->req, p + 44, 10);
 	return 0;
@@ -283,17 +296,24 @@ static int handle(struct matcher *mt, const struct msg *m, unsigned long pkt)
 	}
 }
 
-int ptp_capture_read(struct reader_ctx *c, struct ptp_exchange **out, size_t *n)
+/* The capture time of a packet (ns precision asked for) as ns; NULL, or why it is not one. */
+static const char *cap_time(const struct pcap_pkthdr *h, tmv_t *t)
 {
-	char ebuf[PCAP_ERRBUF_SIZE];
+	/* tv_usec holds ns; a pcapng time of 2^64 units can leave tv_sec beyond any ns count */
+	if (h->ts.tv_sec < 0 || h->ts.tv_usec < 0 || h->ts.tv_usec >= NS_PER_SEC)
+		return "capture time before 1970 or not normalised";
+	if (!fits_ns((uint64_t)h->ts.tv_sec, (uint64_t)h->ts.tv_usec))
+		return "capture time beyond 2262 (does not fit 64-bit ns)";
+	*t = (tmv_t)h->ts.tv_sec * NS_PER_SEC + h->ts.tv_usec;
+	return NULL;
+}
+
+static int capture_read(struct reader_ctx *c, pcap_t *pc, struct ptp_exchange **out, size_t *n)
+{
 	struct pcap_pkthdr *h;
 	const u_char *data;
 	unsigned long pkt = 0;
 	int rc, err = 0;
-	pcap_t *pc =
-	        pcap_open_offline_with_tstamp_precision(c->path, PCAP_TSTAMP_PRECISION_NANO, ebuf);
-	if (!pc)
-		return reader_fail(c, -EINVAL, "%s: %s", c->path, ebuf);
 	struct matcher *mt = calloc(1, sizeof(*mt));
 	if (!mt) {
 		pcap_close(pc);
@@ -311,11 +331,10 @@ int ptp_capture_read(struct reader_ctx *c, struct ptp_exchange **out, size_t *n)
 		int r = payload(dlt, data, h->caplen, &p, &len);
 		if (r == 1)
 			continue;
-		if (parse(p, len, &m, &why)) {
+		if (parse(p, len, &m, &why) || (why = cap_time(h, &m.cap))) {
 			err = reader_bad(c, where, "%s", why);
 			continue;
 		}
-		m.cap = (tmv_t)h->ts.tv_sec * NS_PER_SEC + h->ts.tv_usec; /* tv_usec holds ns */
 		err = handle(mt, &m, pkt);
 	}
 	if (!err && rc == -1)
@@ -329,6 +348,27 @@ int ptp_capture_read(struct reader_ctx *c, struct ptp_exchange **out, size_t *n)
 	}
 	free(mt);
 	return err;
+}
+
+int ptp_capture_read(struct reader_ctx *c, struct ptp_exchange **out, size_t *n)
+{
+	char ebuf[PCAP_ERRBUF_SIZE];
+	pcap_t *pc =
+	        pcap_open_offline_with_tstamp_precision(c->path, PCAP_TSTAMP_PRECISION_NANO, ebuf);
+	if (!pc)
+		return reader_fail(c, -EINVAL, "%s: %s", c->path, ebuf);
+	return capture_read(c, pc, out, n);
+}
+
+int ptp_capture_read_fp(struct reader_ctx *c, FILE *f, struct ptp_exchange **out, size_t *n)
+{
+	char ebuf[PCAP_ERRBUF_SIZE];
+	pcap_t *pc = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, ebuf);
+	if (!pc) {
+		fclose(f);
+		return reader_fail(c, -EINVAL, "%s: %s", c->path, ebuf);
+	}
+	return capture_read(c, pc, out, n);
 }
 
 int read_pcap(struct reader_ctx *c, struct series *out)

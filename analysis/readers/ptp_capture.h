@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "readers/reader.h"
 #include "tsync/time.h"
@@ -39,5 +40,7 @@ struct ptp_exchange {
 
 /* Read every exchange of c->path into *out (malloc'd). 0 or -errno (c->err says why). */
 int ptp_capture_read(struct reader_ctx *c, struct ptp_exchange **out, size_t *n);
+/* Same from an open stream (e.g. fmemopen), which it always closes; c->path names it. */
+int ptp_capture_read_fp(struct reader_ctx *c, FILE *f, struct ptp_exchange **out, size_t *n);
 
 #endif

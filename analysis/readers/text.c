@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* Plain text: "x" or "t x" per line (seconds), '#' starts a comment, blank lines ignored. */
+/*
+ * Plain text: "x" or "t x" per line (seconds), '#' starts a comment, blank lines ignored.
+ * Values must be finite: "nan" or "inf" is a malformed line, not a sample.
+ */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -7,12 +10,15 @@
 
 #include "readers/reader.h"
 
+/* 0, -EINVAL (not a number, or out of double's range) or -EDOM (nan, inf) */
 static int parse_num(const char *tok, double *v)
 {
 	char *end;
 	errno = 0;
 	*v = strtod(tok, &end);
-	return end != tok && *end == '\0' && errno != ERANGE ? 0 : -EINVAL;
+	if (end == tok || *end != '\0' || errno == ERANGE)
+		return -EINVAL;
+	return isfinite(*v) ? 0 : -EDOM;
 }
 
 int read_text(struct reader_ctx *c, FILE *f, struct series *out)
@@ -42,10 +48,14 @@ int read_text(struct reader_ctx *c, FILE *f, struct series *out)
 			err = reader_bad(c, where, "%d fields, expected 1 (x) or 2 (t x)", nt);
 		} else {
 			double t = NAN, x;
-			if ((nt == 2 && parse_num(tok[0], &t)) || parse_num(tok[nt - 1], &x)) {
-				err = reader_bad(c, where, "not a number: \"%s\"",
-				                 nt == 2 && parse_num(tok[0], &t) ? tok[0]
-				                                                  : tok[nt - 1]);
+			const char *bad = tok[0];
+			int rc = nt == 2 ? parse_num(tok[0], &t) : 0;
+			if (!rc)
+				rc = parse_num(bad = tok[nt - 1], &x);
+			if (rc) {
+				err = reader_bad(
+				        c, where, "%s: \"%s\"",
+				        rc == -EDOM ? "not a finite number" : "not a number", bad);
 			} else if ((err = series_push(out, t, x))) {
 				reader_fail(c, err, "%s: out of memory", c->path);
 			}

@@ -67,17 +67,55 @@ static char *skip_ws(char *s)
 	return s;
 }
 
+/* Append s as element n; the array grows in powers of two (n is a power of two: full). */
 static int push(char ***arr, size_t n, char *s)
 {
-	char **p = realloc(*arr, (n + 1) * sizeof(**arr));
+	char **p = *arr;
 
-	if (!p) {
-		free(s);
-		return -ENOMEM;
+	if (!(n & (n - 1))) {
+		p = realloc(*arr, (n ? 2 * n : 1) * sizeof(**arr));
+		if (!p) {
+			free(s);
+			return -ENOMEM;
+		}
+		*arr = p;
 	}
 	p[n] = s;
-	*arr = p;
 	return s ? 0 : -ENOMEM;
+}
+
+struct name_ref {
+	const char *name;
+	size_t i;
+};
+
+static int name_ref_cmp(const void *a, const void *b)
+{
+	const struct name_ref *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+/* Index of the first column whose name an earlier column already has, or -1 (O(n log n)). */
+static long first_duplicate(char **names, size_t n)
+{
+	struct name_ref *v;
+	long dup = -1;
+
+	if (n < 2)
+		return -1;
+	v = malloc(n * sizeof(*v));
+	if (!v)
+		return -2;
+	for (size_t i = 0; i < n; i++)
+		v[i] = (struct name_ref){names[i], i};
+	qsort(v, n, sizeof(*v), name_ref_cmp);
+	for (size_t k = 1; k < n; k++)
+		if (!strcmp(v[k].name, v[k - 1].name) && (dup < 0 || v[k].i < (size_t)dup))
+			dup = (long)v[k].i;
+	free(v);
+	return dup;
 }
 
 static int parse_columns(struct statlog_reader *r, char *s)
@@ -94,10 +132,6 @@ static int parse_columns(struct statlog_reader *r, char *s)
 			return -EINVAL;
 		}
 		tok[nl] = '\0';
-		if (statlog_column_index(r, tok) >= 0) {
-			set_err(r, "duplicate column '%.60s'", tok);
-			return -EINVAL;
-		}
 		if (nl < len)
 			tok[len - 1] = '\0';
 		rc = push(&r->names, r->ncol, strdup(tok));
@@ -112,6 +146,13 @@ static int parse_columns(struct statlog_reader *r, char *s)
 	}
 	if (!r->ncol) {
 		set_err(r, "no columns in '# columns:' header");
+		return -EINVAL;
+	}
+	long dup = first_duplicate(r->names, r->ncol);
+	if (dup == -2)
+		return -ENOMEM;
+	if (dup >= 0) {
+		set_err(r, "duplicate column '%.60s'", r->names[dup]);
 		return -EINVAL;
 	}
 	return 0;

@@ -310,3 +310,46 @@ Test(statlog, binary_junk_rows)
 	}
 	statlog_read_close(r);
 }
+
+/* n columns c0 .. c<n-1>, then the extra specs in tail */
+static void write_wide_header(size_t n, const char *tail)
+{
+	FILE *f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs("# tsync statlog v1\n# columns:", f);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, " c%zu[ns]", i);
+	fprintf(f, "%s\n", tail);
+	fclose(f);
+}
+
+/* The duplicate check was quadratic (5.5 s for 60k columns); it must stay well below the
+ * timeout, and still find the first repeated column. */
+Test(statlog, sixty_thousand_columns, .timeout = 5)
+{
+	struct statlog_error err;
+	struct statlog_reader *r;
+	char want[300];
+
+	write_wide_header(60000, "");
+	r = statlog_read_open(path, &err);
+	cr_assert_not_null(r, "%s", err.msg);
+	cr_assert_eq(statlog_ncolumns(r), 60000);
+	cr_expect_eq(statlog_column_index(r, "c59999"), 59999);
+	cr_expect_str_eq(statlog_column_unit(r, 12345), "ns");
+	statlog_read_close(r);
+
+	write_wide_header(60000, " x c59998 c7");
+	cr_assert_null(statlog_read_open(path, &err));
+	cr_assert_eq(errno, EINVAL);
+	snprintf(want, sizeof(want), "%s:2: duplicate column 'c59998'", path);
+	cr_expect_str_eq(err.msg, want);
+}
+
+Test(statlog, first_duplicate_in_column_order)
+{
+	expect_open_error("# tsync statlog v1\n# columns: z b a b z\n",
+	                  "%s:2: duplicate column 'b'");
+	expect_open_error("# tsync statlog v1\n# columns: a[s] b a[ns] b\n",
+	                  "%s:2: duplicate column 'a'");
+}

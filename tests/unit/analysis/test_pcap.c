@@ -142,3 +142,128 @@ Test(analysis_pcap, write_fixtures)
 	snprintf(p, sizeof(p), "%s/ptp-bad-packet.pcap", dir);
 	cr_assert_eq(pg_write_e2e(p, PG_L2, 2, false, 40, 0, 900, 4, true), 0);
 }
+
+static size_t put32(uint8_t *b, size_t o, uint32_t v)
+{
+	memcpy(b + o, &v, 4); /* host order: the files below are read back on this host */
+	return o + 4;
+}
+
+/* Ethernet + PTP Sync (one-step, sequenceId 1) with originTimestamp sec/nsec */
+static size_t sync_frame(uint8_t *b, uint64_t sec, uint32_t nsec)
+{
+	memset(b, 0, 58);
+	memset(b, 0xff, 6);
+	b[6] = 0x02;
+	b[12] = 0x88, b[13] = 0xf7;
+	uint8_t *p = b + 14;
+	p[0] = 0x00; /* Sync */
+	p[1] = 0x02;
+	p[3] = 44;
+	p[31] = 1;
+	for (int i = 0; i < 6; i++)
+		p[34 + i] = (uint8_t)(sec >> (8 * (5 - i)));
+	for (int i = 0; i < 4; i++)
+		p[40 + i] = (uint8_t)(nsec >> (8 * (3 - i)));
+	return 58;
+}
+
+static void write_bytes(const uint8_t *b, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+	cr_assert_not_null(f);
+	cr_assert_eq(fwrite(b, 1, n, f), n);
+	fclose(f);
+}
+
+/* read path; returns the reader's bad count, first diag line in line */
+static unsigned long read_bad(char *line, size_t len)
+{
+	struct reader_opts o = {.diag = tmpfile()};
+	struct reader_ctx c = {.path = path, .opts = &o};
+	struct ptp_exchange *ex = NULL;
+	size_t n = 0;
+	cr_assert_eq(ptp_capture_read(&c, &ex, &n), 0, "%s", c.err);
+	free(ex);
+	rewind(o.diag);
+	line[0] = '\0';
+	if (!fgets(line, (int)len, o.diag))
+		line[0] = '\0';
+	fclose(o.diag);
+	return c.bad;
+}
+
+/* pcap (ns) with one frame: capture time 10 s, the Sync's timestamp sec/nsec */
+static void pcap_with_ts(uint64_t sec, uint32_t nsec)
+{
+	uint8_t b[200];
+	size_t o = 0;
+	o = put32(b, o, 0xa1b23c4d); /* nanosecond pcap */
+	o = put32(b, o, 2 | 4 << 16);
+	o = put32(b, o, 0);
+	o = put32(b, o, 0);
+	o = put32(b, o, 65535);
+	o = put32(b, o, 1); /* Ethernet */
+	o = put32(b, o, 10);
+	o = put32(b, o, 5);
+	o = put32(b, o, 58);
+	o = put32(b, o, 58);
+	o += sync_frame(b + o, sec, nsec);
+	write_bytes(b, o);
+}
+
+/* secondsField up to 2^48 - 1 s: ns since the epoch overflowed int64 past 9.2e9 s */
+Test(analysis_pcap, ptp_timestamp_beyond_int64_ns)
+{
+	char line[256];
+	pcap_with_ts(9223372036ULL, 0); /* the last second that fits */
+	cr_expect_eq(read_bad(line, sizeof(line)), 0, "%s", line);
+	pcap_with_ts(9223372037ULL, 0);
+	cr_expect_eq(read_bad(line, sizeof(line)), 1);
+	cr_expect(strstr(line, ":packet 1: timestamp beyond 2262") != NULL, "%s", line);
+	pcap_with_ts(0xffffffffffffULL, 999999999);
+	cr_expect_eq(read_bad(line, sizeof(line)), 1);
+	pcap_with_ts(5, 1000000000);
+	cr_expect_eq(read_bad(line, sizeof(line)), 1);
+	cr_expect(strstr(line, ":packet 1: timestamp nanoseconds") != NULL, "%s", line);
+}
+
+/* pcapng (microsecond interface) with one frame whose 64-bit time is ts_high:ts_low */
+static void pcapng_with_time(uint32_t hi, uint32_t lo)
+{
+	uint8_t b[256];
+	size_t o = 0;
+	o = put32(b, o, 0x0a0d0d0a); /* SHB */
+	o = put32(b, o, 28);
+	o = put32(b, o, 0x1a2b3c4d);
+	o = put32(b, o, 1);
+	o = put32(b, o, 0xffffffff);
+	o = put32(b, o, 0xffffffff);
+	o = put32(b, o, 28);
+	o = put32(b, o, 1); /* IDB, Ethernet, no options: microseconds */
+	o = put32(b, o, 20);
+	o = put32(b, o, 1);
+	o = put32(b, o, 65535);
+	o = put32(b, o, 20);
+	o = put32(b, o, 6); /* EPB */
+	o = put32(b, o, 32 + 60);
+	o = put32(b, o, 0);
+	o = put32(b, o, hi);
+	o = put32(b, o, lo);
+	o = put32(b, o, 58);
+	o = put32(b, o, 58);
+	o += sync_frame(b + o, 1, 0);
+	b[o++] = 0, b[o++] = 0;
+	o = put32(b, o, 32 + 60);
+	write_bytes(b, o);
+}
+
+Test(analysis_pcap, pcapng_time_beyond_int64_ns)
+{
+	char line[256];
+	pcapng_with_time(0, 5000000); /* 5 s */
+	cr_expect_eq(read_bad(line, sizeof(line)), 0, "%s", line);
+	pcapng_with_time(0xffffffff, 0); /* 1.8e13 s */
+	cr_expect_eq(read_bad(line, sizeof(line)), 1);
+	cr_expect(strstr(line, ":packet 1: capture time beyond 2262") != NULL, "%s", line);
+}

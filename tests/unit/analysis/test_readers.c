@@ -243,3 +243,38 @@ Test(analysis_readers, detection)
 	fclose(f);
 	cr_expect_eq(reader_detect(path), FMT_TEXT);
 }
+
+/* nan and inf used to be averaged in silently (mean -nan, rms inf) */
+Test(analysis_readers, text_nan_and_inf_are_malformed)
+{
+	struct series s;
+	char err[256];
+	const char *txt = "1e-9\nnan\n3 inf\n-inf\n-nan 2e-9\n4e-9\n";
+	cr_assert_eq(rd(txt, FMT_TEXT, NULL, false, &s, err), 0, "%s", err);
+	cr_assert_eq(s.n, 2);
+	for (size_t i = 0; i < s.n; i++)
+		cr_expect(isfinite(s.x[i]));
+	cr_expect(strstr(diag, ":2: not a finite number: \"nan\"") != NULL, "%s", diag);
+	cr_expect(strstr(diag, ":3: not a finite number: \"inf\"") != NULL, "%s", diag);
+	cr_expect(strstr(diag, ":4: not a finite number: \"-inf\"") != NULL, "%s", diag);
+	cr_expect(strstr(diag, ":5: not a finite number: \"-nan\"") != NULL, "%s", diag);
+	series_free(&s);
+	cr_assert_eq(rd(txt, FMT_TEXT, NULL, true, &s, err), -EINVAL);
+	cr_expect(strstr(err, ":2: not a finite number") != NULL, "%s", err);
+}
+
+Test(analysis_readers, chrony_nan_and_missing_column)
+{
+	struct series s;
+	char err[256];
+	const char *refc = "2024-05-01 12:00:00.5 PPS    3 N 0  1.234e-07  nan  2.000e-09\n"
+	                   "2024-05-01 12:00:01.5 PPS    3 N 0  1.234e-07  1.5e-07  2.000e-09\n";
+	cr_assert_eq(rd(refc, FMT_CHRONY, NULL, false, &s, err), 0, "%s", err);
+	cr_assert_eq(s.n, 1);
+	cr_expect(strstr(diag, ":1: offset is not a finite number: \"nan\"") != NULL, "%s", diag);
+	series_free(&s);
+	/* the error path after lines were read (LeakSanitizer: the line buffer was leaked) */
+	cr_expect_eq(rd(refc, FMT_CHRONY, "freq", false, &s, err), -EINVAL);
+	cr_expect(strstr(err, "has no freq column") != NULL, "%s", err);
+	cr_expect_eq(s.n, 0);
+}
