@@ -5,6 +5,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <arpa/inet.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -118,33 +119,66 @@ int mig_connect(const char *addr, int timeout_ms, int cancel_fd, char *err, size
 	return fd;
 }
 
-int mig_accept(const char *addr, int cancel_fd, char *err, size_t errlen)
+int mig_listen(const char *addr, char *err, size_t errlen)
 {
 	struct addrinfo *ai = resolve(addr, true, err, errlen);
 	if (!ai)
 		return -EINVAL;
-	int one = 1, r = 0, cfd = -1;
+	int one = 1, r = 0;
 	int lfd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (lfd < 0 || setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-	    bind(lfd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(lfd, 1) < 0)
+	    bind(lfd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(lfd, 8) < 0)
 		r = -errno;
 	freeaddrinfo(ai);
-	while (!r) {
-		r = wait_fd(lfd, POLLIN, cancel_fd, -1);
-		if (r)
-			break;
-		cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-		if (cfd >= 0 || (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED))
-			break;
-	}
-	if (!r && cfd < 0)
-		r = -errno;
-	if (lfd >= 0)
-		close(lfd);
 	if (r) {
 		snprintf(err, errlen, "incoming %s: %s", addr, strerror(-r));
+		if (lfd >= 0)
+			close(lfd);
 		return r;
 	}
+	return lfd;
+}
+
+static void peer_name(const struct sockaddr_storage *sa, char *peer, size_t peerlen)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+	unsigned port = 0;
+	if (sa->ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)sa;
+		inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
+		port = ntohs(a->sin_port);
+		snprintf(peer, peerlen, "%s:%u", host, port);
+	} else if (sa->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)sa;
+		inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
+		port = ntohs(a->sin6_port);
+		snprintf(peer, peerlen, "[%s]:%u", host, port);
+	} else {
+		snprintf(peer, peerlen, "?");
+	}
+}
+
+int mig_accept(int lfd, int cancel_fd, char *peer, size_t peerlen, char *err, size_t errlen)
+{
+	int r, cfd = -1;
+	struct sockaddr_storage sa;
+	for (;;) {
+		if ((r = wait_fd(lfd, POLLIN, cancel_fd, -1)))
+			break;
+		socklen_t sl = sizeof(sa);
+		cfd = accept4(lfd, (struct sockaddr *)&sa, &sl, SOCK_CLOEXEC);
+		if (cfd >= 0)
+			break;
+		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) {
+			r = -errno;
+			break;
+		}
+	}
+	if (r) {
+		snprintf(err, errlen, "incoming: %s", strerror(-r));
+		return r;
+	}
+	peer_name(&sa, peer, peerlen);
 	tune(cfd);
 	return cfd;
 }
@@ -165,10 +199,57 @@ void mig_conn_close(struct mig_conn *c)
 	c->fd = -1;
 }
 
+void mig_conn_set_deadline(struct mig_conn *c, int ms)
+{
+	c->deadline_ns = ms > 0 ? mig_mono_ns() + (uint64_t)ms * 1000000ULL : 0;
+}
+
+/* Wait for ev on the connection: at most timeout_ms, and never past the deadline. */
+static int conn_wait(struct mig_conn *c, short ev)
+{
+	int ms = c->timeout_ms;
+	if (c->deadline_ns) {
+		uint64_t now = mig_mono_ns();
+		if (now >= c->deadline_ns)
+			return -ETIMEDOUT;
+		uint64_t left = (c->deadline_ns - now) / 1000000 + 1;
+		if (ms < 0 || left < (uint64_t)ms)
+			ms = (int)left;
+	}
+	return wait_fd(c->fd, ev, c->cancel_fd, ms);
+}
+
+bool mig_conn_readable(struct mig_conn *c)
+{
+	struct pollfd p = {.fd = c->fd, .events = POLLIN};
+	return c->fd >= 0 && poll(&p, 1, 0) == 1;
+}
+
+void mig_conn_drain(struct mig_conn *c, int ms)
+{
+	char buf[4096];
+	if (c->fd < 0)
+		return;
+	shutdown(c->fd, SHUT_WR);
+	uint64_t end = mig_mono_ns() + (uint64_t)ms * 1000000ULL;
+	for (;;) {
+		uint64_t now = mig_mono_ns();
+		struct pollfd p = {.fd = c->fd, .events = POLLIN};
+		if (now >= end || poll(&p, 1, (int)((end - now) / 1000000) + 1) <= 0)
+			return;
+		ssize_t n = recv(c->fd, buf, sizeof(buf), 0);
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+			return;
+	}
+}
+
 static int io_fail(struct mig_conn *c, int r, const char *what)
 {
 	if (r == -EPIPE || r == -ECONNRESET)
 		snprintf(c->err, sizeof(c->err), "%s: connection lost (peer gone)", what);
+	else if (r == -ETIMEDOUT && c->deadline_ns)
+		snprintf(c->err, sizeof(c->err), "%s: handshake timeout (peer too slow or silent)",
+		         what);
 	else if (r == -ETIMEDOUT)
 		snprintf(c->err, sizeof(c->err), "%s: peer silent for %d ms", what, c->timeout_ms);
 	else if (r == -ECANCELED)
@@ -208,7 +289,7 @@ static int write_all(struct mig_conn *c, struct iovec *iov, int niov)
 		ssize_t n = sendmsg(c->fd, &(struct msghdr){.msg_iov = iov, .msg_iovlen = niov},
 		                    MSG_NOSIGNAL);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-			int r = wait_fd(c->fd, POLLOUT, c->cancel_fd, c->timeout_ms);
+			int r = conn_wait(c, POLLOUT);
 			if (r)
 				return r;
 			continue;
@@ -249,7 +330,7 @@ static int read_all(struct mig_conn *c, void *buf, size_t n)
 	while (n) {
 		ssize_t k = recv(c->fd, p, n, 0);
 		if (k < 0 && (errno == EAGAIN || errno == EINTR)) {
-			int r = wait_fd(c->fd, POLLIN, c->cancel_fd, c->timeout_ms);
+			int r = conn_wait(c, POLLIN);
 			if (r)
 				return r;
 			continue;

@@ -20,9 +20,10 @@ struct mig_conn {
 	bool is_source; /* we send source records and receive destination records */
 	uint32_t tx_seq, rx_seq;
 	uint64_t bytes_tx, bytes_rx;
-	uint64_t rate_bps;   /* bandwidth cap in bytes/s, 0: none */
-	uint64_t rate_t0_ns; /* start of the current rate window */
-	uint64_t rate_bytes; /* bytes sent in the current rate window */
+	uint64_t rate_bps;    /* bandwidth cap in bytes/s, 0: none */
+	uint64_t rate_t0_ns;  /* start of the current rate window */
+	uint64_t rate_bytes;  /* bytes sent in the current rate window */
+	uint64_t deadline_ns; /* CLOCK_MONOTONIC: no wait goes beyond it (0: none) */
 	char err[256];
 };
 
@@ -32,13 +33,22 @@ int mig_parse_addr(const char *s, char *host, size_t hostlen, char *port, size_t
 
 /* Connect to addr (see mig_parse_addr) within timeout_ms. Connected fd or -errno (err). */
 int mig_connect(const char *addr, int timeout_ms, int cancel_fd, char *err, size_t errlen);
-/* Listen on addr; accept one connection, waiting until cancel_fd is readable (-ECANCELED).
- * Connected fd or -errno (err). */
-int mig_accept(const char *addr, int cancel_fd, char *err, size_t errlen);
+/* Listen on addr. Listening fd or -errno (err). */
+int mig_listen(const char *addr, char *err, size_t errlen);
+/* Accept one connection on lfd, waiting until cancel_fd is readable (-ECANCELED). Connected
+ * fd or -errno (err); peer gets "ADDR:PORT" of the other end. */
+int mig_accept(int lfd, int cancel_fd, char *peer, size_t peerlen, char *err, size_t errlen);
 
 /* Set up c on a connected fd (taken over: mig_conn_close closes it). */
 void mig_conn_init(struct mig_conn *c, int fd, bool is_source, int timeout_ms, int cancel_fd);
 void mig_conn_close(struct mig_conn *c);
+/* Bound every wait from now on to ms from now (the handshake), 0: lift the bound. */
+void mig_conn_set_deadline(struct mig_conn *c, int ms);
+/* Is a record (or its start) waiting to be received? Does not block. */
+bool mig_conn_readable(struct mig_conn *c);
+/* Stop sending, then read and drop until the peer closes or ms pass: lets the peer read
+ * what was sent (an ERROR) before the connection is reset by our close. */
+void mig_conn_drain(struct mig_conn *c, int ms);
 
 /* Send one record (type, len payload bytes). 0 or -errno (-EPIPE/-ECONNRESET: peer gone,
  * -ETIMEDOUT, -ECANCELED). */

@@ -321,9 +321,7 @@ static int status(struct dst *d, unsigned type, int err, const char *msg)
 
 static int run(struct dst *d, const char *addr)
 {
-	int r = hello(d, vmm_config(d->vmm)->disk_path);
-	if (!r)
-		r = receive(d);
+	int r = receive(d);
 	if (!r)
 		r = load_and_verify(d);
 	if (!r)
@@ -352,20 +350,53 @@ static int run(struct dst *d, const char *addr)
 	return 0;
 }
 
-/* After an ERROR: stop sending, read and drop until the source closes (at most 2 s), so that
- * closing does not reset the connection before the source has read the ERROR. */
-static void drain(struct dst *d)
+/* Tell the peer why (unless it is gone or silent), let it read that, drop the connection
+ * and forget what its HELLO set up. */
+static void refuse(struct dst *d, int r, int drain_ms)
 {
-	shutdown(d->conn.fd, SHUT_WR);
-	uint64_t end = mig_mono_ns() + 2000000000ULL;
+	if (r != -ECONNRESET && r != -EPIPE && r != -ETIMEDOUT && r != -ECANCELED) {
+		status(d, TSMIG_REC_ERROR, r, d->err);
+		mig_conn_drain(&d->conn, drain_ms);
+	}
+	mig_conn_close(&d->conn);
+	if (d->disk_fd >= 0)
+		close(d->disk_fd);
+	d->disk_fd = -1;
+	d->lim.disk_blocks = 0;
+}
+
+/*
+ * Accept connections on lfd until one is a valid migration: its HELLO (within the
+ * handshake timeout) matches this VM. Anything else (a stray connection, a scanner, a silent
+ * peer, a wrong stream, a source of another memory size) is refused with its address and the
+ * reason logged, and the listener waits on. Nothing is written to guest memory before.
+ * 0 with d->conn set up and peer filled, or -errno (-ECANCELED: SIGINT/SIGTERM).
+ */
+static int admit(struct dst *d, int lfd, int sfd, char *peer, size_t peerlen)
+{
 	for (;;) {
-		uint64_t now = mig_mono_ns();
-		struct pollfd p = {.fd = d->conn.fd, .events = POLLIN};
-		if (now >= end || poll(&p, 1, (int)((end - now) / 1000000) + 1) <= 0)
-			return;
-		ssize_t n = recv(d->conn.fd, d->buf, TSMIG_REC_MAX, 0);
-		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
-			return;
+		int fd = mig_accept(lfd, sfd, peer, peerlen, d->err, d->errlen);
+		if (fd < 0)
+			return fd;
+		mig_conn_init(&d->conn, fd, false, MIG_DEFAULT_TIMEOUT_MS, sfd);
+		mig_conn_set_deadline(&d->conn, MIG_HANDSHAKE_TIMEOUT_MS);
+		d->err[0] = 0;
+		int r = hello(d, vmm_config(d->vmm)->disk_path);
+		if (r && !d->err[0])
+			snprintf(d->err, d->errlen, "%s", d->conn.err);
+		if (!r) {
+			mig_conn_set_deadline(&d->conn, 0);
+			pr_info("incoming: migration from %s", peer);
+			return 0;
+		}
+		if (r == -ECANCELED) {
+			mig_conn_close(&d->conn);
+			return r;
+		}
+		pr_warn("incoming: refused %s after %llu bytes: %s", peer,
+		        (unsigned long long)d->conn.bytes_rx, d->err);
+		refuse(d, r, 1000);
+		pr_info("incoming: still waiting for a migration");
 	}
 }
 
@@ -391,19 +422,23 @@ int migrate_incoming(struct vmm *m, const char *addr, char *err, size_t errlen)
 	d.fault_pfn = f && !strncmp(f, "dst-page=", 9) ? strtoull(f + 9, NULL, 0) : UINT64_MAX;
 	err[0] = 0;
 	int r = d.buf && d.st && d.ph && d.have ? 0 : -ENOMEM;
-	pr_info("incoming: waiting for a migration on %s", addr);
-	int fd = r ? r : mig_accept(addr, sfd, err, errlen);
-	if (fd >= 0) {
-		mig_conn_init(&d.conn, fd, false, MIG_DEFAULT_TIMEOUT_MS, sfd);
-		r = run(&d, addr);
+	char peer[80] = "?";
+	int lfd = r ? r : mig_listen(addr, err, errlen);
+	if (lfd >= 0) {
+		pr_info("incoming: waiting for a migration on %s", addr);
+		r = admit(&d, lfd, sfd, peer, sizeof(peer));
+		close(lfd); /* one migration per process: later peers are refused by the kernel */
+	} else {
+		r = lfd;
+	}
+	if (!r) {
+		r = run(&d, peer);
 		if (r && !err[0])
 			snprintf(err, errlen, "%s", d.conn.err);
 		if (r && r != -ECONNRESET && r != -EPIPE && r != -ECANCELED) {
 			status(&d, TSMIG_REC_ERROR, r, err);
-			drain(&d); /* let the source read why before the connection goes */
+			mig_conn_drain(&d.conn, 2000); /* the source reads why before we close */
 		}
-	} else {
-		r = fd;
 	}
 	if (r && !err[0])
 		snprintf(err, errlen, "incoming migration: %s", strerror(-r));

@@ -13,7 +13,9 @@
 #define MIG_DEFAULT_DOWNTIME_MS 100
 #define MIG_DEFAULT_MAX_ITER    30
 #define MIG_DEFAULT_TIMEOUT_MS  10000
-#define MIG_CONV_SHRINK_MIN_NS  5000000 /* smallest final-pass transfer worth another pass */
+/* incoming: a peer must be authenticated and send a valid HELLO within this */
+#define MIG_HANDSHAKE_TIMEOUT_MS 5000
+#define MIG_CONV_SHRINK_MIN_NS   5000000 /* smallest final-pass transfer worth another pass */
 
 /* migrate-set-parameters (JSON names in brackets). */
 struct mig_params {

@@ -53,8 +53,7 @@ static int wait_status(struct src *s, unsigned want, struct tsmig_status *out);
 /* The destination talks only to refuse: if it sent something, fail with its reason. */
 static int peer_refused(struct src *s)
 {
-	struct pollfd p = {.fd = s->conn.fd, .events = POLLIN};
-	if (poll(&p, 1, 0) != 1)
+	if (!mig_conn_readable(&s->conn))
 		return 0;
 	struct tsmig_status st;
 	int r = wait_status(s, TSMIG_REC_ERROR, &st);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
 #include <unistd.h>
 
 #include "migrate/compress.h"
@@ -311,4 +312,38 @@ Test(vmm_migrate_stream, addresses)
 	cr_assert_eq(mig_parse_addr("nohost", host, 64, port, 16), -EINVAL);
 	cr_assert_eq(mig_parse_addr(":4444", host, 64, port, 16), -EINVAL);
 	cr_assert_eq(mig_parse_addr("1.2.3.4:", host, 64, port, 16), -EINVAL);
+}
+
+/* The incoming listener: the peer's address, and a handshake deadline that a slow-drip
+ * peer (one byte at a time, each within the per-wait timeout) cannot stretch. */
+Test(vmm_migrate_stream, listener_peer_and_handshake_deadline)
+{
+	char errbuf[256], peer[80];
+	int lfd = mig_listen("127.0.0.1:0", errbuf, sizeof(errbuf));
+	cr_assert_geq(lfd, 0, "%s", errbuf);
+	struct sockaddr_in sa;
+	socklen_t sl = sizeof(sa);
+	cr_assert_eq(getsockname(lfd, (struct sockaddr *)&sa, &sl), 0);
+	int c = socket(AF_INET, SOCK_STREAM, 0);
+	cr_assert_eq(connect(c, (struct sockaddr *)&sa, sl), 0);
+	int fd = mig_accept(lfd, -1, peer, sizeof(peer), errbuf, sizeof(errbuf));
+	cr_assert_geq(fd, 0, "%s", errbuf);
+	cr_assert(!strncmp(peer, "127.0.0.1:", 10), "%s", peer);
+	struct mig_conn d;
+	mig_conn_init(&d, fd, false, 2000, -1);
+	mig_conn_set_deadline(&d, 200);
+	uint64_t t0 = mig_mono_ns();
+	struct tsmig_rec_hdr h = hdr(TSMIG_REC_HELLO, sizeof(struct tsmig_hello), 0);
+	static uint8_t buf[TSMIG_REC_MAX];
+	/* half a header, then nothing: the wait ends at the deadline (200 ms), not after the
+	 * per-wait timeout (2 s) that a byte now and then would renew */
+	cr_assert_eq(write(c, &h, 8), 8);
+	cr_assert_eq(mig_recv(&d, &h, buf, sizeof(buf)), -ETIMEDOUT);
+	uint64_t dt = (mig_mono_ns() - t0) / 1000000;
+	cr_assert(strstr(d.err, "handshake timeout"), "%s", d.err);
+	cr_assert(dt >= 190 && dt < 1500, "%llu ms", (unsigned long long)dt);
+	cr_assert(!mig_conn_readable(&d));
+	mig_conn_close(&d);
+	close(c);
+	close(lfd);
 }
