@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +33,42 @@ static void usage(FILE *f)
 	           "  --quiet            only the summary line\n"
 	           "  --bench N          time N reads (ns per read, vs clock_gettime)\n");
 }
+
+/*
+ * Truncation: the page file is mapped, and if another process truncates it the next read of
+ * the mapping raises SIGBUS (the page now lies past the end of the file). Every read below
+ * runs armed: SIGBUS jumps back to main(), which says "page file truncated" and exits 1;
+ * a file cut to less than the structure but not to zero pages is caught by fstat after each
+ * read (vmclock_page_truncated). A SIGBUS while not armed is not ours: default action.
+ */
+static sigjmp_buf bus_env;
+static volatile sig_atomic_t bus_armed;
+
+static void on_sigbus(int sig)
+{
+	if (bus_armed)
+		siglongjmp(bus_env, 1);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static int truncated(const char *page)
+{
+	bus_armed = 0;
+	fprintf(stderr,
+	        "tsync-vmclock-read: %s: page file truncated (another process cut it "
+	        "under the reader)\n",
+	        page);
+	return 1;
+}
+
+struct opts {
+	long count, bench;
+	double interval;
+	const char *ref_spec;
+	bool tai, stop, quiet;
+};
+static int run(const char *path, struct vmclock_page_map *mp, const struct opts *op);
 
 static struct tclock *open_ref(const char *spec)
 {
@@ -82,38 +120,35 @@ int main(int argc, char **argv)
 	        {"count", 1, 0, 'n'}, {"interval", 1, 0, 'i'}, {"ref", 1, 0, 'r'},
 	        {"tai", 0, 0, 't'},   {"stop", 0, 0, 's'},     {"quiet", 0, 0, 'q'},
 	        {"help", 0, 0, 'h'},  {"bench", 1, 0, 'b'},    {0, 0, 0, 0}};
-	long count = 1, bench = 0;
-	double interval = 0.1;
-	const char *ref_spec = NULL;
-	bool tai = false, stop = false, quiet = false;
+	static struct opts op = {.count = 1, .interval = 0.1};
 	int o;
 	while ((o = getopt_long(argc, argv, "n:i:r:tsqhb:", opts, NULL)) != -1) {
 		switch (o) {
 		case 'n':
 			if (cli_long("tsync-vmclock-read", "--count", optarg, 1, 1000000000,
-			             &count))
+			             &op.count))
 				return 2;
 			break;
 		case 'i':
 			if (cli_double("tsync-vmclock-read", "--interval", optarg, 0, 3600,
-			               &interval))
+			               &op.interval))
 				return 2;
 			break;
 		case 'r':
-			ref_spec = optarg;
+			op.ref_spec = optarg;
 			break;
 		case 't':
-			tai = true;
+			op.tai = true;
 			break;
 		case 's':
-			stop = true;
+			op.stop = true;
 			break;
 		case 'q':
-			quiet = true;
+			op.quiet = true;
 			break;
 		case 'b':
 			if (cli_long("tsync-vmclock-read", "--bench", optarg, 1, 1000000000,
-			             &bench))
+			             &op.bench))
 				return 2;
 			break;
 		case 'h':
@@ -124,7 +159,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc - 1 || count < 1) {
+	if (optind != argc - 1 || op.count < 1) {
 		usage(stderr);
 		return 2;
 	}
@@ -137,10 +172,31 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tsync-vmclock-read: %s: %s\n", argv[optind], strerror(-err));
 		return 1;
 	}
+	struct sigaction sa = {.sa_handler = on_sigbus};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, NULL);
+	if (sigsetjmp(bus_env, 1))
+		return truncated(path); /* m stays mapped: the process exits */
+	bus_armed = 1;
+	int rc = run(path, &m, &op);
+	bus_armed = 0;
+	return rc;
+}
+
+static int run(const char *path, struct vmclock_page_map *mp, const struct opts *op)
+{
+	struct vmclock_page_map m = *mp;
+	long count = op->count, bench = op->bench;
+	double interval = op->interval;
+	const char *ref_spec = op->ref_spec;
+	bool tai = op->tai, stop = op->stop, quiet = op->quiet;
+	int err;
 	if (stop) {
 		struct vmclock_stop_record rec;
 		char buf[256];
 		err = vmclock_stop_record(m.abi, vmclock_rdtsc(), &rec);
+		if (err && vmclock_page_truncated(&m))
+			return truncated(path);
 		if (err) {
 			fprintf(stderr, "tsync-vmclock-read: stop record: %s\n", strerror(-err));
 			return 1;
@@ -173,6 +229,8 @@ int main(int argc, char **argv)
 		err = vmclock_read(m.abi, vmclock_counter_tsc, NULL, VMCLOCK_READ_TRIES, &r);
 		if (ref)
 			tclock_gettime(ref, &r2);
+		if (vmclock_page_truncated(&m))
+			return truncated(path);
 		if (!err && tai)
 			err = vmclock_reading_convert(&r, VMCLOCK_TIME_TAI);
 		if (err) {

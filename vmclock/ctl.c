@@ -125,6 +125,26 @@ static int vm_reply(struct vmclockd_vm *vm, char *reply, unsigned len)
 	return 0;
 }
 
+/* A refused vm-add / migrate-in: say why in words an operator can act on. */
+static int add_error(const struct vmclockd *d, const char *verb, const char *name, int err,
+                     char *reply, unsigned len)
+{
+	if (err == -EINVAL)
+		snprintf(reply, len,
+		         "err %s: bad VM name (1-%d of [A-Za-z0-9._-], no leading dot, no '/')",
+		         verb, VMCLOCK_NAME_MAX);
+	else if (err == -EEXIST && vmclockd_vm_find((struct vmclockd *)d, name))
+		snprintf(reply, len, "err %s %s: already published", verb, name);
+	else if (err == -EEXIST)
+		snprintf(reply, len,
+		         "err %s %s: %s/" VMCLOCK_PAGE_PREFIX "%s exists and is not one of our "
+		         "pages (left untouched)",
+		         verb, name, d->page_dir ? d->page_dir : vmclock_page_dir(), name);
+	else
+		snprintf(reply, len, "err %s %s: %s", verb, name, strerror(-err));
+	return err;
+}
+
 static int cmd_vm(struct vmclockd *d, const char *verb, char **argv, int argc, char *reply,
                   unsigned len)
 {
@@ -142,19 +162,28 @@ static int cmd_vm(struct vmclockd *d, const char *verb, char **argv, int argc, c
 	struct vmclockd_vm *vm = vmclockd_vm_find(d, argv[1]);
 	if (strcmp(verb, "vm-add") == 0) {
 		vm = vmclockd_vm_add(d, argv[1], pol, &err);
-		if (!vm) {
-			snprintf(reply, len, "err vm-add %s: %s", argv[1], strerror(-err));
-			return err;
-		}
+		if (!vm)
+			return add_error(d, verb, argv[1], err, reply, len);
 		return vm_reply(vm, reply, len);
+	}
+	/* migrate-in NAME [policy=P] <stop record fields>: parsed before NAME is added, so a
+	 * bad command leaves no page behind */
+	struct vmclock_stop_record rec;
+	char joined[512] = "";
+	for (int i = 2; i < argc; i++) {
+		strncat(joined, argv[i], sizeof(joined) - strlen(joined) - 2);
+		strcat(joined, " ");
+	}
+	if (strcmp(verb, "migrate-in") == 0 && vmclock_stop_record_parse(joined, &rec)) {
+		snprintf(reply, len,
+		         "err migrate-in needs counter= time_ns= maxerror_ns= marker= gen=");
+		return -EINVAL;
 	}
 	if (!vm && strcmp(verb, "migrate-in") == 0) {
 		/* the destination usually learns of the VM with its first page */
 		vm = vmclockd_vm_add(d, argv[1], pol, &err);
-		if (!vm) {
-			snprintf(reply, len, "err migrate-in %s: %s", argv[1], strerror(-err));
-			return err;
-		}
+		if (!vm)
+			return add_error(d, verb, argv[1], err, reply, len);
 	}
 	if (!vm) {
 		snprintf(reply, len, "err no VM '%s'", argv[1]);
@@ -173,7 +202,7 @@ static int cmd_vm(struct vmclockd *d, const char *verb, char **argv, int argc, c
 		uint64_t c;
 		const char *cv = arg(argv, argc, "counter");
 		c = cv ? strtoull(cv, NULL, 10) : vmclock_rdtsc();
-		err = vmclock_stop_record(vm->map.abi, c, &rec);
+		err = vmclockd_vm_stop_record(vm, c, &rec);
 		if (err) {
 			snprintf(reply, len, "err stop %s: %s", vm->name, strerror(-err));
 			return err;
@@ -182,18 +211,6 @@ static int cmd_vm(struct vmclockd *d, const char *verb, char **argv, int argc, c
 		vmclock_stop_record_format(&rec, buf, sizeof(buf));
 		snprintf(reply, len, "ok %s", buf);
 		return 0;
-	}
-	/* migrate-in NAME [policy=P] <stop record fields> */
-	struct vmclock_stop_record rec;
-	char joined[512] = "";
-	for (int i = 2; i < argc; i++) {
-		strncat(joined, argv[i], sizeof(joined) - strlen(joined) - 2);
-		strcat(joined, " ");
-	}
-	if (vmclock_stop_record_parse(joined, &rec)) {
-		snprintf(reply, len,
-		         "err migrate-in needs counter= time_ns= maxerror_ns= marker= gen=");
-		return -EINVAL;
 	}
 	vm->pub.policy = pol;
 	vmclockd_ptpd_pull(d); /* the freshest estimate for the first page */
@@ -205,6 +222,18 @@ static int cmd_vm(struct vmclockd *d, const char *verb, char **argv, int argc, c
 		return err;
 	}
 	return vm_reply(vm, reply, len);
+}
+
+bool vmclockd_command_mutates(const char *line)
+{
+	char verb[16];
+	size_t n = strspn(line, " \t");
+	size_t k = strcspn(line + n, " \t\r\n");
+	if (k == 0 || k >= sizeof(verb))
+		return k != 0; /* an empty line changes nothing; an unknown long word is refused */
+	memcpy(verb, line + n, k);
+	verb[k] = 0;
+	return strcmp(verb, "status") != 0 && strcmp(verb, "stop") != 0;
 }
 
 int vmclockd_command(struct vmclockd *d, const char *line, char *reply, unsigned len, bool *quit)

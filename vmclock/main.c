@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -28,7 +29,8 @@ static void usage(FILE *f)
 	        "       vmclockd --socket PATH --send 'COMMAND'    (one control command)\n"
 	        "  --clock sys | phc:/dev/ptpN | vclock:NAME   host clock to publish (sys: "
 	        "CLOCK_REALTIME)\n"
-	        "  --vm NAME[:POLICY]        publish /dev/shm/tsync-vmclock.NAME (repeatable)\n"
+	        "  --vm NAME[:POLICY]        publish the page of NAME ([A-Za-z0-9._-]; "
+	        "repeatable)\n"
 	        "  --policy step|slew|freeze default migration policy (slew)\n"
 	        "  --slew-max RATE           max slew rate, e.g. 1000ppm (default) or 0.05\n"
 	        "  --interval S              update period, s (0.5)\n"
@@ -39,7 +41,14 @@ static void usage(FILE *f)
 	        "  --state S                 synchronized|freerunning|unreliable (synchronized)\n"
 	        "  --estimate-ages           the command-line maxerror grows at freq-maxerror\n"
 	        "  --tai-offset N            TAI - UTC, s (37 today; 0 = unknown)\n"
-	        "  --socket PATH             control socket (commands: vmclock/README.md)\n"
+	        "  --socket PATH             control socket, mode 0600 (commands: "
+	        "vmclock/README.md)\n"
+	        "  --socket-group GROUP      make it 0660 for GROUP: its members may query "
+	        "(status,\n"
+	        "                            stop); changes need root or vmclockd's uid\n"
+	        "  --page-dir DIR            page files DIR/tsync-vmclock.NAME ($TSYNC_VMCLOCK_DIR "
+	        "or\n"
+	        "                            /dev/shm)\n"
 	        "  --calibrate-ms MS         TSC calibration at start (200)\n"
 	        "  --baseline S              rate baseline, s (10)\n"
 	        "  --vm-generation           publish VM_GEN_COUNTER_PRESENT\n"
@@ -77,6 +86,11 @@ static void on_conn(struct reactor *r, int fd, short ev, void *arg)
 	int c = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC);
 	if (c < 0)
 		return;
+	/* who is asking: state changes only from root and our own uid */
+	struct ucred cr = {.uid = (uid_t)-1};
+	socklen_t crlen = sizeof(cr);
+	bool trusted = getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cr, &crlen) == 0 &&
+	               (cr.uid == 0 || cr.uid == geteuid());
 	char line[1024];
 	size_t got = 0;
 	while (got < sizeof(line) - 1) {
@@ -94,7 +108,14 @@ static void on_conn(struct reactor *r, int fd, short ev, void *arg)
 	line[got] = 0;
 	char reply[1024];
 	bool quit = false;
-	vmclockd_command(s->d, line, reply, sizeof(reply) - 1, &quit);
+	if (!trusted && vmclockd_command_mutates(line)) {
+		snprintf(reply, sizeof(reply) - 1,
+		         "err permission denied: only root and uid %u may change vmclockd's state",
+		         (unsigned)geteuid());
+		pr_notice("vmclockd: refused a state change from uid %d", (int)cr.uid);
+	} else {
+		vmclockd_command(s->d, line, reply, sizeof(reply) - 1, &quit);
+	}
 	pr_debug("vmclockd: '%s' -> '%s'", strtok(line, "\n"), reply);
 	strcat(reply, "\n");
 	if (send(c, reply, strlen(reply), MSG_NOSIGNAL) < 0)
@@ -110,7 +131,8 @@ static void on_signal(struct reactor *r, int signo, void *arg)
 	reactor_stop(r);
 }
 
-static int listen_on(const char *path)
+/* The socket is made 0600 (umask around bind, so it is never more open), or 0660 for gid. */
+static int listen_on(const char *path, gid_t gid)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	if (strlen(path) >= sizeof(sa.sun_path))
@@ -120,8 +142,14 @@ static int listen_on(const char *path)
 	if (fd < 0)
 		return -errno;
 	unlink(path);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 8)) {
-		int err = -errno;
+	mode_t old = umask(0177);
+	int err = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ? -errno : 0;
+	umask(old);
+	if (!err && gid != (gid_t)-1 && (chown(path, (uid_t)-1, gid) || chmod(path, 0660)))
+		err = -errno;
+	if (!err && listen(fd, 8))
+		err = -errno;
+	if (err) {
 		close(fd);
 		return err;
 	}
@@ -175,7 +203,9 @@ enum {
 	O_PTPD,
 	O_PSIGMA,
 	O_PMARGIN,
-	O_PFREQ
+	O_PFREQ,
+	O_SGROUP,
+	O_PDIR
 };
 
 int main(int argc, char **argv)
@@ -201,6 +231,8 @@ int main(int argc, char **argv)
 	                                     {"ptpd-sigma", 1, 0, O_PSIGMA},
 	                                     {"ptpd-margin", 1, 0, O_PMARGIN},
 	                                     {"ptpd-freq-maxerror", 1, 0, O_PFREQ},
+	                                     {"socket-group", 1, 0, O_SGROUP},
+	                                     {"page-dir", 1, 0, O_PDIR},
 	                                     {"verbose", 0, 0, 'v'},
 	                                     {"help", 0, 0, 'h'},
 	                                     {0, 0, 0, 0}};
@@ -210,6 +242,7 @@ int main(int argc, char **argv)
 	double baseline = 10;
 	bool est_set = false, fest_set = false;
 	int level = LOG_INFO, o;
+	gid_t sock_gid = (gid_t)-1;
 	d.default_policy = VMCLOCK_POLICY_SLEW;
 	d.slew_max = 1e-3;
 	d.interval_s = 0.5;
@@ -302,6 +335,23 @@ int main(int argc, char **argv)
 			if (vmclockd_parse_rate(optarg, &d.ptpd.freq_locked))
 				bad("--ptpd-freq-maxerror", optarg);
 			break;
+		case O_SGROUP: {
+			struct group *g = getgrnam(optarg);
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (g)
+				sock_gid = g->gr_gid;
+			else if (*optarg && !*end)
+				sock_gid = (gid_t)v;
+			else
+				bad("--socket-group", optarg);
+			break;
+		}
+		case O_PDIR:
+			if (optarg[0] != '/')
+				bad("--page-dir (an absolute path)", optarg);
+			d.page_dir = optarg;
+			break;
 		case 'v':
 			level = LOG_DEBUG;
 			break;
@@ -332,6 +382,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	log_init("vmclockd", level, true, false);
+	vmclockd_guard_install(); /* page files truncated under us: publish.c */
 	if (!est_set)
 		d.est.esterror_ns = d.est.maxerror_ns / 3;
 	if (!fest_set)
@@ -372,7 +423,11 @@ int main(int argc, char **argv)
 				bad("--vm policy", c + 1);
 		}
 		if (!vmclockd_vm_add(&d, name, pol, &err)) {
-			fprintf(stderr, "vmclockd: --vm %s: %s\n", name, strerror(-err));
+			fprintf(stderr, "vmclockd: --vm %s: %s\n", name,
+			        err == -EINVAL ? "bad VM name ([A-Za-z0-9._-], no leading dot; the "
+			                         "page goes to --page-dir)"
+			        : err == -EEXIST ? "its page file exists and is not one of ours"
+			                         : strerror(-err));
 			return 1;
 		}
 		pr_info("vmclockd: publishing %s (%s)", name, vmclock_policy_name(pol));
@@ -385,7 +440,7 @@ int main(int argc, char **argv)
 	static const int sigs[] = {SIGINT, SIGTERM};
 	reactor_add_signals(s.r, sigs, 2, on_signal, NULL);
 	if (sock) {
-		s.lfd = listen_on(sock);
+		s.lfd = listen_on(sock, sock_gid);
 		if (s.lfd < 0) {
 			fprintf(stderr, "vmclockd: socket %s: %s\n", sock, strerror(-s.lfd));
 			return 1;

@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: MIT
 /* vmclockd: sample the host clock against the TSC, publish each VM's page. */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "tsync/clock.h"
 #include "tsync/log.h"
@@ -72,9 +77,81 @@ int vmclockd_host(const struct vmclockd *d, int64_t now_raw_ns, struct vmclock_h
 	return 0;
 }
 
-int vmclockd_publish_vm(struct vmclockd *d, struct vmclockd_vm *vm,
-                        const struct vmclock_stop_record *rec)
+/*
+ * Another process may truncate a page file (whoever may write it: root, or our uid). Our
+ * MAP_SHARED write past the new end of the file would raise SIGBUS and kill the daemon, so:
+ * before each write the size is checked (fstat) and a short file gets its page back; the
+ * window between that check and the write is guarded (SIGBUS jumps back here, the page is
+ * repaired, the update reports -EBADMSG and the next one publishes). Readers meanwhile see no
+ * page (their own mapping SIGBUSes, or zeros: not a vmclock page), then a page whose
+ * disruption_marker moved on.
+ */
+static sigjmp_buf bus_env;
+static volatile sig_atomic_t bus_armed;
+
+static void on_sigbus(int sig)
 {
+	if (bus_armed)
+		siglongjmp(bus_env, 1);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+void vmclockd_guard_install(void)
+{
+	struct sigaction sa = {.sa_handler = on_sigbus};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, NULL);
+}
+
+static void repair(struct vmclockd_vm *vm)
+{
+	pr_err("vmclockd: %s: page file %s was truncated by another process: restored", vm->name,
+	       vm->path);
+	if (ftruncate(vm->map.fd, VMCLOCK_PAGE_SIZE)) {
+		pr_err("vmclockd: %s: cannot restore the page: %s", vm->name, strerror(errno));
+		return;
+	}
+	struct vmclock_abi init;
+	vmclock_page_init(&init, VMCLOCK_PAGE_SIZE, VMCLOCK_COUNTER_X86_TSC, VMCLOCK_TIME_UTC);
+	memcpy(vm->map.abi, &init, sizeof(init));
+	vm->pub.disruption_marker++; /* the guest saw no page for a while */
+}
+
+static void check_size(struct vmclockd_vm *vm)
+{
+	struct stat st;
+	if (fstat(vm->map.fd, &st) == 0 && st.st_size < VMCLOCK_PAGE_SIZE)
+		repair(vm);
+}
+
+struct write_args {
+	struct vmclockd *d;
+	struct vmclockd_vm *vm;
+	const struct vmclock_stop_record *rec;
+	uint64_t counter;
+	struct vmclock_stop_record *out;
+};
+
+/* fn(a) with the page's size checked first and SIGBUS guarded (the daemon is one thread). */
+static int guarded(int (*fn)(struct write_args *), struct write_args *a)
+{
+	check_size(a->vm);
+	bus_armed = 1;
+	if (sigsetjmp(bus_env, 1)) {
+		bus_armed = 0;
+		repair(a->vm);
+		return -EBADMSG;
+	}
+	int err = fn(a);
+	bus_armed = 0;
+	return err;
+}
+
+static int publish_one(struct write_args *a)
+{
+	struct vmclockd *d = a->d;
+	struct vmclockd_vm *vm = a->vm;
 	struct vmclock_host h;
 	struct vmclock_abi page;
 	int err = vmclockd_host(d, d->last_raw_ns, &h);
@@ -83,16 +160,36 @@ int vmclockd_publish_vm(struct vmclockd *d, struct vmclockd_vm *vm,
 	vm->pub.gen_present = d->gen_present;
 	vmclock_write_begin(vm->map.abi);
 	uint64_t anchor = vmclock_rdtsc(); /* after the odd count: see policy.h (SLEW) */
-	if (rec)
-		err = vmclock_pub_migrate_in(&vm->pub, rec, &h, anchor, &page);
+	if (a->rec)
+		err = vmclock_pub_migrate_in(&vm->pub, a->rec, &h, anchor, &page);
 	else
 		err = vmclock_pub_update(&vm->pub, &h, anchor, &page);
 	if (!err)
 		vmclock_write_fields(vm->map.abi, &page);
 	vmclock_write_end(vm->map.abi);
+	return err;
+}
+
+int vmclockd_publish_vm(struct vmclockd *d, struct vmclockd_vm *vm,
+                        const struct vmclock_stop_record *rec)
+{
+	struct write_args a = {.d = d, .vm = vm, .rec = rec};
+	int err = guarded(publish_one, &a);
 	if (err)
 		pr_err("vmclockd: %s: publish failed: %s", vm->name, strerror(-err));
 	return err;
+}
+
+static int stop_one(struct write_args *a)
+{
+	return vmclock_stop_record(a->vm->map.abi, a->counter, a->out);
+}
+
+int vmclockd_vm_stop_record(struct vmclockd_vm *vm, uint64_t counter,
+                            struct vmclock_stop_record *rec)
+{
+	struct write_args a = {.vm = vm, .counter = counter, .out = rec};
+	return guarded(stop_one, &a);
 }
 
 int vmclockd_publish_all(struct vmclockd *d)
@@ -116,15 +213,27 @@ struct vmclockd_vm *vmclockd_vm_find(struct vmclockd *d, const char *name)
 	return NULL;
 }
 
+static int open_dir(struct vmclockd *d)
+{
+	if (d->dir_open)
+		return 0;
+	if (!d->page_dir)
+		d->page_dir = vmclock_page_dir();
+	d->dirfd = open(d->page_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (d->dirfd < 0)
+		return -errno;
+	d->dir_open = true;
+	return 0;
+}
+
 struct vmclockd_vm *vmclockd_vm_add(struct vmclockd *d, const char *name,
                                     enum vmclock_policy policy, int *err)
 {
 	struct vmclockd_vm *vm = NULL;
-	*err = 0;
-	if (strlen(name) >= VMCLOCKD_NAMELEN) {
-		*err = -ENAMETOOLONG;
+	char file[VMCLOCKD_NAMELEN + sizeof(VMCLOCK_PAGE_PREFIX)];
+	*err = vmclock_name_check(name);
+	if (*err)
 		return NULL;
-	}
 	if (vmclockd_vm_find(d, name)) {
 		*err = -EEXIST;
 		return NULL;
@@ -136,11 +245,15 @@ struct vmclockd_vm *vmclockd_vm_add(struct vmclockd *d, const char *name,
 		*err = -ENOSPC;
 		return NULL;
 	}
+	if ((*err = open_dir(d)))
+		return NULL;
 	memset(vm, 0, sizeof(*vm));
 	vm->map.fd = -1;
-	*err = vmclock_page_path(name, vm->path, sizeof(vm->path));
+	snprintf(file, sizeof(file), VMCLOCK_PAGE_PREFIX "%s", name);
+	int n = snprintf(vm->path, sizeof(vm->path), "%s/%s", d->page_dir, file);
+	*err = n < 0 || (size_t)n >= sizeof(vm->path) ? -ENAMETOOLONG : 0;
 	if (!*err)
-		*err = vmclock_page_create(vm->path, &vm->map);
+		*err = vmclock_page_create_at(d->dirfd, file, &vm->map);
 	if (*err)
 		return NULL;
 	snprintf(vm->name, sizeof(vm->name), "%s", name);

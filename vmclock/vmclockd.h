@@ -78,6 +78,9 @@ struct vmclockd {
 	bool have_pair;
 	uint64_t samples, sample_errors;
 	struct vmclockd_ptpd_cfg ptpd;
+	const char *page_dir; /* page files go here (NULL: vmclock_page_dir()) */
+	int dirfd;            /* open on page_dir once dir_open */
+	bool dir_open;
 };
 
 /* ---- publish.c ---- */
@@ -85,12 +88,21 @@ struct vmclockd {
 int vmclockd_sample(struct vmclockd *d);
 /* The host view from the last sample and the estimate (pure given d). 0 or -EAGAIN (no rate). */
 int vmclockd_host(const struct vmclockd *d, int64_t now_raw_ns, struct vmclock_host *h);
+/* The page of vm's stop record at counter (the `stop` command), read with the same truncation
+ * guard as publishing. 0 or the vmclock_stop_record errors, -EBADMSG (page file truncated). */
+int vmclockd_vm_stop_record(struct vmclockd_vm *vm, uint64_t counter,
+                            struct vmclock_stop_record *rec);
+/* Install the SIGBUS handler that guards page writes against truncation (publish.c). */
+void vmclockd_guard_install(void);
 /* Publish every VM's page from the last sample. 0 or the first -errno. */
 int vmclockd_publish_all(struct vmclockd *d);
 /* Publish one VM (after a fresh sample); rec != NULL: migrate in with it first. */
 int vmclockd_publish_vm(struct vmclockd *d, struct vmclockd_vm *vm,
                         const struct vmclock_stop_record *rec);
-/* Add a VM (creates its page file) / remove it (unlinks nothing: the VMM may still map it). */
+/* Add a VM: name must pass vmclock_name_check() (-EINVAL); its page file is
+ * <page_dir>/tsync-vmclock.<name>, made by vmclock_page_create_at() (-EEXIST for a file that
+ * is not one of our pages). Remove it: unlinks nothing (the VMM may still map it; a later
+ * vm-add of the name takes the page over again). */
 struct vmclockd_vm *vmclockd_vm_add(struct vmclockd *d, const char *name,
                                     enum vmclock_policy policy, int *err);
 struct vmclockd_vm *vmclockd_vm_find(struct vmclockd *d, const char *name);
@@ -100,6 +112,9 @@ void vmclockd_vm_del(struct vmclockd *d, struct vmclockd_vm *vm);
 /* Execute one command line; the one-line reply (no newline) goes to reply. Sets *quit for
  * "quit". Returns 0 (reply "ok ...") or -errno (reply "err ..."). */
 int vmclockd_command(struct vmclockd *d, const char *line, char *reply, unsigned len, bool *quit);
+/* Whether the command line changes the daemon's state (everything but status and stop): the
+ * socket server runs those only for root and the daemon's own uid (SO_PEERCRED). */
+bool vmclockd_command_mutates(const char *line);
 /* Parse "1ms"-style durations into ns and "25ppm"/"25000ppb"/"2.5e-5" rates into fractions. */
 int vmclockd_parse_ns(const char *s, uint64_t *ns);
 int vmclockd_parse_rate(const char *s, double *frac);

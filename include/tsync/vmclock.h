@@ -137,14 +137,48 @@ struct vmclock_page_map {
 	size_t len;
 	bool writable;
 };
-/* Page file of a VM: vm without '/' -> /dev/shm/tsync-vmclock.<vm>; with '/' -> as is.
+/*
+ * Page files and their directory (the security rule, see vmclock/README.md): a VM name that
+ * comes from outside (vmclockd's control socket, tsvmm's) names a file "tsync-vmclock.NAME"
+ * directly inside the page directory and nothing else; NAME is 1..VMCLOCK_NAME_MAX of
+ * [A-Za-z0-9._-] and does not start with '.'. Page files are created with O_EXCL|O_NOFOLLOW
+ * through the directory's fd, so no existing file or symlink is followed or overwritten.
+ */
+#define VMCLOCK_NAME_MAX    63
+#define VMCLOCK_PAGE_PREFIX "tsync-vmclock."
+/* The page directory: $TSYNC_VMCLOCK_DIR when set to an absolute path, else /dev/shm. */
+const char *vmclock_page_dir(void);
+/* 0 if name is a safe VM name (rule above), else -VMCLOCK_EINVAL. */
+int vmclock_name_check(const char *name);
+/* For readers: vm without '/' -> <page dir>/tsync-vmclock.<vm> (the name must be safe);
+ * with '/' -> the path as is (the user names a file to read with their own rights).
  * 0, -VMCLOCK_EINVAL for an empty or unsafe name or a short buffer. */
 int vmclock_page_path(const char *vm, char *buf, size_t len);
-/* Create (or truncate and re-create) the page file at path: one page, initialised with
- * vmclock_page_init(VMCLOCK_COUNTER_X86_TSC, VMCLOCK_TIME_UTC), mapped read-write. 0 or -errno. */
+/*
+ * Create the page file `file` (a safe name, no '/') in the directory dirfd: O_CREAT|O_EXCL|
+ * O_NOFOLLOW, one page, initialised with vmclock_page_init(VMCLOCK_COUNTER_X86_TSC,
+ * VMCLOCK_TIME_UTC), mapped read-write. If the file exists it is taken over only when it is
+ * one of our own pages (regular, not a symlink, owned by our euid, one link, one page, valid
+ * magic/version): then it is re-initialised under the seqlock, so a VMM that still maps it
+ * sees the new pages. Anything else: -EEXIST and the file is untouched. A create that fails
+ * after the file was made unlinks it. 0 or -errno.
+ */
+int vmclock_page_create_at(int dirfd, const char *file, struct vmclock_page_map *m);
+/* vmclock_page_create_at() in the directory part of path (tests, tools). */
 int vmclock_page_create(const char *path, struct vmclock_page_map *m);
-/* Map an existing page (a page file, or /dev/vmclock0 read-only). 0 or -errno. */
+/* Map an existing page (a page file, or /dev/vmclock0 read-only). A regular file shorter than
+ * the structure: -EBADMSG; neither a regular file nor a character device: -EINVAL. 0 or -errno.
+ * Truncation later: the mapping stays, but a read of it raises SIGBUS (the whole page is past
+ * the end of the file); readers that must survive it guard their reads (tsync-vmclock-read,
+ * vmclockd, tsvmm do) and call vmclock_page_truncated() to say so. */
 int vmclock_page_open(const char *path, bool writable, struct vmclock_page_map *m);
+/* 1 if m is a regular file now shorter than the structure (truncated under us), else 0. */
+int vmclock_page_truncated(const struct vmclock_page_map *m);
+/* Check that the open file fd holds a vmclock page: a regular file at least
+ * VMCLOCK_ABI_SIZE long whose header has VMCLOCK_MAGIC, VMCLOCK_VERSION and size >= 112.
+ * 0, or -errno with *why (if why) a short reason: -EINVAL not a regular file, -EBADMSG too
+ * short, -ENODEV bad magic, -EPROTO bad version or size. */
+int vmclock_page_validate(int fd, const char **why);
 void vmclock_page_close(struct vmclock_page_map *m);
 
 /* ---------------------------------------------------------------------------------------- */

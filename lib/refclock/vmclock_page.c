@@ -62,23 +62,71 @@ void vmclock_publish(volatile struct vmclock_abi *p, const struct vmclock_abi *s
 	vmclock_write_end(p);
 }
 
+const char *vmclock_page_dir(void)
+{
+	const char *d = getenv("TSYNC_VMCLOCK_DIR");
+	return d && d[0] == '/' ? d : "/dev/shm";
+}
+
+int vmclock_name_check(const char *name)
+{
+	if (!name || !*name || name[0] == '.' || strlen(name) > VMCLOCK_NAME_MAX)
+		return -EINVAL;
+	for (const char *c = name; *c; c++)
+		if (!(*c == '.' || *c == '_' || *c == '-' || (*c >= '0' && *c <= '9') ||
+		      (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z')))
+			return -EINVAL;
+	return 0;
+}
+
 int vmclock_page_path(const char *vm, char *buf, size_t len)
 {
 	if (!vm || !*vm)
 		return -EINVAL;
 	int n;
-	if (strchr(vm, '/')) {
+	if (strchr(vm, '/'))
 		n = snprintf(buf, len, "%s", vm);
-	} else {
-		for (const char *c = vm; *c; c++)
-			if (!(*c == '.' || *c == '_' || *c == '-' || (*c >= '0' && *c <= '9') ||
-			      (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z')))
-				return -EINVAL;
-		if (vm[0] == '.')
-			return -EINVAL;
-		n = snprintf(buf, len, "/dev/shm/tsync-vmclock.%s", vm);
-	}
+	else if (vmclock_name_check(vm))
+		return -EINVAL;
+	else
+		n = snprintf(buf, len, "%s/" VMCLOCK_PAGE_PREFIX "%s", vmclock_page_dir(), vm);
 	return n < 0 || (size_t)n >= len ? -EINVAL : 0;
+}
+
+int vmclock_page_validate(int fd, const char **why)
+{
+	static const char *dummy;
+	struct stat st;
+	struct vmclock_abi h;
+	if (!why)
+		why = &dummy;
+	*why = NULL;
+	if (fstat(fd, &st)) {
+		*why = "cannot stat";
+		return -errno;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		*why = "not a regular file";
+		return -EINVAL;
+	}
+	if (st.st_size < VMCLOCK_ABI_SIZE) {
+		*why = "shorter than a vmclock page (truncated?)";
+		return -EBADMSG;
+	}
+	ssize_t n = pread(fd, &h, sizeof(h), 0);
+	if (n != (ssize_t)sizeof(h)) {
+		*why = n < 0 ? "cannot read" : "shorter than a vmclock page (truncated?)";
+		return n < 0 ? -errno : -EBADMSG;
+	}
+	if (h.magic != VMCLOCK_MAGIC) {
+		*why = "not a vmclock page (bad magic)";
+		return -ENODEV;
+	}
+	if (h.version != VMCLOCK_VERSION || h.size < VMCLOCK_ABI_SIZE) {
+		*why = "unsupported vmclock version or size";
+		return -EPROTO;
+	}
+	return 0;
 }
 
 static int map_fd(int fd, bool writable, struct vmclock_page_map *m)
@@ -94,16 +142,47 @@ static int map_fd(int fd, bool writable, struct vmclock_page_map *m)
 	return 0;
 }
 
-int vmclock_page_create(const char *path, struct vmclock_page_map *m)
+/* An existing file may be taken over only if it is one of our own page files: a regular file
+ * (not followed through a symlink), owned by us, with one link, one page long, holding a
+ * vmclock page. Anything else (a planted file, a hard link to /etc/shadow) is left alone. */
+static int reuse_own_page(int dirfd, const char *file, struct vmclock_page_map *m)
 {
-	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int fd = openat(dirfd, file, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
-		return -errno;
+		return errno == ELOOP ? -EEXIST : -errno;
+	struct stat st;
+	int err = fstat(fd, &st) ? -errno : 0;
+	if (!err && (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || st.st_nlink != 1 ||
+	             st.st_size != VMCLOCK_PAGE_SIZE || vmclock_page_validate(fd, NULL)))
+		err = -EEXIST;
+	if (!err)
+		err = map_fd(fd, true, m);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	/* a VMM may still map it: re-initialise under the seqlock (seq_count stays monotonic) */
+	struct vmclock_abi init;
+	vmclock_page_init(&init, VMCLOCK_PAGE_SIZE, VMCLOCK_COUNTER_X86_TSC, VMCLOCK_TIME_UTC);
+	vmclock_publish(m->abi, &init);
+	return 0;
+}
+
+int vmclock_page_create_at(int dirfd, const char *file, struct vmclock_page_map *m)
+{
+	if (vmclock_name_check(file))
+		return -EINVAL;
+	m->abi = NULL;
+	m->fd = -1;
+	int fd = openat(dirfd, file, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return errno == EEXIST ? reuse_own_page(dirfd, file, m) : -errno;
 	int err = ftruncate(fd, VMCLOCK_PAGE_SIZE) ? -errno : 0;
 	if (!err)
 		err = map_fd(fd, true, m);
 	if (err) {
 		close(fd);
+		unlinkat(dirfd, file, 0); /* a failed create leaves nothing behind */
 		return err;
 	}
 	struct vmclock_abi init;
@@ -112,9 +191,26 @@ int vmclock_page_create(const char *path, struct vmclock_page_map *m)
 	return 0;
 }
 
+int vmclock_page_create(const char *path, struct vmclock_page_map *m)
+{
+	char dir[256];
+	const char *slash = strrchr(path, '/');
+	const char *file = slash ? slash + 1 : path;
+	int dl = !slash ? 1 : slash == path ? 1 : (int)(slash - path);
+	int n = snprintf(dir, sizeof(dir), "%.*s", dl, !slash ? "." : path);
+	if (n < 0 || (size_t)n >= sizeof(dir))
+		return -ENAMETOOLONG;
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	int err = vmclock_page_create_at(dfd, file, m);
+	close(dfd);
+	return err;
+}
+
 int vmclock_page_open(const char *path, bool writable, struct vmclock_page_map *m)
 {
-	int fd = open(path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	int fd = open(path, (writable ? O_RDWR : O_RDONLY) | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	struct stat st;
@@ -122,11 +218,21 @@ int vmclock_page_open(const char *path, bool writable, struct vmclock_page_map *
 	/* a regular file must hold the structure; a device (/dev/vmclock0) maps one page */
 	if (!err && S_ISREG(st.st_mode) && st.st_size < VMCLOCK_ABI_SIZE)
 		err = -EBADMSG;
+	else if (!err && !S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode))
+		err = -EINVAL;
 	if (!err)
 		err = map_fd(fd, writable, m);
 	if (err)
 		close(fd);
 	return err;
+}
+
+int vmclock_page_truncated(const struct vmclock_page_map *m)
+{
+	struct stat st;
+	if (m->fd < 0 || fstat(m->fd, &st))
+		return 0;
+	return S_ISREG(st.st_mode) && st.st_size < VMCLOCK_ABI_SIZE;
 }
 
 void vmclock_page_close(struct vmclock_page_map *m)

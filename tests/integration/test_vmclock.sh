@@ -34,10 +34,10 @@ $V create $GM --offset 0
 $V create $HA --offset 200us --ppm 15
 $V create $HB --offset -150us --ppm -8
 # honest bounds for a test that lasts < 60 s: A 200us + 15ppm*60s = 1.1ms, B 150us + 0.5ms
-$D --clock vclock:$HA --vm "$TMP/A/vm1" --maxerror 2ms --freq-maxerror 20ppm --interval 0.2 \
+$D --clock vclock:$HA --page-dir "$TMP/A" --vm vm1 --maxerror 2ms --freq-maxerror 20ppm --interval 0.2 \
 	--socket "$SA" --tai-offset 37 >"$TMP/a.log" 2>&1 &
 PA=$!
-$D --clock vclock:$HB --maxerror 1ms --freq-maxerror 10ppm --interval 0.2 --slew-max 0.2 \
+$D --clock vclock:$HB --page-dir "$TMP/B" --maxerror 1ms --freq-maxerror 10ppm --interval 0.2 --slew-max 0.2 \
 	--socket "$SB" --tai-offset 37 >"$TMP/b.log" 2>&1 &
 PB=$!
 for i in 1 2 3 4 5 6 7 8 9 10; do
@@ -47,7 +47,7 @@ done
 check "both vmclockd instances listen" test -S "$SA" -a -S "$SB"
 
 # --- host A publishes; a reader process samples against the truth -----------------------
-out=$($R "$TMP/A/vm1" --count 30 --interval 0.05 --ref vclock:$GM)
+out=$($R "$TMP/A/tsync-vmclock.vm1" --count 30 --interval 0.05 --ref vclock:$GM)
 rc=$?
 sum=$(echo "$out" | tail -n 1)
 check "A: 30 samples, every one within [earliest, latest]: $sum" \
@@ -58,8 +58,8 @@ check "A: the guest sees host A's +200 us error: $err ns" \
 	awk -v e="$err" 'BEGIN { exit !(e > 150000 && e < 1300000) }'
 check "A: status SYNCHRONIZED, marker 1, flags: TAI offset, error bounds, MONOTONIC (slew)" \
 	sh -c "echo '$first' | grep -q 'status=2 marker=1 flags=0xf9 '"
-tai=$($R "$TMP/A/vm1" --tai | head -n 1 | sed -n 's/time_ns=\([0-9]*\).*/\1/p')
-utc=$($R "$TMP/A/vm1" | head -n 1 | sed -n 's/time_ns=\([0-9]*\).*/\1/p')
+tai=$($R "$TMP/A/tsync-vmclock.vm1" --tai | head -n 1 | sed -n 's/time_ns=\([0-9]*\).*/\1/p')
+utc=$($R "$TMP/A/tsync-vmclock.vm1" | head -n 1 | sed -n 's/time_ns=\([0-9]*\).*/\1/p')
 check "A: TAI reads 37 s ahead of UTC ($tai vs $utc)" \
 	awk -v a="$tai" -v b="$utc" 'BEGIN { d = (a - b) / 1e9; exit !(d > 36.9 && d < 37.0) }'
 st=$($D --socket "$SA" --send status)
@@ -67,12 +67,12 @@ check "A: status over the socket: $st" sh -c "echo '$st' | grep -q 'ok state=syn
 
 # --- migration: stop on A, 1 s pause, resume on B with each policy ------------------------
 migrate() { # migrate POLICY -> sets REC, MOUT
-	REC=$($R "$TMP/A/vm1" --stop)
+	REC=$($R "$TMP/A/tsync-vmclock.vm1" --stop)
 	sleep 1
-	MOUT=$($D --socket "$SB" --send "migrate-in $TMP/B/$1 policy=$1 $REC")
+	MOUT=$($D --socket "$SB" --send "migrate-in $1 policy=$1 $REC")
 }
 sample() { # sample POLICY COUNT INTERVAL -> OUT, SUM, RC
-	OUT=$($R "$TMP/B/$1" --count "$2" --interval "$3" --ref vclock:$GM)
+	OUT=$($R "$TMP/B/tsync-vmclock.$1" --count "$2" --interval "$3" --ref vclock:$GM)
 	RC=$?
 	SUM=$(echo "$OUT" | tail -n 1)
 }
@@ -122,8 +122,8 @@ check "slew: after convergence the bound is host B's again ($bnd ns)" \
 	awk -v b="$bnd" 'BEGIN { exit !(b < 3000000) }'
 
 # --- chained: migrate the stepped VM back and forth keeps markers increasing -------------
-REC=$($R "$TMP/B/step" --stop)
-MOUT=$($D --socket "$SA" --send "migrate-in $TMP/A/back policy=step $REC")
+REC=$($R "$TMP/B/tsync-vmclock.step" --stop)
+MOUT=$($D --socket "$SA" --send "migrate-in back policy=step $REC")
 check "chain: B -> A bumps the marker again (3): $MOUT" sh -c "echo '$MOUT' | grep -q 'marker=3'"
 
 # --- errors the users see ---------------------------------------------------------------
@@ -135,5 +135,15 @@ out=$($R "$TMP/zero" 2>&1)
 check "reader: a zero page reports no device: $out" sh -c "echo '$out' | grep -q 'error=No such device'"
 out=$($D --socket "$SB" --send "migrate-in x policy=jump $REC")
 check "vmclockd: a bad policy is named: $out" sh -c 'echo "$1" | grep -q "unknown policy .jump."' _ "$out"
+check "vmclockd: pages go to the page directory: $MOUT" sh -c "echo '$MOUT' | grep -q 'page=$TMP/A/tsync-vmclock.back '"
+$D --socket "$SA" --send quit >/dev/null 2>&1
+$D --socket "$SB" --send quit >/dev/null 2>&1
+wait "$PA" "$PB"
+PA= PB=
+if grep -E 'ERROR: AddressSanitizer|runtime error:|LeakSanitizer' "$TMP/a.log" "$TMP/b.log" >"$TMP/san" 2>/dev/null; then
+	fail "sanitizers: $(head -n 3 "$TMP/san")"
+else
+	ok "no sanitizer report in the daemons' logs"
+fi
 check "freestanding reader object was built and checked" test -f "$BUILD/vmclock/vmclock_read-freestanding.o"
 finish

@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: MIT
+/* Hostile input to the page-file rules (issue #9): VM names, planted files and symlinks at page
+ * paths, failed commands leaving no page, which commands change state, page validation. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tsync/vmclock.h"
+#include "vmclockd.h"
+
+static char dir[64];
+
+static void mkdir_tmp(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/vmclock-hostile-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+}
+
+static void rm_tmp(void)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+static int entries(void)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "test $(ls -A '%s' | wc -l) -eq 0", dir);
+	return system(cmd) == 0 ? 0 : 1;
+}
+
+static void put(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void expect(const char *path, const char *text)
+{
+	char buf[64] = "";
+	FILE *f = fopen(path, "r");
+	cr_assert_not_null(f, "%s is gone", path);
+	cr_assert_not_null(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	cr_assert_str_eq(buf, text, "%s was changed", path);
+}
+
+Test(vmclock_hostile, names)
+{
+	cr_assert_eq(vmclock_name_check("vm1"), 0);
+	cr_assert_eq(vmclock_name_check("a.b_c-D9"), 0);
+	cr_assert_eq(vmclock_name_check("../x"), -EINVAL);
+	cr_assert_eq(vmclock_name_check("/tmp/x"), -EINVAL);
+	cr_assert_eq(vmclock_name_check("a/b"), -EINVAL);
+	cr_assert_eq(vmclock_name_check(".hidden"), -EINVAL);
+	cr_assert_eq(vmclock_name_check(".."), -EINVAL);
+	cr_assert_eq(vmclock_name_check(""), -EINVAL);
+	cr_assert_eq(vmclock_name_check(NULL), -EINVAL);
+	cr_assert_eq(vmclock_name_check("a b"), -EINVAL);
+	cr_assert_eq(vmclock_name_check("a\nb"), -EINVAL);
+	char n[80];
+	memset(n, 'a', sizeof(n));
+	n[VMCLOCK_NAME_MAX] = 0;
+	cr_assert_eq(vmclock_name_check(n), 0);
+	n[VMCLOCK_NAME_MAX] = 'a';
+	n[VMCLOCK_NAME_MAX + 1] = 0;
+	cr_assert_eq(vmclock_name_check(n), -EINVAL);
+	char buf[128];
+	setenv("TSYNC_VMCLOCK_DIR", "/run/x", 1);
+	cr_assert_eq(vmclock_page_path("vm1", buf, sizeof(buf)), 0);
+	cr_assert_str_eq(buf, "/run/x/tsync-vmclock.vm1");
+	setenv("TSYNC_VMCLOCK_DIR", "relative", 1);
+	cr_assert_str_eq(vmclock_page_dir(), "/dev/shm", "a relative directory is ignored");
+	unsetenv("TSYNC_VMCLOCK_DIR");
+	cr_assert_eq(vmclock_page_path(".x", buf, sizeof(buf)), -EINVAL);
+}
+
+Test(vmclock_hostile, create_follows_and_overwrites_nothing)
+{
+	char p[160], t[160];
+	struct vmclock_page_map m;
+	mkdir_tmp();
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	cr_assert_geq(dfd, 0);
+	/* a symlink planted at the page path, to a file and dangling */
+	snprintf(t, sizeof(t), "%s/target", dir);
+	put(t, "secret");
+	snprintf(p, sizeof(p), "%s/sym", dir);
+	cr_assert_eq(symlink(t, p), 0);
+	cr_assert_eq(vmclock_page_create_at(dfd, "sym", &m), -EEXIST);
+	expect(t, "secret");
+	snprintf(p, sizeof(p), "%s/dangle", dir);
+	snprintf(t, sizeof(t), "%s/made-through-link", dir);
+	cr_assert_eq(symlink(t, p), 0);
+	cr_assert_eq(vmclock_page_create_at(dfd, "dangle", &m), -EEXIST);
+	cr_assert_eq(access(t, F_OK), -1, "the dangling link was created through");
+	/* a file that exists and is not a page, a hard link */
+	snprintf(p, sizeof(p), "%s/planted", dir);
+	put(p, "hello");
+	cr_assert_eq(vmclock_page_create_at(dfd, "planted", &m), -EEXIST);
+	expect(p, "hello");
+	snprintf(t, sizeof(t), "%s/target", dir);
+	snprintf(p, sizeof(p), "%s/hard", dir);
+	cr_assert_eq(link(t, p), 0);
+	cr_assert_eq(vmclock_page_create_at(dfd, "hard", &m), -EEXIST);
+	expect(t, "secret");
+	/* names with a '/' are not file names */
+	cr_assert_eq(vmclock_page_create_at(dfd, "../x", &m), -EINVAL);
+	cr_assert_eq(vmclock_page_create_at(dfd, "/tmp/x", &m), -EINVAL);
+	/* our own page: created, then taken over again (same inode, still a page) */
+	cr_assert_eq(vmclock_page_create_at(dfd, "own", &m), 0);
+	struct stat a, b;
+	cr_assert_eq(fstat(m.fd, &a), 0);
+	m.abi->disruption_marker = 7;
+	vmclock_page_close(&m);
+	cr_assert_eq(vmclock_page_create_at(dfd, "own", &m), 0);
+	cr_assert_eq(fstat(m.fd, &b), 0);
+	cr_assert_eq(a.st_ino, b.st_ino);
+	cr_assert_eq(m.abi->magic, VMCLOCK_MAGIC);
+	cr_assert_eq(m.abi->disruption_marker, 0, "re-initialised");
+	cr_assert_eq(m.abi->seq_count, 2, "under the seqlock (one write)");
+	cr_assert_eq(vmclock_page_validate(m.fd, NULL), 0);
+	vmclock_page_close(&m);
+	/* a valid page that is not ours (another owner) is not taken over */
+	snprintf(p, sizeof(p), "%s/own", dir);
+	cr_assert_eq(chown(p, 65534, 65534), 0);
+	cr_assert_eq(vmclock_page_create_at(dfd, "own", &m), -EEXIST);
+	close(dfd);
+	rm_tmp();
+}
+
+Test(vmclock_hostile, validate)
+{
+	char p[160];
+	const char *why;
+	mkdir_tmp();
+	snprintf(p, sizeof(p), "%s/f", dir);
+	put(p, "root:x:0:0:root:/root:/bin/bash\n");
+	int fd = open(p, O_RDONLY);
+	cr_assert_eq(vmclock_page_validate(fd, &why), -EBADMSG, "short");
+	cr_assert(strstr(why, "shorter"), "%s", why);
+	cr_assert_eq(truncate(p, 4096), 0);
+	cr_assert_eq(vmclock_page_validate(fd, &why), -ENODEV);
+	cr_assert(strstr(why, "magic"), "%s", why);
+	struct vmclock_abi h;
+	vmclock_page_init(&h, 4096, VMCLOCK_COUNTER_X86_TSC, VMCLOCK_TIME_UTC);
+	h.version = 2;
+	int wfd = open(p, O_WRONLY);
+	cr_assert_eq(pwrite(wfd, &h, sizeof(h), 0), (ssize_t)sizeof(h));
+	cr_assert_eq(vmclock_page_validate(fd, &why), -EPROTO);
+	h.version = VMCLOCK_VERSION;
+	cr_assert_eq(pwrite(wfd, &h, sizeof(h), 0), (ssize_t)sizeof(h));
+	cr_assert_eq(vmclock_page_validate(fd, &why), 0);
+	close(wfd);
+	close(fd);
+	fd = open(dir, O_RDONLY | O_DIRECTORY);
+	cr_assert_eq(vmclock_page_validate(fd, &why), -EINVAL, "a directory");
+	close(fd);
+	rm_tmp();
+}
+
+Test(vmclock_hostile, daemon_names_and_failed_commands_leave_nothing)
+{
+	static struct vmclockd d;
+	char reply[512];
+	bool quit = false;
+	mkdir_tmp();
+	d.page_dir = dir;
+	d.slew_max = 1e-3;
+	d.interval_s = 0.5;
+	const char *bad[] = {"vm-add ../x",
+	                     "vm-add /tmp/x",
+	                     "vm-add .x",
+	                     "migrate-in ../y counter=1 time_ns=1 maxerror_ns=1 marker=1 gen=0",
+	                     "migrate-in newvm counter=banana",
+	                     "migrate-in newvm policy=jump counter=1 time_ns=1 maxerror_ns=1 "
+	                     "marker=1 gen=0"};
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_assert_lt(vmclockd_command(&d, bad[i], reply, sizeof(reply), &quit), 0, "%s",
+		             bad[i]);
+		cr_assert(strncmp(reply, "err ", 4) == 0, "%s -> %s", bad[i], reply);
+		cr_assert_eq(entries(), 0, "'%s' left a file behind", bad[i]);
+	}
+	cr_assert_eq(vmclockd_command(&d, "vm-add vm1", reply, sizeof(reply), &quit), 0, "%s",
+	             reply);
+	char want[160];
+	snprintf(want, sizeof(want), "page=%s/tsync-vmclock.vm1 ", dir);
+	cr_assert(strstr(reply, want), "%s", reply);
+	cr_assert_eq(vmclockd_command(&d, "vm-add vm1", reply, sizeof(reply), &quit), -EEXIST);
+	cr_assert(strstr(reply, "already published"), "%s", reply);
+	for (unsigned i = 0; i < VMCLOCKD_MAX_VMS; i++)
+		if (d.vms[i].used)
+			vmclockd_vm_del(&d, &d.vms[i]);
+	close(d.dirfd);
+	rm_tmp();
+}
+
+Test(vmclock_hostile, which_commands_change_state)
+{
+	cr_assert_not(vmclockd_command_mutates("status"));
+	cr_assert_not(vmclockd_command_mutates("  status vm1"));
+	cr_assert_not(vmclockd_command_mutates("stop vm1 counter=5"));
+	cr_assert_not(vmclockd_command_mutates(""));
+	const char *w[] = {"vm-add x",
+	                   "vm-del x",
+	                   "migrate-in x",
+	                   "estimate maxerror=1ns",
+	                   "reset",
+	                   "quit",
+	                   "burst",
+	                   "statusx",
+	                   "stopp",
+	                   "launch",
+	                   "averyveryverylongunknownverb"};
+	for (unsigned i = 0; i < sizeof(w) / sizeof(w[0]); i++)
+		cr_assert(vmclockd_command_mutates(w[i]), "%s", w[i]);
+}
