@@ -131,7 +131,7 @@ static void on_signal(struct reactor *r, int signo, void *arg)
 	reactor_stop(r);
 }
 
-/* The socket is made 0600 (umask around bind, so it is never more open), or 0660 for gid. */
+/* The socket is made 0600, or 0660 for gid. */
 static int listen_on(const char *path, gid_t gid)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -142,9 +142,9 @@ static int listen_on(const char *path, gid_t gid)
 	if (fd < 0)
 		return -errno;
 	unlink(path);
-	mode_t old = umask(0177);
-	int err = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ? -errno : 0;
-	umask(old);
+	/* Linux gives the socket file the mode of the socket's inode (less the umask): set before
+	 * bind, the file is never more open than 0600 */
+	int err = fchmod(fd, 0600) || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ? -errno : 0;
 	if (!err && gid != (gid_t)-1 && (chown(path, (uid_t)-1, gid) || chmod(path, 0660)))
 		err = -errno;
 	if (!err && listen(fd, 8))

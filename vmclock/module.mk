@@ -19,6 +19,7 @@ $(BUILD)/obj/vmclock/%.o: CPPFLAGS += -Ivmclock
 $(BUILD)/obj/tests/unit/vmclock/%.o: CPPFLAGS += -Ivmclock
 # the stop record through the tsvmm vmclock device (devices/device.h, devices/vmclock.h)
 $(BUILD)/obj/tests/unit/vmclock/test_vmclock_stop.o: CPPFLAGS += -Ivmm
+$(BUILD)/obj/tests/unit/vmclock/test_vmclock_hostile.o: CPPFLAGS += -Ivmm
 $(BUILD)/obj/tools/tsync-vmclock-read.o: CPPFLAGS += -Ivmclock
 
 $(BUILD)/bin/vmclockd: $(VMCLOCK_OBJS) $(LIB)

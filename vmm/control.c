@@ -7,18 +7,28 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "control.h"
 #include "tsync/log.h"
 
-#define MAX_CLIENTS 8
-#define MAX_EXTRA   8
-#define GREETING    "{\"QMP\": {\"version\": {\"package\": \"tsvmm\"}, \"capabilities\": []}}\n"
+/*
+ * Connections: up to MAX_CLIENTS at once. A client beyond that evicts the one idle longest
+ * (no complete request for the longest time), so idle connections can never lock a new
+ * client out; one that does not read its replies is dropped after SEND_WAIT_MS rather than
+ * stalling the loop. The socket file is 0600 (set on the socket before bind).
+ */
+#define MAX_CLIENTS  16
+#define MAX_EXTRA    8
+#define SEND_WAIT_MS 100
+#define GREETING     "{\"QMP\": {\"version\": {\"package\": \"tsvmm\"}, \"capabilities\": []}}\n"
 
 struct client {
-	int fd; /* -1: free */
+	int fd;             /* -1: free */
+	uint64_t active_ns; /* CLOCK_MONOTONIC of its connect or its last request */
 	size_t len;
 	bool overflow; /* discarding the rest of an over-long line */
 	char buf[CONTROL_LINE_MAX];
@@ -99,8 +109,10 @@ struct control *control_create(const char *path, const struct control_cmd *cmds,
 		c->clients[i].fd = -1;
 	c->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	unlink(path);
-	if (c->listen_fd < 0 || bind(c->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    listen(c->listen_fd, MAX_CLIENTS) < 0) {
+	/* the socket file takes the socket inode's mode (less the umask): 0600 from the start */
+	if (c->listen_fd < 0 || fchmod(c->listen_fd, 0600) < 0 ||
+	    bind(c->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(c->listen_fd, 64) < 0) {
 		int err = errno;
 		if (c->listen_fd >= 0)
 			close(c->listen_fd);
@@ -109,6 +121,13 @@ struct control *control_create(const char *path, const struct control_cmd *cmds,
 		return NULL;
 	}
 	return c;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 static void drop_client(struct client *cl)
@@ -139,8 +158,12 @@ static void send_all(struct client *cl, const char *s, size_t n)
 			continue;
 		if (w < 0 && errno == EAGAIN) {
 			struct pollfd p = {.fd = cl->fd, .events = POLLOUT};
-			if (poll(&p, 1, 1000) > 0)
+			if (poll(&p, 1, SEND_WAIT_MS) > 0)
 				continue;
+			pl_warning(10,
+			           "control socket: a client does not read its replies: dropped");
+			drop_client(cl);
+			return;
 		}
 		if (w <= 0)
 			return; /* the peer is gone; the next read notices */
@@ -166,6 +189,8 @@ static void on_readable(struct control *c, struct client *cl)
 		return;
 	}
 	cl->len += (size_t)r;
+	if (memchr(cl->buf + cl->len - (size_t)r, '\n', (size_t)r))
+		cl->active_ns = now_ns();
 	char *start = cl->buf, *nl;
 	while ((nl = memchr(start, '\n', cl->len - (size_t)(start - cl->buf)))) {
 		if (cl->overflow) {
@@ -191,15 +216,24 @@ static void on_accept(struct control *c)
 	int fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (fd < 0)
 		return;
+	struct client *cl = NULL;
 	for (int i = 0; i < MAX_CLIENTS; i++) {
-		if (c->clients[i].fd < 0) {
-			c->clients[i].fd = fd;
-			send_all(&c->clients[i], GREETING, strlen(GREETING));
-			return;
+		struct client *k = &c->clients[i];
+		if (k->fd < 0) {
+			cl = k;
+			break;
 		}
+		if (!cl || k->active_ns < cl->active_ns)
+			cl = k; /* idle longest */
 	}
-	pl_warning(10, "control socket: too many clients");
-	close(fd);
+	if (cl->fd >= 0) {
+		pl_warning(10, "control socket: %d clients: the one idle longest is dropped",
+		           MAX_CLIENTS);
+		drop_client(cl);
+	}
+	cl->fd = fd;
+	cl->active_ns = now_ns();
+	send_all(cl, GREETING, strlen(GREETING));
 }
 
 int control_poll(struct control *c, const int *extra, int nextra, int timeout_ms)

@@ -15,6 +15,7 @@
 #include "memstats.h"
 #include "migrate/migrate.h"
 #include "report.h"
+#include "tsync/vmclock.h"
 #include "uapi/tsvmm-report.h"
 #include "devices/device.h"
 #include "vcpu.h"
@@ -183,17 +184,31 @@ static int cmd_dirty_sample(void *ctx, const struct ctl_request *req, char *ret,
 	return 0;
 }
 
+/* The control socket names a page: only a real vmclock page directly in the page directory
+ * (vmclock_page_open_in_dir: no path outside it, no symlink, no other file) is mapped. */
 static int cmd_vmclock_map(void *ctx, const struct ctl_request *req, char *ret, size_t len)
 {
 	char path[512];
-	if (!req->args ||
-	    json_get_string(req->args, req->args_len, "path", path, sizeof(path)) != 0) {
-		snprintf(ret, len, "x-vmclock-map needs {\"path\": FILE}");
+	bool by_name = false;
+	if (req->args && json_get_string(req->args, req->args_len, "path", path, sizeof(path)) &&
+	    json_get_string(req->args, req->args_len, "vm", path, sizeof(path)) == 0)
+		by_name = true;
+	else if (!req->args ||
+	         json_get_string(req->args, req->args_len, "path", path, sizeof(path))) {
+		snprintf(ret, len, "x-vmclock-map needs {\"path\": FILE} or {\"vm\": NAME}");
 		return -EINVAL;
 	}
-	int err = vmclock_dev_map_file(vmm_devices(((struct vmm_ctl *)ctx)->vmm), path, 0);
+	const char *dir = vmclock_page_dir(), *why = NULL;
+	int fd = by_name && vmclock_name_check(path) ? -EINVAL
+	                                             : vmclock_page_open_in_dir(dir, path, &why);
+	if (fd == -EINVAL && !why)
+		why = "bad VM name";
+	int err = fd < 0 ? fd : vmclock_dev_map_fd(vmm_devices(((struct vmm_ctl *)ctx)->vmm), fd);
+	if (fd >= 0)
+		close(fd);
 	if (err)
-		snprintf(ret, len, "%s: %s", path, strerror(-err));
+		snprintf(ret, len, "%s: refused: %s (only vmclock pages in %s are mapped)", path,
+		         why ? why : strerror(-err), dir);
 	return err;
 }
 

@@ -172,6 +172,21 @@ int vmclock_page_create(const char *path, struct vmclock_page_map *m);
  * the end of the file); readers that must survive it guard their reads (tsync-vmclock-read,
  * vmclockd, tsvmm do) and call vmclock_page_truncated() to say so. */
 int vmclock_page_open(const char *path, bool writable, struct vmclock_page_map *m);
+/*
+ * Open a page that someone else named (tsvmm's control socket) under the page directory rule:
+ * path is a VM name (-> dir/tsync-vmclock.NAME) or a path whose parent is dir itself (same
+ * inode) and whose last component is a safe name; opened read-only with O_NOFOLLOW through
+ * dir's fd, and accepted only if it is a regular file owned by root, our euid or dir's owner
+ * that vmclock_page_validate() accepts. The fd (>= 0), or -errno with *why: -EACCES outside
+ * the directory, -ELOOP a symlink, -EPERM another owner, -EINVAL bad name or not a regular
+ * file, -ENODEV/-EPROTO/-EBADMSG not a page (vmclock_page_validate).
+ */
+int vmclock_page_open_in_dir(const char *dir, const char *path, const char **why);
+/* A consistent copy of the page in the file fd read with pread(2), not through a mapping: a
+ * file truncated under the reader gives -EBADMSG instead of SIGBUS. The seqlock: a copy whose
+ * seq_count is even and equal to a second read of seq_count after it (up to max_tries).
+ * 0, -EBADMSG, -EAGAIN, the vmclock_snapshot() errors or -errno. */
+int vmclock_page_pread(int fd, unsigned max_tries, struct vmclock_abi *out);
 /* 1 if m is a regular file now shorter than the structure (truncated under us), else 0. */
 int vmclock_page_truncated(const struct vmclock_page_map *m);
 /* Check that the open file fd holds a vmclock page: a regular file at least

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,6 +209,64 @@ int vmclock_page_create(const char *path, struct vmclock_page_map *m)
 	return err;
 }
 
+int vmclock_page_open_in_dir(const char *dir, const char *path, const char **why)
+{
+	static const char *dummy;
+	char file[VMCLOCK_NAME_MAX + sizeof(VMCLOCK_PAGE_PREFIX)], parent[256];
+	struct stat ds, ps, st;
+	if (!why)
+		why = &dummy;
+	*why = NULL;
+	const char *slash = strrchr(path, '/');
+	if (!slash) { /* a VM name */
+		if (vmclock_name_check(path)) {
+			*why = "bad VM name";
+			return -EINVAL;
+		}
+		snprintf(file, sizeof(file), VMCLOCK_PAGE_PREFIX "%s", path);
+	} else {
+		int pl = slash == path ? 1 : (int)(slash - path);
+		if (vmclock_name_check(slash + 1) ||
+		    (size_t)snprintf(parent, sizeof(parent), "%.*s", pl, path) >= sizeof(parent) ||
+		    stat(parent, &ps) || stat(dir, &ds) || ps.st_dev != ds.st_dev ||
+		    ps.st_ino != ds.st_ino) {
+			*why = "not a file directly in the page directory";
+			return -EACCES;
+		}
+		snprintf(file, sizeof(file), "%s", slash + 1);
+	}
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		*why = "cannot open the page directory";
+		return -errno;
+	}
+	if (fstat(dfd, &ds)) {
+		int err = -errno;
+		close(dfd);
+		return err;
+	}
+	int fd = openat(dfd, file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	int err = fd < 0 ? -errno : 0;
+	close(dfd);
+	if (err) {
+		*why = err == -ELOOP ? "a symlink" : "cannot open";
+		return err;
+	}
+	err = fstat(fd, &st) ? -errno : 0;
+	if (!err && S_ISREG(st.st_mode) && st.st_uid != 0 && st.st_uid != geteuid() &&
+	    st.st_uid != ds.st_uid) {
+		*why = "owned by another user";
+		err = -EPERM;
+	}
+	if (!err)
+		err = vmclock_page_validate(fd, why);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
 int vmclock_page_open(const char *path, bool writable, struct vmclock_page_map *m)
 {
 	int fd = open(path, (writable ? O_RDWR : O_RDONLY) | O_NONBLOCK | O_CLOEXEC);
@@ -225,6 +284,28 @@ int vmclock_page_open(const char *path, bool writable, struct vmclock_page_map *
 	if (err)
 		close(fd);
 	return err;
+}
+
+int vmclock_page_pread(int fd, unsigned max_tries, struct vmclock_abi *out)
+{
+	for (unsigned i = 0; i < (max_tries ? max_tries : 1); i++) {
+		uint32_t seq;
+		ssize_t n = pread(fd, out, sizeof(*out), 0);
+		if (n >= 0 && n != (ssize_t)sizeof(*out))
+			return -EBADMSG; /* the file is shorter than the structure: truncated */
+		if (n < 0)
+			return -errno;
+		/* the copy read seq_count (offset 12) before the fields (16..): the kernel copies
+		 * in ascending order; one more read of seq_count closes the seqlock window */
+		if (pread(fd, &seq, sizeof(seq), offsetof(struct vmclock_abi, seq_count)) !=
+		    (ssize_t)sizeof(seq))
+			return -EBADMSG;
+		if (!(seq & 1) && seq == out->seq_count) {
+			struct vmclock_abi copy = *out;
+			return vmclock_snapshot(&copy, 1, out, NULL); /* magic, version, size */
+		}
+	}
+	return -EAGAIN;
 }
 
 int vmclock_page_truncated(const struct vmclock_page_map *m)

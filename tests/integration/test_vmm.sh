@@ -52,7 +52,8 @@ done
 
 # ---- control socket ----
 S=$TMP/ctl.sock
-$T run --mem 128M --control "$S" --wss 2048 --dirty-rate 400 --serial "$TMP/serial2" \
+mkdir "$TMP/pages"
+TSYNC_VMCLOCK_DIR=$TMP/pages $T run --mem 128M --control "$S" --wss 2048 --dirty-rate 400 --serial "$TMP/serial2" \
 	>"$TMP/out2" 2>"$TMP/err2" &
 PID=$!
 i=0
@@ -90,18 +91,26 @@ n1=$($T ctl "$S" '{"execute": "query-status"}' | json samples)
 sleep 0.3
 n2=$($T ctl "$S" '{"execute": "query-status"}' | json samples)
 check "the guest runs on after the state was written back ($n1 -> $n2 samples)" [ "${n2:-0}" -gt "${n1:-0}" ]
-printf 'VCLKtest' >"$TMP/vclk"
-truncate -s 4096 "$TMP/vclk"
-r=$($T ctl "$S" "{\"execute\": \"x-vmclock-map\", \"arguments\": {\"path\": \"$TMP/vclk\"}}")
+# a vmclock page header (magic VCLK, size 4096, version 1, TSC, UTC) in the page directory
+printf 'VCLK\000\020\000\000\001\000\001\000' >"$TMP/pages/tsync-vmclock.t"
+truncate -s 4096 "$TMP/pages/tsync-vmclock.t"
+r=$($T ctl "$S" "{\"execute\": \"x-vmclock-map\", \"arguments\": {\"path\": \"$TMP/pages/tsync-vmclock.t\"}}")
+check "x-vmclock-map of a page in the page directory: $r" sh -c "echo '$r' | grep -q '\"return\"'"
 sleep 0.3
 v=$($T ctl "$S" '{"execute": "query-status"}' | json vmclock)
-want=$(od -An -t u8 -N 8 "$TMP/vclk" | tr -d ' ')
+want=$(od -An -t u8 -N 8 "$TMP/pages/tsync-vmclock.t" | tr -d ' ')
 check "vmclock slot: the guest reads the mapped page ($v)" [ "$v" = "$want" ]
 r=$($T ctl "$S" '{"execute": "quit"}')
 wait $PID
 rc=$?
 PID=
 check "quit: exits 0 (rc $rc) and removes the socket" sh -c "[ $rc -eq 0 ] && [ ! -e '$S' ]"
+
+if grep -E 'ERROR: AddressSanitizer|runtime error:|LeakSanitizer' "$TMP/err" "$TMP/err2" >"$TMP/san"; then
+	fail "sanitizer report: $(head -n 3 "$TMP/san")"
+else
+	ok "no sanitizer report in tsvmm's stderr"
+fi
 
 # ---- failures are named ----
 cp "$G" "$TMP/int3.bin"

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "device.h"
@@ -22,6 +23,7 @@ struct vmclock {
 	struct vm *vm;
 	void *zero_page; /* ours */
 	void *file_map;  /* a mapped file page, or NULL */
+	int file_fd;     /* its file (host-side reads go through pread), -1 */
 	/* migration: the source's stop record (text), loaded and not yet taken */
 	bool pending;
 	char rec[256];
@@ -45,6 +47,7 @@ static int vmclock_create(const struct dev_env *env, void **priv)
 	if (!c)
 		return -ENOMEM;
 	c->vm = env->vm;
+	c->file_fd = -1;
 	c->zero_page = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	int err = c->zero_page == MAP_FAILED ? -errno : 0;
 	if (!err)
@@ -68,6 +71,8 @@ static void vmclock_destroy(void *priv)
 	munmap(c->zero_page, PAGE);
 	if (c->file_map)
 		munmap(c->file_map, PAGE);
+	if (c->file_fd >= 0)
+		close(c->file_fd);
 	free(c);
 }
 
@@ -93,35 +98,73 @@ int vmclock_dev_map(struct devices *d, void *hva)
 	if (!err && c->file_map && hva != c->file_map) {
 		munmap(c->file_map, PAGE);
 		c->file_map = NULL;
+		close(c->file_fd);
+		c->file_fd = -1;
 	}
 	return err;
 }
 
-int vmclock_dev_map_file(struct devices *d, const char *path, off_t offset)
+int vmclock_dev_map_fd(struct devices *d, int fd)
 {
 	struct vmclock *c = devices_priv(d, "vmclock");
 	if (!c)
 		return -ENODEV;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	void *p = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, offset);
-	int err = p == MAP_FAILED ? -errno : 0;
-	close(fd);
-	if (err)
+	const char *why;
+	int err = vmclock_page_validate(fd, &why);
+	if (err) {
+		pr_err("vmclock: refusing to map the page: %s", why);
 		return err;
+	}
+	int keep = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (keep < 0)
+		return -errno;
+	void *p = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		err = -errno;
+		close(keep);
+		return err;
+	}
 	void *old = c->file_map;
+	int old_fd = c->file_fd;
 	c->file_map = NULL;
 	err = vmclock_dev_map(d, p);
 	if (err) {
 		munmap(p, PAGE);
+		close(keep);
 		c->file_map = old;
 		return err;
 	}
-	if (old)
+	if (old) {
 		munmap(old, PAGE);
+		close(old_fd);
+	}
 	c->file_map = p;
+	c->file_fd = keep;
 	return 0;
+}
+
+int vmclock_dev_map_file(struct devices *d, const char *path, off_t offset)
+{
+	if (offset != 0)
+		return -EINVAL; /* the structure is at offset 0 of a page file */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int err = vmclock_dev_map_fd(d, fd);
+	close(fd);
+	return err;
+}
+
+int vmclock_dev_recover(struct devices *d)
+{
+	struct vmclock *c = devices_priv(d, "vmclock");
+	struct stat st;
+	if (!c || !c->file_map || fstat(c->file_fd, &st) || st.st_size >= PAGE)
+		return 0;
+	pr_err("vmclock: the page file was truncated by another process under the guest: the "
+	       "guest now reads no page (zeros) until one is mapped again");
+	int err = vmclock_dev_map(d, NULL);
+	return err ? err : 1;
 }
 
 /* The stop record of the mapped page at counter tsc, as text in buf. 0 (nothing: *n = 0
@@ -129,10 +172,17 @@ int vmclock_dev_map_file(struct devices *d, const char *path, off_t offset)
 static int record_at(struct vmclock *c, uint64_t tsc, char *buf, size_t len, int *n)
 {
 	struct vmclock_stop_record rec;
+	struct vmclock_abi page;
 	*n = 0;
-	int err = vmclock_stop_record(c->file_map, tsc, &rec);
+	/* read through the file, not the mapping: a page file truncated by another process
+	 * would make a read of the mapping raise SIGBUS here */
+	int err = vmclock_page_pread(c->file_fd, VMCLOCK_READ_TRIES, &page);
+	if (!err)
+		err = vmclock_stop_record(&page, tsc, &rec);
 	if (err) {
-		pl_warning(10, "vmclock: no stop record (%d): the page is not valid", err);
+		pl_warning(10, "vmclock: no stop record (%d): %s", err,
+		           err == -EBADMSG ? "the page file was truncated"
+		                           : "the page is not valid");
 		return 0;
 	}
 	*n = vmclock_stop_record_format(&rec, buf, len);

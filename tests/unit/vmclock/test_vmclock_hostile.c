@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "devices/device.h"
+#include "devices/vmclock.h"
 #include "tsync/vmclock.h"
 #include "vmclockd.h"
 
@@ -222,4 +224,78 @@ Test(vmclock_hostile, which_commands_change_state)
 	                   "averyveryverylongunknownverb"};
 	for (unsigned i = 0; i < sizeof(w) / sizeof(w[0]); i++)
 		cr_assert(vmclockd_command_mutates(w[i]), "%s", w[i]);
+}
+
+/* tsvmm's vmclock device: only real pages are mapped; a page file truncated under it costs a
+ * warning on the host side (stop records through pread) and a switch to the zero page. */
+Test(vmclock_hostile, tsvmm_device_maps_only_pages_and_survives_truncation)
+{
+	char p[160];
+	struct vmclock_page_map m;
+	mkdir_tmp();
+	struct dev_env env = {0}; /* no VM: the slot is not registered */
+	struct devices *devs = devices_create(&env);
+	cr_assert_not_null(devs);
+	snprintf(p, sizeof(p), "%s/notapage", dir);
+	put(p, "root:x:0:0:root:/root:/bin/bash\n");
+	cr_assert_eq(vmclock_dev_map_file(devs, p, 0), -EBADMSG, "short file");
+	cr_assert_eq(truncate(p, 4096), 0);
+	cr_assert_eq(vmclock_dev_map_file(devs, p, 0), -ENODEV, "bad magic");
+	cr_assert_eq(vmclock_dev_map_file(devs, dir, 0), -EINVAL, "a directory");
+	snprintf(p, sizeof(p), "%s/page", dir);
+	cr_assert_eq(vmclock_page_create(p, &m), 0);
+	struct vmclock_abi src;
+	vmclock_page_init(&src, 4096, VMCLOCK_COUNTER_X86_TSC, VMCLOCK_TIME_UTC);
+	src.time_sec = 1700000000;
+	src.counter_period_frac_sec = 1ull << 34;
+	src.clock_status = VMCLOCK_STATUS_SYNCHRONIZED;
+	vmclock_publish(m.abi, &src);
+	cr_assert_eq(vmclock_dev_map_file(devs, p, 0), 0);
+	cr_assert_eq(vmclock_dev_recover(devs), 0, "not truncated: not ours");
+	uint8_t *buf;
+	size_t len;
+	cr_assert_eq(devices_save(devs, &buf, &len), 0);
+	cr_assert_gt(len, 0, "a stop record while the page is there");
+	free(buf);
+	cr_assert_eq(truncate(p, 0), 0);
+	devices_pause(devs, vmclock_rdtsc()); /* reads the page: no SIGBUS */
+	cr_assert_eq(devices_save(devs, &buf, &len), 0);
+	free(buf);
+	cr_assert_eq(vmclock_dev_recover(devs), 1, "truncated: back on the zero page");
+	cr_assert_eq(vmclock_dev_recover(devs), 0, "and nothing mapped any more");
+	devices_destroy(devs);
+	vmclock_page_close(&m);
+	rm_tmp();
+}
+
+/* tsvmm's control socket: the page directory rule for x-vmclock-map. */
+Test(vmclock_hostile, open_in_dir)
+{
+	char p[160], q[200];
+	const char *why;
+	struct vmclock_page_map m;
+	mkdir_tmp();
+	snprintf(p, sizeof(p), "%s/tsync-vmclock.ok", dir);
+	cr_assert_eq(vmclock_page_create(p, &m), 0);
+	vmclock_page_close(&m);
+	int fd = vmclock_page_open_in_dir(dir, "ok", &why);
+	cr_assert_geq(fd, 0, "by VM name: %s", why);
+	close(fd);
+	fd = vmclock_page_open_in_dir(dir, p, &why);
+	cr_assert_geq(fd, 0, "by path: %s", why);
+	close(fd);
+	cr_assert_eq(vmclock_page_open_in_dir(dir, "/etc/shadow", &why), -EACCES);
+	snprintf(q, sizeof(q), "%s/../tsync-vmclock.ok", dir);
+	cr_assert_eq(vmclock_page_open_in_dir(dir, q, &why), -EACCES, "..");
+	cr_assert_eq(vmclock_page_open_in_dir(dir, "../ok", &why), -EACCES);
+	cr_assert_eq(vmclock_page_open_in_dir(dir, ".ok", &why), -EINVAL);
+	snprintf(q, sizeof(q), "%s/tsync-vmclock.link", dir);
+	cr_assert_eq(symlink(p, q), 0);
+	cr_assert_eq(vmclock_page_open_in_dir(dir, "link", &why), -ELOOP, "%s", why);
+	snprintf(q, sizeof(q), "%s/tsync-vmclock.fifo", dir);
+	cr_assert_eq(mkfifo(q, 0600), 0);
+	cr_assert_eq(vmclock_page_open_in_dir(dir, "fifo", &why), -EINVAL, "%s", why);
+	cr_assert_eq(chown(p, 65534, 65534), 0);
+	cr_assert_eq(vmclock_page_open_in_dir(dir, "ok", &why), -EPERM, "%s", why);
+	rm_tmp();
 }

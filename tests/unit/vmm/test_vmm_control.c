@@ -2,8 +2,14 @@
 /* tsvmm: control protocol parsing, malformed lines and the command dispatch. */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "control.h"
 #include "control_json.h"
@@ -152,4 +158,63 @@ Test(vmm_control, quote)
 	char t[4];
 	json_quote(t, sizeof(t), "abcdef");
 	cr_assert_str_eq(t, "\"ab");
+}
+
+static int connect_to(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0, "%s", strerror(errno));
+	return fd;
+}
+
+/* Idle connections never lock a new client out: 20 idle ones, then a real command is served
+ * (the one idle longest is evicted); the socket file is 0600. */
+Test(vmm_control, idle_connections_do_not_lock_out)
+{
+	struct control_cmd cmds[] = {{"ok", cmd_ok}};
+	struct fake f = {0};
+	char path[64];
+	snprintf(path, sizeof(path), "/tmp/vmm-control-unit-%d.sock", (int)getpid());
+	struct control *c = control_create(path, cmds, 1, &f);
+	cr_assert_not_null(c);
+	struct stat st;
+	cr_assert_eq(stat(path, &st), 0);
+	cr_assert_eq(st.st_mode & 0777, 0600);
+	int idle[20];
+	for (int i = 0; i < 20; i++) {
+		idle[i] = connect_to(path);
+		control_poll(c, NULL, 0, 10); /* accept */
+	}
+	int fd = connect_to(path);
+	const char *req = "{\"execute\": \"ok\", \"id\": 9}\n";
+	cr_assert_eq(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+	char buf[1024] = "";
+	size_t got = 0;
+	for (int i = 0; i < 50 && !strstr(buf, "\"id\": 9"); i++) {
+		control_poll(c, NULL, 0, 10);
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		if (poll(&p, 1, 10) > 0) {
+			ssize_t k = read(fd, buf + got, sizeof(buf) - 1 - got);
+			if (k <= 0)
+				break;
+			got += (size_t)k;
+			buf[got] = 0;
+		}
+	}
+	cr_assert(strstr(buf, "{\"return\": {\"n\": 1}, \"id\": 9}"), "no reply: '%s'", buf);
+	cr_assert_eq(f.calls, 1);
+	/* the first idle connection was the one evicted */
+	char x;
+	cr_assert_eq(fcntl(idle[0], F_SETFL, O_NONBLOCK), 0);
+	while (read(idle[0], &x, 1) > 0) /* its greeting */
+		;
+	cr_assert_eq(read(idle[0], &x, 1), 0, "evicted: EOF");
+	for (int i = 0; i < 20; i++)
+		close(idle[i]);
+	close(fd);
+	control_destroy(c);
+	cr_assert_neq(access(path, F_OK), 0, "the socket file is removed");
 }
