@@ -3,7 +3,8 @@
 # core/   pure protocol core (codec, management, BMCA, port FSM, delay math): no I/O, linked into
 #         the unit-test binary and into the daemon.
 # tools/  test-only helpers, e.g. ptp-mgmt-testsrv (answers pmc over a Unix socket with the core
-#         codec; used by tests/integration/test_ptp_mgmt_codec.sh).
+#         codec; used by tests/integration/test_ptp_mgmt_codec.sh), ptp-inject (crafts hostile
+#         PTP messages for tests/integration/test_hostile_ptpd.sh).
 
 PTPD_CORE_SRCS := $(sort $(wildcard ptpd-wl/core/*.c))
 PTPD_CORE_OBJS := $(PTPD_CORE_SRCS:%.c=$(BUILD)/obj/%.o)

@@ -7,8 +7,11 @@
 
 #include "tsync/cli.h"
 
+/* prog NULL: quiet (for daemons that parse a client's text and answer it themselves) */
 static int bad(const char *prog, const char *flag, const char *s, const char *what, int err)
 {
+	if (!prog)
+		return err;
 	fprintf(stderr, "%s: bad value '%s' for %s (expected %s)\n", prog, s ? s : "", flag, what);
 	return err;
 }

@@ -44,6 +44,39 @@ tmv_t delay_offset(tmv_t t1, tmv_t t2, int64_t c_sync, tmv_t mean_delay)
 	return round_div(leg(t1, t2, c_sync) - (s128)mean_delay * SCALE, SCALE);
 }
 
+int delay_path_check(tmv_t delay, const char **why)
+{
+	const char *w = NULL;
+
+	if (delay < DELAY_PATH_MIN_NS)
+		w = "negative beyond -10 ms";
+	else if (delay > DELAY_PATH_MAX_NS)
+		w = "above 1 s";
+	if (why)
+		*why = w;
+	return w ? -ERANGE : 0;
+}
+
+int delay_offset_checked(tmv_t t1, tmv_t t2, int64_t c_sync, tmv_t mean_delay, tmv_t *out)
+{
+	tmv_t off = delay_offset(t1, t2, c_sync, mean_delay);
+
+	if (off > DELAY_OFFSET_MAX_NS || off < -DELAY_OFFSET_MAX_NS)
+		return -ERANGE;
+	*out = off;
+	return 0;
+}
+
+int delay_corr_add(int64_t a, int64_t b, int64_t *out)
+{
+	int64_t r;
+
+	if (__builtin_add_overflow(a, b, &r))
+		return -EOVERFLOW;
+	*out = r;
+	return 0;
+}
+
 tmv_t delay_p2p_mean_link(tmv_t t1, tmv_t t2, tmv_t t3, tmv_t t4, int64_t c_resp, int64_t c_fup,
                           double nrr)
 {

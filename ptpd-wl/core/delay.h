@@ -56,6 +56,29 @@ tmv_t delay_offset(tmv_t t1, tmv_t t2, int64_t c_sync, tmv_t mean_delay);
 tmv_t delay_p2p_mean_link(tmv_t t1, tmv_t t2, tmv_t t3, tmv_t t4, int64_t c_resp, int64_t c_fup,
                           double nrr);
 
+/*
+ * Sanity gate (hostile or broken peers): samples outside physical bounds never reach the
+ * servo. A mean path / link delay sample must lie in [DELAY_PATH_MIN_NS, DELAY_PATH_MAX_NS]:
+ * slightly negative is noise (software stamps, a frequency error over the exchange), -10 ms
+ * or less is not; a one-way delay above 1 s is no PTP link. 0, or -ERANGE with *why (a
+ * static string; why may be NULL).
+ */
+#define DELAY_PATH_MIN_NS (-10000000LL)  /* -10 ms */
+#define DELAY_PATH_MAX_NS (1000000000LL) /* 1 s */
+int delay_path_check(tmv_t delay, const char **why);
+
+/*
+ * delay_offset() for the servo: 0 and *out, or -ERANGE when the offset is beyond
+ * +-DELAY_OFFSET_MAX_NS (2^62 ns, 146 years: it saturated, or a step by it could overflow
+ * the local clock). A legitimate first step (a clock counting from 1970 against one in
+ * 2026: 1.8e18 ns) passes.
+ */
+#define DELAY_OFFSET_MAX_NS (1LL << 62)
+int delay_offset_checked(tmv_t t1, tmv_t t2, int64_t c_sync, tmv_t mean_delay, tmv_t *out);
+
+/* *out = a + b for correctionField sums (scaled ns): 0, or -EOVERFLOW (out unchanged). */
+int delay_corr_add(int64_t a, int64_t b, int64_t *out);
+
 /* P2P turnaround time of the responder (t3 - t2 plus corrections), ns: handy for logs. */
 tmv_t delay_p2p_turnaround(tmv_t t2, tmv_t t3, int64_t c_resp, int64_t c_fup);
 

@@ -63,12 +63,27 @@ static void get_port_id(const uint8_t *p, struct ptp_port_id *id)
 	id->port = get16(p + 8);
 }
 
-/* Reads 10 octets; returns false if nanoseconds is out of range. */
-static bool get_ts(const uint8_t *p, struct ptp_ts *ts)
+/* The last instant tmv_t (int64 ns) holds: 2262-04-11T23:47:16.854775807 (PTP epoch). */
+#define TS_SEC_MAX  ((uint64_t)(INT64_MAX / NS_PER_SEC))
+#define TS_NSEC_MAX ((uint32_t)(INT64_MAX % NS_PER_SEC))
+
+bool ptp_ts_valid(const struct ptp_ts *ts)
+{
+	if (ts->nsec >= NS_PER_SEC)
+		return false;
+	return ts->sec < TS_SEC_MAX || (ts->sec == TS_SEC_MAX && ts->nsec <= TS_NSEC_MAX);
+}
+
+/* Reads 10 octets; returns 0, or why the timestamp is invalid input. */
+static const char *get_ts(const uint8_t *p, struct ptp_ts *ts)
 {
 	ts->sec = get48(p);
 	ts->nsec = get32(p + 6);
-	return ts->nsec < NS_PER_SEC;
+	if (ts->nsec >= NS_PER_SEC)
+		return "timestamp nanoseconds >= 1e9";
+	if (!ptp_ts_valid(ts))
+		return "timestamp beyond the int64 ns range (year 2262)";
+	return NULL;
 }
 
 static int reject(struct ptp_msg *m, int err, const char *why)
@@ -79,34 +94,34 @@ static int reject(struct ptp_msg *m, int err, const char *why)
 
 static int parse_body(const uint8_t *b, struct ptp_msg *m)
 {
-	bool ok = true;
+	const char *bad = NULL;
 
 	switch (m->hdr.type) {
 	case PTP_SYNC:
 	case PTP_DELAY_REQ:
-		ok = get_ts(b, &m->sync.origin);
+		bad = get_ts(b, &m->sync.origin);
 		break;
 	case PTP_PDELAY_REQ: /* 10 reserved octets follow the timestamp */
-		ok = get_ts(b, &m->pdelay_req.origin);
+		bad = get_ts(b, &m->pdelay_req.origin);
 		break;
 	case PTP_FOLLOW_UP:
-		ok = get_ts(b, &m->follow_up.precise_origin);
+		bad = get_ts(b, &m->follow_up.precise_origin);
 		break;
 	case PTP_DELAY_RESP:
-		ok = get_ts(b, &m->delay_resp.receive);
+		bad = get_ts(b, &m->delay_resp.receive);
 		get_port_id(b + 10, &m->delay_resp.requesting);
 		break;
 	case PTP_PDELAY_RESP:
-		ok = get_ts(b, &m->pdelay_resp.request_receipt);
+		bad = get_ts(b, &m->pdelay_resp.request_receipt);
 		get_port_id(b + 10, &m->pdelay_resp.requesting);
 		break;
 	case PTP_PDELAY_RESP_FUP:
-		ok = get_ts(b, &m->pdelay_resp_fup.response_origin);
+		bad = get_ts(b, &m->pdelay_resp_fup.response_origin);
 		get_port_id(b + 10, &m->pdelay_resp_fup.requesting);
 		break;
 	case PTP_ANNOUNCE: {
 		struct ptp_announce *a = &m->announce;
-		ok = get_ts(b, &a->origin);
+		bad = get_ts(b, &a->origin);
 		a->utc_offset = (int16_t)get16(b + 10);
 		/* b[12] reserved */
 		a->gm_priority1 = b[13];
@@ -129,7 +144,7 @@ static int parse_body(const uint8_t *b, struct ptp_msg *m)
 		m->management.action = b[12] & 0x0f;
 		break;
 	}
-	return ok ? 0 : reject(m, -EBADMSG, "timestamp nanoseconds >= 1e9");
+	return bad ? reject(m, -EBADMSG, bad) : 0;
 }
 
 static int parse_tlvs(const uint8_t *p, size_t n, struct ptp_msg *m)
@@ -230,6 +245,8 @@ int msg_tlv_find(const struct ptp_msg *m, uint16_t type, struct ptp_tlv *tlv)
 
 tmv_t ptp_ts_to_tmv(const struct ptp_ts *ts)
 {
+	if (!ptp_ts_valid(ts))
+		return INT64_MAX; /* msg_parse() rejects these: saturate, never wrap */
 	return (tmv_t)ts->sec * NS_PER_SEC + ts->nsec;
 }
 

@@ -195,7 +195,8 @@ const char *msg_type_str(unsigned type);
  * Parse and validate buf[0..len) into *out. Checks, in order: len >= 34 (-EBADMSG),
  * versionPTP == 2 and minorVersionPTP 0 or 1 (-EPROTO), known messageType (-EPROTO),
  * messageLength >= the type's body length and <= len (-EBADMSG; octets past messageLength,
- * e.g. Ethernet padding, are ignored), every timestamp's nanoseconds < 1e9 (-EBADMSG),
+ * e.g. Ethernet padding, are ignored), every timestamp's nanoseconds < 1e9 and its value
+ * representable as tmv_t, i.e. not after 2262-04-11 (ptp_ts_valid; -EBADMSG),
  * TLV chain: each header complete, lengthField even and inside messageLength (-EBADMSG).
  * Returns 0 or -errno; out->reason always says why. Never reads outside buf[0..len).
  */
@@ -260,7 +261,10 @@ int msg_build_announce(uint8_t *buf, size_t cap, const struct ptp_header *hdr,
 
 /* --- small value helpers --- */
 
-/* PTP timestamp -> ns since the PTP epoch (fits int64 until year 2262). */
+/* nsec < 1e9 and sec * 1e9 + nsec <= INT64_MAX (until 2262-04-11): a tmv_t holds it.
+ * A received timestamp beyond that is invalid input (msg_parse rejects the message). */
+bool ptp_ts_valid(const struct ptp_ts *ts);
+/* PTP timestamp -> ns since the PTP epoch; INT64_MAX for a timestamp !ptp_ts_valid. */
 tmv_t ptp_ts_to_tmv(const struct ptp_ts *ts);
 /* ns (>= 0) -> PTP timestamp; a negative t gives -ERANGE, else 0. */
 int ptp_ts_from_tmv(tmv_t t, struct ptp_ts *ts);

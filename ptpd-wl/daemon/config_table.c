@@ -92,6 +92,8 @@ static const struct config_item table[] = {
         CFG_INT("dscp_general", P, 0, 0, 63),
         CFG_STRING("ptp_dst_mac", P, "01:1B:19:00:00:00"),
         CFG_STRING("p2p_dst_mac", P, "01:80:C2:00:00:0E"),
+        /* the masters this port may follow (core/accept.h); empty: any */
+        CFG_STRING("acceptable_master_table", P, ""),
 };
 
 struct config *ptpd_config_create(void)
@@ -133,6 +135,13 @@ int ptpd_config_check(struct config *cfg, char *err, size_t errlen)
 	}
 	for (size_t i = 0; i < config_section_count(cfg); i++) {
 		const char *s = config_section_name(cfg, i);
+		struct accept_table at;
+		char aerr[160];
+		if (accept_table_parse(&at, config_get_string(cfg, s, "acceptable_master_table"),
+		                       aerr, sizeof(aerr))) {
+			snprintf(err, errlen, "%s: acceptable_master_table: %s", s, aerr);
+			return -EINVAL;
+		}
 		if (config_get_bool(cfg, s, "masterOnly") &&
 		    config_get_bool(cfg, NULL, "slaveOnly")) {
 			snprintf(err, errlen, "%s: masterOnly and slaveOnly both set", s);

@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "core/accept.h"
 #include "core/bmc.h"
 #include "core/delay.h"
 #include "core/ds.h"
@@ -195,6 +196,10 @@ struct ptpd_port {
 	} pd;
 	struct delay_filter pfilt;
 	unsigned rx_errors, rx_other_domain;
+	/* acceptable_master_table, and the masters it refused (logged once each) */
+	struct accept_table accept;
+	struct ptp_port_id refused[ACCEPT_MAX];
+	unsigned n_refused;
 };
 
 struct ptpd_port *ptpd_port_create(struct ptpd_clock *c, unsigned index, const char *iface);
@@ -241,6 +246,23 @@ void ptpd_port_rx_signaling(struct ptpd_port *p, const struct ptp_msg *m);
  * vmclock status word ("synchronized", "freerunning", "unreliable") for a port state, servo
  * state, seconds since the last sample and the Sync interval (s). */
 int ptpd_ival_tlv_build(uint8_t *b, int8_t link_delay, int8_t sync, int8_t announce);
+/* Sync intervals (log2 s) a burst may ask for and a master honours. */
+#define PTPD_IVAL_SYNC_MIN (-7)
+#define PTPD_IVAL_SYNC_MAX 4
+/* May a port in port_state with identity me honour the message interval request m asking
+ * for Sync every 2^sync s? sender_is_master: the sender has a record in the port's foreign
+ * master table. 0: yes; -ENOENT: not for this port (ignore silently); -EPERM: refused, *why
+ * says why (static string). The rule is documented at ptpd_port_rx_signaling. */
+int ptpd_ival_request_check(int port_state, const struct ptp_port_id *me, const struct ptp_msg *m,
+                            bool sender_is_master, int8_t sync, const char **why);
+/* A parsed "tsync ..." command (the text after "tsync "). */
+struct ptpd_cmd {
+	enum { PTPD_CMD_STATUS, PTPD_CMD_BURST } kind;
+	double seconds; /* burst: 0 < seconds <= 600 */
+	int log_sync;   /* burst: PTPD_IVAL_SYNC_MIN..MAX, default -6 */
+};
+/* Strict: 0, or -EINVAL with the "err ..." reply (naming the bad part) in err. */
+int ptpd_cmd_parse(const char *line, struct ptpd_cmd *cmd, char *err, size_t errlen);
 int ptpd_ival_tlv_find(const uint8_t *tlvs, size_t len, int8_t *sync);
 const char *ptpd_vmclock_status(int port_state, int servo_state, bool free_running, double age_s,
                                 double sync_interval_s);

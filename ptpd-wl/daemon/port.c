@@ -105,6 +105,12 @@ struct ptpd_port *ptpd_port_create(struct ptpd_clock *c, unsigned index, const c
 	delay_filter_init(&p->dfilt, flen);
 	delay_filter_init(&p->pfilt, flen);
 	p->asymmetry = (int64_t)config_get_int(cfg, iface, "delayAsymmetry") * 65536;
+	char aerr[160];
+	if (accept_table_parse(&p->accept, config_get_string(cfg, iface, "acceptable_master_table"),
+	                       aerr, sizeof(aerr))) {
+		pr_err("%s: acceptable_master_table: %s", iface, aerr); /* ptpd_config_check */
+		goto fail;
+	}
 
 	transport_config_defaults(&tc);
 	tc.ts_mode = c->ts_mode;

@@ -5,6 +5,7 @@
  * table, and the slave side of the exchanges: Sync/Follow_Up pairing, E2E Delay_Resp and the
  * P2P requester's Pdelay_Resp/_Follow_Up, ending in offset samples for the clock.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "daemon.h"
@@ -27,6 +28,28 @@ static tmv_t mono_now(void)
 	return t;
 }
 
+/* acceptable_master_table: may the BMCA consider this sender? Logs each refused one once. */
+static bool acceptable(struct ptpd_port *p, const struct ptp_port_id *sender)
+{
+	char id[40];
+
+	if (accept_table_allows(&p->accept, sender))
+		return true;
+	for (unsigned i = 0; i < p->n_refused; i++)
+		if (ptp_port_id_eq(&p->refused[i], sender))
+			return false;
+	ptpd_pid_str(sender, id, sizeof(id));
+	if (p->n_refused < ACCEPT_MAX) {
+		p->refused[p->n_refused++] = *sender;
+		pr_notice("port %u: Announce from %s ignored: not in acceptable_master_table",
+		          p->index + 1, id);
+	} else {
+		pl_notice(60, "port %u: Announce from %s ignored: not in acceptable_master_table",
+		          p->index + 1, id);
+	}
+	return false;
+}
+
 static void rx_announce(struct ptpd_port *p, const struct ptp_msg *m)
 {
 	enum ptp_port_state s = (enum ptp_port_state)p->ds.state;
@@ -35,7 +58,15 @@ static void rx_announce(struct ptpd_port *p, const struct ptp_msg *m)
 
 	if (s == PTP_PS_INITIALIZING || s == PTP_PS_FAULTY || s == PTP_PS_DISABLED)
 		return;
+	if (!acceptable(p, &m->hdr.source))
+		return;
 	int r = bmc_foreign_add(&p->foreign, m, &p->ds.identity, mono_now(), p->log_announce);
+	if (r == -ENOSPC)
+		pl_warning(
+		        10,
+		        "port %u: foreign master table full (%d entries): ignored Announce from %s",
+		        p->index + 1, BMC_MAX_FOREIGN,
+		        ptpd_pid_str(&m->hdr.source, id, sizeof(id)));
 	if (r < 0)
 		return;
 	if (p->foreign.n > before)
@@ -47,17 +78,49 @@ static void rx_announce(struct ptpd_port *p, const struct ptp_msg *m)
 		ptpd_clock_sde(p->c);
 }
 
+/* A correctionField sum that overflows int64 is hostile or broken input: drop the message. */
+static bool corr_add(struct ptpd_port *p, const char *what, int64_t a, int64_t b, int64_t *out)
+{
+	if (!delay_corr_add(a, b, out))
+		return true;
+	pl_warning(10, "port %u: dropped a %s: correctionField sum %lld + %lld overflows",
+	           p->index + 1, what, (long long)a, (long long)b);
+	return false;
+}
+
 /* A complete Sync (t1, t2, corrections): an offset sample once the delay is known. */
 static void sync_complete(struct ptpd_port *p)
 {
 	struct ptpd_clock *c = p->c;
+	tmv_t off;
 
 	if (p->sync.gen != c->step_gen)
 		return; /* the clock was stepped after t2 */
 	if (!p->have_delay)
 		return;
-	tmv_t off = delay_offset(p->sync.t1, p->sync.t2, p->sync.corr, p->mean_delay);
+	if (delay_offset_checked(p->sync.t1, p->sync.t2, p->sync.corr, p->mean_delay, &off)) {
+		p->sync.valid = false; /* no Delay_Req pairs with it either */
+		pl_warning(10,
+		           "port %u: dropped a Sync from the master: offset beyond +-2^62 ns "
+		           "(t1 %lld ns, t2 %lld ns)",
+		           p->index + 1, (long long)p->sync.t1, (long long)p->sync.t2);
+		return;
+	}
 	ptpd_clock_sample(c, p, off, p->sync.t2, p->sync.rx_raw, p->mean_delay, p->master_log_sync);
+}
+
+/* A mean path / link delay sample into its filter, unless it is outside physical bounds. */
+static void delay_sample(struct ptpd_port *p, struct delay_filter *f, tmv_t d, const char *what)
+{
+	const char *why;
+
+	if (delay_path_check(d, &why)) {
+		pl_warning(10, "port %u: dropped a %s sample of %lld ns (%s)", p->index + 1, what,
+		           (long long)d, why);
+		return;
+	}
+	p->mean_delay = delay_filter_push(f, d);
+	p->have_delay = true;
 }
 
 static void rx_sync(struct ptpd_port *p, const struct ptp_msg *m, tmv_t rx, tmv_t rx_raw)
@@ -68,22 +131,29 @@ static void rx_sync(struct ptpd_port *p, const struct ptp_msg *m, tmv_t rx, tmv_
 		pl_err(5, "port %u: received SYNC without timestamp", p->index + 1);
 		return;
 	}
+	p->sync.valid = false;
+	/* IEEE 1588-2019 11.6.2: correctedSyncCorrectionField = correction + delayAsymmetry */
+	if (!corr_add(p, "Sync", m->hdr.correction, p->asymmetry, &p->sync.corr))
+		return;
 	p->master_log_sync =
 	        m->hdr.log_interval == PTP_LOG_INTERVAL_UNUSED ? p->log_sync : m->hdr.log_interval;
 	p->sync.valid = true;
 	p->sync.seq = m->hdr.seq;
 	p->sync.t2 = rx;
 	p->sync.rx_raw = rx_raw;
-	/* IEEE 1588-2019 11.6.2: correctedSyncCorrectionField = correction + delayAsymmetry */
-	p->sync.corr = m->hdr.correction + p->asymmetry;
 	p->sync.gen = p->c->step_gen;
 	p->sync.have_fup = false;
 	if ((m->hdr.flags & PTP_FLAG_TWO_STEP) ||
 	    config_get_bool(p->c->cfg, NULL, "assume_two_step")) {
 		p->sync.need_fup = true;
 		if (p->early_fup.valid && p->early_fup.seq == m->hdr.seq) {
+			p->early_fup.valid = false;
+			if (!corr_add(p, "Follow_Up", p->sync.corr, p->early_fup.corr,
+			              &p->sync.corr)) {
+				p->sync.valid = false;
+				return;
+			}
 			p->sync.t1 = ptp_ts_to_tmv(&p->early_fup.t1);
-			p->sync.corr += p->early_fup.corr;
 			p->sync.need_fup = false;
 			p->sync.have_fup = true;
 			p->early_fup.valid = false;
@@ -107,8 +177,11 @@ static void rx_follow_up(struct ptpd_port *p, const struct ptp_msg *m)
 		p->early_fup.corr = m->hdr.correction;
 		return;
 	}
+	if (!corr_add(p, "Follow_Up", p->sync.corr, m->hdr.correction, &p->sync.corr)) {
+		p->sync.valid = false;
+		return;
+	}
 	p->sync.t1 = ptp_ts_to_tmv(&m->follow_up.precise_origin);
-	p->sync.corr += m->hdr.correction;
 	p->sync.need_fup = false;
 	p->sync.have_fup = true;
 	sync_complete(p);
@@ -129,11 +202,14 @@ static void rx_delay_resp(struct ptpd_port *p, const struct ptp_msg *m)
 		return;
 	tmv_t t4 = ptp_ts_to_tmv(&m->delay_resp.receive);
 	/* 11.6.3: the Delay_Req would carry -delayAsymmetry, which the master copies into the
-	 * Delay_Resp; applied here instead, so the mean path delay stays the mean of both ways */
+	 * Delay_Resp; applied here instead, so the mean path delay stays the mean of both ways
+	 * (asymmetry is a config value within +-2^47 scaled ns: its negation cannot overflow) */
+	int64_t c_delay;
+	if (!corr_add(p, "Delay_Resp", m->hdr.correction, -p->asymmetry, &c_delay))
+		return;
 	tmv_t mpd = delay_e2e_mean_path(p->dreq.t1, p->dreq.t2, p->dreq.t3, t4, p->dreq.c_sync,
-	                                m->hdr.correction - p->asymmetry);
-	p->mean_delay = delay_filter_push(&p->dfilt, mpd);
-	p->have_delay = true;
+	                                c_delay);
+	delay_sample(p, &p->dfilt, mpd, "path delay");
 }
 
 static void pdelay_complete(struct ptpd_port *p, tmv_t t3, int64_t c_fup)
@@ -142,9 +218,9 @@ static void pdelay_complete(struct ptpd_port *p, tmv_t t3, int64_t c_fup)
 	if (p->pd.gen != p->c->step_gen)
 		return;
 	tmv_t mld = delay_p2p_mean_link(p->pd.t1, p->pd.t2, t3, p->pd.t4, p->pd.c_resp, c_fup, 1.0);
-	p->mean_delay = delay_filter_push(&p->pfilt, mld);
-	p->have_delay = true;
-	p->ds.peer_mean_path_delay = p->mean_delay;
+	delay_sample(p, &p->pfilt, mld, "peer delay");
+	if (p->have_delay)
+		p->ds.peer_mean_path_delay = p->mean_delay;
 }
 
 static void rx_pdelay_resp(struct ptpd_port *p, const struct ptp_msg *m, tmv_t rx)
@@ -190,7 +266,9 @@ void ptpd_port_rx(struct ptpd_port *p, const uint8_t *buf, size_t len, tmv_t rx_
 
 	if (msg_parse(buf, len, &m)) {
 		p->rx_errors++;
-		pl_debug(5, "port %u: dropped a message: %s", p->index + 1, msg_strerror(&m));
+		pl_warning(10, "port %u: dropped a %s: %s", p->index + 1,
+		           len >= PTP_HDR_LEN ? msg_type_str(buf[0] & 0x0f) : "message",
+		           msg_strerror(&m));
 		return;
 	}
 	if (m.hdr.domain != c->dflt.domain) {

@@ -12,14 +12,17 @@
  *     has none), age_ms: since the last offset sample, status: what a vmclock page should
  *     say (synchronized: a slave port, servo locked, a sample within 4 Sync intervals;
  *     freerunning: no master (or free_running); unreliable otherwise).
- *   tsync burst seconds=S [log_sync=L]
+ *   tsync burst seconds=S [log_sync=L]   (arguments in any order, each at most once)
  *     For S seconds (<= 600) ask the master of every slave port to send Sync (and accept
  *     Delay_Req) at 2^L s (default -6): a Signaling message with the IEEE 802.1AS message
  *     interval request TLV (organization 00-80-C2, subtype 2), which ptpd-wl masters and
  *     linuxptp's ptp4l honour; at the end a second request restores the master's initial
  *     rates (timeSyncInterval 126).
+ * A bad command, an unknown or repeated argument or a value that is not a number in range
+ * gets "err ..." naming it (parsing is strict: "log_sync=abc" is never read as 0).
  * A ptpd-wl master that receives the request sets logSyncInterval (and the
- * logMinDelayReqInterval it announces in Delay_Resp) of that port.
+ * logMinDelayReqInterval it announces in Delay_Resp) of that port, if the request is
+ * plausibly from one of its slaves (ptpd_ival_request_check).
  */
 #include <errno.h>
 #include <math.h>
@@ -28,6 +31,7 @@
 #include <string.h>
 
 #include "daemon.h"
+#include "tsync/cli.h"
 #include "tsync/log.h"
 
 #define IVAL_TLV_LEN 16 /* type, length, 12 octets of value */
@@ -75,6 +79,39 @@ const char *ptpd_vmclock_status(int port_state, int servo_state, bool free_runni
 	if (servo_state != SERVO_LOCKED || age_s > 4 * sync_interval_s + 0.5)
 		return "unreliable";
 	return "synchronized";
+}
+
+#define IVAL_REFUSALS 4
+static const char *const ival_refusal[IVAL_REFUSALS] = {
+        "the sender has our own clock identity",
+        "the sender announces itself as a master on this port",
+        "stopping Sync (interval 127) is not supported",
+        "interval out of range [-7, 4]",
+};
+
+int ptpd_ival_request_check(int port_state, const struct ptp_port_id *me, const struct ptp_msg *m,
+                            bool sender_is_master, int8_t sync, const char **why)
+{
+	static const struct ptp_port_id wildcard = {
+	        {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}}, 0xffff};
+	*why = NULL;
+	/* not for us: a slave port sees its fellow slaves' requests on a shared segment */
+	if (port_state != PTP_PS_MASTER)
+		return -ENOENT;
+	if (!ptp_port_id_eq(&m->signaling.target, me) &&
+	    !ptp_port_id_eq(&m->signaling.target, &wildcard))
+		return -ENOENT;
+	if (sync == -128)
+		return -ENOENT; /* no change asked */
+	if (!ptp_clock_id_cmp(&m->hdr.source.clock, &me->clock))
+		*why = ival_refusal[0];
+	else if (sender_is_master)
+		*why = ival_refusal[1];
+	else if (sync == 127)
+		*why = ival_refusal[2];
+	else if (sync != 126 && (sync < PTPD_IVAL_SYNC_MIN || sync > PTPD_IVAL_SYNC_MAX))
+		*why = ival_refusal[3];
+	return *why ? -EPERM : 0;
 }
 
 static double mono_s(void)
@@ -139,20 +176,57 @@ static void burst_end(struct reactor *r, struct reactor_timer *t, uint64_t n, vo
 	burst_request(c, 126); /* back to the master's initial intervals */
 }
 
+/*
+ * Who may change a master port's Sync rate. ptp4l honours a message interval request in any
+ * port state but INITIALIZING/FAULTY/DISABLED when targetPortIdentity is the port's or the
+ * wildcard, and takes any interval. Without authentication no rule can prove that a sender
+ * is our slave, so ptpd-wl honours only what is plausibly from one (the domain and
+ * transportSpecific were checked on receipt, our own looped-back messages dropped):
+ *   - the port is MASTER (only a master sends Sync: elsewhere the request is not for us);
+ *   - targetPortIdentity is this port or the wildcard;
+ *   - the sender is not our own clock and does not announce itself as a master on this
+ *     link (it has no record in the port's foreign master table: slaves send no Announce);
+ *   - the Sync interval is 126 (back to the initial one) or 2^-7..2^4 s: a rogue cannot
+ *     ask for more than 128 Sync/s. 127 (stop) is refused; link delay and announce
+ *     intervals are not changed.
+ * Refusals are logged (rate-limited); requests not for us are ignored silently.
+ */
 void ptpd_port_rx_signaling(struct ptpd_port *p, const struct ptp_msg *m)
 {
 	int8_t sync;
-	if (p->ds.state != PTP_PS_MASTER || ptpd_ival_tlv_find(m->tlvs, m->tlv_len, &sync))
+	const char *why;
+	char id[40];
+	bool is_master = false;
+
+	if (ptpd_ival_tlv_find(m->tlvs, m->tlv_len, &sync))
 		return;
+	for (unsigned i = 0; i < p->foreign.n && i < BMC_MAX_FOREIGN; i++)
+		is_master |= ptp_port_id_eq(&p->foreign.rec[i].sender, &m->hdr.source);
+	struct ptp_port_id me = p->ds.identity;
+	if (ptpd_ival_request_check(p->ds.state, &me, m, is_master, sync, &why)) {
+		if (!why)
+			return;
+		/* one rate limit per reason: a flood of one kind hides no other */
+		static struct log_ratelimit rl[IVAL_REFUSALS];
+		unsigned k = 0;
+		while (k + 1 < IVAL_REFUSALS && ival_refusal[k] != why)
+			k++;
+		if (log_enabled(LOG_NOTICE))
+			log_msg_ratelimited(LOG_NOTICE, &rl[k], 10,
+			                    "port %u: message interval request from %s refused: %s "
+			                    "(logSyncInterval %d)",
+			                    p->index + 1,
+			                    ptpd_pid_str(&m->hdr.source, id, sizeof(id)), why,
+			                    sync);
+		return;
+	}
 	int8_t initial = (int8_t)config_get_int(p->c->cfg, p->iface, "logSyncInterval");
 	int8_t initial_dr = (int8_t)config_get_int(p->c->cfg, p->iface, "logMinDelayReqInterval");
 	int8_t want, want_dr;
-	if (sync == -128 || sync == 127)
-		return; /* no change / stop (not supported: keep sending) */
 	if (sync == 126) {
 		want = initial, want_dr = initial_dr;
 	} else {
-		want = sync < -7 ? -7 : sync > 4 ? 4 : sync;
+		want = sync;
 		want_dr = want;
 	}
 	if (want == p->log_sync && want_dr == p->log_delay_req)
@@ -188,22 +262,83 @@ static int cmd_status(struct ptpd_clock *c, char *out, size_t len)
 	                c->burst_until_s > now ? c->burst_until_s - now : 0.0);
 }
 
-static const char *arg(const char *line, const char *key)
+/* One "key=value" argument into *out (strictly: the whole value a number in [lo, hi]). */
+static int num_arg(const char *tok, size_t klen, double lo, double hi, bool integer, double *out,
+                   char *err, size_t errlen)
 {
-	size_t kl = strlen(key);
-	for (const char *s = strstr(line, key); s; s = strstr(s + 1, key))
-		if ((s == line || s[-1] == ' ') && s[kl] == '=')
-			return s + kl + 1;
-	return NULL;
+	const char *v = tok + klen + 1;
+	long l = 0;
+	int e = integer ? cli_long(NULL, "", v, (long)lo, (long)hi, &l)
+	                : cli_double(NULL, "", v, lo, hi, out);
+	if (integer && !e)
+		*out = (double)l;
+	if (e)
+		snprintf(err, errlen, "err bad value '%.32s' for %.*s (expected %s in [%g, %g])", v,
+		         (int)klen, tok, integer ? "an integer" : "a number", lo, hi);
+	return e ? -EINVAL : 0;
 }
 
-static int cmd_burst(struct ptpd_clock *c, const char *line, char *out, size_t len)
+int ptpd_cmd_parse(const char *line, struct ptpd_cmd *cmd, char *err, size_t errlen)
 {
-	const char *v = arg(line, "seconds");
-	double secs = v ? atof(v) : 0;
-	long ls = (v = arg(line, "log_sync")) ? strtol(v, NULL, 10) : -6;
-	if (!(secs > 0 && secs <= 600) || ls < -7 || ls > 4)
-		return snprintf(out, len, "err burst seconds=S (0 < S <= 600) [log_sync=-7..4]");
+	static const char usage[] = "(status, burst seconds=S [log_sync=L])";
+	char buf[256];
+	char *save = NULL, *tok;
+	bool have_secs = false, have_ls = false;
+
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->log_sync = -6;
+	snprintf(buf, sizeof(buf), "%s", line);
+	tok = strtok_r(buf, " \t", &save);
+	if (!tok) {
+		snprintf(err, errlen, "err missing command %s", usage);
+		return -EINVAL;
+	}
+	if (!strcmp(tok, "status")) {
+		cmd->kind = PTPD_CMD_STATUS;
+		if ((tok = strtok_r(NULL, " \t", &save))) {
+			snprintf(err, errlen, "err status takes no argument ('%.32s')", tok);
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (strcmp(tok, "burst")) {
+		snprintf(err, errlen, "err unknown command '%.32s' %s", tok, usage);
+		return -EINVAL;
+	}
+	cmd->kind = PTPD_CMD_BURST;
+	while ((tok = strtok_r(NULL, " \t", &save))) {
+		double v;
+		if (!strncmp(tok, "seconds=", 8) && !have_secs) {
+			if (num_arg(tok, 7, 0, 600, false, &v, err, errlen))
+				return -EINVAL;
+			if (!(v > 0)) {
+				snprintf(err, errlen, "err seconds must be > 0 (0 < S <= 600)");
+				return -EINVAL;
+			}
+			cmd->seconds = v;
+			have_secs = true;
+		} else if (!strncmp(tok, "log_sync=", 9) && !have_ls) {
+			if (num_arg(tok, 8, PTPD_IVAL_SYNC_MIN, PTPD_IVAL_SYNC_MAX, true, &v, err,
+			            errlen))
+				return -EINVAL;
+			cmd->log_sync = (int)v;
+			have_ls = true;
+		} else {
+			snprintf(err, errlen, "err burst: unknown or repeated argument '%.32s'",
+			         tok);
+			return -EINVAL;
+		}
+	}
+	if (!have_secs) {
+		snprintf(err, errlen, "err burst needs seconds=S (0 < S <= 600) [log_sync=-7..4]");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int cmd_burst(struct ptpd_clock *c, const struct ptpd_cmd *cmd, char *out, size_t len)
+{
+	double secs = cmd->seconds;
 	if (!c->burst_timer && !(c->burst_timer = reactor_timer_create(c->r, burst_end, c)))
 		return snprintf(out, len, "err no timer");
 	bool slaves = false;
@@ -212,20 +347,21 @@ static int cmd_burst(struct ptpd_clock *c, const char *line, char *out, size_t l
 		          c->ports[i]->ds.state == PTP_PS_UNCALIBRATED;
 	if (!slaves)
 		return snprintf(out, len, "err no slave port");
-	burst_request(c, (int8_t)ls);
+	burst_request(c, (int8_t)cmd->log_sync);
 	c->burst_until_s = mono_s() + secs;
 	reactor_timer_arm(c->burst_timer, (uint64_t)(secs * 1e9), 0);
-	return snprintf(out, len, "ok burst log_sync=%ld seconds=%.1f", ls, secs);
+	return snprintf(out, len, "ok burst log_sync=%d seconds=%.1f", cmd->log_sync, secs);
 }
 
 int ptpd_text_command(struct ptpd_clock *c, const char *line, char *out, size_t len)
 {
+	struct ptpd_cmd cmd;
+
 	if (strncmp(line, "tsync ", 6))
 		return -EINVAL;
-	line += 6;
-	if (!strncmp(line, "status", 6))
+	if (ptpd_cmd_parse(line + 6, &cmd, out, len))
+		return (int)strlen(out);
+	if (cmd.kind == PTPD_CMD_STATUS)
 		return cmd_status(c, out, len);
-	if (!strncmp(line, "burst", 5))
-		return cmd_burst(c, line, out, len);
-	return snprintf(out, len, "err unknown command (status, burst seconds=S [log_sync=L])");
+	return cmd_burst(c, &cmd, out, len);
 }

@@ -4,6 +4,11 @@
  * `pmc -u -b 0 -s PATH 'GET CURRENT_DATA_SET'` talks to it. Requests are decoded and answered
  * by the core codec (core/mgmt.c) from the clock's live data sets; port-level ids get one
  * response per port the target matches, as ptp4l does.
+ *
+ * No reply may block the reactor (Sync, the servo and every other client run on it): the
+ * socket is non-blocking, and a reply to a client whose receive queue is full (it sends and
+ * never reads) is dropped with a rate-limited log line. A well-behaved client (pmc) reads
+ * each reply before it sends the next request and never sees a drop.
  */
 #include <errno.h>
 #include <poll.h>
@@ -76,7 +81,15 @@ int ptpd_mgmt_handle(struct ptpd_clock *c, const uint8_t *buf, size_t len, ptpd_
 static void reply(const uint8_t *buf, int len, void *arg)
 {
 	struct ptpd_uds *u = arg;
-	if (sendto(u->fd, buf, (size_t)len, 0, (struct sockaddr *)&u->from, u->fromlen) < 0)
+	if (sendto(u->fd, buf, (size_t)len, MSG_DONTWAIT, (struct sockaddr *)&u->from,
+	           u->fromlen) >= 0)
+		return;
+	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)
+		pl_warning(10, "management: reply dropped: client %.*s does not read its replies",
+		           (int)(u->fromlen > sizeof(sa_family_t) ? u->fromlen - sizeof(sa_family_t)
+		                                                  : 0),
+		           u->from.sun_path);
+	else
 		pl_debug(5, "management: reply failed: %m");
 }
 
@@ -123,7 +136,7 @@ struct ptpd_uds *ptpd_uds_create(struct ptpd_clock *c, const char *path)
 	u->c = c;
 	snprintf(u->path, sizeof(u->path), "%s", path);
 	strcpy(sa.sun_path, path);
-	u->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	u->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (u->fd < 0)
 		goto fail;
 	unlink(path);

@@ -82,6 +82,42 @@ Test(ptp_delay, saturates_instead_of_wrapping)
 	cr_assert_eq(delay_offset(INT64_MAX, INT64_MIN, 0, 0), INT64_MIN);
 }
 
+/* issue #9: correction sums and samples outside physical bounds */
+Test(ptp_delay, correction_sum_is_overflow_checked)
+{
+	int64_t r = 7;
+
+	cr_assert_eq(delay_corr_add(C(5), C(-2), &r), 0);
+	cr_assert_eq(r, C(3));
+	cr_assert_eq(delay_corr_add(INT64_MAX, 1, &r), -EOVERFLOW);
+	cr_assert_eq(delay_corr_add(INT64_MIN, -1, &r), -EOVERFLOW);
+	cr_assert_eq(delay_corr_add(INT64_MAX, INT64_MIN, &r), 0);
+	cr_assert_eq(r, -1);
+}
+
+Test(ptp_delay, sample_sanity_gate)
+{
+	const char *why = NULL;
+
+	cr_assert_eq(delay_path_check(0, &why), 0);
+	cr_assert_eq(delay_path_check(25000, &why), 0);
+	cr_assert_eq(delay_path_check(-5000, &why), 0, "noise of software stamps");
+	cr_assert_eq(delay_path_check(DELAY_PATH_MIN_NS - 1, &why), -ERANGE);
+	cr_assert_not_null(why);
+	cr_assert_eq(delay_path_check(DELAY_PATH_MAX_NS + 1, &why), -ERANGE);
+	cr_assert_eq(delay_path_check(INT64_MIN, &why), -ERANGE);
+	/* offsets: a first step of 56 years (a PHC master counting from 1970 vs a 2026 clock)
+	 * is legitimate; a saturated result or one beyond +-2^62 ns is not */
+	tmv_t off = 0;
+	cr_assert_eq(delay_offset_checked(1000, 1766000000000000000LL, 0, 0, &off), 0);
+	cr_assert_eq(off, 1766000000000000000LL - 1000);
+	cr_assert_eq(delay_offset_checked(0, INT64_MAX, 0, 0, &off), -ERANGE);
+	cr_assert_eq(delay_offset_checked(INT64_MAX, 0, 0, 0, &off), -ERANGE);
+	cr_assert_eq(delay_offset_checked(INT64_MIN, INT64_MAX, INT64_MIN, 0, &off), -ERANGE);
+	cr_assert_eq(delay_offset_checked(10, 20, C(3), 2, &off), 0);
+	cr_assert_eq(off, 5);
+}
+
 Test(ptp_delay, p2p_two_step)
 {
 	/* requester times t1, t4 on our clock; responder t2, t3 on its clock (offset +5 ms),

@@ -158,6 +158,38 @@ Test(ptp_msg, nanoseconds_must_be_below_1e9)
 	cr_assert_str_eq(m.reason, "timestamp nanoseconds >= 1e9");
 }
 
+/* issue #9: seconds = 2^48-1 (and anything past 2262-04-11) has no int64 ns value */
+Test(ptp_msg, timestamp_beyond_int64_ns_is_rejected)
+{
+	uint8_t b[44];
+	struct ptp_msg m;
+
+	memcpy(b, sync_v20, sizeof(b));
+	memset(b + 34, 0xff, 6); /* seconds 2^48 - 1 */
+	b[40] = 0, b[41] = 0, b[42] = 0, b[43] = 0;
+	b[6] = 0; /* one-step */
+	cr_assert_eq(msg_parse(b, sizeof(b), &m), -EBADMSG);
+	cr_assert_str_eq(m.reason, "timestamp beyond the int64 ns range (year 2262)");
+	/* the last representable instant: 9223372036 s 854775807 ns */
+	const uint64_t smax = 9223372036ULL;
+	for (int i = 0; i < 6; i++)
+		b[34 + i] = (uint8_t)(smax >> (40 - 8 * i));
+	b[40] = 0x32, b[41] = 0xf2, b[42] = 0xd7, b[43] = 0xff; /* 854775807 */
+	cr_assert_eq(msg_parse(b, sizeof(b), &m), 0, "%s", m.reason);
+	cr_assert_eq(ptp_ts_to_tmv(&m.sync.origin), INT64_MAX);
+	b[42] = 0xd8, b[43] = 0x00; /* 854775808: one ns too far */
+	cr_assert_eq(msg_parse(b, sizeof(b), &m), -EBADMSG);
+	/* same rule for the other timestamps: Follow_Up, Delay_Resp, Announce */
+	b[0] = PTP_FOLLOW_UP;
+	cr_assert_eq(msg_parse(b, sizeof(b), &m), -EBADMSG);
+	/* a helper given such a value directly saturates instead of wrapping */
+	struct ptp_ts big = {PTP_SECONDS_MAX, 999999999};
+	cr_assert_eq(ptp_ts_to_tmv(&big), INT64_MAX);
+	cr_assert_not(ptp_ts_valid(&big));
+	struct ptp_ts ok = {1700000000, 5};
+	cr_assert(ptp_ts_valid(&ok));
+}
+
 /* Sync + the given suffix, messageLength covering it. */
 static size_t sync_with_suffix(uint8_t *b, const uint8_t *suffix, size_t n)
 {
@@ -212,7 +244,8 @@ Test(ptp_msg, build_parse_round_trip_all_types)
 	        PTP_SYNC,      PTP_DELAY_REQ,  PTP_PDELAY_REQ,      PTP_PDELAY_RESP,
 	        PTP_FOLLOW_UP, PTP_DELAY_RESP, PTP_PDELAY_RESP_FUP, PTP_ANNOUNCE,
 	        PTP_SIGNALING, PTP_MANAGEMENT};
-	const struct ptp_ts ts = {PTP_SECONDS_MAX, 999999999};
+	/* the largest timestamp a receiver accepts (ptp_ts_valid) */
+	const struct ptp_ts ts = {9223372036ULL, 854775807};
 	const struct ptp_port_id req = {{{9, 8, 7, 6, 5, 4, 3, 2}}, 0xfffe};
 
 	for (unsigned i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
@@ -274,11 +307,11 @@ Test(ptp_msg, build_parse_round_trip_all_types)
 			cr_assert_eq(out.announce.gm_quality.variance, 0x4567);
 			cr_assert_eq(out.announce.steps_removed, 9);
 			cr_assert_eq(out.announce.time_source, 0xa0);
-			cr_assert_eq(out.announce.origin.sec, PTP_SECONDS_MAX);
+			cr_assert_eq(out.announce.origin.sec, 9223372036ULL);
 			break;
 		case PTP_DELAY_RESP:
 			cr_assert(ptp_port_id_eq(&out.delay_resp.requesting, &req));
-			cr_assert_eq(out.delay_resp.receive.nsec, 999999999u);
+			cr_assert_eq(out.delay_resp.receive.nsec, 854775807u);
 			break;
 		case PTP_MANAGEMENT:
 			cr_assert_eq(out.management.action, PTP_MGMT_COMMAND);
