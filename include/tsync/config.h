@@ -18,7 +18,9 @@
  * File syntax (a superset of ptp4l's):
  *   # comment            '#' starts a comment anywhere on a line (values cannot contain '#')
  *   [global]             settings for every port (also the section before any header)
- *   [eth0]               declares the interface eth0; following keys apply to it only
+ *   [eth0]               declares the interface eth0; following keys apply to it only (a
+ *                        second [eth0] in the same file or string is an error; [global] may
+ *                        repeat; an interface also given by -i may have its section)
  *   key value            whitespace separated, like ptp4l;
  *   key = value          also accepted ('=' with optional spaces); ptp4l accepts only the first
  *   Lines may be of any length and end in LF or CRLF. A value is the rest of the line with
@@ -34,6 +36,7 @@
  *   "cfg.conf:7: key 'domainNumber' not allowed in section [eth0]"
  *   "line 9: missing value for 'x'"                  (config_read_string with origin NULL)
  *   "cfg.conf:2: unterminated section header"
+ *   "cfg.conf:9: duplicate section [eth0]"
  *   "option '--foo=1': unknown key 'foo'"            (config_set_option)
  * and the call returns -EINVAL (-ENOENT/-EACCES/... from opening a file, -ENOMEM).
  * A failed read may have applied the lines before the bad one; daemons treat any error as fatal.

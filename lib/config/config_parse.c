@@ -47,8 +47,37 @@ static int sanitize(char *line, size_t len, const char *where, struct config_err
 	return 0;
 }
 
-static int parse_header(struct config *cfg, struct cfg_section **sec, char *s, const char *where,
-                        struct config_error *err)
+/* The interface sections headed so far in one buffer: a second [eth0] is an error. */
+struct seen {
+	struct cfg_section **v;
+	size_t n, cap;
+};
+
+static int seen_add(struct seen *h, struct cfg_section *sec, const char *where,
+                    struct config_error *err)
+{
+	for (size_t i = 0; i < h->n; i++) {
+		if (h->v[i] == sec) {
+			cfg_error(err, where, "duplicate section [%.60s]", sec->name);
+			return -EINVAL;
+		}
+	}
+	if (h->n == h->cap) {
+		size_t cap = h->cap ? h->cap * 2 : 8;
+		struct cfg_section **v = realloc(h->v, cap * sizeof(*v));
+		if (!v) {
+			cfg_error(err, where, "out of memory");
+			return -ENOMEM;
+		}
+		h->v = v;
+		h->cap = cap;
+	}
+	h->v[h->n++] = sec;
+	return 0;
+}
+
+static int parse_header(struct config *cfg, struct cfg_section **sec, struct seen *seen, char *s,
+                        const char *where, struct config_error *err)
 {
 	char *close = strchr(s, ']'), *name;
 
@@ -77,7 +106,8 @@ static int parse_header(struct config *cfg, struct cfg_section **sec, char *s, c
 		cfg_error(err, where, "out of memory");
 		return -ENOMEM;
 	}
-	return 0;
+	/* [global] may come back (ptp4l allows it); an interface section may not */
+	return (*sec)->name ? seen_add(seen, *sec, where, err) : 0;
 }
 
 static int parse_setting(struct config *cfg, struct cfg_section *sec, char *s, const char *where,
@@ -118,6 +148,7 @@ int config_read_buffer(struct config *cfg, const char *buf, size_t len, const ch
                        struct config_error *err)
 {
 	struct cfg_section *sec = &cfg->global;
+	struct seen seen = {0};
 	char *line = NULL, where[160], *s;
 	size_t pos = 0, cap = 0;
 	unsigned long lineno = 0;
@@ -155,11 +186,12 @@ int config_read_buffer(struct config *cfg, const char *buf, size_t len, const ch
 		if (!*s)
 			continue;
 		if (*s == '[')
-			rc = parse_header(cfg, &sec, s, where, err);
+			rc = parse_header(cfg, &sec, &seen, s, where, err);
 		else
 			rc = parse_setting(cfg, sec, s, where, err);
 	}
 	free(line);
+	free(seen.v);
 	return rc;
 }
 

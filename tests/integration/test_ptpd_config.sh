@@ -25,6 +25,13 @@ check "unsupported value is an error naming the key ($(cat "$D/o"))" grep -q "de
 check "clock_type vclock without a vclock name is refused ($(cat "$D/o"))" grep -q "vclock NAME" "$D/o"
 "$P" -q >"$D/o" 2>&1
 check "no interface is refused ($(cat "$D/o"))" grep -q "no interface" "$D/o"
+printf '[lo]\nlogSyncInterval 1\n[global]\n[lo]\nlogSyncInterval 2\n' >"$D/dup.cfg"
+"$P" -f "$D/dup.cfg" -q >"$D/o" 2>&1
+check "a repeated [iface] section is an error naming file:line ($(cat "$D/o"))" \
+	grep -q "dup.cfg:4: duplicate section \[lo\]" "$D/o"
+"$P" -i lo -q --acceptable_master_table="001122.fffe.334455-1 bogus" >"$D/o" 2>&1
+check "a bad acceptable_master_table entry is named ($(cat "$D/o"))" \
+	grep -q "acceptable_master_table: bad entry 'bogus'" "$D/o"
 
 bed_ns_add a && bed_ns_add b && bed_link a veth0 10.77.0.1 b veth0 10.77.0.2 || exit 1
 VC=$(ptp_vclock v --offset 0) || exit 1

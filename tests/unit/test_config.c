@@ -113,7 +113,7 @@ Test(config, ptp4l_file_syntax)
 
 Test(config, sections_listed_in_order)
 {
-	cr_assert_eq(rd("[eth2]\n[global]\n[eth0]\n[eth2]\nmasterOnly 1\n"), 0, "%s", err.msg);
+	cr_assert_eq(rd("[eth2]\n[global]\n[eth0]\n[global]\nmasterOnly 1\n"), 0, "%s", err.msg);
 	cr_assert_eq(config_section_count(cfg), 2);
 	cr_assert_str_eq(config_section_name(cfg, 0), "eth2");
 	cr_assert_str_eq(config_section_name(cfg, 1), "eth0");
@@ -126,6 +126,23 @@ Test(config, sections_listed_in_order)
 	cr_assert_eq(config_add_section(cfg, "global"), -EINVAL);
 	cr_assert_eq(config_add_section(cfg, ""), -EINVAL);
 	cr_assert_eq(config_section_count(cfg), 3);
+}
+
+/* issue #9: a repeated [iface] is an error naming file:line; [global] may repeat, and a
+ * section declared before (by -i, or by another file) is no duplicate */
+Test(config, duplicate_section_is_an_error)
+{
+	expect_error("[eth0]\nlogSyncInterval 1\n[eth1]\n\n[eth0]\nlogSyncInterval 2\n",
+	             "cfg.conf:5: duplicate section [eth0]");
+	expect_error("[eth0]\n[ eth0 ]\n", "cfg.conf:2: duplicate section [eth0]");
+	config_destroy(cfg);
+	cfg = config_create(table, sizeof(table) / sizeof(table[0]));
+	cr_assert_eq(config_add_section(cfg, "eth0"), 0);
+	cr_assert_eq(rd("[global]\n[eth0]\nmasterOnly 1\n[global]\npriority1 3\n"), 0, "%s",
+	             err.msg);
+	cr_assert_eq(rd("[eth0]\nmasterOnly 0\n"), 0, "a second file may set [eth0] again: %s",
+	             err.msg);
+	cr_assert_eq(config_section_count(cfg), 1);
 }
 
 Test(config, decimal_not_octal_and_negative_hex)
@@ -272,7 +289,7 @@ Test(config, read_file_and_missing_file)
 
 	cr_assert_geq(fd, 0);
 	f = fdopen(fd, "w");
-	fputs("[global]\npriority1 42\n[eth0]\nlogSyncInterval 3\nmasterOnly yes\n[eth0]\nbad\n",
+	fputs("[global]\npriority1 42\n[eth0]\nlogSyncInterval 3\nmasterOnly yes\n[eth1]\nbad\n",
 	      f);
 	fclose(f);
 	cr_assert_eq(config_read_file(cfg, path, &err), -EINVAL);
