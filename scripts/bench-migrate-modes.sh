@@ -29,11 +29,11 @@ for run in $(seq "$RUNS"); do
 		port=$((port + 1))
 		t=$TMP/$mode.$run
 		# shellcheck disable=SC2086
-		bed_bg b "$t.dst" "$V" run $GUEST --control "$t.dsock" --serial /dev/null \
+		bed_bg b "$t.dst" "$V" run $GUEST --migrate-plaintext --control "$t.dsock" --serial /dev/null \
 			--incoming 10.81.0.2:$port
 		D=$BED_LASTPID
 		# shellcheck disable=SC2086
-		bed_bg a "$t.src" "$V" run $GUEST --control "$t.ssock" --serial /dev/null
+		bed_bg a "$t.src" "$V" run $GUEST --migrate-plaintext --control "$t.ssock" --serial /dev/null
 		S=$BED_LASTPID
 		bed_wait_for "$t.dst" "waiting for a migration" 5 || continue
 		until [ "$(jget "$(ctl "$t.ssock" '{"execute":"query-status"}')" samples)" -gt 10 ] 2>/dev/null; do

@@ -53,10 +53,10 @@ tsvmm_run() { # LINK MEM WSS RATE MODE
 	PORT=$((PORT + 1))
 	g="--mem $2 --disk $TMP/disk.img --profile $PROFILE --wss $3 --dirty-rate $4"
 	# shellcheck disable=SC2086
-	bed_bg b "$TMP/dst" "$V" run $g --control "$TMP/dsock" --incoming "$B:$PORT"
+	bed_bg b "$TMP/dst" "$V" run $g --migrate-plaintext --control "$TMP/dsock" --incoming "$B:$PORT"
 	d=$BED_LASTPID
 	# shellcheck disable=SC2086
-	bed_bg a "$TMP/src" "$V" run $g --control "$TMP/ssock"
+	bed_bg a "$TMP/src" "$V" run $g --migrate-plaintext --control "$TMP/ssock"
 	s=$BED_LASTPID
 	if bed_wait_for "$TMP/dst" "waiting for a migration" 5 && wait_guest "$TMP/ssock" 5 30; then
 		ctl "$TMP/ssock" "{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"mode\":\"$5\",\"downtime-limit\":100}}" >/dev/null
@@ -114,10 +114,10 @@ for pol in controller sequential all; do
 		PORT=$((PORT + 1))
 		g="--mem 64M --profile zero=0.5,dup=0.2,random=0.3 --wss 2048 --dirty-rate $((1000 + 4000 * i))"
 		# shellcheck disable=SC2086
-		bed_bg b "$TMP/e.d$i" "$V" run $g --control "$TMP/e.dsock$i" --incoming "$B:$PORT"
+		bed_bg b "$TMP/e.d$i" "$V" run $g --migrate-plaintext --control "$TMP/e.dsock$i" --incoming "$B:$PORT"
 		pids="$pids $BED_LASTPID"
 		# shellcheck disable=SC2086
-		bed_bg a "$TMP/e.s$i" "$V" run $g --control "$TMP/e.ssock$i"
+		bed_bg a "$TMP/e.s$i" "$V" run $g --migrate-plaintext --control "$TMP/e.ssock$i"
 		pids="$pids $BED_LASTPID"
 		bed_wait_for "$TMP/e.d$i" "waiting for a migration" 5
 		wait_guest "$TMP/e.ssock$i" 5 30

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "migrate/tls.h"
 
 const char vmm_cli_usage[] =
         "usage: tsvmm run [options]\n"
@@ -14,6 +15,13 @@ const char vmm_cli_usage[] =
         "  --guest FILE         guest payload (default: <bindir>/../guest/tsvmm-guest.bin)\n"
         "  --disk FILE          block device image\n"
         "  --incoming ADDR:PORT wait for a live migration there instead of booting\n"
+        "  --tls-psk FILE       migration over TLS 1.3 with the pre-shared key in FILE\n"
+        "                       (one line IDENTITY:HEXKEY, mode 600), both directions\n"
+        "  --tls-cert FILE      migration over TLS 1.3 with X.509: own certificate (PEM),\n"
+        "  --tls-key FILE       its key and the CA that signed the peer's certificate;\n"
+        "  --tls-ca FILE        the peer must present one (both directions)\n"
+        "  --migrate-plaintext  migrate without TLS (trusted local links only: anyone who\n"
+        "                       reaches --incoming's port can load guest memory)\n"
         "  --control SOCK       control socket (JSON lines: query-status, stop, cont, quit...)\n"
         "  --profile SPEC       memory fill, e.g. zero=0.3,dup=0.2,disk=0.1,random=0.4\n"
         "  --dirty-rate N       working-set pages the guest dirties per second (default 0)\n"
@@ -66,6 +74,11 @@ static const struct opt opts[] = {
         O("gap-ns", OPT_U64, gap_report_ns),
         O("seed", OPT_U64, seed),
         O("memstats", OPT_FLAG, memstats),
+        O("tls-psk", OPT_STR, tls_psk),
+        O("tls-cert", OPT_STR, tls_cert),
+        O("tls-key", OPT_STR, tls_key),
+        O("tls-ca", OPT_STR, tls_ca),
+        O("migrate-plaintext", OPT_FLAG, migrate_plaintext),
 };
 #undef O
 
@@ -170,6 +183,12 @@ int vmm_cli_parse(int argc, char **argv, struct vmm_config *cfg, char *err, size
 		         (unsigned long long)cfg->mem_size);
 		return -EINVAL;
 	}
+	struct mig_tls_opts t = {cfg->tls_psk, cfg->tls_cert, cfg->tls_key,
+	                         cfg->tls_ca,  NULL,          cfg->migrate_plaintext};
+	bool any = t.psk_file || t.cert || t.key || t.ca || t.plaintext;
+	if ((cfg->incoming || any) &&
+	    mig_tls_opts_check(&t, cfg->incoming ? "--incoming" : "tsvmm", err, errlen))
+		return -EINVAL;
 	if (cfg->dirty_rate && !cfg->wss_pages) {
 		snprintf(err, errlen, "--dirty-rate needs a working set (--wss > 0)");
 		return -EINVAL;

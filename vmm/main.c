@@ -22,6 +22,7 @@
 #include "memstats.h"
 #include "manager/evacuate.h"
 #include "migrate/migrate.h"
+#include "migrate/tls.h"
 #include "report.h"
 #include "tsync/log.h"
 #include "vcpu.h"
@@ -96,6 +97,16 @@ static int run(int argc, char **argv)
 	if (r) {
 		fprintf(stderr, "tsvmm: %s\n", err);
 		return 2;
+	}
+	if (!cfg.incoming && (cfg.tls_psk || cfg.tls_cert)) { /* a bad key file: say so now */
+		struct mig_tls_opts to = {cfg.tls_psk, cfg.tls_cert, cfg.tls_key,
+		                          cfg.tls_ca,  NULL,         false};
+		struct mig_tls *t = mig_tls_load(&to, false, err, sizeof(err));
+		if (!t) {
+			fprintf(stderr, "tsvmm: %s\n", err);
+			return 2;
+		}
+		mig_tls_free(t);
 	}
 	if (!cfg.guest_path && !(cfg.guest_path = default_guest(guest, sizeof(guest)))) {
 		fprintf(stderr, "tsvmm: no --guest and no default payload\n");

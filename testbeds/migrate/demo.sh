@@ -8,7 +8,8 @@ BIN=$BUILD/bin
 V=$BIN/tsvmm
 echo
 echo "== live migration: a 256 MiB VM (40% zero, 20% duplicate, 10% disk-identical pages,"
-echo "   dirtying 1000 pages/s) moves between two namespaces over veth, with checksums"
+echo "   dirtying 1000 pages/s) moves between two namespaces over veth, with checksums,"
+echo "   over TLS 1.3 authenticated by a pre-shared key"
 if [ "$(id -u)" -ne 0 ] || [ ! -c /dev/kvm ] || [ ! -x "$V" ]; then
 	echo "   (skipped: needs root, /dev/kvm and $V)"
 	exit 0
@@ -21,13 +22,15 @@ head -c 32M /dev/urandom >"$TMP/disk.img"
 GUEST="--mem 256M --disk $TMP/disk.img --profile zero=0.4,dup=0.2,disk=0.1,random=0.3 \
 --dirty-rate 1000 --wss 4096"
 bed_ns_add a && bed_ns_add b && bed_link a veth0 10.84.0.1 b veth0 10.84.0.2 || exit 1
+# migration over TLS 1.3 with a pre-shared key (psktool's IDENTITY:HEXKEY format, mode 600)
+(umask 077 && echo "demo:$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')" >"$TMP/psk")
 printf '\n   %-6s %10s %12s %12s %8s  %s\n' mode "total ms" "downtime ms" "MB on wire" passes \
 	"pages (destination's count)"
 for mode in none all; do
 	# shellcheck disable=SC2086
-	bed_bg b "$TMP/$mode.dst" "$V" run $GUEST --control "$TMP/$mode.d" --incoming 10.84.0.2:5000
+	bed_bg b "$TMP/$mode.dst" "$V" run $GUEST --tls-psk "$TMP/psk" --control "$TMP/$mode.d" --incoming 10.84.0.2:5000
 	# shellcheck disable=SC2086
-	bed_bg a "$TMP/$mode.src" "$V" run $GUEST --control "$TMP/$mode.s"
+	bed_bg a "$TMP/$mode.src" "$V" run $GUEST --tls-psk "$TMP/psk" --control "$TMP/$mode.s"
 	bed_wait_for "$TMP/$mode.dst" "waiting for a migration" 10 || exit 1
 	sleep 2 # the guest fills its memory
 	"$V" ctl "$TMP/$mode.s" "{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"mode\":\"$mode\"}}" >/dev/null

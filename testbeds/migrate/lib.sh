@@ -6,6 +6,7 @@
 #                             (it filled its memory and runs its loop)
 #   wait_mig SOCK [TICKS=300] until query-migrate leaves setup/active/device (or the socket is
 #                             gone); prints the last reply; TICKS of 50 ms
+#   wait_exit PID [TIMEOUT_S=10]  until the process is gone (needs testbeds/netns.sh)
 
 ctl() { "$V" ctl "$@" 2>/dev/null; }
 
@@ -33,4 +34,13 @@ wait_mig() {
 		_t=$((_t - 1))
 	done
 	return 1
+}
+
+wait_exit() {
+	_t=$(( ${2:-10} * 20 ))
+	while bed_alive "$1" && [ $_t -gt 0 ]; do
+		sleep 0.05
+		_t=$((_t - 1))
+	done
+	! bed_alive "$1"
 }

@@ -92,7 +92,7 @@ done
 echo "# hosts synchronised after $((t / 2)) s: a maxerror $(kv maxerror_ns "$sa") ns, b $(kv maxerror_ns "$sb") ns"
 vc a "vm-add ${BED_PREFIX}vm.a policy=step" >/dev/null || fail "vm-add"
 
-VMARGS="--mem $MEM --serial /dev/null"
+VMARGS="--mem $MEM --serial /dev/null --migrate-plaintext"
 bed_bg a "$D/tsvmm-0.log" "$BIN/tsvmm" run $VMARGS --dirty-rate "$DIRTY" --wss 4096 \
 	--vmclock "/dev/shm/tsync-vmclock.${BED_PREFIX}vm.a" --vmclock-log "$D/vm-0.vlog" \
 	--control "$D/vm-0.ctl" || fail "tsvmm"

@@ -27,13 +27,13 @@ A=10.79.0.1
 B=10.79.0.2
 head -c 8M /dev/urandom >"$TMP/disk.img"
 GUEST="--mem 64M --disk $TMP/disk.img --profile zero=0.4,dup=0.2,disk=0.2,random=0.2 \
---dirty-rate 2000 --wss 512 --sample-ms 50"
+--dirty-rate 2000 --wss 512 --sample-ms 50 --migrate-plaintext"
 
 rc=0
 { bed_ns_add a && bed_ns_add b && bed_link a veth0 $A b veth0 $B; } || rc=1
 check "namespaces a, b joined by veth" [ $rc -eq 0 ]
 
-. testbeds/migrate/lib.sh # ctl, jget, wait_guest, wait_mig
+. testbeds/migrate/lib.sh # ctl, jget, wait_guest, wait_mig, wait_exit
 cond() { eval "$1"; } # check "desc" cond 'shell condition'
 # start_pair TAG PORT [extra dest args]: destination in b (incoming), source in a; both get
 # TSVMM_MIG_FAULT=$FAULT (a fault to inject: see the fault cases below)
@@ -46,15 +46,6 @@ start_pair() {
 	bed_bg a "$TMP/$1.src" env TSVMM_MIG_FAULT="${FAULT:-}" "$V" run $GUEST --control "$TMP/$1.ssock" --serial "$TMP/$1.sser"
 	SPID=$BED_LASTPID
 	bed_wait_for "$TMP/$1.dst" "waiting for a migration" 5 && wait_guest "$TMP/$1.ssock"
-}
-# wait_exit PID [TIMEOUT_S=10]
-wait_exit() {
-	_t=$(( ${2:-10} * 20 ))
-	while bed_alive "$1" && [ $_t -gt 0 ]; do
-		sleep 0.05
-		_t=$((_t - 1))
-	done
-	! bed_alive "$1"
 }
 # col TAG COLUMN: the column's value in the last row of TAG's migration statlog
 col() { awk -v c="$2" '/^# columns:/ { for (i = 3; i <= NF; i++) if ($i == c) k = i - 2 }

@@ -18,6 +18,7 @@
 #include "manager/evac_sim.h"
 #include "manager/evacuate.h"
 #include "manager/relay.h"
+#include "migrate/tls.h"
 
 #define TICK_MS 20
 
@@ -30,6 +31,11 @@ const char evac_usage[] =
         "  --downtime MS     downtime limit (default 100)\n"
         "  --interval MS     control period (default 250)\n"
         "  --timeout S       give up after S seconds (default 600)\n"
+        "  --tls-psk FILE    credentials every source uses for its migration (TLS 1.3 with\n"
+        "                    this pre-shared key; the destinations need the same key);\n"
+        "  --tls-cert F --tls-key F --tls-ca F   or X.509 (the destination's certificate\n"
+        "                    must carry DST_ADDR);\n"
+        "  --migrate-plaintext   or no TLS. Default: each source's own tsvmm flags\n"
         "  --simulate NAME   no VMs: run the simulator scenario NAME (wan, lan-cpu, dirty,\n"
         "                    setup, mixed, or \"all\") under the three policies; --seed N\n";
 
@@ -45,6 +51,7 @@ struct evm {
 	unsigned passes;
 	char status[16], err[160];
 	bool done, ok;
+	const char *cred; /* JSON members for the migrate command's credentials ("" or ", ...") */
 };
 
 static double now_s(void)
@@ -161,15 +168,17 @@ static double first_pass_bytes(struct evm *m, const char *mode)
 
 static int start_vm(struct evm *m, double t)
 {
-	char req[256], r[CONTROL_REPLY_MAX];
+	char req[1536], r[CONTROL_REPLY_MAX];
 	int e = relay_start(&m->relay, m->dst_addr, m->dst_port, (uint64_t)m->v.cap_bps);
 	if (e) {
 		snprintf(m->err, sizeof(m->err), "relay: %s", strerror(-e));
 		return -1;
 	}
+	/* the source connects to the relay: its certificate check is against the destination */
 	snprintf(req, sizeof(req),
-	         "{\"execute\": \"migrate\", \"arguments\": {\"uri\": \"tcp:127.0.0.1:%u\"}}",
-	         m->relay.port);
+	         "{\"execute\": \"migrate\", \"arguments\": {\"uri\": \"tcp:127.0.0.1:%u\", "
+	         "\"tls-hostname\": \"%s\"%s}}",
+	         m->relay.port, m->dst_addr, m->cred);
 	m->start_s = t;
 	if (ctl_req(m, req, r, sizeof(r)) || !ret_obj(r, &(size_t){0})) {
 		snprintf(m->err, sizeof(m->err), "migrate refused: %.120s", r);
@@ -229,6 +238,40 @@ static void dest_gap(struct evm *m)
 	    !json_obj_get(o, n, "guest", &g, &gl))
 		json_get_u64(g, gl, "max_gap_ns", &m->guest_gap_ns);
 	ctl_close(&d);
+}
+
+/* The credential members of the migrate command from evacuate's flags (o), checked (and the
+ * files read) here so that a bad key file stops the evacuation before any migration. */
+static int cred_json(const struct mig_tls_opts *o, char *buf, size_t len)
+{
+	const char *name[] = {"tls-psk", "tls-cert", "tls-key", "tls-ca"};
+	const char *val[] = {o->psk_file, o->cert, o->key, o->ca};
+	char err[512];
+	size_t off = 0;
+	buf[0] = 0;
+	if (!o->psk_file && !o->cert && !o->key && !o->ca && !o->plaintext)
+		return 0; /* each source's own --tls-* flags */
+	struct mig_tls *t = mig_tls_load(o, false, err, sizeof(err));
+	if (!t && errno) {
+		fprintf(stderr, "tsvmm evacuate: %s\n", err);
+		return -1;
+	}
+	mig_tls_free(t);
+	for (int i = 0; i < 4; i++) {
+		if (!val[i])
+			continue;
+		if (strpbrk(val[i], "\"\\\n") || strlen(val[i]) > 250) {
+			fprintf(stderr,
+			        "tsvmm evacuate: --%s: path with a quote, backslash or newline, "
+			        "or too long\n",
+			        name[i]);
+			return -1;
+		}
+		off += (size_t)snprintf(buf + off, len - off, ", \"%s\": \"%s\"", name[i], val[i]);
+	}
+	if (o->plaintext)
+		snprintf(buf + off, len - off, ", \"plaintext\": true");
+	return 0;
 }
 
 static int parse_vm(struct evm *m, const char *arg)
@@ -302,11 +345,23 @@ static int simulate(const char *name, uint64_t seed)
 
 int evacuate_main(int argc, char **argv)
 {
-	static const struct option opts[] = {{"budget", 1, 0, 'b'},   {"policy", 1, 0, 'p'},
-	                                     {"mode", 1, 0, 'm'},     {"downtime", 1, 0, 'd'},
-	                                     {"interval", 1, 0, 'i'}, {"timeout", 1, 0, 't'},
-	                                     {"simulate", 1, 0, 's'}, {"seed", 1, 0, 'S'},
-	                                     {"help", 0, 0, 'h'},     {0, 0, 0, 0}};
+	static const struct option opts[] = {{"budget", 1, 0, 'b'},
+	                                     {"policy", 1, 0, 'p'},
+	                                     {"mode", 1, 0, 'm'},
+	                                     {"downtime", 1, 0, 'd'},
+	                                     {"interval", 1, 0, 'i'},
+	                                     {"timeout", 1, 0, 't'},
+	                                     {"simulate", 1, 0, 's'},
+	                                     {"seed", 1, 0, 'S'},
+	                                     {"tls-psk", 1, 0, 'P'},
+	                                     {"tls-cert", 1, 0, 'C'},
+	                                     {"tls-key", 1, 0, 'K'},
+	                                     {"tls-ca", 1, 0, 'A'},
+	                                     {"migrate-plaintext", 0, 0, 'N'},
+	                                     {"help", 0, 0, 'h'},
+	                                     {0, 0, 0, 0}};
+	struct mig_tls_opts tls = {0};
+	char cred[1100];
 	double budget = 0, interval = 0.25, timeout = 600;
 	int pol = EVAC_CONTROLLER, c;
 	unsigned long downtime = 100, seed = 1;
@@ -343,6 +398,21 @@ int evacuate_main(int argc, char **argv)
 		case 'S':
 			seed = strtoul(optarg, NULL, 10);
 			break;
+		case 'P':
+			tls.psk_file = optarg;
+			break;
+		case 'C':
+			tls.cert = optarg;
+			break;
+		case 'K':
+			tls.key = optarg;
+			break;
+		case 'A':
+			tls.ca = optarg;
+			break;
+		case 'N':
+			tls.plaintext = true;
+			break;
 		case 'h':
 			fputs(evac_usage, stdout);
 			return 0;
@@ -355,6 +425,8 @@ int evacuate_main(int argc, char **argv)
 	int n = argc - optind;
 	if (budget <= 0 || n < 1 || n > EVAC_SIM_MAX || interval < 0.02 || downtime < 1)
 		goto bad;
+	if (cred_json(&tls, cred, sizeof(cred)))
+		return 2;
 	struct evm *vms = calloc((size_t)n, sizeof(*vms));
 	if (!vms)
 		return 1;
@@ -364,6 +436,8 @@ int evacuate_main(int argc, char **argv)
 			free(vms);
 			return 2;
 		}
+	for (int i = 0; i < n; i++)
+		vms[i].cred = cred;
 	char req[256], r[CONTROL_REPLY_MAX];
 	snprintf(req, sizeof(req),
 	         "{\"execute\": \"migrate-set-parameters\", \"arguments\": {\"mode\": \"%s\", "

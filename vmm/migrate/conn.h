@@ -24,6 +24,8 @@ struct mig_conn {
 	uint64_t rate_t0_ns;  /* start of the current rate window */
 	uint64_t rate_bytes;  /* bytes sent in the current rate window */
 	uint64_t deadline_ns; /* CLOCK_MONOTONIC: no wait goes beyond it (0: none) */
+	void *tls;            /* gnutls_session_t once mig_conn_start_tls succeeded, else NULL */
+	int tls_err;          /* the last GnuTLS error (for the message), 0: none */
 	char err[256];
 };
 
@@ -42,6 +44,19 @@ int mig_accept(int lfd, int cancel_fd, char *peer, size_t peerlen, char *err, si
 /* Set up c on a connected fd (taken over: mig_conn_close closes it). */
 void mig_conn_init(struct mig_conn *c, int fd, bool is_source, int timeout_ms, int cancel_fd);
 void mig_conn_close(struct mig_conn *c);
+struct mig_tls;
+/*
+ * TLS 1.3 handshake on c (server if t was loaded for the destination), within the timeout
+ * and deadline, cancellable; hostname: the name the server certificate must carry (client,
+ * X.509; NULL: chain only). Afterwards every record is sent and received through TLS.
+ * 0 or -errno with c->err saying why (wrong key, not TLS, certificate rejected...).
+ */
+int mig_conn_start_tls(struct mig_conn *c, struct mig_tls *t, const char *hostname);
+/* "TLS1.3 ... AES-256-GCM" of an established session, or "plaintext". */
+const char *mig_conn_desc(const struct mig_conn *c, char *buf, size_t len);
+/* Wait (timeout, deadline, cancel) for the first byte from the peer and copy it without
+ * consuming it. 0 or -errno (-ECONNRESET: the peer closed first). */
+int mig_conn_peek(struct mig_conn *c, uint8_t *byte);
 /* Bound every wait from now on to ms from now (the handshake), 0: lift the bound. */
 void mig_conn_set_deadline(struct mig_conn *c, int ms);
 /* Is a record (or its start) waiting to be received? Does not block. */

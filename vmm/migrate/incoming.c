@@ -27,6 +27,7 @@
 #include "migrate/dedup.h"
 #include "migrate/metrics.h"
 #include "migrate/migrate.h"
+#include "migrate/tls.h"
 #include "tsync/log.h"
 #include "vcpu.h"
 #include "vm.h"
@@ -54,7 +55,8 @@ struct dst {
 	/* The checksum's leaves: ph[p] is the XXH3-64 of page p read back from RAM right after
 	 * this side last wrote it (zero runs: the zero page's hash), for pages set in have. */
 	uint64_t *ph, *have, npages, zero_h64;
-	uint64_t fault_pfn; /* test fault: this page is written wrong (UINT64_MAX: none) */
+	struct mig_tls *tls; /* credentials, NULL: --migrate-plaintext */
+	uint64_t fault_pfn;  /* test fault: this page is written wrong (UINT64_MAX: none) */
 	char *err;
 	size_t errlen;
 };
@@ -350,19 +352,49 @@ static int run(struct dst *d, const char *addr)
 	return 0;
 }
 
-/* Tell the peer why (unless it is gone or silent), let it read that, drop the connection
- * and forget what its HELLO set up. */
-static void refuse(struct dst *d, int r, int drain_ms)
+/* Tell the peer why (tell: it can read our records; unless it is gone or silent), let it
+ * read that (or a TLS alert), drop the connection and forget what its HELLO set up. */
+static void refuse(struct dst *d, int r, bool tell)
 {
 	if (r != -ECONNRESET && r != -EPIPE && r != -ETIMEDOUT && r != -ECANCELED) {
-		status(d, TSMIG_REC_ERROR, r, d->err);
-		mig_conn_drain(&d->conn, drain_ms);
+		if (tell)
+			status(d, TSMIG_REC_ERROR, r, d->err);
+		mig_conn_drain(&d->conn, 1000);
 	}
 	mig_conn_close(&d->conn);
 	if (d->disk_fd >= 0)
 		close(d->disk_fd);
 	d->disk_fd = -1;
 	d->lim.disk_blocks = 0;
+}
+
+/*
+ * The first byte tells a TLS ClientHello (0x16) from a plaintext record. With credentials:
+ * a plaintext peer is refused in plaintext (so a plaintext tsvmm source reads why), a TLS
+ * peer must complete the handshake (authenticated by the PSK or its certificate) within the
+ * deadline. Without: a TLS client is refused. *tell: whether the peer can read our records.
+ */
+static int secure(struct dst *d, bool *tell)
+{
+	uint8_t b;
+	int r = mig_conn_peek(&d->conn, &b);
+	if (r)
+		return r;
+	if (!d->tls && b == 0x16)
+		return fail(d, -EPROTO,
+		            "a TLS client (first byte 0x16), but this destination runs "
+		            "--migrate-plaintext");
+	if (!d->tls)
+		return 0;
+	if (b != 0x16)
+		return fail(d, -EPROTO,
+		            "not TLS (first byte 0x%02x%s): this destination requires TLS "
+		            "(--tls-psk or --tls-cert)",
+		            b, b == TSMIG_REC_HELLO ? ", a plaintext tsvmm migration" : "");
+	*tell = false; /* until the handshake completed: GnuTLS sends the alerts */
+	r = mig_conn_start_tls(&d->conn, d->tls, NULL);
+	*tell = r == 0;
+	return r;
 }
 
 /*
@@ -381,12 +413,18 @@ static int admit(struct dst *d, int lfd, int sfd, char *peer, size_t peerlen)
 		mig_conn_init(&d->conn, fd, false, MIG_DEFAULT_TIMEOUT_MS, sfd);
 		mig_conn_set_deadline(&d->conn, MIG_HANDSHAKE_TIMEOUT_MS);
 		d->err[0] = 0;
-		int r = hello(d, vmm_config(d->vmm)->disk_path);
+		bool tell = true;
+		int r = secure(d, &tell);
+		if (!r)
+			r = hello(d, vmm_config(d->vmm)->disk_path);
 		if (r && !d->err[0])
 			snprintf(d->err, d->errlen, "%s", d->conn.err);
 		if (!r) {
+			char desc[128];
 			mig_conn_set_deadline(&d->conn, 0);
-			pr_info("incoming: migration from %s", peer);
+			pr_info("incoming: migration from %s: %s%s%s", peer,
+			        mig_conn_desc(&d->conn, desc, sizeof(desc)), d->tls ? ", " : "",
+			        d->tls ? mig_tls_kind(d->tls) : "");
 			return 0;
 		}
 		if (r == -ECANCELED) {
@@ -395,7 +433,7 @@ static int admit(struct dst *d, int lfd, int sfd, char *peer, size_t peerlen)
 		}
 		pr_warn("incoming: refused %s after %llu bytes: %s", peer,
 		        (unsigned long long)d->conn.bytes_rx, d->err);
-		refuse(d, r, 1000);
+		refuse(d, r, tell);
 		pr_info("incoming: still waiting for a migration");
 	}
 }
@@ -423,9 +461,14 @@ int migrate_incoming(struct vmm *m, const char *addr, char *err, size_t errlen)
 	err[0] = 0;
 	int r = d.buf && d.st && d.ph && d.have ? 0 : -ENOMEM;
 	char peer[80] = "?";
+	const struct vmm_config *cfg = vmm_config(m);
+	struct mig_tls_opts to = {cfg->tls_psk, cfg->tls_cert, cfg->tls_key,
+	                          cfg->tls_ca,  NULL,          cfg->migrate_plaintext};
+	if (!r && !(d.tls = mig_tls_load(&to, true, err, errlen)) && errno)
+		r = -errno;
 	int lfd = r ? r : mig_listen(addr, err, errlen);
 	if (lfd >= 0) {
-		pr_info("incoming: waiting for a migration on %s", addr);
+		pr_info("incoming: waiting for a migration on %s (%s)", addr, mig_tls_kind(d.tls));
 		r = admit(&d, lfd, sfd, peer, sizeof(peer));
 		close(lfd); /* one migration per process: later peers are refused by the kernel */
 	} else {
@@ -443,6 +486,7 @@ int migrate_incoming(struct vmm *m, const char *addr, char *err, size_t errlen)
 	if (r && !err[0])
 		snprintf(err, errlen, "incoming migration: %s", strerror(-r));
 	mig_conn_close(&d.conn);
+	mig_tls_free(d.tls);
 	if (d.disk_fd >= 0)
 		close(d.disk_fd);
 	if (sfd >= 0)

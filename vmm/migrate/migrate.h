@@ -30,9 +30,13 @@ void migration_destroy(struct migration *g);
 /* migrate-set-parameters: apply a JSON object. 0 or -EINVAL/-EBUSY with err. */
 int migration_set_params(struct migration *g, const char *json, size_t len, char *err,
                          size_t errlen);
-/* Start migrating to uri ("tcp:ADDR:PORT" or "ADDR:PORT"). 0, or -EBUSY (one is running),
- * -ESRCH (the guest is not running), -errno with err. */
-int migration_start(struct migration *g, const char *uri, char *err, size_t errlen);
+/* Start migrating to uri ("tcp:ADDR:PORT" or "ADDR:PORT") with the credentials of tls
+ * (NULL: tsvmm's --tls-psk/--tls-cert/--tls-key/--tls-ca/--migrate-plaintext). 0, or
+ * -EBUSY (one is running), -ESRCH (the guest is not running), -EINVAL (no or contradictory
+ * credentials), -errno with err. */
+struct mig_tls_opts;
+int migration_start(struct migration *g, const char *uri, const struct mig_tls_opts *tls, char *err,
+                    size_t errlen);
 /* Ask a running migration to stop (the source resumes). 0 or -ENOENT. */
 int migration_cancel(struct migration *g);
 /* query-migrate "return" object into buf. Returns the length it needs. */

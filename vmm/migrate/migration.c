@@ -73,13 +73,36 @@ int migration_set_params(struct migration *g, const char *json, size_t len, char
 	return r;
 }
 
-int migration_start(struct migration *g, const char *uri, char *err, size_t errlen)
+void migration_tls_opts(const struct migration *g, struct mig_tls_opts *o)
+{
+	*o = (struct mig_tls_opts){.psk_file = g->psk[0] ? g->psk : NULL,
+	                           .cert = g->cert[0] ? g->cert : NULL,
+	                           .key = g->key[0] ? g->key : NULL,
+	                           .ca = g->ca[0] ? g->ca : NULL,
+	                           .hostname = g->hostname[0] ? g->hostname : NULL,
+	                           .plaintext = g->plaintext};
+}
+
+static void copy(char *dst, size_t len, const char *s)
+{
+	snprintf(dst, len, "%s", s ? s : "");
+}
+
+int migration_start(struct migration *g, const char *uri, const struct mig_tls_opts *tls, char *err,
+                    size_t errlen)
 {
 	char host[256], port[32];
 	if (mig_parse_addr(uri, host, sizeof(host), port, sizeof(port))) {
 		snprintf(err, errlen, "bad uri '%s' (want tcp:ADDR:PORT)", uri);
 		return -EINVAL;
 	}
+	const struct vmm_config *cfg = vmm_config(g->vmm);
+	struct mig_tls_opts o = {cfg->tls_psk, cfg->tls_cert, cfg->tls_key,
+	                         cfg->tls_ca,  NULL,          cfg->migrate_plaintext};
+	if (tls)
+		o = *tls;
+	if (mig_tls_opts_check(&o, "migrate", err, errlen))
+		return -EINVAL;
 	enum vmm_state vs = vmm_get_state(g->vmm);
 	if (vs != VMM_RUNNING && vs != VMM_PAUSED) {
 		snprintf(err, errlen, "the guest is %s", vmm_state_name(vs));
@@ -100,6 +123,12 @@ int migration_start(struct migration *g, const char *uri, char *err, size_t errl
 	memset(&g->met, 0, sizeof(g->met));
 	g->met.status = MIG_SETUP;
 	snprintf(g->uri, sizeof(g->uri), "%s", uri);
+	copy(g->psk, sizeof(g->psk), o.psk_file);
+	copy(g->cert, sizeof(g->cert), o.cert);
+	copy(g->key, sizeof(g->key), o.key);
+	copy(g->ca, sizeof(g->ca), o.ca);
+	copy(g->hostname, sizeof(g->hostname), o.hostname ? o.hostname : host);
+	g->plaintext = o.plaintext;
 	g->start_ns = mig_mono_ns();
 	int r = -pthread_create(&g->thread, NULL, precopy_thread, g);
 	g->running = r == 0;
@@ -155,7 +184,27 @@ int migrate_cmd_migrate(void *ctx, const struct ctl_request *req, char *ret, siz
 		snprintf(ret, len, "migrate needs {\"uri\": \"tcp:ADDR:PORT\"}");
 		return -EINVAL;
 	}
-	int r = migration_start(g, uri, ret, len);
+	/* credentials for this migration (the evacuate manager passes its own): any of
+	 * tls-psk, tls-cert/tls-key/tls-ca or plaintext replaces tsvmm's command-line ones */
+	char psk[256] = "", cert[256] = "", key[256] = "", ca[256] = "", hn[256] = "";
+	int plain = 0;
+	const char *a = req->args;
+	size_t al = req->args_len;
+	json_get_string(a, al, "tls-psk", psk, sizeof(psk));
+	json_get_string(a, al, "tls-cert", cert, sizeof(cert));
+	json_get_string(a, al, "tls-key", key, sizeof(key));
+	json_get_string(a, al, "tls-ca", ca, sizeof(ca));
+	json_get_string(a, al, "tls-hostname", hn, sizeof(hn));
+	json_get_bool(a, al, "plaintext", &plain);
+	struct mig_tls_opts o = {psk[0] ? psk : NULL, cert[0] ? cert : NULL, key[0] ? key : NULL,
+	                         ca[0] ? ca : NULL,   hn[0] ? hn : NULL,     plain != 0};
+	bool own = o.psk_file || o.cert || o.key || o.ca || o.plaintext;
+	if (!own) { /* the command line's, with the hostname asked for */
+		const struct vmm_config *cfg = vmm_config(g->vmm);
+		o = (struct mig_tls_opts){cfg->tls_psk, cfg->tls_cert, cfg->tls_key,
+		                          cfg->tls_ca,  o.hostname,    cfg->migrate_plaintext};
+	}
+	int r = migration_start(g, uri, &o, ret, len);
 	if (!r)
 		snprintf(ret, len, "{}");
 	return r;

@@ -32,7 +32,8 @@ struct src {
 	struct vm *vm;
 	const uint8_t *ram;
 	uint64_t npages;
-	size_t words; /* of a page bitmap */
+	size_t words;        /* of a page bitmap */
+	struct mig_tls *tls; /* credentials, NULL: plaintext */
 	struct mig_conn conn;
 	uint64_t *pending, *tmp; /* page bitmaps: to send next, scratch */
 	uint8_t *kind;           /* enum sent_kind per page */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* tsvmm migration source: setup (connection, indexes, dirty logging) and the statlog. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,6 +9,8 @@
 #include "migrate/compress.h"
 #include "migrate/migrate_private.h"
 #include "migrate/precopy_private.h"
+#include "migrate/tls.h"
+#include "tsync/log.h"
 #include "tsync/statlog.h"
 #include "uapi/tsvmm-boot.h"
 #include "vm.h"
@@ -63,6 +66,7 @@ void precopy_src_destroy(struct src *s)
 		return;
 	mig_ramhash_finish(s->rh, true);
 	mig_conn_close(&s->conn);
+	mig_tls_free(s->tls);
 	hindex_destroy(s->dupidx);
 	disk_index_destroy(s->disk);
 	mig_compressor_destroy(s->comp);
@@ -139,11 +143,28 @@ int precopy_setup(struct src *s)
 	}
 	if (s->p.compress && !(s->comp = mig_compressor_create(s->p.compress)))
 		return -ENOMEM;
+	struct mig_tls_opts to;
+	migration_tls_opts(s->g, &to);
+	if (!(s->tls = mig_tls_load(&to, false, err, errlen)) && errno)
+		return -errno;
 	s->fixed_ns = estimate_fixed_ns(s);
 	int fd = mig_connect(s->g->uri, (int)s->p.timeout_ms, s->g->cancel_fd, err, errlen);
 	if (fd < 0)
 		return fd;
 	mig_conn_init(&s->conn, fd, true, (int)s->p.timeout_ms, s->g->cancel_fd);
+	if (s->tls) {
+		if ((r = mig_conn_start_tls(&s->conn, s->tls, to.hostname))) {
+			char why[sizeof(s->conn.err)];
+			snprintf(why, sizeof(why), "%s", s->conn.err);
+			snprintf(err, errlen, "%.60s: %.190s", s->g->uri, why);
+			return r;
+		}
+		char d[128];
+		pr_info("migration to %s: %s, %s", s->g->uri, mig_conn_desc(&s->conn, d, sizeof(d)),
+		        mig_tls_kind(s->tls));
+	} else {
+		pr_info("migration to %s: plaintext (--migrate-plaintext)", s->g->uri);
+	}
 	s->conn.rate_bps = s->p.max_bandwidth;
 	struct tsmig_hello h = {
 	        .magic = TSMIG_MAGIC,
