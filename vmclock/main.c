@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tsync/clock.h"
@@ -61,6 +62,8 @@ static void usage(FILE *f)
 	        "  -v, --verbose             debug messages\n");
 }
 
+#define LINE_WAIT_MS 500
+
 struct srv {
 	struct vmclockd *d;
 	struct reactor *r;
@@ -93,22 +96,37 @@ static void on_conn(struct reactor *r, int fd, short ev, void *arg)
 	               (cr.uid == 0 || cr.uid == geteuid());
 	char line[1024];
 	size_t got = 0;
+	/* one line within LINE_WAIT_MS in all (the daemon is one thread: a client that drips
+	 * bytes must not hold the page updates); a line cut short by the deadline is not run */
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	bool complete = false;
 	while (got < sizeof(line) - 1) {
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		long left = LINE_WAIT_MS -
+		            ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
 		struct pollfd p = {.fd = c, .events = POLLIN};
-		if (poll(&p, 1, 1000) <= 0)
+		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
 			break;
 		ssize_t k = recv(c, line + got, sizeof(line) - 1 - got, 0);
-		if (k <= 0)
+		if (k <= 0) {
+			complete = k == 0; /* the client shut its side down: the line is whole */
 			break;
+		}
 		got += (size_t)k;
 		line[got] = 0;
-		if (strchr(line, '\n'))
+		if (strchr(line, '\n')) {
+			complete = true;
 			break;
+		}
 	}
 	line[got] = 0;
 	char reply[1024];
 	bool quit = false;
-	if (!trusted && vmclockd_command_mutates(line)) {
+	if (!complete) {
+		snprintf(reply, sizeof(reply) - 1, "err no complete command line within %d ms",
+		         LINE_WAIT_MS);
+	} else if (!trusted && vmclockd_command_mutates(line)) {
 		snprintf(reply, sizeof(reply) - 1,
 		         "err permission denied: only root and uid %u may change vmclockd's state",
 		         (unsigned)geteuid());

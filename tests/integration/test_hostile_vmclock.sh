@@ -126,6 +126,37 @@ check "nobody's commands created nothing and the daemon lives" \
 out=$(send "$S2" "vm-add rootvm")
 check "root may change state on the group socket: $out" has "$out" '^ok vm=rootvm'
 
+# ---- a client that drips bytes or never ends its line holds nothing up ----
+python3 - "$S1" >"$TMP/drip.out" <<'EOF' &
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+try:
+    for b in b"vm-del good":  # no newline, one byte every 0.2 s (2.2 s in all)
+        s.send(bytes([b]))
+        time.sleep(0.2)
+except OSError:
+    pass  # the daemon gave up on us (its reply is waiting)
+s.settimeout(3)
+try:
+    print(s.recv(200).decode().strip())
+except OSError as e:
+    print("no reply:", e)
+EOF
+DP=$!
+sleep 0.3
+t0=$(date +%s%N)
+out=$(send "$S1" status)
+t1=$(date +%s%N)
+ms=$(( (t1 - t0) / 1000000 ))
+check "a dripping client delays another by $ms ms (< 1000): $(echo "$out" | cut -c1-30)" \
+	sh -c "[ '${out%% *}' = ok ] && [ $ms -lt 1000 ]"
+wait $DP
+out=$(cat "$TMP/drip.out")
+check "a line cut short by the deadline is not run: $out" has "$out" '^err no complete command line'
+out=$(send "$S1" "status good")
+check "... so 'vm-del good' (no newline) did not happen" has "$out" '^ok vm=good'
+
 # ---- truncation under a reader ----
 cut_reader() { # cut_reader SIZE READER-ARGS...: truncate a copy of a page under a reader -> rc
 	cp "$P/tsync-vmclock.good" "$TMP/copy"
