@@ -208,8 +208,9 @@ struct vmclock_stop_record {
 	uint64_t vm_generation_counter; /* the source page's generation counter */
 	uint8_t time_type;              /* scale of time_ns (VMCLOCK_TIME_UTC from vmclockd) */
 };
-/* Fill rec from the page at counter_at_stop (the TSC read just after the vCPU parked). 0 or
- * the vmclock_read/eval errors. */
+/* Fill rec from the page at counter_at_stop (the TSC read just after the vCPU parked). 0, the
+ * vmclock_read/eval errors, or -VMCLOCK_ENODATA for a time_type other than UTC/TAI (a
+ * MONOTONIC time has no epoch to carry to another host). */
 int vmclock_stop_record(const volatile struct vmclock_abi *page, uint64_t counter_at_stop,
                         struct vmclock_stop_record *rec);
 /* Text form "counter=.. time_ns=.. maxerror_ns=.. marker=.. gen=.. time_type=.." (one line,

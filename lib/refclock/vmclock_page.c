@@ -336,6 +336,10 @@ int vmclock_stop_record(const volatile struct vmclock_abi *page, uint64_t counte
 		err = vmclock_eval(&p, counter_at_stop, &r);
 	if (err)
 		return err;
+	/* only UTC and TAI travel: a MONOTONIC time has no epoch the destination shares, and
+	 * vmclock_stop_record_parse() would refuse the record (fuzz finding) */
+	if (r.time_type != VMCLOCK_TIME_UTC && r.time_type != VMCLOCK_TIME_TAI)
+		return -VMCLOCK_ENODATA;
 	rec->counter = counter_at_stop;
 	rec->time_ns = r.time_ns;
 	rec->maxerror_ns = r.bounded ? r.maxerror_ns : VMCLOCK_NO_BOUND;

@@ -299,3 +299,22 @@ Test(vmclock_hostile, open_in_dir)
 	cr_assert_eq(vmclock_page_open_in_dir(dir, "ok", &why), -EPERM, "%s", why);
 	rm_tmp();
 }
+
+/* Fuzz finding (tests/fuzz/regress/vmclock_page/stop-record-monotonic-time-type): a page with
+ * time_type MONOTONIC gave a stop record that vmclock_stop_record_parse() refuses, so the
+ * destination could not load what the source saved. Such a page now gives no record. */
+Test(vmclock_hostile, stop_record_of_a_monotonic_page_is_refused)
+{
+	struct vmclock_abi p;
+	struct vmclock_stop_record rec;
+	char text[256];
+	vmclock_page_init(&p, 0xff56, VMCLOCK_COUNTER_X86_TSC, VMCLOCK_TIME_MONOTONIC);
+	cr_assert_eq(vmclock_stop_record(&p, 0, &rec), -VMCLOCK_ENODATA);
+	for (uint8_t tt = VMCLOCK_TIME_UTC; tt <= VMCLOCK_TIME_TAI; tt++) {
+		p.time_type = tt;
+		cr_assert_eq(vmclock_stop_record(&p, 0, &rec), 0);
+		cr_assert_gt(vmclock_stop_record_format(&rec, text, sizeof(text)), 0);
+		cr_assert_eq(vmclock_stop_record_parse(text, &rec), 0, "%s", text);
+		cr_assert_eq(rec.time_type, tt);
+	}
+}
