@@ -37,6 +37,10 @@
 #define PTPD_MAX_PORTS 16
 
 /* ---- config_table.c ---- */
+/* The range of logSyncInterval & co (log2 s), also what a received logMessageInterval must be
+ * in to be used. */
+#define PTPD_LOG_INTERVAL_MIN (-10)
+#define PTPD_LOG_INTERVAL_MAX 10
 enum ptpd_clock_kind { PTPD_CLK_SYS, PTPD_CLK_PHC, PTPD_CLK_VCLOCK };
 struct config *ptpd_config_create(void);
 /* Cross-key checks after all files and options are read (e.g. clock_type vclock needs

@@ -123,6 +123,21 @@ static void delay_sample(struct ptpd_port *p, struct delay_filter *f, tmv_t d, c
 	p->have_delay = true;
 }
 
+/* The master's Sync interval (log2 s) the servo is tuned for: the Sync's logMessageInterval
+ * when it is in the range a logSyncInterval may have, else (hostile or unused) ours. */
+static int8_t sync_log_interval(struct ptpd_port *p, const struct ptp_msg *m)
+{
+	int li = m->hdr.log_interval;
+
+	if (li == PTP_LOG_INTERVAL_UNUSED)
+		return p->log_sync;
+	if (li >= PTPD_LOG_INTERVAL_MIN && li <= PTPD_LOG_INTERVAL_MAX)
+		return (int8_t)li;
+	pl_warning(10, "port %u: Sync logMessageInterval %d outside [%d, %d]: taken as %d",
+	           p->index + 1, li, PTPD_LOG_INTERVAL_MIN, PTPD_LOG_INTERVAL_MAX, p->log_sync);
+	return p->log_sync;
+}
+
 static void rx_sync(struct ptpd_port *p, const struct ptp_msg *m, tmv_t rx, tmv_t rx_raw)
 {
 	if (!is_slave(p) || !from_parent(p, m))
@@ -135,8 +150,7 @@ static void rx_sync(struct ptpd_port *p, const struct ptp_msg *m, tmv_t rx, tmv_
 	/* IEEE 1588-2019 11.6.2: correctedSyncCorrectionField = correction + delayAsymmetry */
 	if (!corr_add(p, "Sync", m->hdr.correction, p->asymmetry, &p->sync.corr))
 		return;
-	p->master_log_sync =
-	        m->hdr.log_interval == PTP_LOG_INTERVAL_UNUSED ? p->log_sync : m->hdr.log_interval;
+	p->master_log_sync = sync_log_interval(p, m);
 	p->sync.valid = true;
 	p->sync.seq = m->hdr.seq;
 	p->sync.t2 = rx;

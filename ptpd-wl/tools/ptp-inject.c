@@ -8,12 +8,14 @@
  * usage: ptp-inject --iface IF --type sync|follow_up|announce|signaling --src CLOCKID[-PORT]
  *          [--seq N] [--domain N] [--two-step] [--sec S] [--nsec N] [--corr SCALED_NS]
  *          [--prio1 N] [--target CLOCKID-PORT] [--ival-sync L] [--count N] [--gap-ms MS]
- *          [--vary-src]
+ *          [--now] [--log-interval L] [--vary-src]
  *   --src          sourcePortIdentity ("001122.fffe.334455-1"); --vary-src adds the message's
  *                  index to the clockIdentity's last octets (a flood of distinct masters)
  *   --sec/--nsec   the message's timestamp (Sync originTimestamp, Follow_Up
- *                  preciseOriginTimestamp, Announce originTimestamp); --sec up to 2^48-1
+ *                  preciseOriginTimestamp, Announce originTimestamp); --sec up to 2^48-1;
+ *                  --now: CLOCK_REALTIME when each message is built (plus --sec)
  *   --corr         correctionField, ns * 2^16 (any int64)
+ *   --log-interval logMessageInterval (any int8; default 0, 0x7f for Signaling)
  *   --target       Signaling targetPortIdentity (default: all ones, the wildcard)
  *   --ival-sync    Signaling: an 802.1AS message interval request TLV asking for Sync
  *                  every 2^L s (any int8)
@@ -41,8 +43,8 @@ struct opts {
 	const char *iface;
 	int type;
 	struct ptp_port_id src, target;
-	long seq, domain, prio1, ival_sync, count, gap_ms;
-	bool two_step, vary_src, have_ival;
+	long seq, domain, prio1, ival_sync, count, gap_ms, log_interval;
+	bool two_step, vary_src, have_ival, have_log_interval, now;
 	struct ptp_ts ts;
 	int64_t corr;
 };
@@ -76,11 +78,19 @@ static int build(const struct opts *o, long i, uint8_t *buf, size_t cap)
 	             (uint16_t)(o->seq + i),
 	             o->type == PTP_SIGNALING ? PTP_LOG_INTERVAL_UNUSED : 0);
 	m.hdr.correction = o->corr;
+	if (o->have_log_interval)
+		m.hdr.log_interval = (int8_t)o->log_interval;
 	if (o->two_step)
 		m.hdr.flags |= PTP_FLAG_TWO_STEP;
 	switch (o->type) {
 	case PTP_SYNC:
 		m.sync.origin = o->ts;
+		if (o->now) {
+			struct timespec t;
+			clock_gettime(CLOCK_REALTIME, &t);
+			m.sync.origin.sec += (uint64_t)t.tv_sec;
+			m.sync.origin.nsec = (uint32_t)t.tv_nsec;
+		}
 		break;
 	case PTP_FOLLOW_UP:
 		m.follow_up.precise_origin = o->ts;
@@ -143,6 +153,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	                                   {"count", required_argument, NULL, 'n'},
 	                                   {"gap-ms", required_argument, NULL, 'g'},
 	                                   {"vary-src", no_argument, NULL, 'v'},
+	                                   {"log-interval", required_argument, NULL, 'L'},
+	                                   {"now", no_argument, NULL, 'W'},
 	                                   {NULL, 0, NULL, 0}};
 	bool have_src = false;
 	long v;
@@ -211,6 +223,13 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'v':
 			o->vary_src = true;
+			break;
+		case 'W':
+			o->now = true;
+			break;
+		case 'L':
+			err = cli_long(PROG, "--log-interval", optarg, -128, 127, &o->log_interval);
+			o->have_log_interval = true;
 			break;
 		default:
 			err = 1;

@@ -4,7 +4,8 @@
 # An attacker (ptp-inject, the core codec with any field value) sends from either side:
 #   - one-step Syncs that claim the master's sourcePortIdentity with originTimestamp seconds
 #     2^48-1 (no int64 ns value), with correctionField INT64_MAX (overflows with the
-#     asymmetry), and with a valid timestamp 230 years ahead (offset beyond the sanity gate);
+#     asymmetry), with a valid timestamp 230 years ahead (offset beyond the sanity gate),
+#     and with logMessageInterval -128 (would retune the servo for 2^-128 s);
 #   - a better rogue master not in acceptable_master_table (the BMCA must ignore it);
 #   - 20 new foreign masters at once on the master's port (its table holds 16: logged);
 #   - message interval requests that are not from a plausible slave (out of range, from a
@@ -78,6 +79,7 @@ inject a --type sync --src "$GMID-1" --seq 7 --sec 281474976710655 --count 5 --g
 inject a --type sync --src "$GMID-1" --seq 8 --sec "$NOW" --corr 9223372036854775807 \
 	--count 5 --gap-ms 60
 inject a --type sync --src "$GMID-1" --seq 9 --sec 9000000000 --count 5 --gap-ms 60
+inject a --type sync --src "$GMID-1" --seq 10 --now --log-interval -128 --count 3 --gap-ms 60
 sleep 0.5
 S=$D/sl.log
 check "a Sync with seconds 2^48-1 is rejected with a log line naming it" \
@@ -86,6 +88,8 @@ check "a Sync correctionField that overflows with delayAsymmetry is dropped and 
 	grep -q 'dropped a Sync: correctionField sum 9223372036854775807 + 6553600 overflows' "$S"
 check "a Sync whose offset is beyond the sanity gate never reaches the servo" \
 	grep -q 'dropped a Sync from the master: offset beyond' "$S"
+check "a Sync logMessageInterval of -128 does not retune the servo (2^-3 s kept)" \
+	grep -q 'Sync logMessageInterval -128 outside \[-10, 10\]: taken as -3' "$S"
 
 # 2. a better master that is not on the slave's acceptable_master_table
 inject a --type announce --src 02aaaa.fffe.000001-1 --prio1 0 --count 12 --gap-ms 100
