@@ -69,6 +69,12 @@ int stats_compute(const double *x, size_t n, struct basic_stats *st)
 	return 0;
 }
 
+/* A bin count or index from a double: NaN and negatives give 0, values >= top give top - 1. */
+static size_t clamp_index(double f, size_t top)
+{
+	return f > 0 ? (f < (double)top ? (size_t)f : top - 1) : 0;
+}
+
 int histogram_compute(const double *x, size_t n, size_t nbins, struct histogram *h)
 {
 	memset(h, 0, sizeof(*h));
@@ -79,6 +85,8 @@ int histogram_compute(const double *x, size_t n, size_t nbins, struct histogram 
 		lo = fmin(lo, x[i]);
 		hi = fmax(hi, x[i]);
 	}
+	/* spans in halves: hi - lo of finite samples can overflow to inf, hi / 2 - lo / 2 not */
+	double half_span = hi / 2 - lo / 2;
 	if (nbins == 0) {
 		/* Freedman-Diaconis: width 2 IQR / n^(1/3) */
 		double *s = malloc(n * sizeof(*s));
@@ -86,27 +94,21 @@ int histogram_compute(const double *x, size_t n, size_t nbins, struct histogram 
 			return -ENOMEM;
 		memcpy(s, x, n * sizeof(*s));
 		qsort(s, n, sizeof(*s), cmp_double);
-		double iqr = percentile_sorted(s, n, 75) - percentile_sorted(s, n, 25);
+		double half_iqr = percentile_sorted(s, n, 75) / 2 - percentile_sorted(s, n, 25) / 2;
 		free(s);
-		double w = 2 * iqr / cbrt((double)n);
-		nbins = (w > 0 && hi > lo) ? (size_t)ceil((hi - lo) / w) : 1;
-		if (nbins > 200)
-			nbins = 200;
-		if (nbins < 1)
-			nbins = 1;
+		double half_w = 2 * half_iqr / cbrt((double)n);
+		nbins = half_w > 0 && hi > lo ? 1 + clamp_index(ceil(half_span / half_w) - 1, 200)
+		                              : 1;
 	}
 	h->counts = calloc(nbins, sizeof(*h->counts));
 	if (!h->counts)
 		return -ENOMEM;
 	h->nbins = nbins;
 	h->lo = lo;
-	h->width = hi > lo ? (hi - lo) / (double)nbins : 1.0;
-	for (size_t i = 0; i < n; i++) {
-		size_t k = (size_t)((x[i] - lo) / h->width);
-		if (k >= nbins)
-			k = nbins - 1;
-		h->counts[k]++;
-	}
+	h->width = hi > lo ? (hi - lo) / (double)nbins : 1.0; /* may be inf: see half_span */
+	double half_width = hi > lo ? half_span / (double)nbins : 1.0;
+	for (size_t i = 0; i < n; i++)
+		h->counts[clamp_index((x[i] / 2 - lo / 2) / half_width, nbins)]++;
 	return 0;
 }
 

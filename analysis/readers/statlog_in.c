@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
-/* tsync statlogs through lib/log's reader: one column (default offset), converted to SI. */
+/* tsync statlogs through lib/log's reader: one column (default offset), converted to SI.
+ * A row whose value or t is inf is malformed ("file:line: offset is inf"); nan stays a
+ * missing sample. */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -72,6 +74,17 @@ int read_statlog(struct reader_ctx *c, FILE *f, struct series *out)
 		if (rc < 0) {
 			err = reader_fail(c, rc, "%s: %s", c->path, strerror(-rc));
 			break;
+		}
+		/* nan is a missing value (dropped by series_finite); inf is not a measurement */
+		if (isinf(row[col]) || (tcol >= 0 && isinf(row[tcol]))) {
+			char where[32];
+			long bad = isinf(row[col]) ? col : tcol;
+			snprintf(where, sizeof(where), "%lu", statlog_read_line(r));
+			if ((err = reader_bad(c, where, "%s is %s",
+			                      statlog_column_name(r, (size_t)bad),
+			                      row[bad] > 0 ? "inf" : "-inf")))
+				break;
+			continue;
 		}
 		double t = tcol >= 0 ? row[tcol] / (tscale ? tscale : 1) : NAN;
 		if ((err = series_push(out, t, row[col] / scale)))

@@ -123,6 +123,24 @@ Test(analysis_readers, statlog_malformed_row)
 	cr_expect(strstr(err, ":4:") != NULL, "%s", err);
 }
 
+/* statlog allows inf, but a series with one averages to inf: reported like a bad line */
+Test(analysis_readers, statlog_inf_is_malformed)
+{
+	struct series s;
+	char err[256];
+	const char *log = "# tsync statlog v1\n# columns: t[s] offset[ns] x\n1 5 inf\n2 inf 0\n"
+	                  "inf 3 0\n4 nan 0\n5 -inf 0\n";
+	cr_assert_eq(rd(log, FMT_AUTO, NULL, false, &s, err), 0, "%s", err);
+	cr_assert_eq(s.n, 2); /* lines 3 and 6 (nan: a missing value) */
+	cr_expect(isnan(s.x[1]));
+	cr_expect(strstr(diag, ":4: offset is inf") != NULL, "%s", diag);
+	cr_expect(strstr(diag, ":5: t is inf") != NULL, "%s", diag);
+	cr_expect(strstr(diag, ":7: offset is -inf") != NULL, "%s", diag);
+	series_free(&s);
+	cr_expect_eq(rd(log, FMT_AUTO, NULL, true, &s, err), -EINVAL);
+	cr_expect(strstr(err, ":4: offset is inf") != NULL, "%s", err);
+}
+
 static const char *ptp4l_log =
         "ptp4l[1000.100]: selected /dev/ptp0 as PTP clock\n"
         "ptp4l[1001.100]: port 1 (eth0): UNCALIBRATED to SLAVE on MASTER_CLOCK_SELECTED\n"
