@@ -278,11 +278,17 @@ void ptpd_port_rx(struct ptpd_port *p, const uint8_t *buf, size_t len, tmv_t rx_
 	struct ptpd_clock *c = p->c;
 	struct ptp_msg m;
 
-	if (msg_parse(buf, len, &m)) {
+	int err = msg_parse(buf, len, &m);
+	if (err) {
+		/* like ptp4l: another version or type is ignored quietly, a bad message logged */
+		const char *what = len >= PTP_HDR_LEN ? msg_type_str(buf[0] & 0x0f) : "message";
 		p->rx_errors++;
-		pl_warning(10, "port %u: dropped a %s: %s", p->index + 1,
-		           len >= PTP_HDR_LEN ? msg_type_str(buf[0] & 0x0f) : "message",
-		           msg_strerror(&m));
+		if (err == -EPROTO)
+			pl_debug(10, "port %u: ignored a %s: %s", p->index + 1, what,
+			         msg_strerror(&m));
+		else
+			pl_warning(10, "port %u: dropped a %s: %s", p->index + 1, what,
+			           msg_strerror(&m));
 		return;
 	}
 	if (m.hdr.domain != c->dflt.domain) {
