@@ -101,7 +101,7 @@ check "TLS migration: source quits after the destination runs" wait_exit "$SPID"
 srcsum=$(sed -n 's/.*completed: .*checksum \([0-9a-f]*\).*/\1/p' "$TMP/src")
 dstsum=$(sed -n 's/.*checksum \([0-9a-f]*\) matches.*/\1/p' "$TMP/dst")
 check "TLS migration: checksums match ($srcsum)" cond '[ -n "$srcsum" ] && [ "$srcsum" = "$dstsum" ]'
-check "TLS 1.3 with the PSK on both ends: $(sed -n 's/.*migration from [^:]*:[0-9]*: //p' "$TMP/dst")" cond 'grep -q "migration from $A:.*TLS1.3.*PSK identity .tsvmm." "$TMP/dst" && grep -q "migration to tcp:$B:5100: (TLS1.3" "$TMP/src"'
+check "TLS 1.3 with the PSK on both ends: $(sed -n 's/.*migration from [^:]*:[0-9]*: //p' "$TMP/dst")" cond 'grep -q "migration from $A:.*TLS1.3 ECDHE-PSK .*PSK identity .tsvmm." "$TMP/dst" && grep -q "migration to tcp:$B:5100: TLS1.3 ECDHE-PSK" "$TMP/src"'
 s1=$(ctl "$TMP/dsock" '{"execute":"query-status"}')
 sleep 0.3
 s2=$(ctl "$TMP/dsock" '{"execute":"query-status"}')
@@ -124,6 +124,53 @@ if bed_wait_for "$TMP/pdst" "waiting for a migration" 5 && wait_guest "$TMP/psoc
 	check "TLS to plaintext: source guest runs on" [ "$(jget "$(ctl "$TMP/psock" '{"execute":"query-status"}')" status)" = running ]
 else
 	fail "plaintext pair up"
+fi
+
+echo "-- X.509: certificates from one CA on both ends (the destination requires the source's)"
+# mkcerts NAME: a CA and, signed by it, a server and a client certificate for IP $B
+mkcerts() {
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$1 CA" \
+		-keyout "$TMP/$1-ca.key" -out "$TMP/$1-ca.pem" -days 2 \
+		-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign 2>/dev/null || return 1
+	printf 'subjectAltName=IP:%s\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth,clientAuth\n' $B >"$TMP/$1.ext"
+	for _r in srv cli; do
+		openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$1 $_r" \
+			-keyout "$TMP/$1-$_r.key" -out "$TMP/$1-$_r.csr" 2>/dev/null &&
+			openssl x509 -req -in "$TMP/$1-$_r.csr" -CA "$TMP/$1-ca.pem" -CAkey "$TMP/$1-ca.key" \
+				-CAcreateserial -days 2 -extfile "$TMP/$1.ext" -out "$TMP/$1-$_r.pem" 2>/dev/null || return 1
+	done
+}
+x509() { echo "--tls-cert $TMP/$1-$2.pem --tls-key $TMP/$1-$2.key --tls-ca $TMP/$3-ca.pem"; }
+x509j() { echo ", \"tls-cert\": \"$TMP/$1-$2.pem\", \"tls-key\": \"$TMP/$1-$2.key\", \"tls-ca\": \"$TMP/$3-ca.pem\""; }
+if ! command -v openssl >/dev/null || ! mkcerts good || ! mkcerts evil; then
+	echo "   SKIP: openssl cannot make test certificates"
+else
+	# shellcheck disable=SC2086
+	bed_bg b "$TMP/xdst" "$V" run $GUEST --control "$TMP/xdsock" --incoming "$B:5103" $(x509 good srv good)
+	XDPID=$BED_LASTPID
+	# shellcheck disable=SC2086
+	bed_bg a "$TMP/xsrc" "$V" run $GUEST --control "$TMP/xsock" $(x509 good cli good)
+	XSPID=$BED_LASTPID
+	if bed_wait_for "$TMP/xdst" "waiting for a migration" 5 && wait_guest "$TMP/xsock"; then
+		q=$(mig "$TMP/xsock" "tcp:$B:5103" "$(x509j evil cli good)")
+		e=$(errof "$q")
+		check "X.509: a client certificate from another CA is refused: $e" cond '[ "$(jget "$q" status)" = failed ] && echo "$e" | grep -q "TLS.*certificate"'
+		bed_wait_for "$TMP/xdst" "refused" 3
+		check "X.509: destination names it ($(sed -n 's/.*refused //p' "$TMP/xdst" | head -n 1)), waits on" cond 'grep -q "refused $A:.*TLS handshake" "$TMP/xdst" && bed_alive "$XDPID"'
+		q=$(mig "$TMP/xsock" "tcp:$B:5103" "$(x509j good cli evil)")
+		e=$(errof "$q")
+		check "X.509: the source refuses a destination its CA did not sign: $e" cond '[ "$(jget "$q" status)" = failed ] && echo "$e" | grep -q "certificate"'
+		q=$(mig "$TMP/xsock" "tcp:$B:5103" ", \"tls-hostname\": \"10.99.9.9\"")
+		e=$(errof "$q")
+		check "X.509: the source refuses a certificate for another host: $e" cond '[ "$(jget "$q" status)" = failed ] && echo "$e" | grep -q "certificate"'
+		mig "$TMP/xsock" "tcp:$B:5103" >/dev/null
+		check "X.509 migration: source quits after the destination runs" wait_exit "$XSPID" 10
+		srcsum=$(sed -n 's/.*completed: .*checksum \([0-9a-f]*\).*/\1/p' "$TMP/xsrc")
+		dstsum=$(sed -n 's/.*checksum \([0-9a-f]*\) matches.*/\1/p' "$TMP/xdst")
+		check "X.509 migration: checksums match ($srcsum), $(sed -n 's/.*migration from [^:]*:[0-9]*: //p' "$TMP/xdst")" cond '[ -n "$srcsum" ] && [ "$srcsum" = "$dstsum" ] && grep -q "migration from $A:.*TLS1.3.*X.509" "$TMP/xdst"'
+	else
+		fail "X.509 pair up"
+	fi
 fi
 
 bed_cleanup

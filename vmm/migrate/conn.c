@@ -252,10 +252,58 @@ void mig_conn_drain(struct mig_conn *c, int ms)
 	}
 }
 
+/* Why a TLS handshake or record failed, in words a user can act on. */
+static const char *tls_hint(gnutls_session_t s, int g)
+{
+	switch (g) {
+	case GNUTLS_E_UNEXPECTED_PACKET_LENGTH:
+	case GNUTLS_E_UNSUPPORTED_VERSION_PACKET:
+	case GNUTLS_E_UNEXPECTED_PACKET:
+	case GNUTLS_E_UNEXPECTED_HANDSHAKE_PACKET:
+		return " (the peer does not speak TLS: a plaintext tsvmm?)";
+	case GNUTLS_E_DECRYPTION_FAILED:
+	case GNUTLS_E_RECEIVED_ILLEGAL_PARAMETER: /* the PSK binder does not verify */
+		return " (the peer's pre-shared key differs from ours)";
+	case GNUTLS_E_KEYFILE_ERROR: /* our PSK callback: not our identity */
+		return " (unknown PSK identity)";
+	case GNUTLS_E_INSUFFICIENT_CREDENTIALS:
+	case GNUTLS_E_NO_CIPHER_SUITES:
+		return " (the peer offered no credentials we accept: unknown PSK identity, or PSK "
+		       "against X.509?)";
+	case GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR:
+	case GNUTLS_E_CERTIFICATE_ERROR:
+	case GNUTLS_E_NO_CERTIFICATE_FOUND:
+		return " (the peer's certificate was rejected)";
+	case GNUTLS_E_FATAL_ALERT_RECEIVED:
+		switch (gnutls_alert_get(s)) {
+		case GNUTLS_A_DECRYPT_ERROR:
+		case GNUTLS_A_ILLEGAL_PARAMETER:
+		case GNUTLS_A_BAD_RECORD_MAC:
+		case GNUTLS_A_UNKNOWN_PSK_IDENTITY:
+		case GNUTLS_A_HANDSHAKE_FAILURE:
+		case GNUTLS_A_INSUFFICIENT_SECURITY:
+			return " (the peer rejected our credentials: wrong key or identity?)";
+		case GNUTLS_A_BAD_CERTIFICATE:
+		case GNUTLS_A_UNKNOWN_CA:
+		case GNUTLS_A_CERTIFICATE_UNKNOWN:
+		case GNUTLS_A_CERTIFICATE_REQUIRED:
+			return " (the peer rejected our certificate)";
+		default:
+			return "";
+		}
+	default:
+		return "";
+	}
+}
+
 static int io_fail(struct mig_conn *c, int r, const char *what)
 {
 	if (r == -EPIPE || r == -ECONNRESET)
 		snprintf(c->err, sizeof(c->err), "%s: connection lost (peer gone)", what);
+	else if (c->tls_err == GNUTLS_E_FATAL_ALERT_RECEIVED)
+		snprintf(c->err, sizeof(c->err), "%s: TLS: fatal alert '%s' from the peer%s", what,
+		         gnutls_alert_get_name(gnutls_alert_get(c->tls)),
+		         tls_hint(c->tls, c->tls_err));
 	else if (c->tls_err)
 		snprintf(c->err, sizeof(c->err), "%s: TLS: %s", what, gnutls_strerror(c->tls_err));
 	else if (r == -ETIMEDOUT && c->deadline_ns)
@@ -471,50 +519,6 @@ int mig_conn_peek(struct mig_conn *c, uint8_t *byte)
 	}
 }
 
-/* Why a handshake failed, in words a user can act on. */
-static const char *tls_hint(gnutls_session_t s, int g)
-{
-	switch (g) {
-	case GNUTLS_E_UNEXPECTED_PACKET_LENGTH:
-	case GNUTLS_E_UNSUPPORTED_VERSION_PACKET:
-	case GNUTLS_E_UNEXPECTED_PACKET:
-	case GNUTLS_E_UNEXPECTED_HANDSHAKE_PACKET:
-		return " (the peer does not speak TLS: a plaintext tsvmm?)";
-	case GNUTLS_E_DECRYPTION_FAILED:
-	case GNUTLS_E_RECEIVED_ILLEGAL_PARAMETER: /* the PSK binder does not verify */
-		return " (the peer's pre-shared key differs from ours)";
-	case GNUTLS_E_KEYFILE_ERROR: /* our PSK callback: not our identity */
-		return " (unknown PSK identity)";
-	case GNUTLS_E_INSUFFICIENT_CREDENTIALS:
-	case GNUTLS_E_NO_CIPHER_SUITES:
-		return " (the peer offered no credentials we accept: unknown PSK identity, or PSK "
-		       "against X.509?)";
-	case GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR:
-	case GNUTLS_E_CERTIFICATE_ERROR:
-	case GNUTLS_E_NO_CERTIFICATE_FOUND:
-		return " (the peer's certificate was rejected)";
-	case GNUTLS_E_FATAL_ALERT_RECEIVED:
-		switch (gnutls_alert_get(s)) {
-		case GNUTLS_A_DECRYPT_ERROR:
-		case GNUTLS_A_ILLEGAL_PARAMETER:
-		case GNUTLS_A_BAD_RECORD_MAC:
-		case GNUTLS_A_UNKNOWN_PSK_IDENTITY:
-		case GNUTLS_A_HANDSHAKE_FAILURE:
-		case GNUTLS_A_INSUFFICIENT_SECURITY:
-			return " (the peer rejected our credentials: wrong key or identity?)";
-		case GNUTLS_A_BAD_CERTIFICATE:
-		case GNUTLS_A_UNKNOWN_CA:
-		case GNUTLS_A_CERTIFICATE_UNKNOWN:
-		case GNUTLS_A_CERTIFICATE_REQUIRED:
-			return " (the peer rejected our certificate)";
-		default:
-			return "";
-		}
-	default:
-		return "";
-	}
-}
-
 int mig_conn_start_tls(struct mig_conn *c, struct mig_tls *t, const char *hostname)
 {
 	void *s;
@@ -546,10 +550,17 @@ int mig_conn_start_tls(struct mig_conn *c, struct mig_tls *t, const char *hostna
 			gnutls_alert_send(s, GNUTLS_AL_FATAL, GNUTLS_A_UNKNOWN_PSK_IDENTITY);
 		else
 			gnutls_alert_send_appropriate(s, g);
-		char alert[64] = "";
+		char alert[96] = "";
+		gnutls_datum_t why = {NULL, 0};
 		if (g == GNUTLS_E_FATAL_ALERT_RECEIVED)
 			snprintf(alert, sizeof(alert), " '%s'",
 			         gnutls_alert_get_name(gnutls_alert_get(s)));
+		else if (g == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR &&
+		         !gnutls_certificate_verification_status_print(
+		                 gnutls_session_get_verify_cert_status(s),
+		                 gnutls_certificate_type_get(s), &why, 0))
+			snprintf(alert, sizeof(alert), " %.90s", (const char *)why.data);
+		gnutls_free(why.data);
 		c->tls_err = g;
 		snprintf(c->err, sizeof(c->err), "TLS handshake: %s%s%s", gnutls_strerror(g), alert,
 		         tls_hint(s, g));
@@ -559,8 +570,14 @@ int mig_conn_start_tls(struct mig_conn *c, struct mig_tls *t, const char *hostna
 
 const char *mig_conn_desc(const struct mig_conn *c, char *buf, size_t len)
 {
-	char *d = c->tls ? gnutls_session_get_desc(c->tls) : NULL;
-	snprintf(buf, len, "%s", d ? d : "plaintext");
-	gnutls_free(d);
+	gnutls_session_t s = c->tls;
+	if (!s) {
+		snprintf(buf, len, "plaintext");
+		return buf;
+	}
+	const char *g = gnutls_group_get_name(gnutls_group_get(s));
+	snprintf(buf, len, "%s %s %s %s", gnutls_protocol_get_name(gnutls_protocol_get_version(s)),
+	         gnutls_kx_get_name(gnutls_kx_get(s)), g ? g : "-",
+	         gnutls_cipher_get_name(gnutls_cipher_get(s)));
 	return buf;
 }

@@ -52,7 +52,8 @@ struct mig_tls;
  * 0 or -errno with c->err saying why (wrong key, not TLS, certificate rejected...).
  */
 int mig_conn_start_tls(struct mig_conn *c, struct mig_tls *t, const char *hostname);
-/* "TLS1.3 ... AES-256-GCM" of an established session, or "plaintext". */
+/* "TLS1.3 ECDHE-PSK SECP256R1 AES-128-GCM" (version, key exchange, group, cipher) of an
+ * established session, or "plaintext". */
 const char *mig_conn_desc(const struct mig_conn *c, char *buf, size_t len);
 /* Wait (timeout, deadline, cancel) for the first byte from the peer and copy it without
  * consuming it. 0 or -errno (-ECONNRESET: the peer closed first). */

@@ -197,7 +197,8 @@ static int handshake(const char *ck, const char *sk, int *srv_r, char *cli_err)
 			cr_assert_str_eq(((struct tsmig_status *)buf)->msg, "through TLS");
 			cr_assert(cli.c.tls && srv.c.tls);
 			char d[128];
-			cr_assert(strstr(mig_conn_desc(&cli.c, d, sizeof(d)), "TLS1.3"), "%s", d);
+			cr_assert(strstr(mig_conn_desc(&cli.c, d, sizeof(d)), "TLS1.3 ECDHE-PSK"),
+			          "%s", d);
 		}
 	}
 	snprintf(cli_err, 256, "%s", cli.c.err);
