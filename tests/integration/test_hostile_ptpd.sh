@@ -10,7 +10,8 @@
 #   - 20 new foreign masters at once on the master's port (its table holds 16: logged);
 #   - message interval requests that are not from a plausible slave (out of range, from a
 #     port that announces itself as a master, from our own identity) and one that is;
-#   - a management client that sends GETs and never reads its replies, and bad text commands.
+#   - a management client that sends GETs and never reads its replies, and bad text commands;
+#   - at last the master stops and a rogue forging its identity answers Delay_Req 10 s late.
 # Both daemons must survive, answer `tsync status` promptly, keep syncing and publish no
 # absurd offset. Binaries come from $BIN: with BUILD=build/asan (ASan+UBSan) any sanitizer
 # report in a daemon's log counts as a failure.
@@ -62,6 +63,7 @@ since() { tail -n +"$(($2 + 1))" "$1"; } # FILE LINE: the lines after LINE
 
 ptpd_start a gm -i veth0 --clock_type=vclock --vclock="$GM" --priority1=100 \
 	--logSyncInterval=-3 --logAnnounceInterval=-2 --logMinDelayReqInterval=-3
+GMPID=$BED_LASTPID
 bed_wait_for "$D/gm.log" 'clock identity' 5 || true
 GMID=$(sed -n 's/.*clock identity \([0-9a-f.]*\).*/\1/p' "$D/gm.log" | head -n 1)
 ptpd_start b sl -i veth0 -s --clock_type=vclock --vclock="$SL" --clock_servo=kalman \
@@ -187,6 +189,61 @@ if command -v pmc >/dev/null 2>&1; then
 fi
 r=$(ctl "$D/gm.uds" 'tsync status')
 check "the master answers tsync status: $r" sh -c "echo '$r' | grep -q '^ok port_state=MASTER'"
+
+# 8. the master goes away and a rogue one forging its identity answers every Delay_Req with a
+# receiveTimestamp 10 s late (a mean path delay of 5 s): the samples never reach the filter
+bed_stop "$GMPID"
+L1=$(nlines "$S")
+cat >"$D/rogue.py" <<'PY'
+import select, socket, struct, sys, time
+me = bytes.fromhex(sys.argv[1].replace(".", "")) + b"\x00\x01"
+GRP, IFA = "224.0.1.129", "10.79.0.1"
+ev = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+ev.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ev.bind(("", 319))
+ev.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP,
+              socket.inet_aton(GRP) + socket.inet_aton(IFA))
+for s in (ev,):
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(IFA))
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_LOOP, 0)
+def ts(t):
+    sec, ns = divmod(t, 10**9)
+    return struct.pack(">HIL", sec >> 32, sec & 0xffffffff, ns)
+def hdr(typ, length, seq, control, li, flags=0):
+    return struct.pack(">BBHBBH8s4s", typ, 2, length, 0, 0, flags, bytes(8), bytes(4)) + me + \
+        struct.pack(">HBb", seq, control, li)
+seq = 0
+end = time.time() + float(sys.argv[2])
+next_ann = next_sync = 0
+while time.time() < end:
+    now = time.time()
+    if now >= next_ann:
+        body = ts(0) + struct.pack(">hBBBBHB8sHB", 37, 0, 100, 6, 0x21, 0x4e5d, 128,
+                                   me[:8], 0, 0xa0)
+        ev.sendto(hdr(0xb, 64, seq, 5, -2) + body, (GRP, 320))
+        next_ann = now + 0.25
+    if now >= next_sync:
+        ev.sendto(hdr(0x0, 44, seq, 0, -3) + ts(time.time_ns()), (GRP, 319))
+        seq = (seq + 1) & 0xffff
+        next_sync = now + 0.125
+    r, _, _ = select.select([ev], [], [], 0.01)
+    if r:
+        m, _ = ev.recvfrom(1500)
+        if len(m) >= 44 and m[0] & 0x0f == 1 and m[20:30] != me:
+            t4 = time.time_ns() + 10 * 10**9
+            resp = hdr(0x9, 54, struct.unpack(">H", m[30:32])[0], 3, -3) + ts(t4) + m[20:30]
+            ev.sendto(resp, (GRP, 320))
+PY
+bed_exec a python3 "$D/rogue.py" "$GMID" 5 || fail "the rogue master script"
+since "$S" "$L1" >"$D/sl.rogue"
+check "a 5 s path delay sample is dropped and logged" \
+	grep -q 'dropped a path delay sample of 5[0-9]\{9\} ns (above 1 s)' "$D/sl.rogue"
+max=$(ptp_offsets "$D/sl.rogue" | ptp_stats)
+check "the slave kept syncing to the rogue's Syncs with the last sane path delay, no offset beyond 1 ms ($max)" \
+	sh -c "[ '$(kv n "$max")' -ge 10 ] && awk -v m='$(kv max "$max")' 'BEGIN { exit !(m < 1000000) }'"
+r=$(ctl "$D/sl.uds" 'tsync status')
+off=$(kv offset_ns "$r")
+check "tsync status still answers with a sane offset: $r" fabs_le "${off:-1e99}" 1000000
 
 # 7. sanitizers (BUILD=build/asan): stop the daemons so that leak reports are written too
 bed_stop $BED_PIDS
