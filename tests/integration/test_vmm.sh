@@ -53,7 +53,8 @@ done
 # ---- control socket ----
 S=$TMP/ctl.sock
 mkdir "$TMP/pages"
-TSYNC_VMCLOCK_DIR=$TMP/pages $T run --mem 128M --control "$S" --wss 2048 --dirty-rate 400 --serial "$TMP/serial2" \
+TSYNC_VMCLOCK_DIR=$TMP/pages $T run --mem 128M --control "$S" --wss 2048 --dirty-rate 400 \
+	--serial "$TMP/serial2" --migrate-plaintext \
 	>"$TMP/out2" 2>"$TMP/err2" &
 PID=$!
 i=0
