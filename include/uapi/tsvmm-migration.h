@@ -5,6 +5,12 @@
  * Transport: one TCP connection from the source (client) to the destination
  * ("tsvmm run --incoming ADDR:PORT", server). Both directions carry records; everything is
  * little endian (x86 only), fixed-size fields, no pointers.
+ * Security: the records travel inside TLS 1.3 (the first byte on the wire is a ClientHello,
+ * 0x16), mutually authenticated by a pre-shared key (PSK with (EC)DHE) or X.509 certificates
+ * (vmm/migrate/tls.h); only with --migrate-plaintext on both ends do they travel in clear
+ * (the first byte is then HELLO's type, 0x01). The destination accepts connections until
+ * one completes the handshake and sends a valid HELLO within 5 s; anything else is refused
+ * (and, where it can read it, told why in an ERROR record) before guest memory is touched.
  *
  * Record: struct tsmig_rec_hdr (16 bytes) then len payload bytes, len <= TSMIG_REC_MAX.
  *   seq    counts the records of one direction from 0: a lost, repeated or reordered record

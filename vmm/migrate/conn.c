@@ -2,7 +2,6 @@
 /* tsvmm migration connection: TCP setup, record send/receive with timeouts and a cap. */
 #include <errno.h>
 #include <fcntl.h>
-#include <gnutls/gnutls.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -16,7 +15,7 @@
 #include <unistd.h>
 
 #include "migrate/conn.h"
-#include "migrate/tls.h"
+#include "migrate/conn_private.h"
 
 uint64_t mig_realtime_ns(void)
 {
@@ -196,9 +195,7 @@ void mig_conn_init(struct mig_conn *c, int fd, bool is_source, int timeout_ms, i
 
 void mig_conn_close(struct mig_conn *c)
 {
-	if (c->tls)
-		gnutls_deinit(c->tls);
-	c->tls = NULL;
+	mig_tls_end(c);
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
@@ -209,8 +206,7 @@ void mig_conn_set_deadline(struct mig_conn *c, int ms)
 	c->deadline_ns = ms > 0 ? mig_mono_ns() + (uint64_t)ms * 1000000ULL : 0;
 }
 
-/* Wait for ev on the connection: at most timeout_ms, and never past the deadline. */
-static int conn_wait(struct mig_conn *c, short ev)
+int mig_conn_wait(struct mig_conn *c, short ev)
 {
 	int ms = c->timeout_ms;
 	if (c->deadline_ns) {
@@ -226,7 +222,7 @@ static int conn_wait(struct mig_conn *c, short ev)
 
 bool mig_conn_readable(struct mig_conn *c)
 {
-	if (c->tls && gnutls_record_check_pending(c->tls) > 0)
+	if (mig_tls_pending(c))
 		return true;
 	struct pollfd p = {.fd = c->fd, .events = POLLIN};
 	return c->fd >= 0 && poll(&p, 1, 0) == 1;
@@ -237,8 +233,7 @@ void mig_conn_drain(struct mig_conn *c, int ms)
 	char buf[4096];
 	if (c->fd < 0)
 		return;
-	if (c->tls)
-		gnutls_bye(c->tls, GNUTLS_SHUT_WR); /* non-blocking: a close_notify if it fits */
+	mig_tls_bye(c);
 	shutdown(c->fd, SHUT_WR);
 	uint64_t end = mig_mono_ns() + (uint64_t)ms * 1000000ULL;
 	for (;;) {
@@ -252,60 +247,12 @@ void mig_conn_drain(struct mig_conn *c, int ms)
 	}
 }
 
-/* Why a TLS handshake or record failed, in words a user can act on. */
-static const char *tls_hint(gnutls_session_t s, int g)
-{
-	switch (g) {
-	case GNUTLS_E_UNEXPECTED_PACKET_LENGTH:
-	case GNUTLS_E_UNSUPPORTED_VERSION_PACKET:
-	case GNUTLS_E_UNEXPECTED_PACKET:
-	case GNUTLS_E_UNEXPECTED_HANDSHAKE_PACKET:
-		return " (the peer does not speak TLS: a plaintext tsvmm?)";
-	case GNUTLS_E_DECRYPTION_FAILED:
-	case GNUTLS_E_RECEIVED_ILLEGAL_PARAMETER: /* the PSK binder does not verify */
-		return " (the peer's pre-shared key differs from ours)";
-	case GNUTLS_E_KEYFILE_ERROR: /* our PSK callback: not our identity */
-		return " (unknown PSK identity)";
-	case GNUTLS_E_INSUFFICIENT_CREDENTIALS:
-	case GNUTLS_E_NO_CIPHER_SUITES:
-		return " (the peer offered no credentials we accept: unknown PSK identity, or PSK "
-		       "against X.509?)";
-	case GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR:
-	case GNUTLS_E_CERTIFICATE_ERROR:
-	case GNUTLS_E_NO_CERTIFICATE_FOUND:
-		return " (the peer's certificate was rejected)";
-	case GNUTLS_E_FATAL_ALERT_RECEIVED:
-		switch (gnutls_alert_get(s)) {
-		case GNUTLS_A_DECRYPT_ERROR:
-		case GNUTLS_A_ILLEGAL_PARAMETER:
-		case GNUTLS_A_BAD_RECORD_MAC:
-		case GNUTLS_A_UNKNOWN_PSK_IDENTITY:
-		case GNUTLS_A_HANDSHAKE_FAILURE:
-		case GNUTLS_A_INSUFFICIENT_SECURITY:
-			return " (the peer rejected our credentials: wrong key or identity?)";
-		case GNUTLS_A_BAD_CERTIFICATE:
-		case GNUTLS_A_UNKNOWN_CA:
-		case GNUTLS_A_CERTIFICATE_UNKNOWN:
-		case GNUTLS_A_CERTIFICATE_REQUIRED:
-			return " (the peer rejected our certificate)";
-		default:
-			return "";
-		}
-	default:
-		return "";
-	}
-}
-
-static int io_fail(struct mig_conn *c, int r, const char *what)
+int mig_conn_fail(struct mig_conn *c, int r, const char *what)
 {
 	if (r == -EPIPE || r == -ECONNRESET)
 		snprintf(c->err, sizeof(c->err), "%s: connection lost (peer gone)", what);
-	else if (c->tls_err == GNUTLS_E_FATAL_ALERT_RECEIVED)
-		snprintf(c->err, sizeof(c->err), "%s: TLS: fatal alert '%s' from the peer%s", what,
-		         gnutls_alert_get_name(gnutls_alert_get(c->tls)),
-		         tls_hint(c->tls, c->tls_err));
 	else if (c->tls_err)
-		snprintf(c->err, sizeof(c->err), "%s: TLS: %s", what, gnutls_strerror(c->tls_err));
+		mig_tls_record_fail(c, what);
 	else if (r == -ETIMEDOUT && c->deadline_ns)
 		snprintf(c->err, sizeof(c->err), "%s: handshake timeout (peer too slow or silent)",
 		         what);
@@ -342,82 +289,15 @@ static int throttle(struct mig_conn *c, size_t n)
 	return r == 0 ? -ECANCELED : 0; /* the cancel fd became readable */
 }
 
-/* A GnuTLS error of a record send/receive as -errno (tls_err keeps the fatal ones). */
-static int tls_errno(struct mig_conn *c, ssize_t g)
-{
-	switch (g) {
-	case GNUTLS_E_PUSH_ERROR:
-		return -EPIPE;
-	case GNUTLS_E_PULL_ERROR:
-	case GNUTLS_E_PREMATURE_TERMINATION:
-		return -ECONNRESET;
-	default:
-		c->tls_err = (int)g;
-		return -EPROTO;
-	}
-}
-
-/* Wait for what an interrupted GnuTLS call needs (it may want to write while reading). */
-static int tls_wait(struct mig_conn *c)
-{
-	return conn_wait(c, gnutls_record_get_direction(c->tls) ? POLLOUT : POLLIN);
-}
-
-static int tls_write_all(struct mig_conn *c, const struct iovec *iov, int niov)
-{
-	for (int i = 0; i < niov; i++) {
-		const uint8_t *p = iov[i].iov_base;
-		size_t n = iov[i].iov_len;
-		while (n) { /* after GNUTLS_E_AGAIN the same data must be offered again */
-			ssize_t k = gnutls_record_send(c->tls, p, n);
-			if (k == GNUTLS_E_AGAIN || k == GNUTLS_E_INTERRUPTED) {
-				int r = tls_wait(c);
-				if (r)
-					return r;
-				continue;
-			}
-			if (k < 0)
-				return tls_errno(c, k);
-			c->bytes_tx += (uint64_t)k;
-			p += k;
-			n -= (size_t)k;
-		}
-	}
-	return 0;
-}
-
-static int tls_read_all(struct mig_conn *c, void *buf, size_t n)
-{
-	uint8_t *p = buf;
-	while (n) {
-		ssize_t k = gnutls_record_recv(c->tls, p, n);
-		if (k == GNUTLS_E_AGAIN || k == GNUTLS_E_INTERRUPTED) {
-			/* GnuTLS may hold decrypted data the socket no longer shows */
-			int r = gnutls_record_check_pending(c->tls) ? 0 : tls_wait(c);
-			if (r)
-				return r;
-			continue;
-		}
-		if (k == 0)
-			return -ECONNRESET; /* close_notify */
-		if (k < 0)
-			return tls_errno(c, k);
-		c->bytes_rx += (uint64_t)k;
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
 static int write_all(struct mig_conn *c, struct iovec *iov, int niov)
 {
 	if (c->tls)
-		return tls_write_all(c, iov, niov);
+		return mig_tls_write_all(c, iov, niov);
 	while (niov > 0) {
 		ssize_t n = sendmsg(c->fd, &(struct msghdr){.msg_iov = iov, .msg_iovlen = niov},
 		                    MSG_NOSIGNAL);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-			int r = conn_wait(c, POLLOUT);
+			int r = mig_conn_wait(c, POLLOUT);
 			if (r)
 				return r;
 			continue;
@@ -447,7 +327,7 @@ int mig_send(struct mig_conn *c, unsigned type, const void *payload, uint32_t le
 	if (!r)
 		r = write_all(c, iov, len ? 2 : 1);
 	if (r)
-		return io_fail(c, r, tsmig_rec_name(type));
+		return mig_conn_fail(c, r, tsmig_rec_name(type));
 	c->tx_seq++;
 	return 0;
 }
@@ -455,12 +335,12 @@ int mig_send(struct mig_conn *c, unsigned type, const void *payload, uint32_t le
 static int read_all(struct mig_conn *c, void *buf, size_t n)
 {
 	if (c->tls)
-		return tls_read_all(c, buf, n);
+		return mig_tls_read_all(c, buf, n);
 	uint8_t *p = buf;
 	while (n) {
 		ssize_t k = recv(c->fd, p, n, 0);
 		if (k < 0 && (errno == EAGAIN || errno == EINTR)) {
-			int r = conn_wait(c, POLLIN);
+			int r = mig_conn_wait(c, POLLIN);
 			if (r)
 				return r;
 			continue;
@@ -480,7 +360,8 @@ int mig_recv(struct mig_conn *c, struct tsmig_rec_hdr *h, void *buf, size_t cap)
 {
 	int r = read_all(c, h, sizeof(*h));
 	if (r)
-		return io_fail(c, r, r == -ECONNRESET ? "stream ended (truncated)" : "receive");
+		return mig_conn_fail(c, r,
+		                     r == -ECONNRESET ? "stream ended (truncated)" : "receive");
 	r = tsmig_hdr_validate(h, c->rx_seq, !c->is_source, c->err, sizeof(c->err));
 	if (r)
 		return r;
@@ -491,9 +372,9 @@ int mig_recv(struct mig_conn *c, struct tsmig_rec_hdr *h, void *buf, size_t cap)
 	}
 	r = read_all(c, buf, h->len);
 	if (r)
-		return io_fail(c, r,
-		               r == -ECONNRESET ? "stream ended inside a record (truncated)"
-		                                : "receive");
+		return mig_conn_fail(c, r,
+		                     r == -ECONNRESET ? "stream ended inside a record (truncated)"
+		                                      : "receive");
 	if (tsmig_rec_check(h, buf) != h->check) {
 		snprintf(c->err, sizeof(c->err), "record %u (%s): check mismatch (corrupted)",
 		         h->seq, tsmig_rec_name(h->type));
@@ -510,74 +391,11 @@ int mig_conn_peek(struct mig_conn *c, uint8_t *byte)
 		if (k == 1)
 			return 0;
 		if (k == 0)
-			return io_fail(c, -ECONNRESET, "peer closed before sending anything");
+			return mig_conn_fail(c, -ECONNRESET, "peer closed before sending anything");
 		if (errno != EAGAIN && errno != EINTR)
-			return io_fail(c, -errno, "receive");
-		int r = conn_wait(c, POLLIN);
+			return mig_conn_fail(c, -errno, "receive");
+		int r = mig_conn_wait(c, POLLIN);
 		if (r)
-			return io_fail(c, r, "receive");
+			return mig_conn_fail(c, r, "receive");
 	}
-}
-
-int mig_conn_start_tls(struct mig_conn *c, struct mig_tls *t, const char *hostname)
-{
-	void *s;
-	int r = mig_tls_session(t, &s, hostname, c->err, sizeof(c->err));
-	if (r)
-		return r;
-	gnutls_transport_set_int(s, c->fd);
-	gnutls_handshake_set_timeout(s, 0); /* ours: timeout_ms per wait, the deadline */
-	c->tls = s;
-	for (;;) {
-		int g = gnutls_handshake(s);
-		if (g == GNUTLS_E_SUCCESS)
-			return 0;
-		if (g == GNUTLS_E_AGAIN || g == GNUTLS_E_INTERRUPTED) {
-			if ((r = tls_wait(c)))
-				return io_fail(c, r, "TLS handshake");
-			continue;
-		}
-		if (!gnutls_error_is_fatal(g))
-			continue; /* a warning alert */
-		if (g == GNUTLS_E_PREMATURE_TERMINATION || g == GNUTLS_E_PULL_ERROR ||
-		    g == GNUTLS_E_PUSH_ERROR || g == GNUTLS_E_SESSION_EOF) {
-			snprintf(c->err, sizeof(c->err),
-			         "TLS handshake: the peer closed the connection (it refused us: "
-			         "wrong key or identity, or no TLS there?)");
-			return -ECONNRESET;
-		}
-		if (g == GNUTLS_E_KEYFILE_ERROR) /* tell the peer (best effort) */
-			gnutls_alert_send(s, GNUTLS_AL_FATAL, GNUTLS_A_UNKNOWN_PSK_IDENTITY);
-		else
-			gnutls_alert_send_appropriate(s, g);
-		char alert[96] = "";
-		gnutls_datum_t why = {NULL, 0};
-		if (g == GNUTLS_E_FATAL_ALERT_RECEIVED)
-			snprintf(alert, sizeof(alert), " '%s'",
-			         gnutls_alert_get_name(gnutls_alert_get(s)));
-		else if (g == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR &&
-		         !gnutls_certificate_verification_status_print(
-		                 gnutls_session_get_verify_cert_status(s),
-		                 gnutls_certificate_type_get(s), &why, 0))
-			snprintf(alert, sizeof(alert), " %.90s", (const char *)why.data);
-		gnutls_free(why.data);
-		c->tls_err = g;
-		snprintf(c->err, sizeof(c->err), "TLS handshake: %s%s%s", gnutls_strerror(g), alert,
-		         tls_hint(s, g));
-		return -EPROTO;
-	}
-}
-
-const char *mig_conn_desc(const struct mig_conn *c, char *buf, size_t len)
-{
-	gnutls_session_t s = c->tls;
-	if (!s) {
-		snprintf(buf, len, "plaintext");
-		return buf;
-	}
-	const char *g = gnutls_group_get_name(gnutls_group_get(s));
-	snprintf(buf, len, "%s %s %s %s", gnutls_protocol_get_name(gnutls_protocol_get_version(s)),
-	         gnutls_kx_get_name(gnutls_kx_get(s)), g ? g : "-",
-	         gnutls_cipher_get_name(gnutls_cipher_get(s)));
-	return buf;
 }
