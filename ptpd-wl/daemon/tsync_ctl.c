@@ -185,7 +185,8 @@ static void burst_end(struct reactor *r, struct reactor_timer *t, uint64_t n, vo
  *   - the port is MASTER (only a master sends Sync: elsewhere the request is not for us);
  *   - targetPortIdentity is this port or the wildcard;
  *   - the sender is not our own clock and does not announce itself as a master on this
- *     link (it has no record in the port's foreign master table: slaves send no Announce);
+ *     link (it has no record in the port's foreign master table and is not among the
+ *     masters acceptable_master_table refused: slaves send no Announce);
  *   - the Sync interval is 126 (back to the initial one) or 2^-7..2^4 s: a rogue cannot
  *     ask for more than 128 Sync/s. 127 (stop) is refused; link delay and announce
  *     intervals are not changed.
@@ -200,8 +201,11 @@ void ptpd_port_rx_signaling(struct ptpd_port *p, const struct ptp_msg *m)
 
 	if (ptpd_ival_tlv_find(m->tlvs, m->tlv_len, &sync))
 		return;
+	/* a master on this link: a foreign master record, or one acceptable_master_table refused */
 	for (unsigned i = 0; i < p->foreign.n && i < BMC_MAX_FOREIGN; i++)
 		is_master |= ptp_port_id_eq(&p->foreign.rec[i].sender, &m->hdr.source);
+	for (unsigned i = 0; i < p->n_refused; i++)
+		is_master |= ptp_port_id_eq(&p->refused[i], &m->hdr.source);
 	struct ptp_port_id me = p->ds.identity;
 	if (ptpd_ival_request_check(p->ds.state, &me, m, is_master, sync, &why)) {
 		if (!why)
