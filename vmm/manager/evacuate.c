@@ -285,6 +285,8 @@ static int parse_vm(struct evm *m, const char *arg)
 	if (!colon || (comma && comma < colon) || (size_t)(colon - eq - 1) >= sizeof(m->dst_addr))
 		return -1;
 	memcpy(m->dst_addr, eq + 1, (size_t)(colon - eq - 1));
+	if (strpbrk(m->dst_addr, "\"\\")) /* it goes into JSON (tls-hostname) */
+		return -1;
 	long port = strtol(colon + 1, NULL, 10);
 	if (port <= 0 || port > 65535)
 		return -1;
