@@ -217,7 +217,7 @@ if [ -z "$PY" ]; then
 	echo "   SKIP: no python3 for the stray clients"
 elif start_pair stray 4801; then
 	n=0
-	for k in text close reset \
+	for k in text close reset silent \
 		"hex 0100000040000000000000000000000054474d4901" \
 		"hex 02000000ffffffff000000000000000000" \
 		"hex 0100000048000000000000000000000054474d4901000000$(printf '%0128d' 0)" \
@@ -225,8 +225,12 @@ elif start_pair stray 4801; then
 		"hex 474554202f20485454502f312e310d0a0d0a"; do
 		n=$((n + 1))
 		# shellcheck disable=SC2086
-		bed_exec a "$PY" -c "$STRAY" $B 4801 $k
-		_t=100
+		if [ "$k" = silent ]; then # alone: it holds the listener up to the handshake timeout
+			bed_bg a "$TMP/silent0.log" "$PY" -c "$STRAY" $B 4801 silent
+		else
+			bed_exec a "$PY" -c "$STRAY" $B 4801 $k
+		fi
+		_t=200
 		while [ "$(grep -c "still waiting" "$TMP/stray.dst")" -lt $n ] && [ $_t -gt 0 ]; do
 			sleep 0.05
 			_t=$((_t - 1))
@@ -235,14 +239,15 @@ elif start_pair stray 4801; then
 		why=$(grep "refused $A:" "$TMP/stray.dst" | sed -n "${n}p" | sed 's/.*refused //')
 		check "stray $n (${k%% *}) refused, listener waits on: $why" cond '[ "$got" -eq "$n" ] && bed_alive "$DPID" && [ -n "$why" ]'
 	done
-	# a silent peer holds the listener until the handshake timeout; the real source,
+	check "silent peer alone dropped on the handshake timeout" grep -q "refused $A:.*handshake timeout" "$TMP/stray.dst"
+	# a silent peer gives way after 1 s when another connection waits: the real source,
 	# connecting meanwhile, waits in the backlog and then migrates
 	bed_bg a "$TMP/silent.log" "$PY" -c "$STRAY" $B 4801 silent
 	sleep 0.5
 	r=$(ctl "$TMP/stray.ssock" "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"tcp:$B:4801\"}}")
 	check "after strays: migrate accepted" [ "$r" = '{"return": {}}' ]
 	check "after strays: source quits after the destination runs" wait_exit "$SPID" 20
-	check "silent peer dropped on the handshake timeout" grep -q "refused $A:.*handshake timeout" "$TMP/stray.dst"
+	check "silent peer dropped when the real source waits" grep -q "refused $A:.*silent for 1000 ms while another peer waits" "$TMP/stray.dst"
 	srcsum=$(sed -n 's/.*completed: .*checksum \([0-9a-f]*\).*/\1/p' "$TMP/stray.src")
 	dstsum=$(sed -n 's/.*checksum \([0-9a-f]*\) matches.*/\1/p' "$TMP/stray.dst")
 	check "after strays: checksums match ($srcsum)" cond '[ -n "$srcsum" ] && [ "$srcsum" = "$dstsum" ]'

@@ -34,7 +34,8 @@
 #include "vmclock_migrate.h"
 #include "vmm.h"
 
-#define SAMPLE_PAGES 1024 /* pages re-read at the switchover */
+#define SAMPLE_PAGES  1024 /* pages re-read at the switchover */
+#define MIG_SILENT_MS 1000 /* a peer silent this long gives way to the next one */
 
 struct dst {
 	struct vmm *vmm;
@@ -374,10 +375,33 @@ static void refuse(struct dst *d, int r, bool tell)
  * peer must complete the handshake (authenticated by the PSK or its certificate) within the
  * deadline. Without: a TLS client is refused. *tell: whether the peer can read our records.
  */
-static int secure(struct dst *d, bool *tell)
+/*
+ * The peer's first byte, within the handshake deadline. A real source speaks at once; a peer
+ * silent for MIG_SILENT_MS while another connection waits in lfd's backlog gives way to it,
+ * so that stray silent connections cannot keep a migration waiting 5 s each.
+ */
+static int first_byte(struct dst *d, int lfd, uint8_t *b)
+{
+	int keep = d->conn.timeout_ms, r;
+	uint64_t t0 = mig_mono_ns();
+	d->conn.timeout_ms = 100;
+	while ((r = mig_conn_peek(&d->conn, b)) == -ETIMEDOUT &&
+	       mig_mono_ns() < d->conn.deadline_ns) {
+		struct pollfd p = {.fd = lfd, .events = POLLIN};
+		if (mig_mono_ns() - t0 >= MIG_SILENT_MS * 1000000ULL && poll(&p, 1, 0) == 1) {
+			r = fail(d, -ETIMEDOUT, "silent for %d ms while another peer waits",
+			         MIG_SILENT_MS);
+			break;
+		}
+	}
+	d->conn.timeout_ms = keep;
+	return r;
+}
+
+static int secure(struct dst *d, int lfd, bool *tell)
 {
 	uint8_t b;
-	int r = mig_conn_peek(&d->conn, &b);
+	int r = first_byte(d, lfd, &b);
 	if (r)
 		return r;
 	if (!d->tls && b == 0x16)
@@ -414,7 +438,7 @@ static int admit(struct dst *d, int lfd, int sfd, char *peer, size_t peerlen)
 		mig_conn_set_deadline(&d->conn, MIG_HANDSHAKE_TIMEOUT_MS);
 		d->err[0] = 0;
 		bool tell = true;
-		int r = secure(d, &tell);
+		int r = secure(d, lfd, &tell);
 		if (!r)
 			r = hello(d, vmm_config(d->vmm)->disk_path);
 		if (r && !d->err[0])
