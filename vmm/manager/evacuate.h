@@ -16,6 +16,9 @@
  * totals and score = makespan + mean duration (evac_sim.h).
  * DST_SOCK (the destination VM's control socket), when given, adds the guest-seen stop (its
  * largest TSC gap) after the switchover.
+ * Credentials: --tls-psk FILE, --tls-cert/--tls-key/--tls-ca or --migrate-plaintext go into
+ * every migrate command (the relay forwards the TLS stream untouched; tls-hostname is set to
+ * DST_ADDR for the certificate check); without them each source uses its own tsvmm flags.
  */
 #ifndef TSVMM_MANAGER_EVACUATE_H
 #define TSVMM_MANAGER_EVACUATE_H

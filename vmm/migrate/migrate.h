@@ -52,7 +52,11 @@ void migration_wait(struct migration *g);
  */
 int migrate_incoming(struct vmm *m, const char *addr, char *err, size_t errlen);
 
-/* Control-socket handlers (control_fn contract; ctx is main()'s struct vmm_ctl). */
+/* Control-socket handlers (control_fn contract; ctx is main()'s struct vmm_ctl).
+ * migrate {"uri": "tcp:ADDR:PORT"} uses tsvmm's --tls-* / --migrate-plaintext flags; any of
+ * "tls-psk", "tls-cert" + "tls-key" + "tls-ca" (paths) or "plaintext": true replaces them
+ * for this migration, "tls-hostname" names the host the destination's certificate must
+ * carry (default: the URI's host). No credentials and no plaintext: refused at once. */
 int migrate_cmd_migrate(void *ctx, const struct ctl_request *req, char *ret, size_t len);
 int migrate_cmd_set_params(void *ctx, const struct ctl_request *req, char *ret, size_t len);
 int migrate_cmd_query(void *ctx, const struct ctl_request *req, char *ret, size_t len);
