@@ -97,6 +97,14 @@ static void ptp_msgs(void)
 	n = msg_tlv_append(b, sizeof(b), (size_t)n, PTP_TLV_ORGANIZATION_EXTENSION, tlv + 4, 12);
 	check(n > 0, "signaling tlv");
 	put("ptp_msg", "signaling-ival", b, (size_t)n);
+	put("ptpd_ctl", "signaling-ival", b, (size_t)n);
+	static const char *const cmds[] = {"tsync status", "tsync burst seconds=2.5 log_sync=-5\n",
+	                                   "tsync burst log_sync=4 seconds=600"};
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "cmd-%zu", i);
+		put("ptpd_ctl", name, cmds[i], strlen(cmds[i]));
+	}
 }
 
 static void ptp_mgmt(void)
