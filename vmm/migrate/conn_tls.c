@@ -4,8 +4,10 @@
 #include <errno.h>
 #include <gnutls/gnutls.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 
 #include "migrate/conn_private.h"
@@ -122,6 +124,14 @@ int mig_tls_read_all(struct mig_conn *c, void *buf, size_t n)
 	return 0;
 }
 
+/* GnuTLS's own push may raise SIGPIPE when the peer is gone (a stray that reset, a killed
+ * destination): that would kill this VMM, source guest and all. Send with MSG_NOSIGNAL. */
+static ssize_t push(gnutls_transport_ptr_t p, const giovec_t *iov, int iovcnt)
+{
+	struct msghdr m = {.msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)iovcnt};
+	return sendmsg((int)(intptr_t)p, &m, MSG_NOSIGNAL); /* gnutls_transport_set_int */
+}
+
 int mig_conn_start_tls(struct mig_conn *c, struct mig_tls *t, const char *hostname)
 {
 	void *s;
@@ -129,6 +139,7 @@ int mig_conn_start_tls(struct mig_conn *c, struct mig_tls *t, const char *hostna
 	if (r)
 		return r;
 	gnutls_transport_set_int(s, c->fd);
+	gnutls_transport_set_vec_push_function(s, push);
 	gnutls_handshake_set_timeout(s, 0); /* ours: timeout_ms per wait, the deadline */
 	c->tls = s;
 	for (;;) {
@@ -144,9 +155,13 @@ int mig_conn_start_tls(struct mig_conn *c, struct mig_tls *t, const char *hostna
 			continue; /* a warning alert */
 		if (g == GNUTLS_E_PREMATURE_TERMINATION || g == GNUTLS_E_PULL_ERROR ||
 		    g == GNUTLS_E_PUSH_ERROR || g == GNUTLS_E_SESSION_EOF) {
-			snprintf(c->err, sizeof(c->err),
-			         "TLS handshake: the peer closed the connection (it refused us: "
-			         "wrong key or identity, or no TLS there?)");
+			snprintf(c->err, sizeof(c->err), "%s",
+			         c->is_source
+			                 ? "TLS handshake: the destination closed the connection "
+			                   "(our key, identity or certificate refused, or no TLS "
+			                   "there?)"
+			                 : "TLS handshake: the peer closed the connection "
+			                   "mid-handshake");
 			return -ECONNRESET;
 		}
 		if (g == GNUTLS_E_KEYFILE_ERROR) /* tell the peer (best effort) */
