@@ -126,6 +126,28 @@ else
 	fail "plaintext pair up"
 fi
 
+echo "-- the TLS destination killed mid-migration: the source VM must live on"
+# shellcheck disable=SC2086
+bed_bg b "$TMP/kdst" "$V" run $GUEST --incoming "$B:5104" --tls-psk "$TMP/k1"
+KDPID=$BED_LASTPID
+# shellcheck disable=SC2086
+bed_bg a "$TMP/ksrc" "$V" run $GUEST --control "$TMP/ksock" --tls-psk "$TMP/k1"
+KSPID=$BED_LASTPID
+if bed_wait_for "$TMP/kdst" "waiting for a migration" 5 && wait_guest "$TMP/ksock"; then
+	ctl "$TMP/ksock" '{"execute":"migrate-set-parameters","arguments":{"mode":"none","max-bandwidth":20000000}}' >/dev/null
+	ctl "$TMP/ksock" "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"tcp:$B:5104\"}}" >/dev/null
+	sleep 0.7
+	kill -9 "$KDPID"
+	q=$(wait_mig "$TMP/ksock")
+	check "killed TLS destination: migration failed: $(errof "$q")" [ "$(jget "$q" status)" = failed ]
+	s1=$(ctl "$TMP/ksock" '{"execute":"query-status"}')
+	sleep 0.3
+	s2=$(ctl "$TMP/ksock" '{"execute":"query-status"}')
+	check "killed TLS destination: source VMM alive, guest runs on" cond 'bed_alive "$KSPID" && [ "$(jget "$s2" status)" = running ] && [ "$(jget "$s2" samples)" -gt "$(jget "$s1" samples)" ]'
+else
+	fail "kill pair up"
+fi
+
 echo "-- X.509: certificates from one CA on both ends (the destination requires the source's)"
 # mkcerts NAME: a CA and, signed by it, a server and a client certificate for IP $B
 mkcerts() {
