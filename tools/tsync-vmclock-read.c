@@ -21,8 +21,9 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: tsync-vmclock-read PAGE [options]\n"
-	           "  PAGE               VM name (/dev/shm/tsync-vmclock.NAME), a page file or "
-	           "/dev/vmclock0\n"
+	           "  PAGE               VM name ($TSYNC_VMCLOCK_DIR or /dev/shm, "
+	           "/tsync-vmclock.NAME),\n"
+	           "                     a page file or /dev/vmclock0\n"
 	           "  --count N          samples (1); --interval S between them (0.1)\n"
 	           "  --ref TYPE[:NAME]  reference clock (sys, vclock:NAME): print the true error "
 	           "and\n"

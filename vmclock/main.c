@@ -159,6 +159,11 @@ static int listen_on(const char *path, gid_t gid)
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
+	struct stat st;
+	if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+		close(fd);
+		return -EEXIST; /* only a stale socket is replaced, never another file */
+	}
 	unlink(path);
 	/* Linux gives the socket file the mode of the socket's inode (less the umask): set before
 	 * bind, the file is never more open than 0600 */
@@ -460,7 +465,9 @@ int main(int argc, char **argv)
 	if (sock) {
 		s.lfd = listen_on(sock, sock_gid);
 		if (s.lfd < 0) {
-			fprintf(stderr, "vmclockd: socket %s: %s\n", sock, strerror(-s.lfd));
+			fprintf(stderr, "vmclockd: socket %s: %s\n", sock,
+			        s.lfd == -EEXIST ? "exists and is not a socket (left alone)"
+			                         : strerror(-s.lfd));
 			return 1;
 		}
 		reactor_add_fd(s.r, s.lfd, POLLIN, on_conn, &s);

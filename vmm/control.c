@@ -107,6 +107,12 @@ struct control *control_create(const char *path, const struct control_cmd *cmds,
 	c->ctx = ctx;
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		c->clients[i].fd = -1;
+	struct stat st;
+	if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+		free(c);
+		errno = EEXIST; /* only a stale socket is replaced, never another file */
+		return NULL;
+	}
 	c->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	unlink(path);
 	/* the socket file takes the socket inode's mode (less the umask): 0600 from the start */

@@ -37,7 +37,8 @@ size_t control_handle_line(const struct control_cmd *cmds, size_t ncmds, void *c
 
 struct control;
 
-/* Listen on path (an existing socket file is replaced). NULL with errno. */
+/* Listen on path (an existing socket file is replaced; any other file: EEXIST), mode 0600.
+ * NULL with errno. */
 struct control *control_create(const char *path, const struct control_cmd *cmds, size_t ncmds,
                                void *ctx);
 /* Close every connection and unlink the socket. */

@@ -101,7 +101,12 @@ out=$(send "$S1" "migrate-in newvm policy=jump counter=1 time_ns=1 maxerror_ns=1
 check "migrate-in with a bad policy leaves no page" sh -c "[ '${out%% *}' = err ] && [ ! -e '$P/tsync-vmclock.newvm' ]"
 check "the page directory holds what it held ($(nfiles) entries)" [ "$(nfiles)" -eq "$n0" ]
 
-# ---- the socket: 0600, and peer credentials for state changes ----
+# ---- the socket: not over another file, 0600, peer credentials for state changes ----
+out=$(timeout 5 $D --clock sys --page-dir "$P" --socket "$TMP/sentinel" --calibrate-ms 50 2>&1)
+check "--socket naming a regular file: refused, the file intact: $out" \
+	sh -c '[ "$(cat "$1")" = keep ] && echo "$2" | grep -q "exists and is not a socket"' _ \
+	"$TMP/sentinel" "$out"
+
 mode=$(stat -c %a "$S1")
 check "control socket mode is 600 ($mode)" [ "$mode" = 600 ]
 chmod 711 "$TMP"

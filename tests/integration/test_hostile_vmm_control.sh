@@ -31,6 +31,11 @@ page() { # page FILE: a vmclock page header (VCLK, size 4096, version 1, TSC, UT
 	truncate -s 4096 "$1"
 }
 
+echo keep >"$TMP/file"
+out=$(timeout 10 $T run --mem 64M --control "$TMP/file" --duration 0.1 --serial /dev/null 2>&1)
+check "--control naming a regular file: refused, the file intact: $(echo "$out" | head -n 1)" \
+	sh -c '[ "$(cat "$1")" = keep ] && echo "$2" | grep -q "File exists"' _ "$TMP/file" "$out"
+
 TSYNC_VMCLOCK_DIR=$P $T run --mem 64M --control "$S" --serial /dev/null >"$TMP/out" \
 	2>"$TMP/t.err" &
 PID=$!

@@ -218,3 +218,22 @@ Test(vmm_control, idle_connections_do_not_lock_out)
 	control_destroy(c);
 	cr_assert_neq(access(path, F_OK), 0, "the socket file is removed");
 }
+
+/* The socket path names another file: it is left alone (only a stale socket is replaced). */
+Test(vmm_control, never_replaces_a_file_that_is_not_a_socket)
+{
+	struct control_cmd cmds[] = {{"ok", cmd_ok}};
+	char path[64];
+	snprintf(path, sizeof(path), "/tmp/vmm-control-unit-%d.file", (int)getpid());
+	FILE *f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs("keep", f);
+	fclose(f);
+	errno = 0;
+	cr_assert_null(control_create(path, cmds, 1, NULL));
+	cr_assert_eq(errno, EEXIST);
+	struct stat st;
+	cr_assert_eq(stat(path, &st), 0);
+	cr_assert(S_ISREG(st.st_mode) && st.st_size == 4, "the file was replaced");
+	unlink(path);
+}
