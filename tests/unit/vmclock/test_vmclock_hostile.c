@@ -6,7 +6,9 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -317,4 +319,30 @@ Test(vmclock_hostile, stop_record_of_a_monotonic_page_is_refused)
 		cr_assert_eq(vmclock_stop_record_parse(text, &rec), 0, "%s", text);
 		cr_assert_eq(rec.time_type, tt);
 	}
+}
+
+/* A create that fails after the file was made (here: the file size limit refuses the one-page
+ * ftruncate) unlinks it: a failed vm-add leaves no page behind. */
+Test(vmclock_hostile, failed_create_leaves_nothing)
+{
+	mkdir_tmp();
+	signal(SIGXFSZ, SIG_IGN);
+	struct rlimit rl = {.rlim_cur = 100, .rlim_max = RLIM_INFINITY};
+	cr_assert_eq(setrlimit(RLIMIT_FSIZE, &rl), 0);
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	struct vmclock_page_map m;
+	cr_assert_eq(vmclock_page_create_at(dfd, "big", &m), -EFBIG);
+	cr_assert_eq(entries(), 0, "the failed create left its file");
+	static struct vmclockd d;
+	char reply[512];
+	bool quit = false;
+	d.page_dir = dir;
+	cr_assert_eq(vmclockd_command(&d, "vm-add big", reply, sizeof(reply), &quit), -EFBIG);
+	cr_assert(strncmp(reply, "err vm-add big: File too large", 30) == 0, "%s", reply);
+	cr_assert_eq(entries(), 0, "the failed vm-add left its page");
+	rl.rlim_cur = RLIM_INFINITY;
+	cr_assert_eq(setrlimit(RLIMIT_FSIZE, &rl), 0);
+	close(dfd);
+	close(d.dirfd);
+	rm_tmp();
 }
