@@ -261,15 +261,22 @@ int vmclock_reading_convert(struct vmclock_reading *r, uint8_t time_type)
 	/* UTC = TAI + off; TAI = UTC - off (off = UTC - TAI, -37 s in 2017..) */
 	int64_t ds =
 	        time_type == VMCLOCK_TIME_UTC ? r->tai_offset_sec : -(int64_t)r->tai_offset_sec;
-	int64_t dns = ds * (int64_t)NSEC;
-	if ((int64_t)r->sec + ds < 0)
+	int64_t dns = ds * (int64_t)NSEC, t, e = 0, l = 0;
+	/* a time within |offset| of 2262 (or of 1970) does not fit: refuse before changing r
+	 * (fuzz finding: the sum overflowed int64) */
+	if ((int64_t)r->sec + ds < 0 || __builtin_add_overflow(r->time_ns, dns, &t) || t < 0)
 		return -VMCLOCK_ERANGE;
+	/* the bounds saturate like vmclock_eval's */
+	if (r->earliest_ns != INT64_MIN && __builtin_add_overflow(r->earliest_ns, dns, &e))
+		e = dns < 0 ? INT64_MIN : INT64_MAX;
+	if (r->latest_ns != INT64_MAX && __builtin_add_overflow(r->latest_ns, dns, &l))
+		l = dns < 0 ? INT64_MIN : INT64_MAX;
 	r->sec = (uint64_t)((int64_t)r->sec + ds);
-	r->time_ns += dns;
+	r->time_ns = t;
 	if (r->earliest_ns != INT64_MIN)
-		r->earliest_ns += dns;
+		r->earliest_ns = e;
 	if (r->latest_ns != INT64_MAX)
-		r->latest_ns += dns;
+		r->latest_ns = l;
 	r->time_type = time_type;
 	return 0;
 }

@@ -346,3 +346,35 @@ Test(vmclock_hostile, failed_create_leaves_nothing)
 	close(d.dirfd);
 	rm_tmp();
 }
+
+/* Fuzz finding (tests/fuzz/regress/vmclock_page/reading-convert-time-ns-overflow): a TAI/UTC
+ * conversion of a time within the offset of 2262 overflowed time_ns (signed overflow, UB).
+ * Now: -VMCLOCK_ERANGE with the reading untouched; the bounds saturate. */
+Test(vmclock_hostile, reading_convert_near_int64_limits)
+{
+	struct vmclock_reading r, keep;
+	memset(&r, 0, sizeof(r));
+	r.time_type = VMCLOCK_TIME_TAI;
+	r.flags = VMCLOCK_FLAG_TAI_OFFSET_VALID;
+	r.tai_offset_sec = 100; /* hostile: UTC - TAI = +100 s */
+	r.time_ns = INT64_MAX - 50000000000LL;
+	r.sec = (uint64_t)r.time_ns / 1000000000u;
+	r.earliest_ns = r.time_ns - 1;
+	r.latest_ns = r.time_ns + 1;
+	keep = r;
+	cr_assert_eq(vmclock_reading_convert(&r, VMCLOCK_TIME_UTC), -VMCLOCK_ERANGE);
+	cr_assert(memcmp(&r, &keep, sizeof(r)) == 0, "a refused conversion changed the reading");
+	/* a bound that does not fit saturates; the time converts */
+	r.tai_offset_sec = -37;
+	r.time_ns = 1700000000000000000LL;
+	r.sec = 1700000000;
+	r.earliest_ns = INT64_MIN + 10;
+	r.latest_ns = INT64_MAX - 10;
+	cr_assert_eq(vmclock_reading_convert(&r, VMCLOCK_TIME_UTC), 0);
+	cr_assert_eq(r.time_ns, 1700000000000000000LL - 37000000000LL);
+	cr_assert_eq(r.earliest_ns, INT64_MIN);
+	cr_assert_eq(r.latest_ns, INT64_MAX - 10 - 37000000000LL);
+	cr_assert_eq(vmclock_reading_convert(&r, VMCLOCK_TIME_TAI), 0);
+	cr_assert_eq(r.time_ns, 1700000000000000000LL, "and back");
+	cr_assert_eq(r.earliest_ns, INT64_MIN, "no bound stays no bound");
+}
