@@ -7,6 +7,8 @@
 #   wait_mig SOCK [TICKS=300] until query-migrate leaves setup/active/device (or the socket is
 #                             gone); prints the last reply; TICKS of 50 ms
 #   wait_exit PID [TIMEOUT_S=10]  until the process is gone (needs testbeds/netns.sh)
+#   mkcerts DIR NAME IP       test X.509 credentials (openssl): DIR/NAME-ca.pem (and .key), and
+#                             signed by it DIR/NAME-srv.pem/.key and DIR/NAME-cli.pem/.key for IP
 
 ctl() { "$V" ctl "$@" 2>/dev/null; }
 
@@ -43,4 +45,17 @@ wait_exit() {
 		_t=$((_t - 1))
 	done
 	! bed_alive "$1"
+}
+
+mkcerts() {
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$2 CA" \
+		-keyout "$1/$2-ca.key" -out "$1/$2-ca.pem" -days 2 \
+		-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign 2>/dev/null || return 1
+	printf 'subjectAltName=IP:%s\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth,clientAuth\n' "$3" >"$1/$2.ext"
+	for _r in srv cli; do
+		openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$2 $_r" \
+			-keyout "$1/$2-$_r.key" -out "$1/$2-$_r.csr" 2>/dev/null &&
+			openssl x509 -req -in "$1/$2-$_r.csr" -CA "$1/$2-ca.pem" -CAkey "$1/$2-ca.key" \
+				-CAcreateserial -days 2 -extfile "$1/$2.ext" -out "$1/$2-$_r.pem" 2>/dev/null || return 1
+	done
 }

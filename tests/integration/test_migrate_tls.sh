@@ -149,22 +149,9 @@ else
 fi
 
 echo "-- X.509: certificates from one CA on both ends (the destination requires the source's)"
-# mkcerts NAME: a CA and, signed by it, a server and a client certificate for IP $B
-mkcerts() {
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$1 CA" \
-		-keyout "$TMP/$1-ca.key" -out "$TMP/$1-ca.pem" -days 2 \
-		-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign 2>/dev/null || return 1
-	printf 'subjectAltName=IP:%s\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth,clientAuth\n' $B >"$TMP/$1.ext"
-	for _r in srv cli; do
-		openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$1 $_r" \
-			-keyout "$TMP/$1-$_r.key" -out "$TMP/$1-$_r.csr" 2>/dev/null &&
-			openssl x509 -req -in "$TMP/$1-$_r.csr" -CA "$TMP/$1-ca.pem" -CAkey "$TMP/$1-ca.key" \
-				-CAcreateserial -days 2 -extfile "$TMP/$1.ext" -out "$TMP/$1-$_r.pem" 2>/dev/null || return 1
-	done
-}
 x509() { echo "--tls-cert $TMP/$1-$2.pem --tls-key $TMP/$1-$2.key --tls-ca $TMP/$3-ca.pem"; }
 x509j() { echo ", \"tls-cert\": \"$TMP/$1-$2.pem\", \"tls-key\": \"$TMP/$1-$2.key\", \"tls-ca\": \"$TMP/$3-ca.pem\""; }
-if ! command -v openssl >/dev/null || ! mkcerts good || ! mkcerts evil; then
+if ! command -v openssl >/dev/null || ! mkcerts "$TMP" good $B || ! mkcerts "$TMP" evil $B; then
 	echo "   SKIP: openssl cannot make test certificates"
 else
 	# shellcheck disable=SC2086
