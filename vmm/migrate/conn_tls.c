@@ -151,8 +151,8 @@ int mig_conn_start_tls(struct mig_conn *c, struct mig_tls *t, const char *hostna
 				return mig_conn_fail(c, r, "TLS handshake");
 			continue;
 		}
-		if (!gnutls_error_is_fatal(g))
-			continue; /* a warning alert */
+		if (g == GNUTLS_E_WARNING_ALERT_RECEIVED)
+			continue; /* any other error, fatal or not, ends the handshake (no spin) */
 		if (g == GNUTLS_E_PREMATURE_TERMINATION || g == GNUTLS_E_PULL_ERROR ||
 		    g == GNUTLS_E_PUSH_ERROR || g == GNUTLS_E_SESSION_EOF) {
 			snprintf(c->err, sizeof(c->err), "%s",

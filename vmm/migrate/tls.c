@@ -110,19 +110,23 @@ int mig_psk_parse(const char *path, char *identity, uint8_t *key, size_t *keylen
 			close(fd);
 		return r;
 	}
-	ssize_t n = S_ISREG(sb.st_mode) ? read(fd, buf, sizeof(buf) - 1) : -1;
+	ssize_t n = -1;
+	if (S_ISREG(sb.st_mode) && !(sb.st_mode & 077)) /* no key read from an open file */
+		n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
+	if (S_ISREG(sb.st_mode) && (sb.st_mode & 077)) {
+		snprintf(err, errlen, "%s: readable by group or others (mode %03o): chmod 600",
+		         path, (unsigned)(sb.st_mode & 0777));
+		return -EPERM;
+	}
 	if (!S_ISREG(sb.st_mode) || n < 0 || n == (ssize_t)sizeof(buf) - 1) {
 		snprintf(err, errlen, "%s: %s", path,
 		         !S_ISREG(sb.st_mode) ? "not a regular file"
 		         : n < 0              ? strerror(errno)
 		                 : "longer than 4 KiB (want one IDENTITY:HEXKEY line)");
+		if (n > 0)
+			explicit_bzero(buf, (size_t)n);
 		return -EINVAL;
-	}
-	if (sb.st_mode & 077) {
-		snprintf(err, errlen, "%s: readable by group or others (mode %03o): chmod 600",
-		         path, (unsigned)(sb.st_mode & 0777));
-		return -EPERM;
 	}
 	buf[n] = 0;
 	unsigned ln = 0, found = 0;
@@ -139,16 +143,18 @@ int mig_psk_parse(const char *path, char *identity, uint8_t *key, size_t *keylen
 		if (found++) {
 			snprintf(err, errlen, "%s line %u: a second entry (want exactly one)", path,
 			         ln);
-			return -EINVAL;
+			r = -EINVAL;
+			break;
 		}
 		if ((r = parse_line(path, ln, line, identity, key, keylen, err, errlen)))
-			return r;
+			break;
 	}
-	if (!found) {
+	explicit_bzero(buf, sizeof(buf)); /* the key in hex */
+	if (!r && !found) {
 		snprintf(err, errlen, "%s: empty (want one IDENTITY:HEXKEY line)", path);
-		return -EINVAL;
+		r = -EINVAL;
 	}
-	return 0;
+	return r;
 }
 
 /* Server side: the key of the identity the client names, or -1 (unknown identity). */
