@@ -57,6 +57,9 @@ $(FUZZ_SEEDGEN): $(FUZZ_DIR)/obj/tests/fuzz/seedgen.o $(FUZZ_HELPERS) $(FUZZ_DEP
 	$(FUZZ_CC) $(FUZZ_SAN) $< -Wl,--start-group $(FUZZ_HELPERS) $(FUZZ_DEP_LIB) -Wl,--end-group \
 		$(FUZZ_LDLIBS) -o $@
 
+# the harness objects are not intermediates to delete after the link
+.SECONDARY: $(FUZZ_SRCS:%.c=$(FUZZ_DIR)/obj/%.o) $(FUZZ_DIR)/obj/tests/fuzz/seedgen.o
+
 .PHONY: fuzz-build fuzz-check fuzz-seeds
 fuzz-build: $(FUZZ_BINS)
 
