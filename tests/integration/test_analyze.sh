@@ -59,6 +59,20 @@ check "unknown metric: exit 2" [ $? -eq 2 ]
 $A frobnicate x >/dev/null 2>&1
 check "unknown command: exit 2" [ $? -eq 2 ]
 
+# hostile inputs (tests/fuzz/regress): reported with file:line or file:packet N, never a crash
+printf '1e-9\nnan\n2e-9\ninf\n' >"$T/hostile.txt"
+$A stats "$T/hostile.txt" >"$T/o" 2>"$T/e"
+check "nan and inf text samples reported, not averaged" sh -c "grep -q 'hostile.txt:2: not a finite number' $T/e &&
+	grep -q 'hostile.txt:4: not a finite number' $T/e && grep -q 'count    2' $T/o && ! grep -q -E 'nan|inf' $T/o"
+for f in tests/fuzz/regress/pcap/*; do
+	$A pcap "$f" --format csv >/dev/null 2>"$T/e"
+	rc=$?
+	check "capture time past 2262 rejected: $(basename "$f")" sh -c "[ $rc -lt 128 ] &&
+		grep -q ':packet 1: .*beyond 2262' $T/e"
+done
+$A stats tests/fuzz/regress/statlog/histogram-range-beyond-double --plot "$T/h.png" >/dev/null 2>&1
+check "histogram of a range beyond DBL_MAX: no crash" [ $? -lt 128 ]
+
 # pcap command
 $A pcap $D/ptp-e2e-udp4.pcap --format csv >"$T/p.csv"
 check "pcap: 8 exchanges" sh -c "[ \$(grep -c '^e2e,' $T/p.csv) -eq 8 ]"
