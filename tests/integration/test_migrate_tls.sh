@@ -140,6 +140,7 @@ if bed_wait_for "$TMP/kdst" "waiting for a migration" 5 && wait_guest "$TMP/ksoc
 	kill -9 "$KDPID"
 	q=$(wait_mig "$TMP/ksock")
 	check "killed TLS destination: migration failed: $(errof "$q")" [ "$(jget "$q" status)" = failed ]
+	check "query-migrate names the transport: $(echo "$q" | sed -n 's/.*"transport": "\([^"]*\)".*/\1/p')" cond 'echo "$q" | grep -q "\"transport\": \"TLS1.3 ECDHE-PSK .*PSK identity"'
 	s1=$(ctl "$TMP/ksock" '{"execute":"query-status"}')
 	sleep 0.3
 	s2=$(ctl "$TMP/ksock" '{"execute":"query-status"}')

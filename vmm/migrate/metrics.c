@@ -156,8 +156,9 @@ const char *mig_status_name(enum mig_status s)
 size_t mig_metrics_json(const struct mig_metrics *m, const struct mig_params *p, char *buf,
                         size_t len)
 {
-	char errq[300];
+	char errq[300], tq[200];
 	json_quote(errq, sizeof(errq), m->error);
+	json_quote(tq, sizeof(tq), m->transport);
 	int n = snprintf(
 	        buf, len,
 	        "{\"status\": \"%s\", \"setup-time\": %.3f, \"total-time\": %.3f, "
@@ -169,7 +170,7 @@ size_t mig_metrics_json(const struct mig_metrics *m, const struct mig_params *p,
 	        "\"final-pages\": %llu, \"final-time\": %.3f, \"ready-wait\": %.3f, "
 	        "\"parameters\": {\"downtime-limit\": %llu, \"max-bandwidth\": %llu, "
 	        "\"max-iterations\": %u, \"zero\": %s, \"dup\": %s, \"disk\": %s, "
-	        "\"compress\": \"%s\", \"timeout\": %u}, \"error\": %s}",
+	        "\"compress\": \"%s\", \"timeout\": %u}, \"transport\": %s, \"error\": %s}",
 	        mig_status_name(m->status), m->setup_ns / 1e6, m->total_ns / 1e6,
 	        m->downtime_ns / 1e6,
 	        m->expected_downtime_ns == UINT64_MAX ? -1.0 : m->expected_downtime_ns / 1e6,
@@ -183,7 +184,8 @@ size_t mig_metrics_json(const struct mig_metrics *m, const struct mig_params *p,
 	        (unsigned long long)m->final_pages, m->final_ns / 1e6, m->ready_ns / 1e6,
 	        (unsigned long long)p->downtime_limit_ms, (unsigned long long)p->max_bandwidth,
 	        p->max_iterations, p->zero ? "true" : "false", p->dup ? "true" : "false",
-	        p->disk ? "true" : "false", mig_compress_name(p->compress), p->timeout_ms, errq);
+	        p->disk ? "true" : "false", mig_compress_name(p->compress), p->timeout_ms, tq,
+	        errq);
 	return n < 0 ? 0 : (size_t)n;
 }
 

@@ -69,6 +69,8 @@ struct mig_metrics {
 	uint64_t final_pages, final_ns; /* stop-and-copy pass: pages, send time */
 	uint64_t ready_ns;              /* CHECKSUM sent -> READY received (destination checks) */
 	char converge[32];              /* why pre-copy ended */
+	char transport[160];            /* "TLS1.3 ECDHE-PSK ... AES-128-GCM, PSK identity 'x'",
+	                      * "plaintext"; "" until connected */
 	char error[256];
 };
 

@@ -160,11 +160,12 @@ int precopy_setup(struct src *s)
 			return r;
 		}
 		char d[128];
-		pr_info("migration to %s: %s, %s", s->g->uri, mig_conn_desc(&s->conn, d, sizeof(d)),
-		        mig_tls_kind(s->tls));
+		snprintf(s->met.transport, sizeof(s->met.transport), "%s, %s",
+		         mig_conn_desc(&s->conn, d, sizeof(d)), mig_tls_kind(s->tls));
 	} else {
-		pr_info("migration to %s: plaintext (--migrate-plaintext)", s->g->uri);
+		snprintf(s->met.transport, sizeof(s->met.transport), "plaintext");
 	}
+	pr_info("migration to %s: %s", s->g->uri, s->met.transport);
 	s->conn.rate_bps = s->p.max_bandwidth;
 	struct tsmig_hello h = {
 	        .magic = TSMIG_MAGIC,

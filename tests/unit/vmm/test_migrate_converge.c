@@ -144,6 +144,7 @@ Test(vmm_migrate_converge, metrics_json_is_valid)
 	struct mig_metrics m = {.status = MIG_FAILED, .iterations = 3, .zero = 10, .dup = 2};
 	snprintf(m.error, sizeof(m.error), "destination refused: \"checksum\"\nmismatch");
 	snprintf(m.converge, sizeof(m.converge), "downtime");
+	snprintf(m.transport, sizeof(m.transport), "TLS1.3 ECDHE-PSK, PSK identity 'a\"b'");
 	char buf[4096];
 	size_t n = mig_metrics_json(&m, &p, buf, sizeof(buf));
 	cr_assert_lt(n, sizeof(buf));
@@ -152,6 +153,9 @@ Test(vmm_migrate_converge, metrics_json_is_valid)
 	char s[64];
 	cr_assert_eq(json_get_string(buf, n, "status", s, sizeof(s)), 0);
 	cr_assert_str_eq(s, "failed");
+	char t[160];
+	cr_assert_eq(json_get_string(buf, n, "transport", t, sizeof(t)), 0);
+	cr_assert_str_eq(t, "TLS1.3 ECDHE-PSK, PSK identity 'a\"b'");
 	const char *v;
 	size_t vlen;
 	cr_assert_eq(json_obj_get(buf, n, "pages", &v, &vlen), 0);
