@@ -6,7 +6,6 @@
  * before its content is copied. Any error: the vCPU never runs, the source is told why.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <linux/kvm.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,10 +13,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
-#include <sys/socket.h>
-#include <poll.h>
-#include <sys/stat.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include "devices/device.h"
@@ -26,6 +21,7 @@
 #include "migrate/conn.h"
 #include "migrate/dedup.h"
 #include "migrate/metrics.h"
+#include "migrate/incoming_private.h"
 #include "migrate/migrate.h"
 #include "migrate/tls.h"
 #include "tsync/log.h"
@@ -34,43 +30,7 @@
 #include "vmclock_migrate.h"
 #include "vmm.h"
 
-#define SAMPLE_PAGES  1024 /* pages re-read at the switchover */
-#define MIG_SILENT_MS 1000 /* a peer silent this long gives way to the next one */
-
-struct dst {
-	struct vmm *vmm;
-	struct vm *vm;
-	uint8_t *ram;
-	struct mig_conn conn;
-	struct tsmig_limits lim;
-	int disk_fd;
-	uint8_t *buf; /* one record */
-	struct vcpu_state *st;
-	struct tsmig_clock clk;
-	uint8_t *dev;
-	size_t devlen;
-	bool have_cpu, have_clock;
-	uint64_t stop_rt, passes, bytes;
-	uint64_t n[TSMIG_PAGE_ZSTD + 1]; /* pages by kind */
-	uint64_t disk_mismatch;
-	/* The checksum's leaves: ph[p] is the XXH3-64 of page p read back from RAM right after
-	 * this side last wrote it (zero runs: the zero page's hash), for pages set in have. */
-	uint64_t *ph, *have, npages, zero_h64;
-	struct mig_tls *tls; /* credentials, NULL: --migrate-plaintext */
-	uint64_t fault_pfn;  /* test fault: this page is written wrong (UINT64_MAX: none) */
-	char *err;
-	size_t errlen;
-};
-
-static int fail(struct dst *d, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(struct dst *d, int r, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(d->err, d->errlen, fmt, ap);
-	va_end(ap);
-	return r;
-}
+#define SAMPLE_PAGES 1024 /* pages re-read at the switchover */
 
 /* Page pfn now holds what this side wrote: record its hash, read back from RAM. */
 static void written(struct dst *d, uint64_t pfn)
@@ -93,10 +53,11 @@ static int apply_one(struct dst *d, const struct tsmig_entry *e)
 	case TSMIG_PAGE_DUP: {
 		const uint8_t *src = d->ram + e->ref.ref * TSMIG_PAGE_SIZE;
 		if (!mig_hash_eq(mig_page_hash(src), mig_hash_get(e->ref.hash)))
-			return fail(d, -EBADMSG,
-			            "DUP reference: page %llu does not hold the content announced "
-			            "for page %llu",
-			            (unsigned long long)e->ref.ref, (unsigned long long)e->pfn);
+			return dst_fail(
+			        d, -EBADMSG,
+			        "DUP reference: page %llu does not hold the content announced "
+			        "for page %llu",
+			        (unsigned long long)e->ref.ref, (unsigned long long)e->pfn);
 		if (src != pg)
 			memcpy(pg, src, TSMIG_PAGE_SIZE);
 		return 0;
@@ -104,16 +65,16 @@ static int apply_one(struct dst *d, const struct tsmig_entry *e)
 	case TSMIG_PAGE_DISK:
 		if (pread(d->disk_fd, tmp, TSMIG_PAGE_SIZE,
 		          (off_t)(e->ref.ref * TSMIG_PAGE_SIZE)) != TSMIG_PAGE_SIZE)
-			return fail(d, -EIO, "disk block %llu: %s", (unsigned long long)e->ref.ref,
-			            strerror(errno));
+			return dst_fail(d, -EIO, "disk block %llu: %s",
+			                (unsigned long long)e->ref.ref, strerror(errno));
 		/* written since the source looked: it re-sends the page (checksum decides) */
 		d->disk_mismatch += !mig_hash_eq(mig_page_hash(tmp), mig_hash_get(e->ref.hash));
 		memcpy(pg, tmp, TSMIG_PAGE_SIZE);
 		return 0;
 	default:
 		if (mig_decompress_page(e->kind, e->data, e->len, pg))
-			return fail(d, -EBADMSG, "page %llu: bad compressed data",
-			            (unsigned long long)e->pfn);
+			return dst_fail(d, -EBADMSG, "page %llu: bad compressed data",
+			                (unsigned long long)e->pfn);
 		return 0;
 	}
 }
@@ -153,39 +114,6 @@ static int pages(struct dst *d, uint32_t len)
 	return r;
 }
 
-static int hello(struct dst *d, const char *disk_path)
-{
-	struct tsmig_rec_hdr h;
-	struct tsmig_hello hi;
-	int r = mig_recv(&d->conn, &h, d->buf, TSMIG_REC_MAX);
-	if (r)
-		return r;
-	if (h.type != TSMIG_REC_HELLO)
-		return fail(d, -EPROTO, "stream starts with %s, not HELLO", tsmig_rec_name(h.type));
-	memcpy(&hi, d->buf, sizeof(hi));
-	if (hi.magic != TSMIG_MAGIC || hi.version != TSMIG_VERSION ||
-	    hi.page_size != TSMIG_PAGE_SIZE)
-		return fail(d, -EPROTO, "not a tsvmm migration stream v%d (magic 0x%x version %u)",
-		            TSMIG_VERSION, hi.magic, hi.version);
-	if (hi.mem_size != vm_mem_size(d->vm))
-		return fail(d, -EINVAL, "source has %llu MiB of RAM, this VM %llu MiB",
-		            (unsigned long long)(hi.mem_size >> 20),
-		            (unsigned long long)(vm_mem_size(d->vm) >> 20));
-	if (hi.features & TSMIG_F_DISK) {
-		struct stat sb;
-		d->disk_fd = disk_path ? open(disk_path, O_RDONLY | O_CLOEXEC) : -1;
-		if (d->disk_fd < 0 || fstat(d->disk_fd, &sb) < 0)
-			return fail(d, -ENOENT, "the source sends disk references but %s",
-			            disk_path ? "the disk cannot be opened" : "there is no --disk");
-		if ((uint64_t)sb.st_size != hi.disk_bytes)
-			return fail(d, -EINVAL, "disk size %llu differs from the source's %llu",
-			            (unsigned long long)sb.st_size,
-			            (unsigned long long)hi.disk_bytes);
-		d->lim.disk_blocks = hi.disk_bytes / TSMIG_PAGE_SIZE;
-	}
-	return 0;
-}
-
 /* Records up to DATA_END. */
 static int receive(struct dst *d)
 {
@@ -212,8 +140,8 @@ static int receive(struct dst *d)
 			memcpy(d->st, d->buf, sizeof(*d->st));
 			if (d->st->version != VCPU_STATE_VERSION ||
 			    d->st->nmsrs > VCPU_STATE_MAX_MSRS)
-				return fail(d, -EBADMSG, "CPU record: version %u, %u MSRs",
-				            d->st->version, d->st->nmsrs);
+				return dst_fail(d, -EBADMSG, "CPU record: version %u, %u MSRs",
+				                d->st->version, d->st->nmsrs);
 			d->have_cpu = true;
 			break;
 		case TSMIG_REC_CLOCK:
@@ -223,7 +151,7 @@ static int receive(struct dst *d)
 		case TSMIG_REC_DEVICES:
 			free(d->dev);
 			if (!(d->dev = malloc(h.len)))
-				return fail(d, -ENOMEM, "out of memory");
+				return dst_fail(d, -ENOMEM, "out of memory");
 			memcpy(d->dev, d->buf, h.len);
 			d->devlen = h.len;
 			break;
@@ -232,13 +160,13 @@ static int receive(struct dst *d)
 			memcpy(&e, d->buf, sizeof(e));
 			d->stop_rt = e.stop_realtime_ns;
 			if (!d->have_cpu || !d->have_clock || !d->dev)
-				return fail(d, -EPROTO,
-				            "DATA_END before the CPU, CLOCK and DEVICES");
+				return dst_fail(d, -EPROTO,
+				                "DATA_END before the CPU, CLOCK and DEVICES");
 			return 0;
 		}
 		default:
-			return fail(d, -EPROTO, "unexpected %s record before DATA_END",
-			            tsmig_rec_name(h.type));
+			return dst_fail(d, -EPROTO, "unexpected %s record before DATA_END",
+			                tsmig_rec_name(h.type));
 		}
 	}
 }
@@ -261,9 +189,9 @@ static int verify_pages(struct dst *d)
 		x ^= x << 17;
 		uint64_t p = d->npages <= SAMPLE_PAGES ? i % d->npages : x % d->npages;
 		if (mig_page_hash64(d->ram + p * TSMIG_PAGE_SIZE) != d->ph[p])
-			return fail(d, -EBADMSG,
-			            "page %llu changed after it was received: refusing to run",
-			            (unsigned long long)p);
+			return dst_fail(d, -EBADMSG,
+			                "page %llu changed after it was received: refusing to run",
+			                (unsigned long long)p);
 	}
 	return 0;
 }
@@ -273,15 +201,15 @@ static int load_and_verify(struct dst *d)
 {
 	int r = devices_load(vmm_devices(d->vmm), d->dev, d->devlen);
 	if (r)
-		return fail(d, r, "device state rejected: %s", strerror(-r));
+		return dst_fail(d, r, "device state rejected: %s", strerror(-r));
 	if ((r = vcpu_state_set(vmm_vcpu(d->vmm), d->st, VCPU_STATE_KEEP_TSC)))
-		return fail(d, r, "vCPU state rejected by KVM: %s", strerror(-r));
+		return dst_fail(d, r, "vCPU state rejected by KVM: %s", strerror(-r));
 	struct kvm_clock_data c = {.clock = d->clk.clock,
 	                           .flags = d->clk.flags,
 	                           .realtime = d->clk.realtime,
 	                           .host_tsc = d->clk.host_tsc};
 	if ((r = vm_clock_set(d->vm, &c)))
-		return fail(d, r, "KVM_SET_CLOCK: %s", strerror(-r));
+		return dst_fail(d, r, "KVM_SET_CLOCK: %s", strerror(-r));
 	uint8_t *dev = NULL, mine[16];
 	size_t devlen = 0;
 	struct kvm_regs regs;
@@ -289,7 +217,7 @@ static int load_and_verify(struct dst *d)
 	if ((r = verify_pages(d)))
 		return r;
 	if ((r = devices_save(vmm_devices(d->vmm), &dev, &devlen)))
-		return fail(d, r, "device state: %s", strerror(-r));
+		return dst_fail(d, r, "device state: %s", strerror(-r));
 	if (ioctl(vcpu_fd(vmm_vcpu(d->vmm)), KVM_GET_REGS, &regs) < 0)
 		r = -errno;
 	if (!r)
@@ -297,29 +225,24 @@ static int load_and_verify(struct dst *d)
 	uint64_t ck_ns = mig_mono_ns() - t0;
 	free(dev);
 	if (r)
-		return fail(d, r, "checksum: %s", strerror(-r));
+		return dst_fail(d, r, "checksum: %s", strerror(-r));
 	struct tsmig_rec_hdr h;
 	struct tsmig_checksum ck;
 	if ((r = mig_recv(&d->conn, &h, d->buf, TSMIG_REC_MAX)))
 		return r;
 	if (h.type != TSMIG_REC_CHECKSUM)
-		return fail(d, -EPROTO, "%s record instead of CHECKSUM", tsmig_rec_name(h.type));
+		return dst_fail(d, -EPROTO, "%s record instead of CHECKSUM",
+		                tsmig_rec_name(h.type));
 	memcpy(&ck, d->buf, sizeof(ck));
 	char a[33], b[33];
 	if (memcmp(ck.digest, mine, 16))
-		return fail(d, -EBADMSG, "checksum mismatch: source %s, here %s: refusing to run",
-		            mig_digest_hex(ck.digest, a), mig_digest_hex(mine, b));
+		return dst_fail(d, -EBADMSG,
+		                "checksum mismatch: source %s, here %s: refusing to run",
+		                mig_digest_hex(ck.digest, a), mig_digest_hex(mine, b));
 	pr_info("incoming: checksum %s matches (page hashes kept while receiving, %u pages "
 	        "re-read: %.3f ms)",
 	        mig_digest_hex(mine, a), SAMPLE_PAGES, ck_ns / 1e6);
 	return 0;
-}
-
-static int status(struct dst *d, unsigned type, int err, const char *msg)
-{
-	struct tsmig_status s = {.err = err, .realtime_ns = mig_realtime_ns()};
-	snprintf(s.msg, sizeof(s.msg), "%s", msg);
-	return mig_send(&d->conn, type, &s, sizeof(s));
 }
 
 static int run(struct dst *d, const char *addr)
@@ -328,19 +251,19 @@ static int run(struct dst *d, const char *addr)
 	if (!r)
 		r = load_and_verify(d);
 	if (!r)
-		r = status(d, TSMIG_REC_READY, 0, "ready");
+		r = dst_status(d, TSMIG_REC_READY, 0, "ready");
 	if (r)
 		return r;
 	struct tsmig_rec_hdr h;
 	if ((r = mig_recv(&d->conn, &h, d->buf, TSMIG_REC_MAX)))
 		return r;
 	if (h.type != TSMIG_REC_GO)
-		return fail(d, -EPROTO, "%s record instead of GO", tsmig_rec_name(h.type));
+		return dst_fail(d, -EPROTO, "%s record instead of GO", tsmig_rec_name(h.type));
 	vmclock_migrate_in(d->vmm); /* vmclockd writes the page first (errors are logged) */
 	if ((r = vmm_start(d->vmm)))
-		return fail(d, r, "cannot start the vCPU: %s", strerror(-r));
+		return dst_fail(d, r, "cannot start the vCPU: %s", strerror(-r));
 	uint64_t run_rt = mig_realtime_ns();
-	status(d, TSMIG_REC_RUNNING, 0, "running"); /* the source may already be gone */
+	dst_status(d, TSMIG_REC_RUNNING, 0, "running"); /* the source may already be gone */
 	pr_info("incoming from %s: guest running; downtime %.3f ms (source stop -> vCPU start), "
 	        "%llu bytes, %llu passes, pages full %llu zero %llu dup %llu disk %llu lz4 %llu "
 	        "zstd %llu, disk mismatches %llu",
@@ -351,115 +274,6 @@ static int run(struct dst *d, const char *addr)
 	        (unsigned long long)d->n[TSMIG_PAGE_DISK], (unsigned long long)d->n[TSMIG_PAGE_LZ4],
 	        (unsigned long long)d->n[TSMIG_PAGE_ZSTD], (unsigned long long)d->disk_mismatch);
 	return 0;
-}
-
-/* Tell the peer why (tell: it can read our records; unless it is gone or silent), let it
- * read that (or a TLS alert), drop the connection and forget what its HELLO set up. */
-static void refuse(struct dst *d, int r, bool tell)
-{
-	if (r != -ECONNRESET && r != -EPIPE && r != -ETIMEDOUT && r != -ECANCELED) {
-		if (tell)
-			status(d, TSMIG_REC_ERROR, r, d->err);
-		mig_conn_drain(&d->conn, 1000);
-	}
-	mig_conn_close(&d->conn);
-	if (d->disk_fd >= 0)
-		close(d->disk_fd);
-	d->disk_fd = -1;
-	d->lim.disk_blocks = 0;
-}
-
-/*
- * The first byte tells a TLS ClientHello (0x16) from a plaintext record. With credentials:
- * a plaintext peer is refused in plaintext (so a plaintext tsvmm source reads why), a TLS
- * peer must complete the handshake (authenticated by the PSK or its certificate) within the
- * deadline. Without: a TLS client is refused. *tell: whether the peer can read our records.
- */
-/*
- * The peer's first byte, within the handshake deadline. A real source speaks at once; a peer
- * silent for MIG_SILENT_MS while another connection waits in lfd's backlog gives way to it,
- * so that stray silent connections cannot keep a migration waiting 5 s each.
- */
-static int first_byte(struct dst *d, int lfd, uint8_t *b)
-{
-	int keep = d->conn.timeout_ms, r;
-	uint64_t t0 = mig_mono_ns();
-	d->conn.timeout_ms = 100;
-	while ((r = mig_conn_peek(&d->conn, b)) == -ETIMEDOUT &&
-	       mig_mono_ns() < d->conn.deadline_ns) {
-		struct pollfd p = {.fd = lfd, .events = POLLIN};
-		if (mig_mono_ns() - t0 >= MIG_SILENT_MS * 1000000ULL && poll(&p, 1, 0) == 1) {
-			r = fail(d, -ETIMEDOUT, "silent for %d ms while another peer waits",
-			         MIG_SILENT_MS);
-			break;
-		}
-	}
-	d->conn.timeout_ms = keep;
-	return r;
-}
-
-static int secure(struct dst *d, int lfd, bool *tell)
-{
-	uint8_t b;
-	int r = first_byte(d, lfd, &b);
-	if (r)
-		return r;
-	if (!d->tls && b == 0x16)
-		return fail(d, -EPROTO,
-		            "a TLS client (first byte 0x16), but this destination runs "
-		            "--migrate-plaintext");
-	if (!d->tls)
-		return 0;
-	if (b != 0x16)
-		return fail(d, -EPROTO,
-		            "not TLS (first byte 0x%02x%s): this destination requires TLS "
-		            "(--tls-psk or --tls-cert)",
-		            b, b == TSMIG_REC_HELLO ? ", a plaintext tsvmm migration" : "");
-	*tell = false; /* until the handshake completed: GnuTLS sends the alerts */
-	r = mig_conn_start_tls(&d->conn, d->tls, NULL);
-	*tell = r == 0;
-	return r;
-}
-
-/*
- * Accept connections on lfd until one is a valid migration: its HELLO (within the
- * handshake timeout) matches this VM. Anything else (a stray connection, a scanner, a silent
- * peer, a wrong stream, a source of another memory size) is refused with its address and the
- * reason logged, and the listener waits on. Nothing is written to guest memory before.
- * 0 with d->conn set up and peer filled, or -errno (-ECANCELED: SIGINT/SIGTERM).
- */
-static int admit(struct dst *d, int lfd, int sfd, char *peer, size_t peerlen)
-{
-	for (;;) {
-		int fd = mig_accept(lfd, sfd, peer, peerlen, d->err, d->errlen);
-		if (fd < 0)
-			return fd;
-		mig_conn_init(&d->conn, fd, false, MIG_DEFAULT_TIMEOUT_MS, sfd);
-		mig_conn_set_deadline(&d->conn, MIG_HANDSHAKE_TIMEOUT_MS);
-		d->err[0] = 0;
-		bool tell = true;
-		int r = secure(d, lfd, &tell);
-		if (!r)
-			r = hello(d, vmm_config(d->vmm)->disk_path);
-		if (r && !d->err[0])
-			snprintf(d->err, d->errlen, "%s", d->conn.err);
-		if (!r) {
-			char desc[128];
-			mig_conn_set_deadline(&d->conn, 0);
-			pr_info("incoming: migration from %s: %s%s%s", peer,
-			        mig_conn_desc(&d->conn, desc, sizeof(desc)), d->tls ? ", " : "",
-			        d->tls ? mig_tls_kind(d->tls) : "");
-			return 0;
-		}
-		if (r == -ECANCELED) {
-			mig_conn_close(&d->conn);
-			return r;
-		}
-		pr_warn("incoming: refused %s after %llu bytes: %s", peer,
-		        (unsigned long long)d->conn.bytes_rx, d->err);
-		refuse(d, r, tell);
-		pr_info("incoming: still waiting for a migration");
-	}
 }
 
 int migrate_incoming(struct vmm *m, const char *addr, char *err, size_t errlen)
@@ -493,7 +307,7 @@ int migrate_incoming(struct vmm *m, const char *addr, char *err, size_t errlen)
 	int lfd = r ? r : mig_listen(addr, err, errlen);
 	if (lfd >= 0) {
 		pr_info("incoming: waiting for a migration on %s (%s)", addr, mig_tls_kind(d.tls));
-		r = admit(&d, lfd, sfd, peer, sizeof(peer));
+		r = dst_admit(&d, lfd, sfd, peer, sizeof(peer));
 		close(lfd); /* one migration per process: later peers are refused by the kernel */
 	} else {
 		r = lfd;
@@ -503,7 +317,7 @@ int migrate_incoming(struct vmm *m, const char *addr, char *err, size_t errlen)
 		if (r && !err[0])
 			snprintf(err, errlen, "%s", d.conn.err);
 		if (r && r != -ECONNRESET && r != -EPIPE && r != -ECANCELED) {
-			status(&d, TSMIG_REC_ERROR, r, err);
+			dst_status(&d, TSMIG_REC_ERROR, r, err);
 			mig_conn_drain(&d.conn, 2000); /* the source reads why before we close */
 		}
 	}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/* tsvmm migration destination internals shared by incoming.c (receive, verify, run) and
+ * incoming_admit.c (which peer may migrate here at all). */
+#ifndef TSVMM_MIGRATE_INCOMING_PRIVATE_H
+#define TSVMM_MIGRATE_INCOMING_PRIVATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "migrate/conn.h"
+#include "migrate/stream.h"
+
+struct vmm;
+struct vm;
+struct vcpu_state;
+struct mig_tls;
+
+struct dst {
+	struct vmm *vmm;
+	struct vm *vm;
+	uint8_t *ram;
+	struct mig_conn conn;
+	struct tsmig_limits lim;
+	int disk_fd;
+	uint8_t *buf; /* one record */
+	struct vcpu_state *st;
+	struct tsmig_clock clk;
+	uint8_t *dev;
+	size_t devlen;
+	bool have_cpu, have_clock;
+	uint64_t stop_rt, passes, bytes;
+	uint64_t n[TSMIG_PAGE_ZSTD + 1]; /* pages by kind */
+	uint64_t disk_mismatch;
+	/* The checksum's leaves: ph[p] is the XXH3-64 of page p read back from RAM right after
+	 * this side last wrote it (zero runs: the zero page's hash), for pages set in have. */
+	uint64_t *ph, *have, npages, zero_h64;
+	struct mig_tls *tls; /* credentials, NULL: --migrate-plaintext */
+	uint64_t fault_pfn;  /* test fault: this page is written wrong (UINT64_MAX: none) */
+	char *err;
+	size_t errlen;
+};
+
+/* Reason into d->err; returns r. */
+int dst_fail(struct dst *d, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Send a status record (READY, RUNNING, ERROR) with msg. 0 or -errno. */
+int dst_status(struct dst *d, unsigned type, int err, const char *msg);
+
+/*
+ * incoming_admit.c: accept connections on lfd until one is a valid migration: TLS (when d->tls)
+ * completed and a HELLO that matches this VM, within the handshake timeout. Anything else (a
+ * stray connection, a scanner, a silent peer, a wrong key, a wrong stream, a source of another
+ * memory size) is refused with its address and the reason logged, and the listener waits on.
+ * Nothing is written to guest memory before. 0 with d->conn set up and peer filled, or -errno
+ * (-ECANCELED: SIGINT/SIGTERM on sfd).
+ */
+int dst_admit(struct dst *d, int lfd, int sfd, char *peer, size_t peerlen);
+
+#endif
