@@ -61,7 +61,7 @@ $(FUZZ_SEEDGEN): $(FUZZ_DIR)/obj/tests/fuzz/seedgen.o $(FUZZ_HELPERS) $(FUZZ_DEP
 .SECONDARY: $(FUZZ_SRCS:%.c=$(FUZZ_DIR)/obj/%.o) $(FUZZ_DIR)/obj/tests/fuzz/seedgen.o
 
 .PHONY: fuzz-build fuzz-check fuzz-seeds
-fuzz-build: $(FUZZ_BINS)
+fuzz-build: $(DEPS_STAMP) $(FUZZ_BINS)
 
 fuzz: fuzz-build
 	@tests/fuzz/run.sh --build $(BUILD) --seconds $(FUZZ_SECONDS) $(FUZZ_TARGETS)
