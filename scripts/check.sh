@@ -34,5 +34,10 @@ count asan
 echo "== hostile-input tests under ASan+UBSan (build/asan)"
 BUILD=build/asan tests/integration/run.sh 'test_hostile_*.sh' | tee "$log" || status=1
 count hostile-asan
+# a short fuzzing pass: every regression input replayed, each libFuzzer target ~5 s
+echo "== fuzzing, short pass (make fuzz-check)"
+{ make --no-print-directory BUILD="$BUILD" fuzz-build >/dev/null &&
+	tests/fuzz/run.sh --build "$BUILD" --short; } 2>&1 | tee "$log"
+count fuzz
 echo "make check: $total_p passed, $total_f failed"
 [ "$status" -eq 0 ] && [ "$total_f" -eq 0 ]

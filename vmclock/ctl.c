@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "tsync/cli.h"
 #include "tsync/time.h"
 #include "vmclockd.h"
 
@@ -145,6 +146,38 @@ static int add_error(const struct vmclockd *d, const char *verb, const char *nam
 	return err;
 }
 
+/* argv[0..argc) joined by single spaces into buf (size bytes). 0, or -E2BIG when it does not
+ * fit (the client's line is refused, never cut: a cut record would be a different record). */
+static int join_args(char **argv, int argc, char *buf, size_t size)
+{
+	size_t used = 0;
+	buf[0] = 0;
+	for (int i = 0; i < argc; i++) {
+		size_t n = strlen(argv[i]);
+		if (used + n + 2 > size)
+			return -E2BIG;
+		memcpy(buf + used, argv[i], n);
+		used += n;
+		buf[used++] = ' ';
+		buf[used] = 0;
+	}
+	return 0;
+}
+
+/* A whole decimal unsigned 64-bit number. 0 or -EINVAL. */
+static int parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+	if (!*s || *s == '-' || *s == '+')
+		return -EINVAL;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (*end || errno == ERANGE)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
 static int cmd_vm(struct vmclockd *d, const char *verb, char **argv, int argc, char *reply,
                   unsigned len)
 {
@@ -169,15 +202,19 @@ static int cmd_vm(struct vmclockd *d, const char *verb, char **argv, int argc, c
 	/* migrate-in NAME [policy=P] <stop record fields>: parsed before NAME is added, so a
 	 * bad command leaves no page behind */
 	struct vmclock_stop_record rec;
-	char joined[512] = "";
-	for (int i = 2; i < argc; i++) {
-		strncat(joined, argv[i], sizeof(joined) - strlen(joined) - 2);
-		strcat(joined, " ");
-	}
-	if (strcmp(verb, "migrate-in") == 0 && vmclock_stop_record_parse(joined, &rec)) {
-		snprintf(reply, len,
-		         "err migrate-in needs counter= time_ns= maxerror_ns= marker= gen=");
-		return -EINVAL;
+	if (strcmp(verb, "migrate-in") == 0) {
+		char joined[512];
+		if (join_args(argv + 2, argc - 2, joined, sizeof(joined))) {
+			snprintf(reply, len, "err migrate-in: stop record longer than %zu bytes",
+			         sizeof(joined) - 1);
+			return -E2BIG;
+		}
+		if (vmclock_stop_record_parse(joined, &rec)) {
+			snprintf(
+			        reply, len,
+			        "err migrate-in needs counter= time_ns= maxerror_ns= marker= gen=");
+			return -EINVAL;
+		}
 	}
 	if (!vm && strcmp(verb, "migrate-in") == 0) {
 		/* the destination usually learns of the VM with its first page */
@@ -201,7 +238,12 @@ static int cmd_vm(struct vmclockd *d, const char *verb, char **argv, int argc, c
 		struct vmclock_stop_record rec;
 		uint64_t c;
 		const char *cv = arg(argv, argc, "counter");
-		c = cv ? strtoull(cv, NULL, 10) : vmclock_rdtsc();
+		c = vmclock_rdtsc();
+		if (cv && parse_u64(cv, &c)) {
+			snprintf(reply, len, "err stop: bad value '%s' for counter (a TSC count)",
+			         cv);
+			return -EINVAL;
+		}
 		err = vmclockd_vm_stop_record(vm, c, &rec);
 		if (err) {
 			snprintf(reply, len, "err stop %s: %s", vm->name, strerror(-err));
@@ -240,10 +282,19 @@ int vmclockd_command(struct vmclockd *d, const char *line, char *reply, unsigned
 {
 	char buf[1024], *argv[MAX_ARGS], *save = NULL;
 	int argc = 0;
+	if (strlen(line) >= sizeof(buf)) {
+		snprintf(reply, len, "err command longer than %zu bytes", sizeof(buf) - 1);
+		return -E2BIG;
+	}
 	snprintf(buf, sizeof(buf), "%s", line);
-	for (char *t = strtok_r(buf, " \t\r\n", &save); t && argc < MAX_ARGS;
-	     t = strtok_r(NULL, " \t\r\n", &save))
+	for (char *t = strtok_r(buf, " \t\r\n", &save); t; t = strtok_r(NULL, " \t\r\n", &save)) {
+		if (argc ==
+		    MAX_ARGS) { /* refused whole: a dropped argument would change its meaning */
+			snprintf(reply, len, "err more than %d words in a command", MAX_ARGS);
+			return -E2BIG;
+		}
 		argv[argc++] = t;
+	}
 	if (argc == 0) {
 		snprintf(reply, len, "err empty command");
 		return -EINVAL;
@@ -269,16 +320,26 @@ int vmclockd_command(struct vmclockd *d, const char *line, char *reply, unsigned
 		return 0;
 	}
 	if (strcmp(verb, "burst") == 0) {
-		const char *v;
-		double secs = (v = arg(argv, argc, "seconds")) ? atof(v) : 5;
-		double wait = (v = arg(argv, argc, "wait")) ? atof(v) : 3;
-		int ls = (v = arg(argv, argc, "log_sync")) ? atoi(v) : -6;
-		if (!(secs > 0 && secs <= 600) || !(wait >= 0 && wait <= 60)) {
+		const char *v, *bad = NULL;
+		double secs = 5, wait = 3;
+		long ls = -6;
+		/* quiet parsers (prog NULL): the client gets the error, not our stderr */
+		if ((v = arg(argv, argc, "seconds")) &&
+		    cli_double(NULL, "seconds", v, 1e-3, 600, &secs))
+			bad = "seconds";
+		else if ((v = arg(argv, argc, "wait")) && cli_double(NULL, "wait", v, 0, 60, &wait))
+			bad = "wait";
+		else if ((v = arg(argv, argc, "log_sync")) &&
+		         cli_long(NULL, "log_sync", v, -7, 4, &ls))
+			bad = "log_sync";
+		if (bad) {
 			snprintf(reply, len,
-			         "err burst [seconds=S<=600] [log_sync=L] [wait=S<=60]");
+			         "err burst: bad value '%s' for %s (burst [seconds=S<=600] "
+			         "[log_sync=-7..4] [wait=S<=60])",
+			         v, bad);
 			return -EINVAL;
 		}
-		return vmclockd_ptpd_burst(d, secs, ls, wait, reply, len);
+		return vmclockd_ptpd_burst(d, secs, (int)ls, wait, reply, len);
 	}
 	if (strcmp(verb, "reset") == 0) {
 		tsc_rate_reset(&d->rate);

@@ -378,3 +378,57 @@ Test(vmclock_hostile, reading_convert_near_int64_limits)
 	cr_assert_eq(r.time_ns, 1700000000000000000LL, "and back");
 	cr_assert_eq(r.earliest_ns, INT64_MIN, "no bound stays no bound");
 }
+
+/* fuzz finding (vmclock_ctl): a control line whose arguments passed 512 bytes overflowed the
+ * joined stop record on the stack; now a long record is refused whole, and a stop counter that
+ * is not a number is named instead of read as 0 */
+Test(vmclock_hostile, long_arguments_and_bad_counter)
+{
+	static struct vmclockd d;
+	char reply[512], line[2048];
+	bool quit = false;
+	mkdir_tmp();
+	d.page_dir = dir;
+	d.slew_max = 1e-3;
+	d.interval_s = 0.5;
+	int n = snprintf(line, sizeof(line),
+	                 "migrate-in vm2 counter=1 time_ns=1 maxerror_ns=1 "
+	                 "marker=1 gen=0");
+	for (int i = 0; i < 8; i++)
+		n += snprintf(line + n, sizeof(line) - (size_t)n,
+		              " pad%d=0123456789012345678901234567890123456789012345678901234567",
+		              i);
+	cr_assert_eq(vmclockd_command(&d, line, reply, sizeof(reply), &quit), -E2BIG, "%s", reply);
+	cr_assert(strstr(reply, "stop record longer than"), "%s", reply);
+	cr_assert_eq(entries(), 0, "a refused migrate-in left a page behind");
+	/* too many words, or a line past the buffer: refused whole, never cut */
+	for (int i = 0; i < 20; i++)
+		n += snprintf(line + n, sizeof(line) - (size_t)n, " w%d=1", i);
+	cr_assert_eq(vmclockd_command(&d, line, reply, sizeof(reply), &quit), -E2BIG, "%s", reply);
+	cr_assert(strstr(reply, "more than 16 words"), "%s", reply);
+	memset(line, 'a', sizeof(line) - 1);
+	line[sizeof(line) - 1] = 0;
+	cr_assert_eq(vmclockd_command(&d, line, reply, sizeof(reply), &quit), -E2BIG, "%s", reply);
+	cr_assert_eq(entries(), 0, "a refused command left a page behind");
+	cr_assert_eq(vmclockd_command(&d, "vm-add vm1", reply, sizeof(reply), &quit), 0, "%s",
+	             reply);
+	cr_assert_eq(vmclockd_command(&d, "stop vm1 counter=12abc", reply, sizeof(reply), &quit),
+	             -EINVAL);
+	cr_assert(strstr(reply, "bad value '12abc' for counter"), "%s", reply);
+	/* burst values were read with atof/atoi: "abc" became 0 */
+	const char *bad_burst[][2] = {{"burst log_sync=abc", "'abc' for log_sync"},
+	                              {"burst seconds=5x", "'5x' for seconds"},
+	                              {"burst seconds=601", "'601' for seconds"},
+	                              {"burst wait=-1", "'-1' for wait"},
+	                              {"burst log_sync=9", "'9' for log_sync"}};
+	for (unsigned i = 0; i < sizeof(bad_burst) / sizeof(bad_burst[0]); i++) {
+		cr_assert_eq(vmclockd_command(&d, bad_burst[i][0], reply, sizeof(reply), &quit),
+		             -EINVAL, "%s -> %s", bad_burst[i][0], reply);
+		cr_assert(strstr(reply, bad_burst[i][1]), "%s -> %s", bad_burst[i][0], reply);
+	}
+	for (unsigned i = 0; i < VMCLOCKD_MAX_VMS; i++)
+		if (d.vms[i].used)
+			vmclockd_vm_del(&d, &d.vms[i]);
+	close(d.dirfd);
+	rm_tmp();
+}
