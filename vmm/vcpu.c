@@ -196,7 +196,10 @@ enum vcpu_stop vcpu_run(struct vcpu *v, const struct vcpu_io_ops *ops, char *msg
 				__atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
 				return pending ? pending : VCPU_STOP_KICKED;
 			}
-			snprintf(msg, msglen, "KVM_RUN failed: %s", strerror(errno));
+			int e = errno;
+			if (e == EFAULT && ops->fault && ops->fault(ops->arg) == 1)
+				continue;
+			snprintf(msg, msglen, "KVM_RUN failed: %s", strerror(e));
 			return VCPU_STOP_ERROR;
 		}
 		if (pending) /* immediate_exit raced with a real exit: report the first stop */

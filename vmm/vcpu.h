@@ -26,6 +26,10 @@ struct vcpu_io_ops {
 	int (*pio)(void *arg, uint16_t port, bool out, uint8_t *data, unsigned size);
 	/* MMIO (accesses outside any memslot, or writes to a read-only slot). */
 	int (*mmio)(void *arg, uint64_t gpa, bool write, uint8_t *data, unsigned len);
+	/* Optional: KVM_RUN failed with EFAULT (guest memory backed by a host mapping that is
+	 * gone, e.g. a page file truncated by another process). 1: repaired, run again;
+	 * 0 or -errno: stop with the error. */
+	int (*fault)(void *arg);
 	void *arg;
 };
 

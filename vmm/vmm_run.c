@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <x86intrin.h>
 
+#include "devices/vmclock.h"
 #include "tsync/log.h"
 #include "vcpu.h"
 #include "vm.h"
@@ -61,10 +62,18 @@ static void finish(struct vmm *m, enum vcpu_stop why, const char *kvm_msg)
 	pthread_mutex_unlock(&m->lock);
 }
 
+/* KVM_RUN's EFAULT: a mapped vmclock page file truncated under the guest is replaced by the
+ * zero page (the guest reads "no page"), so the VM runs on instead of stopping. */
+static int vcpu_fault(void *devs)
+{
+	return vmclock_dev_recover(devs);
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vmm *m = arg;
-	struct vcpu_io_ops ops = {.pio = devices_pio, .mmio = devices_mmio, .arg = m->devs};
+	struct vcpu_io_ops ops = {
+	        .pio = devices_pio, .mmio = devices_mmio, .fault = vcpu_fault, .arg = m->devs};
 	char msg[256];
 	for (;;) {
 		pthread_mutex_lock(&m->lock);
