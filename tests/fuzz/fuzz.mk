@@ -13,12 +13,12 @@ FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS  := -std=gnu11 -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Werror -MMD -MP \
 		-Wno-gnu-variable-sized-type-not-at-end \
 		$(FUZZ_SAN) -fsanitize=fuzzer-no-link
-FUZZ_LDLIBS  := -lpcap -lgsl -lgslcblas -lxxhash -llz4 -lzstd -lm -lrt -lpthread
+FUZZ_LDLIBS  := -lpcap -lgsl -lgslcblas -lxxhash -llz4 -lzstd -lgnutls -lm -lrt -lpthread
 
 # Everything a target may need, in one archive: the linker takes only what is referenced.
 FUZZ_DEP_SRCS := $(LIB_SRCS) $(wildcard ptpd-wl/core/*.c ptpd-wl/daemon/*.c) \
 		 $(wildcard analysis/readers/*.c analysis/metrics/*.c) \
-		 vmm/control_json.c vmm/migrate/stream.c vmm/migrate/compress.c \
+		 vmm/control_json.c vmm/migrate/stream.c vmm/migrate/compress.c vmm/migrate/tls.c \
 		 $(filter-out vmclock/main.c,$(wildcard vmclock/*.c))
 FUZZ_DEP_OBJS := $(FUZZ_DEP_SRCS:%.c=$(FUZZ_DIR)/obj/%.o)
 FUZZ_DEP_LIB  := $(FUZZ_DIR)/libfuzzdeps.a
