@@ -31,9 +31,20 @@ grep -q ' 0 failed' "$log" || status=1
 count asan
 # the daemons' hostile-input tests again, against the ASan+UBSan binaries: each script counts a
 # sanitizer report in a daemon's output as a failure
+# sanitizer reports; every process's report also goes to a file in $sandir, so one from a process
+# whose output a script only captured (a refused start-up, a client) counts too
 echo "== hostile-input tests under ASan+UBSan (build/asan)"
-BUILD=build/asan tests/integration/run.sh 'test_hostile_*.sh' | tee "$log" || status=1
+sandir=$(mktemp -d /tmp/tsync-san.XXXXXX)
+ASAN_OPTIONS="log_path=$sandir/asan" UBSAN_OPTIONS="log_path=$sandir/ubsan:print_stacktrace=1" \
+	BUILD=build/asan tests/integration/run.sh 'test_hostile_*.sh' | tee "$log" || status=1
 count hostile-asan
+nsan=$(find "$sandir" -type f | wc -l)
+if [ "$nsan" -gt 0 ]; then
+	for f in "$sandir"/*; do echo "-- sanitizer report $f:"; head -n 20 "$f"; done
+	echo "== hostile-asan: $nsan sanitizer report file(s) above count as failures"
+	total_f=$((total_f + nsan))
+fi
+rm -rf "$sandir"
 # a short fuzzing pass: every regression input replayed, each libFuzzer target ~5 s
 echo "== fuzzing, short pass (make fuzz-check)"
 { make --no-print-directory BUILD="$BUILD" fuzz-build >/dev/null &&

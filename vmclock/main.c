@@ -468,15 +468,18 @@ int main(int argc, char **argv)
 			fprintf(stderr, "vmclockd: socket %s: %s\n", sock,
 			        s.lfd == -EEXIST ? "exists and is not a socket (left alone)"
 			                         : strerror(-s.lfd));
-			return 1;
+			err = -EEXIST; /* left through the common exit: nothing leaks */
+			goto out;
 		}
 		reactor_add_fd(s.r, s.lfd, POLLIN, on_conn, &s);
 	}
 	struct reactor_timer *t = reactor_timer_create(s.r, on_timer, &d);
 	uint64_t period = (uint64_t)(d.interval_s * 1e9);
 	if (!t || reactor_timer_arm(t, period, period))
-		return 1;
-	err = reactor_run(s.r);
+		err = -ENOMEM;
+	else
+		err = reactor_run(s.r);
+out:
 	reactor_destroy(s.r);
 	if (s.lfd >= 0) {
 		close(s.lfd);
