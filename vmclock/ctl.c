@@ -342,7 +342,7 @@ int vmclockd_command(struct vmclockd *d, const char *line, char *reply, unsigned
 		return vmclockd_ptpd_burst(d, secs, (int)ls, wait, reply, len);
 	}
 	if (strcmp(verb, "reset") == 0) {
-		tsc_rate_reset(&d->rate);
+		counter_rate_reset(&d->rate);
 		int err = vmclockd_sample(d);
 		snprintf(reply, len, err ? "err sample failed" : "ok rate baseline restarted");
 		return err;

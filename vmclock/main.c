@@ -417,12 +417,19 @@ int main(int argc, char **argv)
 		        d.ptpd.path);
 
 	/* first pair, TSC calibration (sleeps cal_ms), second pair: a rate to start with */
-	int err;
-	tsc_rate_init(&d.rate, 1.0, baseline, d.est.freq_maxerror);
+	int err = 0;
+	struct srv s = {.d = &d, .lfd = -1};
+	d.tsc = counter_tsc_create(0);
+	if (!d.tsc) {
+		fprintf(stderr, "vmclockd: no TSC: %s\n", strerror(errno));
+		err = -ENODEV;
+		goto out;
+	}
+	counter_rate_init(&d.rate, counter_width(d.tsc), 1.0, baseline, d.est.freq_maxerror);
 	struct tsc_cal cal;
-	if ((err = vmclockd_sample(&d)) || (err = tsc_calibrate(cal_ms, &cal))) {
+	if ((err = vmclockd_sample(&d)) || (err = tsc_calibrate(d.tsc, cal_ms, &cal))) {
 		fprintf(stderr, "vmclockd: start-up sampling failed: %s\n", strerror(-err));
-		return 1;
+		goto out;
 	}
 	d.cal = cal;
 	d.rate.ns_per_tick = cal.ns_per_tick;
@@ -430,7 +437,7 @@ int main(int argc, char **argv)
 		d.est.at_raw_ns = d.last_raw_ns;
 	if ((err = vmclockd_sample(&d))) {
 		fprintf(stderr, "vmclockd: sampling failed: %s\n", strerror(-err));
-		return 1;
+		goto out;
 	}
 	pr_info("vmclockd: TSC %.6f ns/tick (+-%.2g), clock %s, policy %s, interval %.3f s",
 	        cal.ns_per_tick, cal.rel_err, clock_spec, vmclock_policy_name(d.default_policy),
@@ -451,15 +458,16 @@ int main(int argc, char **argv)
 			                         "page goes to --page-dir)"
 			        : err == -EEXIST ? "its page file exists and is not one of ours"
 			                         : strerror(-err));
-			return 1;
+			goto out;
 		}
 		pr_info("vmclockd: publishing %s (%s)", name, vmclock_policy_name(pol));
 	}
 
-	struct srv s = {.d = &d, .lfd = -1};
 	s.r = reactor_create();
-	if (!s.r)
-		return 1;
+	if (!s.r) {
+		err = -ENOMEM;
+		goto out;
+	}
 	static const int sigs[] = {SIGINT, SIGTERM};
 	reactor_add_signals(s.r, sigs, 2, on_signal, NULL);
 	if (sock) {
@@ -489,6 +497,7 @@ out:
 		if (d.vms[i].used)
 			vmclockd_vm_del(&d, &d.vms[i]);
 	tclock_destroy(d.clock);
+	counter_destroy(d.tsc);
 	pr_info("vmclockd: exit");
 	return err ? 1 : 0;
 }

@@ -32,14 +32,15 @@ static int64_t raw_now(void)
 
 int vmclockd_sample(struct vmclockd *d)
 {
-	struct tsc_pair p;
-	int err = tsc_pair_read(read_clock, d->clock, 5, &p);
+	struct counter_pair p;
+	const struct counter_clock clk = {.read = read_clock, .ctx = d->clock};
+	int err = d->tsc ? counter_pair_read(d->tsc, &clk, 5, &p) : -ENODEV;
 	d->samples++;
 	if (err) {
 		d->sample_errors++;
 		return err;
 	}
-	if (tsc_rate_add(&d->rate, &p))
+	if (counter_rate_add(&d->rate, &p))
 		pr_notice("vmclockd: host clock rate changed beyond its bound (a step?): rate "
 		          "baseline restarted");
 	d->last_pair = p;
@@ -53,7 +54,7 @@ int vmclockd_host(const struct vmclockd *d, int64_t now_raw_ns, struct vmclock_h
 	double npt, rel;
 	if (!d->have_pair)
 		return -EAGAIN;
-	int err = tsc_rate_get(&d->rate, &npt, &rel);
+	int err = counter_rate_get(&d->rate, &npt, &rel);
 	if (err)
 		return err;
 	const struct vmclockd_estimate *e = &d->est;

@@ -65,15 +65,16 @@ struct vmclockd_vm {
 
 struct vmclockd {
 	struct tclock *clock;
+	struct counter *tsc; /* the counter guests read (x86 TSC); owned */
 	struct tsc_cal cal;
-	struct tsc_rate rate;
+	struct counter_rate rate;
 	struct vmclockd_estimate est;
 	enum vmclock_policy default_policy;
 	double slew_max; /* fraction */
 	double interval_s;
 	bool gen_present;
 	struct vmclockd_vm vms[VMCLOCKD_MAX_VMS];
-	struct tsc_pair last_pair;
+	struct counter_pair last_pair;
 	int64_t last_raw_ns; /* CLOCK_MONOTONIC_RAW at last_pair */
 	bool have_pair;
 	uint64_t samples, sample_errors;

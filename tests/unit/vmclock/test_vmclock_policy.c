@@ -182,37 +182,13 @@ Test(vmclock_tsc, period_fields_are_exact_to_the_last_bit)
 	cr_assert_eq(tsc_period_fields(2e9, &f, &s), -EINVAL);
 }
 
-Test(vmclock_tsc, rate_tracker_measures_and_restarts_on_a_step)
-{
-	struct tsc_rate r;
-	double npt, rel;
-	tsc_rate_init(&r, 0.4, 10, 20e-6);
-	struct tsc_pair p = {.counter = 1000, .time_ns = T0, .window_ticks = 100};
-	cr_assert_eq(tsc_rate_get(&r, &npt, &rel), -EAGAIN);
-	/* a clock 15 ppm fast against the counter */
-	for (int i = 0; i < 40; i++) {
-		p.counter = 1000 + (uint64_t)i * 1250000000ull; /* 0.5 s */
-		p.time_ns = T0 + (int64_t)llround(i * 0.5e9 * (1 + 15e-6));
-		cr_assert_not(tsc_rate_add(&r, &p));
-	}
-	cr_assert_eq(tsc_rate_get(&r, &npt, &rel), 0);
-	cr_assert(fabs(npt / (0.4 * (1 + 15e-6)) - 1) < 1e-9);
-	cr_assert(rel > 0 && rel < 2e-5, "window + undetected-step margin: %g", rel);
-	cr_assert(r.n <= 22, "older pairs than the 10 s baseline are dropped: %u", r.n);
-	/* a 1 ms step: detected, baseline restarts from the previous pair */
-	p.counter += 1250000000ull;
-	p.time_ns += (int64_t)llround(0.5e9 * (1 + 15e-6)) + 1000000;
-	cr_assert(tsc_rate_add(&r, &p));
-	cr_assert_eq(r.n, 2);
-	cr_assert_eq(r.resets, 1);
-	tsc_rate_reset(&r);
-	cr_assert_eq(tsc_rate_get(&r, &npt, &rel), -EAGAIN);
-}
-
 Test(vmclock_tsc, calibration_against_monotonic_raw)
 {
 	struct tsc_cal c;
-	cr_assert_eq(tsc_calibrate(50, &c), 0);
+	struct counter *tsc = counter_tsc_create(0);
+	cr_assert_not_null(tsc);
+	cr_assert_eq(tsc_calibrate(tsc, 50, &c), 0);
+	counter_destroy(tsc);
 	cr_assert(c.ns_per_tick > 0.05 && c.ns_per_tick < 10, "%f", c.ns_per_tick);
 	cr_assert(c.rel_err > 0 && c.rel_err < 1e-4, "%g", c.rel_err);
 }
