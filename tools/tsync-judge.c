@@ -23,6 +23,7 @@
 
 #include "tsync/cli.h"
 #include "tsync/statlog.h"
+#include "tsync/stats.h"
 #include "tsync/vclock.h"
 
 #define MAXV 8
@@ -33,12 +34,6 @@ static void on_sig(int s)
 {
 	(void)s;
 	stop = 1;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
 }
 
 static void usage(FILE *f)
@@ -179,23 +174,19 @@ int main(int argc, char **argv)
 	double *tmp = calloc(cap, sizeof(double));
 	for (int i = 0; i < nv; i++) {
 		const double *ev = err + i * cap;
-		long lock = -1;
-		for (long k = (long)n - 1; k >= 0 && fabs(ev[k]) <= lock_ns; k--)
-			lock = k;
+		long lock = stats_lock_index_of(ev, n, lock_ns);
 		double from = lock >= 0 && t[lock] > settle ? t[lock] : settle;
-		double s2 = 0, s = 0, mx = 0;
 		size_t m = 0;
-		for (size_t k = 0; k < n; k++) {
-			if (t[k] < from)
-				continue;
-			s += ev[k];
-			s2 += ev[k] * ev[k];
-			if (fabs(ev[k]) > mx)
-				mx = fabs(ev[k]);
-			tmp[m++] = fabs(ev[k]);
+		for (size_t k = 0; k < n; k++)
+			if (t[k] >= from)
+				tmp[m++] = ev[k];
+		struct stats_error sc;
+		if (stats_error_score(tmp, m, &sc)) {
+			fprintf(stderr, "tsync-judge: out of memory\n");
+			rc = 1;
+			vclock_close(v[i]);
+			continue;
 		}
-		qsort(tmp, m, sizeof(double), cmp_d);
-		double p99 = m ? tmp[(size_t)ceil(0.99 * (double)m) - 1] : NAN;
 		char ls[32];
 		if (lock >= 0)
 			snprintf(ls, sizeof(ls), "%.1f", t[lock]);
@@ -203,8 +194,7 @@ int main(int argc, char **argv)
 			snprintf(ls, sizeof(ls), "-");
 		printf("judge vclock=%s n=%zu lock_s=%s rms_ns=%.0f p99_ns=%.0f max_ns=%.0f "
 		       "mean_ns=%.0f\n",
-		       names[i], m, ls, m ? sqrt(s2 / (double)m) : NAN, p99, m ? mx : NAN,
-		       m ? s / (double)m : NAN);
+		       names[i], m, ls, sc.rms, sc.p99_abs, sc.max_abs, sc.mean);
 		if (lock < 0)
 			rc = 3;
 		vclock_close(v[i]);

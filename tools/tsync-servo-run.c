@@ -19,6 +19,7 @@
 #include "tsync/cli.h"
 #include "tsync/servo.h"
 #include "tsync/sim.h"
+#include "tsync/stats.h"
 #include "tsync/vclock.h"
 
 struct opts {
@@ -202,17 +203,13 @@ int main(int argc, char **argv)
 	/* time to lock as tsync-servo-sim defines it: the first sample from which the true error
 	 * stays within max(10 * noise, 100 ns) to the end of the run */
 	double thr = fmax(10 * o.noise_ns, 100.0);
-	for (long i = n - 1; i >= 0 && fabs(err_ns[i]) <= thr; i--)
-		lock_t = i * o.interval_s;
+	long lock = stats_lock_index_of(err_ns, (size_t)n, thr);
+	if (lock >= 0)
+		lock_t = (double)lock * o.interval_s;
 	/* score the second half of the run (after lock: the servo has settled there) */
 	long from = n / 2;
-	double s2 = 0, mx = 0;
-	for (long i = from; i < n; i++) {
-		s2 += err_ns[i] * err_ns[i];
-		if (fabs(err_ns[i]) > mx)
-			mx = fabs(err_ns[i]);
-	}
-	double rms = sqrt(s2 / (double)(n - from));
+	double rms = stats_rms(err_ns + from, (size_t)(n - from));
+	double mx = stats_max_abs(err_ns + from, (size_t)(n - from));
 	double est;
 	char est_s[32] = "-";
 	if (servo_error_estimate(s, &est) == 0)

@@ -34,6 +34,7 @@ int stats_compute(const double *x, size_t n, struct basic_stats *st);
  * Percentile p in [0, 100] of sorted[0..n-1] by linear interpolation between closest ranks
  * (Hyndman & Fan definition 7, the default of numpy, R and Excel's PERCENTILE.INC):
  * h = (n - 1) * p / 100, result = s[floor(h)] + (h - floor(h)) * (s[floor(h) + 1] - s[floor(h)]).
+ * The definition is lib/stats's stats_percentile_sorted (include/tsync/stats.h).
  */
 double percentile_sorted(const double *sorted, size_t n, double p);
 

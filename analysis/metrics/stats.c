@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "metrics/metrics.h"
+#include "tsync/stats.h"
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -13,19 +14,10 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* the one definition (Hyndman & Fan 7) lives in lib/stats */
 double percentile_sorted(const double *s, size_t n, double p)
 {
-	if (n == 0)
-		return NAN;
-	if (p <= 0)
-		return s[0];
-	if (p >= 100)
-		return s[n - 1];
-	double h = (double)(n - 1) * p / 100.0;
-	size_t lo = (size_t)floor(h);
-	if (lo + 1 >= n)
-		return s[n - 1];
-	return s[lo] + (h - (double)lo) * (s[lo + 1] - s[lo]);
+	return stats_percentile_sorted(s, n, p);
 }
 
 int stats_compute(const double *x, size_t n, struct basic_stats *st)

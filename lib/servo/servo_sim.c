@@ -6,6 +6,7 @@
 
 #include "tsync/servo_sim.h"
 #include "tsync/sim.h"
+#include "tsync/stats.h"
 
 #define SIM_START_NS (1000 * NS_PER_SEC) /* true time of the first sample */
 #define MAX_SAMPLES  100000000UL
@@ -43,13 +44,6 @@ static int params_valid(const struct servo_sim_params *p)
 	       isfinite(p->spike_mean_ns) && isfinite(p->settle_s);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 static double measurement_noise(const struct servo_sim_params *p, struct sim_rng *rng)
 {
 	double n = p->noise_ns * sim_rng_gauss(rng);
@@ -62,24 +56,26 @@ static double measurement_noise(const struct servo_sim_params *p, struct sim_rng
 	return n;
 }
 
-/* Statistics over the window; abs_err holds |error| (sorted in place). */
-static void window_stats(struct servo_sim_result *r, double *abs_err, double sum, double sum2,
-                         double est_sum, unsigned long covered)
+/* Statistics over the window of signed errors (tsync/stats.h definitions). */
+static int window_stats(struct servo_sim_result *r, const double *win, double est_sum,
+                        unsigned long covered)
 {
-	unsigned long n = r->samples, i99;
+	struct stats_error sc;
+	unsigned long n = r->samples;
 
 	if (!n)
-		return;
-	r->mean_ns = sum / n;
-	r->rms_ns = sqrt(sum2 / n);
-	qsort(abs_err, n, sizeof(double), cmp_double);
-	i99 = (unsigned long)ceil(0.99 * n) - 1;
-	r->p99_ns = abs_err[i99];
-	r->max_ns = abs_err[n - 1];
+		return 0;
+	if (stats_error_score(win, n, &sc))
+		return -ENOMEM;
+	r->mean_ns = sc.mean;
+	r->rms_ns = sc.rms;
+	r->p99_ns = sc.p99_abs;
+	r->max_ns = sc.max_abs;
 	if (r->has_estimate) {
 		r->est_mean_ns = est_sum / n;
 		r->est_coverage = (double)covered / n;
 	}
+	return 0;
 }
 
 int servo_sim_run(const struct servo_sim_params *p, struct servo_sim_result *r,
@@ -91,9 +87,9 @@ int servo_sim_run(const struct servo_sim_params *p, struct servo_sim_result *r,
 	struct sim_rng rng;
 	struct tclock *clk;
 	struct servo *sv;
-	double *abs_err, settle, sum = 0, sum2 = 0, est_sum = 0, e;
+	struct stats_lock lock;
+	double *win, settle, est_sum = 0, e;
 	unsigned long n, k, covered = 0;
-	long last_bad = -1;
 	tmv_t local;
 	int err = 0;
 
@@ -110,8 +106,9 @@ int servo_sim_run(const struct servo_sim_params *p, struct servo_sim_result *r,
 	                             .wander_ppb = p->wander_ppb,
 	                             .seed = p->seed};
 	sim_rng_seed(&rng, p->seed);
-	abs_err = malloc(n * sizeof(*abs_err));
-	if (!abs_err)
+	stats_lock_init(&lock, r->lock_threshold_ns);
+	win = malloc(n * sizeof(*win));
+	if (!win)
 		return -ENOMEM;
 	clk = tclock_sim_create(&st, &prm);
 	if (!clk) {
@@ -150,12 +147,9 @@ int servo_sim_run(const struct servo_sim_params *p, struct servo_sim_result *r,
 			trace(arg, &smp);
 
 		e = (double)smp.error_ns;
-		if (fabs(e) > r->lock_threshold_ns)
-			last_bad = (long)k;
+		stats_lock_add(&lock, e);
 		if (smp.t_s + 1e-9 >= settle) {
-			abs_err[r->samples++] = fabs(e);
-			sum += e;
-			sum2 += e * e;
+			win[r->samples++] = e;
 			if (!isnan(smp.estimate_ns)) {
 				est_sum += smp.estimate_ns;
 				covered += fabs(e) <= 3 * smp.estimate_ns;
@@ -163,15 +157,15 @@ int servo_sim_run(const struct servo_sim_params *p, struct servo_sim_result *r,
 		}
 	}
 	r->final_state = servo_state(sv);
-	if ((unsigned long)(last_bad + 1) < n) {
+	if (stats_lock_index(&lock) >= 0) {
 		r->locked = true;
-		r->lock_time_s = (last_bad + 1) * p->interval_s;
+		r->lock_time_s = (double)stats_lock_index(&lock) * p->interval_s;
 	}
-	window_stats(r, abs_err, sum, sum2, est_sum, covered);
+	err = window_stats(r, win, est_sum, covered);
 	servo_destroy(sv);
 out_clock:
 	tclock_destroy(clk);
 out_free:
-	free(abs_err);
+	free(win);
 	return err;
 }
