@@ -255,9 +255,16 @@ int main(int argc, char **argv)
 		case 'r':
 			bad = parse_rate(optarg, &rate);
 			break;
-		case 's':
-			seed = strtoull(optarg, NULL, 0);
+		case 's': {
+			char *end;
+			errno = 0;
+			seed = strtoull(optarg, &end, 0);
+			if (errno || end == optarg || *end || optarg[0] == '-') {
+				fprintf(stderr, "tsync-netem: bad value '%s' for --seed\n", optarg);
+				bad = -1;
+			}
 			break;
+		}
 		case 'D':
 			bad = cli_time("tsync-netem", "--duration", optarg, 0, 3600 * NS_PER_SEC,
 			               &duration);

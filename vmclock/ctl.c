@@ -94,9 +94,14 @@ static int cmd_estimate(struct vmclockd *d, char **argv, int argc, char *reply, 
 	if ((v = arg(argv, argc, "state")))
 		err |= vmclockd_parse_state(v, &e.status);
 	if ((v = arg(argv, argc, "tai-offset"))) {
-		long t = strtol(v, NULL, 10);
+		/* given as TAI - UTC (37), stored as UTC - TAI; a whole integer, |t| < 2^15 */
+		char *end;
+		errno = 0;
+		long t = strtol(v, &end, 10);
+		if (end == v || *end || errno || t < -32767 || t > 32767)
+			err |= -EINVAL;
 		e.tai_valid = t != 0;
-		e.tai_offset_sec = (int16_t)-t; /* given as TAI - UTC (37), stored as UTC - TAI */
+		e.tai_offset_sec = (int16_t)-t;
 	}
 	if (err) {
 		snprintf(reply, len, "err bad estimate value");

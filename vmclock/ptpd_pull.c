@@ -35,6 +35,33 @@ static int64_t raw_now(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* A number that ends at a space or the end of the reply: 0 or -EPROTO. */
+static int num_end(const char *v, const char *end)
+{
+	return end != v && (*end == 0 || *end == ' ' || *end == '\n') ? 0 : -EPROTO;
+}
+
+static int get_d(const char *v, double *out)
+{
+	char *end;
+	double x = strtod(v, &end);
+	if (num_end(v, end) || !isfinite(x))
+		return -EPROTO;
+	*out = x;
+	return 0;
+}
+
+static int get_ll(const char *v, long long *out)
+{
+	char *end;
+	errno = 0;
+	long long x = strtoll(v, &end, 10);
+	if (num_end(v, end) || errno)
+		return -EPROTO;
+	*out = x;
+	return 0;
+}
+
 /* value of " key=" in a reply line */
 static const char *field(const char *s, const char *key)
 {
@@ -59,15 +86,26 @@ int vmclockd_ptpd_parse(const char *reply, struct vmclockd_ptpd_status *st)
 		return -EPROTO;
 	if (!(v = field(reply, "est_ns")))
 		return -EPROTO;
-	st->est_ns = strtod(v, NULL);
-	if ((v = field(reply, "offset_ns")))
-		st->offset_ns = strtoll(v, NULL, 10);
-	if ((v = field(reply, "age_ms")))
-		st->age_ms = strtod(v, NULL);
-	if ((v = field(reply, "log_sync")))
-		st->log_sync = (int)strtol(v, NULL, 10);
-	if ((v = field(reply, "samples")))
-		st->samples = strtoull(v, NULL, 10);
+	if (get_d(v, &st->est_ns))
+		return -EPROTO;
+	long long x;
+	if ((v = field(reply, "offset_ns"))) {
+		if (get_ll(v, &x))
+			return -EPROTO;
+		st->offset_ns = x;
+	}
+	if ((v = field(reply, "age_ms")) && get_d(v, &st->age_ms))
+		return -EPROTO;
+	if ((v = field(reply, "log_sync"))) {
+		if (get_ll(v, &x) || x < -128 || x > 127)
+			return -EPROTO;
+		st->log_sync = (int)x;
+	}
+	if ((v = field(reply, "samples"))) {
+		if (get_ll(v, &x) || x < 0)
+			return -EPROTO;
+		st->samples = (uint64_t)x;
+	}
 	return 0;
 }
 
