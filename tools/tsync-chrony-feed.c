@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include <time.h>
 
 #include "tsync/chrony.h"
+#include "tsync/cli.h"
 
 #define PROG         "tsync-chrony-feed"
 #define MAX_OFFSETS  100000
@@ -63,25 +65,17 @@ __attribute__((noreturn)) static void bad(const char *flag, const char *why, con
 
 static double parse_sec(const char *flag, const char *s)
 {
-	char *end;
 	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (end == s || *end || errno || !isfinite(v))
-		bad(flag, "not a number of seconds:", s);
+	if (cli_double(PROG, flag, s, -1e9, 1e9, &v)) /* cli_double names flag and value */
+		exit(2);
 	return v;
 }
 
 static long parse_int(const char *flag, const char *s, long lo, long hi)
 {
-	char *end;
 	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (end == s || *end || errno)
-		bad(flag, "not an integer:", s);
+	if (cli_long(PROG, flag, s, LONG_MIN, LONG_MAX, &v)) /* syntax: named by cli_long */
+		exit(2);
 	if (v < lo || v > hi) {
 		fprintf(stderr, PROG ": %s: %ld outside %ld..%ld (see --help)\n", flag, v, lo, hi);
 		exit(2);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tsync/cli.h"
 #include "tsync/servo_sim.h"
 
 static void usage(FILE *f)
@@ -34,22 +35,6 @@ static void usage(FILE *f)
 	        "Time to lock: first time after which |true error| stays <= max(10 sigma, 100 "
 	        "ns).\n"
 	        "Statistics: true error over the second half of the run.\n");
-}
-
-static int parse_double(const char *flag, const char *s, double min, double max, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !isfinite(v) || v < min || v > max) {
-		fprintf(stderr, "tsync-servo-sim: %s: bad value '%s' (want %g..%g)\n", flag, s, min,
-		        max);
-		return -EINVAL;
-	}
-	*out = v;
-	return 0;
 }
 
 static void trace_print(void *arg, const struct servo_sim_sample *s)
@@ -147,27 +132,31 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'n':
-			if (parse_double("--noise", optarg, 0, 1e9, &p.noise_ns))
+			if (cli_double("tsync-servo-sim", "--noise", optarg, 0, 1e9, &p.noise_ns))
 				return 2;
 			break;
 		case 'p':
-			if (parse_double("--spikes", optarg, 0, 1, &p.spike_prob))
+			if (cli_double("tsync-servo-sim", "--spikes", optarg, 0, 1, &p.spike_prob))
 				return 2;
 			break;
 		case 'm':
-			if (parse_double("--spike-mean", optarg, 0, 1e12, &p.spike_mean_ns))
+			if (cli_double("tsync-servo-sim", "--spike-mean", optarg, 0, 1e12,
+			               &p.spike_mean_ns))
 				return 2;
 			break;
 		case 'd':
-			if (parse_double("--duration", optarg, 1e-3, 1e7, &p.duration_s))
+			if (cli_double("tsync-servo-sim", "--duration", optarg, 1e-3, 1e7,
+			               &p.duration_s))
 				return 2;
 			break;
 		case 'i':
-			if (parse_double("--interval", optarg, 1e-3, 1e4, &p.interval_s))
+			if (cli_double("tsync-servo-sim", "--interval", optarg, 1e-3, 1e4,
+			               &p.interval_s))
 				return 2;
 			break;
 		case 'w':
-			if (parse_double("--wander", optarg, 0, 1e6, &p.wander_ppb))
+			if (cli_double("tsync-servo-sim", "--wander", optarg, 0, 1e6,
+			               &p.wander_ppb))
 				return 2;
 			break;
 		case 'S':
