@@ -19,7 +19,9 @@ SB=$TMP/b.sock
 cleanup() {
 	$D --socket "$SA" --send quit >/dev/null 2>&1
 	$D --socket "$SB" --send quit >/dev/null 2>&1
+	$D --socket "$TMP/c.sock" --send quit >/dev/null 2>&1
 	sleep 0.2
+	[ -n "$PC" ] && kill "$PC" 2>/dev/null
 	[ -n "$PA" ] && kill "$PA" 2>/dev/null
 	[ -n "$PB" ] && kill "$PB" 2>/dev/null
 	$V remove $GM 2>/dev/null
@@ -144,6 +146,49 @@ if grep -E 'ERROR: AddressSanitizer|runtime error:|LeakSanitizer' "$TMP/a.log" "
 	fail "sanitizers: $(head -n 3 "$TMP/san")"
 else
 	ok "no sanitizer report in the daemons' logs"
+fi
+# --- the same daemon from a config file (-f): keys as flags, a flag wins over the file ------
+SC=$TMP/c.sock
+mkdir -p "$TMP/C"
+cat >"$TMP/c.cfg" <<EOF
+# vmclockd keys: the flags with '_' for '-'
+clock vclock:$HA
+page_dir $TMP/C
+maxerror 3ms
+freq_maxerror = 20ppm
+interval 0.2
+calibrate_ms 50
+tai_offset 37
+socket $SC
+EOF
+$D -f "$TMP/c.cfg" --maxerror 4ms --freq_maxerror=30ppm --vm cfgvm >"$TMP/c.log" 2>&1 &
+PC=$!
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	[ -S "$SC" ] && break
+	sleep 0.2
+done
+st=$($D --socket "$SC" --send status 2>&1)
+check "config file: the daemon runs from it, flags win (maxerror 4ms, 30 ppm): $st" \
+	sh -c "echo '$st' | grep -q 'ok state=synchronized maxerror_ns=4000000 freq_maxerror_ppb=30000.0 vms=1 '"
+out=$($R "$TMP/C/tsync-vmclock.cfgvm" --count 3 --interval 0.05 --ref vclock:$GM | tail -n 1)
+check "config file: its page_dir holds the page, read within bounds: $out" \
+	sh -c "echo '$out' | grep -q 'samples=3 errors=0 backwards=0 .*inbounds=3'"
+$D --socket "$SC" --send quit >/dev/null 2>&1
+wait "$PC"
+PC=
+echo "interval 0.001" >"$TMP/bad.cfg"
+out=$($D -f "$TMP/bad.cfg" --clock sys 2>&1)
+rc=$?
+check "config file: a bad value is named with file and line, exit 2: $out" \
+	sh -c "[ $rc -eq 2 ] && echo '$out' | grep -q 'bad.cfg:1: value 0.001 out of range'"
+out=$($D --clock sys --slew-max fast 2>&1)
+rc=$?
+check "a bad flag value is named by its flag, exit 2: $out" \
+	sh -c "[ $rc -eq 2 ] && echo \"\$1\" | grep -q \"bad --slew-max 'fast'\"" _ "$out"
+if grep -E 'ERROR: AddressSanitizer|runtime error:|LeakSanitizer' "$TMP/c.log" >"$TMP/san" 2>/dev/null; then
+	fail "sanitizers (config-file daemon): $(head -n 3 "$TMP/san")"
+else
+	ok "no sanitizer report in the config-file daemon's log"
 fi
 check "freestanding reader object was built and checked" test -f "$BUILD/vmclock/vmclock_read-freestanding.o"
 finish
