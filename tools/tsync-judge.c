@@ -9,7 +9,8 @@
  *   judge vclock=NAME n=N lock_s=T rms_ns=R p99_ns=P max_ns=M mean_ns=U
  *
  * lock_s: the first time from which |error| stays within --lock-ns to the end ('-' if never);
- * rms/p99/max/mean over the samples after max(lock_s, --settle). Exit 3 if a vclock never
+ * rms/p99/max/mean over the samples after max(lock_s, --settle); p99 is of |error|. Every
+ * statistic is include/tsync/stats.h's (percentile: Hyndman & Fan 7). Exit 3 if a vclock never
  * locked, 1 on errors.
  */
 #include <errno.h>

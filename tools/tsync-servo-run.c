@@ -5,7 +5,7 @@
  * Each interval it reads the vclock against CLOCK_REALTIME (the reference), adds seeded
  * gaussian measurement noise, feeds the servo and applies its answer to the vclock, printing
  * ptp4l-style lines. The true error (no noise) is scored at the end: time to lock, RMS and max
- * after lock. This is the smallest end-to-end slice of a sync daemon: clock -> sample -> servo
+ * over the second half (include/tsync/stats.h definitions). This is the smallest end-to-end slice of a sync daemon: clock -> sample -> servo
  * -> clock, on the same vclock files the test benches use.
  */
 #include <errno.h>
