@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: MIT
-/* Packet captures of PTP: frames -> PTP messages -> matched exchanges (ptp_capture.h). */
+/* Packet captures of PTP: frames -> PTP messages -> matched exchanges (ptp_capture.h), the
+ * exchanges and their arithmetic by ptpd-wl's core (core/exchange.h). */
 #include <errno.h>
 #include <math.h>
 #include <pcap/pcap.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../ptpd-wl/core/exchange.h"
 #include "readers/ptp_capture.h"
 
 #define PENDING 64
+#define MASTERS 8
 
 enum {
 	SYNC = 0x0,
@@ -24,25 +27,36 @@ struct msg {
 	int type;
 	bool two_step;
 	uint16_t seq;
-	double corr_ns;
+	int64_t corr;             /* correctionField, scaled ns */
 	uint8_t src[10], req[10]; /* sourcePortIdentity, requestingPortIdentity */
 	tmv_t ts;                 /* the body's first timestamp */
 	tmv_t cap;                /* capture time */
 };
 
+/* A Delay_Req (t3 = capture time) or a Pdelay_Req we saw go out (core/exchange.h state). */
 struct pend {
-	bool used, done;
-	uint8_t port[10];
+	bool used;
+	uint8_t port[10]; /* the requester */
 	uint16_t seq;
-	tmv_t a, b, c; /* sync: t2, t1; dreq: t3; preq: t1; presp: t2, t4, t1 */
-	double corr;
+	tmv_t t3;
+	struct exch_pdelay pd;
+};
+
+/* A master port: its Sync / Follow_Up pairing and the last Sync it completed. */
+struct master {
+	bool used, have_last;
+	uint8_t port[10];
+	struct exch_sync sync;
+	struct exch_sync last;
 };
 
 struct matcher {
-	struct pend sync[PENDING], dreq[PENDING], preq[PENDING], presp[PENDING];
-	unsigned next[4];
-	struct pend last_sync; /* last completed Sync, port = master's */
+	struct exch_cfg cfg; /* a capture knows no delayAsymmetry: 0, twoStepFlag as sent */
+	struct master masters[MASTERS];
+	struct pend dreq[PENDING], preq[PENDING];
+	unsigned next[3];
 	struct ptp_exchange *ex;
+	uint8_t (*requester)[10]; /* per exchange: the Pdelay requester's port */
 	size_t n, cap;
 };
 
@@ -154,7 +168,7 @@ static int parse(const uint8_t *p, size_t len, struct msg *m, const char **why)
 	}
 	m->type = p[0] & 0x0f;
 	m->two_step = p[6] & 0x02;
-	m->corr_ns = (double)(int64_t)be(p + 8, 8) / 65536.0;
+	m->corr = (int64_t)be(p + 8, 8);
 	memcpy(m->src, p + 20, 10);
 	m->seq = (uint16_t)be(p + 30, 2);
 	size_t need = m->type <= PDELAY_RESP_FUP ? 44 : 34;
@@ -190,7 +204,22 @@ static struct pend *put(struct matcher *mt, int k, struct pend *t, const uint8_t
 	return e;
 }
 
-static int emit(struct matcher *mt, const struct ptp_exchange *x)
+/* The state of a master port, made (replacing the oldest) if new and make. */
+static struct master *master_of(struct matcher *mt, const uint8_t *port, bool make)
+{
+	for (int i = 0; i < MASTERS; i++)
+		if (mt->masters[i].used && !memcmp(mt->masters[i].port, port, 10))
+			return &mt->masters[i];
+	if (!make)
+		return NULL;
+	struct master *ms = &mt->masters[mt->next[2]++ % MASTERS];
+	memset(ms, 0, sizeof(*ms));
+	ms->used = true;
+	memcpy(ms->port, port, 10);
+	return ms;
+}
+
+static int emit(struct matcher *mt, const struct ptp_exchange *x, const uint8_t *requester)
 {
 	if (mt->n == mt->cap) {
 		size_t cap = mt->cap ? 2 * mt->cap : 256;
@@ -198,102 +227,166 @@ static int emit(struct matcher *mt, const struct ptp_exchange *x)
 		if (!ne)
 			return -ENOMEM;
 		mt->ex = ne;
+		uint8_t(*nr)[10] = realloc(mt->requester, cap * sizeof(*nr));
+		if (!nr)
+			return -ENOMEM;
+		mt->requester = nr;
 		mt->cap = cap;
 	}
+	memcpy(mt->requester[mt->n], requester, 10);
 	mt->ex[mt->n++] = *x;
 	return 0;
 }
 
-static void sync_done(struct matcher *mt, struct pend *s)
+/* A Sync / Follow_Up step: a completed Sync becomes the master's last. A correctionField sum
+ * that overflows drops the Sync, as the daemon does. */
+static void sync_step(struct master *ms, int r)
 {
-	mt->last_sync = *s;
-	mt->last_sync.done = true;
-	s->used = false;
+	if (r == EXCH_DONE) {
+		ms->last = ms->sync;
+		ms->have_last = true;
+	}
+}
+
+static int pdelay_emit(struct matcher *mt, const struct pend *e, const struct msg *m, tmv_t t2,
+                       tmv_t t3, tmv_t mld, unsigned long pkt)
+{
+	struct ptp_exchange x = {.packet = pkt,
+	                         .seq = m->seq,
+	                         .peer = true,
+	                         .t1 = e->pd.t1,
+	                         .t2 = t2,
+	                         .t3 = t3,
+	                         .t4 = e->pd.t4,
+	                         .offset_ns = NAN,
+	                         .delay_ns = (double)mld};
+	return emit(mt, &x, e->port);
 }
 
 static int handle(struct matcher *mt, const struct msg *m, unsigned long pkt)
 {
 	struct pend *e;
-	struct ptp_exchange x = {.packet = pkt, .seq = m->seq};
+	struct master *ms;
+	struct exch_ovf o;
+	tmv_t d;
+	int r;
 	switch (m->type) {
 	case SYNC:
-		e = put(mt, 0, mt->sync, m->src, m->seq);
-		e->a = m->cap;
-		e->b = m->ts;
-		e->corr = m->corr_ns;
-		if (!m->two_step)
-			sync_done(mt, e);
+		ms = master_of(mt, m->src, true);
+		sync_step(ms, exch_sync_rx(&ms->sync, &mt->cfg, m->seq, m->two_step, m->ts, m->corr,
+		                           m->cap, &o));
 		return 0;
 	case FOLLOW_UP:
-		e = find(mt->sync, m->src, m->seq);
-		if (e) {
-			e->b = m->ts;
-			e->corr += m->corr_ns;
-			sync_done(mt, e);
-		}
+		ms = master_of(mt, m->src, true);
+		sync_step(ms, exch_fup_rx(&ms->sync, m->seq, m->ts, m->corr, &o));
 		return 0;
 	case DELAY_REQ:
-		e = put(mt, 1, mt->dreq, m->src, m->seq);
-		e->a = m->cap;
+		e = put(mt, 0, mt->dreq, m->src, m->seq);
+		e->t3 = m->cap;
 		return 0;
-	case DELAY_RESP:
+	case DELAY_RESP: {
+		/* pairs with the last Sync the master completed before its Delay_Resp */
+		struct exch_dreq dr;
 		e = find(mt->dreq, m->req, m->seq);
-		if (!e || !mt->last_sync.done || memcmp(mt->last_sync.port, m->src, 10))
+		ms = master_of(mt, m->src, false);
+		if (!e || !ms || !ms->have_last)
 			return 0;
 		e->used = false;
-		x.seq = mt->last_sync.seq;
-		x.t1 = mt->last_sync.b;
-		x.t2 = mt->last_sync.a;
-		x.t3 = e->a;
+		if (exch_dreq_sent(&dr, &ms->last, m->seq, e->t3) ||
+		    exch_dresp_sample(&dr, &mt->cfg, m->ts, m->corr, &d, &o))
+			return 0;
+		struct ptp_exchange x = {.packet = pkt, .seq = ms->last.seq};
+		x.t1 = dr.t1;
+		x.t2 = dr.t2;
+		x.t3 = dr.t3;
 		x.t4 = m->ts;
-		double ms = (double)(x.t2 - x.t1) - mt->last_sync.corr;
-		double sm = (double)(x.t4 - x.t3) - m->corr_ns;
-		x.offset_ns = (ms - sm) / 2;
-		x.delay_ns = (ms + sm) / 2;
-		return emit(mt, &x);
+		x.delay_ns = (double)d;
+		x.offset_ns = (double)exch_e2e_offset(x.t1, x.t2, x.t3, x.t4, dr.c_sync, m->corr);
+		return emit(mt, &x, m->req);
+	}
 	case PDELAY_REQ:
-		e = put(mt, 2, mt->preq, m->src, m->seq);
-		e->a = m->cap;
+		e = put(mt, 1, mt->preq, m->src, m->seq);
+		exch_pdelay_sent(&e->pd, m->seq, m->cap);
 		return 0;
 	case PDELAY_RESP:
 		e = find(mt->preq, m->req, m->seq);
 		if (!e)
 			return 0;
-		x.peer = true;
-		x.t1 = e->a;
-		x.t2 = m->ts;
-		x.t4 = m->cap;
-		if (m->two_step) {
-			struct pend *r = put(mt, 3, mt->presp, m->req, m->seq);
-			r->a = x.t2;
-			r->b = x.t4;
-			r->c = x.t1;
-			r->corr = m->corr_ns;
-			e->used = false;
-			return 0;
-		}
+		r = exch_pdelay_resp_rx(&e->pd, m->seq, m->two_step, m->ts, m->cap, m->corr, &d);
+		if (r != EXCH_DONE)
+			return 0; /* two-step: the Follow_Up finds it in preq */
 		e->used = false;
-		x.t3 = x.t2; /* one-step: the turnaround is in the correctionField */
-		x.offset_ns = NAN;
-		x.delay_ns = ((double)(x.t4 - x.t1) - m->corr_ns) / 2;
-		return emit(mt, &x);
+		/* one-step: the turnaround is in the correctionField; t3 shown as t2 */
+		return pdelay_emit(mt, e, m, m->ts, m->ts, d, pkt);
 	case PDELAY_RESP_FUP:
-		e = find(mt->presp, m->req, m->seq);
-		if (!e)
+		e = find(mt->preq, m->req, m->seq);
+		if (!e || exch_pdelay_fup_rx(&e->pd, m->seq, m->ts, m->corr, &d) != EXCH_DONE)
 			return 0;
 		e->used = false;
-		x.peer = true;
-		x.t1 = e->c;
-		x.t2 = e->a;
-		x.t3 = m->ts;
-		x.t4 = e->b;
-		x.offset_ns = NAN;
-		x.delay_ns =
-		        ((double)(x.t4 - x.t1) - (double)(x.t3 - x.t2) - e->corr - m->corr_ns) / 2;
-		return emit(mt, &x);
+		return pdelay_emit(mt, e, m, e->pd.t2, m->ts, d, pkt);
 	default:
 		return 0; /* Announce, Signaling, Management */
 	}
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Median Pdelay delay of one requester's exchanges (scratch: room for n doubles). */
+static double requester_median(const struct matcher *mt, const uint8_t *port, double *scratch)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < mt->n; i++)
+		if (mt->ex[i].peer && !memcmp(mt->requester[i], port, 10))
+			scratch[k++] = mt->ex[i].delay_ns;
+	qsort(scratch, k, sizeof(*scratch), cmp_double);
+	return k ? scratch[k / 2] : -INFINITY;
+}
+
+/*
+ * A capture taken at one end of a P2P link also holds the exchanges the FAR end requested:
+ * their Pdelay_Req arrived here and our Pdelay_Resp left from here, so the capture times
+ * stand for the responder's t2 and t3, not the requester's t1 and t4, and their "delay" is
+ * near zero or negative. The requester whose exchanges give the largest median delay is the
+ * local one (its round trip holds the link twice); the others' rows are left out.
+ */
+static int drop_far_requesters(struct matcher *mt)
+{
+	const uint8_t *local = NULL;
+	double best = -INFINITY;
+	bool several = false;
+	double *scratch = malloc((mt->n ? mt->n : 1) * sizeof(*scratch));
+	if (!scratch)
+		return -ENOMEM;
+	for (size_t i = 0; i < mt->n; i++) {
+		if (!mt->ex[i].peer)
+			continue;
+		if (local && !memcmp(local, mt->requester[i], 10))
+			continue;
+		double med = requester_median(mt, mt->requester[i], scratch);
+		several |= local != NULL;
+		if (!local || med > best) {
+			best = med;
+			local = mt->requester[i];
+		}
+	}
+	free(scratch);
+	if (!several)
+		return 0;
+	uint8_t keep[10];
+	memcpy(keep, local, 10);
+	size_t w = 0;
+	for (size_t i = 0; i < mt->n; i++) {
+		if (mt->ex[i].peer && memcmp(mt->requester[i], keep, 10))
+			continue;
+		mt->ex[w] = mt->ex[i];
+		memcpy(mt->requester[w++], mt->requester[i], 10);
+	}
+	mt->n = w;
+	return 0;
 }
 
 /* The capture time of a packet (ns precision asked for) as ns; NULL, or why it is not one. */
@@ -319,6 +412,7 @@ static int capture_read(struct reader_ctx *c, pcap_t *pc, struct ptp_exchange **
 		pcap_close(pc);
 		return -ENOMEM;
 	}
+	exch_cfg_init(&mt->cfg, 0, false);
 	int dlt = pcap_datalink(pc);
 	while (!err && (rc = pcap_next_ex(pc, &h, &data)) == 1) {
 		const uint8_t *p;
@@ -337,9 +431,12 @@ static int capture_read(struct reader_ctx *c, pcap_t *pc, struct ptp_exchange **
 		}
 		err = handle(mt, &m, pkt);
 	}
+	if (!err)
+		err = drop_far_requesters(mt);
 	if (!err && rc == -1)
 		err = reader_fail(c, -EIO, "%s:packet %lu: %s", c->path, pkt + 1, pcap_geterr(pc));
 	pcap_close(pc);
+	free(mt->requester);
 	if (err) {
 		free(mt->ex);
 	} else {

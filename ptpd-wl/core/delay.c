@@ -6,42 +6,23 @@
 #include <string.h>
 
 #include "delay.h"
+#include "exchange.h"
 
-typedef __int128 s128;
-
-/* x / (2 * 2^16): scaled-ns sum of two halves back to ns, rounded half away from zero. */
-static tmv_t round_div(s128 x, s128 d)
-{
-	s128 q = (x >= 0 ? x + d / 2 : x - d / 2) / d;
-
-	if (q > INT64_MAX)
-		return INT64_MAX;
-	if (q < INT64_MIN)
-		return INT64_MIN;
-	return (tmv_t)q;
-}
-
-#define SCALE ((s128)65536)
-
-/* (b - a) in ns scaled by 2^16, minus a correction. */
-static s128 leg(tmv_t a, tmv_t b, int64_t corr)
-{
-	return ((s128)b - a) * SCALE - corr;
-}
-
+/* The arithmetic lives in exchange.h (shared with the capture reader); these are its names
+ * for callers of delay.h. */
 tmv_t delay_e2e_mean_path(tmv_t t1, tmv_t t2, tmv_t t3, tmv_t t4, int64_t c_sync, int64_t c_delay)
 {
-	return round_div(leg(t1, t2, c_sync) + leg(t3, t4, c_delay), 2 * SCALE);
+	return exch_e2e_mean_path(t1, t2, t3, t4, c_sync, c_delay);
 }
 
 tmv_t delay_e2e_offset(tmv_t t1, tmv_t t2, tmv_t t3, tmv_t t4, int64_t c_sync, int64_t c_delay)
 {
-	return round_div(leg(t1, t2, c_sync) - leg(t3, t4, c_delay), 2 * SCALE);
+	return exch_e2e_offset(t1, t2, t3, t4, c_sync, c_delay);
 }
 
 tmv_t delay_offset(tmv_t t1, tmv_t t2, int64_t c_sync, tmv_t mean_delay)
 {
-	return round_div(leg(t1, t2, c_sync) - (s128)mean_delay * SCALE, SCALE);
+	return exch_offset(t1, t2, c_sync, mean_delay);
 }
 
 int delay_path_check(tmv_t delay, const char **why)
@@ -69,28 +50,18 @@ int delay_offset_checked(tmv_t t1, tmv_t t2, int64_t c_sync, tmv_t mean_delay, t
 
 int delay_corr_add(int64_t a, int64_t b, int64_t *out)
 {
-	int64_t r;
-
-	if (__builtin_add_overflow(a, b, &r))
-		return -EOVERFLOW;
-	*out = r;
-	return 0;
+	return exch_corr_add(a, b, out, NULL, NULL);
 }
 
 tmv_t delay_p2p_mean_link(tmv_t t1, tmv_t t2, tmv_t t3, tmv_t t4, int64_t c_resp, int64_t c_fup,
                           double nrr)
 {
-	s128 rtt = ((s128)t4 - t1) * SCALE;
-	s128 turn = ((s128)t3 - t2) * SCALE + c_resp + c_fup;
-
-	if (nrr != 1.0 && isfinite(nrr) && nrr > 0.0)
-		rtt = (s128)llroundl((long double)rtt * (long double)nrr);
-	return round_div(rtt - turn, 2 * SCALE);
+	return exch_p2p_mean_link(t1, t2, t3, t4, c_resp, c_fup, nrr);
 }
 
 tmv_t delay_p2p_turnaround(tmv_t t2, tmv_t t3, int64_t c_resp, int64_t c_fup)
 {
-	return round_div(((s128)t3 - t2) * SCALE + c_resp + c_fup, SCALE);
+	return exch_round_div(((exch_s128)t3 - t2) * EXCH_SCALE + c_resp + c_fup, EXCH_SCALE);
 }
 
 int delay_filter_init(struct delay_filter *f, unsigned len)

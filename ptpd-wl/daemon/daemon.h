@@ -21,6 +21,7 @@
 #include "core/bmc.h"
 #include "core/delay.h"
 #include "core/ds.h"
+#include "core/exchange.h"
 #include "core/fsm.h"
 #include "core/mgmt.h"
 #include "core/msg.h"
@@ -160,41 +161,28 @@ struct ptpd_port {
 	struct ptp_port_id parent;
 	bool have_parent;
 	int8_t master_log_sync;
-	/* slave side: Sync / Follow_Up pairing */
+	/* slave side: Sync / Follow_Up pairing (core/exchange.h), with the step generation and
+	 * raw ingress time of the held Sync */
 	struct {
-		bool valid, need_fup, have_fup;
-		uint16_t seq;
-		tmv_t t1, t2, rx_raw;
-		int64_t corr; /* Sync + Follow_Up corrections, scaled ns */
+		struct exch_sync ex;
+		tmv_t rx_raw;
 		unsigned gen;
 	} sync;
-	struct {
-		bool valid;
-		uint16_t seq;
-		struct ptp_ts t1;
-		int64_t corr;
-	} early_fup; /* a Follow_Up that overtook its Sync */
 	/* E2E delay */
 	struct {
-		bool pending;
-		uint16_t seq;
-		tmv_t t3;
-		tmv_t t1, t2; /* the Sync exchange it pairs with */
-		int64_t c_sync;
+		struct exch_dreq ex;
 		unsigned gen;
 	} dreq;
 	struct delay_filter dfilt;
-	/* delayAsymmetry (IEEE 1588-2019 16.8): master-to-slave delay minus the mean path delay,
-	 * scaled ns; added to the Sync correction, taken off the Delay_Resp correction */
-	int64_t asymmetry;
+	/* exchange settings resolved from the config at creation: delayAsymmetry (IEEE 1588-2019
+	 * 16.8, scaled ns: added to the Sync correction, taken off the Delay_Resp correction),
+	 * assume_two_step */
+	struct exch_cfg xcfg;
 	tmv_t mean_delay;
 	bool have_delay;
 	/* P2P requester */
 	struct {
-		bool pending, have_resp, one_step;
-		uint16_t seq;
-		tmv_t t1, t2, t4;
-		int64_t c_resp;
+		struct exch_pdelay ex;
 		struct ptp_port_id responder;
 		unsigned gen;
 	} pd;

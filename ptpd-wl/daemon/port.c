@@ -104,7 +104,11 @@ struct ptpd_port *ptpd_port_create(struct ptpd_clock *c, unsigned index, const c
 	unsigned flen = (unsigned)config_get_int(cfg, iface, "delay_filter_length");
 	delay_filter_init(&p->dfilt, flen);
 	delay_filter_init(&p->pfilt, flen);
-	p->asymmetry = (int64_t)config_get_int(cfg, iface, "delayAsymmetry") * 65536;
+	if (exch_cfg_init(&p->xcfg, config_get_int(cfg, iface, "delayAsymmetry"),
+	                  config_get_bool(cfg, NULL, "assume_two_step"))) {
+		pr_err("%s: delayAsymmetry beyond +-2^31 ns", iface); /* the table bounds it */
+		goto fail;
+	}
 	char aerr[160];
 	if (accept_table_parse(&p->accept, config_get_string(cfg, iface, "acceptable_master_table"),
 	                       aerr, sizeof(aerr))) {
@@ -194,7 +198,6 @@ void ptpd_port_arm_announce_timeout(struct ptpd_port *p)
 static void reset_slave(struct ptpd_port *p)
 {
 	memset(&p->sync, 0, sizeof(p->sync));
-	memset(&p->early_fup, 0, sizeof(p->early_fup));
 	memset(&p->dreq, 0, sizeof(p->dreq));
 	delay_filter_reset(&p->dfilt);
 	p->have_delay = false;

@@ -78,35 +78,43 @@ static void rx_announce(struct ptpd_port *p, const struct ptp_msg *m)
 		ptpd_clock_sde(p->c);
 }
 
-/* A correctionField sum that overflows int64 is hostile or broken input: drop the message. */
-static bool corr_add(struct ptpd_port *p, const char *what, int64_t a, int64_t b, int64_t *out)
+/* A correctionField sum that overflowed int64 (hostile or broken input): the message is
+ * dropped. */
+static void corr_ovf(struct ptpd_port *p, const struct exch_ovf *o)
 {
-	if (!delay_corr_add(a, b, out))
-		return true;
 	pl_warning(10, "port %u: dropped a %s: correctionField sum %lld + %lld overflows",
-	           p->index + 1, what, (long long)a, (long long)b);
-	return false;
+	           p->index + 1, o->what, (long long)o->a, (long long)o->b);
 }
 
 /* A complete Sync (t1, t2, corrections): an offset sample once the delay is known. */
 static void sync_complete(struct ptpd_port *p)
 {
 	struct ptpd_clock *c = p->c;
+	struct exch_sync *s = &p->sync.ex;
 	tmv_t off;
 
 	if (p->sync.gen != c->step_gen)
 		return; /* the clock was stepped after t2 */
 	if (!p->have_delay)
 		return;
-	if (delay_offset_checked(p->sync.t1, p->sync.t2, p->sync.corr, p->mean_delay, &off)) {
-		p->sync.valid = false; /* no Delay_Req pairs with it either */
+	if (delay_offset_checked(s->t1, s->t2, s->corr, p->mean_delay, &off)) {
+		s->valid = false; /* no Delay_Req pairs with it either */
 		pl_warning(10,
 		           "port %u: dropped a Sync from the master: offset beyond +-2^62 ns "
 		           "(t1 %lld ns, t2 %lld ns)",
-		           p->index + 1, (long long)p->sync.t1, (long long)p->sync.t2);
+		           p->index + 1, (long long)s->t1, (long long)s->t2);
 		return;
 	}
-	ptpd_clock_sample(c, p, off, p->sync.t2, p->sync.rx_raw, p->mean_delay, p->master_log_sync);
+	ptpd_clock_sample(c, p, off, s->t2, p->sync.rx_raw, p->mean_delay, p->master_log_sync);
+}
+
+/* A Sync / Follow_Up step's result: a complete Sync, a wait, or an overflow to log. */
+static void sync_result(struct ptpd_port *p, int r, const struct exch_ovf *o)
+{
+	if (r == -EOVERFLOW)
+		corr_ovf(p, o);
+	else if (r == EXCH_DONE)
+		sync_complete(p);
 }
 
 /* A mean path / link delay sample into its filter, unless it is outside physical bounds. */
@@ -140,98 +148,61 @@ static int8_t sync_log_interval(struct ptpd_port *p, const struct ptp_msg *m)
 
 static void rx_sync(struct ptpd_port *p, const struct ptp_msg *m, tmv_t rx, tmv_t rx_raw)
 {
+	struct exch_ovf o = {.what = ""};
+
 	if (!is_slave(p) || !from_parent(p, m))
 		return;
 	if (!rx) {
 		pl_err(5, "port %u: received SYNC without timestamp", p->index + 1);
 		return;
 	}
-	p->sync.valid = false;
-	/* IEEE 1588-2019 11.6.2: correctedSyncCorrectionField = correction + delayAsymmetry */
-	if (!corr_add(p, "Sync", m->hdr.correction, p->asymmetry, &p->sync.corr))
-		return;
-	p->master_log_sync = sync_log_interval(p, m);
-	p->sync.valid = true;
-	p->sync.seq = m->hdr.seq;
-	p->sync.t2 = rx;
 	p->sync.rx_raw = rx_raw;
 	p->sync.gen = p->c->step_gen;
-	p->sync.have_fup = false;
-	if ((m->hdr.flags & PTP_FLAG_TWO_STEP) ||
-	    config_get_bool(p->c->cfg, NULL, "assume_two_step")) {
-		p->sync.need_fup = true;
-		if (p->early_fup.valid && p->early_fup.seq == m->hdr.seq) {
-			p->early_fup.valid = false;
-			if (!corr_add(p, "Follow_Up", p->sync.corr, p->early_fup.corr,
-			              &p->sync.corr)) {
-				p->sync.valid = false;
-				return;
-			}
-			p->sync.t1 = ptp_ts_to_tmv(&p->early_fup.t1);
-			p->sync.need_fup = false;
-			p->sync.have_fup = true;
-			p->early_fup.valid = false;
-			sync_complete(p);
-		}
-		return;
-	}
-	p->sync.need_fup = false;
-	p->sync.t1 = ptp_ts_to_tmv(&m->sync.origin);
-	sync_complete(p);
+	int r = exch_sync_rx(&p->sync.ex, &p->xcfg, m->hdr.seq, m->hdr.flags & PTP_FLAG_TWO_STEP,
+	                     ptp_ts_to_tmv(&m->sync.origin), m->hdr.correction, rx, &o);
+	if (p->sync.ex.valid || r != -EOVERFLOW || strcmp(o.what, "Sync"))
+		p->master_log_sync = sync_log_interval(p, m); /* a Sync not dropped on arrival */
+	sync_result(p, r, &o);
 }
 
 static void rx_follow_up(struct ptpd_port *p, const struct ptp_msg *m)
 {
+	struct exch_ovf o = {.what = ""};
+
 	if (!is_slave(p) || !from_parent(p, m))
 		return;
-	if (!p->sync.valid || !p->sync.need_fup || p->sync.seq != m->hdr.seq) {
-		p->early_fup.valid = true;
-		p->early_fup.seq = m->hdr.seq;
-		p->early_fup.t1 = m->follow_up.precise_origin;
-		p->early_fup.corr = m->hdr.correction;
-		return;
-	}
-	if (!corr_add(p, "Follow_Up", p->sync.corr, m->hdr.correction, &p->sync.corr)) {
-		p->sync.valid = false;
-		return;
-	}
-	p->sync.t1 = ptp_ts_to_tmv(&m->follow_up.precise_origin);
-	p->sync.need_fup = false;
-	p->sync.have_fup = true;
-	sync_complete(p);
+	int r = exch_fup_rx(&p->sync.ex, m->hdr.seq, ptp_ts_to_tmv(&m->follow_up.precise_origin),
+	                    m->hdr.correction, &o);
+	sync_result(p, r, &o);
 }
 
 static void rx_delay_resp(struct ptpd_port *p, const struct ptp_msg *m)
 {
 	struct ptp_port_id me = p->ds.identity;
+	struct exch_ovf o = {.what = ""};
+	tmv_t mpd;
 
-	if (!is_slave(p) || !from_parent(p, m) || !p->dreq.pending || m->hdr.seq != p->dreq.seq ||
-	    !ptp_port_id_eq(&m->delay_resp.requesting, &me))
+	if (!is_slave(p) || !from_parent(p, m) || !ptp_port_id_eq(&m->delay_resp.requesting, &me) ||
+	    !exch_dresp_match(&p->dreq.ex, m->hdr.seq))
 		return;
-	p->dreq.pending = false;
 	if (m->hdr.log_interval != PTP_LOG_INTERVAL_UNUSED && m->hdr.log_interval > -10 &&
 	    m->hdr.log_interval < 10)
 		p->log_delay_req = m->hdr.log_interval;
 	if (p->dreq.gen != p->c->step_gen)
 		return;
-	tmv_t t4 = ptp_ts_to_tmv(&m->delay_resp.receive);
-	/* 11.6.3: the Delay_Req would carry -delayAsymmetry, which the master copies into the
-	 * Delay_Resp; applied here instead, so the mean path delay stays the mean of both ways
-	 * (asymmetry is a config value within +-2^47 scaled ns: its negation cannot overflow) */
-	int64_t c_delay;
-	if (!corr_add(p, "Delay_Resp", m->hdr.correction, -p->asymmetry, &c_delay))
+	if (exch_dresp_sample(&p->dreq.ex, &p->xcfg, ptp_ts_to_tmv(&m->delay_resp.receive),
+	                      m->hdr.correction, &mpd, &o)) {
+		corr_ovf(p, &o);
 		return;
-	tmv_t mpd = delay_e2e_mean_path(p->dreq.t1, p->dreq.t2, p->dreq.t3, t4, p->dreq.c_sync,
-	                                c_delay);
+	}
 	delay_sample(p, &p->dfilt, mpd, "path delay");
 }
 
-static void pdelay_complete(struct ptpd_port *p, tmv_t t3, int64_t c_fup)
+/* A peer delay exchange ended with mean link delay mld (ns). */
+static void pdelay_complete(struct ptpd_port *p, tmv_t mld)
 {
-	p->pd.pending = false;
 	if (p->pd.gen != p->c->step_gen)
 		return;
-	tmv_t mld = delay_p2p_mean_link(p->pd.t1, p->pd.t2, t3, p->pd.t4, p->pd.c_resp, c_fup, 1.0);
 	delay_sample(p, &p->pfilt, mld, "peer delay");
 	if (p->have_delay)
 		p->ds.peer_mean_path_delay = p->mean_delay;
@@ -240,36 +211,35 @@ static void pdelay_complete(struct ptpd_port *p, tmv_t t3, int64_t c_fup)
 static void rx_pdelay_resp(struct ptpd_port *p, const struct ptp_msg *m, tmv_t rx)
 {
 	struct ptp_port_id me = p->ds.identity;
+	tmv_t mld;
 
-	if (!p->p2p || !p->pd.pending || m->hdr.seq != p->pd.seq ||
-	    !ptp_port_id_eq(&m->pdelay_resp.requesting, &me) || !rx)
+	if (!p->p2p || !ptp_port_id_eq(&m->pdelay_resp.requesting, &me) || !rx)
 		return;
-	if (p->pd.have_resp) {
+	int r = exch_pdelay_resp_rx(&p->pd.ex, m->hdr.seq, m->hdr.flags & PTP_FLAG_TWO_STEP,
+	                            ptp_ts_to_tmv(&m->pdelay_resp.request_receipt), rx,
+	                            m->hdr.correction, &mld);
+	if (r == -EALREADY)
 		pl_warning(10, "port %u: multiple Pdelay_Resp (more than one peer on the link)",
 		           p->index + 1);
+	if (r < 0)
 		return;
-	}
-	p->pd.have_resp = true;
 	p->pd.responder = m->hdr.source;
-	p->pd.t4 = rx;
-	p->pd.c_resp = m->hdr.correction;
-	if (m->hdr.flags & PTP_FLAG_TWO_STEP) {
-		p->pd.t2 = ptp_ts_to_tmv(&m->pdelay_resp.request_receipt);
-		return;
-	}
-	p->pd.t2 = 0; /* one-step responder: its turnaround is in the correction */
-	pdelay_complete(p, 0, 0);
+	if (r == EXCH_DONE)
+		pdelay_complete(p, mld);
 }
 
 static void rx_pdelay_fup(struct ptpd_port *p, const struct ptp_msg *m)
 {
 	struct ptp_port_id me = p->ds.identity;
+	tmv_t mld;
 
-	if (!p->p2p || !p->pd.pending || !p->pd.have_resp || m->hdr.seq != p->pd.seq ||
-	    !ptp_port_id_eq(&m->pdelay_resp_fup.requesting, &me) ||
+	if (!p->p2p || !ptp_port_id_eq(&m->pdelay_resp_fup.requesting, &me) ||
 	    !ptp_port_id_eq(&m->hdr.source, &p->pd.responder))
 		return;
-	pdelay_complete(p, ptp_ts_to_tmv(&m->pdelay_resp_fup.response_origin), m->hdr.correction);
+	if (exch_pdelay_fup_rx(&p->pd.ex, m->hdr.seq,
+	                       ptp_ts_to_tmv(&m->pdelay_resp_fup.response_origin),
+	                       m->hdr.correction, &mld) == EXCH_DONE)
+		pdelay_complete(p, mld);
 }
 
 void ptpd_port_rx(struct ptpd_port *p, const uint8_t *buf, size_t len, tmv_t rx_raw,

@@ -126,21 +126,16 @@ void ptpd_port_tx_delay_req(struct ptpd_port *p)
 	uint8_t buf[PTP_MAX_MSG_LEN];
 	tmv_t t3;
 
-	if (!p->sync.valid || p->sync.need_fup || p->sync.gen != p->c->step_gen)
+	if (!exch_sync_complete(&p->sync.ex) || p->sync.gen != p->c->step_gen)
 		return; /* no complete Sync to pair the request with yet */
 	uint16_t seq = p->seq_delay++;
 	hdr_init(p, &h, PTP_DELAY_REQ, seq, PTP_LOG_INTERVAL_UNUSED);
 	struct ptp_ts origin = ts_of(ptpd_clock_now(p->c));
 	int len = msg_build_delay_req(buf, sizeof(buf), &h, &origin);
-	p->dreq.pending = false;
+	p->dreq.ex.pending = false;
 	if (ptpd_port_send(p, TRANS_EVENT, TRANS_DEST_DEFAULT, NULL, buf, len, &t3))
 		return;
-	p->dreq.pending = true;
-	p->dreq.seq = seq;
-	p->dreq.t3 = t3;
-	p->dreq.t1 = p->sync.t1;
-	p->dreq.t2 = p->sync.t2;
-	p->dreq.c_sync = p->sync.corr;
+	exch_dreq_sent(&p->dreq.ex, &p->sync.ex, seq, t3);
 	p->dreq.gen = p->c->step_gen;
 }
 
@@ -157,9 +152,7 @@ void ptpd_port_tx_pdelay_req(struct ptpd_port *p)
 	memset(&p->pd, 0, sizeof(p->pd));
 	if (ptpd_port_send(p, TRANS_EVENT, TRANS_DEST_PDELAY, NULL, buf, len, &t1))
 		return;
-	p->pd.pending = true;
-	p->pd.seq = seq;
-	p->pd.t1 = t1;
+	exch_pdelay_sent(&p->pd.ex, seq, t1);
 	p->pd.gen = p->c->step_gen;
 }
 

@@ -160,7 +160,9 @@ int pg_write_e2e(const char *path, enum pg_transport tr, int n, bool two_step, d
 	return 0;
 }
 
-int pg_write_pdelay(const char *path, int n, double delay_ns)
+/* Pdelay exchanges of the slave; with far_end, the master's own requests answered by the
+ * slave half a second later. */
+static int write_pdelay(const char *path, int n, double delay_ns, bool far_end)
 {
 	struct pg g;
 	uint8_t m[128];
@@ -177,7 +179,27 @@ int pg_write_pdelay(const char *path, int n, double delay_ns)
 		frame(&g, t4, m, len, true);
 		len = ptp(m, 0xa, (uint16_t)k, false, 0, master, t3, slave);
 		frame(&g, t4 + 20000, m, len, false);
+		if (!far_end)
+			continue;
+		/* the master's request: stamped here at in (slave clock), answered at out */
+		tmv_t in = t1 + NS_PER_SEC / 2, out = in + 40000;
+		len = ptp(m, 0x2, (uint16_t)(100 + k), false, 0, master, 0, NULL);
+		frame(&g, in + 90, m, len, true);
+		len = ptp(m, 0x3, (uint16_t)(100 + k), true, 0, slave, in, master);
+		frame(&g, out, m, len, true);
+		len = ptp(m, 0xa, (uint16_t)(100 + k), false, 0, slave, out, master);
+		frame(&g, out + 15000, m, len, false);
 	}
 	close_pg(&g);
 	return 0;
+}
+
+int pg_write_pdelay(const char *path, int n, double delay_ns)
+{
+	return write_pdelay(path, n, delay_ns, false);
+}
+
+int pg_write_pdelay_both_ends(const char *path, int n, double delay_ns)
+{
+	return write_pdelay(path, n, delay_ns, true);
 }

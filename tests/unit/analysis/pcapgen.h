@@ -21,5 +21,9 @@ int pg_write_e2e(const char *path, enum pg_transport tr, int n, bool two_step, d
                  double step_ns, double delay_ns, unsigned long bad_packet, bool nano);
 /* n two-step Pdelay exchanges with link delay delay_ns, residence (t3 - t2) 50 us. */
 int pg_write_pdelay(const char *path, int n, double delay_ns);
+/* The same, captured at the slave end of a link where the master requests as well: each
+ * second the slave's exchange, then the master's (its Pdelay_Req in at the slave, answered
+ * by the slave 40 us later: capture times = the slave's t2 + 90 ns and t3). */
+int pg_write_pdelay_both_ends(const char *path, int n, double delay_ns);
 
 #endif

@@ -77,6 +77,24 @@ Test(analysis_pcap, pdelay_link_delay)
 	free(ex);
 }
 
+/* Captured at one end: the far end's exchanges have no t1/t4 here and must not be rows. */
+Test(analysis_pcap, pdelay_far_end_requests_left_out)
+{
+	struct reader_opts o = {.diag = NULL};
+	struct reader_ctx c = {.path = path, .opts = &o};
+	struct ptp_exchange *ex;
+	size_t n;
+	cr_assert_eq(pg_write_pdelay_both_ends(path, 5, 6300), 0);
+	cr_assert_eq(ptp_capture_read(&c, &ex, &n), 0, "%s", c.err);
+	cr_assert_eq(n, 5);
+	for (size_t k = 0; k < n; k++) {
+		cr_expect_eq(ex[k].seq, k); /* the slave's own requests, not the master's 100.. */
+		cr_expect_neq(ex[k].t1, ex[k].t2 - 90);
+		cr_expect_float_eq(ex[k].delay_ns, 6300.0, 1e-9);
+	}
+	free(ex);
+}
+
 Test(analysis_pcap, microsecond_capture_as_series)
 {
 	struct reader_opts o = {.format = FMT_AUTO};
