@@ -90,6 +90,106 @@ $A mask $D/ptp4l.log --mask g8273.2-c >/dev/null
 check "mask g8273.2-c fails (exit 1)" [ $? -eq 1 ]
 $A mask $D/ptp4l.log --mask nosuch >/dev/null 2>&1
 check "unknown mask: exit 2" [ $? -eq 2 ]
+# pcap reader against Wireshark's dissector on real captures (tests/data/captures/ptp/README.md):
+# tshark's fields, paired and computed here in exact integers, must give the reader's rows
+# (seq, t1..t4, offset, delay) one for one. ptp_ethernet.pcap: L2 E2E two-step;
+# ptp_corrections.pcap: UDP with correctionFields; ptp_v2_1.pcap: ptp4l P2P (Pdelay_Req only).
+ptp_oracle() { # capture -> rows "kind seq t1 t2 t3 t4 offset delay" (ns integers)
+	tshark -r "$1" -T fields -E separator=/t -E occurrence=f -e frame.time_epoch \
+		-e ptp.v2.messagetype -e ptp.v2.sequenceid -e ptp.v2.flags.twostep \
+		-e ptp.v2.correction.ns -e ptp.v2.correction.subns -e ptp.v2.clockidentity \
+		-e ptp.v2.sourceportid -e ptp.v2.sdr.origintimestamp.seconds \
+		-e ptp.v2.sdr.origintimestamp.nanoseconds -e ptp.v2.fu.preciseorigintimestamp.seconds \
+		-e ptp.v2.fu.preciseorigintimestamp.nanoseconds -e ptp.v2.dr.receivetimestamp.seconds \
+		-e ptp.v2.dr.receivetimestamp.nanoseconds -e ptp.v2.dr.requestingsourceportidentity \
+		-e ptp.v2.dr.requestingsourceportid -e ptp.v2.pdrs.requestreceipttimestamp.seconds \
+		-e ptp.v2.pdrs.requestreceipttimestamp.nanoseconds \
+		-e ptp.v2.pdrs.requestingportidentity -e ptp.v2.pdrs.requestingsourceportid \
+		-e ptp.v2.pdfu.responseorigintimestamp.seconds \
+		-e ptp.v2.pdfu.responseorigintimestamp.nanoseconds \
+		-e ptp.v2.pdfu.requestingportidentity -e ptp.v2.pdfu.requestingsourceportid 2>/dev/null |
+	python3 -c '
+import sys
+def ns(s):  # "sec.frac" -> int ns, exact
+    a, _, b = s.partition(".")
+    return int(a) * 10**9 + int((b + "000000000")[:9])
+def ts(s, n): return int(s) * 10**9 + int(n)
+def half(x, d):  # x / d rounded half away from zero, exact
+    q, r = divmod(abs(x), d)
+    return (q + (2 * r >= d)) * (1 if x >= 0 else -1)
+sync, last, dreq, preq, presp = {}, {}, {}, {}, {}
+for line in sys.stdin:
+    f = line.rstrip("\n").split("\t")
+    if len(f) < 24 or f[1] == "":
+        continue
+    cap, typ, seq = ns(f[0]), int(f[1], 16), int(f[2])
+    two = f[3] in ("1", "True")
+    corr = int(f[4] or 0) * 65536 + round(float(f[5] or 0) * 65536)
+    src = (f[6], f[7])
+    if typ == 0:
+        s = [seq, ts(f[8], f[9]), cap, corr]
+        if two: sync[src + (seq,)] = s
+        else: last[src] = s
+    elif typ == 8 and src + (seq,) in sync:
+        s = sync.pop(src + (seq,)); s[1] = ts(f[10], f[11]); s[3] += corr; last[src] = s
+    elif typ == 1:
+        dreq[src + (seq,)] = cap
+    elif typ == 9 and (f[14], f[15], seq) in dreq and src in last:
+        t3 = dreq.pop((f[14], f[15], seq)); q, t1, t2, cs = last[src]; t4 = ts(f[12], f[13])
+        ms, sm = (t2 - t1) * 65536 - cs, (t4 - t3) * 65536 - corr
+        print("e2e", q, t1, t2, t3, t4, half(ms - sm, 2 * 65536), half(ms + sm, 2 * 65536))
+    elif typ == 2:
+        preq[src + (seq,)] = cap
+    elif typ == 3 and (f[18], f[19], seq) in preq:
+        t1 = preq.pop((f[18], f[19], seq)); t2 = ts(f[16], f[17])
+        if two: presp[(f[18], f[19], seq)] = (t1, t2, cap, corr)
+        else: print("pdelay", seq, t1, t2, t2, cap, "nan", half((cap - t1) * 65536 - corr, 2 * 65536))
+    elif typ == 10 and (f[22], f[23], seq) in presp:
+        t1, t2, t4, cr = presp.pop((f[22], f[23], seq)); t3 = ts(f[20], f[21])
+        d = (t4 - t1) * 65536 - (t3 - t2) * 65536 - cr - corr
+        print("pdelay", seq, t1, t2, t3, t4, "nan", half(d, 2 * 65536))
+'
+}
+ptp_reader() { # capture -> the reader's rows in the same form
+	$A pcap "$1" --format csv 2>/dev/null | python3 -c '
+import sys
+def ns(s):
+    a, _, b = s.partition(".")
+    return int(a) * 10**9 + int((b + "000000000")[:9])
+for line in list(sys.stdin)[1:]:
+    k, _, seq, t1, t2, t3, t4, off, d = line.strip().split(",")
+    o = "nan" if off in ("nan", "NaN", "") else round(float(off) * 1e9)
+    print(k, seq, ns(t1), ns(t2), ns(t3), ns(t4), o, round(float(d) * 1e9))
+'
+}
+if command -v tshark >/dev/null; then
+	for f in ptp_ethernet ptp_corrections ptp ptp_v2_1; do
+		c=tests/data/captures/ptp/$f.pcap
+		ptp_oracle "$c" >"$T/$f.ws"
+		ptp_reader "$c" >"$T/$f.rd"
+		check "$f.pcap: reader's exchanges = tshark's fields ($(wc -l <"$T/$f.ws") rows)" \
+			cmp -s "$T/$f.ws" "$T/$f.rd"
+	done
+	check "ptp_ethernet.pcap: tshark gives E2E exchanges to compare" [ -s "$T/ptp_ethernet.ws" ]
+	# No real capture here holds Pdelay responses: P2P through pcapgen's files (made by
+	# tests/unit/analysis/pcapgen.c: pg_write_pdelay, pg_write_pdelay_both_ends, 6, 6300 ns)
+	ptp_oracle $D/ptp-p2p-l2.pcap >"$T/p2p.ws"
+	ptp_reader $D/ptp-p2p-l2.pcap >"$T/p2p.rd"
+	check "P2P two-step: reader's Pdelay exchanges = tshark's fields ($(wc -l <"$T/p2p.ws") rows)" \
+		sh -c "[ -s $T/p2p.ws ] && cmp -s $T/p2p.ws $T/p2p.rd"
+	# captured at one end: the far end's requests (t1, t4 only capture times standing for the
+	# responder's t2, t3: a delay near zero or below) are no rows of the reader
+	ptp_oracle $D/ptp-p2p-both-ends.pcap >"$T/both.ws"
+	ptp_reader $D/ptp-p2p-both-ends.pcap >"$T/both.rd"
+	awk '$8 > 1000' "$T/both.ws" >"$T/both.local"
+	check "P2P at one end: tshark sees both ends' exchanges" \
+		[ "$(wc -l <"$T/both.ws")" -eq $((2 * $(wc -l <"$T/both.local"))) ]
+	check "P2P at one end: the reader keeps only the local requester's" \
+		sh -c "[ -s $T/both.local ] && cmp -s $T/both.local $T/both.rd"
+else
+	echo "  (tshark missing: comparison with Wireshark skipped; apt-get install tshark)"
+fi
+
 png() { [ -s "$1" ] && [ "$(head -c 4 "$1" | tail -c 3)" = PNG ]; }
 if command -v gnuplot >/dev/null; then
 	$A stats $D/ptp4l.log --plot "$T/ts.png" >/dev/null
