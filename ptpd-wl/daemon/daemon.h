@@ -178,6 +178,9 @@ struct ptpd_port {
 	 * 16.8, scaled ns: added to the Sync correction, taken off the Delay_Resp correction),
 	 * assume_two_step */
 	struct exch_cfg xcfg;
+	/* header fields resolved from the config at creation: transportSpecific (majorSdoId,
+	 * sent and required on receipt), ptp_minor_version */
+	uint8_t sdo_id, minor_version;
 	tmv_t mean_delay;
 	bool have_delay;
 	/* P2P requester */

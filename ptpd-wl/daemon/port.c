@@ -104,6 +104,8 @@ struct ptpd_port *ptpd_port_create(struct ptpd_clock *c, unsigned index, const c
 	unsigned flen = (unsigned)config_get_int(cfg, iface, "delay_filter_length");
 	delay_filter_init(&p->dfilt, flen);
 	delay_filter_init(&p->pfilt, flen);
+	p->sdo_id = (uint8_t)config_get_int(cfg, iface, "transportSpecific");
+	p->minor_version = (uint8_t)config_get_int(cfg, NULL, "ptp_minor_version");
 	if (exch_cfg_init(&p->xcfg, config_get_int(cfg, iface, "delayAsymmetry"),
 	                  config_get_bool(cfg, NULL, "assume_two_step"))) {
 		pr_err("%s: delayAsymmetry beyond +-2^31 ns", iface); /* the table bounds it */

@@ -265,7 +265,7 @@ void ptpd_port_rx(struct ptpd_port *p, const uint8_t *buf, size_t len, tmv_t rx_
 		p->rx_other_domain++;
 		return;
 	}
-	if (m.hdr.major_sdo_id != config_get_int(c->cfg, p->iface, "transportSpecific"))
+	if (m.hdr.major_sdo_id != p->sdo_id)
 		return;
 	if (!memcmp(m.hdr.source.clock.id, c->dflt.identity.id, 8))
 		return; /* our own, looped back (or another port of this clock) */

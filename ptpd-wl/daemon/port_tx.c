@@ -16,8 +16,8 @@ static void hdr_init(struct ptpd_port *p, struct ptp_header *h, enum ptp_msg_typ
 {
 	struct ptp_port_id id = p->ds.identity;
 	msg_hdr_init(h, type, &id, p->c->dflt.domain, seq, log_interval);
-	h->minor_version = (uint8_t)config_get_int(p->c->cfg, NULL, "ptp_minor_version");
-	h->major_sdo_id = (uint8_t)config_get_int(p->c->cfg, p->iface, "transportSpecific");
+	h->minor_version = p->minor_version;
+	h->major_sdo_id = p->sdo_id;
 }
 
 static struct ptp_ts ts_of(tmv_t t)

@@ -140,7 +140,7 @@ static void send_ival_request(struct ptpd_port *p, int8_t sync)
 	msg_hdr_init(&m.hdr, PTP_SIGNALING, &id, p->c->dflt.domain, p->seq_signal++,
 	             PTP_LOG_INTERVAL_UNUSED);
 	m.hdr.minor_version = (uint8_t)config_get_int(p->c->cfg, NULL, "ptp_minor_version");
-	m.hdr.major_sdo_id = (uint8_t)config_get_int(p->c->cfg, p->iface, "transportSpecific");
+	m.hdr.major_sdo_id = p->sdo_id;
 	memset(&m.signaling.target, 0xff, sizeof(m.signaling.target));
 	int len = msg_build(buf, sizeof(buf), &m);
 	if (len < 0 || (size_t)len + IVAL_TLV_LEN > sizeof(buf)) {
