@@ -15,8 +15,15 @@
  *   with the last completed Sync from the same master port.
  * Peer to peer: Pdelay_Req (t1 = capture time), Pdelay_Resp (t2 = requestReceiptTimestamp,
  *   t4 = capture time), Pdelay_Resp_Follow_Up (t3 = responseOriginTimestamp; one-step: the
- *   turnaround is in the correctionField): delay = ((t4 - t1) - (t3 - t2) - c) / 2.
- * The capture is assumed to be taken at the slave (requester) side.
+ *   turnaround is in the correctionField, t3 shown as t2): delay = ((t4 - t1) - (t3 - t2) - c) / 2.
+ * The pairing and the arithmetic are ptpd-wl's (ptpd-wl/core/exchange.h): exact integers in
+ * scaled ns, offset and delay rounded to the nearest ns (ties away from zero); a Sync whose
+ * correctionField sum overflows int64 is dropped. No delayAsymmetry is applied.
+ * The capture is assumed to be taken at the slave (requester) side. Pdelay exchanges another
+ * port requested (the far end of a P2P link, where both ends measure) have only the
+ * responder's t2 and t3 here, the capture times standing for them: they are left out. The
+ * local requester is the one whose exchanges give the largest median delay (its round trip
+ * holds the link twice; the far end's come out near zero or negative).
  */
 #ifndef TSYNC_ANALYSIS_PTP_CAPTURE_H
 #define TSYNC_ANALYSIS_PTP_CAPTURE_H
