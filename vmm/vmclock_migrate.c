@@ -6,7 +6,8 @@
  * the guest reads at the TSC when the vCPU parked (vmm_pause -> the device's pause op; the
  * devices are saved after the final RAM pass, milliseconds later), so it travels in the
  * DEVICES record and is covered by the switchover checksum.
- * Destination, after GO and before the vCPU runs: vmclock_migrate_in() sends
+ * Destination, after GO and before the vCPU runs: the vmclock device's migrate_in op
+ * (devices_migrate_in(), vmm/devices/device.h) calls vmclock_migrate_in(), which sends
  * "migrate-in <vm> [policy=P] <record>" to this host's vmclockd, which writes a fresh page
  * from this host's clock (marker bumped, policy applied), and maps the page it names into
  * the guest's slot.

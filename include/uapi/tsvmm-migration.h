@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * tsvmm live-migration stream, version 1: the one place that defines it.
+ * tsvmm live-migration stream, version 2: the one place that defines it.
+ * Version 1 (RAM pages only, no regions) is refused by the destination with an ERROR naming
+ * both versions ("stream v1 ... reads only v2"); a v1 destination refuses v2 the same way.
  *
  * Transport: one TCP connection from the source (client) to the destination
  * ("tsvmm run --incoming ADDR:PORT", server). Both directions carry records; everything is
@@ -22,8 +24,15 @@
  *
  * Source -> destination:
  *   HELLO     struct tsmig_hello: first record. Memory size must equal the destination's.
+ *   REGION    struct tsmig_region: declares one region the stream carries (v2), before any
+ *             PAGES naming it: ids 0, 1, 2 ... in order, at most TSMIG_REGIONS_MAX. Region 0
+ *             is the guest RAM (kind RAM, size == HELLO.mem_size); a later id may be a disk
+ *             (kind DISK: the coming storage migration). block_size is TSMIG_PAGE_SIZE in v2
+ *             (the field lets a later version change it); size is a multiple of it.
  *   PAGES     a sequence of page entries (struct tsmig_page_entry, then its data), at most
- *             TSMIG_REC_MAX bytes in all; entries never straddle records.
+ *             TSMIG_REC_MAX bytes in all; entries never straddle records. The header's
+ *             flags field is the id of the region the entries belong to (v2; every other
+ *             record has flags 0); an entry's pfn is then a block index of that region.
  *   PASS_END  struct tsmig_pass: end of one pass (the destination answers PASS_ACK unless final).
  *   CPU       struct vcpu_state of vmm/vcpu.h (KVM's x86 structs: same-arch ABI), len exact.
  *   CLOCK     struct tsmig_clock: the source's KVM_GET_CLOCK, for KVM_SET_CLOCK.
@@ -47,7 +56,8 @@
  *         at the source when sent; a mismatch at the destination is counted, not fatal: the
  *         source re-sends pages whose block the guest wrote)
  *   LZ4, ZSTD  1 .. 4095 bytes that decompress to exactly 4096
- * pfn + count <= the page count of RAM; DUP's ref < page count; DISK's ref < disk blocks.
+ * pfn + count <= the block count of the record's region; DUP's ref < that count (a page of
+ * the same region); DISK's ref < disk blocks (of the shared image named by HELLO).
  *
  * Checksum (CHECKSUM.digest): XXH3-128 over, in order: the XXH3-64 of every RAM page (u64
  * little endian, page 0 first), the DEVICES blob, and struct kvm_regs of the vCPU: a root
@@ -69,13 +79,14 @@
 
 #include <stdint.h>
 
-#define TSMIG_MAGIC     0x47494d54 /* "TMIG" little endian */
-#define TSMIG_VERSION   1
-#define TSMIG_PAGE_SIZE 4096
-#define TSMIG_REC_MAX   (1U << 20) /* largest record payload (bytes) */
-#define TSMIG_ZERO_RUN  4096       /* longest ZERO run (pages) */
-#define TSMIG_MSG_MAX   112        /* tsmig_status.msg, NUL-terminated */
-#define TSMIG_SEED_MIX  0x9e3779b97f4a7c15ULL
+#define TSMIG_MAGIC       0x47494d54 /* "TMIG" little endian */
+#define TSMIG_VERSION     2
+#define TSMIG_REGIONS_MAX 16 /* regions of one stream; PAGES flags < this */
+#define TSMIG_PAGE_SIZE   4096
+#define TSMIG_REC_MAX     (1U << 20) /* largest record payload (bytes) */
+#define TSMIG_ZERO_RUN    4096       /* longest ZERO run (pages) */
+#define TSMIG_MSG_MAX     112        /* tsmig_status.msg, NUL-terminated */
+#define TSMIG_SEED_MIX    0x9e3779b97f4a7c15ULL
 
 enum tsmig_rec_type {
 	TSMIG_REC_HELLO = 1,
@@ -87,6 +98,7 @@ enum tsmig_rec_type {
 	TSMIG_REC_DATA_END = 7,
 	TSMIG_REC_CHECKSUM = 8,
 	TSMIG_REC_GO = 9,
+	TSMIG_REC_REGION = 10,
 	/* destination -> source */
 	TSMIG_REC_READY = 16,
 	TSMIG_REC_RUNNING = 17,
@@ -127,6 +139,22 @@ struct tsmig_hello {
 	uint64_t disk_bytes; /* size of the shared disk image, 0: none (DISK needs equal sizes) */
 	uint64_t tsc_khz;    /* source guest TSC frequency */
 	uint64_t reserved[4];
+};
+
+/* What a region holds (tsmig_region.kind). */
+enum tsmig_region_kind {
+	TSMIG_REGION_RAM = 1,
+	TSMIG_REGION_DISK = 2,
+};
+
+/* REGION record payload (24 bytes). */
+struct tsmig_region {
+	uint32_t id;         /* 0, 1, ... in declaration order; PAGES flags name it */
+	uint16_t kind;       /* enum tsmig_region_kind */
+	uint16_t flags;      /* 0 (reserved) */
+	uint64_t size;       /* bytes, a multiple of block_size, > 0 */
+	uint32_t block_size; /* bytes per page/block entry: TSMIG_PAGE_SIZE in v2 */
+	uint32_t reserved;   /* 0 */
 };
 
 enum tsmig_page_kind {
@@ -180,5 +208,41 @@ struct tsmig_status {
 	uint64_t realtime_ns; /* CLOCK_REALTIME of the event (RUNNING: vCPU start) */
 	char msg[TSMIG_MSG_MAX];
 };
+
+/* The ABI: sizes and offsets every peer relies on (x86-64, little endian, no padding). */
+#define TSMIG_ASSERT_OFF(t, f, o) _Static_assert(__builtin_offsetof(t, f) == (o), #t "." #f)
+TSMIG_ASSERT_OFF(struct tsmig_rec_hdr, type, 0);
+TSMIG_ASSERT_OFF(struct tsmig_rec_hdr, flags, 2);
+TSMIG_ASSERT_OFF(struct tsmig_rec_hdr, len, 4);
+TSMIG_ASSERT_OFF(struct tsmig_rec_hdr, seq, 8);
+TSMIG_ASSERT_OFF(struct tsmig_rec_hdr, check, 12);
+_Static_assert(sizeof(struct tsmig_rec_hdr) == 16, "tsmig_rec_hdr size");
+TSMIG_ASSERT_OFF(struct tsmig_hello, version, 4);
+TSMIG_ASSERT_OFF(struct tsmig_hello, mem_size, 8);
+TSMIG_ASSERT_OFF(struct tsmig_hello, page_size, 16);
+TSMIG_ASSERT_OFF(struct tsmig_hello, features, 20);
+TSMIG_ASSERT_OFF(struct tsmig_hello, disk_bytes, 24);
+TSMIG_ASSERT_OFF(struct tsmig_hello, tsc_khz, 32);
+_Static_assert(sizeof(struct tsmig_hello) == 72, "tsmig_hello size");
+TSMIG_ASSERT_OFF(struct tsmig_region, kind, 4);
+TSMIG_ASSERT_OFF(struct tsmig_region, flags, 6);
+TSMIG_ASSERT_OFF(struct tsmig_region, size, 8);
+TSMIG_ASSERT_OFF(struct tsmig_region, block_size, 16);
+TSMIG_ASSERT_OFF(struct tsmig_region, reserved, 20);
+_Static_assert(sizeof(struct tsmig_region) == 24, "tsmig_region size");
+TSMIG_ASSERT_OFF(struct tsmig_page_entry, kind, 8);
+TSMIG_ASSERT_OFF(struct tsmig_page_entry, count, 10);
+TSMIG_ASSERT_OFF(struct tsmig_page_entry, len, 12);
+_Static_assert(sizeof(struct tsmig_page_entry) == 16, "tsmig_page_entry size");
+TSMIG_ASSERT_OFF(struct tsmig_ref, ref, 16);
+_Static_assert(sizeof(struct tsmig_ref) == 24, "tsmig_ref size");
+_Static_assert(sizeof(struct tsmig_pass) == 16, "tsmig_pass size");
+_Static_assert(sizeof(struct tsmig_clock) == 32, "tsmig_clock size");
+_Static_assert(sizeof(struct tsmig_data_end) == 16, "tsmig_data_end size");
+_Static_assert(sizeof(struct tsmig_checksum) == 24, "tsmig_checksum size");
+TSMIG_ASSERT_OFF(struct tsmig_status, realtime_ns, 8);
+TSMIG_ASSERT_OFF(struct tsmig_status, msg, 16);
+_Static_assert(sizeof(struct tsmig_status) == 16 + TSMIG_MSG_MAX, "tsmig_status size");
+#undef TSMIG_ASSERT_OFF
 
 #endif

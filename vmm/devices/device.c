@@ -150,6 +150,19 @@ void devices_resume(struct devices *d)
 			d->inst[i].ops->resume(d->inst[i].priv);
 }
 
+int devices_migrate_in(struct devices *d, struct vmm *m)
+{
+	int first = 0;
+	for (size_t i = 0; i < d->n; i++) {
+		if (!d->inst[i].ops->migrate_in)
+			continue;
+		int r = d->inst[i].ops->migrate_in(d->inst[i].priv, m);
+		if (r && !first)
+			first = r;
+	}
+	return first;
+}
+
 int dev_buf_put(struct dev_buf *b, const void *p, size_t n)
 {
 	if (b->len + n > b->cap) {

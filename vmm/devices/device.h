@@ -19,6 +19,7 @@
 #include <stdio.h>
 
 struct vm;
+struct vmm;
 
 /* How the guest asked to stop (hypercall device). kind: TSVMM_HC_* or 0 (still running). */
 struct guest_exit {
@@ -64,6 +65,11 @@ struct device_ops {
 	void (*pause)(void *priv, uint64_t tsc);
 	/* The vCPU runs again (vmm_resume). Optional. */
 	void (*resume)(void *priv);
+	/* Migration destination: every device's state is loaded and the checksum matched, the
+	 * vCPU has not run yet: finish the move with this host's services (vmclock: ask
+	 * vmclockd for a fresh page). 0 or -errno (logged by the op; the guest runs on).
+	 * Optional. The migration code calls devices_migrate_in(), never a device directly. */
+	int (*migrate_in)(void *priv, struct vmm *m);
 };
 
 #define DEVICE_REGISTER(ops)                                                                       \
@@ -98,6 +104,9 @@ int devices_mmio(void *d, uint64_t gpa, bool write, uint8_t *data, unsigned len)
 /* The vCPU parked at host TSC tsc / runs again: the pause and resume ops, in table order. */
 void devices_pause(struct devices *d, uint64_t tsc);
 void devices_resume(struct devices *d);
+
+/* The migrate_in ops, in table order, all of them; the first error or 0. */
+int devices_migrate_in(struct devices *d, struct vmm *m);
 
 /* Serialise all device state into *buf (malloc'd, *len bytes). 0 or -errno. */
 int devices_save(struct devices *d, uint8_t **buf, size_t *len);

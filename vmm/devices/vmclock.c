@@ -15,6 +15,7 @@
 #include "uapi/tsvmm-boot.h"
 #include "vm.h"
 #include "vmclock.h"
+#include "vmclock_migrate.h"
 
 #define PAGE         4096
 #define MAPPED_RANGE (2ULL << 20) /* the guest maps a 2 MiB page there */
@@ -266,6 +267,13 @@ int vmclock_dev_take_record(struct devices *d, char *buf, size_t len)
 	return 0;
 }
 
+/* The loaded stop record goes to this host's vmclockd (vmm/vmclock_migrate.c). */
+static int vmclock_migrate_in_op(void *priv, struct vmm *m)
+{
+	(void)priv;
+	return m ? vmclock_migrate_in(m) : -EINVAL; /* no VMM: no vmclockd to ask */
+}
+
 static const struct device_ops vmclock_ops = {
         .name = "vmclock",
         .mmio_gpa = TSVMM_VMCLOCK_GPA,
@@ -277,5 +285,6 @@ static const struct device_ops vmclock_ops = {
         .load = vmclock_load,
         .pause = vmclock_pause,
         .resume = vmclock_resume,
+        .migrate_in = vmclock_migrate_in_op,
 };
 DEVICE_REGISTER(vmclock_ops);

@@ -27,7 +27,6 @@
 #include "tsync/log.h"
 #include "vcpu.h"
 #include "vm.h"
-#include "vmclock_migrate.h"
 #include "vmm.h"
 
 #define SAMPLE_PAGES 1024 /* pages re-read at the switchover */
@@ -123,10 +122,28 @@ static int receive(struct dst *d)
 		if (r)
 			return r;
 		switch (h.type) {
-		case TSMIG_REC_PAGES:
+		case TSMIG_REC_REGION: {
+			struct tsmig_region rg;
+			memcpy(&rg, d->buf, sizeof(rg));
+			if ((r = tsmig_region_add(&d->regions, &rg, vm_mem_size(d->vm), d->err,
+			                          d->errlen)))
+				return r; /* d->err names the cause */
+			break;
+		}
+		case TSMIG_REC_PAGES: {
+			const struct tsmig_region *rg =
+			        tsmig_region_of(&d->regions, &h, d->err, d->errlen);
+			if (!rg)
+				return -EPROTO; /* d->err names the cause */
+			if (rg->kind != TSMIG_REGION_RAM)
+				return dst_fail(d, -EPROTO,
+				                "PAGES for region %u (a disk): this destination "
+				                "migrates RAM only",
+				                h.flags);
 			if ((r = pages(d, h.len)))
 				return r;
 			break;
+		}
 		case TSMIG_REC_PASS_END: {
 			struct tsmig_pass ps;
 			memcpy(&ps, d->buf, sizeof(ps));
@@ -259,7 +276,7 @@ static int run(struct dst *d, const char *addr)
 		return r;
 	if (h.type != TSMIG_REC_GO)
 		return dst_fail(d, -EPROTO, "%s record instead of GO", tsmig_rec_name(h.type));
-	vmclock_migrate_in(d->vmm); /* vmclockd writes the page first (errors are logged) */
+	devices_migrate_in(vmm_devices(d->vmm), d->vmm); /* vmclock: vmclockd's page; logged */
 	if ((r = vmm_start(d->vmm)))
 		return dst_fail(d, r, "cannot start the vCPU: %s", strerror(-r));
 	uint64_t run_rt = mig_realtime_ns();

@@ -50,11 +50,8 @@ static int hello(struct dst *d, const char *disk_path)
 		return dst_fail(d, -EPROTO, "stream starts with %s, not HELLO",
 		                tsmig_rec_name(h.type));
 	memcpy(&hi, d->buf, sizeof(hi));
-	if (hi.magic != TSMIG_MAGIC || hi.version != TSMIG_VERSION ||
-	    hi.page_size != TSMIG_PAGE_SIZE)
-		return dst_fail(d, -EPROTO,
-		                "not a tsvmm migration stream v%d (magic 0x%x version %u)",
-		                TSMIG_VERSION, hi.magic, hi.version);
+	if ((r = tsmig_hello_check(&hi, d->err, d->errlen)))
+		return r; /* d->err names both versions */
 	if (hi.mem_size != vm_mem_size(d->vm))
 		return dst_fail(d, -EINVAL, "source has %llu MiB of RAM, this VM %llu MiB",
 		                (unsigned long long)(hi.mem_size >> 20),

@@ -22,6 +22,7 @@ struct dst {
 	uint8_t *ram;
 	struct mig_conn conn;
 	struct tsmig_limits lim;
+	struct tsmig_regions regions; /* declared by REGION records */
 	int disk_fd;
 	uint8_t *buf; /* one record */
 	struct vcpu_state *st;

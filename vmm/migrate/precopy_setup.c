@@ -180,7 +180,12 @@ int precopy_setup(struct src *s)
 	        .disk_bytes = s->disk ? disk_index_bytes(s->disk) : 0,
 	        .tsc_khz = vmm_tsc_khz(s->g->vmm),
 	};
-	if ((r = mig_send(&s->conn, TSMIG_REC_HELLO, &h, sizeof(h))))
+	struct tsmig_region ram = {.id = 0,
+	                           .kind = TSMIG_REGION_RAM,
+	                           .size = vm_mem_size(s->vm),
+	                           .block_size = TSMIG_PAGE_SIZE};
+	if ((r = mig_send(&s->conn, TSMIG_REC_HELLO, &h, sizeof(h))) ||
+	    (r = mig_send(&s->conn, TSMIG_REC_REGION, &ram, sizeof(ram))))
 		return r;
 	if ((r = vm_dirty_log_start(s->vm)) || (r = (int)vm_dirty_log_fetch(s->vm, s->tmp)) < 0) {
 		snprintf(err, errlen, "cannot start dirty logging: %s", strerror(-r));

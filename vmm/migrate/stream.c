@@ -38,6 +38,8 @@ static const struct rec_rule *rule(unsigned type)
 	        [TSMIG_REC_CHECKSUM] = {"CHECKSUM", true, sizeof(struct tsmig_checksum),
 	                                sizeof(struct tsmig_checksum)},
 	        [TSMIG_REC_GO] = {"GO", true, 0, 0},
+	        [TSMIG_REC_REGION] = {"REGION", true, sizeof(struct tsmig_region),
+	                              sizeof(struct tsmig_region)},
 	        [TSMIG_REC_READY] = {"READY", false, sizeof(struct tsmig_status),
 	                             sizeof(struct tsmig_status)},
 	        [TSMIG_REC_RUNNING] = {"RUNNING", false, sizeof(struct tsmig_status),
@@ -67,7 +69,12 @@ int tsmig_hdr_validate(const struct tsmig_rec_hdr *h, uint32_t want_seq, bool fr
 		         from_source ? "source" : "destination");
 		return -EBADMSG;
 	}
-	if (h->flags) {
+	if (h->type == TSMIG_REC_PAGES && h->flags >= TSMIG_REGIONS_MAX) {
+		snprintf(err, errlen, "record %u (PAGES): region %u, at most %u regions", h->seq,
+		         h->flags, TSMIG_REGIONS_MAX);
+		return -EBADMSG;
+	}
+	if (h->type != TSMIG_REC_PAGES && h->flags) {
 		snprintf(err, errlen, "record %u (%s): reserved flags 0x%x set", h->seq, r->name,
 		         h->flags);
 		return -EBADMSG;
@@ -161,4 +168,68 @@ int tsmig_entry_put(uint8_t *buf, size_t cap, size_t *off, uint64_t pfn, unsigne
 		memcpy(buf + *off + sizeof(h), data, len);
 	*off += sizeof(h) + len;
 	return 0;
+}
+
+int tsmig_hello_check(const struct tsmig_hello *hi, char *err, size_t errlen)
+{
+	if (hi->magic != TSMIG_MAGIC) {
+		snprintf(err, errlen, "not a tsvmm migration stream (magic 0x%x)", hi->magic);
+		return -EPROTO;
+	}
+	if (hi->version != TSMIG_VERSION) {
+		snprintf(err, errlen,
+		         "tsvmm migration stream v%u from the source: this destination reads only "
+		         "v%d (regions)",
+		         hi->version, TSMIG_VERSION);
+		return -EPROTO;
+	}
+	if (hi->page_size != TSMIG_PAGE_SIZE) {
+		snprintf(err, errlen, "page size %u, this destination reads only %d", hi->page_size,
+		         TSMIG_PAGE_SIZE);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+static int region_bad(char *err, size_t errlen, const struct tsmig_region *rg, const char *what,
+                      unsigned long long v)
+{
+	snprintf(err, errlen, "REGION %u: %s (%llu)", rg->id, what, v);
+	return -EBADMSG;
+}
+
+int tsmig_region_add(struct tsmig_regions *t, const struct tsmig_region *rg, uint64_t ram_bytes,
+                     char *err, size_t errlen)
+{
+	if (t->n >= TSMIG_REGIONS_MAX)
+		return region_bad(err, errlen, rg, "too many regions, limit", TSMIG_REGIONS_MAX);
+	if (rg->id != t->n)
+		return region_bad(err, errlen, rg, "out of order, expected id", t->n);
+	if (rg->kind != TSMIG_REGION_RAM && rg->kind != TSMIG_REGION_DISK)
+		return region_bad(err, errlen, rg, "unknown kind", rg->kind);
+	if (rg->flags || rg->reserved)
+		return region_bad(err, errlen, rg, "reserved fields set", rg->flags | rg->reserved);
+	if (rg->block_size != TSMIG_PAGE_SIZE)
+		return region_bad(err, errlen, rg, "block size is not 4096", rg->block_size);
+	if (!rg->size || rg->size % rg->block_size)
+		return region_bad(err, errlen, rg, "size not a non-zero multiple of the block",
+		                  rg->size);
+	if (rg->id == 0 && rg->kind != TSMIG_REGION_RAM)
+		return region_bad(err, errlen, rg, "region 0 must be RAM, kind", rg->kind);
+	if (rg->id == 0 && rg->size != ram_bytes)
+		return region_bad(err, errlen, rg, "RAM size differs from HELLO's, bytes",
+		                  rg->size);
+	t->r[t->n++] = *rg;
+	return 0;
+}
+
+const struct tsmig_region *tsmig_region_of(const struct tsmig_regions *t,
+                                           const struct tsmig_rec_hdr *h, char *err, size_t errlen)
+{
+	if (h->flags >= t->n) {
+		snprintf(err, errlen, "record %u (PAGES): region %u was not declared (%u regions)",
+		         h->seq, h->flags, t->n);
+		return NULL;
+	}
+	return &t->r[h->flags];
 }

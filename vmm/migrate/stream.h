@@ -30,6 +30,30 @@ const char *tsmig_rec_name(unsigned type);
 int tsmig_hdr_validate(const struct tsmig_rec_hdr *h, uint32_t want_seq, bool from_source,
                        char *err, size_t errlen);
 
+/* The regions a stream declared (REGION records), in id order. */
+struct tsmig_regions {
+	unsigned n;
+	struct tsmig_region r[TSMIG_REGIONS_MAX];
+};
+
+/*
+ * Check a REGION payload against the regions declared so far and add it: id == t->n, kind
+ * known, flags and reserved 0, block_size TSMIG_PAGE_SIZE, size a non-zero multiple of it,
+ * at most TSMIG_REGIONS_MAX regions, region 0 RAM of ram_bytes. 0 or -EBADMSG with a reason.
+ */
+int tsmig_region_add(struct tsmig_regions *t, const struct tsmig_region *rg, uint64_t ram_bytes,
+                     char *err, size_t errlen);
+
+/* The declared region a PAGES record's flags name, or NULL with a reason in err. */
+const struct tsmig_region *tsmig_region_of(const struct tsmig_regions *t,
+                                           const struct tsmig_rec_hdr *h, char *err, size_t errlen);
+
+/*
+ * HELLO's magic, version and page size. 0, or -EPROTO with a reason naming the version seen
+ * and the one read here (a v1 source is told it is v1 and this side reads only v2).
+ */
+int tsmig_hello_check(const struct tsmig_hello *hi, char *err, size_t errlen);
+
 /* What the receiver's memory and disk allow. */
 struct tsmig_limits {
 	uint64_t npages;      /* pages of RAM */

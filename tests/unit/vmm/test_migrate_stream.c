@@ -38,8 +38,17 @@ Test(vmm_migrate_stream, header_rules)
 	cr_assert_eq(tsmig_hdr_validate(&h, 3, true, err, sizeof(err)), -EBADMSG);
 	h.len = TSMIG_REC_MAX;
 	cr_assert_eq(tsmig_hdr_validate(&h, 3, true, err, sizeof(err)), 0);
-	h.flags = 1;
+	h.flags = 1; /* PAGES: flags is the region id */
+	cr_assert_eq(tsmig_hdr_validate(&h, 3, true, err, sizeof(err)), 0);
+	h.flags = TSMIG_REGIONS_MAX;
 	cr_assert_eq(tsmig_hdr_validate(&h, 3, true, err, sizeof(err)), -EBADMSG);
+	cr_assert(strstr(err, "region"), "%s", err);
+	h = hdr(TSMIG_REC_PASS_END, sizeof(struct tsmig_pass), 3);
+	h.flags = 1; /* other records: reserved */
+	cr_assert_eq(tsmig_hdr_validate(&h, 3, true, err, sizeof(err)), -EBADMSG);
+	h = hdr(TSMIG_REC_REGION, sizeof(struct tsmig_region), 1);
+	cr_assert_eq(tsmig_hdr_validate(&h, 1, true, err, sizeof(err)), 0);
+	cr_assert_eq(tsmig_hdr_validate(&h, 1, false, err, sizeof(err)), -EBADMSG);
 	h = hdr(TSMIG_REC_CPU, sizeof(struct vcpu_state), 0);
 	cr_assert_eq(tsmig_hdr_validate(&h, 0, true, err, sizeof(err)), 0);
 	h = hdr(TSMIG_REC_GO, 1, 0);
@@ -346,4 +355,167 @@ Test(vmm_migrate_stream, listener_peer_and_handshake_deadline)
 	mig_conn_close(&d);
 	close(c);
 	close(lfd);
+}
+
+/* A v2 stream as bytes: records (header + payload) appended to one buffer. */
+struct wire {
+	uint8_t b[1 << 16];
+	size_t len;
+	uint32_t seq;
+};
+
+static void wire_put(struct wire *w, unsigned type, unsigned flags, const void *p, uint32_t len)
+{
+	struct tsmig_rec_hdr h = {
+	        .type = (uint16_t)type, .flags = (uint16_t)flags, .len = len, .seq = w->seq++};
+	h.check = tsmig_rec_check(&h, p);
+	cr_assert_leq(w->len + sizeof(h) + len, sizeof(w->b));
+	memcpy(w->b + w->len, &h, sizeof(h));
+	memcpy(w->b + w->len + sizeof(h), p, len);
+	w->len += sizeof(h) + len;
+}
+
+Test(vmm_migrate_stream, v2_two_regions_round_trip)
+{
+	enum { RAM_PAGES = 64, DISK_BLOCKS = 8 };
+	static struct wire w;
+	w.len = 0;
+	w.seq = 0;
+	struct tsmig_hello hi = {.magic = TSMIG_MAGIC,
+	                         .version = TSMIG_VERSION,
+	                         .mem_size = RAM_PAGES * TSMIG_PAGE_SIZE,
+	                         .page_size = TSMIG_PAGE_SIZE};
+	struct tsmig_region ram = {.id = 0,
+	                           .kind = TSMIG_REGION_RAM,
+	                           .size = hi.mem_size,
+	                           .block_size = TSMIG_PAGE_SIZE};
+	struct tsmig_region disk = {.id = 1,
+	                            .kind = TSMIG_REGION_DISK,
+	                            .size = DISK_BLOCKS * TSMIG_PAGE_SIZE,
+	                            .block_size = TSMIG_PAGE_SIZE};
+	wire_put(&w, TSMIG_REC_HELLO, 0, &hi, sizeof(hi));
+	wire_put(&w, TSMIG_REC_REGION, 0, &ram, sizeof(ram));
+	wire_put(&w, TSMIG_REC_REGION, 0, &disk, sizeof(disk));
+	/* RAM: page 5 full of 0x11, a zero run 10..19; disk: block 7 full of 0x22. */
+	static uint8_t rec[3 * TSMIG_ENTRY_MAX], page[TSMIG_PAGE_SIZE];
+	size_t off = 0;
+	memset(page, 0x11, sizeof(page));
+	cr_assert_eq(tsmig_entry_put(rec, sizeof(rec), &off, 5, TSMIG_PAGE_FULL, 1, page,
+	                             TSMIG_PAGE_SIZE),
+	             0);
+	cr_assert_eq(tsmig_entry_put(rec, sizeof(rec), &off, 10, TSMIG_PAGE_ZERO, 10, NULL, 0), 0);
+	wire_put(&w, TSMIG_REC_PAGES, 0, rec, (uint32_t)off);
+	off = 0;
+	memset(page, 0x22, sizeof(page));
+	cr_assert_eq(tsmig_entry_put(rec, sizeof(rec), &off, DISK_BLOCKS - 1, TSMIG_PAGE_FULL, 1,
+	                             page, TSMIG_PAGE_SIZE),
+	             0);
+	wire_put(&w, TSMIG_REC_PAGES, 1, rec, (uint32_t)off);
+
+	/* Read it back as a destination would. */
+	struct tsmig_regions t = {0};
+	uint8_t ram_img[RAM_PAGES] = {0}, disk_img[DISK_BLOCKS] = {0}; /* first byte per block */
+	unsigned zero_pages = 0, records = 0;
+	for (size_t o = 0; o < w.len; records++) {
+		struct tsmig_rec_hdr h;
+		memcpy(&h, w.b + o, sizeof(h));
+		const uint8_t *p = w.b + o + sizeof(h);
+		cr_assert_eq(tsmig_hdr_validate(&h, records, true, err, sizeof(err)), 0, "%s", err);
+		cr_assert_eq(tsmig_rec_check(&h, p), h.check);
+		o += sizeof(h) + h.len;
+		if (h.type == TSMIG_REC_HELLO) {
+			struct tsmig_hello got;
+			memcpy(&got, p, sizeof(got));
+			cr_assert_eq(tsmig_hello_check(&got, err, sizeof(err)), 0, "%s", err);
+		} else if (h.type == TSMIG_REC_REGION) {
+			struct tsmig_region rg;
+			memcpy(&rg, p, sizeof(rg));
+			cr_assert_eq(tsmig_region_add(&t, &rg, hi.mem_size, err, sizeof(err)), 0,
+			             "%s", err);
+		} else {
+			cr_assert_eq(h.type, TSMIG_REC_PAGES);
+			const struct tsmig_region *rg = tsmig_region_of(&t, &h, err, sizeof(err));
+			cr_assert_not_null(rg, "%s", err);
+			struct tsmig_limits lim = {.npages = rg->size / rg->block_size};
+			uint8_t *img = rg->kind == TSMIG_REGION_RAM ? ram_img : disk_img;
+			struct tsmig_entry e;
+			size_t eo = 0;
+			int r;
+			while ((r = tsmig_entry_next(p, h.len, &eo, &lim, &e, err, sizeof(err))) ==
+			       1) {
+				if (e.kind == TSMIG_PAGE_ZERO)
+					zero_pages += e.count;
+				else
+					img[e.pfn] = e.data[0];
+			}
+			cr_assert_eq(r, 0, "%s", err);
+		}
+	}
+	cr_assert_eq(records, 5);
+	cr_assert_eq(t.n, 2);
+	cr_assert_eq(t.r[1].kind, TSMIG_REGION_DISK);
+	cr_assert_eq(t.r[1].size, DISK_BLOCKS * TSMIG_PAGE_SIZE);
+	cr_assert_eq(ram_img[5], 0x11);
+	cr_assert_eq(disk_img[DISK_BLOCKS - 1], 0x22);
+	cr_assert_eq(zero_pages, 10);
+	for (unsigned i = 0; i < RAM_PAGES; i++)
+		cr_assert_eq(ram_img[i], i == 5 ? 0x11 : 0, "RAM page %u", i);
+
+	/* A disk block beyond its region is refused by that region's limits. */
+	struct tsmig_limits dl = {.npages = DISK_BLOCKS};
+	struct tsmig_entry e;
+	off = 0;
+	cr_assert_eq(
+	        tsmig_entry_put(rec, sizeof(rec), &off, DISK_BLOCKS, TSMIG_PAGE_ZERO, 1, NULL, 0),
+	        0);
+	size_t eo = 0;
+	cr_assert_eq(tsmig_entry_next(rec, off, &eo, &dl, &e, err, sizeof(err)), -EBADMSG);
+	/* PAGES naming an undeclared region. */
+	struct tsmig_rec_hdr h = hdr(TSMIG_REC_PAGES, 16, 9);
+	h.flags = 2;
+	cr_assert_null(tsmig_region_of(&t, &h, err, sizeof(err)));
+	cr_assert(strstr(err, "region 2 was not declared"), "%s", err);
+}
+
+Test(vmm_migrate_stream, region_rules)
+{
+	struct tsmig_regions t = {0};
+	uint64_t ram = 1 << 20;
+	struct tsmig_region rg = {
+	        .id = 0, .kind = TSMIG_REGION_DISK, .size = ram, .block_size = TSMIG_PAGE_SIZE};
+	cr_assert_eq(tsmig_region_add(&t, &rg, ram, err, sizeof(err)), -EBADMSG); /* 0 not RAM */
+	rg.kind = TSMIG_REGION_RAM;
+	rg.size = ram / 2;
+	cr_assert_eq(tsmig_region_add(&t, &rg, ram, err, sizeof(err)), -EBADMSG); /* size */
+	rg.size = ram;
+	rg.block_size = 512;
+	cr_assert_eq(tsmig_region_add(&t, &rg, ram, err, sizeof(err)), -EBADMSG);
+	rg.block_size = TSMIG_PAGE_SIZE;
+	rg.kind = 7;
+	cr_assert_eq(tsmig_region_add(&t, &rg, ram, err, sizeof(err)), -EBADMSG);
+	cr_assert(strstr(err, "unknown kind"), "%s", err);
+	rg.kind = TSMIG_REGION_RAM;
+	cr_assert_eq(tsmig_region_add(&t, &rg, ram, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(tsmig_region_add(&t, &rg, ram, err, sizeof(err)), -EBADMSG); /* id 0 again */
+	cr_assert(strstr(err, "out of order"), "%s", err);
+	rg.id = 1;
+	rg.kind = TSMIG_REGION_DISK;
+	rg.size = TSMIG_PAGE_SIZE + 1;
+	cr_assert_eq(tsmig_region_add(&t, &rg, ram, err, sizeof(err)), -EBADMSG);
+	rg.size = TSMIG_PAGE_SIZE;
+	cr_assert_eq(tsmig_region_add(&t, &rg, ram, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(t.n, 2);
+}
+
+Test(vmm_migrate_stream, v1_refused_naming_both_versions)
+{
+	struct tsmig_hello hi = {.magic = TSMIG_MAGIC, .version = 1, .page_size = TSMIG_PAGE_SIZE};
+	cr_assert_eq(tsmig_hello_check(&hi, err, sizeof(err)), -EPROTO);
+	cr_assert(strstr(err, "stream v1"), "%s", err);
+	cr_assert(strstr(err, "only v2"), "%s", err);
+	hi.version = TSMIG_VERSION;
+	cr_assert_eq(tsmig_hello_check(&hi, err, sizeof(err)), 0, "%s", err);
+	hi.magic ^= 1;
+	cr_assert_eq(tsmig_hello_check(&hi, err, sizeof(err)), -EPROTO);
+	cr_assert(strstr(err, "magic"), "%s", err);
 }
