@@ -11,17 +11,8 @@
 # sanitizer report in a tsvmm log is a failure. Needs /dev/kvm, root, ip netns and python3.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/integration/lib.sh
-[ -c /dev/kvm ] || skip_all "no /dev/kvm"
-[ "$(id -u)" -eq 0 ] || skip_all "needs root (network namespaces)"
-ip netns list >/dev/null 2>&1 || skip_all "ip netns not available"
 PY=$(command -v python3) || skip_all "no python3 for the stray clients"
-. testbeds/netns.sh
-V=$BIN/tsvmm
-[ -x "$V" ] || skip_all "$V not built"
-TMP=$(mktemp -d)
-trap 'bed_cleanup; rm -rf "$TMP"' EXIT
-trap 'bed_cleanup; rm -rf "$TMP"; trap - EXIT; exit 130' INT
-trap 'bed_cleanup; rm -rf "$TMP"; trap - EXIT; exit 143' TERM
+kvm_bed_setup # /dev/kvm, root, ip netns, $BIN/tsvmm (else skip); V, TMP, cleanup traps
 
 A=10.89.0.1
 B=10.89.0.2

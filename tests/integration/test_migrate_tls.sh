@@ -7,16 +7,7 @@
 # with matching checksums; a TLS source against a plaintext destination fails clearly.
 # Needs /dev/kvm, root and ip netns.
 . tests/integration/lib.sh
-[ -c /dev/kvm ] || skip_all "no /dev/kvm"
-[ "$(id -u)" -eq 0 ] || skip_all "needs root (network namespaces)"
-ip netns list >/dev/null 2>&1 || skip_all "ip netns not available"
-. testbeds/netns.sh
-V=$BIN/tsvmm
-[ -x "$V" ] || skip_all "$V not built"
-TMP=$(mktemp -d)
-trap 'bed_cleanup; rm -rf "$TMP"' EXIT
-trap 'bed_cleanup; rm -rf "$TMP"; trap - EXIT; exit 130' INT
-trap 'bed_cleanup; rm -rf "$TMP"; trap - EXIT; exit 143' TERM
+kvm_bed_setup # /dev/kvm, root, ip netns, $BIN/tsvmm (else skip); V, TMP, cleanup traps
 
 A=10.87.0.1
 B=10.87.0.2
