@@ -6,15 +6,17 @@
  * one host clock).
  *
  *   tsync-net-probe send -i IF [-t UDPv4|UDPv6|L2] [-n COUNT] [-g GAP_MS]
- *       COUNT Sync (event) + Follow_Up (general) pairs; prints "tx seq=N ts=NS" per Sync
+ *       COUNT Sync (event) + Follow_Up (general) pairs; prints "tx seq=N ts=NS src=SRC" per
+ *       Sync (SRC: the timestamp's source, "sys", "phc", ...)
  *   tsync-net-probe recv -i IF [-t ...] [-n COUNT] [-w WAIT_S]
- *       prints "ready", then "rx event seq=N ts=NS len=L" / "rx general seq=N ts=NS len=L";
+ *       prints "ready", then "rx event seq=N ts=NS src=SRC len=L" / "rx general ...";
  *       until COUNT event and COUNT general messages arrived or WAIT_S seconds passed;
  *       exit 0 if all COUNT event messages arrived
  *   tsync-net-probe caps -i IF
  *       the SO_TIMESTAMPING capabilities and PHC index; with --time_stamping hardware the
  *       result of the capability check (exit 1 with the error message if it fails)
- * Common options: --time_stamping software|hardware, --tx_timestamp_timeout MS.
+ * Common options: --time_stamping software|hardware, --tx_timestamp_timeout MS,
+ * -E ETHERTYPE (L2 only: the frames' ethertype instead of PTP's 0x88F7, e.g. 0x88B5).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -45,7 +47,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: tsync-net-probe send|recv|caps -i IFACE [-t UDPv4|UDPv6|L2] [-n COUNT]\n"
 	           "       [-g GAP_MS] [-w WAIT_S] [--time_stamping software|hardware]\n"
-	           "       [--tx_timestamp_timeout MS]\n");
+	           "       [--tx_timestamp_timeout MS] [-E ETHERTYPE]\n");
 }
 
 /* A minimal PTPv2 message: type, version 2, length, clockIdentity, sequenceId. */
@@ -70,7 +72,7 @@ static int do_send(struct transport *t, const struct opts *o)
 
 	net_clock_identity(o->iface, id);
 	for (int i = 0; i < o->count; i++) {
-		tmv_t tx = 0;
+		struct tsync_ts tx;
 		make_msg(m, 0x0 /* Sync */, id, (uint16_t)i);
 		ssize_t n =
 		        transport_send(t, TRANS_EVENT, TRANS_DEST_DEFAULT, NULL, m, sizeof(m), &tx);
@@ -78,7 +80,8 @@ static int do_send(struct transport *t, const struct opts *o)
 			fprintf(stderr, "send seq=%d: %s\n", i, transport_last_error(t));
 			fails++;
 		} else {
-			printf("tx seq=%d ts=%lld\n", i, (long long)tx);
+			printf("tx seq=%d ts=%lld src=%s\n", i, (long long)tx.ns,
+			       ts_source_name(tx.src));
 		}
 		make_msg(m, 0x8 /* Follow_Up */, id, (uint16_t)i);
 		if (transport_send(t, TRANS_GENERAL, TRANS_DEST_DEFAULT, NULL, m, sizeof(m), NULL) <
@@ -121,7 +124,7 @@ static int do_recv(struct transport *t, const struct opts *o)
 		for (int i = 0; i < np; i++) {
 			enum transport_channel ch = i ? TRANS_GENERAL : TRANS_EVENT;
 			uint8_t buf[1500];
-			tmv_t rx;
+			struct tsync_ts rx;
 			ssize_t n;
 			if (!(p[i].revents & POLLIN))
 				continue;
@@ -129,9 +132,9 @@ static int do_recv(struct transport *t, const struct opts *o)
 				int event = (buf[0] & 0x0f) < 8;
 				if (n < 32)
 					continue;
-				printf("rx %s seq=%d ts=%lld len=%zd\n",
+				printf("rx %s seq=%d ts=%lld src=%s len=%zd\n",
 				       event ? "event" : "general", buf[30] << 8 | buf[31],
-				       (long long)rx, n);
+				       (long long)rx.ns, ts_source_name(rx.src), n);
 				got += event;
 				gen += !event;
 			}
@@ -196,7 +199,7 @@ static int parse(int argc, char **argv, struct opts *o)
 	o->count = 10;
 	o->gap_ms = 10;
 	o->wait_s = 5;
-	while ((c = getopt_long(argc, argv, "i:t:n:g:w:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:t:n:g:w:E:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			o->iface = optarg;
@@ -220,6 +223,11 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'w':
 			if (cli_double("tsync-net-probe", "-w", optarg, 0, 3600, &o->wait_s))
 				return -1;
+			break;
+		case 'E':
+			if (cli_long("tsync-net-probe", "-E", optarg, 0x0600, 0xFFFF, &v))
+				return -1;
+			o->cfg.l2_ethertype = (uint16_t)v;
 			break;
 		case 'T':
 			if (ts_mode_parse(optarg, &o->cfg.ts_mode)) {

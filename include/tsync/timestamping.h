@@ -22,6 +22,7 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include "tsync/time.h"
+#include "tsync/tstamp.h"
 
 /* linuxptp's time_stamping values that tsync implements. */
 enum ts_mode {
@@ -69,9 +70,10 @@ int ts_hw_config(int fd, const char *iface, int tx_type, int rx_filter, int *app
 /* Options for ts_enable(). */
 #define TS_OPT_RX_ONLY 0x1 /* no TX timestamps (general sockets) */
 #define TS_OPT_ID                                                                                  \
-	0x2           /* ask for SOF_TIMESTAMPING_OPT_ID|OPT_TSONLY (error queue entries
+	0x2            /* ask for SOF_TIMESTAMPING_OPT_ID|OPT_TSONLY (error queue entries
                               carry a per-socket counter instead of the packet) */
-#define TS_OPT_L2 0x4 /* hardware RX filter for layer 2 (default: UDP) */
+#define TS_OPT_L2  0x4 /* hardware RX filter for layer 2 (default: UDP) */
+#define TS_OPT_ALL 0x8 /* hardware RX filter ALL (frames that are not PTP, e.g. DTP) */
 
 /*
  * Enable timestamping on fd for iface: check capabilities, configure hardware if mode is
@@ -101,6 +103,9 @@ int ts_cmsg_parse(const struct msghdr *msg, struct ts_cmsg *out);
 
 /* The timestamp mode calls for: TS_SOFTWARE: sw, else ns; TS_HARDWARE: hw. 0 if none. */
 tmv_t ts_cmsg_pick(const struct ts_cmsg *c, enum ts_mode mode);
+/* The same, tagged: TS_SRC_SYS (software) or TS_SRC_PHC (hardware, dev = phc_index if >= 0)
+ * at 1 ns resolution, or the "none" timestamp. */
+struct tsync_ts ts_cmsg_tag(const struct ts_cmsg *c, enum ts_mode mode, int phc_index);
 
 /* recvmsg(fd) into buf with flags (MSG_DONTWAIT is added) and parse its timestamps.
  * src/srclen optional. Returns the byte count or -errno (-EAGAIN: nothing queued). */
@@ -118,8 +123,10 @@ struct ts_tx_match {
 /*
  * Wait up to timeout_ms (ms, linuxptp's tx_timestamp_timeout) for the TX timestamp of the
  * packet described by m on fd's error queue. Older entries (stale ids, other payloads) are
- * dropped. Returns 0 with *tx_ts, or -ETIMEDOUT ("timed out while polling for tx timestamp").
+ * dropped. Returns 0 with *tx_ts tagged as ts_cmsg_tag() does, or -ETIMEDOUT ("timed out
+ * while polling for tx timestamp").
  */
-int ts_fetch_tx(int fd, struct ts_tx_match *m, int timeout_ms, enum ts_mode mode, tmv_t *tx_ts);
+int ts_fetch_tx(int fd, struct ts_tx_match *m, int timeout_ms, enum ts_mode mode, int phc_index,
+                struct tsync_ts *tx_ts);
 
 #endif

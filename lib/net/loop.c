@@ -44,6 +44,12 @@ static tmv_t base_now(const struct transport_config *c)
 	return ns;
 }
 
+/* The base clock is the system clock unless the caller gave one (a simulation). */
+static struct tsync_ts loop_ts(const struct transport_config *c, tmv_t ns)
+{
+	return tsync_ts_make(c->loop_now ? TS_SRC_SIM : TS_SRC_SYS, ns, TS_RES_NS);
+}
+
 static int loop_open(struct transport *t, const char *iface)
 {
 	if (!LOOP(t)->paired)
@@ -61,7 +67,7 @@ static void loop_close(struct transport *t)
 
 static ssize_t loop_send(struct transport *t, enum transport_channel ch, enum transport_dest dest,
                          const struct transport_addr *addr, const void *buf, size_t len,
-                         tmv_t *tx_ts)
+                         struct tsync_ts *tx_ts)
 {
 	struct loop *l = LOOP(t);
 	tmv_t now = base_now(&t->cfg);
@@ -80,12 +86,12 @@ static ssize_t loop_send(struct transport *t, enum transport_channel ch, enum tr
 		                     strerror(e));
 	}
 	if (tx_ts && ch == TRANS_EVENT)
-		*tx_ts = now + t->cfg.loop_offset_ns;
+		*tx_ts = loop_ts(&t->cfg, now + t->cfg.loop_offset_ns);
 	return n - (ssize_t)sizeof(h);
 }
 
 static ssize_t loop_recv(struct transport *t, enum transport_channel ch, void *buf, size_t len,
-                         tmv_t *rx_ts, struct transport_addr *src)
+                         struct tsync_ts *rx_ts, struct transport_addr *src)
 {
 	struct loop *l = LOOP(t);
 	struct loop_hdr h;
@@ -105,7 +111,7 @@ static ssize_t loop_recv(struct transport *t, enum transport_channel ch, void *b
 	if ((size_t)n < sizeof(h) || h.magic != LOOP_MAGIC)
 		return -EBADMSG;
 	if (rx_ts)
-		*rx_ts = h.rx_base + t->cfg.loop_offset_ns;
+		*rx_ts = loop_ts(&t->cfg, h.rx_base + t->cfg.loop_offset_ns);
 	return n - (ssize_t)sizeof(h);
 }
 
@@ -121,10 +127,20 @@ static void loop_destroy(struct transport *t)
 	for (int i = 0; i < 2; i++)
 		if (l->fd[i] >= 0)
 			close(l->fd[i]);
-	free(l);
 }
 
-static const struct transport_ops loop_ops = {
+static int loop_init(struct transport *t, void *arg)
+{
+	(void)arg;
+	LOOP(t)->fd[0] = LOOP(t)->fd[1] = -1;
+	return 0;
+}
+
+const struct transport_ops loop_transport_ops = {
+        .name = "loop",
+        .size = sizeof(struct loop),
+        .base_off = offsetof(struct loop, base),
+        .init = loop_init,
         .open = loop_open,
         .close = loop_close,
         .send = loop_send,
@@ -133,22 +149,11 @@ static const struct transport_ops loop_ops = {
         .destroy = loop_destroy,
 };
 
-struct transport *loop_transport_create(void)
-{
-	struct loop *l = calloc(1, sizeof(*l));
-
-	if (!l)
-		return NULL;
-	l->base.ops = &loop_ops;
-	l->fd[0] = l->fd[1] = -1;
-	return &l->base;
-}
-
 int transport_loop_pair(struct transport *a, struct transport *b)
 {
 	int sv[2][2];
 
-	if (!a || !b || a == b || a->type != TRANS_LOOP || b->type != TRANS_LOOP)
+	if (!a || !b || a == b || a->ops != &loop_transport_ops || b->ops != &loop_transport_ops)
 		return -EINVAL;
 	if (LOOP(a)->paired || LOOP(b)->paired)
 		return -EBUSY;

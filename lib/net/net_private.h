@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include "tsync/timestamping.h"
 
 /* Format a message into err (if err && errlen) and return rc (a -errno), so that callers can
  * write `return net_err(err, errlen, -EINVAL, "...", ...);`. */
@@ -22,6 +23,9 @@ static inline int net_err(char *err, size_t errlen, int rc, const char *fmt, ...
 	}
 	return rc;
 }
+
+/* The PHC index of iface when mode is TS_HARDWARE and it has one (for tagging), else -1. */
+int ts_phc_of(const char *iface, enum ts_mode mode);
 
 /* Discard every queued error queue entry of fd (stale TX timestamps), without blocking. */
 void ts_drain_errqueue(int fd);

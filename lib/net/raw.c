@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * L2 transport (linuxptp's raw.c): one AF_PACKET SOCK_RAW socket bound to ethertype 0x88F7 on
- * the interface, member of ptp_dst_mac and p2p_dst_mac, outgoing frames ignored. Event and
- * general messages share the socket; every frame is timestamped. Frames are Ethernet II
- * without VLAN tag: destination, source (the interface's MAC), 0x88F7, PTP message.
+ * L2 transport (linuxptp's raw.c): one AF_PACKET SOCK_RAW socket bound to cfg.l2_ethertype
+ * (PTP: 0x88F7, DTP: 0x88B5) on the interface, member of the multicast ones of ptp_dst_mac and
+ * p2p_dst_mac, outgoing frames ignored. Event and general messages share the socket; every
+ * frame is timestamped. Frames are Ethernet II without VLAN tag: destination, source (the
+ * interface's MAC), the ethertype, the message. Nothing here is PTP's but the defaults.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -19,8 +20,6 @@
 #include "net_private.h"
 #include "transport_private.h"
 
-#define ETH_P_1588_ 0x88F7
-
 #ifndef PACKET_IGNORE_OUTGOING
 #define PACKET_IGNORE_OUTGOING 23
 #endif
@@ -29,6 +28,7 @@ struct raw {
 	struct transport base;
 	int fd;
 	int ifindex;
+	int phc; /* PHC index for tagging hardware stamps, or -1 */
 	uint8_t mac[NET_MAC_LEN];
 	uint32_t tsflags;
 	uint32_t tskey;
@@ -45,10 +45,19 @@ static void raw_close(struct transport *t)
 	r->fd = -1;
 }
 
+static bool mac_none(const uint8_t *mac)
+{
+	static const uint8_t zero[NET_MAC_LEN];
+	return !memcmp(mac, zero, NET_MAC_LEN);
+}
+
 static int join(struct raw *r, const uint8_t *mac, const char *iface)
 {
 	struct packet_mreq m;
 	char a[18];
+
+	if (!(mac[0] & 1))
+		return 0; /* none (all-zero) or unicast: nothing to join */
 
 	memset(&m, 0, sizeof(m));
 	m.mr_ifindex = r->ifindex;
@@ -65,21 +74,25 @@ static int join(struct raw *r, const uint8_t *mac, const char *iface)
 static int raw_open(struct transport *t, const char *iface)
 {
 	struct raw *r = RAW(t);
+	uint16_t proto = htons(t->cfg.l2_ethertype);
+	unsigned tsopts = TS_OPT_ID | TS_OPT_L2;
 	struct sockaddr_ll sll;
 	int rc;
 
+	if (t->cfg.l2_ethertype != TRANS_ETH_P_1588)
+		tsopts |= TS_OPT_ALL;
 	if ((rc = net_if_index(iface, &r->ifindex)))
 		return transport_err(t, rc, "%s: no such interface", iface);
 	if ((rc = net_if_mac(iface, r->mac)))
 		return transport_err(t, rc, "%s: no Ethernet address: %s", iface, strerror(-rc));
-	r->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_1588_));
+	r->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, proto);
 	if (r->fd < 0) {
 		rc = -errno;
 		return transport_err(t, rc, "%s: AF_PACKET socket: %s", iface, strerror(-rc));
 	}
 	memset(&sll, 0, sizeof(sll));
 	sll.sll_family = AF_PACKET;
-	sll.sll_protocol = htons(ETH_P_1588_);
+	sll.sll_protocol = proto;
 	sll.sll_ifindex = r->ifindex;
 	if (bind(r->fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
 		rc = -errno;
@@ -90,11 +103,11 @@ static int raw_open(struct transport *t, const char *iface)
 	(void)setsockopt(r->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &(int){1}, sizeof(int));
 	if ((rc = join(r, t->cfg.ptp_dst_mac, iface)) || (rc = join(r, t->cfg.p2p_dst_mac, iface)))
 		goto fail;
-	rc = ts_enable(r->fd, iface, t->cfg.ts_mode, TS_OPT_ID | TS_OPT_L2, &r->tsflags, t->err,
-	               sizeof(t->err));
+	rc = ts_enable(r->fd, iface, t->cfg.ts_mode, tsopts, &r->tsflags, t->err, sizeof(t->err));
 	if (rc)
 		goto fail;
 	r->tskey = 0;
+	r->phc = ts_phc_of(iface, t->cfg.ts_mode);
 	return 0;
 fail:
 	raw_close(t);
@@ -103,7 +116,7 @@ fail:
 
 static ssize_t raw_send(struct transport *t, enum transport_channel ch, enum transport_dest dest,
                         const struct transport_addr *addr, const void *buf, size_t len,
-                        tmv_t *tx_ts)
+                        struct tsync_ts *tx_ts)
 {
 	struct raw *r = RAW(t);
 	struct ether_header eh;
@@ -117,12 +130,14 @@ static ssize_t raw_send(struct transport *t, enum transport_channel ch, enum tra
 			return -EAFNOSUPPORT;
 		memcpy(eh.ether_dhost, addr->sll.sll_addr, NET_MAC_LEN);
 	} else {
-		memcpy(eh.ether_dhost,
-		       dest == TRANS_DEST_PDELAY ? t->cfg.p2p_dst_mac : t->cfg.ptp_dst_mac,
-		       NET_MAC_LEN);
+		const uint8_t *d =
+		        dest == TRANS_DEST_PDELAY ? t->cfg.p2p_dst_mac : t->cfg.ptp_dst_mac;
+		if (mac_none(d))
+			return -EDESTADDRREQ;
+		memcpy(eh.ether_dhost, d, NET_MAC_LEN);
 	}
 	memcpy(eh.ether_shost, r->mac, NET_MAC_LEN);
-	eh.ether_type = htons(ETH_P_1588_);
+	eh.ether_type = htons(t->cfg.l2_ethertype);
 	iov[0].iov_base = &eh;
 	iov[0].iov_len = sizeof(eh);
 	iov[1].iov_base = (void *)buf;
@@ -140,8 +155,8 @@ static ssize_t raw_send(struct transport *t, enum transport_channel ch, enum tra
 	                        .id = r->tskey++,
 	                        .payload = buf,
 	                        .len = len};
-	tmv_t ts = 0;
-	int rc = ts_fetch_tx(r->fd, &m, t->cfg.tx_timeout_ms, t->cfg.ts_mode, &ts);
+	struct tsync_ts ts = tsync_ts_none();
+	int rc = ts_fetch_tx(r->fd, &m, t->cfg.tx_timeout_ms, t->cfg.ts_mode, r->phc, &ts);
 	if (m.use_id && !rc)
 		r->tskey = m.id;
 	if (rc && tx_ts)
@@ -153,7 +168,7 @@ static ssize_t raw_send(struct transport *t, enum transport_channel ch, enum tra
 }
 
 static ssize_t raw_recv(struct transport *t, enum transport_channel ch, void *buf, size_t len,
-                        tmv_t *rx_ts, struct transport_addr *src)
+                        struct tsync_ts *rx_ts, struct transport_addr *src)
 {
 	struct raw *r = RAW(t);
 	unsigned char frame[ETH_HLEN + 1536];
@@ -179,11 +194,11 @@ static ssize_t raw_recv(struct transport *t, enum transport_channel ch, void *bu
 		return -EMSGSIZE;
 	memcpy(buf, frame + ETH_HLEN, n);
 	if (rx_ts)
-		*rx_ts = ts_cmsg_pick(&c, t->cfg.ts_mode);
+		*rx_ts = ts_cmsg_tag(&c, t->cfg.ts_mode, r->phc);
 	if (src) {
 		memset(src, 0, sizeof(*src));
 		src->sll.sll_family = AF_PACKET;
-		src->sll.sll_protocol = htons(ETH_P_1588_);
+		src->sll.sll_protocol = htons(t->cfg.l2_ethertype);
 		src->sll.sll_ifindex = r->ifindex;
 		src->sll.sll_halen = NET_MAC_LEN;
 		memcpy(src->sll.sll_addr, frame + NET_MAC_LEN, NET_MAC_LEN); /* source MAC */
@@ -205,12 +220,19 @@ static int raw_physical_addr(struct transport *t, uint8_t *addr, size_t len)
 	return NET_MAC_LEN;
 }
 
-static void raw_destroy(struct transport *t)
+static int raw_init(struct transport *t, void *arg)
 {
-	free(RAW(t));
+	(void)arg;
+	RAW(t)->fd = -1;
+	RAW(t)->phc = -1;
+	return 0;
 }
 
-static const struct transport_ops raw_ops = {
+const struct transport_ops raw_transport_ops = {
+        .name = "L2",
+        .size = sizeof(struct raw),
+        .base_off = offsetof(struct raw, base),
+        .init = raw_init,
         .open = raw_open,
         .close = raw_close,
         .send = raw_send,
@@ -218,16 +240,4 @@ static const struct transport_ops raw_ops = {
         .fd = raw_fd,
         .physical_addr = raw_physical_addr,
         .protocol_addr = raw_physical_addr,
-        .destroy = raw_destroy,
 };
-
-struct transport *raw_transport_create(void)
-{
-	struct raw *r = calloc(1, sizeof(*r));
-
-	if (!r)
-		return NULL;
-	r->base.ops = &raw_ops;
-	r->fd = -1;
-	return &r->base;
-}

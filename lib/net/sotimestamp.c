@@ -123,6 +123,15 @@ int ts_pick_rx_filter(const struct ts_caps *caps, bool l2)
 	return -EOPNOTSUPP;
 }
 
+int ts_phc_of(const char *iface, enum ts_mode mode)
+{
+	struct ts_caps caps;
+
+	if (mode != TS_HARDWARE || ts_caps_get(iface, &caps))
+		return -1;
+	return caps.phc_index;
+}
+
 int ts_phc_index(const char *iface, int *index, char *err, size_t errlen)
 {
 	struct ts_caps caps;
@@ -167,11 +176,17 @@ static int hw_setup(int fd, const char *iface, const struct ts_caps *caps, unsig
 {
 	int filter = ts_pick_rx_filter(caps, opts & TS_OPT_L2);
 
+	if (opts & TS_OPT_ALL) /* not PTP: only "all" stamps the frames */
+		filter = caps->rx_filters & (1u << HWTSTAMP_FILTER_ALL) ? HWTSTAMP_FILTER_ALL
+		                                                        : -EOPNOTSUPP;
 	if (filter < 0)
 		return net_err(err, errlen, -EOPNOTSUPP,
-		               "%s: no hardware RX filter for PTP over %s (time_stamping hardware "
+		               "%s: no hardware RX filter for %s (time_stamping hardware "
 		               "requested)",
-		               iface, opts & TS_OPT_L2 ? "L2" : "UDP");
+		               iface,
+		               opts & TS_OPT_ALL  ? "all frames"
+		               : opts & TS_OPT_L2 ? "PTP over L2"
+		                                  : "PTP over UDP");
 	return ts_hw_config(fd, iface, HWTSTAMP_TX_ON, filter, NULL, err, errlen);
 }
 

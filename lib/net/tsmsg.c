@@ -77,6 +77,19 @@ tmv_t ts_cmsg_pick(const struct ts_cmsg *c, enum ts_mode mode)
 	return c->sw ? c->sw : c->ns;
 }
 
+struct tsync_ts ts_cmsg_tag(const struct ts_cmsg *c, enum ts_mode mode, int phc_index)
+{
+	tmv_t ns = ts_cmsg_pick(c, mode);
+	struct tsync_ts t;
+
+	if (!ns)
+		return tsync_ts_none();
+	t = tsync_ts_make(mode == TS_HARDWARE ? TS_SRC_PHC : TS_SRC_SYS, ns, TS_RES_NS);
+	if (mode == TS_HARDWARE && phc_index >= 0)
+		t.dev = (uint16_t)phc_index;
+	return t;
+}
+
 static ssize_t recv_flags(int fd, void *buf, size_t len, struct sockaddr *src, socklen_t *srclen,
                           struct ts_cmsg *ts, int flags)
 {
@@ -134,7 +147,8 @@ static int64_t mono_ns(void)
 	return ts_ns(&t);
 }
 
-int ts_fetch_tx(int fd, struct ts_tx_match *m, int timeout_ms, enum ts_mode mode, tmv_t *tx_ts)
+int ts_fetch_tx(int fd, struct ts_tx_match *m, int timeout_ms, enum ts_mode mode, int phc_index,
+                struct tsync_ts *tx_ts)
 {
 	int64_t deadline = mono_ns() + (int64_t)(timeout_ms > 0 ? timeout_ms : 0) * NS_PER_MS;
 	unsigned char data[2048];
@@ -165,8 +179,8 @@ int ts_fetch_tx(int fd, struct ts_tx_match *m, int timeout_ms, enum ts_mode mode
 			return (int)n;
 		if (!matches(m, &c, data, n))
 			continue;
-		*tx_ts = ts_cmsg_pick(&c, mode);
-		if (!*tx_ts)
+		*tx_ts = ts_cmsg_tag(&c, mode, phc_index);
+		if (tx_ts->src == TS_SRC_NONE)
 			continue; /* e.g. a software stamp when hardware was asked */
 		if (m->use_id)
 			m->id = c.tx_id + 1;

@@ -29,6 +29,7 @@ struct udp {
 	int family; /* AF_INET or AF_INET6 */
 	int fd[2];  /* [TRANS_EVENT], [TRANS_GENERAL] */
 	int ifindex;
+	int phc;                     /* PHC index for tagging hardware stamps, or -1 */
 	uint32_t tsflags;            /* SOF_TIMESTAMPING_* on the event socket */
 	uint32_t tskey;              /* OPT_ID counter of the next packet on the event socket */
 	struct transport_addr mc[2]; /* [0] primary, [1] peer delay multicast (port 0) */
@@ -197,6 +198,7 @@ static int udp_open(struct transport *t, const char *iface)
 		return transport_err(t, rc, "%s: no such interface", iface);
 	mc_setup(u);
 	u->tskey = 0;
+	u->phc = ts_phc_of(iface, t->cfg.ts_mode);
 	if ((rc = open_channel(u, TRANS_EVENT, iface)) ||
 	    (rc = open_channel(u, TRANS_GENERAL, iface))) {
 		udp_close(t);
@@ -207,7 +209,7 @@ static int udp_open(struct transport *t, const char *iface)
 
 static ssize_t udp_send(struct transport *t, enum transport_channel ch, enum transport_dest dest,
                         const struct transport_addr *addr, const void *buf, size_t len,
-                        tmv_t *tx_ts)
+                        struct tsync_ts *tx_ts)
 {
 	struct udp *u = UDP(t);
 	struct transport_addr to;
@@ -244,8 +246,8 @@ static ssize_t udp_send(struct transport *t, enum transport_channel ch, enum tra
 	                        .id = u->tskey++,
 	                        .payload = buf,
 	                        .len = len};
-	tmv_t ts = 0;
-	int rc = ts_fetch_tx(u->fd[ch], &m, t->cfg.tx_timeout_ms, t->cfg.ts_mode, &ts);
+	struct tsync_ts ts = tsync_ts_none();
+	int rc = ts_fetch_tx(u->fd[ch], &m, t->cfg.tx_timeout_ms, t->cfg.ts_mode, u->phc, &ts);
 	if (m.use_id && !rc)
 		u->tskey = m.id;
 	if (rc && tx_ts)
@@ -257,7 +259,7 @@ static ssize_t udp_send(struct transport *t, enum transport_channel ch, enum tra
 }
 
 static ssize_t udp_recv(struct transport *t, enum transport_channel ch, void *buf, size_t len,
-                        tmv_t *rx_ts, struct transport_addr *src)
+                        struct tsync_ts *rx_ts, struct transport_addr *src)
 {
 	struct udp *u = UDP(t);
 	struct transport_addr from;
@@ -272,7 +274,7 @@ static ssize_t udp_recv(struct transport *t, enum transport_channel ch, void *bu
 	if (n < 0)
 		return n;
 	if (rx_ts)
-		*rx_ts = ts_cmsg_pick(&c, ch == TRANS_EVENT ? t->cfg.ts_mode : TS_SOFTWARE);
+		*rx_ts = ts_cmsg_tag(&c, ch == TRANS_EVENT ? t->cfg.ts_mode : TS_SOFTWARE, u->phc);
 	if (src) {
 		*src = from;
 		src->len = sl;
@@ -318,40 +320,29 @@ static int udp_protocol_addr(struct transport *t, uint8_t *addr, size_t len)
 	return sizeof(a6);
 }
 
-static void udp_destroy(struct transport *t)
+static int udp4_init(struct transport *t, void *arg)
 {
-	free(UDP(t));
+	(void)arg;
+	UDP(t)->family = AF_INET;
+	UDP(t)->fd[0] = UDP(t)->fd[1] = -1;
+	return 0;
 }
 
-static const struct transport_ops udp_ops = {
-        .open = udp_open,
-        .close = udp_close,
-        .send = udp_send,
-        .recv = udp_recv,
-        .fd = udp_fd,
-        .physical_addr = udp_physical_addr,
-        .protocol_addr = udp_protocol_addr,
-        .destroy = udp_destroy,
-};
-
-static struct transport *udp_create(int family)
+static int udp6_init(struct transport *t, void *arg)
 {
-	struct udp *u = calloc(1, sizeof(*u));
-
-	if (!u)
-		return NULL;
-	u->base.ops = &udp_ops;
-	u->family = family;
-	u->fd[0] = u->fd[1] = -1;
-	return &u->base;
+	(void)arg;
+	UDP(t)->family = AF_INET6;
+	UDP(t)->fd[0] = UDP(t)->fd[1] = -1;
+	return 0;
 }
 
-struct transport *udp4_transport_create(void)
-{
-	return udp_create(AF_INET);
-}
+#define UDP_OPS(nm, initfn)                                                                        \
+	{                                                                                          \
+		.name = nm, .size = sizeof(struct udp), .base_off = offsetof(struct udp, base),    \
+		.init = initfn, .open = udp_open, .close = udp_close, .send = udp_send,            \
+		.recv = udp_recv, .fd = udp_fd, .physical_addr = udp_physical_addr,                \
+		.protocol_addr = udp_protocol_addr,                                                \
+	}
 
-struct transport *udp6_transport_create(void)
-{
-	return udp_create(AF_INET6);
-}
+const struct transport_ops udp4_transport_ops = UDP_OPS("UDPv4", udp4_init);
+const struct transport_ops udp6_transport_ops = UDP_OPS("UDPv6", udp6_init);

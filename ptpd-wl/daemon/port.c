@@ -61,7 +61,7 @@ static void on_readable(struct reactor *r, int fd, short revents, void *arg)
 	        fd == transport_fd(p->t, TRANS_EVENT) ? TRANS_EVENT : TRANS_GENERAL;
 	for (int i = 0; i < 16; i++) {
 		struct transport_addr src = {0};
-		tmv_t rx = 0;
+		struct tsync_ts rx;
 		ssize_t n = transport_recv(p->t, ch, buf, sizeof(buf), &rx, &src);
 		if (n == -EAGAIN)
 			break;
@@ -69,7 +69,7 @@ static void on_readable(struct reactor *r, int fd, short revents, void *arg)
 			pl_err(5, "port %u: receive failed: %s", p->index + 1, strerror((int)-n));
 			break;
 		}
-		ptpd_port_rx(p, buf, (size_t)n, rx, &src);
+		ptpd_port_rx(p, buf, (size_t)n, rx.ns, &src);
 	}
 }
 
@@ -125,6 +125,7 @@ struct ptpd_port *ptpd_port_create(struct ptpd_clock *c, unsigned index, const c
 	tc.udp6_scope = config_get_int(cfg, iface, "udp6_scope");
 	tc.dscp_event = config_get_int(cfg, iface, "dscp_event");
 	tc.dscp_general = config_get_int(cfg, iface, "dscp_general");
+	tc.l2_ethertype = TRANS_ETH_P_1588; /* PTP's; the L2 transport itself is not PTP-bound */
 	if (net_mac_parse(config_get_string(cfg, iface, "ptp_dst_mac"), tc.ptp_dst_mac) ||
 	    net_mac_parse(config_get_string(cfg, iface, "p2p_dst_mac"), tc.p2p_dst_mac)) {
 		pr_err("%s: bad ptp_dst_mac or p2p_dst_mac", iface);

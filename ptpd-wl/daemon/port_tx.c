@@ -31,7 +31,7 @@ static struct ptp_ts ts_of(tmv_t t)
 int ptpd_port_send(struct ptpd_port *p, enum transport_channel ch, enum transport_dest dest,
                    const struct transport_addr *to, const uint8_t *buf, int len, tmv_t *tx_local)
 {
-	tmv_t tx = 0;
+	struct tsync_ts tx = tsync_ts_none();
 	if (len < 0) {
 		pl_err(5, "port %u: cannot build a message: %s", p->index + 1, strerror(-len));
 		return len;
@@ -49,7 +49,7 @@ int ptpd_port_send(struct ptpd_port *p, enum transport_channel ch, enum transpor
 		return (int)n;
 	}
 	if (tx_local) {
-		*tx_local = ptpd_clock_local_ts(p->c, tx);
+		*tx_local = ptpd_clock_local_ts(p->c, tx.ns);
 		if (!*tx_local)
 			return -ENODATA;
 	}

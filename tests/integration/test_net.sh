@@ -54,6 +54,30 @@ for t in UDPv4 UDPv6 L2; do
 		[ "$1" -eq $N -a "$2" -ge 0 -a "$4" -lt 1000000 ]
 done
 
+# software timestamps are tagged with their source: the system clock
+check "UDPv4 and L2 stamps are tagged src=sys (tx and rx)" sh -c \
+	"grep -q '^tx seq=0 ts=[1-9][0-9]* src=sys$' '$TMP/UDPv4.tx' &&
+	 grep -q '^rx event seq=0 ts=[1-9][0-9]* src=sys len=44$' '$TMP/L2.rx' &&
+	 ! grep '^rx ' '$TMP/L2.rx' | grep -qv ' src=sys '"
+
+# the L2 transport is not PTP's: frames of another ethertype (DTP's 0x88B5) get through and are
+# timestamped, and a receiver on PTP's 0x88F7 on the same interface sees none of them
+bed_bg b "$TMP/dtp.rx" $P recv -i veth0 -t L2 -E 0x88B5 -n $N -w 5
+dtprx=$BED_LASTPID
+bed_wait_for "$TMP/dtp.rx" ready 5
+bed_bg b "$TMP/ptp.rx" $P recv -i veth0 -t L2 -n 1 -w 2
+ptprx=$BED_LASTPID
+bed_wait_for "$TMP/ptp.rx" ready 5
+bed_exec a $P send -i veth0 -t L2 -E 0x88B5 -n $N -g 5 >"$TMP/dtp.tx" 2>&1
+wait $dtprx $ptprx
+ntx=$(grep -c '^tx seq=.* ts=[1-9][0-9]* src=sys$' "$TMP/dtp.tx")
+nrx=$(grep -c '^rx event seq=.* ts=[1-9][0-9]* src=sys len=44$' "$TMP/dtp.rx")
+nptp=$(grep -c '^rx ' "$TMP/ptp.rx")
+check "L2 ethertype 0x88B5: $ntx/$N TX and $nrx/$N RX timestamps" [ "$ntx" -eq $N -a "$nrx" -eq $N ]
+check "L2 ethertype 0x88B5: a PTP (0x88F7) receiver got $nptp of those frames" [ "$nptp" -eq 0 ]
+out=$(bed_exec a $P send -i veth0 -t L2 -E 0x0500 -n 1 2>&1)
+check "an ethertype below 0x0600 (a length) is refused: $out" sh -c "echo '$out' | grep -q -- '-E'"
+
 # netem on a's egress: the software timestamps see the added delay
 if bed_has_netem; then
 	bed_netem a veth0 "delay 200us"

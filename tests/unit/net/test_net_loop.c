@@ -113,17 +113,25 @@ Test(net_loop, synthetic_timestamps_give_exact_offset_and_delay)
 	tmv_t base = 1000000000000LL;
 	struct transport *m, *s; /* master on the base clock, slave 5 us ahead */
 	uint8_t buf[64], msg[44] = {0x00, 0x02};
+	struct tsync_ts s1, s2, s3, s4;
 	tmv_t t1, t2, t3, t4;
 
 	make_pair(&s, &m, &base, 5000, 3000 /* s->m */, 2000 /* m->s */);
 	/* Sync: master -> slave */
-	cr_assert_eq(transport_send(m, TRANS_EVENT, TRANS_DEST_DEFAULT, NULL, msg, 44, &t1), 44);
-	cr_assert_eq(transport_recv(s, TRANS_EVENT, buf, sizeof(buf), &t2, NULL), 44);
+	cr_assert_eq(transport_send(m, TRANS_EVENT, TRANS_DEST_DEFAULT, NULL, msg, 44, &s1), 44);
+	cr_assert_eq(transport_recv(s, TRANS_EVENT, buf, sizeof(buf), &s2, NULL), 44);
 	cr_assert_arr_eq(buf, msg, 44);
 	base += 1000000;
 	/* Delay_Req: slave -> master */
-	cr_assert_eq(transport_send(s, TRANS_EVENT, TRANS_DEST_DEFAULT, NULL, msg, 44, &t3), 44);
-	cr_assert_eq(transport_recv(m, TRANS_EVENT, buf, sizeof(buf), &t4, NULL), 44);
+	cr_assert_eq(transport_send(s, TRANS_EVENT, TRANS_DEST_DEFAULT, NULL, msg, 44, &s3), 44);
+	cr_assert_eq(transport_recv(m, TRANS_EVENT, buf, sizeof(buf), &s4, NULL), 44);
+	/* an injected base clock makes the stamps synthetic: tagged "sim", 1 ns */
+	struct tsync_ts *all[] = {&s1, &s2, &s3, &s4};
+	for (int i = 0; i < 4; i++) {
+		cr_assert_eq(all[i]->src, TS_SRC_SIM);
+		cr_assert_eq(all[i]->res_ps, TS_RES_NS);
+	}
+	t1 = s1.ns, t2 = s2.ns, t3 = s3.ns, t4 = s4.ns;
 	cr_assert_eq(t1, 1000000000000LL);
 	cr_assert_eq(t2, 1000000000000LL + 2000 + 5000);
 	cr_assert_eq(t3, 1000001000000LL + 5000);
@@ -141,12 +149,12 @@ Test(net_loop, channels_are_separate_and_pollable)
 	tmv_t base = 0;
 	struct transport *a, *b;
 	uint8_t buf[64], ev[44] = {1}, ge[44] = {8};
-	tmv_t ts = 123;
+	struct tsync_ts ts = tsync_ts_make(TS_SRC_TSC, 123, 1);
 
 	make_pair(&a, &b, &base, 0, 0, 0);
 	cr_assert_eq(transport_recv(b, TRANS_EVENT, buf, sizeof(buf), NULL, NULL), -EAGAIN);
 	cr_assert_eq(transport_send(a, TRANS_GENERAL, TRANS_DEST_PDELAY, NULL, ge, 44, &ts), 44);
-	cr_assert_eq(ts, 0, "general messages get no TX timestamp");
+	cr_assert(ts.ns == 0 && ts.src == TS_SRC_NONE, "general messages get no TX timestamp");
 	struct pollfd p[2] = {{.fd = transport_fd(b, TRANS_EVENT), .events = POLLIN},
 	                      {.fd = transport_fd(b, TRANS_GENERAL), .events = POLLIN}};
 	cr_assert(p[0].fd >= 0 && p[1].fd >= 0 && p[0].fd != p[1].fd);

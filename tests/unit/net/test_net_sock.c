@@ -117,7 +117,8 @@ static void send_and_check(int fd, struct sockaddr_in *self, struct ts_tx_match 
 	struct sockaddr_in src;
 	socklen_t sl = sizeof(src);
 	struct ts_cmsg c;
-	tmv_t tx = 0, now, rx;
+	struct tsync_ts txs;
+	tmv_t tx, now, rx;
 
 	memset(msg, 0xA5, sizeof(msg));
 	msg[31] = (uint8_t)m->id;
@@ -125,7 +126,10 @@ static void send_and_check(int fd, struct sockaddr_in *self, struct ts_tx_match 
 	m->len = sizeof(msg);
 	tmv_clock_read(CLOCK_REALTIME, &now);
 	cr_assert_eq(sendto(fd, msg, sizeof(msg), 0, (struct sockaddr *)self, sizeof(*self)), 44);
-	cr_assert_eq(ts_fetch_tx(fd, m, 100, TS_SOFTWARE, &tx), 0);
+	cr_assert_eq(ts_fetch_tx(fd, m, 100, TS_SOFTWARE, -1, &txs), 0);
+	cr_assert_eq(txs.src, TS_SRC_SYS);
+	cr_assert_eq(txs.res_ps, TS_RES_NS);
+	tx = txs.ns;
 	/* software timestamps are CLOCK_REALTIME */
 	cr_assert(tx >= now && tx - now < 100 * NS_PER_MS, "tx %lld now %lld", (long long)tx,
 	          (long long)now);
@@ -175,14 +179,16 @@ Test(net_sock, tx_fetch_times_out_and_skips_stale_entries)
 	int fd = lo_socket(TS_OPT_ID, &flags, &self);
 	struct ts_tx_match m = {.use_id = true, .id = 5}; /* packet 5 was never sent */
 	uint8_t msg[44] = {0};
-	tmv_t tx = 0, t0, t1;
+	struct tsync_ts tx = tsync_ts_none();
+	tmv_t t0, t1;
 
 	/* packet 0 goes out: its entry is older than 5 and must be dropped, not returned */
 	cr_assert_eq(sendto(fd, msg, sizeof(msg), 0, (struct sockaddr *)&self, sizeof(self)), 44);
 	tmv_clock_read(CLOCK_MONOTONIC, &t0);
-	cr_assert_eq(ts_fetch_tx(fd, &m, 20, TS_SOFTWARE, &tx), -ETIMEDOUT);
+	cr_assert_eq(ts_fetch_tx(fd, &m, 20, TS_SOFTWARE, -1, &tx), -ETIMEDOUT);
 	tmv_clock_read(CLOCK_MONOTONIC, &t1);
-	cr_assert_eq(tx, 0);
+	cr_assert_eq(tx.ns, 0);
+	cr_assert_eq(tx.src, TS_SRC_NONE);
 	cr_assert_geq(t1 - t0, 19 * NS_PER_MS);
 	cr_assert_lt(t1 - t0, 500 * NS_PER_MS);
 	close(fd);
