@@ -103,6 +103,9 @@ int ts_cmsg_parse(const struct msghdr *msg, struct ts_cmsg *out);
 
 /* The timestamp mode calls for: TS_SOFTWARE: sw, else ns; TS_HARDWARE: hw. 0 if none. */
 tmv_t ts_cmsg_pick(const struct ts_cmsg *c, enum ts_mode mode);
+/* The tag of mode's stamps with ns 0: TS_SRC_SYS or TS_SRC_PHC (dev = phc_index if >= 0),
+ * 1 ns resolution. */
+struct tsync_ts ts_mode_tag(enum ts_mode mode, int phc_index);
 /* The same, tagged: TS_SRC_SYS (software) or TS_SRC_PHC (hardware, dev = phc_index if >= 0)
  * at 1 ns resolution, or the "none" timestamp. */
 struct tsync_ts ts_cmsg_tag(const struct ts_cmsg *c, enum ts_mode mode, int phc_index);

@@ -167,6 +167,10 @@ typedef void (*transport_rx_fn)(void *arg, struct transport *t, enum transport_c
  */
 int transport_poll(struct transport *t, int budget, transport_rx_fn fn, void *arg);
 
+/* What t's (event) timestamps carry, known once it is open: *info gets their source,
+ * resolution and dev with ns 0, e.g. for a start-up log line. 0, -EINVAL or -ENOTCONN. */
+int transport_ts_info(struct transport *t, struct tsync_ts *info);
+
 /* true when t has no fd to wait on and must be driven by transport_poll() (DPDK). */
 bool transport_needs_poll(const struct transport *t);
 

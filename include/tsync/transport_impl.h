@@ -66,6 +66,9 @@ struct transport_ops {
 	/* Optional with .fd (default: transport_recv on each channel's fd until -EAGAIN or the
 	 * budget), required without. Same contract as transport_poll(). */
 	int (*poll)(struct transport *t, int budget, transport_rx_fn fn, void *arg);
+	/* Optional (default: the tag of cfg.ts_mode: sys or phc, 1 ns). Open; *info preset to
+	 * the default, ns 0. Same contract as transport_ts_info(). */
+	int (*ts_info)(struct transport *t, struct tsync_ts *info);
 	/* Optional (default: -EOPNOTSUPP). */
 	int (*physical_addr)(struct transport *t, uint8_t *addr, size_t len);
 	/* Optional (default: -EOPNOTSUPP). */

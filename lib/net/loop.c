@@ -115,6 +115,12 @@ static ssize_t loop_recv(struct transport *t, enum transport_channel ch, void *b
 	return n - (ssize_t)sizeof(h);
 }
 
+static int loop_ts_info(struct transport *t, struct tsync_ts *info)
+{
+	*info = loop_ts(&t->cfg, 0);
+	return 0;
+}
+
 static int loop_fd(struct transport *t, enum transport_channel ch)
 {
 	return LOOP(t)->fd[ch];
@@ -146,6 +152,7 @@ const struct transport_ops loop_transport_ops = {
         .send = loop_send,
         .recv = loop_recv,
         .fd = loop_fd,
+        .ts_info = loop_ts_info,
         .destroy = loop_destroy,
 };
 

@@ -212,6 +212,12 @@ static int raw_fd(struct transport *t, enum transport_channel ch)
 	return ch == TRANS_EVENT ? RAW(t)->fd : -1;
 }
 
+static int raw_ts_info(struct transport *t, struct tsync_ts *info)
+{
+	*info = ts_mode_tag(t->cfg.ts_mode, RAW(t)->phc);
+	return 0;
+}
+
 static int raw_physical_addr(struct transport *t, uint8_t *addr, size_t len)
 {
 	if (len < NET_MAC_LEN)
@@ -238,6 +244,7 @@ const struct transport_ops raw_transport_ops = {
         .send = raw_send,
         .recv = raw_recv,
         .fd = raw_fd,
+        .ts_info = raw_ts_info,
         .physical_addr = raw_physical_addr,
         .protocol_addr = raw_physical_addr,
 };

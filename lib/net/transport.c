@@ -196,6 +196,16 @@ int transport_fd(struct transport *t, enum transport_channel ch)
 	return t->ops->fd(t, ch);
 }
 
+int transport_ts_info(struct transport *t, struct tsync_ts *info)
+{
+	if (!t || !info)
+		return -EINVAL;
+	if (!t->is_open)
+		return -ENOTCONN;
+	*info = ts_mode_tag(t->cfg.ts_mode, -1);
+	return t->ops->ts_info ? t->ops->ts_info(t, info) : 0;
+}
+
 bool transport_needs_poll(const struct transport *t)
 {
 	return t && !t->ops->fd;

@@ -77,17 +77,22 @@ tmv_t ts_cmsg_pick(const struct ts_cmsg *c, enum ts_mode mode)
 	return c->sw ? c->sw : c->ns;
 }
 
-struct tsync_ts ts_cmsg_tag(const struct ts_cmsg *c, enum ts_mode mode, int phc_index)
+struct tsync_ts ts_mode_tag(enum ts_mode mode, int phc_index)
 {
-	tmv_t ns = ts_cmsg_pick(c, mode);
-	struct tsync_ts t;
+	struct tsync_ts t =
+	        tsync_ts_make(mode == TS_HARDWARE ? TS_SRC_PHC : TS_SRC_SYS, 0, TS_RES_NS);
 
-	if (!ns)
-		return tsync_ts_none();
-	t = tsync_ts_make(mode == TS_HARDWARE ? TS_SRC_PHC : TS_SRC_SYS, ns, TS_RES_NS);
 	if (mode == TS_HARDWARE && phc_index >= 0)
 		t.dev = (uint16_t)phc_index;
 	return t;
+}
+
+struct tsync_ts ts_cmsg_tag(const struct ts_cmsg *c, enum ts_mode mode, int phc_index)
+{
+	struct tsync_ts t = ts_mode_tag(mode, phc_index);
+
+	t.ns = ts_cmsg_pick(c, mode);
+	return t.ns ? t : tsync_ts_none();
 }
 
 static ssize_t recv_flags(int fd, void *buf, size_t len, struct sockaddr *src, socklen_t *srclen,

@@ -287,6 +287,12 @@ static int udp_fd(struct transport *t, enum transport_channel ch)
 	return UDP(t)->fd[ch];
 }
 
+static int udp_ts_info(struct transport *t, struct tsync_ts *info)
+{
+	*info = ts_mode_tag(t->cfg.ts_mode, UDP(t)->phc);
+	return 0;
+}
+
 static int udp_physical_addr(struct transport *t, uint8_t *addr, size_t len)
 {
 	int rc;
@@ -340,8 +346,8 @@ static int udp6_init(struct transport *t, void *arg)
 	{                                                                                          \
 		.name = nm, .size = sizeof(struct udp), .base_off = offsetof(struct udp, base),    \
 		.init = initfn, .open = udp_open, .close = udp_close, .send = udp_send,            \
-		.recv = udp_recv, .fd = udp_fd, .physical_addr = udp_physical_addr,                \
-		.protocol_addr = udp_protocol_addr,                                                \
+		.recv = udp_recv, .fd = udp_fd, .ts_info = udp_ts_info,                            \
+		.physical_addr = udp_physical_addr, .protocol_addr = udp_protocol_addr,            \
 	}
 
 const struct transport_ops udp4_transport_ops = UDP_OPS("UDPv4", udp4_init);

@@ -178,6 +178,11 @@ int ptpd_port_start(struct ptpd_port *p)
 		pr_err("port %u: %s", p->index + 1, transport_last_error(p->t));
 		return e;
 	}
+	struct tsync_ts tag;
+	char tsd[48];
+	if (!transport_ts_info(p->t, &tag))
+		pr_info("port %u: %s on %s, timestamps %s", p->index + 1, transport_name(p->t),
+		        p->iface, tsync_ts_describe(&tag, tsd, sizeof(tsd)));
 	int fe = transport_fd(p->t, TRANS_EVENT), fg = transport_fd(p->t, TRANS_GENERAL);
 	if ((e = reactor_add_fd(p->c->r, fe, POLLIN, on_readable, p)))
 		return e;

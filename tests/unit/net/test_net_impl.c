@@ -123,6 +123,13 @@ static int ring_poll(struct transport *t, int budget, transport_rx_fn fn, void *
 	return done;
 }
 
+static int ring_ts_info(struct transport *t, struct tsync_ts *info)
+{
+	(void)t;
+	*info = tick_ts(0);
+	return 0;
+}
+
 static void ring_destroy(struct transport *t)
 {
 	if (RING(t)->w) /* NULL when init failed */
@@ -139,6 +146,7 @@ static const struct transport_ops ring_ops = {
         .send = ring_send,
         .recv = ring_recv,
         .poll = ring_poll,
+        .ts_info = ring_ts_info,
         .destroy = ring_destroy,
 };
 
@@ -191,6 +199,9 @@ Test(net_impl, external_transport_through_the_public_api)
 	cr_assert_eq(transport_open(b, "ring1"), 0);
 	cr_assert_eq(w.opens, 2);
 	cr_assert_eq(transport_fd(a, TRANS_EVENT), -1);
+	struct tsync_ts info;
+	cr_assert_eq(transport_ts_info(a, &info), 0);
+	cr_assert(info.src == TS_SRC_TSC && info.res_ps == 400 && info.ns == 0);
 	cr_assert_eq(transport_physical_addr(a, buf, 6), -EOPNOTSUPP, "optional op defaulted");
 	cr_assert_eq(transport_send(a, TRANS_EVENT, TRANS_DEST_UNICAST, NULL, msg, 44, NULL),
 	             -EDESTADDRREQ);
@@ -265,9 +276,25 @@ Test(net_impl, create_impl_validates_ops_and_init)
 	cr_assert_eq(transport_open(t, "lonely0"), -ENOTCONN);
 	cr_assert_str_eq(transport_last_error(t), "lonely0: ring has no peer");
 	cr_assert_eq(transport_poll(t, 4, on_frame, NULL), -ENOTCONN);
+	struct tsync_ts info;
+	cr_assert_eq(transport_ts_info(t, &info), -ENOTCONN);
+	cr_assert_eq(transport_ts_info(NULL, &info), -EINVAL);
 	transport_destroy(t);
 	cr_assert_eq(w.destroys, 1);
 	cr_assert_eq(w.closes, 0, "never opened, never closed");
+	/* without a ts_info op the tag follows cfg.ts_mode */
+	struct transport_ops plain = ring_ops;
+	plain.ts_info = NULL;
+	struct transport_config hw;
+	transport_config_defaults(&hw);
+	hw.ts_mode = TS_HARDWARE;
+	struct transport *x = transport_create_impl(&plain, TRANS_IMPL, &hw, &w);
+	cr_assert_not_null(x);
+	RING(x)->peer = RING(x);
+	cr_assert_eq(transport_open(x, "self0"), 0);
+	cr_assert_eq(transport_ts_info(x, &info), 0);
+	cr_assert(info.src == TS_SRC_PHC && info.res_ps == TS_RES_NS);
+	transport_destroy(x);
 	/* "impl" is not a network_transport a config file may name */
 	enum transport_type ty;
 	cr_assert_eq(transport_parse("impl", &ty), -EINVAL);
@@ -296,6 +323,9 @@ Test(net_impl, default_poll_reads_both_fds_of_a_loop_pair)
 	cr_assert_eq(transport_open(b, "lb"), 0);
 	cr_assert_not(transport_needs_poll(b), "fd-based");
 	cr_assert_str_eq(transport_name(b), "loop");
+	struct tsync_ts info;
+	cr_assert_eq(transport_ts_info(b, &info), 0);
+	cr_assert_eq(info.src, TS_SRC_SIM, "an injected base clock is a simulation");
 	cr_assert_eq(transport_poll(b, 4, on_frame, &s), 0, "nothing queued");
 	for (int i = 0; i < 3; i++) {
 		msg[0] = (uint8_t)(0x20 + i);
