@@ -11,7 +11,8 @@
  *   tsync-net-probe recv -i IF [-t ...] [-n COUNT] [-w WAIT_S]
  *       prints "ready", then "rx event seq=N ts=NS src=SRC len=L" / "rx general ...";
  *       until COUNT event and COUNT general messages arrived or WAIT_S seconds passed;
- *       exit 0 if all COUNT event messages arrived
+ *       exit 0 if all COUNT event messages arrived; --busy: a busy loop on transport_poll()
+ *       instead of poll(2) on the transport's fds
  *   tsync-net-probe caps -i IF
  *       the SO_TIMESTAMPING capabilities and PHC index; with --time_stamping hardware the
  *       result of the capability check (exit 1 with the error message if it fails)
@@ -21,6 +22,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,13 +43,19 @@ struct opts {
 	struct transport_config cfg;
 	int count, gap_ms;
 	double wait_s;
+	bool busy; /* recv: drive the transport with transport_poll() instead of poll(2) */
+};
+
+/* What recv counted. */
+struct rx_count {
+	int event, general;
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: tsync-net-probe send|recv|caps -i IFACE [-t UDPv4|UDPv6|L2] [-n COUNT]\n"
 	           "       [-g GAP_MS] [-w WAIT_S] [--time_stamping software|hardware]\n"
-	           "       [--tx_timestamp_timeout MS] [-E ETHERTYPE]\n");
+	           "       [--tx_timestamp_timeout MS] [-E ETHERTYPE] [--busy]\n");
 }
 
 /* A minimal PTPv2 message: type, version 2, length, clockIdentity, sequenceId. */
@@ -101,11 +109,54 @@ static double mono_s(void)
 	return t.tv_sec + t.tv_nsec * 1e-9;
 }
 
+/* Print and count one received message (transport_rx_fn, also used by the poll(2) path). */
+static void on_msg(void *arg, struct transport *t, enum transport_channel ch, const void *msg,
+                   size_t n, const struct tsync_ts *rx, const struct transport_addr *src)
+{
+	const uint8_t *buf = msg;
+	struct rx_count *c = arg;
+	int event = (buf[0] & 0x0f) < 8;
+
+	(void)t, (void)ch, (void)src;
+	if (n < 32)
+		return;
+	printf("rx %s seq=%d ts=%lld src=%s len=%zu\n", event ? "event" : "general",
+	       buf[30] << 8 | buf[31], (long long)rx->ns, ts_source_name(rx->src), n);
+	c->event += event;
+	c->general += !event;
+}
+
+/* A busy loop as a DPDK daemon would run one: transport_poll() in bursts of 16, a short
+ * pause when nothing came (a real busy loop spins; this shares the CPU with the tests). */
+static int do_recv_busy(struct transport *t, const struct opts *o)
+{
+	const struct timespec pause = {0, 100000};
+	struct rx_count c = {0, 0};
+	double end = mono_s() + o->wait_s;
+
+	printf("ready\n");
+	fflush(stdout);
+	while ((c.event < o->count || c.general < o->count) && mono_s() < end) {
+		int n = transport_poll(t, 16, on_msg, &c);
+		if (n < 0)
+			fprintf(stderr, "poll: %s\n", strerror(-n));
+		if (n <= 0)
+			nanosleep(&pause, NULL);
+		else
+			fflush(stdout);
+	}
+	return c.event >= o->count ? 0 : 1;
+}
+
 static int do_recv(struct transport *t, const struct opts *o)
 {
 	struct pollfd p[2];
-	int np = 0, got = 0, gen = 0;
+	int np = 0;
+	struct rx_count c = {0, 0};
 	double end = mono_s() + o->wait_s;
+
+	if (o->busy || transport_needs_poll(t))
+		return do_recv_busy(t, o);
 
 	for (int ch = 0; ch < 2; ch++) {
 		int fd = transport_fd(t, ch);
@@ -115,7 +166,7 @@ static int do_recv(struct transport *t, const struct opts *o)
 	printf("ready\n");
 	fflush(stdout);
 	/* until COUNT event and COUNT general messages arrived (Follow_Up trails its Sync) */
-	while (got < o->count || gen < o->count) {
+	while (c.event < o->count || c.general < o->count) {
 		double left = end - mono_s();
 		if (left <= 0)
 			break;
@@ -128,20 +179,12 @@ static int do_recv(struct transport *t, const struct opts *o)
 			ssize_t n;
 			if (!(p[i].revents & POLLIN))
 				continue;
-			while ((n = transport_recv(t, ch, buf, sizeof(buf), &rx, NULL)) >= 0) {
-				int event = (buf[0] & 0x0f) < 8;
-				if (n < 32)
-					continue;
-				printf("rx %s seq=%d ts=%lld src=%s len=%zd\n",
-				       event ? "event" : "general", buf[30] << 8 | buf[31],
-				       (long long)rx.ns, ts_source_name(rx.src), n);
-				got += event;
-				gen += !event;
-			}
+			while ((n = transport_recv(t, ch, buf, sizeof(buf), &rx, NULL)) >= 0)
+				on_msg(&c, t, ch, buf, (size_t)n, &rx, NULL);
 		}
 		fflush(stdout);
 	}
-	return got >= o->count ? 0 : 1;
+	return c.event >= o->count ? 0 : 1;
 }
 
 static int do_caps(const struct opts *o)
@@ -188,6 +231,7 @@ static int parse(int argc, char **argv, struct opts *o)
 	static const struct option lo[] = {
 	        {"time_stamping", required_argument, NULL, 'T'},
 	        {"tx_timestamp_timeout", required_argument, NULL, 'X'},
+	        {"busy", no_argument, NULL, 'B'},
 	        {"help", no_argument, NULL, 'h'},
 	        {0, 0, 0, 0},
 	};
@@ -223,6 +267,9 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'w':
 			if (cli_double("tsync-net-probe", "-w", optarg, 0, 3600, &o->wait_s))
 				return -1;
+			break;
+		case 'B':
+			o->busy = true;
 			break;
 		case 'E':
 			if (cli_long("tsync-net-probe", "-E", optarg, 0x0600, 0xFFFF, &v))

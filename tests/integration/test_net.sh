@@ -5,7 +5,9 @@
 # is >= 0 and below 1 ms (kernel 6.18 on veth can stamp RX at the TX time: 0 ns was seen, so
 # zero is a valid one-way delay here), netem delay shows up in it, a bridged link works, hardware
 # timestamping on veth fails with a clear error, and no namespace survives (also after a
-# failing or killed bench).
+# failing or killed bench). Also: the stamps are tagged src=sys, the L2 transport carries
+# another ethertype (DTP's 0x88B5) unseen by a PTP receiver, and a busy loop on
+# transport_poll() receives what poll(2) does.
 . tests/integration/lib.sh
 [ "$(id -u)" -eq 0 ] || skip_all "needs root (network namespaces)"
 ip netns list >/dev/null 2>&1 || skip_all "ip netns not available"
@@ -77,6 +79,21 @@ check "L2 ethertype 0x88B5: $ntx/$N TX and $nrx/$N RX timestamps" [ "$ntx" -eq $
 check "L2 ethertype 0x88B5: a PTP (0x88F7) receiver got $nptp of those frames" [ "$nptp" -eq 0 ]
 out=$(bed_exec a $P send -i veth0 -t L2 -E 0x0500 -n 1 2>&1)
 check "an ethertype below 0x0600 (a length) is refused: $out" sh -c "echo '$out' | grep -q -- '-E'"
+
+# a busy loop on transport_poll() (as a DPDK daemon drives its transport) receives the same
+# messages with the same timestamps as poll(2) on the fds: UDP (two fds) and L2 (one)
+for t in UDPv4 L2; do
+	bed_bg b "$TMP/busy.$t.rx" $P recv -i veth0 -t $t -n $N -w 5 --busy
+	brx=$BED_LASTPID
+	bed_wait_for "$TMP/busy.$t.rx" ready 5
+	bed_exec a $P send -i veth0 -t $t -n $N -g 2 >/dev/null 2>&1
+	wait $brx
+	rc=$?
+	nrx=$(grep -c '^rx event seq=.* ts=[1-9][0-9]* src=sys len=44$' "$TMP/busy.$t.rx")
+	ngen=$(grep -c '^rx general seq=' "$TMP/busy.$t.rx")
+	check "$t busy loop (transport_poll): $nrx/$N event with RX timestamps, $ngen/$N general" \
+		[ $rc -eq 0 -a "$nrx" -eq $N -a "$ngen" -eq $N ]
+done
 
 # netem on a's egress: the software timestamps see the added delay
 if bed_has_netem; then

@@ -50,6 +50,15 @@ Test(net_transport, create_rejects_bad_type_and_config)
 	transport_config_defaults(&c);
 	c.tx_timeout_ms = -1;
 	cr_assert_null(transport_create(TRANS_IEEE_802_3, &c));
+	transport_config_defaults(&c);
+	c.l2_ethertype = 1500; /* an 802.3 length, not an ethertype */
+	cr_assert_null(transport_create(TRANS_IEEE_802_3, &c));
+	c.l2_ethertype = 0x88B5; /* DTP's (IEEE local experimental) is fine */
+	struct transport *t = transport_create(TRANS_IEEE_802_3, &c);
+	cr_assert_not_null(t);
+	cr_assert_str_eq(transport_name(t), "L2");
+	transport_destroy(t);
+	cr_assert_null(transport_create(TRANS_IMPL, NULL), "TRANS_IMPL needs its ops");
 	transport_destroy(NULL); /* ignored */
 }
 

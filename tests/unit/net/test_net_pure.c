@@ -299,4 +299,5 @@ Test(net_transport, config_defaults_are_ptp4l_defaults)
 	cr_assert_eq(c.dscp_event, 0);
 	cr_assert_arr_eq(c.ptp_dst_mac, ptp, 6);
 	cr_assert_arr_eq(c.p2p_dst_mac, p2p, 6);
+	cr_assert_eq(c.l2_ethertype, 0x88F7, "L2 defaults to PTP's ethertype");
 }
