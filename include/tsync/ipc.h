@@ -69,6 +69,13 @@ int ipc_dgram_request(const char *path, const void *req, size_t reqlen, char *re
                       int timeout_ms);
 
 /*
+ * A lock by name: a datagram socket bound to "@name" in the abstract namespace (one per network
+ * namespace; the kernel frees it when the fd closes, even after a crash). fd, -EBUSY while
+ * another socket holds the name, or -errno.
+ */
+int ipc_abstract_lock(const char *name);
+
+/*
  * The peer of a connected Unix socket: its uid (and pid when wanted). trusted: it is root or
  * runs under our own effective uid. 0 or -errno (then *uid is -1 and the peer is not trusted).
  */

@@ -116,6 +116,24 @@ int ipc_dgram_client(int flags)
 	return fd;
 }
 
+int ipc_abstract_lock(const char *name)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	size_t n = name ? strlen(name) : 0;
+	if (n == 0)
+		return -EINVAL;
+	if (n > IPC_PATH_MAX)
+		return -ENAMETOOLONG;
+	memcpy(sa.sun_path + 1, name, n); /* sun_path[0] = 0: abstract */
+	int fd = new_socket(SOCK_DGRAM, 0);
+	if (fd < 0)
+		return fd;
+	if (bind(fd, (struct sockaddr *)&sa,
+	         (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n)))
+		return fail(fd, errno == EADDRINUSE ? -EBUSY : -errno);
+	return fd;
+}
+
 int ipc_sendto(int fd, const char *path, const void *buf, size_t len)
 {
 	struct sockaddr_un sa;

@@ -149,3 +149,17 @@ Test(ipc_unix, dgram_request_reply)
 	close(c);
 	close(srv);
 }
+
+Test(ipc_unix, abstract_lock)
+{
+	char name[64];
+	snprintf(name, sizeof(name), "tsync-test-lock-%d", (int)getpid());
+	int a = ipc_abstract_lock(name);
+	cr_assert_geq(a, 0, "%s", ipc_strerror(a));
+	cr_assert_eq(ipc_abstract_lock(name), -EBUSY, "held");
+	close(a);
+	a = ipc_abstract_lock(name);
+	cr_assert_geq(a, 0, "freed by close");
+	close(a);
+	cr_assert_eq(ipc_abstract_lock(""), -EINVAL);
+}

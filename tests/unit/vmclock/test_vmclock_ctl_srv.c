@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "ctl_srv.h"
+#include "tsync/ipc.h"
 #include "tsync/reactor.h"
 #include "vmclockd.h"
 
@@ -22,11 +23,8 @@ static char path[64];
 
 static int client(void)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	cr_assert_geq(fd, 0);
-	cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0, "%s", strerror(errno));
+	int fd = ipc_connect(path, SOCK_STREAM, IPC_BLOCKING, 2000);
+	cr_assert_geq(fd, 0, "%s", ipc_strerror(fd));
 	return fd;
 }
 
