@@ -34,9 +34,9 @@ struct ipc_listen_opts {
 };
 
 /*
- * Bind (and for a stream, listen) at path. A socket file already there (a stale one from a
- * daemon that died) is unlinked first; any other kind of file is left alone: -EEXIST.
- * Returns the fd or -errno.
+ * Bind (and for a stream, listen) at path. A stale socket file there (its server died: it
+ * refuses connections) is unlinked first; a socket a live server holds is left to it
+ * (-EADDRINUSE), any other kind of file is left alone (-EEXIST). Returns the fd or -errno.
  */
 int ipc_listen(const char *path, const struct ipc_listen_opts *o);
 
@@ -81,7 +81,8 @@ int ipc_abstract_lock(const char *name);
  */
 int ipc_peer(int fd, int *uid, int *pid, bool *trusted);
 
-/* strerror(-err), except -ENAMETOOLONG, named as a socket path over IPC_PATH_MAX bytes. */
+/* strerror(-err), except -ENAMETOOLONG (a socket path over IPC_PATH_MAX bytes) and
+ * -EADDRINUSE (a running server holds the socket), named for a socket. */
 const char *ipc_strerror(int err);
 
 #endif

@@ -42,6 +42,26 @@ static int fail(int fd, int err)
 	return err;
 }
 
+/* Whether a server answers at the socket file sa names: a stale file (its server died)
+ * refuses connections; a live one accepts them, or is of another type, or its backlog is
+ * full, or it is closed to us (then it is not ours to take either). */
+static bool in_use(const struct sockaddr_un *sa)
+{
+	static const int types[] = {SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET};
+	for (unsigned i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		int fd = socket(AF_UNIX, types[i] | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (fd < 0)
+			return false;
+		int r = connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) ? errno : 0;
+		close(fd);
+		if (r == ECONNREFUSED || r == ENOENT)
+			return false;
+		if (r != EPROTOTYPE)
+			return true;
+	}
+	return false;
+}
+
 int ipc_listen(const char *path, const struct ipc_listen_opts *o)
 {
 	struct sockaddr_un sa;
@@ -54,9 +74,14 @@ int ipc_listen(const char *path, const struct ipc_listen_opts *o)
 	if (fd < 0)
 		return fd;
 	struct stat st;
-	if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode))
-		return fail(fd, -EEXIST); /* only a stale socket is replaced, never another file */
-	unlink(path);
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode))
+			return fail(fd,
+			            -EEXIST); /* only a stale socket is replaced, never a file */
+		if (in_use(&sa))
+			return fail(fd, -EADDRINUSE); /* a live server keeps its socket */
+		unlink(path);
+	}
 	/* Linux gives the socket file the mode of the socket's inode (less the umask): set
 	 * before bind, the file is never more open than asked */
 	if (o->mode && fchmod(fd, o->mode))
@@ -188,5 +213,7 @@ const char *ipc_strerror(int err)
 {
 	if (err == -ENAMETOOLONG)
 		return "Unix socket path too long (at most 107 bytes)";
+	if (err == -EADDRINUSE)
+		return "a running server holds this socket";
 	return strerror(err < 0 ? -err : err);
 }

@@ -43,6 +43,17 @@ Test(ipc_unix, listen_mode_flags_and_stale_socket)
 	cr_assert(fcntl(fd, F_GETFL) & O_NONBLOCK);
 	cr_assert(fcntl(fd, F_GETFD) & FD_CLOEXEC);
 	cr_assert_eq(ipc_accept(fd), -EAGAIN, "nobody waiting: no wait either");
+	cr_assert_eq(ipc_listen(path, &o), -EADDRINUSE, "a live server keeps its socket");
+	cr_assert(strstr(ipc_strerror(-EADDRINUSE), "running server"));
+	struct ipc_listen_opts od = {.type = SOCK_DGRAM};
+	cr_assert_eq(ipc_listen(path, &od), -EADDRINUSE, "whatever the type asked");
+	int probe; /* the server sees each probe as a client that hangs up at once */
+	while ((probe = ipc_accept(fd)) >= 0) {
+		char b;
+		cr_assert_eq(recv(probe, &b, 1, 0), 0, "EOF");
+		close(probe);
+	}
+	cr_assert_eq(probe, -EAGAIN);
 	close(fd); /* the daemon died: its socket file stays */
 	fd = ipc_listen(path, &o);
 	cr_assert_geq(fd, 0, "a stale socket is replaced: %s", ipc_strerror(fd));
@@ -79,6 +90,7 @@ Test(ipc_unix, blocking_and_group)
 	int fd = ipc_listen(path, &o);
 	cr_assert_geq(fd, 0, "%s", ipc_strerror(fd));
 	cr_assert_eq(fcntl(fd, F_GETFL) & O_NONBLOCK, 0);
+	cr_assert_eq(ipc_listen(path, &o), -EADDRINUSE, "a live datagram server too");
 	struct stat st;
 	cr_assert_eq(lstat(path, &st), 0);
 	cr_assert_eq(st.st_mode & 0777, 0660, "a group opens it to 0660");
