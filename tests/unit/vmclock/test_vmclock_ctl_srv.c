@@ -162,3 +162,16 @@ Test(vmclock_ctl_srv, a_file_at_the_path_is_left_alone)
 	cr_assert_eq(access(p2, F_OK), 0);
 	unlink(p2);
 }
+
+Test(vmclock_ctl_srv, a_running_server_keeps_its_socket)
+{
+	cr_assert_null(ctl_srv_create(&d, r, path, (gid_t)-1), "a second vmclockd on the path");
+	cr_assert_eq(errno, EADDRINUSE);
+	int c = client(); /* the first one still answers */
+	char buf[256];
+	cr_assert_eq(send(c, "status\n", 7, 0), 7);
+	cr_assert_lt(serve_until_readable(r, c, 2000), 2000);
+	cr_assert_gt(read_reply(c, buf, sizeof(buf)), 2);
+	cr_assert(!strncmp(buf, "ok", 2), "%s", buf);
+	close(c);
+}
