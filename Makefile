@@ -102,7 +102,7 @@ demo: $(DEPS_STAMP)
 bench: $(DEPS_STAMP)
 	@scripts/deps.sh $(BENCH_PKGS)
 	@$(MAKE) --no-print-directory all
-	@scripts/bench.sh $(BUILD)
+	@bench/run.sh $(BUILD)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

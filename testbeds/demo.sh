@@ -42,7 +42,7 @@ if [ "$(id -u)" -ne 0 ] || ! command -v ptp4l >/dev/null 2>&1; then
 	echo "   (skipped: needs root and linuxptp)"
 else
 	PDIR=$(mktemp -d /tmp/tsync-demo.XXXXXX)
-	res=$(BUILD=$BUILD testbeds/ptp/bench-slave.sh --duration "${DEMO_PTP_DURATION:-30}" \
+	res=$(BUILD=$BUILD bench/ptp-slave.sh --duration "${DEMO_PTP_DURATION:-30}" \
 		--servo kalman --out "$PDIR")
 	echo "$res" | awk '
 	function kv(line, key,   i, n, a) { n = split(line, a, " "); for (i = 1; i <= n; i++)

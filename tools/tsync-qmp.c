@@ -11,8 +11,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
+
+#include "tsync/ipc.h"
 
 static int reply(FILE *in, char *line, size_t len)
 {
@@ -28,11 +29,9 @@ int main(int argc, char **argv)
 		fputs("usage: tsync-qmp SOCK [JSON...]\n", argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
 	}
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", argv[1]);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		fprintf(stderr, "tsync-qmp: %s: %s\n", argv[1], strerror(errno));
+	int fd = ipc_connect(argv[1], SOCK_STREAM, IPC_BLOCKING, 0);
+	if (fd < 0) {
+		fprintf(stderr, "tsync-qmp: %s: %s\n", argv[1], ipc_strerror(fd));
 		return 1;
 	}
 	FILE *in = fdopen(fd, "r");

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "tsync/cli.h"
+#include "tsync/kv.h"
 #include "tsync/time.h"
 #include "vmclockd.h"
 
@@ -121,14 +122,23 @@ static int cmd_estimate(struct vmclockd *d, char **argv, int argc, char *reply, 
 static int vm_reply(struct vmclockd_vm *vm, char *reply, unsigned len)
 {
 	struct vmclock_pub *p = &vm->pub;
-	snprintf(reply, len,
-	         "ok vm=%s page=%s policy=%s marker=%" PRIu64 " offset_ns=%" PRId64
-	         " slew_ppm=%.3f remaining_s=%.3f maxerror_ns=%" PRIu64 " updates=%u",
-	         vm->name, vm->path, vmclock_policy_name(p->policy), p->disruption_marker,
-	         p->policy == VMCLOCK_POLICY_FREEZE ? p->offset_ns : p->slew_offset_ns,
-	         p->slew * 1e6, vmclock_pub_slew_remaining_s(p), p->prev.time_maxerror_nanosec,
-	         p->updates);
-	return 0;
+	struct kv_out o;
+	kv_out_init(&o, reply, len, "ok");
+	kv_put_str(&o, "vm", vm->name);
+	kv_put_str(&o, "page", vm->path);
+	kv_put_str(&o, "policy", vmclock_policy_name(p->policy));
+	kv_put_ull(&o, "marker", p->disruption_marker);
+	kv_put_ll(&o, "offset_ns",
+	          p->policy == VMCLOCK_POLICY_FREEZE ? p->offset_ns : p->slew_offset_ns);
+	kv_put_f(&o, "slew_ppm", p->slew * 1e6, 3);
+	kv_put_f(&o, "remaining_s", vmclock_pub_slew_remaining_s(p), 3);
+	kv_put_ull(&o, "maxerror_ns", p->prev.time_maxerror_nanosec);
+	kv_put_ull(&o, "updates", p->updates);
+	int n = kv_out_end(&o);
+	if (n < 0) /* a page path a reader could not take back (a space in page_dir) */
+		snprintf(reply, len, "err %s: page path or reply not writable as key=value: %s",
+		         vm->name, strerror(-n));
+	return n < 0 ? n : 0;
 }
 
 /* A refused vm-add / migrate-in: say why in words an operator can act on. */

@@ -6,11 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "ctl_srv.h"
+#include "tsync/ipc.h"
 #include "tsync/log.h"
 #include "tsync/reactor.h"
 #include "vmclockd.h"
@@ -116,7 +116,7 @@ static void on_conn(struct reactor *r, int lfd, short ev, void *arg)
 	(void)r, (void)ev;
 	struct ctl_srv *s = arg;
 	for (;;) {
-		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		int fd = ipc_accept(lfd);
 		if (fd < 0)
 			return; /* EAGAIN: no more; anything else: the client is gone */
 		struct conn *c = s->nconns < CTL_SRV_MAX_CONNS ? calloc(1, sizeof(*c)) : NULL;
@@ -136,44 +136,11 @@ static void on_conn(struct reactor *r, int lfd, short ev, void *arg)
 			continue;
 		}
 		/* who is asking: state changes only from root and our own uid */
-		struct ucred cr = {.uid = (uid_t)-1};
-		socklen_t crlen = sizeof(cr);
-		c->trusted = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &crlen) == 0 &&
-		             (cr.uid == 0 || cr.uid == geteuid());
-		c->uid = (int)cr.uid;
+		ipc_peer(fd, &c->uid, NULL, &c->trusted);
 		c->next = s->conns;
 		s->conns = c;
 		s->nconns++;
 	}
-}
-
-static int listen_on(const char *path, gid_t gid)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, path);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -errno;
-	struct stat st;
-	if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
-		close(fd);
-		return -EEXIST; /* only a stale socket is replaced, never another file */
-	}
-	unlink(path);
-	/* Linux gives the socket file the mode of the socket's inode (less the umask): set before
-	 * bind, the file is never more open than 0600 */
-	int err = fchmod(fd, 0600) || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ? -errno : 0;
-	if (!err && gid != (gid_t)-1 && (chown(path, (uid_t)-1, gid) || chmod(path, 0660)))
-		err = -errno;
-	if (!err && listen(fd, 8))
-		err = -errno;
-	if (err) {
-		close(fd);
-		return err;
-	}
-	return fd;
 }
 
 struct ctl_srv *ctl_srv_create(struct vmclockd *d, struct reactor *r, const char *path, gid_t gid)
@@ -183,7 +150,10 @@ struct ctl_srv *ctl_srv_create(struct vmclockd *d, struct reactor *r, const char
 		return NULL;
 	s->d = d;
 	s->r = r;
-	s->lfd = listen_on(path, gid);
+	/* 0600 from the start; a group opens it to 0660 */
+	struct ipc_listen_opts o = {
+	        .type = SOCK_STREAM, .mode = 0600, .gid = gid, .group_set = gid != (gid_t)-1};
+	s->lfd = ipc_listen(path, &o);
 	if (s->lfd < 0) {
 		errno = -s->lfd;
 		free(s);

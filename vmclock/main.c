@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "tsync/clock.h"
+#include "tsync/ipc.h"
 #include "tsync/log.h"
 #include "tsync/reactor.h"
 #include "config_table.h"
@@ -115,7 +116,7 @@ static int send_one(const char *sock, const char *cmd)
 	}
 	int err = vmclock_ctl_request(sock, cmd, reply, sizeof(reply), 0);
 	if (err && err != -EPROTO) {
-		fprintf(stderr, "vmclockd: %s: %s\n", sock, strerror(-err));
+		fprintf(stderr, "vmclockd: %s: %s\n", sock, ipc_strerror(err));
 		return 1;
 	}
 	printf("%s\n", reply);
@@ -300,7 +301,7 @@ int main(int argc, char **argv)
 		if (!srv) {
 			fprintf(stderr, "vmclockd: socket %s: %s\n", sock,
 			        errno == EEXIST ? "exists and is not a socket (left alone)"
-			                        : strerror(errno));
+			                        : ipc_strerror(-errno));
 			err = -EEXIST; /* left through the common exit: nothing leaks */
 			goto out;
 		}

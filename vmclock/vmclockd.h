@@ -12,6 +12,7 @@
 
 #include "policy.h"
 #include "tsc.h"
+#include "tsync/status.h"
 #include "tsync/vmclock.h"
 
 struct tclock;
@@ -34,16 +35,6 @@ struct vmclockd_estimate {
 	uint8_t leap;
 };
 
-/* ptpd-wl's "tsync status" reply (ptpd_pull.c). */
-struct vmclockd_ptpd_status {
-	uint8_t status;    /* VMCLOCK_STATUS_* */
-	double est_ns;     /* the servo's 1-sigma estimate of its time error (-1: none) */
-	int64_t offset_ns; /* last measured offset from the master */
-	double age_ms;     /* since that sample */
-	int log_sync;      /* the Sync interval in use, log2 s */
-	uint64_t samples;
-};
-
 /* Where and how to pull the estimate from ptpd-wl (--ptpd SOCK). */
 struct vmclockd_ptpd_cfg {
 	const char *path; /* ptpd-wl's uds_address, NULL: estimates come from the socket */
@@ -52,7 +43,7 @@ struct vmclockd_ptpd_cfg {
 	double freq_locked;   /* frequency bound while synchronized (fraction) */
 	double freq_unlocked; /* otherwise */
 	uint64_t pulls, errors;
-	struct vmclockd_ptpd_status last;
+	struct tsync_status last; /* ptpd-wl's "tsync status" reply (tsync/status.h) */
 };
 
 struct vmclockd_vm {
@@ -123,15 +114,9 @@ int vmclockd_parse_state(const char *s, uint8_t *status);
 const char *vmclockd_state_name(uint8_t status);
 
 /* ---- ptpd_pull.c ---- */
-/* Parse a "tsync status" reply. 0 or -EPROTO. */
-int vmclockd_ptpd_parse(const char *reply, struct vmclockd_ptpd_status *st);
 /* Pure: the host estimate from a status (rules in ptpd_pull.c); now_raw_ns: when it came. */
-void vmclockd_ptpd_estimate(const struct vmclockd_ptpd_cfg *cfg,
-                            const struct vmclockd_ptpd_status *st, int64_t now_raw_ns,
-                            struct vmclockd_estimate *e);
-/* One text request to ptpd-wl's uds socket, the reply into reply. 0 or -errno. */
-int vmclockd_ptpd_request(const char *path, const char *cmd, char *reply, size_t len,
-                          int timeout_ms);
+void vmclockd_ptpd_estimate(const struct vmclockd_ptpd_cfg *cfg, const struct tsync_status *st,
+                            int64_t now_raw_ns, struct vmclockd_estimate *e);
 /* Pull the status into d->est (no-op without --ptpd). 0 or -errno (then UNRELIABLE). */
 int vmclockd_ptpd_pull(struct vmclockd *d);
 /* Ask ptpd-wl for a burst (Sync every 2^log_sync s for seconds) and wait (<= wait_s, pages

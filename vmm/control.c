@@ -7,12 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "control.h"
+#include "tsync/ipc.h"
 #include "tsync/log.h"
 
 /*
@@ -36,7 +35,7 @@ struct client {
 
 struct control {
 	int listen_fd;
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char path[IPC_PATH_MAX + 1];
 	const struct control_cmd *cmds;
 	size_t ncmds;
 	void *ctx;
@@ -92,38 +91,25 @@ size_t control_handle_line(const struct control_cmd *cmds, size_t ncmds, void *c
 struct control *control_create(const char *path, const struct control_cmd *cmds, size_t ncmds,
                                void *ctx)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (strlen(path) >= sizeof(sa.sun_path)) {
+	if (strlen(path) > IPC_PATH_MAX) {
 		errno = ENAMETOOLONG;
 		return NULL;
 	}
 	struct control *c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
-	strcpy(sa.sun_path, path);
 	strcpy(c->path, path);
 	c->cmds = cmds;
 	c->ncmds = ncmds;
 	c->ctx = ctx;
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		c->clients[i].fd = -1;
-	struct stat st;
-	if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+	/* the socket file is 0600 from the start; only a stale socket is replaced */
+	struct ipc_listen_opts o = {.type = SOCK_STREAM, .mode = 0600, .backlog = 64};
+	c->listen_fd = ipc_listen(path, &o);
+	if (c->listen_fd < 0) {
+		errno = -c->listen_fd;
 		free(c);
-		errno = EEXIST; /* only a stale socket is replaced, never another file */
-		return NULL;
-	}
-	c->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	unlink(path);
-	/* the socket file takes the socket inode's mode (less the umask): 0600 from the start */
-	if (c->listen_fd < 0 || fchmod(c->listen_fd, 0600) < 0 ||
-	    bind(c->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    listen(c->listen_fd, 64) < 0) {
-		int err = errno;
-		if (c->listen_fd >= 0)
-			close(c->listen_fd);
-		free(c);
-		errno = err;
 		return NULL;
 	}
 	return c;
@@ -219,7 +205,7 @@ static void on_readable(struct control *c, struct client *cl)
 
 static void on_accept(struct control *c)
 {
-	int fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	int fd = ipc_accept(c->listen_fd);
 	if (fd < 0)
 		return;
 	struct client *cl = NULL;

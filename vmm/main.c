@@ -13,7 +13,6 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -24,6 +23,7 @@
 #include "migrate/migrate.h"
 #include "migrate/tls.h"
 #include "report.h"
+#include "tsync/ipc.h"
 #include "tsync/log.h"
 #include "vcpu.h"
 #include "vmm.h"
@@ -137,7 +137,7 @@ static int run(int argc, char **argv)
 		ctl = control_create(cfg.control_path, cmds, n, &ctx);
 		if (!ctl) {
 			fprintf(stderr, "tsvmm: --control %s: %s\n", cfg.control_path,
-			        strerror(errno));
+			        ipc_strerror(-errno));
 			vmm_destroy(m);
 			return 1;
 		}
@@ -182,11 +182,9 @@ static int ctl(int argc, char **argv)
 		fputs(usage, stderr);
 		return 2;
 	}
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", argv[1]);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		fprintf(stderr, "tsvmm ctl: %s: %s\n", argv[1], strerror(errno));
+	int fd = ipc_connect(argv[1], SOCK_STREAM, IPC_BLOCKING, 0);
+	if (fd < 0) {
+		fprintf(stderr, "tsvmm ctl: %s: %s\n", argv[1], ipc_strerror(fd));
 		return 1;
 	}
 	FILE *in = fdopen(fd, "r");

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "devices/vmclock.h"
+#include "tsync/kv.h"
 #include "tsync/log.h"
 #include "tsync/vmclock.h"
 #include "vmclock_migrate.h"
@@ -44,9 +45,9 @@ int vmclock_migrate_in(struct vmm *m)
 		       cfg->vmclockd_sock, r == -EPROTO ? reply : strerror(-r));
 		return r;
 	}
-	const char *pg = strstr(reply, " page=");
-	char path[256];
-	if (!pg || sscanf(pg + 6, "%255s", path) != 1) {
+	struct kv_in kv;
+	const char *path = kv_parse(reply, &kv) ? NULL : kv_get(&kv, "page");
+	if (!path) {
 		pr_err("incoming: vmclockd reply names no page: %s", reply);
 		return -EPROTO;
 	}

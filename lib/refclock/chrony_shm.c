@@ -10,10 +10,10 @@
 #include <unistd.h>
 #include <sys/ipc.h>
 #include <sys/shm.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 
 #include "tsync/chrony.h"
+#include "tsync/errors.h"
+#include "tsync/ipc.h"
 
 struct chrony_shm {
 	int unit;
@@ -32,19 +32,11 @@ static void barrier(void)
  * other handle (any process, same network namespace) holds it; freed by the kernel on close. */
 static int take_unit_lock(int unit, int *fd_out)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int fd, n;
-
-	n = snprintf(sa.sun_path + 1, sizeof(sa.sun_path) - 1, "tsync-chrony-shm-%08x",
-	             (unsigned)CHRONY_SHM_KEY(unit));
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	char name[32];
+	snprintf(name, sizeof(name), "tsync-chrony-shm-%08x", (unsigned)CHRONY_SHM_KEY(unit));
+	int fd = ipc_abstract_lock(name);
 	if (fd < 0)
-		return -errno;
-	if (bind(fd, (struct sockaddr *)&sa, offsetof(struct sockaddr_un, sun_path) + 1 + n) < 0) {
-		int e = errno;
-		close(fd);
-		return e == EADDRINUSE ? -EBUSY : -e;
-	}
+		return fd;
 	*fd_out = fd;
 	return 0;
 }
@@ -106,7 +98,7 @@ fail_free:
 fail:
 	if (err)
 		*err = ret;
-	return NULL;
+	return tsync_fail_null(ret); /* errno too: the lib/ convention (tsync/errors.h) */
 }
 
 int chrony_shm_write(struct chrony_shm *c, tmv_t clock_ns, tmv_t receive_ns, int leap,

@@ -9,27 +9,22 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 
 #include "tsync/chrony.h"
+#include "tsync/errors.h"
+#include "tsync/ipc.h"
 
 struct chrony_sock {
 	int fd;
-	struct sockaddr_un sa;
-	socklen_t salen;
+	char path[IPC_PATH_MAX + 1];
 };
 
 static int sock_connect(struct chrony_sock *s)
 {
-	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int fd = ipc_connect(s->path, SOCK_DGRAM, 0, 0);
 
 	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&s->sa, s->salen) < 0) {
-		int e = errno;
-		close(fd);
-		return -e;
-	}
+		return fd;
 	if (s->fd >= 0)
 		close(s->fd);
 	s->fd = fd;
@@ -47,7 +42,7 @@ struct chrony_sock *chrony_sock_open(const char *path, int *err)
 		goto fail;
 	}
 	len = strlen(path);
-	if (len >= sizeof(s->sa.sun_path)) {
+	if (len > IPC_PATH_MAX) {
 		ret = -ENAMETOOLONG;
 		goto fail;
 	}
@@ -57,9 +52,7 @@ struct chrony_sock *chrony_sock_open(const char *path, int *err)
 		goto fail;
 	}
 	s->fd = -1;
-	s->sa.sun_family = AF_UNIX;
-	memcpy(s->sa.sun_path, path, len + 1);
-	s->salen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len + 1);
+	memcpy(s->path, path, len + 1);
 
 	ret = sock_connect(s);
 	if (ret)
@@ -71,7 +64,7 @@ fail_free:
 fail:
 	if (err)
 		*err = ret;
-	return NULL;
+	return tsync_fail_null(ret); /* errno too: the lib/ convention (tsync/errors.h) */
 }
 
 int chrony_sock_send(struct chrony_sock *s, tmv_t sys_ns, double offset_s, int leap)

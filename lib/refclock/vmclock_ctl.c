@@ -5,31 +5,27 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
+#include "tsync/ipc.h"
 #include "tsync/vmclock.h"
 
 int vmclock_ctl_request(const char *path, const char *cmd, char *reply, size_t len, int timeout_ms)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (!path || strlen(path) >= sizeof(sa.sun_path) || !reply || len == 0)
+	if (!path || !reply || len == 0)
 		return -EINVAL;
-	strcpy(sa.sun_path, path);
 	if (timeout_ms <= 0)
 		timeout_ms = 5000;
 	reply[0] = 0;
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	int err = 0;
 	char line[1024];
 	int n = snprintf(line, sizeof(line), "%s\n", cmd);
 	if (n < 0 || (size_t)n >= sizeof(line))
-		err = -EMSGSIZE;
-	if (!err && connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
-		err = -errno;
-	if (!err && send(fd, line, (size_t)n, MSG_NOSIGNAL) != n)
+		return -EMSGSIZE;
+	int fd = ipc_connect(path, SOCK_STREAM, IPC_BLOCKING, timeout_ms);
+	if (fd < 0)
+		return fd;
+	int err = 0;
+	if (send(fd, line, (size_t)n, MSG_NOSIGNAL) != n)
 		err = errno ? -errno : -EIO;
 	size_t got = 0;
 	while (!err) {

@@ -5,7 +5,7 @@
  *
  * A datagram that starts with "tsync " is a command (a PTP message never does: its first
  * octet would be messageType 4, which does not exist); the reply is one text datagram:
- *   tsync status
+ *   tsync status  (the reply: include/tsync/status.h, written by tsync_status_encode)
  *     ok port_state=SLAVE servo=s2 status=synchronized offset_ns=N est_ns=E freq_ppb=F
  *        delay_ns=D log_sync=L samples=N age_ms=A burst_s=B
  *     est_ns: the servo's 1-sigma estimate of its own time error (kalman; -1 if the servo
@@ -33,6 +33,7 @@
 #include "daemon.h"
 #include "tsync/cli.h"
 #include "tsync/log.h"
+#include "tsync/status.h"
 
 #define IVAL_TLV_LEN 16 /* type, length, 12 octets of value */
 
@@ -249,21 +250,28 @@ static int cmd_status(struct ptpd_clock *c, char *out, size_t len)
 {
 	struct ptpd_port *p = main_port(c);
 	double est = -1, now = mono_s();
-	if (servo_error_estimate(c->servo, &est))
+	if (servo_error_estimate(c->servo, &est) || !isfinite(est))
 		est = -1;
 	double age = c->samples ? now - c->last_sample_s : 1e9;
 	double ival = ldexp(1.0, p->master_log_sync ? p->master_log_sync : p->log_sync);
-	const char *st =
-	        ptpd_vmclock_status(p->ds.state, (int)c->sstate, c->free_running, age, ival);
-	return snprintf(out, len,
-	                "ok port_state=%s servo=s%d status=%s offset_ns=%lld est_ns=%.0f "
-	                "freq_ppb=%.1f delay_ns=%lld log_sync=%d samples=%llu age_ms=%.0f "
-	                "burst_s=%.1f",
-	                ptp_port_state_str(p->ds.state), (int)c->sstate, st,
-	                (long long)c->cur.offset_from_master, est, c->freq_ppb,
-	                (long long)c->cur.mean_path_delay, p->master_log_sync,
-	                (unsigned long long)c->samples, c->samples ? age * 1e3 : -1.0,
-	                c->burst_until_s > now ? c->burst_until_s - now : 0.0);
+	struct tsync_status st = {
+	        .est_ns = est,
+	        .servo = (int)c->sstate,
+	        .offset_ns = c->cur.offset_from_master,
+	        .freq_ppb = c->freq_ppb,
+	        .delay_ns = c->cur.mean_path_delay,
+	        .log_sync = p->master_log_sync,
+	        .samples = c->samples,
+	        .age_ms = c->samples ? age * 1e3 : -1.0,
+	        .burst_s = c->burst_until_s > now ? c->burst_until_s - now : 0.0,
+	        .have = TSYNC_ST_ALL,
+	};
+	tsync_sync_state_parse(
+	        ptpd_vmclock_status(p->ds.state, (int)c->sstate, c->free_running, age, ival),
+	        &st.status);
+	snprintf(st.port_state, sizeof(st.port_state), "%s", ptp_port_state_str(p->ds.state));
+	int n = tsync_status_encode(&st, out, len);
+	return n >= 0 ? n : snprintf(out, len, "err status: %s", strerror(-n));
 }
 
 /* One "key=value" argument into *out (strictly: the whole value a number in [lo, hi]). */

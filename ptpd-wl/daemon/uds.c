@@ -19,12 +19,13 @@
 #include <sys/un.h>
 
 #include "daemon.h"
+#include "tsync/ipc.h"
 #include "tsync/log.h"
 
 struct ptpd_uds {
 	struct ptpd_clock *c;
 	int fd;
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char path[IPC_PATH_MAX + 1];
 	struct sockaddr_un from;
 	socklen_t fromlen;
 };
@@ -123,11 +124,11 @@ static void on_request(struct reactor *r, int fd, short revents, void *arg)
 
 struct ptpd_uds *ptpd_uds_create(struct ptpd_clock *c, const char *path)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct ptpd_uds *u;
 
-	if (!path || !*path || strlen(path) >= sizeof(sa.sun_path)) {
-		pr_err("uds_address '%s': empty or too long", path ? path : "");
+	if (!path || !*path || strlen(path) > IPC_PATH_MAX) {
+		pr_err("uds_address '%s': %s", path ? path : "",
+		       path && *path ? ipc_strerror(-ENAMETOOLONG) : "empty");
 		return NULL;
 	}
 	u = calloc(1, sizeof(*u));
@@ -135,21 +136,21 @@ struct ptpd_uds *ptpd_uds_create(struct ptpd_clock *c, const char *path)
 		return NULL;
 	u->c = c;
 	snprintf(u->path, sizeof(u->path), "%s", path);
-	strcpy(sa.sun_path, path);
-	u->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (u->fd < 0)
-		goto fail;
-	unlink(path);
-	if (bind(u->fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		pr_err("uds_address %s: %m", path);
+	/* the file mode: the default (0777 less the umask), as it always was */
+	struct ipc_listen_opts o = {.type = SOCK_DGRAM};
+	u->fd = ipc_listen(path, &o);
+	if (u->fd < 0) {
+		pr_err("uds_address %s: %s", path, ipc_strerror(u->fd));
 		goto fail;
 	}
 	if (reactor_add_fd(c->r, u->fd, POLLIN, on_request, u))
 		goto fail;
 	return u;
 fail:
-	if (u->fd >= 0)
+	if (u->fd >= 0) {
 		close(u->fd);
+		unlink(u->path);
+	}
 	free(u);
 	return NULL;
 }

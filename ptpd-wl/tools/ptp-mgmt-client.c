@@ -18,9 +18,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 
 #include "tsync/cli.h"
+#include "tsync/ipc.h"
 #include "core/mgmt.h"
 
 static const char *cid(const struct ptp_clock_id *c, char *buf)
@@ -131,7 +131,7 @@ int main(int argc, char **argv)
 	                                     {NULL, 0, NULL, 0}};
 	const struct ptp_port_id all = {{{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}}, 0xffff};
 	struct ptp_port_id self = {{{0x02, 0x00, 0x00, 0xff, 0xfe, 0x00, 0x00, 0x01}}, 0};
-	struct sockaddr_un me = {.sun_family = AF_UNIX}, srv = {.sun_family = AF_UNIX};
+	char me[64];
 	const char *path = NULL;
 	int domain = 0, tmo = 1000, c, fd, rc = 0;
 	long v;
@@ -151,17 +151,21 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	if (!path || strlen(path) >= sizeof(srv.sun_path) || optind >= argc) {
+	if (!path || optind >= argc) {
 		fprintf(stderr, "usage: ptp-mgmt-client --socket PATH [--domain N] NAME...\n");
 		return 1;
 	}
-	strcpy(srv.sun_path, path);
-	snprintf(me.sun_path, sizeof(me.sun_path), "/tmp/ptp-mgmt-client.%d", (int)getpid());
+	if (strlen(path) > IPC_PATH_MAX) {
+		fprintf(stderr, "ptp-mgmt-client: %s: %s\n", path, ipc_strerror(-ENAMETOOLONG));
+		return 1;
+	}
+	/* a path of our own to answer to (as linuxptp's pmc binds one) */
+	snprintf(me, sizeof(me), "/tmp/ptp-mgmt-client.%d", (int)getpid());
 	self.port = (uint16_t)getpid();
-	unlink(me.sun_path);
-	fd = socket(AF_UNIX, SOCK_DGRAM, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&me, sizeof(me))) {
-		perror("ptp-mgmt-client: socket");
+	const struct ipc_listen_opts lo = {.type = SOCK_DGRAM, .flags = IPC_BLOCKING};
+	fd = ipc_listen(me, &lo);
+	if (fd < 0) {
+		fprintf(stderr, "ptp-mgmt-client: socket: %s\n", ipc_strerror(fd));
 		return 1;
 	}
 	for (int i = optind; i < argc; i++) {
@@ -174,9 +178,10 @@ int main(int argc, char **argv)
 		}
 		int n = mgmt_build_request(buf, sizeof(buf), &self, &all, (uint8_t)domain,
 		                           (uint16_t)i, 0, PTP_MGMT_GET, (uint16_t)id, NULL, 0);
-		if (n < 0 ||
-		    sendto(fd, buf, (size_t)n, 0, (struct sockaddr *)&srv, sizeof(srv)) < 0) {
-			fprintf(stderr, "send %s: %s\n", argv[i], strerror(n < 0 ? -n : errno));
+		if (n >= 0)
+			n = ipc_sendto(fd, path, buf, (size_t)n);
+		if (n < 0) {
+			fprintf(stderr, "send %s: %s\n", argv[i], strerror(-n));
 			rc = 1;
 			continue;
 		}
@@ -201,6 +206,6 @@ int main(int argc, char **argv)
 		}
 	}
 	close(fd);
-	unlink(me.sun_path);
+	unlink(me);
 	return rc;
 }

@@ -20,6 +20,7 @@
 #include <sys/un.h>
 
 #include "tsync/cli.h"
+#include "tsync/ipc.h"
 #include "core/mgmt.h"
 
 static const struct ptp_clock_id self_id = {{0x00, 0x11, 0x22, 0xff, 0xfe, 0x33, 0x44, 0x55}};
@@ -89,7 +90,6 @@ int main(int argc, char **argv)
 	struct ds_port pd;
 	struct mgmt_time_status_np ts;
 	struct mgmt_port_props_np pp;
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	const char *path = NULL;
 	int idle = 10, count = -1, c, fd;
 	long v;
@@ -117,18 +117,17 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	if (!path || strlen(path) >= sizeof(sa.sun_path)) {
+	if (!path) {
 		usage(stderr);
 		return 1;
 	}
 	fill_sources(&dd, &cur, &par, &tp, &pd, &ts, &pp);
 	const struct mgmt_sources src = {&dd, &cur, &par, &tp, &pd, &ts, &pp};
 
-	fd = socket(AF_UNIX, SOCK_DGRAM, 0);
-	strcpy(sa.sun_path, path);
-	unlink(path);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		fprintf(stderr, "ptp-mgmt-testsrv: %s: %s\n", path, strerror(errno));
+	const struct ipc_listen_opts lo = {.type = SOCK_DGRAM, .flags = IPC_BLOCKING};
+	fd = ipc_listen(path, &lo);
+	if (fd < 0) {
+		fprintf(stderr, "ptp-mgmt-testsrv: %s: %s\n", path, ipc_strerror(fd));
 		return 1;
 	}
 	for (int served = 0; count < 0 || served < count;) {

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""vmclock end-to-end bench report (testbeds/vmclock/bench-e2e.sh).
+"""vmclock end-to-end bench report (bench/vmclock-e2e-run.sh).
 
 usage: analyze.py DIR [--plot FILE.png] [--target-ns 1000]
 

@@ -15,7 +15,7 @@ echo "   +300 us/+20 ppm and -200 us/-12 ppm) -> vmclockd on each (error bound f
 echo "   Kalman estimate) -> a tsvmm VM migrated a -> b -> a ... : step, slew, freeze, each"
 echo "   without and with the on-demand sync burst; the guest reads its vmclock page every 10 ms"
 D=$(mktemp -d /tmp/tsync-demo-vmclock.XXXXXX)
-BUILD=$BUILD sh testbeds/vmclock/bench-e2e.sh --count "${DEMO_VMCLOCK_COUNT:-6}" --out "$D" \
+BUILD=$BUILD sh bench/vmclock-e2e-run.sh --count "${DEMO_VMCLOCK_COUNT:-6}" --out "$D" \
 	>"$D/report.txt" 2>&1
 grep -v '^RESULT' "$D/report.txt" | sed 's/^/   /'
 python3 testbeds/vmclock/analyze.py "$D" --plot "$D/vmclock-migration.png" >/dev/null 2>&1 &&

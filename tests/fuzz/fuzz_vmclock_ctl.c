@@ -2,7 +2,7 @@
 /*
  * libFuzzer target: vmclockd's control lines (vmclock/ctl.c vmclockd_command), the stop
  * record text that migrate-in carries (lib/refclock vmclock_stop_record_parse) and the
- * ptpd-wl "tsync status" reply vmclockd parses (vmclock/ptpd_pull.c vmclockd_ptpd_parse).
+ * ptpd-wl "tsync status" reply vmclockd parses (tsync_status_decode, lib/ipc/status.c).
  * vmclockd_command runs on a daemon struct without a clock, VMs or ptpd-wl socket: the
  * verbs that would create page files or read the clock (vm-add, migrate-in, reset) are
  * not passed to it; their arguments go to the parsers they use instead.
@@ -26,7 +26,7 @@ static void one_line(struct vmclockd *d, const char *line)
 {
 	char reply[512], text[512];
 	struct vmclock_stop_record rec, back;
-	struct vmclockd_ptpd_status st;
+	struct tsync_status st;
 	bool quit = false;
 	const char *w = line + strspn(line, " \t\r");
 	size_t vl = strcspn(w, " \t\r");
@@ -43,7 +43,7 @@ static void one_line(struct vmclockd *d, const char *line)
 		FUZZ_CHECK(n > 0 && (size_t)n < sizeof(text));
 		FUZZ_CHECK(vmclock_stop_record_parse(text, &back) == 0 && rec_eq(&rec, &back));
 	}
-	(void)vmclockd_ptpd_parse(line, &st);
+	(void)tsync_status_decode(line, &st);
 	(void)vmclock_name_check(line);
 }
 

@@ -17,7 +17,7 @@ for mode in UDPv4:E2E:1000 L2:P2P:2000; do
 	dm=${mode#*:}
 	lim=${dm#*:}
 	dm=${dm%%:*}
-	out=$(BUILD=$BUILD testbeds/ptp/bench-slave.sh --transport "$tr" --delay "$dm" \
+	out=$(BUILD=$BUILD bench/ptp-slave.sh --transport "$tr" --delay "$dm" \
 		--servo kalman --duration "$DUR" --settle 12 --no-ptp4l 2>&1)
 	echo "$out" | sed 's/^/    /'
 	j=$(echo "$out" | grep '^judge ')

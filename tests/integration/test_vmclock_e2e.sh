@@ -16,7 +16,7 @@ P=tvt-$$-
 OUT=$(mktemp -d /tmp/tsync-vme2e-test.XXXXXX)
 trap 'rm -rf "$OUT"' EXIT
 T0=$(date +%s)
-VME_PREFIX=$P BUILD=$BUILD timeout 170 sh testbeds/vmclock/bench-e2e.sh --count 3 \
+VME_PREFIX=$P BUILD=$BUILD timeout 170 sh bench/vmclock-e2e-run.sh --count 3 \
 	--policies "step slew freeze" --burst-only --hold 1 --out "$OUT/run" >"$OUT/report" 2>&1
 rc=$?
 sed 's/^/   /' "$OUT/report" | grep -v '^   |'

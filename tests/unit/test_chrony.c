@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 
 #include "tsync/chrony.h"
+#include "tsync/ipc.h"
 
 /* ------------------------------------------------------------------ layouts */
 
@@ -216,8 +217,10 @@ Test(chrony_shm, bad_unit_numbers)
 {
 	int err = 0;
 
+	errno = 0;
 	cr_assert_null(chrony_shm_open(-1, &err));
 	cr_assert_eq(err, -EINVAL);
+	cr_assert_eq(errno, EINVAL, "errno too (tsync/errors.h)");
 	err = 0;
 	cr_assert_null(chrony_shm_open(CHRONY_SHM_UNIT_MAX + 1, &err));
 	cr_assert_eq(err, -EINVAL);
@@ -408,16 +411,10 @@ static void sock_fini(void)
 /* Bind a datagram socket at path, like chronyd's SOCK driver does. */
 static int bind_at(const char *path, int type)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int fd = socket(AF_UNIX, type, 0);
+	struct ipc_listen_opts o = {.type = type, .backlog = 1, .flags = IPC_BLOCKING};
+	int fd = ipc_listen(path, &o);
 
-	cr_assert_geq(fd, 0);
-	cr_assert_lt(strlen(path), sizeof(sa.sun_path));
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	unlink(path);
-	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0, "bind: %s", strerror(errno));
-	if (type == SOCK_STREAM)
-		cr_assert_eq(listen(fd, 1), 0);
+	cr_assert_geq(fd, 0, "bind: %s", ipc_strerror(fd));
 	return fd;
 }
 
@@ -497,6 +494,7 @@ Test(chrony_sock, bad_paths)
 	longp[sizeof(longp) - 1] = 0;
 	cr_assert_null(chrony_sock_open(longp, &err));
 	cr_assert_eq(err, -ENAMETOOLONG);
+	cr_assert_eq(errno, ENAMETOOLONG, "errno too (tsync/errors.h)");
 	cr_assert_null(chrony_sock_open(sock_path, &err), "chronyd not running");
 	cr_assert_eq(err, -ENOENT);
 	cr_assert_null(chrony_sock_open("/nonexistent-dir/chrony.sock", NULL));

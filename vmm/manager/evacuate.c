@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "tsync/ipc.h"
 #include "tsync/cli.h"
 #include "control.h"
 #include "control_json.h"
@@ -83,12 +83,9 @@ static int parse_rate(const char *s, double *bps)
 
 static int ctl_open(struct evm *m, const char *path)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	char line[CONTROL_REPLY_MAX];
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	m->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (m->fd < 0 || connect(m->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    !(m->in = fdopen(m->fd, "r")) || !fgets(line, sizeof(line), m->in)) {
+	m->fd = ipc_connect(path, SOCK_STREAM, IPC_BLOCKING, 0);
+	if (m->fd < 0 || !(m->in = fdopen(m->fd, "r")) || !fgets(line, sizeof(line), m->in)) {
 		if (m->fd >= 0)
 			close(m->fd);
 		m->fd = -1;

@@ -126,8 +126,8 @@ Test(vmclock_config, bad_values_are_refused_naming_the_flag)
 
 Test(vmclock_config, ptpd_reply_numbers_are_whole)
 {
-	struct vmclockd_ptpd_status st;
-	cr_assert_eq(vmclockd_ptpd_parse("ok status=synchronized est_ns=12.5 offset_ns=-40 "
+	struct tsync_status st;
+	cr_assert_eq(tsync_status_decode("ok status=synchronized est_ns=12.5 offset_ns=-40 "
 	                                 "age_ms=3 log_sync=-4 samples=9",
 	                                 &st),
 	             0);
@@ -135,12 +135,12 @@ Test(vmclock_config, ptpd_reply_numbers_are_whole)
 	cr_assert_eq(st.offset_ns, -40);
 	cr_assert_eq(st.log_sync, -4);
 	cr_assert_eq(st.samples, 9);
-	cr_assert_eq(vmclockd_ptpd_parse("ok status=synchronized est_ns=12x", &st), -EPROTO);
-	cr_assert_eq(vmclockd_ptpd_parse("ok status=synchronized est_ns=1 offset_ns=abc", &st),
+	cr_assert_eq(tsync_status_decode("ok status=synchronized est_ns=12x", &st), -EPROTO);
+	cr_assert_eq(tsync_status_decode("ok status=synchronized est_ns=1 offset_ns=abc", &st),
 	             -EPROTO);
-	cr_assert_eq(vmclockd_ptpd_parse("ok status=synchronized est_ns=1 samples=-3", &st),
+	cr_assert_eq(tsync_status_decode("ok status=synchronized est_ns=1 samples=-3", &st),
 	             -EPROTO);
-	cr_assert_eq(vmclockd_ptpd_parse("ok status=synchronized est_ns=nan", &st), -EPROTO);
+	cr_assert_eq(tsync_status_decode("ok status=synchronized est_ns=nan", &st), -EPROTO);
 }
 
 Test(vmclock_config, control_tai_offset_is_a_whole_integer)

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "ctl_srv.h"
+#include "tsync/ipc.h"
 #include "tsync/reactor.h"
 #include "vmclockd.h"
 
@@ -22,11 +23,8 @@ static char path[64];
 
 static int client(void)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	cr_assert_geq(fd, 0);
-	cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0, "%s", strerror(errno));
+	int fd = ipc_connect(path, SOCK_STREAM, IPC_BLOCKING, 2000);
+	cr_assert_geq(fd, 0, "%s", ipc_strerror(fd));
 	return fd;
 }
 
@@ -163,4 +161,17 @@ Test(vmclock_ctl_srv, a_file_at_the_path_is_left_alone)
 	cr_assert_eq(errno, EEXIST);
 	cr_assert_eq(access(p2, F_OK), 0);
 	unlink(p2);
+}
+
+Test(vmclock_ctl_srv, a_running_server_keeps_its_socket)
+{
+	cr_assert_null(ctl_srv_create(&d, r, path, (gid_t)-1), "a second vmclockd on the path");
+	cr_assert_eq(errno, EADDRINUSE);
+	int c = client(); /* the first one still answers */
+	char buf[256];
+	cr_assert_eq(send(c, "status\n", 7, 0), 7);
+	cr_assert_lt(serve_until_readable(r, c, 2000), 2000);
+	cr_assert_gt(read_reply(c, buf, sizeof(buf)), 2);
+	cr_assert(!strncmp(buf, "ok", 2), "%s", buf);
+	close(c);
 }

@@ -14,6 +14,7 @@
 
 #include "devices/device.h"
 #include "devices/vmclock.h"
+#include "tsync/kv.h"
 #include "tsync/vmclock.h"
 #include "vmclockd.h"
 
@@ -198,6 +199,11 @@ Test(vmclock_hostile, daemon_names_and_failed_commands_leave_nothing)
 	char want[160];
 	snprintf(want, sizeof(want), "page=%s/tsync-vmclock.vm1 ", dir);
 	cr_assert(strstr(reply, want), "%s", reply);
+	struct kv_in kv; /* what tsvmm reads back (vmm/vmclock_migrate.c) */
+	cr_assert_eq(kv_parse(reply, &kv), 0, "%s", reply);
+	snprintf(want, sizeof(want), "%s/tsync-vmclock.vm1", dir);
+	cr_assert_str_eq(kv_get(&kv, "page"), want);
+	cr_assert_str_eq(kv_get(&kv, "vm"), "vm1");
 	cr_assert_eq(vmclockd_command(&d, "vm-add vm1", reply, sizeof(reply), &quit), -EEXIST);
 	cr_assert(strstr(reply, "already published"), "%s", reply);
 	for (unsigned i = 0; i < VMCLOCKD_MAX_VMS; i++)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "control.h"
+#include "tsync/ipc.h"
 #include "control_json.h"
 
 static char err[256];
@@ -162,11 +163,8 @@ Test(vmm_control, quote)
 
 static int connect_to(const char *path)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	cr_assert_geq(fd, 0);
-	cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0, "%s", strerror(errno));
+	int fd = ipc_connect(path, SOCK_STREAM, IPC_BLOCKING, 2000);
+	cr_assert_geq(fd, 0, "%s", ipc_strerror(fd));
 	return fd;
 }
 

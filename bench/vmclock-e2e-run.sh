@@ -13,11 +13,11 @@
 # estimate settles) just before the migrate command. Every tsvmm scores the guest's vmclock
 # readings against CLOCK_REALTIME (--vmclock-log); analyze.py makes the tables.
 #
-# usage: testbeds/vmclock/bench-e2e.sh [--count N] [--policies "step slew freeze"]
+# usage: bench/vmclock-e2e-run.sh [--count N] [--policies "step slew freeze"]
 #          [--no-burst] [--burst-only] [--hold S] [--out DIR] [--mem 64M] [--dirty-rate N]
 # Prints analyze.py's report; exit 0 if every migration ran, 1 otherwise. With --out the
 # statlogs, logs and migrations.txt stay in DIR (for plots).
-cd "$(dirname "$0")/../.." || exit 1
+cd "$(dirname "$0")/.." || exit 1
 BUILD=${BUILD:-build}
 BIN=$BUILD/bin
 . testbeds/netns.sh
@@ -35,7 +35,7 @@ while [ $# -gt 0 ]; do
 	--out) OUT=$2; shift ;;
 	--mem) MEM=$2; shift ;;
 	--dirty-rate) DIRTY=$2; shift ;;
-	*) echo "bench-e2e: unknown argument $1" >&2; exit 1 ;;
+	*) echo "vmclock-e2e-run: unknown argument $1" >&2; exit 1 ;;
 	esac
 	shift
 done
@@ -49,7 +49,7 @@ trap 'vme_cleanup' EXIT
 trap 'vme_cleanup; trap - EXIT; exit 130' INT
 trap 'vme_cleanup; trap - EXIT; exit 143' TERM
 D=$PTP_DIR
-fail() { echo "bench-e2e: $*" >&2; exit 1; }
+fail() { echo "vmclock-e2e-run: $*" >&2; exit 1; }
 
 bed_ns_add gm && bed_ns_add a && bed_ns_add b || fail "namespaces"
 bed_link gm veth0 10.91.1.1 a veth0 10.91.1.2 || fail "link gm-a"
@@ -127,7 +127,7 @@ while [ $i -le "$COUNT" ]; do
 	"$BIN/tsvmm" ctl "$D/vm-$((i - 1)).ctl" \
 		"{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"tcp:$dip:$port\"}}" >/dev/null
 	if ! bed_wait_for "$D/tsvmm-$i.log" "guest running" 20; then
-		echo "bench-e2e: migration $i did not complete" >&2
+		echo "vmclock-e2e-run: migration $i did not complete" >&2
 		tail -n 3 "$D/tsvmm-$((i - 1)).log" "$D/tsvmm-$i.log" >&2
 		break
 	fi

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Migration benches (issue 5 item 8) and the evacuate comparison (item 7); results go to
-# bench/migrate-compare.md by hand. Usage: scripts/bench-migrate.sh [BUILD] (root, /dev/kvm).
+# bench/migrate-compare.md by hand. Usage: bench/migrate-compare.sh [BUILD] (root, /dev/kvm).
 # Links between two namespaces: "10g" (unshaped veth), "1g" (TBF 1 Gbit/s on both egresses),
 # "wan" (100 Mbit/s, 20 ms RTT through tsync-netem: this kernel has no sch_netem).
 # Matrix (kept small so it finishes in a few minutes; the table says what ran):

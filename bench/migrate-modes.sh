@@ -2,7 +2,7 @@
 # tsvmm live-migration dedup-mode bench: one guest per run migrates between two network namespaces
 # (veth) with each dedup mode; prints one table row per run (numbers quoted in
 # bench/migrate.md). Needs root and /dev/kvm.
-#   scripts/bench-migrate-modes.sh [BUILD] [MEM] [DIRTY_RATE] [RUNS]
+#   bench/migrate-modes.sh [BUILD] [MEM] [DIRTY_RATE] [RUNS]
 BUILD=${1:-build}
 MEM=${2:-128M}
 RATE=${3:-5000}

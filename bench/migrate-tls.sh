@@ -1,13 +1,13 @@
 #!/bin/sh
 # What TLS costs a migration: the same guest migrates over the 1g link of
-# scripts/bench-migrate.sh (veth, TBF 1 Gbit/s on both egresses) in plaintext
+# bench/migrate-compare.sh (veth, TBF 1 Gbit/s on both egresses) in plaintext
 # (--migrate-plaintext) and over TLS 1.3 with a pre-shared key, runs interleaved
 # (plain, tls, plain, tls ...) so that host load hits both alike. Prints one row per run and
 # the medians (numbers go to bench/migrate.md by hand).
-#   [LINK=10g] testbeds/migrate/bench-tls.sh [BUILD] [RUNS=5] [MEM=256M] [MODES="none all"]
+#   [LINK=10g] bench/migrate-tls.sh [BUILD] [RUNS=5] [MEM=256M] [MODES="none all"]
 # Throughput: pass 0 (every page once) bytes / its time from the source's statlog; total and
 # downtime from the source's completion line. Needs root and /dev/kvm.
-cd "$(dirname "$0")/../.." || exit 1
+cd "$(dirname "$0")/.." || exit 1
 BUILD=${1:-build}
 RUNS=${2:-5}
 MEM=${3:-256M}

@@ -1,7 +1,7 @@
 #!/bin/sh
 # tsvmm micro-benchmarks (numbers go to bench/vmm.md by hand):
 #   boot latency, stop/cont -> guest TSC gap accuracy, dirty-log counts, fill throughput.
-# usage: vmm/bench-vmm.sh [BUILD]   (needs /dev/kvm)
+# usage: bench/vmm.sh [BUILD]   (needs /dev/kvm)
 B=${1:-build}
 T=$B/bin/tsvmm
 TMP=$(mktemp -d)

@@ -4,7 +4,7 @@
 # 2 ms off with +80 ppm, and veth to a ptp4l slave (free_running) on the same kind of link, for
 # comparison. The judge samples the vclock's true error (vclock - CLOCK_REALTIME) at 10 Hz.
 #
-# usage: testbeds/ptp/bench-slave.sh [--transport UDPv4|UDPv6|L2] [--delay E2E|P2P]
+# usage: bench/ptp-slave.sh [--transport UDPv4|UDPv6|L2] [--delay E2E|P2P]
 #          [--servo pi|linreg|kalman] [--duration S] [--settle S] [--sync LOG2]
 #          [--netem "delay 200us 50us loss 1%"] [--relay "--delay 200us --jitter 50us --loss 1%"]
 #          [--no-ptp4l] [--opt --key=value]... [--out DIR]
@@ -12,7 +12,7 @@
 # --netem shapes the links with tc netem (kernels with sch_netem); --relay routes each link
 # through a middle namespace running tsync-netem (user-space link emulator) with those args.
 # Prints key=value result lines (see the end); exit 0 if the bench ran, 1 if it could not.
-cd "$(dirname "$0")/../.." || exit 1
+cd "$(dirname "$0")/.." || exit 1
 BUILD=${BUILD:-build}
 BIN=$BUILD/bin
 . testbeds/netns.sh
@@ -33,7 +33,7 @@ while [ $# -gt 0 ]; do
 	--out) OUT=$2; shift ;;
 	--no-ptp4l) P4= ;;
 	--opt) OPTS="$OPTS $2"; shift ;;
-	*) echo "bench-slave: unknown argument $1" >&2; exit 1 ;;
+	*) echo "ptp-slave: unknown argument $1" >&2; exit 1 ;;
 	esac
 	shift
 done

@@ -1,6 +1,6 @@
 #!/bin/sh
 # vmclock end-to-end bench -> bench/vmclock-e2e.md (tables) and bench/vmclock-e2e.png (plot).
-#   scripts/bench-vmclock.sh [BUILD_DIR] [COUNT]     (default build, 36 migrations: 6 per
+#   bench/vmclock-e2e.sh [BUILD_DIR] [COUNT]     (default build, 36 migrations: 6 per
 #                                                      policy x with/without the burst)
 cd "$(dirname "$0")/.." || exit 1
 BUILD=${1:-build}
@@ -9,14 +9,14 @@ OUT=$(mktemp -d /tmp/tsync-vmclock-bench.XXXXXX) || exit 1
 trap 'rm -rf "$OUT"' EXIT
 export BUILD
 START=$(date +%s)
-sh testbeds/vmclock/bench-e2e.sh --count "$COUNT" --out "$OUT/run" >"$OUT/report.txt" 2>&1
+sh bench/vmclock-e2e-run.sh --count "$COUNT" --out "$OUT/run" >"$OUT/report.txt" 2>&1
 rc=$?
 python3 testbeds/vmclock/analyze.py "$OUT/run" --plot bench/vmclock-e2e.png >/dev/null
 {
 	echo "# vmclock end to end: guest clock error and its bound across live migrations"
 	echo
-	echo "Command: \`scripts/bench-vmclock.sh $BUILD $COUNT\` ($(( $(date +%s) - START )) s, $(date -u +%Y-%m-%d), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg))."
-	echo "Bench: \`testbeds/vmclock/bench-e2e.sh --count $COUNT\`; tables: \`testbeds/vmclock/analyze.py\`."
+	echo "Command: \`bench/vmclock-e2e.sh $BUILD $COUNT\` ($(( $(date +%s) - START )) s, $(date -u +%Y-%m-%d), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg))."
+	echo "Bench: \`bench/vmclock-e2e-run.sh --count $COUNT\`; tables: \`testbeds/vmclock/analyze.py\`."
 	echo
 	echo '```'
 	grep -v '^|' "$OUT/report.txt"

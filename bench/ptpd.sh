@@ -1,5 +1,5 @@
 #!/bin/sh
-# ptpd-wl benchmarks (BENCHMARKS.md): on the veth bench (testbeds/ptp/bench-slave.sh) a ptp4l
+# ptpd-wl benchmarks (BENCHMARKS.md): on the veth bench (bench/ptp-slave.sh) a ptp4l
 # grandmaster feeds a ptpd-wl slave on a vclock (2 ms / +80 ppm start) and a ptp4l slave
 # (free_running) over identical links, in the same run. Per servo: ptpd-wl's true-error RMS,
 # p99, max (judge, after the settle time), time to lock, beside the offset RMS ptp4l reports;
@@ -14,8 +14,8 @@ row() { # label servo args...
 	label=$1
 	servo=$2
 	shift 2
-	echo "\$ testbeds/ptp/bench-slave.sh --servo $servo --duration $DUR --settle $SETTLE $*" >&2
-	out=$(testbeds/ptp/bench-slave.sh --servo "$servo" --duration "$DUR" --settle "$SETTLE" "$@")
+	echo "\$ bench/ptp-slave.sh --servo $servo --duration $DUR --settle $SETTLE $*" >&2
+	out=$(bench/ptp-slave.sh --servo "$servo" --duration "$DUR" --settle "$SETTLE" "$@")
 	echo "$out" | sed 's/^/# /' >&2
 	j=$(echo "$out" | grep '^judge')
 	p=$(echo "$out" | grep '^ptp4l_reported')
