@@ -222,10 +222,12 @@ static int send_pass(struct src *s, const uint64_t *bm, uint64_t *sent)
 	return r || s->final ? r : wait_pass_ack(s, ps.pass);
 }
 
-/* A guest disk write hit blocks [first, first + count): re-send pages referring to them. */
+/* A guest disk write hit blocks [first, first + count): index their new content and re-send
+ * pages referring to them. */
 static void disk_written(void *arg, uint64_t first, uint64_t count)
 {
 	struct src *s = arg;
+	disk_index_update(s->disk, first, count);
 	for (uint64_t p = 0; p < s->npages; p++) {
 		if (s->kind[p] == SENT_DISK && s->block[p] >= first &&
 		    s->block[p] - first < count) {
@@ -246,9 +248,13 @@ static long fetch_dirty(struct src *s)
 	}
 	for (size_t w = 0; w < s->words && !s->fault_lose_dirty; w++)
 		s->pending[w] |= s->tmp[w];
-	if (s->disk)
-		disk_index_track(s->disk, vm_gpa_to_hva(s->vm, TSVMM_BLK_GPA, TSVMM_PAGE_SIZE),
-		                 false, disk_written, s);
+	long nb =
+	        s->disk ? devices_dirty_blocks(vmm_devices(s->g->vmm), false, disk_written, s) : 0;
+	if (nb < 0) {
+		snprintf(s->conn.err, sizeof(s->conn.err), "disk dirty tracking: %s",
+		         strerror((int)-nb));
+		return nb;
+	}
 	long c = 0;
 	for (size_t w = 0; w < s->words; w++)
 		c += __builtin_popcountll(s->pending[w]);

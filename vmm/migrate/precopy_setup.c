@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "devices/device.h"
 #include "migrate/checksum.h"
 #include "migrate/compress.h"
 #include "migrate/migrate_private.h"
@@ -12,7 +13,6 @@
 #include "migrate/tls.h"
 #include "tsync/log.h"
 #include "tsync/statlog.h"
-#include "uapi/tsvmm-boot.h"
 #include "vm.h"
 #include "vmm.h"
 
@@ -135,11 +135,15 @@ int precopy_setup(struct src *s)
 	if (s->p.dup && !(s->dupidx = hindex_create(s->npages)))
 		return -ENOMEM;
 	if (s->p.disk && disk_path) {
+		/* the block device reports writes from now on; the index reads all blocks after */
+		long n = devices_dirty_blocks(vmm_devices(s->g->vmm), true, NULL, NULL);
+		if (n < 0) {
+			snprintf(err, errlen, "disk dirty tracking: %s", strerror((int)-n));
+			return (int)n;
+		}
 		s->disk = disk_index_create(disk_path, err, errlen);
 		if (!s->disk)
 			return -EIO;
-		disk_index_track(s->disk, vm_gpa_to_hva(s->vm, TSVMM_BLK_GPA, TSVMM_PAGE_SIZE),
-		                 true, NULL, NULL);
 	}
 	if (s->p.compress && !(s->comp = mig_compressor_create(s->p.compress)))
 		return -ENOMEM;
