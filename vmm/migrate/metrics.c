@@ -42,51 +42,39 @@ static int set_mode(struct mig_params *p, const char *mode)
 	return -EINVAL;
 }
 
-/* Walk the members of obj: every key must be known. */
-static int check_keys(const char *obj, size_t len, char *err, size_t errlen)
+/* Every member of obj must be known. */
+static int check_keys(const json_t *obj, char *err, size_t errlen)
 {
 	static const char *const known[] = {
 	        "downtime-limit", "max-bandwidth", "max-iterations", "zero",    "dup",
 	        "disk",           "compress",      "timeout",        "statlog", "mode"};
-	const char *p = obj, *end = obj + len;
-	while (p < end && *p != '{')
-		p++;
-	for (p++; p < end;) {
-		while (p < end &&
-		       (*p == ' ' || *p == ',' || *p == '\n' || *p == '\t' || *p == '\r'))
-			p++;
-		if (p >= end || *p == '}')
-			return 0;
-		const char *kend = json_skip_value(p, end, 1);
-		if (!kend || *p != '"') {
-			snprintf(err, errlen, "malformed parameters");
-			return -EINVAL;
-		}
+	const char *k;
+	json_t *v;
+	if (!json_is_object(obj)) {
+		snprintf(err, errlen, "malformed parameters: not an object");
+		return -EINVAL;
+	}
+	json_object_foreach((json_t *)obj, k, v)
+	{
 		bool ok = false;
 		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-			ok |= (size_t)(kend - p - 2) == strlen(known[i]) &&
-			      !strncmp(p + 1, known[i], strlen(known[i]));
+			ok |= !strcmp(k, known[i]);
 		if (!ok) {
-			snprintf(err, errlen, "unknown parameter %.*s", (int)(kend - p), p);
-			return -EINVAL;
-		}
-		while (kend < end && *kend != ':')
-			kend++;
-		p = json_skip_value(kend + 1, end, 1);
-		if (!p) {
-			snprintf(err, errlen, "malformed parameters");
+			char q[128];
+			json_quote(q, sizeof(q), k);
+			snprintf(err, errlen, "unknown parameter %s", q);
 			return -EINVAL;
 		}
 	}
 	return 0;
 }
 
-int mig_params_parse(struct mig_params *p, const char *json, size_t len, char *err, size_t errlen)
+int mig_params_parse(struct mig_params *p, const json_t *json, char *err, size_t errlen)
 {
 	struct mig_params n = *p;
 	char s[256];
 	uint64_t u;
-	int b, r = check_keys(json, len, err, errlen);
+	int b, r = check_keys(json, err, errlen);
 	if (r)
 		return r;
 #define BAD(what)                                                                                  \
@@ -94,52 +82,50 @@ int mig_params_parse(struct mig_params *p, const char *json, size_t len, char *e
 		snprintf(err, errlen, "%s", what);                                                 \
 		return -EINVAL;                                                                    \
 	} while (0)
-	if ((r = json_get_string(json, len, "mode", s, sizeof(s))) != -ENOENT &&
-	    (r || set_mode(&n, s)))
+	if ((r = json_get_string(json, "mode", s, sizeof(s))) != -ENOENT && (r || set_mode(&n, s)))
 		BAD("\"mode\" must be none, zero, dup, disk, compress or all");
-	if ((r = json_get_u64(json, len, "downtime-limit", &u)) != -ENOENT) {
+	if ((r = json_get_u64(json, "downtime-limit", &u)) != -ENOENT) {
 		if (r || u == 0 || u > 600000)
 			BAD("\"downtime-limit\" must be 1 .. 600000 ms");
 		n.downtime_limit_ms = u;
 	}
-	if ((r = json_get_u64(json, len, "max-bandwidth", &u)) != -ENOENT) {
+	if ((r = json_get_u64(json, "max-bandwidth", &u)) != -ENOENT) {
 		if (r)
 			BAD("\"max-bandwidth\" must be bytes/s (0: no cap)");
 		n.max_bandwidth = u;
 	}
-	if ((r = json_get_u64(json, len, "max-iterations", &u)) != -ENOENT) {
+	if ((r = json_get_u64(json, "max-iterations", &u)) != -ENOENT) {
 		if (r || u == 0 || u > 1000)
 			BAD("\"max-iterations\" must be 1 .. 1000");
 		n.max_iterations = (uint32_t)u;
 	}
-	if ((r = json_get_u64(json, len, "timeout", &u)) != -ENOENT) {
+	if ((r = json_get_u64(json, "timeout", &u)) != -ENOENT) {
 		if (r || u < 100 || u > 600000)
 			BAD("\"timeout\" must be 100 .. 600000 ms");
 		n.timeout_ms = (uint32_t)u;
 	}
-	if ((r = json_get_bool(json, len, "zero", &b)) != -ENOENT) {
+	if ((r = json_get_bool(json, "zero", &b)) != -ENOENT) {
 		if (r)
 			BAD("\"zero\" must be a boolean");
 		n.zero = b;
 	}
-	if ((r = json_get_bool(json, len, "dup", &b)) != -ENOENT) {
+	if ((r = json_get_bool(json, "dup", &b)) != -ENOENT) {
 		if (r)
 			BAD("\"dup\" must be a boolean");
 		n.dup = b;
 	}
-	if ((r = json_get_bool(json, len, "disk", &b)) != -ENOENT) {
+	if ((r = json_get_bool(json, "disk", &b)) != -ENOENT) {
 		if (r)
 			BAD("\"disk\" must be a boolean");
 		n.disk = b;
 	}
-	if ((r = json_get_string(json, len, "compress", s, sizeof(s))) != -ENOENT) {
+	if ((r = json_get_string(json, "compress", s, sizeof(s))) != -ENOENT) {
 		int c = r ? -EINVAL : mig_compress_parse(s);
 		if (c < 0)
 			BAD("\"compress\" must be none, lz4 or zstd");
 		n.compress = c;
 	}
-	if ((r = json_get_string(json, len, "statlog", n.statlog, sizeof(n.statlog))) != -ENOENT &&
-	    r)
+	if ((r = json_get_string(json, "statlog", n.statlog, sizeof(n.statlog))) != -ENOENT && r)
 		BAD("\"statlog\" must be a path");
 #undef BAD
 	*p = n;

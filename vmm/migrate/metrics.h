@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #define MIG_DEFAULT_DOWNTIME_MS 100
 #define MIG_DEFAULT_MAX_ITER    30
 #define MIG_DEFAULT_TIMEOUT_MS  10000
@@ -32,11 +34,11 @@ struct mig_params {
 
 void mig_params_default(struct mig_params *p);
 /*
- * Apply the members of a JSON object (text, len bytes) to p: the names above, plus
+ * Apply the members of a JSON object to p: the names above, plus
  * "mode": "none" | "zero" | "dup" | "disk" | "compress" | "all" which sets the four dedup
  * switches at once (compress: lz4). Unknown members are errors. 0 or -EINVAL with err.
  */
-int mig_params_parse(struct mig_params *p, const char *json, size_t len, char *err, size_t errlen);
+int mig_params_parse(struct mig_params *p, const json_t *obj, char *err, size_t errlen);
 
 enum mig_status {
 	MIG_NONE = 0,
