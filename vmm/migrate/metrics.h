@@ -30,6 +30,8 @@ struct mig_params {
 	int compress;               /* ["compress"] "none" | "lz4" | "zstd" (enum mig_compress) */
 	uint32_t timeout_ms;        /* ["timeout"] longest wait for the destination, ms */
 	char statlog[256];          /* ["statlog"] per-pass statlog path, "" = none */
+	bool migrate_disk; /* ["migrate-disk"] copy the disk image too (a DISK region): off by
+	                    * default, for destinations without the source's storage */
 };
 
 void mig_params_default(struct mig_params *p);
@@ -64,6 +66,7 @@ struct mig_metrics {
 	uint64_t zero, dup, disk, compressed, full; /* pages by how they went out */
 	uint64_t compressed_bytes;                  /* payload of the compressed pages */
 	uint64_t disk_rewritten;                    /* pages re-sent after a guest disk write */
+	uint64_t disk_blocks, disk_blocks_sent;     /* migrate-disk: disk size, blocks sent */
 	uint64_t bandwidth_bps;                     /* measured in the last pass, bytes/s */
 	uint64_t dirty_pages;                       /* dirty after the last pass */
 	uint64_t checksum_ns; /* DATA_END sent -> CHECKSUM ready: the part of the source's RAM

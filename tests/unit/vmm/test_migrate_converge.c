@@ -127,6 +127,9 @@ Test(vmm_migrate_converge, parameters)
 	cr_assert_eq(p.max_iterations, 5);
 	cr_assert_eq(p.timeout_ms, 2000);
 	cr_assert_str_eq(p.statlog, "/tmp/x");
+	cr_assert_not(p.migrate_disk); /* off by default */
+	cr_assert_eq(parse(&p, "{\"migrate-disk\": true}"), 0);
+	cr_assert(p.migrate_disk);
 	struct mig_params before = p;
 	const char *bad[] = {
 	        "{\"mode\": \"turbo\"}",
@@ -141,6 +144,7 @@ Test(vmm_migrate_converge, parameters)
 	        "{\"mode\": \"all\", \"x\": 1}",
 	        "[1]",
 	        "{\"statlog\": 7}",
+	        "{\"migrate-disk\": 1}",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		cr_assert_eq(parse(&p, bad[i]), -EINVAL, "%s", bad[i]);

@@ -153,6 +153,32 @@ Test(vmm_migrate_checksum, covers_memory_devices_and_regs)
 	free(ram);
 }
 
+/* migrate-disk: the disk's block hashes are leaves after the pages': no disk is the plain
+ * root, and one changed block changes the digest. */
+Test(vmm_migrate_checksum, disk_leaves_follow_the_pages)
+{
+	uint64_t h[8], dh[4];
+	for (int i = 0; i < 8; i++)
+		h[i] = 0x1000u + (unsigned)i;
+	for (int i = 0; i < 4; i++)
+		dh[i] = 0x2000u + (unsigned)i;
+	uint8_t dev[8] = "TSDV", a[16], b[16], c[16];
+	cr_assert_eq(mig_checksum_root(h, 8, dev, sizeof(dev), NULL, a), 0);
+	cr_assert_eq(mig_checksum_leaves(h, 8, dh, 0, dev, sizeof(dev), NULL, b), 0);
+	cr_assert_eq(memcmp(a, b, 16), 0);
+	cr_assert_eq(mig_checksum_leaves(h, 8, dh, 4, dev, sizeof(dev), NULL, b), 0);
+	cr_assert_neq(memcmp(a, b, 16), 0);
+	dh[3] ^= 1;
+	cr_assert_eq(mig_checksum_leaves(h, 8, dh, 4, dev, sizeof(dev), NULL, c), 0);
+	cr_assert_neq(memcmp(b, c, 16), 0);
+	/* the leaves are one sequence: pages then blocks */
+	uint64_t all[12];
+	memcpy(all, h, sizeof(h));
+	memcpy(all + 8, dh, sizeof(dh));
+	cr_assert_eq(mig_checksum_root(all, 12, dev, sizeof(dev), NULL, b), 0);
+	cr_assert_eq(memcmp(b, c, 16), 0);
+}
+
 Test(vmm_migrate_checksum, ramhash_parallel_equals_sequential_and_root)
 {
 	enum { N = 1000 }; /* not a multiple of the 256-page chunk */
