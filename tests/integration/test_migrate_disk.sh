@@ -11,8 +11,8 @@
 . tests/integration/lib.sh
 kvm_bed_setup # /dev/kvm, root, ip netns, $BIN/tsvmm (else skip); V, TMP, cleanup traps
 
-A=10.81.0.1
-B=10.81.0.2
+A=10.83.0.1
+B=10.83.0.2
 # the source's disk: random blocks, then zeros (ZERO runs), then random again
 { head -c 3M /dev/urandom; head -c 2M /dev/zero; head -c 3M /dev/urandom; } >"$TMP/src.img"
 GUEST="--mem 64M --profile zero=0.4,dup=0.2,disk=0.2,random=0.2 --dirty-rate 2000 --wss 512 \
