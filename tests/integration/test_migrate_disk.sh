@@ -125,6 +125,7 @@ newdisk small 4M
 refused small 5240 "--disk $TMP/small.img" "the source's disk" "disk size"
 check "disk size: the smaller image untouched (4 MiB)" [ "$(stat -c %s "$TMP/small.img")" -eq 4194304 ]
 
+check "no sanitizer report in tsvmm's output" sh -c "! grep -l -E 'ERROR: AddressSanitizer|runtime error:|LeakSanitizer' '$TMP'/*.src '$TMP'/*.dst"
 bed_cleanup
 check "no namespace or tsvmm left" cond '! ip netns list | grep -q "^$BED_PREFIX" && ! pgrep -f "$TMP" >/dev/null'
 echo "   duration $(($(date +%s) - t0)) s"
