@@ -63,8 +63,8 @@
  *
  * Checksum (CHECKSUM.digest): XXH3-128 over, in order: the XXH3-64 of every RAM page (u64
  * little endian, page 0 first), when a DISK region was declared the XXH3-64 of every block
- * of the disk image (block 0 first; each side hashes its image after the vCPU stopped /
- * after DATA_END), the DEVICES blob, and struct kvm_regs of the vCPU: a root over per-page
+ * of the disk image (block 0 first; the source re-reads its image after the stop, the
+ * destination keeps the hash of each block it wrote), the DEVICES blob, and struct kvm_regs of the vCPU: a root over per-page
  * leaves, so each side may get the leaves the cheapest honest way.
  *   source       reads ALL of its RAM after the vCPU stopped (worker threads hash while the
  *                final pass is sent; nothing is taken from the dirty log), except the pages

@@ -236,14 +236,14 @@ static int load_and_verify(struct dst *d)
 		return dst_fail(d, r, "device state: %s", strerror(-r));
 	if (ioctl(vcpu_fd(vmm_vcpu(d->vmm)), KVM_GET_REGS, &regs) < 0)
 		r = -errno;
-	uint64_t *dh = NULL, nblocks = 0;
+	const uint64_t *dh = NULL;
+	uint64_t nblocks = 0;
 	if (!r)
 		r = dst_disk_leaves(d, &dh, &nblocks);
 	if (!r)
 		r = mig_checksum_leaves(d->ph, d->npages, dh, nblocks, dev, devlen, &regs, mine);
 	uint64_t ck_ns = mig_mono_ns() - t0;
 	free(dev);
-	free(dh);
 	if (r)
 		return dst_fail(d, r, "checksum: %s", strerror(-r));
 	struct tsmig_rec_hdr h;
@@ -261,7 +261,7 @@ static int load_and_verify(struct dst *d)
 		                mig_digest_hex(ck.digest, a), mig_digest_hex(mine, b));
 	pr_info("incoming: checksum %s matches (page hashes kept while receiving, %u pages "
 	        "re-read%s: %.3f ms)",
-	        mig_digest_hex(mine, a), SAMPLE_PAGES, nblocks ? ", the disk hashed" : "",
+	        mig_digest_hex(mine, a), SAMPLE_PAGES, nblocks ? ", disk blocks too" : "",
 	        ck_ns / 1e6);
 	return 0;
 }

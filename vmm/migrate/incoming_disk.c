@@ -2,12 +2,13 @@
 /*
  * tsvmm migration destination, migrate-disk: the blocks of the source's DISK region are
  * written into this VM's disk image (which the vCPU has not used yet), and the switchover
- * checksum covers every block of the image as it is here after DATA_END.
+ * checksum covers every block of the image: the hash of each block is kept as it is written
+ * (the image is not re-read at the switchover, so the downtime does not grow with the disk),
+ * and a random sample of blocks is re-read then, as for RAM.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <fcntl.h>
@@ -16,6 +17,8 @@
 #include "migrate/compress.h"
 #include "migrate/incoming_private.h"
 #include "vmm.h"
+
+#define SAMPLE_BLOCKS 256 /* blocks re-read at the switchover */
 
 int dst_disk_region(struct dst *d, const struct tsmig_region *rg)
 {
@@ -37,6 +40,9 @@ int dst_disk_region(struct dst *d, const struct tsmig_region *rg)
 		                (unsigned long long)st.st_size, (unsigned long long)rg->size);
 	d->disk_region = rg->id;
 	d->dlim = (struct tsmig_limits){.npages = rg->size / TSMIG_PAGE_SIZE};
+	if (!(d->dh = calloc(d->dlim.npages, sizeof(uint64_t))) ||
+	    !(d->dhave = calloc(d->dlim.npages / 64 + 1, sizeof(uint64_t))))
+		return dst_fail(d, -ENOMEM, "migrate-disk: out of memory");
 	/* fault injection for tests only (tests/integration/test_migrate_disk.sh) */
 	const char *f = getenv("TSVMM_MIG_FAULT");
 	d->fault_block =
@@ -56,6 +62,8 @@ static int put_block(struct dst *d, uint64_t b, const uint8_t *data)
 	    TSMIG_PAGE_SIZE)
 		return dst_fail(d, -EIO, "migrate-disk: writing block %llu: %s",
 		                (unsigned long long)b, strerror(errno));
+	d->dh[b] = mig_page_hash64(data);
+	d->dhave[b / 64] |= 1ULL << (b % 64);
 	d->disk_blocks_rx++;
 	return 0;
 }
@@ -96,27 +104,44 @@ int dst_disk_pages(struct dst *d, uint32_t len)
 	return r;
 }
 
-int dst_disk_leaves(struct dst *d, uint64_t **dh, uint64_t *n)
+/* The hash of block b as it is in the image now. 0 or -errno (reason in d->err). */
+static int read_hash(struct dst *d, uint64_t b, uint64_t *h)
+{
+	uint8_t blk[TSMIG_PAGE_SIZE];
+	if (pread(d->wdisk_fd, blk, TSMIG_PAGE_SIZE, (off_t)(b * TSMIG_PAGE_SIZE)) !=
+	    TSMIG_PAGE_SIZE)
+		return dst_fail(d, -EIO, "migrate-disk: reading block %llu: %s",
+		                (unsigned long long)b, strerror(errno));
+	*h = mig_page_hash64(blk);
+	return 0;
+}
+
+int dst_disk_leaves(struct dst *d, const uint64_t **dh, uint64_t *n)
 {
 	*dh = NULL;
 	*n = 0;
 	if (!d->disk_region)
 		return 0;
-	uint64_t blocks = d->dlim.npages;
-	uint64_t *h = malloc(blocks * sizeof(*h));
-	void *map = mmap(NULL, blocks * TSMIG_PAGE_SIZE, PROT_READ, MAP_SHARED, d->wdisk_fd, 0);
-	if (!h || map == MAP_FAILED) {
-		free(h);
-		return dst_fail(d, -ENOMEM, "migrate-disk: cannot map the disk to hash it");
+	uint64_t blocks = d->dlim.npages, h;
+	int r = 0;
+	for (uint64_t b = 0; !r && b < blocks; b++)
+		if (!(d->dhave[b / 64] >> (b % 64) & 1) && !(r = read_hash(d, b, &d->dh[b])))
+			d->dhave[b / 64] |= 1ULL << (b % 64);
+	uint64_t x = mig_realtime_ns() | 1;
+	for (unsigned i = 0; !r && i < SAMPLE_BLOCKS; i++) {
+		x ^= x << 13; /* xorshift64 */
+		x ^= x >> 7;
+		x ^= x << 17;
+		uint64_t b = blocks <= SAMPLE_BLOCKS ? i % blocks : x % blocks;
+		if (!(r = read_hash(d, b, &h)) && h != d->dh[b])
+			r = dst_fail(
+			        d, -EBADMSG,
+			        "disk block %llu changed after it was received: refusing to run",
+			        (unsigned long long)b);
 	}
-	struct mig_ramhash *rh = mig_ramhash_start(map, blocks, h, mig_ramhash_threads());
-	int r = rh ? mig_ramhash_finish(rh, false) : -ENOMEM;
-	munmap(map, blocks * TSMIG_PAGE_SIZE);
-	if (r) {
-		free(h);
-		return dst_fail(d, r, "migrate-disk: hashing the disk: %s", strerror(-r));
-	}
-	*dh = h;
+	if (r)
+		return r;
+	*dh = d->dh;
 	*n = blocks;
 	return 0;
 }
@@ -126,4 +151,7 @@ void dst_disk_close(struct dst *d)
 	if (d->wdisk_fd >= 0)
 		close(d->wdisk_fd);
 	d->wdisk_fd = -1;
+	free(d->dh);
+	free(d->dhave);
+	d->dh = d->dhave = NULL;
 }
