@@ -44,9 +44,11 @@ struct control {
 
 static size_t append_id(char *out, size_t n, size_t outlen, const struct ctl_request *req)
 {
-	if (req->id && n < outlen)
-		n += (size_t)snprintf(out + n, outlen - n, ", \"id\": %.*s", (int)req->id_len,
-		                      req->id);
+	if (req->id && n < outlen) {
+		n += (size_t)snprintf(out + n, outlen - n, ", \"id\": ");
+		if (n < outlen)
+			n += json_write(out + n, outlen - n, req->id);
+	}
 	return n;
 }
 
@@ -63,29 +65,38 @@ static size_t error_reply(char *out, size_t outlen, const struct ctl_request *re
 	return n < outlen ? n : outlen - 1;
 }
 
+static size_t handle(const struct control_cmd *cmds, size_t ncmds, void *ctx,
+                     const struct ctl_request *req, char *out, size_t outlen)
+{
+	char err[256];
+	for (size_t i = 0; i < ncmds; i++) {
+		if (strcmp(cmds[i].name, req->execute))
+			continue;
+		char ret[CONTROL_REPLY_MAX - 256];
+		strcpy(ret, "{}");
+		int r = cmds[i].fn(ctx, req, ret, sizeof(ret));
+		if (r)
+			return error_reply(out, outlen, req, "GenericError", ret);
+		size_t n = (size_t)snprintf(out, outlen, "{\"return\": %s", ret);
+		n = append_id(out, n < outlen ? n : outlen, outlen, req);
+		if (n < outlen)
+			n += (size_t)snprintf(out + n, outlen - n, "}");
+		return n < outlen ? n : outlen - 1;
+	}
+	snprintf(err, sizeof(err), "The command %s has not been found", req->execute);
+	return error_reply(out, outlen, req, "CommandNotFound", err);
+}
+
 size_t control_handle_line(const struct control_cmd *cmds, size_t ncmds, void *ctx,
                            const char *line, size_t len, char *out, size_t outlen)
 {
 	struct ctl_request req;
 	char err[256];
-	if (ctl_parse_request(line, len, &req, err, sizeof(err)))
-		return error_reply(out, outlen, &req, "GenericError", err);
-	for (size_t i = 0; i < ncmds; i++) {
-		if (strcmp(cmds[i].name, req.execute))
-			continue;
-		char ret[CONTROL_REPLY_MAX - 256];
-		strcpy(ret, "{}");
-		int r = cmds[i].fn(ctx, &req, ret, sizeof(ret));
-		if (r)
-			return error_reply(out, outlen, &req, "GenericError", ret);
-		size_t n = (size_t)snprintf(out, outlen, "{\"return\": %s", ret);
-		n = append_id(out, n < outlen ? n : outlen, outlen, &req);
-		if (n < outlen)
-			n += (size_t)snprintf(out + n, outlen - n, "}");
-		return n < outlen ? n : outlen - 1;
-	}
-	snprintf(err, sizeof(err), "The command %s has not been found", req.execute);
-	return error_reply(out, outlen, &req, "CommandNotFound", err);
+	size_t n = ctl_parse_request(line, len, &req, err, sizeof(err))
+	                   ? error_reply(out, outlen, &req, "GenericError", err)
+	                   : handle(cmds, ncmds, ctx, &req, out, outlen);
+	ctl_request_free(&req);
+	return n;
 }
 
 struct control *control_create(const char *path, const struct control_cmd *cmds, size_t ncmds,

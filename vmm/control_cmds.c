@@ -145,7 +145,7 @@ static int cmd_dirty_sample(void *ctx, const struct ctl_request *req, char *ret,
 {
 	struct vmm *m = ((struct vmm_ctl *)ctx)->vmm;
 	uint64_t ms = 500;
-	if (req->args && json_get_u64(req->args, req->args_len, "ms", &ms) == -EINVAL) {
+	if (req->args && json_get_u64(req->args, "ms", &ms) == -EINVAL) {
 		snprintf(ret, len, "\"ms\" must be a non-negative integer");
 		return -EINVAL;
 	}
@@ -190,11 +190,10 @@ static int cmd_vmclock_map(void *ctx, const struct ctl_request *req, char *ret, 
 {
 	char path[512];
 	bool by_name = false;
-	if (req->args && json_get_string(req->args, req->args_len, "path", path, sizeof(path)) &&
-	    json_get_string(req->args, req->args_len, "vm", path, sizeof(path)) == 0)
+	if (req->args && json_get_string(req->args, "path", path, sizeof(path)) &&
+	    json_get_string(req->args, "vm", path, sizeof(path)) == 0)
 		by_name = true;
-	else if (!req->args ||
-	         json_get_string(req->args, req->args_len, "path", path, sizeof(path))) {
+	else if (!req->args || json_get_string(req->args, "path", path, sizeof(path))) {
 		snprintf(ret, len, "x-vmclock-map needs {\"path\": FILE} or {\"vm\": NAME}");
 		return -EINVAL;
 	}
@@ -233,7 +232,7 @@ static int cmd_state_roundtrip(void *ctx, const struct ctl_request *req, char *r
 	what = "vcpu_state_set";
 	int keep = 1;
 	if (req->args)
-		json_get_bool(req->args, req->args_len, "keep_tsc", &keep);
+		json_get_bool(req->args, "keep_tsc", &keep);
 	if ((err = vcpu_state_set(vmm_vcpu(m), &a[0], keep ? VCPU_STATE_KEEP_TSC : 0)))
 		goto out;
 	what = "vcpu_state_get (again)";

@@ -21,8 +21,12 @@ GUEST_CFLAGS     := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -nost
 GUEST_LDFLAGS    := -nostdlib -static -no-pie -Wl,-T,vmm/guest/guest.ld -Wl,--build-id=none \
                     -Wl,-z,noexecstack
 
+# the control sockets' JSON (vmm/control_json.c) goes through jansson
+VMM_LDLIBS      := -ljansson
 BINS            += $(BUILD)/bin/tsvmm $(TSVMM_GUEST)
 UNIT_EXTRA_OBJS += $(VMM_LIB_OBJS)
+UNIT_LDLIBS     += $(VMM_LDLIBS)
+$(BUILD)/bin/tsvmm: LDLIBS += $(VMM_LDLIBS)
 MODULE_OBJS     += $(VMM_OBJS) $(GUEST_OBJS)
 
 $(BUILD)/bin/tsvmm: $(VMM_OBJS) $(LIB)

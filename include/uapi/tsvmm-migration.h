@@ -27,7 +27,9 @@
  *   REGION    struct tsmig_region: declares one region the stream carries (v2), before any
  *             PAGES naming it: ids 0, 1, 2 ... in order, at most TSMIG_REGIONS_MAX. Region 0
  *             is the guest RAM (kind RAM, size == HELLO.mem_size); a later id may be a disk
- *             (kind DISK: the coming storage migration). block_size is TSMIG_PAGE_SIZE in v2
+ *             (kind DISK, size == the disk image's: migrate-disk; its PAGES carry FULL,
+ *             ZERO, LZ4 and ZSTD entries only, written into the destination's image, which
+ *             must have that size). block_size is TSMIG_PAGE_SIZE in v2
  *             (the field lets a later version change it); size is a multiple of it.
  *   PAGES     a sequence of page entries (struct tsmig_page_entry, then its data), at most
  *             TSMIG_REC_MAX bytes in all; entries never straddle records. The header's
@@ -60,8 +62,10 @@
  * the same region); DISK's ref < disk blocks (of the shared image named by HELLO).
  *
  * Checksum (CHECKSUM.digest): XXH3-128 over, in order: the XXH3-64 of every RAM page (u64
- * little endian, page 0 first), the DEVICES blob, and struct kvm_regs of the vCPU: a root
- * over per-page leaves, so each side may get the leaves the cheapest honest way.
+ * little endian, page 0 first), when a DISK region was declared the XXH3-64 of every block
+ * of the disk image (block 0 first; the source re-reads its image after the stop, the
+ * destination keeps the hash of each block it wrote), the DEVICES blob, and struct kvm_regs of the vCPU: a root over per-page
+ * leaves, so each side may get the leaves the cheapest honest way.
  *   source       reads ALL of its RAM after the vCPU stopped (worker threads hash while the
  *                final pass is sent; nothing is taken from the dirty log), except the pages
  *                of the final pass and the report-ring header page, whose leaf is the hash

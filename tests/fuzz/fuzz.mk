@@ -13,7 +13,7 @@ FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS  := -std=gnu11 -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Werror -MMD -MP \
 		-Wno-gnu-variable-sized-type-not-at-end \
 		$(FUZZ_SAN) -fsanitize=fuzzer-no-link
-FUZZ_LDLIBS  := -lpcap -lgsl -lgslcblas -lxxhash -llz4 -lzstd -lgnutls -lm -lrt -lpthread
+FUZZ_LDLIBS  := -lpcap -lgsl -lgslcblas -lxxhash -llz4 -lzstd -lgnutls -ljansson -lm -lrt -lpthread
 
 # Everything a target may need, in one archive: the linker takes only what is referenced.
 FUZZ_DEP_SRCS := $(LIB_SRCS) $(wildcard ptpd-wl/core/*.c ptpd-wl/daemon/*.c) \

@@ -4,9 +4,13 @@
  * (include/uapi/tsvmm-blk.h). The doorbell (TSVMM_PORT_BLK) is handled synchronously in the
  * vCPU thread: pread/pwrite straight between the image and guest RAM, and the pages the VMM
  * wrote are marked dirty for migration. Without a disk the ring page reads magic 0.
+ * Dirty tracking (the dirty_blocks op): every write the device makes to the image sets the
+ * bits of its 4 KiB blocks in a bitmap after the pwrite returned; the migration thread takes
+ * and clears them word by word (atomics, no lock), so it never reads the guest's ring.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -23,7 +27,11 @@ struct blk {
 	int fd;
 	uint64_t sectors;
 	bool readonly;
+	uint64_t blocks;         /* DEVICE_BLOCK_SIZE blocks, the last one maybe partial */
+	_Atomic uint64_t *dirty; /* one bit per block written since the last dirty_blocks */
 };
+
+#define SECTORS_PER_BLOCK (DEVICE_BLOCK_SIZE / TSVMM_BLK_SECTOR)
 
 static int blk_create(const struct dev_env *env, void **priv)
 {
@@ -48,11 +56,19 @@ static int blk_create(const struct dev_env *env, void **priv)
 		return err;
 	}
 	b->sectors = (uint64_t)st.st_size / TSVMM_BLK_SECTOR;
+	b->blocks = (b->sectors + SECTORS_PER_BLOCK - 1) / SECTORS_PER_BLOCK;
+	b->dirty = calloc((b->blocks + 63) / 64 + 1, sizeof(*b->dirty));
+	if (!b->dirty) {
+		close(b->fd);
+		free(b);
+		return -ENOMEM;
+	}
 	struct tsvmm_blk_page hdr = {
 	        .magic = TSVMM_BLK_MAGIC, .slots = TSVMM_BLK_SLOTS, .sectors = b->sectors};
 	int err = vm_write(b->vm, TSVMM_BLK_GPA, &hdr, sizeof(hdr));
 	if (err) {
 		close(b->fd);
+		free(b->dirty);
 		free(b);
 		return err;
 	}
@@ -66,7 +82,16 @@ static void blk_destroy(void *priv)
 	if (!b)
 		return;
 	close(b->fd);
+	free(b->dirty);
 	free(b);
+}
+
+/* Sectors [sector, sector + count) reached the image: set their blocks' bits. */
+static void mark_written(struct blk *b, uint64_t sector, uint64_t count)
+{
+	uint64_t last = (sector + count - 1) / SECTORS_PER_BLOCK;
+	for (uint64_t i = sector / SECTORS_PER_BLOCK; i <= last; i++)
+		atomic_fetch_or_explicit(&b->dirty[i / 64], 1ULL << (i % 64), memory_order_release);
 }
 
 static uint32_t do_request(struct blk *b, const struct tsvmm_blk_desc *d)
@@ -84,6 +109,8 @@ static uint32_t do_request(struct blk *b, const struct tsvmm_blk_desc *d)
 	                                    : pwrite(b->fd, buf, bytes, off);
 	if (d->op == TSVMM_BLK_READ)
 		vm_mark_dirty(b->vm, d->buf_gpa, bytes);
+	else if (n > 0)
+		mark_written(b, d->sector, d->count);
 	return n == (ssize_t)bytes ? TSVMM_BLK_OK : TSVMM_BLK_EIO;
 }
 
@@ -128,6 +155,32 @@ static int blk_load(void *priv, const void *data, size_t len)
 	return sectors == (b ? b->sectors : 0) ? 0 : -EINVAL; /* same disk size on both ends */
 }
 
+static long blk_dirty_blocks(void *priv, bool start, dev_dirty_fn fn, void *arg)
+{
+	struct blk *b = priv;
+	if (!b)
+		return 0;
+	uint64_t run = 0, len = 0, total = 0; /* the range being built, reported when it ends */
+	for (uint64_t w = 0; w < (b->blocks + 63) / 64; w++) {
+		uint64_t x = atomic_exchange_explicit(&b->dirty[w], 0, memory_order_acquire);
+		for (; !start && x; x &= x - 1) {
+			uint64_t i = w * 64 + (uint64_t)__builtin_ctzll(x);
+			if (len && run + len != i) {
+				fn(arg, run, len);
+				total += len;
+				len = 0;
+			}
+			run = len ? run : i;
+			len++;
+		}
+	}
+	if (len) {
+		fn(arg, run, len);
+		total += len;
+	}
+	return (long)total;
+}
+
 static const struct device_ops blk_ops = {
         .name = "blk",
         .port = TSVMM_PORT_BLK,
@@ -137,5 +190,6 @@ static const struct device_ops blk_ops = {
         .pio = blk_pio,
         .save = blk_save,
         .load = blk_load,
+        .dirty_blocks = blk_dirty_blocks,
 };
 DEVICE_REGISTER(blk_ops);

@@ -163,6 +163,20 @@ int devices_migrate_in(struct devices *d, struct vmm *m)
 	return first;
 }
 
+long devices_dirty_blocks(struct devices *d, bool start, dev_dirty_fn fn, void *arg)
+{
+	long total = 0;
+	for (size_t i = 0; i < d->n; i++) {
+		if (!d->inst[i].ops->dirty_blocks)
+			continue;
+		long r = d->inst[i].ops->dirty_blocks(d->inst[i].priv, start, fn, arg);
+		if (r < 0)
+			return r;
+		total += r;
+	}
+	return total;
+}
+
 int dev_buf_put(struct dev_buf *b, const void *p, size_t n)
 {
 	if (b->len + n > b->cap) {

@@ -45,6 +45,12 @@ int dev_buf_put(struct dev_buf *b, const void *p, size_t n);
 
 #define DEVICE_NAME_MAX 16
 
+/* Size of the blocks a device's dirty tracking reports (the migration page size). */
+#define DEVICE_BLOCK_SIZE 4096
+
+/* Called for each range of blocks that changed: first block, count (> 0). */
+typedef void (*dev_dirty_fn)(void *arg, uint64_t first, uint64_t count);
+
 struct device_ops {
 	const char *name; /* unique, < DEVICE_NAME_MAX chars */
 	uint16_t port;    /* first port, with nports (0: no ports) */
@@ -70,6 +76,13 @@ struct device_ops {
 	 * vmclockd for a fresh page). 0 or -errno (logged by the op; the guest runs on).
 	 * Optional. The migration code calls devices_migrate_in(), never a device directly. */
 	int (*migrate_in)(void *priv, struct vmm *m);
+	/* Migration source: dirty tracking of the device's backing store (blk: its disk image,
+	 * in DEVICE_BLOCK_SIZE blocks). Reports to fn, as ranges in ascending order, the blocks
+	 * the device wrote since the previous call and forgets them; start: forget every write
+	 * so far and report nothing (the caller reads the whole store after it). Returns the
+	 * number of blocks reported, or -errno. Callable from any thread while the vCPU runs:
+	 * a write is reported only after it reached the store. Optional (no store). */
+	long (*dirty_blocks)(void *priv, bool start, dev_dirty_fn fn, void *arg);
 };
 
 #define DEVICE_REGISTER(ops)                                                                       \
@@ -107,6 +120,10 @@ void devices_resume(struct devices *d);
 
 /* The migrate_in ops, in table order, all of them; the first error or 0. */
 int devices_migrate_in(struct devices *d, struct vmm *m);
+
+/* The dirty_blocks ops of every device that has a backing store (today the one disk), in
+ * table order: the total of blocks reported, or the first -errno. fn may be NULL with start. */
+long devices_dirty_blocks(struct devices *d, bool start, dev_dirty_fn fn, void *arg);
 
 /* Serialise all device state into *buf (malloc'd, *len bytes). 0 or -errno. */
 int devices_save(struct devices *d, uint8_t **buf, size_t *len);

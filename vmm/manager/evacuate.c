@@ -114,43 +114,61 @@ static int ctl_req(struct evm *m, const char *json, char *out, size_t len)
 	return 0;
 }
 
-/* The "return" object of a reply, or NULL (error reply). */
-static const char *ret_obj(const char *reply, size_t *len)
+/* Send one request: the "return" object of its reply (in *root: json_decref() it), or NULL
+ * (connection gone, malformed or error reply). */
+static const json_t *ctl_ret(struct evm *m, const char *json, char *r, size_t len, json_t **root)
 {
-	const char *v;
-	if (json_obj_get(reply, strlen(reply), "return", &v, len))
-		return NULL;
-	return v;
+	const json_t *o = NULL;
+	*root = NULL;
+	if (!ctl_req(m, json, r, len) && (*root = json_parse(r, strlen(r), NULL, 0)))
+		json_get_object(*root, "return", &o);
+	return o;
+}
+
+/* Send one request: did it succeed (a "return" object)? The reply line is left in r. */
+static bool ctl_ok(struct evm *m, const char *json, char *r, size_t len)
+{
+	json_t *root;
+	bool ok = ctl_ret(m, json, r, len, &root) != NULL;
+	json_decref(root);
+	return ok;
+}
+
+/* A member of the "guest" object of query-status (0 if absent). */
+static uint64_t guest_u64(struct evm *m, const char *key)
+{
+	char r[CONTROL_REPLY_MAX];
+	json_t *root;
+	const json_t *o = ctl_ret(m, "{\"execute\": \"query-status\"}", r, sizeof(r), &root), *g;
+	uint64_t d = 0;
+	if (o && !json_get_object(o, "guest", &g))
+		json_get_u64(g, key, &d);
+	json_decref(root);
+	return d;
 }
 
 static uint64_t guest_dirtied(struct evm *m)
 {
-	char r[CONTROL_REPLY_MAX];
-	size_t n;
-	const char *o, *g;
-	size_t gl;
-	uint64_t d = 0;
-	if (!ctl_req(m, "{\"execute\": \"query-status\"}", r, sizeof(r)) && (o = ret_obj(r, &n)) &&
-	    !json_obj_get(o, n, "guest", &g, &gl))
-		json_get_u64(g, gl, "dirtied", &d);
-	return d;
+	return guest_u64(m, "dirtied");
 }
 
 /* First-pass bytes of VM m under mode, from its page statistics. */
 static double first_pass_bytes(struct evm *m, const char *mode)
 {
 	char r[CONTROL_REPLY_MAX];
-	size_t n;
-	const char *o;
+	json_t *root;
+	const json_t *o = ctl_ret(m, "{\"execute\": \"query-memory-stats\"}", r, sizeof(r), &root);
 	uint64_t pages = 0, zero = 0, dup = 0, disk = 0, distinct = 0;
-	if (ctl_req(m, "{\"execute\": \"query-memory-stats\"}", r, sizeof(r)) ||
-	    !(o = ret_obj(r, &n)))
+	if (!o) {
+		json_decref(root);
 		return 256e6;
-	json_get_u64(o, n, "pages", &pages);
-	json_get_u64(o, n, "zero", &zero);
-	json_get_u64(o, n, "dup", &dup);
-	json_get_u64(o, n, "disk", &disk);
-	json_get_u64(o, n, "distinct", &distinct);
+	}
+	json_get_u64(o, "pages", &pages);
+	json_get_u64(o, "zero", &zero);
+	json_get_u64(o, "dup", &dup);
+	json_get_u64(o, "disk", &disk);
+	json_get_u64(o, "distinct", &distinct);
+	json_decref(root);
 	double p = (double)pages;
 	if (!strcmp(mode, "all"))
 		p = (double)(pages - zero - dup - disk) + (double)distinct * 0.1;
@@ -177,7 +195,7 @@ static int start_vm(struct evm *m, double t)
 	         "\"tls-hostname\": \"%s\"%s}}",
 	         m->relay.port, m->dst_addr, m->cred);
 	m->start_s = t;
-	if (ctl_req(m, req, r, sizeof(r)) || !ret_obj(r, &(size_t){0})) {
+	if (!ctl_ok(m, req, r, sizeof(r))) {
 		snprintf(m->err, sizeof(m->err), "migrate refused: %.120s", r);
 		return -1;
 	}
@@ -189,9 +207,10 @@ static int start_vm(struct evm *m, double t)
 static void poll_vm(struct evm *m, double t)
 {
 	char r[CONTROL_REPLY_MAX], st[16] = "";
-	size_t n;
-	const char *o;
-	if (ctl_req(m, "{\"execute\": \"query-migrate\"}", r, sizeof(r)) || !(o = ret_obj(r, &n))) {
+	json_t *root;
+	const json_t *o = ctl_ret(m, "{\"execute\": \"query-migrate\"}", r, sizeof(r), &root);
+	if (!o) {
+		json_decref(root);
 		/* the source quits once the destination runs: completed unless it failed */
 		m->done = true;
 		m->ok = relay_bytes(&m->relay) > 0 && strcmp(m->status, "failed") &&
@@ -202,16 +221,16 @@ static void poll_vm(struct evm *m, double t)
 		m->end_s = t;
 		return;
 	}
-	json_get_string(o, n, "status", st, sizeof(st));
+	json_get_string(o, "status", st, sizeof(st));
 	double d;
 	uint64_t u;
-	if (!json_get_double(o, n, "downtime", &d) && d > 0)
+	if (!json_get_double(o, "downtime", &d) && d > 0)
 		m->downtime_ms = d;
-	if (!json_get_double(o, n, "total-time", &d) && d > 0)
+	if (!json_get_double(o, "total-time", &d) && d > 0)
 		m->mig_total_ms = d;
-	if (!json_get_u64(o, n, "iterations", &u))
+	if (!json_get_u64(o, "iterations", &u))
 		m->passes = (unsigned)u;
-	if (!json_get_u64(o, n, "bytes", &u))
+	if (!json_get_u64(o, "bytes", &u))
 		m->vm_bytes = u;
 	snprintf(m->status, sizeof(m->status), "%s", st);
 	if (!strcmp(st, "completed") || !strcmp(st, "failed") || !strcmp(st, "cancelled")) {
@@ -219,21 +238,17 @@ static void poll_vm(struct evm *m, double t)
 		m->ok = !strcmp(st, "completed");
 		m->end_s = t;
 		if (!m->ok)
-			json_get_string(o, n, "error", m->err, sizeof(m->err));
+			json_get_string(o, "error", m->err, sizeof(m->err));
 	}
+	json_decref(root);
 }
 
 static void dest_gap(struct evm *m)
 {
 	struct evm d = {.fd = -1};
-	char r[CONTROL_REPLY_MAX];
-	size_t n, gl;
-	const char *o, *g;
 	if (!m->dst_sock[0] || ctl_open(&d, m->dst_sock))
 		return;
-	if (!ctl_req(&d, "{\"execute\": \"query-status\"}", r, sizeof(r)) && (o = ret_obj(r, &n)) &&
-	    !json_obj_get(o, n, "guest", &g, &gl))
-		json_get_u64(g, gl, "max_gap_ns", &m->guest_gap_ns);
+	m->guest_gap_ns = guest_u64(&d, "max_gap_ns");
 	ctl_close(&d);
 }
 
@@ -445,8 +460,7 @@ int evacuate_main(int argc, char **argv)
 	uint64_t d0[EVAC_SIM_MAX];
 	for (int i = 0; i < n; i++) {
 		struct evm *m = &vms[i];
-		if (ctl_open(m, m->src) || ctl_req(m, req, r, sizeof(r)) ||
-		    !ret_obj(r, &(size_t){0})) {
+		if (ctl_open(m, m->src) || !ctl_ok(m, req, r, sizeof(r))) {
 			fprintf(stderr, "tsvmm evacuate: %s: %s\n", m->src,
 			        m->fd < 0 ? "cannot connect" : r);
 			for (int j = 0; j <= i; j++)

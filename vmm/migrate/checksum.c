@@ -35,12 +35,21 @@ uint64_t mig_page_hash64(const void *page)
 int mig_checksum_root(const uint64_t *h, uint64_t npages, const void *dev, size_t devlen,
                       const struct kvm_regs *regs, uint8_t digest[16])
 {
+	return mig_checksum_leaves(h, npages, NULL, 0, dev, devlen, regs, digest);
+}
+
+int mig_checksum_leaves(const uint64_t *h, uint64_t npages, const uint64_t *dh, uint64_t nblocks,
+                        const void *dev, size_t devlen, const struct kvm_regs *regs,
+                        uint8_t digest[16])
+{
 	XXH3_state_t *st = XXH3_createState();
 	if (!st)
 		return -ENOMEM;
 	XXH3_128bits_reset(st);
 	if (npages)
 		XXH3_128bits_update(st, h, npages * sizeof(h[0]));
+	if (nblocks)
+		XXH3_128bits_update(st, dh, nblocks * sizeof(dh[0]));
 	if (devlen)
 		XXH3_128bits_update(st, dev, devlen);
 	if (regs)

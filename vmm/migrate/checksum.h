@@ -27,6 +27,12 @@ uint64_t mig_page_hash64_avx2(const void *page);
 int mig_checksum_root(const uint64_t *h, uint64_t npages, const void *dev, size_t devlen,
                       const struct kvm_regs *regs, uint8_t digest[16]);
 
+/* The same with a disk's block hashes dh[0 .. nblocks) as leaves after the pages' (a stream
+ * with a DISK region, migrate-disk); nblocks 0 is mig_checksum_root. */
+int mig_checksum_leaves(const uint64_t *h, uint64_t npages, const uint64_t *dh, uint64_t nblocks,
+                        const void *dev, size_t devlen, const struct kvm_regs *regs,
+                        uint8_t digest[16]);
+
 /*
  * Checksum of ram (npages pages) into digest. known/known_bm (both NULL, or npages hashes
  * and a bitmap of npages bits): pages whose bit is set contribute known[i] instead of a hash

@@ -320,7 +320,14 @@ static int write_all(struct mig_conn *c, struct iovec *iov, int niov)
 
 int mig_send(struct mig_conn *c, unsigned type, const void *payload, uint32_t len)
 {
-	struct tsmig_rec_hdr h = {.type = (uint16_t)type, .len = len, .seq = c->tx_seq};
+	return mig_send_flags(c, type, 0, payload, len);
+}
+
+int mig_send_flags(struct mig_conn *c, unsigned type, unsigned flags, const void *payload,
+                   uint32_t len)
+{
+	struct tsmig_rec_hdr h = {
+	        .type = (uint16_t)type, .flags = (uint16_t)flags, .len = len, .seq = c->tx_seq};
 	h.check = tsmig_rec_check(&h, payload);
 	struct iovec iov[2] = {{&h, sizeof(h)}, {(void *)payload, len}};
 	int r = throttle(c, sizeof(h) + len);

@@ -69,6 +69,9 @@ void mig_conn_drain(struct mig_conn *c, int ms);
 /* Send one record (type, len payload bytes). 0 or -errno (-EPIPE/-ECONNRESET: peer gone,
  * -ETIMEDOUT, -ECANCELED). */
 int mig_send(struct mig_conn *c, unsigned type, const void *payload, uint32_t len);
+/* The same with the header's flags (PAGES: the region id). */
+int mig_send_flags(struct mig_conn *c, unsigned type, unsigned flags, const void *payload,
+                   uint32_t len);
 /*
  * Receive one record into buf (cap bytes, >= the largest record expected): validated header,
  * check verified. 0 or -errno: -EBADMSG/-EPROTO (invalid record), -EMSGSIZE (payload larger

@@ -128,7 +128,6 @@ struct disk_index {
 	const uint8_t *map;
 	uint64_t bytes, blocks;
 	struct hindex *idx;
-	uint64_t cons; /* requests of the guest's ring seen so far */
 };
 
 struct disk_index *disk_index_create(const char *path, char *err, size_t errlen)
@@ -159,6 +158,7 @@ struct disk_index *disk_index_create(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "disk index: out of memory");
 		goto fail;
 	}
+	disk_index_update(d, 0, d->blocks);
 	return d;
 fail:
 	if (fd >= 0)
@@ -187,10 +187,20 @@ uint64_t disk_index_bytes(const struct disk_index *d)
 	return d->bytes;
 }
 
-static void reindex(struct disk_index *d, uint64_t first, uint64_t count)
+const uint8_t *disk_index_map(const struct disk_index *d)
 {
+	return d->map;
+}
+
+uint64_t disk_index_update(struct disk_index *d, uint64_t first, uint64_t count)
+{
+	if (first >= d->blocks)
+		return 0;
+	if (count > d->blocks - first)
+		count = d->blocks - first;
 	for (uint64_t b = first; b < first + count; b++)
 		hindex_put(d->idx, mig_page_hash(d->map + b * TSMIG_PAGE_SIZE), b);
+	return count;
 }
 
 bool disk_index_lookup(const struct disk_index *d, const void *page, struct mig_hash h,
@@ -203,40 +213,4 @@ bool disk_index_lookup(const struct disk_index *d, const void *page, struct mig_
 		return false; /* written since it was indexed */
 	*block = b;
 	return true;
-}
-
-uint64_t disk_index_track(struct disk_index *d, const volatile struct tsvmm_blk_page *ring,
-                          bool start, disk_written_fn fn, void *arg)
-{
-	uint64_t cons = ring ? ring->cons : 0, prod = ring ? ring->prod : 0, n = 0;
-	if (!ring && !start)
-		return 0;
-	if (start) {
-		d->cons = cons; /* writes before now are in the index built below */
-		reindex(d, 0, d->blocks);
-		return 0;
-	}
-	bool overflow = cons - d->cons > TSVMM_BLK_SLOTS || prod - d->cons > TSVMM_BLK_SLOTS;
-	for (uint64_t i = d->cons; !overflow && i != cons; i++) {
-		struct tsvmm_blk_desc desc;
-		memcpy(&desc, (const void *)&ring->desc[i % TSVMM_BLK_SLOTS], sizeof(desc));
-		if (desc.op != TSVMM_BLK_WRITE || !desc.count || desc.count > TSVMM_BLK_MAX_SECTORS)
-			continue;
-		uint64_t first = desc.sector / 8, last = (desc.sector + desc.count - 1) / 8;
-		if (first >= d->blocks)
-			continue;
-		if (last >= d->blocks)
-			last = d->blocks - 1;
-		reindex(d, first, last - first + 1);
-		fn(arg, first, last - first + 1);
-		n += last - first + 1;
-	}
-	/* a request slot reused before we saw it: assume every block changed */
-	if (overflow || ring->prod - d->cons > TSVMM_BLK_SLOTS) {
-		reindex(d, 0, d->blocks);
-		fn(arg, 0, d->blocks);
-		n = d->blocks;
-	}
-	d->cons = cons;
-	return n;
 }

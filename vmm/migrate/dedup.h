@@ -2,7 +2,8 @@
 /*
  * tsvmm migration deduplication: page hashes (XXH3-128), the zero test, a hash -> value index
  * (open addressing; used for "which page already holds this content" and "which disk block
- * holds it"), and the disk block index that follows the guest's disk writes.
+ * holds it"), and the disk block index, kept current from the block device's dirty tracking
+ * (devices_dirty_blocks(): this module knows nothing of the device or its ring).
  * Not thread-safe: one index belongs to one migration thread.
  */
 #ifndef TSVMM_MIGRATE_DEDUP_H
@@ -11,8 +12,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include "uapi/tsvmm-blk.h"
 
 struct mig_hash {
 	uint64_t lo, hi;
@@ -55,23 +54,16 @@ struct disk_index *disk_index_create(const char *path, char *err, size_t errlen)
 void disk_index_destroy(struct disk_index *d);
 uint64_t disk_index_blocks(const struct disk_index *d);
 uint64_t disk_index_bytes(const struct disk_index *d);
+/* The mapped image (disk_index_bytes() bytes; read-only, shows the guest's writes). */
+const uint8_t *disk_index_map(const struct disk_index *d);
 
 /* Block whose current content equals page (hash h; verified byte for byte): true with
  * *block. */
 bool disk_index_lookup(const struct disk_index *d, const void *page, struct mig_hash h,
                        uint64_t *block);
 
-/* Called for each range of blocks the guest wrote: first block, count. */
-typedef void (*disk_written_fn)(void *arg, uint64_t first, uint64_t count);
-
-/*
- * Follow the guest's writes through its block request ring (ring: the guest's
- * struct tsvmm_blk_page, read as hints: every value is bounds checked): re-index the blocks
- * written since the previous call (or the creation, for which call it once with start true)
- * and report them to fn. When more requests passed than the ring holds, every block is
- * re-indexed and reported. Returns the number of blocks reported.
- */
-uint64_t disk_index_track(struct disk_index *d, const volatile struct tsvmm_blk_page *ring,
-                          bool start, disk_written_fn fn, void *arg);
+/* Blocks [first, first + count) were written: index their new content (the part beyond
+ * the disk is ignored). Returns the number of blocks re-indexed. */
+uint64_t disk_index_update(struct disk_index *d, uint64_t first, uint64_t count);
 
 #endif

@@ -128,6 +128,8 @@ static int receive(struct dst *d)
 			if ((r = tsmig_region_add(&d->regions, &rg, vm_mem_size(d->vm), d->err,
 			                          d->errlen)))
 				return r; /* d->err names the cause */
+			if (rg.kind == TSMIG_REGION_DISK && (r = dst_disk_region(d, &rg)))
+				return r;
 			break;
 		}
 		case TSMIG_REC_PAGES: {
@@ -135,12 +137,9 @@ static int receive(struct dst *d)
 			        tsmig_region_of(&d->regions, &h, d->err, d->errlen);
 			if (!rg)
 				return -EPROTO; /* d->err names the cause */
-			if (rg->kind != TSMIG_REGION_RAM)
-				return dst_fail(d, -EPROTO,
-				                "PAGES for region %u (a disk): this destination "
-				                "migrates RAM only",
-				                h.flags);
-			if ((r = pages(d, h.len)))
+			r = rg->kind == TSMIG_REGION_DISK ? dst_disk_pages(d, h.len)
+			                                  : pages(d, h.len);
+			if (r)
 				return r;
 			break;
 		}
@@ -237,8 +236,12 @@ static int load_and_verify(struct dst *d)
 		return dst_fail(d, r, "device state: %s", strerror(-r));
 	if (ioctl(vcpu_fd(vmm_vcpu(d->vmm)), KVM_GET_REGS, &regs) < 0)
 		r = -errno;
+	const uint64_t *dh = NULL;
+	uint64_t nblocks = 0;
 	if (!r)
-		r = mig_checksum_root(d->ph, d->npages, dev, devlen, &regs, mine);
+		r = dst_disk_leaves(d, &dh, &nblocks);
+	if (!r)
+		r = mig_checksum_leaves(d->ph, d->npages, dh, nblocks, dev, devlen, &regs, mine);
 	uint64_t ck_ns = mig_mono_ns() - t0;
 	free(dev);
 	if (r)
@@ -257,8 +260,9 @@ static int load_and_verify(struct dst *d)
 		                "checksum mismatch: source %s, here %s: refusing to run",
 		                mig_digest_hex(ck.digest, a), mig_digest_hex(mine, b));
 	pr_info("incoming: checksum %s matches (page hashes kept while receiving, %u pages "
-	        "re-read: %.3f ms)",
-	        mig_digest_hex(mine, a), SAMPLE_PAGES, ck_ns / 1e6);
+	        "re-read%s: %.3f ms)",
+	        mig_digest_hex(mine, a), SAMPLE_PAGES, nblocks ? ", disk blocks too" : "",
+	        ck_ns / 1e6);
 	return 0;
 }
 
@@ -283,19 +287,25 @@ static int run(struct dst *d, const char *addr)
 	dst_status(d, TSMIG_REC_RUNNING, 0, "running"); /* the source may already be gone */
 	pr_info("incoming from %s: guest running; downtime %.3f ms (source stop -> vCPU start), "
 	        "%llu bytes, %llu passes, pages full %llu zero %llu dup %llu disk %llu lz4 %llu "
-	        "zstd %llu, disk mismatches %llu",
+	        "zstd %llu, disk mismatches %llu, disk blocks written %llu",
 	        addr, run_rt > d->stop_rt ? (run_rt - d->stop_rt) / 1e6 : 0.0,
 	        (unsigned long long)d->conn.bytes_rx, (unsigned long long)d->passes,
 	        (unsigned long long)d->n[TSMIG_PAGE_FULL],
 	        (unsigned long long)d->n[TSMIG_PAGE_ZERO], (unsigned long long)d->n[TSMIG_PAGE_DUP],
 	        (unsigned long long)d->n[TSMIG_PAGE_DISK], (unsigned long long)d->n[TSMIG_PAGE_LZ4],
-	        (unsigned long long)d->n[TSMIG_PAGE_ZSTD], (unsigned long long)d->disk_mismatch);
+	        (unsigned long long)d->n[TSMIG_PAGE_ZSTD], (unsigned long long)d->disk_mismatch,
+	        (unsigned long long)d->disk_blocks_rx);
 	return 0;
 }
 
 int migrate_incoming(struct vmm *m, const char *addr, char *err, size_t errlen)
 {
-	struct dst d = {.vmm = m, .vm = vmm_vm(m), .disk_fd = -1, .err = err, .errlen = errlen};
+	struct dst d = {.vmm = m,
+	                .vm = vmm_vm(m),
+	                .disk_fd = -1,
+	                .wdisk_fd = -1,
+	                .err = err,
+	                .errlen = errlen};
 	sigset_t sigs;
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
@@ -344,6 +354,7 @@ int migrate_incoming(struct vmm *m, const char *addr, char *err, size_t errlen)
 	mig_tls_free(d.tls);
 	if (d.disk_fd >= 0)
 		close(d.disk_fd);
+	dst_disk_close(&d);
 	if (sfd >= 0)
 		close(sfd);
 	free(d.buf);

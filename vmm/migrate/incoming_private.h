@@ -24,7 +24,15 @@ struct dst {
 	struct tsmig_limits lim;
 	struct tsmig_regions regions; /* declared by REGION records */
 	int disk_fd;
-	uint8_t *buf; /* one record */
+	/* migrate-disk: the DISK region the source declared (0: none), this VM's disk image
+	 * open for writing its blocks, their limits, blocks written */
+	unsigned disk_region;
+	int wdisk_fd;
+	struct tsmig_limits dlim;
+	uint64_t disk_blocks_rx;
+	uint64_t *dh, *dhave; /* per block: XXH3-64 of what was written (the checksum's leaf) */
+	uint64_t fault_block; /* test fault: this disk block is written wrong (UINT64_MAX: none) */
+	uint8_t *buf;         /* one record */
 	struct vcpu_state *st;
 	struct tsmig_clock clk;
 	uint8_t *dev;
@@ -56,5 +64,20 @@ int dst_status(struct dst *d, unsigned type, int err, const char *msg);
  * (-ECANCELED: SIGINT/SIGTERM on sfd).
  */
 int dst_admit(struct dst *d, int lfd, int sfd, char *peer, size_t peerlen);
+
+/*
+ * incoming_disk.c: migrate-disk, the destination side. dst_disk_region: a DISK region was
+ * declared: open this VM's disk (--disk) for writing; it must have the region's size.
+ * dst_disk_pages: one PAGES record of it (FULL, ZERO, LZ4, ZSTD entries; references are
+ * refused): the blocks are written to the image, the hash of each kept. dst_disk_leaves:
+ * after DATA_END, the checksum's leaves of the disk (*dh, *n blocks; NULL and 0 without a
+ * DISK region): the hashes kept, blocks never written hashed from the image, and a random
+ * sample of blocks re-read, which must still hash as written. dst_disk_close: close and free
+ * what region opened. 0 or -errno with the reason in d->err.
+ */
+int dst_disk_region(struct dst *d, const struct tsmig_region *rg);
+int dst_disk_pages(struct dst *d, uint32_t len);
+int dst_disk_leaves(struct dst *d, const uint64_t **dh, uint64_t *n);
+void dst_disk_close(struct dst *d);
 
 #endif

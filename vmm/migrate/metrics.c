@@ -42,51 +42,39 @@ static int set_mode(struct mig_params *p, const char *mode)
 	return -EINVAL;
 }
 
-/* Walk the members of obj: every key must be known. */
-static int check_keys(const char *obj, size_t len, char *err, size_t errlen)
+/* Every member of obj must be known. */
+static int check_keys(const json_t *obj, char *err, size_t errlen)
 {
 	static const char *const known[] = {
-	        "downtime-limit", "max-bandwidth", "max-iterations", "zero",    "dup",
-	        "disk",           "compress",      "timeout",        "statlog", "mode"};
-	const char *p = obj, *end = obj + len;
-	while (p < end && *p != '{')
-		p++;
-	for (p++; p < end;) {
-		while (p < end &&
-		       (*p == ' ' || *p == ',' || *p == '\n' || *p == '\t' || *p == '\r'))
-			p++;
-		if (p >= end || *p == '}')
-			return 0;
-		const char *kend = json_skip_value(p, end, 1);
-		if (!kend || *p != '"') {
-			snprintf(err, errlen, "malformed parameters");
-			return -EINVAL;
-		}
+	        "downtime-limit", "max-bandwidth", "max-iterations", "zero", "dup",         "disk",
+	        "compress",       "timeout",       "statlog",        "mode", "migrate-disk"};
+	const char *k;
+	json_t *v;
+	if (!json_is_object(obj)) {
+		snprintf(err, errlen, "malformed parameters: not an object");
+		return -EINVAL;
+	}
+	json_object_foreach((json_t *)obj, k, v)
+	{
 		bool ok = false;
 		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-			ok |= (size_t)(kend - p - 2) == strlen(known[i]) &&
-			      !strncmp(p + 1, known[i], strlen(known[i]));
+			ok |= !strcmp(k, known[i]);
 		if (!ok) {
-			snprintf(err, errlen, "unknown parameter %.*s", (int)(kend - p), p);
-			return -EINVAL;
-		}
-		while (kend < end && *kend != ':')
-			kend++;
-		p = json_skip_value(kend + 1, end, 1);
-		if (!p) {
-			snprintf(err, errlen, "malformed parameters");
+			char q[128];
+			json_quote(q, sizeof(q), k);
+			snprintf(err, errlen, "unknown parameter %s", q);
 			return -EINVAL;
 		}
 	}
 	return 0;
 }
 
-int mig_params_parse(struct mig_params *p, const char *json, size_t len, char *err, size_t errlen)
+int mig_params_parse(struct mig_params *p, const json_t *json, char *err, size_t errlen)
 {
 	struct mig_params n = *p;
 	char s[256];
 	uint64_t u;
-	int b, r = check_keys(json, len, err, errlen);
+	int b, r = check_keys(json, err, errlen);
 	if (r)
 		return r;
 #define BAD(what)                                                                                  \
@@ -94,52 +82,55 @@ int mig_params_parse(struct mig_params *p, const char *json, size_t len, char *e
 		snprintf(err, errlen, "%s", what);                                                 \
 		return -EINVAL;                                                                    \
 	} while (0)
-	if ((r = json_get_string(json, len, "mode", s, sizeof(s))) != -ENOENT &&
-	    (r || set_mode(&n, s)))
+	if ((r = json_get_string(json, "mode", s, sizeof(s))) != -ENOENT && (r || set_mode(&n, s)))
 		BAD("\"mode\" must be none, zero, dup, disk, compress or all");
-	if ((r = json_get_u64(json, len, "downtime-limit", &u)) != -ENOENT) {
+	if ((r = json_get_u64(json, "downtime-limit", &u)) != -ENOENT) {
 		if (r || u == 0 || u > 600000)
 			BAD("\"downtime-limit\" must be 1 .. 600000 ms");
 		n.downtime_limit_ms = u;
 	}
-	if ((r = json_get_u64(json, len, "max-bandwidth", &u)) != -ENOENT) {
+	if ((r = json_get_u64(json, "max-bandwidth", &u)) != -ENOENT) {
 		if (r)
 			BAD("\"max-bandwidth\" must be bytes/s (0: no cap)");
 		n.max_bandwidth = u;
 	}
-	if ((r = json_get_u64(json, len, "max-iterations", &u)) != -ENOENT) {
+	if ((r = json_get_u64(json, "max-iterations", &u)) != -ENOENT) {
 		if (r || u == 0 || u > 1000)
 			BAD("\"max-iterations\" must be 1 .. 1000");
 		n.max_iterations = (uint32_t)u;
 	}
-	if ((r = json_get_u64(json, len, "timeout", &u)) != -ENOENT) {
+	if ((r = json_get_u64(json, "timeout", &u)) != -ENOENT) {
 		if (r || u < 100 || u > 600000)
 			BAD("\"timeout\" must be 100 .. 600000 ms");
 		n.timeout_ms = (uint32_t)u;
 	}
-	if ((r = json_get_bool(json, len, "zero", &b)) != -ENOENT) {
+	if ((r = json_get_bool(json, "zero", &b)) != -ENOENT) {
 		if (r)
 			BAD("\"zero\" must be a boolean");
 		n.zero = b;
 	}
-	if ((r = json_get_bool(json, len, "dup", &b)) != -ENOENT) {
+	if ((r = json_get_bool(json, "dup", &b)) != -ENOENT) {
 		if (r)
 			BAD("\"dup\" must be a boolean");
 		n.dup = b;
 	}
-	if ((r = json_get_bool(json, len, "disk", &b)) != -ENOENT) {
+	if ((r = json_get_bool(json, "disk", &b)) != -ENOENT) {
 		if (r)
 			BAD("\"disk\" must be a boolean");
 		n.disk = b;
 	}
-	if ((r = json_get_string(json, len, "compress", s, sizeof(s))) != -ENOENT) {
+	if ((r = json_get_bool(json, "migrate-disk", &b)) != -ENOENT) {
+		if (r)
+			BAD("\"migrate-disk\" must be a boolean");
+		n.migrate_disk = b;
+	}
+	if ((r = json_get_string(json, "compress", s, sizeof(s))) != -ENOENT) {
 		int c = r ? -EINVAL : mig_compress_parse(s);
 		if (c < 0)
 			BAD("\"compress\" must be none, lz4 or zstd");
 		n.compress = c;
 	}
-	if ((r = json_get_string(json, len, "statlog", n.statlog, sizeof(n.statlog))) != -ENOENT &&
-	    r)
+	if ((r = json_get_string(json, "statlog", n.statlog, sizeof(n.statlog))) != -ENOENT && r)
 		BAD("\"statlog\" must be a path");
 #undef BAD
 	*p = n;
@@ -166,11 +157,13 @@ size_t mig_metrics_json(const struct mig_metrics *m, const struct mig_params *p,
 	        "\"converge\": \"%s\", \"bytes\": %llu, \"bandwidth\": %llu, \"pages\": {"
 	        "\"total\": %llu, \"sent\": %llu, \"zero\": %llu, \"dup\": %llu, \"disk\": %llu, "
 	        "\"compressed\": %llu, \"full\": %llu, \"disk-rewritten\": %llu}, "
+	        "\"disk-blocks\": {\"total\": %llu, \"sent\": %llu}, "
 	        "\"compressed-bytes\": %llu, \"dirty-pages\": %llu, \"checksum-time\": %.3f, "
 	        "\"final-pages\": %llu, \"final-time\": %.3f, \"ready-wait\": %.3f, "
 	        "\"parameters\": {\"downtime-limit\": %llu, \"max-bandwidth\": %llu, "
 	        "\"max-iterations\": %u, \"zero\": %s, \"dup\": %s, \"disk\": %s, "
-	        "\"compress\": \"%s\", \"timeout\": %u}, \"transport\": %s, \"error\": %s}",
+	        "\"compress\": \"%s\", \"timeout\": %u, \"migrate-disk\": %s}, \"transport\": %s, "
+	        "\"error\": %s}",
 	        mig_status_name(m->status), m->setup_ns / 1e6, m->total_ns / 1e6,
 	        m->downtime_ns / 1e6,
 	        m->expected_downtime_ns == UINT64_MAX ? -1.0 : m->expected_downtime_ns / 1e6,
@@ -179,13 +172,14 @@ size_t mig_metrics_json(const struct mig_metrics *m, const struct mig_params *p,
 	        (unsigned long long)m->pages_sent, (unsigned long long)m->zero,
 	        (unsigned long long)m->dup, (unsigned long long)m->disk,
 	        (unsigned long long)m->compressed, (unsigned long long)m->full,
-	        (unsigned long long)m->disk_rewritten, (unsigned long long)m->compressed_bytes,
+	        (unsigned long long)m->disk_rewritten, (unsigned long long)m->disk_blocks,
+	        (unsigned long long)m->disk_blocks_sent, (unsigned long long)m->compressed_bytes,
 	        (unsigned long long)m->dirty_pages, m->checksum_ns / 1e6,
 	        (unsigned long long)m->final_pages, m->final_ns / 1e6, m->ready_ns / 1e6,
 	        (unsigned long long)p->downtime_limit_ms, (unsigned long long)p->max_bandwidth,
 	        p->max_iterations, p->zero ? "true" : "false", p->dup ? "true" : "false",
-	        p->disk ? "true" : "false", mig_compress_name(p->compress), p->timeout_ms, tq,
-	        errq);
+	        p->disk ? "true" : "false", mig_compress_name(p->compress), p->timeout_ms,
+	        p->migrate_disk ? "true" : "false", tq, errq);
 	return n < 0 ? 0 : (size_t)n;
 }
 

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #define MIG_DEFAULT_DOWNTIME_MS 100
 #define MIG_DEFAULT_MAX_ITER    30
 #define MIG_DEFAULT_TIMEOUT_MS  10000
@@ -28,15 +30,17 @@ struct mig_params {
 	int compress;               /* ["compress"] "none" | "lz4" | "zstd" (enum mig_compress) */
 	uint32_t timeout_ms;        /* ["timeout"] longest wait for the destination, ms */
 	char statlog[256];          /* ["statlog"] per-pass statlog path, "" = none */
+	bool migrate_disk; /* ["migrate-disk"] copy the disk image too (a DISK region): off by
+	                    * default, for destinations without the source's storage */
 };
 
 void mig_params_default(struct mig_params *p);
 /*
- * Apply the members of a JSON object (text, len bytes) to p: the names above, plus
+ * Apply the members of a JSON object to p: the names above, plus
  * "mode": "none" | "zero" | "dup" | "disk" | "compress" | "all" which sets the four dedup
  * switches at once (compress: lz4). Unknown members are errors. 0 or -EINVAL with err.
  */
-int mig_params_parse(struct mig_params *p, const char *json, size_t len, char *err, size_t errlen);
+int mig_params_parse(struct mig_params *p, const json_t *obj, char *err, size_t errlen);
 
 enum mig_status {
 	MIG_NONE = 0,
@@ -62,6 +66,7 @@ struct mig_metrics {
 	uint64_t zero, dup, disk, compressed, full; /* pages by how they went out */
 	uint64_t compressed_bytes;                  /* payload of the compressed pages */
 	uint64_t disk_rewritten;                    /* pages re-sent after a guest disk write */
+	uint64_t disk_blocks, disk_blocks_sent;     /* migrate-disk: disk size, blocks sent */
 	uint64_t bandwidth_bps;                     /* measured in the last pass, bytes/s */
 	uint64_t dirty_pages;                       /* dirty after the last pass */
 	uint64_t checksum_ns; /* DATA_END sent -> CHECKSUM ready: the part of the source's RAM

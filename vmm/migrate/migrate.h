@@ -16,6 +16,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "control.h"
 
 struct vmm;
@@ -28,8 +30,7 @@ struct migration *migration_create(struct vmm *m, bool *quit);
 void migration_destroy(struct migration *g);
 
 /* migrate-set-parameters: apply a JSON object. 0 or -EINVAL/-EBUSY with err. */
-int migration_set_params(struct migration *g, const char *json, size_t len, char *err,
-                         size_t errlen);
+int migration_set_params(struct migration *g, const json_t *obj, char *err, size_t errlen);
 /* Start migrating to uri ("tcp:ADDR:PORT" or "ADDR:PORT") with the credentials of tls
  * (NULL: tsvmm's --tls-psk/--tls-cert/--tls-key/--tls-ca/--migrate-plaintext). 0, or
  * -EBUSY (one is running), -ESRCH (the guest is not running), -EINVAL (no or contradictory

@@ -62,11 +62,10 @@ void migration_destroy(struct migration *g)
 	free(g);
 }
 
-int migration_set_params(struct migration *g, const char *json, size_t len, char *err,
-                         size_t errlen)
+int migration_set_params(struct migration *g, const json_t *obj, char *err, size_t errlen)
 {
 	pthread_mutex_lock(&g->lock);
-	int r = busy(g) ? -EBUSY : mig_params_parse(&g->params, json, len, err, errlen);
+	int r = busy(g) ? -EBUSY : mig_params_parse(&g->params, obj, err, errlen);
 	if (r == -EBUSY)
 		snprintf(err, errlen, "a migration is running");
 	pthread_mutex_unlock(&g->lock);
@@ -180,7 +179,7 @@ int migrate_cmd_migrate(void *ctx, const struct ctl_request *req, char *ret, siz
 	char uri[256];
 	if (!g)
 		return -ENOMEM;
-	if (!req->args || json_get_string(req->args, req->args_len, "uri", uri, sizeof(uri))) {
+	if (!req->args || json_get_string(req->args, "uri", uri, sizeof(uri))) {
 		snprintf(ret, len, "migrate needs {\"uri\": \"tcp:ADDR:PORT\"}");
 		return -EINVAL;
 	}
@@ -188,14 +187,13 @@ int migrate_cmd_migrate(void *ctx, const struct ctl_request *req, char *ret, siz
 	 * tls-psk, tls-cert/tls-key/tls-ca or plaintext replaces tsvmm's command-line ones */
 	char psk[256] = "", cert[256] = "", key[256] = "", ca[256] = "", hn[256] = "";
 	int plain = 0;
-	const char *a = req->args;
-	size_t al = req->args_len;
-	json_get_string(a, al, "tls-psk", psk, sizeof(psk));
-	json_get_string(a, al, "tls-cert", cert, sizeof(cert));
-	json_get_string(a, al, "tls-key", key, sizeof(key));
-	json_get_string(a, al, "tls-ca", ca, sizeof(ca));
-	json_get_string(a, al, "tls-hostname", hn, sizeof(hn));
-	json_get_bool(a, al, "plaintext", &plain);
+	const json_t *a = req->args;
+	json_get_string(a, "tls-psk", psk, sizeof(psk));
+	json_get_string(a, "tls-cert", cert, sizeof(cert));
+	json_get_string(a, "tls-key", key, sizeof(key));
+	json_get_string(a, "tls-ca", ca, sizeof(ca));
+	json_get_string(a, "tls-hostname", hn, sizeof(hn));
+	json_get_bool(a, "plaintext", &plain);
 	struct mig_tls_opts o = {psk[0] ? psk : NULL, cert[0] ? cert : NULL, key[0] ? key : NULL,
 	                         ca[0] ? ca : NULL,   hn[0] ? hn : NULL,     plain != 0};
 	bool own = o.psk_file || o.cert || o.key || o.ca || o.plaintext;
@@ -215,7 +213,7 @@ int migrate_cmd_set_params(void *ctx, const struct ctl_request *req, char *ret, 
 	struct migration *g = get(ctx, ret, len);
 	if (!g)
 		return -ENOMEM;
-	int r = req->args ? migration_set_params(g, req->args, req->args_len, ret, len) : 0;
+	int r = req->args ? migration_set_params(g, req->args, ret, len) : 0;
 	if (!r)
 		snprintf(ret, len, "{}");
 	return r;

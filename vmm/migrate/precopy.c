@@ -68,7 +68,7 @@ static int flush(struct src *s)
 		snprintf(s->conn.err, sizeof(s->conn.err), "cancelled");
 		return -ECANCELED;
 	}
-	int r = mig_send(&s->conn, TSMIG_REC_PAGES, s->rec, (uint32_t)s->rec_len);
+	int r = mig_send_flags(&s->conn, TSMIG_REC_PAGES, s->region, s->rec, (uint32_t)s->rec_len);
 	s->rec_len = 0;
 	publish(s);
 	if (r == -EPIPE || r == -ECONNRESET || !r) {
@@ -96,8 +96,22 @@ static int zero_flush(struct src *s)
 	if (!s->run_len)
 		return 0;
 	int r = put(s, s->run_start, TSMIG_PAGE_ZERO, (unsigned)s->run_len, NULL, 0);
-	s->met.zero += s->run_len;
+	if (s->region == 0)
+		s->met.zero += s->run_len;
 	s->run_len = 0;
+	return r;
+}
+
+/* Page or block pfn is zero: extend the pending ZERO run or start one. */
+static int zero_add(struct src *s, uint64_t pfn)
+{
+	if (s->run_len && s->run_start + s->run_len == pfn && s->run_len < TSMIG_ZERO_RUN) {
+		s->run_len++;
+		return 0;
+	}
+	int r = zero_flush(s);
+	s->run_start = pfn;
+	s->run_len = 1;
 	return r;
 }
 
@@ -129,14 +143,8 @@ static int send_page(struct src *s, uint64_t pfn)
 	const uint8_t *live = s->ram + pfn * TSMIG_PAGE_SIZE;
 	int r;
 	if (s->p.zero && mig_page_is_zero(live)) {
-		if (s->run_len && s->run_start + s->run_len == pfn && s->run_len < TSMIG_ZERO_RUN) {
-			s->run_len++;
-		} else {
-			if ((r = zero_flush(s)))
-				return r;
-			s->run_start = pfn;
-			s->run_len = 1;
-		}
+		if ((r = zero_add(s, pfn)))
+			return r;
 		s->kind[pfn] = SENT_ZERO;
 		if (s->final || pfn == REPORT_PFN)
 			set_known(s, pfn, s->zero_h64);
@@ -203,11 +211,49 @@ static int wait_pass_ack(struct src *s, uint32_t pass)
 	return 0;
 }
 
+/* One disk block: a ZERO run, compressed or full (a copy of it: the guest may write it). */
+static int send_block(struct src *s, uint64_t b)
+{
+	memcpy(s->page, s->dmap + b * TSMIG_PAGE_SIZE, TSMIG_PAGE_SIZE);
+	if (mig_page_is_zero(s->page))
+		return zero_add(s, b);
+	int r = zero_flush(s);
+	unsigned kind;
+	size_t n = r || !s->comp ? 0 : mig_compress_page(s->comp, s->page, s->cbuf, &kind);
+	if (r || n)
+		return r ? r : put(s, b, kind, 1, s->cbuf, (uint32_t)n);
+	return put(s, b, TSMIG_PAGE_FULL, 1, s->page, TSMIG_PAGE_SIZE);
+}
+
+/* migrate-disk: the disk blocks pending (all in pass 0, then those written since), in PAGES
+ * records of region MIG_DISK_REGION, before the pass's RAM pages: a RAM page sent as a DISK
+ * reference then reads the block's new content at the destination. 0 or -errno. */
+static int send_disk(struct src *s)
+{
+	if (!s->dmap)
+		return 0;
+	uint64_t before = s->met.pages_sent;
+	int r = 0;
+	s->region = MIG_DISK_REGION;
+	for (size_t w = 0; !r && w < (s->dblocks + 63) / 64; w++) {
+		uint64_t x = s->dpending[w];
+		s->dpending[w] = 0;
+		for (; !r && x; x &= x - 1)
+			r = send_block(s, w * 64 + (uint64_t)__builtin_ctzll(x));
+	}
+	r = r ?: zero_flush(s);
+	r = r ?: flush(s);
+	s->region = 0;
+	s->met.disk_blocks_sent += s->met.pages_sent - before;
+	s->met.pages_sent = before;
+	return r;
+}
+
 /* Send every page whose bit is set in bm, then PASS_END (and wait for its PASS_ACK). */
 static int send_pass(struct src *s, const uint64_t *bm, uint64_t *sent)
 {
 	uint64_t before = s->met.pages_sent;
-	int r = 0;
+	int r = send_disk(s);
 	for (size_t w = 0; !r && w < s->words; w++)
 		for (uint64_t x = bm[w]; !r && x; x &= x - 1)
 			r = send_page(s, w * 64 + (uint64_t)__builtin_ctzll(x));
@@ -222,10 +268,16 @@ static int send_pass(struct src *s, const uint64_t *bm, uint64_t *sent)
 	return r || s->final ? r : wait_pass_ack(s, ps.pass);
 }
 
-/* A guest disk write hit blocks [first, first + count): re-send pages referring to them. */
+/* A guest disk write hit blocks [first, first + count): index their new content and re-send
+ * pages referring to them. */
 static void disk_written(void *arg, uint64_t first, uint64_t count)
 {
 	struct src *s = arg;
+	for (uint64_t b = first; s->dmap && b < first + count && b < s->dblocks; b++)
+		s->dpending[b / 64] |= 1ULL << (b % 64); /* migrate-disk: send it again */
+	if (!s->disk)
+		return;
+	disk_index_update(s->disk, first, count);
 	for (uint64_t p = 0; p < s->npages; p++) {
 		if (s->kind[p] == SENT_DISK && s->block[p] >= first &&
 		    s->block[p] - first < count) {
@@ -246,9 +298,13 @@ static long fetch_dirty(struct src *s)
 	}
 	for (size_t w = 0; w < s->words && !s->fault_lose_dirty; w++)
 		s->pending[w] |= s->tmp[w];
-	if (s->disk)
-		disk_index_track(s->disk, vm_gpa_to_hva(s->vm, TSVMM_BLK_GPA, TSVMM_PAGE_SIZE),
-		                 false, disk_written, s);
+	long nb =
+	        s->disk ? devices_dirty_blocks(vmm_devices(s->g->vmm), false, disk_written, s) : 0;
+	if (nb < 0) {
+		snprintf(s->conn.err, sizeof(s->conn.err), "disk dirty tracking: %s",
+		         strerror((int)-nb));
+		return nb;
+	}
 	long c = 0;
 	for (size_t w = 0; w < s->words; w++)
 		c += __builtin_popcountll(s->pending[w]);
@@ -347,13 +403,16 @@ static int stop_and_copy(struct src *s, uint64_t stop_rt)
 	uint64_t t1 = mig_mono_ns();
 	r = mig_ramhash_finish(s->rh, false);
 	s->rh = NULL;
+	r = r ?: mig_ramhash_finish(s->drh, false);
+	s->drh = NULL;
 	for (size_t w = 0; !r && w < s->words; w++)
 		for (uint64_t x = s->known_bm[w]; x; x &= x - 1) {
 			uint64_t p = w * 64 + (uint64_t)__builtin_ctzll(x);
 			s->rehash[p] = s->known[p];
 		}
 	if (!r)
-		r = mig_checksum_root(s->rehash, s->npages, dev, devlen, &st->regs, ck.digest);
+		r = mig_checksum_leaves(s->rehash, s->npages, s->dhash, s->dmap ? s->dblocks : 0,
+		                        dev, devlen, &st->regs, ck.digest);
 	s->met.checksum_ns = mig_mono_ns() - t1;
 	mig_digest_hex(ck.digest, s->digest_hex);
 	if (!r)
@@ -405,6 +464,10 @@ static int migrate(struct src *s)
 	/* The checksum's view of the source: every page read from RAM now that the vCPU is
 	 * stopped, whatever the dirty log said. Workers hash while this thread sends. */
 	if (!(s->rh = mig_ramhash_start(s->ram, s->npages, s->rehash, s->hash_threads)))
+		return -ENOMEM;
+	/* migrate-disk: the disk too (only the vCPU writes it, through the block device) */
+	if (s->dmap &&
+	    !(s->drh = mig_ramhash_start(s->dmap, s->dblocks, s->dhash, s->hash_threads)))
 		return -ENOMEM;
 	s->met.status = MIG_DEVICE;
 	publish(s);

@@ -26,6 +26,9 @@ enum sent_kind {
 	SENT_DISK, /* read from disk block block[pfn] by the destination */
 };
 
+/* The region id of the disk when migrate-disk copies it (region 0 is RAM). */
+#define MIG_DISK_REGION 1
+
 struct src {
 	struct migration *g;
 	struct mig_params p; /* copied at start */
@@ -44,6 +47,15 @@ struct src {
 	struct mig_compressor *comp;
 	uint8_t *rec; /* PAGES record being built, TSMIG_REC_MAX bytes */
 	size_t rec_len;
+	unsigned region; /* the region rec's entries belong to */
+	/* migrate-disk: the disk image (region MIG_DISK_REGION) mapped read-only, its blocks
+	 * still to send (all at first; then those the block device reports written), and the
+	 * checksum's leaves, hashed from the stop on like RAM */
+	const uint8_t *dmap;
+	uint64_t dblocks;
+	uint64_t *dpending;
+	uint64_t *dhash;
+	struct mig_ramhash *drh;
 	uint64_t run_start, run_len; /* pending ZERO run */
 	bool final;                  /* in the stop-and-copy pass */
 	uint64_t *known, *known_bm;  /* sent-page hashes the checksum uses (see set_known) */

@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: MIT
 /* tsvmm migration source: setup (connection, indexes, dirty logging) and the statlog. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "devices/device.h"
 #include "migrate/checksum.h"
 #include "migrate/compress.h"
 #include "migrate/migrate_private.h"
@@ -12,7 +17,6 @@
 #include "migrate/tls.h"
 #include "tsync/log.h"
 #include "tsync/statlog.h"
-#include "uapi/tsvmm-boot.h"
 #include "vm.h"
 #include "vmm.h"
 
@@ -65,7 +69,12 @@ void precopy_src_destroy(struct src *s)
 	if (!s)
 		return;
 	mig_ramhash_finish(s->rh, true);
+	mig_ramhash_finish(s->drh, true);
 	mig_conn_close(&s->conn);
+	if (s->dmap)
+		munmap((void *)s->dmap, s->dblocks * TSMIG_PAGE_SIZE);
+	free(s->dpending);
+	free(s->dhash);
 	mig_tls_free(s->tls);
 	hindex_destroy(s->dupidx);
 	disk_index_destroy(s->disk);
@@ -105,6 +114,49 @@ static uint64_t estimate_fixed_ns(const struct src *s)
 	return (n ? best * s->npages / n / s->hash_threads : 0) + 2000000;
 }
 
+/* migrate-disk: map the disk image, every block pending. 0 or -errno with the reason. */
+static int disk_open(struct src *s, const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+	if (!path) {
+		snprintf(err, errlen, "migrate-disk: this VM has no disk (--disk)");
+		return -ENOENT;
+	}
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		int r = -errno;
+		snprintf(err, errlen, "migrate-disk: %.200s: %s", path, strerror(-r));
+		if (fd >= 0)
+			close(fd);
+		return r;
+	}
+	s->dblocks = (uint64_t)st.st_size / TSMIG_PAGE_SIZE;
+	if (!s->dblocks || (uint64_t)st.st_size % TSMIG_PAGE_SIZE) {
+		close(fd);
+		snprintf(err, errlen,
+		         "migrate-disk: %.150s: size %lld is not a non-zero multiple of 4096", path,
+		         (long long)st.st_size);
+		return -EINVAL;
+	}
+	void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	int e = errno;
+	close(fd);
+	if (map == MAP_FAILED) {
+		snprintf(err, errlen, "migrate-disk: mmap %.200s: %s", path, strerror(e));
+		return -e;
+	}
+	s->dmap = map;
+	size_t words = (s->dblocks + 63) / 64;
+	if (!(s->dpending = malloc(words * sizeof(uint64_t))) ||
+	    !(s->dhash = calloc(s->dblocks, sizeof(uint64_t))))
+		return -ENOMEM;
+	memset(s->dpending, 0xff, words * sizeof(uint64_t));
+	if (s->dblocks % 64)
+		s->dpending[words - 1] = (1ULL << (s->dblocks % 64)) - 1;
+	s->met.disk_blocks = s->dblocks;
+	return 0;
+}
+
 static int open_log(struct src *s)
 {
 	static const char *const cols[] = {"t[s]",    "pass",  "pages",        "bytes",
@@ -134,13 +186,19 @@ int precopy_setup(struct src *s)
 	const char *disk_path = vmm_config(s->g->vmm)->disk_path;
 	if (s->p.dup && !(s->dupidx = hindex_create(s->npages)))
 		return -ENOMEM;
-	if (s->p.disk && disk_path) {
-		s->disk = disk_index_create(disk_path, err, errlen);
-		if (!s->disk)
-			return -EIO;
-		disk_index_track(s->disk, vm_gpa_to_hva(s->vm, TSVMM_BLK_GPA, TSVMM_PAGE_SIZE),
-		                 true, NULL, NULL);
+	if ((s->p.disk && disk_path) || s->p.migrate_disk) {
+		/* the block device reports writes from now on; the index and the disk copy read
+		 * the blocks after */
+		long n = devices_dirty_blocks(vmm_devices(s->g->vmm), true, NULL, NULL);
+		if (n < 0) {
+			snprintf(err, errlen, "disk dirty tracking: %s", strerror((int)-n));
+			return (int)n;
+		}
 	}
+	if (s->p.disk && disk_path && !(s->disk = disk_index_create(disk_path, err, errlen)))
+		return -EIO;
+	if (s->p.migrate_disk && (r = disk_open(s, disk_path, err, errlen)))
+		return r;
 	if (s->p.compress && !(s->comp = mig_compressor_create(s->p.compress)))
 		return -ENOMEM;
 	struct mig_tls_opts to;
@@ -184,8 +242,13 @@ int precopy_setup(struct src *s)
 	                           .kind = TSMIG_REGION_RAM,
 	                           .size = vm_mem_size(s->vm),
 	                           .block_size = TSMIG_PAGE_SIZE};
+	struct tsmig_region disk = {.id = MIG_DISK_REGION,
+	                            .kind = TSMIG_REGION_DISK,
+	                            .size = s->dblocks * TSMIG_PAGE_SIZE,
+	                            .block_size = TSMIG_PAGE_SIZE};
 	if ((r = mig_send(&s->conn, TSMIG_REC_HELLO, &h, sizeof(h))) ||
-	    (r = mig_send(&s->conn, TSMIG_REC_REGION, &ram, sizeof(ram))))
+	    (r = mig_send(&s->conn, TSMIG_REC_REGION, &ram, sizeof(ram))) ||
+	    (s->dmap && (r = mig_send(&s->conn, TSMIG_REC_REGION, &disk, sizeof(disk)))))
 		return r;
 	if ((r = vm_dirty_log_start(s->vm)) || (r = (int)vm_dirty_log_fetch(s->vm, s->tmp)) < 0) {
 		snprintf(err, errlen, "cannot start dirty logging: %s", strerror(-r));

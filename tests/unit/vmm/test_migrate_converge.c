@@ -97,7 +97,12 @@ Test(vmm_migrate_converge, iteration_cap_and_unknown_bandwidth)
 static int parse(struct mig_params *p, const char *json)
 {
 	char err[256];
-	return mig_params_parse(p, json, strlen(json), err, sizeof(err));
+	json_t *v = json_parse(json, strlen(json), err, sizeof(err));
+	cr_assert_not_null(v, "%s: %s", json, err);
+	int r = mig_params_parse(p, v, err, sizeof(err));
+	cr_assert(!r || err[0], "%s: no message", json);
+	json_decref(v);
+	return r;
 }
 
 Test(vmm_migrate_converge, parameters)
@@ -122,13 +127,24 @@ Test(vmm_migrate_converge, parameters)
 	cr_assert_eq(p.max_iterations, 5);
 	cr_assert_eq(p.timeout_ms, 2000);
 	cr_assert_str_eq(p.statlog, "/tmp/x");
+	cr_assert_not(p.migrate_disk); /* off by default */
+	cr_assert_eq(parse(&p, "{\"migrate-disk\": true}"), 0);
+	cr_assert(p.migrate_disk);
 	struct mig_params before = p;
 	const char *bad[] = {
-	        "{\"mode\": \"turbo\"}",    "{\"zero\": 1}",
-	        "{\"downtime-limit\": 0}",  "{\"max-iterations\": 0}",
-	        "{\"compress\": \"lzma\"}", "{\"bogus\": 1}",
-	        "{\"timeout\": 5}",         "{\"downtime-limit\": -1}",
-	        "{\"dup\": \"yes\"}",       "{\"mode\": \"all\", \"x\": 1}",
+	        "{\"mode\": \"turbo\"}",
+	        "{\"zero\": 1}",
+	        "{\"downtime-limit\": 0}",
+	        "{\"max-iterations\": 0}",
+	        "{\"compress\": \"lzma\"}",
+	        "{\"bogus\": 1}",
+	        "{\"timeout\": 5}",
+	        "{\"downtime-limit\": -1}",
+	        "{\"dup\": \"yes\"}",
+	        "{\"mode\": \"all\", \"x\": 1}",
+	        "[1]",
+	        "{\"statlog\": 7}",
+	        "{\"migrate-disk\": 1}",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		cr_assert_eq(parse(&p, bad[i]), -EINVAL, "%s", bad[i]);
@@ -148,19 +164,22 @@ Test(vmm_migrate_converge, metrics_json_is_valid)
 	char buf[4096];
 	size_t n = mig_metrics_json(&m, &p, buf, sizeof(buf));
 	cr_assert_lt(n, sizeof(buf));
-	const char *end = json_skip_value(buf, buf + n, 0);
-	cr_assert_eq(end, buf + n, "%s", buf);
+	char err[200];
+	json_t *o = json_parse(buf, n, err, sizeof(err));
+	cr_assert_not_null(o, "%s: %s", buf, err);
 	char s[64];
-	cr_assert_eq(json_get_string(buf, n, "status", s, sizeof(s)), 0);
+	cr_assert_eq(json_get_string(o, "status", s, sizeof(s)), 0);
 	cr_assert_str_eq(s, "failed");
 	char t[160];
-	cr_assert_eq(json_get_string(buf, n, "transport", t, sizeof(t)), 0);
+	cr_assert_eq(json_get_string(o, "transport", t, sizeof(t)), 0);
 	cr_assert_str_eq(t, "TLS1.3 ECDHE-PSK, PSK identity 'a\"b'");
-	const char *v;
-	size_t vlen;
-	cr_assert_eq(json_obj_get(buf, n, "pages", &v, &vlen), 0);
+	cr_assert_eq(json_get_string(o, "error", t, sizeof(t)), 0);
+	cr_assert_str_eq(t, "destination refused: \"checksum\"\nmismatch");
+	const json_t *v;
+	cr_assert_eq(json_get_object(o, "pages", &v), 0);
 	uint64_t zero;
-	cr_assert_eq(json_get_u64(v, vlen, "zero", &zero), 0);
+	cr_assert_eq(json_get_u64(v, "zero", &zero), 0);
 	cr_assert_eq(zero, 10);
+	json_decref(o);
 	cr_assert_str_eq(mig_status_name(MIG_COMPLETED), "completed");
 }

@@ -76,21 +76,6 @@ Test(vmm_migrate_dedup, hash_index_put_get_replace_forget)
 	hindex_destroy(x);
 }
 
-struct written {
-	uint64_t first[8], count[8];
-	int n;
-};
-
-static void on_write(void *arg, uint64_t first, uint64_t count)
-{
-	struct written *w = arg;
-	if (w->n < 8) {
-		w->first[w->n] = first;
-		w->count[w->n] = count;
-	}
-	w->n++;
-}
-
 Test(vmm_migrate_dedup, disk_index_lookup_and_write_tracking)
 {
 	char path[] = "/tmp/tsvmm-mig-disk-XXXXXX";
@@ -104,44 +89,25 @@ Test(vmm_migrate_dedup, disk_index_lookup_and_write_tracking)
 	struct disk_index *d = disk_index_create(path, err, sizeof(err));
 	cr_assert_not_null(d, "%s", err);
 	cr_assert_eq(disk_index_blocks(d), 8);
-	static struct tsvmm_blk_page ring;
-	disk_index_track(d, &ring, true, NULL, NULL);
 	uint64_t b;
 	cr_assert(disk_index_lookup(d, pages[3], mig_page_hash(pages[3]), &b));
 	cr_assert_eq(b, 3);
 	static uint8_t other[TSMIG_PAGE_SIZE];
 	fill(other, 55);
 	cr_assert_not(disk_index_lookup(d, other, mig_page_hash(other), &b));
-	/* the guest writes block 5 (sectors 40..47) with other's content */
+	/* the guest writes block 5 with other's content */
 	cr_assert_eq(pwrite(fd, other, TSMIG_PAGE_SIZE, 5 * TSMIG_PAGE_SIZE), TSMIG_PAGE_SIZE);
-	/* before tracking, the stale entry is caught by the byte compare */
+	/* before the update, the stale entry is caught by the byte compare */
 	cr_assert_not(disk_index_lookup(d, pages[5], mig_page_hash(pages[5]), &b));
-	ring.desc[0] = (struct tsvmm_blk_desc){.op = TSVMM_BLK_WRITE, .sector = 40, .count = 8};
-	ring.desc[1] = (struct tsvmm_blk_desc){.op = TSVMM_BLK_READ, .sector = 0, .count = 8};
-	ring.prod = ring.cons = 2;
-	struct written w = {0};
-	cr_assert_eq(disk_index_track(d, &ring, false, on_write, &w), 1);
-	cr_assert_eq(w.n, 1);
-	cr_assert_eq(w.first[0], 5);
-	cr_assert_eq(w.count[0], 1);
+	cr_assert_not(disk_index_lookup(d, other, mig_page_hash(other), &b));
+	cr_assert_eq(disk_index_update(d, 5, 1), 1);
 	cr_assert(disk_index_lookup(d, other, mig_page_hash(other), &b));
 	cr_assert_eq(b, 5);
-	/* hostile descriptor: beyond the disk, huge count: ignored or clamped */
-	ring.desc[2] = (struct tsvmm_blk_desc){.op = TSVMM_BLK_WRITE, .sector = 60, .count = 100};
-	ring.desc[3] =
-	        (struct tsvmm_blk_desc){.op = TSVMM_BLK_WRITE, .sector = 1 << 30, .count = 1};
-	ring.desc[4] =
-	        (struct tsvmm_blk_desc){.op = TSVMM_BLK_WRITE, .sector = 0, .count = 1 << 20};
-	ring.prod = ring.cons = 5;
-	w.n = 0;
-	cr_assert_eq(disk_index_track(d, &ring, false, on_write, &w), 1);
-	cr_assert_eq(w.first[0], 7); /* sectors 60..159: block 7 only, clamped */
-	/* more requests than the ring holds: everything is reported */
-	ring.prod = ring.cons = 5 + TSVMM_BLK_SLOTS + 1;
-	w.n = 0;
-	cr_assert_eq(disk_index_track(d, &ring, false, on_write, &w), 8);
-	cr_assert_eq(w.n, 1);
-	cr_assert_eq(w.count[0], 8);
+	cr_assert_eq(memcmp(disk_index_map(d) + 5 * TSMIG_PAGE_SIZE, other, TSMIG_PAGE_SIZE), 0);
+	/* ranges beyond the disk: clamped or ignored */
+	cr_assert_eq(disk_index_update(d, 7, 100), 1);
+	cr_assert_eq(disk_index_update(d, 8, 1), 0);
+	cr_assert_eq(disk_index_update(d, UINT64_MAX, 2), 0);
 	disk_index_destroy(d);
 	close(fd);
 	unlink(path);
@@ -185,6 +151,32 @@ Test(vmm_migrate_checksum, covers_memory_devices_and_regs)
 	char hex[33];
 	cr_assert_eq(strlen(mig_digest_hex(a, hex)), 32);
 	free(ram);
+}
+
+/* migrate-disk: the disk's block hashes are leaves after the pages': no disk is the plain
+ * root, and one changed block changes the digest. */
+Test(vmm_migrate_checksum, disk_leaves_follow_the_pages)
+{
+	uint64_t h[8], dh[4];
+	for (int i = 0; i < 8; i++)
+		h[i] = 0x1000u + (unsigned)i;
+	for (int i = 0; i < 4; i++)
+		dh[i] = 0x2000u + (unsigned)i;
+	uint8_t dev[8] = "TSDV", a[16], b[16], c[16];
+	cr_assert_eq(mig_checksum_root(h, 8, dev, sizeof(dev), NULL, a), 0);
+	cr_assert_eq(mig_checksum_leaves(h, 8, dh, 0, dev, sizeof(dev), NULL, b), 0);
+	cr_assert_eq(memcmp(a, b, 16), 0);
+	cr_assert_eq(mig_checksum_leaves(h, 8, dh, 4, dev, sizeof(dev), NULL, b), 0);
+	cr_assert_neq(memcmp(a, b, 16), 0);
+	dh[3] ^= 1;
+	cr_assert_eq(mig_checksum_leaves(h, 8, dh, 4, dev, sizeof(dev), NULL, c), 0);
+	cr_assert_neq(memcmp(b, c, 16), 0);
+	/* the leaves are one sequence: pages then blocks */
+	uint64_t all[12];
+	memcpy(all, h, sizeof(h));
+	memcpy(all + 8, dh, sizeof(dh));
+	cr_assert_eq(mig_checksum_root(all, 12, dev, sizeof(dev), NULL, b), 0);
+	cr_assert_eq(memcmp(b, c, 16), 0);
 }
 
 Test(vmm_migrate_checksum, ramhash_parallel_equals_sequential_and_root)

@@ -19,12 +19,13 @@ static char err[256];
 
 static int parse(const char *line, struct ctl_request *r)
 {
+	ctl_request_free(r); /* the previous line's */
 	return ctl_parse_request(line, strlen(line), r, err, sizeof(err));
 }
 
 Test(vmm_control, parses_requests)
 {
-	struct ctl_request r;
+	struct ctl_request r = {0};
 	cr_assert_eq(parse("{\"execute\": \"query-status\"}", &r), 0, "%s", err);
 	cr_assert_str_eq(r.execute, "query-status");
 	cr_assert_null(r.args);
@@ -34,15 +35,28 @@ Test(vmm_control, parses_requests)
 	                   &r),
 	             0, "%s", err);
 	cr_assert_str_eq(r.execute, "x-dirty-log");
-	cr_assert_eq(r.id_len, strlen("[1, {\"a\": null}]"));
+	char id[64];
+	cr_assert_eq(json_write(id, sizeof(id), r.id), strlen("[1, {\"a\": null}]"));
+	cr_assert_str_eq(id, "[1, {\"a\": null}]");
 	uint64_t ms;
-	cr_assert_eq(json_get_u64(r.args, r.args_len, "ms", &ms), 0);
+	cr_assert_eq(json_get_u64(r.args, "ms", &ms), 0);
 	cr_assert_eq(ms, 250);
 	char s[16];
-	cr_assert_eq(json_get_string(r.args, r.args_len, "x", s, sizeof(s)), 0);
+	cr_assert_eq(json_get_string(r.args, "x", s, sizeof(s)), 0);
 	cr_assert_str_eq(s, "a\"b");
-	cr_assert_eq(json_get_u64(r.args, r.args_len, "x", &ms), -EINVAL);
-	cr_assert_eq(json_get_u64(r.args, r.args_len, "nope", &ms), -ENOENT);
+	cr_assert_eq(json_get_string(r.args, "x", s, 3), -ENAMETOOLONG);
+	cr_assert_eq(json_get_u64(r.args, "x", &ms), -EINVAL);
+	cr_assert_eq(json_get_u64(r.args, "nope", &ms), -ENOENT);
+	int b;
+	double d;
+	cr_assert_eq(json_get_bool(r.args, "ms", &b), -EINVAL);
+	cr_assert_eq(json_get_double(r.args, "ms", &d), 0);
+	cr_assert_float_eq(d, 250.0, 1e-9);
+	cr_assert_eq(json_get_u64(NULL, "ms", &ms), -EINVAL);
+	/* negative integers are not u64 */
+	cr_assert_eq(parse("{\"execute\": \"x\", \"arguments\": {\"ms\": -1}}", &r), 0);
+	cr_assert_eq(json_get_u64(r.args, "ms", &ms), -EINVAL);
+	ctl_request_free(&r);
 }
 
 Test(vmm_control, malformed_lines_are_errors)
@@ -76,15 +90,26 @@ Test(vmm_control, malformed_lines_are_errors)
 	        "]]]]]]]]]]]"
 	        "]]]]]]]]]]]]]]]]]]]]]",
 	};
-	struct ctl_request r;
+	struct ctl_request r = {0};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = 0;
 		cr_assert_eq(parse(bad[i], &r), -EINVAL, "accepted: %s", bad[i]);
 		cr_assert(err[0], "no message for %s", bad[i]);
 	}
+	/* the message names what was wrong */
+	parse("{\"execute\": \"stop\",}", &r);
+	cr_assert(strstr(err, "malformed JSON") && strstr(err, "column"), "%s", err);
+	parse("[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"
+	      "]]]]",
+	      &r);
+	cr_assert(strstr(err, "nested deeper"), "%s", err);
+	cr_assert_eq(parse("{\"execute\": 42, \"id\": 5}", &r), -EINVAL);
+	cr_assert(strstr(err, "\"execute\" must be a string"), "%s", err);
+	cr_assert_not_null(r.id); /* an error reply can still echo the id */
+	ctl_request_free(&r);
 }
 
-Test(vmm_control, skip_value_grammar)
+Test(vmm_control, parse_any_value)
 {
 	static const char *const good[] = {"0",
 	                                   "-0.5e+3",
@@ -97,12 +122,13 @@ Test(vmm_control, skip_value_grammar)
 	                                   "[1,[2,[3]],{\"a\":{}}]",
 	                                   " \"\\u00e9\" "};
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-		const char *e = good[i] + strlen(good[i]);
-		const char *p = json_skip_value(good[i], e, 0);
-		cr_assert_not_null(p, "%s", good[i]);
+		json_t *v = json_parse(good[i], strlen(good[i]), err, sizeof(err));
+		cr_assert_not_null(v, "%s: %s", good[i], err);
+		json_decref(v);
 	}
-	const char *q = "\"a\\\"b\"";
-	cr_assert_eq(json_skip_value(q, q + strlen(q), 0), q + strlen(q));
+	static const char *const bad[] = {"", "01", "1.", "tru", "\"\\x\"", "[1,]", "1 2"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		cr_assert_null(json_parse(bad[i], strlen(bad[i]), NULL, 0), "%s", bad[i]);
 }
 
 struct fake {
@@ -154,8 +180,14 @@ Test(vmm_control, dispatch_replies)
 Test(vmm_control, quote)
 {
 	char b[64];
-	cr_assert_eq(json_quote(b, sizeof(b), "a\"b\\c\n"), strlen("\"a\\\"b\\\\c\\u000a\""));
-	cr_assert_str_eq(b, "\"a\\\"b\\\\c\\u000a\"");
+	cr_assert_eq(json_quote(b, sizeof(b), "a\"b\\c\n\x01"),
+	             strlen("\"a\\\"b\\\\c\\n\\u0001\""));
+	cr_assert_str_eq(b, "\"a\\\"b\\\\c\\n\\u0001\"");
+	/* not UTF-8: the ASCII is kept, the rest becomes '?' */
+	json_quote(b, sizeof(b), "caf\xe9");
+	cr_assert_str_eq(b, "\"caf?\"");
+	json_quote(b, sizeof(b), "caf\xc3\xa9");
+	cr_assert_str_eq(b, "\"caf\xc3\xa9\"");
 	char t[4];
 	json_quote(t, sizeof(t), "abcdef");
 	cr_assert_str_eq(t, "\"ab");

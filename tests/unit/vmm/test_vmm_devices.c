@@ -4,10 +4,13 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "devices/device.h"
 #include "memstats.h"
+#include "uapi/tsvmm-blk.h"
 #include "uapi/tsvmm-boot.h"
+#include "vm.h"
 
 Test(vmm_devices, table_is_registered_and_consistent)
 {
@@ -193,4 +196,105 @@ Test(vmm_devices, migration_contract_ops_in_order)
 	free(blob);
 	devices_destroy(src);
 	devices_destroy(dst);
+}
+
+/* ---- the block device's dirty tracking (device_ops.dirty_blocks) ---- */
+
+struct ranges {
+	uint64_t first[8], count[8];
+	int n;
+};
+
+static void on_dirty(void *arg, uint64_t first, uint64_t count)
+{
+	struct ranges *r = arg;
+	if (r->n < 8) {
+		r->first[r->n] = first;
+		r->count[r->n] = count;
+	}
+	r->n++;
+}
+
+/* Post requests (op, sector, count) through the guest's ring and ring the doorbell. */
+static void blk_requests(struct vm *vm, struct devices *d, const uint64_t (*req)[3], int n)
+{
+	struct tsvmm_blk_page *p = vm_gpa_to_hva(vm, TSVMM_BLK_GPA, sizeof(*p));
+	for (int i = 0; i < n; i++)
+		p->desc[(p->prod + (uint64_t)i) % TSVMM_BLK_SLOTS] =
+		        (struct tsvmm_blk_desc){.op = (uint32_t)req[i][0],
+		                                .sector = req[i][1],
+		                                .count = req[i][2],
+		                                .buf_gpa = 0x100000};
+	p->prod += (uint64_t)n;
+	uint32_t v = 1;
+	cr_assert_eq(devices_pio(d, TSVMM_PORT_BLK, true, (uint8_t *)&v, 4), 0);
+	cr_assert_eq(p->cons, p->prod);
+}
+
+Test(vmm_devices, blk_reports_the_blocks_it_wrote)
+{
+	struct vm *vm = vm_create(4u << 20);
+	if (!vm)
+		cr_skip_test("no usable /dev/kvm");
+	char path[] = "/tmp/tsvmm-blk-dirty-XXXXXX";
+	int fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(ftruncate(fd, 200 * 4096 + 512), 0); /* 201 blocks, the last one partial */
+	struct guest_exit ex = {0};
+	struct dev_env env = {.vm = vm, .disk_path = path, .exit = &ex};
+	struct devices *d = devices_create(&env);
+	cr_assert_not_null(d);
+	struct ranges r = {0};
+	static const uint64_t before[][3] = {{TSVMM_BLK_WRITE, 0, 8}};
+	blk_requests(vm, d, before, 1);
+	cr_assert_eq(devices_dirty_blocks(d, true, NULL, NULL), 0); /* start: forgets block 0 */
+	cr_assert_eq(devices_dirty_blocks(d, false, on_dirty, &r), 0);
+	cr_assert_eq(r.n, 0);
+
+	static const uint64_t req[][3] = {
+	        {TSVMM_BLK_WRITE, 40, 8},      /* block 5 */
+	        {TSVMM_BLK_WRITE, 47, 10},     /* blocks 5..7 */
+	        {TSVMM_BLK_READ, 80, 64},      /* a read: not a write */
+	        {TSVMM_BLK_WRITE, 1600, 1},    /* block 200, the partial last one */
+	        {TSVMM_BLK_WRITE, 1601, 1},    /* beyond the disk: refused, not reported */
+	        {TSVMM_BLK_WRITE, 504, 16},    /* blocks 63, 64: across a bitmap word */
+	        {TSVMM_BLK_WRITE, 1 << 30, 1}, /* hostile: refused */
+	};
+	blk_requests(vm, d, req, 7);
+	cr_assert_eq(devices_dirty_blocks(d, false, on_dirty, &r), 6);
+	cr_assert_eq(r.n, 3);
+	cr_assert_eq(r.first[0], 5);
+	cr_assert_eq(r.count[0], 3);
+	cr_assert_eq(r.first[1], 63);
+	cr_assert_eq(r.count[1], 2);
+	cr_assert_eq(r.first[2], 200);
+	cr_assert_eq(r.count[2], 1);
+	/* reported once: the next call has nothing */
+	r.n = 0;
+	cr_assert_eq(devices_dirty_blocks(d, false, on_dirty, &r), 0);
+	cr_assert_eq(r.n, 0);
+	/* writes after a report are reported at the next call */
+	static const uint64_t again[][3] = {{TSVMM_BLK_WRITE, 8, 8}, {TSVMM_BLK_WRITE, 0, 8}};
+	blk_requests(vm, d, again, 2);
+	cr_assert_eq(devices_dirty_blocks(d, false, on_dirty, &r), 2);
+	cr_assert_eq(r.n, 1);
+	cr_assert_eq(r.first[0], 0);
+	cr_assert_eq(r.count[0], 2);
+	devices_destroy(d);
+	close(fd);
+	unlink(path);
+	vm_destroy(vm);
+}
+
+Test(vmm_devices, no_disk_no_dirty_blocks)
+{
+	struct guest_exit ex = {0};
+	struct dev_env env = {.exit = &ex};
+	struct devices *d = devices_create(&env);
+	cr_assert_not_null(d);
+	struct ranges r = {0};
+	cr_assert_eq(devices_dirty_blocks(d, true, NULL, NULL), 0);
+	cr_assert_eq(devices_dirty_blocks(d, false, on_dirty, &r), 0);
+	cr_assert_eq(r.n, 0);
+	devices_destroy(d);
 }

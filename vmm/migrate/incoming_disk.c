@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: MIT
+/*
+ * tsvmm migration destination, migrate-disk: the blocks of the source's DISK region are
+ * written into this VM's disk image (which the vCPU has not used yet), and the switchover
+ * checksum covers every block of the image: the hash of each block is kept as it is written
+ * (the image is not re-read at the switchover, so the downtime does not grow with the disk),
+ * and a random sample of blocks is re-read then, as for RAM.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <fcntl.h>
+
+#include "migrate/checksum.h"
+#include "migrate/compress.h"
+#include "migrate/incoming_private.h"
+#include "vmm.h"
+
+#define SAMPLE_BLOCKS 256 /* blocks re-read at the switchover */
+
+int dst_disk_region(struct dst *d, const struct tsmig_region *rg)
+{
+	const char *path = vmm_config(d->vmm)->disk_path;
+	struct stat st;
+	if (d->disk_region)
+		return dst_fail(d, -EPROTO, "REGION %u: a second DISK region (%u is one)", rg->id,
+		                d->disk_region);
+	if (!path)
+		return dst_fail(d, -ENOENT,
+		                "the source migrates its disk (REGION %u, %llu bytes) but this "
+		                "destination has no --disk",
+		                rg->id, (unsigned long long)rg->size);
+	if ((d->wdisk_fd = open(path, O_RDWR | O_CLOEXEC)) < 0 || fstat(d->wdisk_fd, &st) < 0)
+		return dst_fail(d, -errno, "migrate-disk: %.150s: %s", path, strerror(errno));
+	if ((uint64_t)st.st_size != rg->size)
+		return dst_fail(d, -EINVAL,
+		                "migrate-disk: %.120s has %llu bytes, the source's disk %llu", path,
+		                (unsigned long long)st.st_size, (unsigned long long)rg->size);
+	d->disk_region = rg->id;
+	d->dlim = (struct tsmig_limits){.npages = rg->size / TSMIG_PAGE_SIZE};
+	if (!(d->dh = calloc(d->dlim.npages, sizeof(uint64_t))) ||
+	    !(d->dhave = calloc(d->dlim.npages / 64 + 1, sizeof(uint64_t))))
+		return dst_fail(d, -ENOMEM, "migrate-disk: out of memory");
+	/* fault injection for tests only (tests/integration/test_migrate_disk.sh) */
+	const char *f = getenv("TSVMM_MIG_FAULT");
+	d->fault_block =
+	        f && !strncmp(f, "dst-block=", 10) ? strtoull(f + 10, NULL, 0) : UINT64_MAX;
+	return 0;
+}
+
+static int put_block(struct dst *d, uint64_t b, const uint8_t *data)
+{
+	uint8_t bad[TSMIG_PAGE_SIZE];
+	if (b == d->fault_block) { /* the test fault: a wrong byte, as a buggy write would */
+		memcpy(bad, data, TSMIG_PAGE_SIZE);
+		bad[0] ^= 0x01;
+		data = bad;
+	}
+	if (pwrite(d->wdisk_fd, data, TSMIG_PAGE_SIZE, (off_t)(b * TSMIG_PAGE_SIZE)) !=
+	    TSMIG_PAGE_SIZE)
+		return dst_fail(d, -EIO, "migrate-disk: writing block %llu: %s",
+		                (unsigned long long)b, strerror(errno));
+	d->dh[b] = mig_page_hash64(data);
+	d->dhave[b / 64] |= 1ULL << (b % 64);
+	d->disk_blocks_rx++;
+	return 0;
+}
+
+static int apply_block(struct dst *d, const struct tsmig_entry *e)
+{
+	static const uint8_t zero[TSMIG_PAGE_SIZE];
+	uint8_t tmp[TSMIG_PAGE_SIZE];
+	int r = 0;
+	switch (e->kind) {
+	case TSMIG_PAGE_FULL:
+		return put_block(d, e->pfn, e->data);
+	case TSMIG_PAGE_ZERO:
+		for (uint64_t b = e->pfn; !r && b < e->pfn + e->count; b++)
+			r = put_block(d, b, zero);
+		return r;
+	case TSMIG_PAGE_LZ4:
+	case TSMIG_PAGE_ZSTD:
+		if (mig_decompress_page(e->kind, e->data, e->len, tmp))
+			return dst_fail(d, -EBADMSG, "disk block %llu: bad compressed data",
+			                (unsigned long long)e->pfn);
+		return put_block(d, e->pfn, tmp);
+	default:
+		return dst_fail(d, -EBADMSG, "disk block %llu: a %s entry in a DISK region",
+		                (unsigned long long)e->pfn,
+		                e->kind == TSMIG_PAGE_DUP ? "DUP" : "DISK reference");
+	}
+}
+
+int dst_disk_pages(struct dst *d, uint32_t len)
+{
+	size_t off = 0;
+	struct tsmig_entry e;
+	int r;
+	while ((r = tsmig_entry_next(d->buf, len, &off, &d->dlim, &e, d->err, d->errlen)) == 1)
+		if ((r = apply_block(d, &e)))
+			return r;
+	return r;
+}
+
+/* The hash of block b as it is in the image now. 0 or -errno (reason in d->err). */
+static int read_hash(struct dst *d, uint64_t b, uint64_t *h)
+{
+	uint8_t blk[TSMIG_PAGE_SIZE];
+	if (pread(d->wdisk_fd, blk, TSMIG_PAGE_SIZE, (off_t)(b * TSMIG_PAGE_SIZE)) !=
+	    TSMIG_PAGE_SIZE)
+		return dst_fail(d, -EIO, "migrate-disk: reading block %llu: %s",
+		                (unsigned long long)b, strerror(errno));
+	*h = mig_page_hash64(blk);
+	return 0;
+}
+
+int dst_disk_leaves(struct dst *d, const uint64_t **dh, uint64_t *n)
+{
+	*dh = NULL;
+	*n = 0;
+	if (!d->disk_region)
+		return 0;
+	uint64_t blocks = d->dlim.npages, h;
+	int r = 0;
+	for (uint64_t b = 0; !r && b < blocks; b++)
+		if (!(d->dhave[b / 64] >> (b % 64) & 1) && !(r = read_hash(d, b, &d->dh[b])))
+			d->dhave[b / 64] |= 1ULL << (b % 64);
+	uint64_t x = mig_realtime_ns() | 1;
+	for (unsigned i = 0; !r && i < SAMPLE_BLOCKS; i++) {
+		x ^= x << 13; /* xorshift64 */
+		x ^= x >> 7;
+		x ^= x << 17;
+		uint64_t b = blocks <= SAMPLE_BLOCKS ? i % blocks : x % blocks;
+		if (!(r = read_hash(d, b, &h)) && h != d->dh[b])
+			r = dst_fail(
+			        d, -EBADMSG,
+			        "disk block %llu changed after it was received: refusing to run",
+			        (unsigned long long)b);
+	}
+	if (r)
+		return r;
+	*dh = d->dh;
+	*n = blocks;
+	return 0;
+}
+
+void dst_disk_close(struct dst *d)
+{
+	if (d->wdisk_fd >= 0)
+		close(d->wdisk_fd);
+	d->wdisk_fd = -1;
+	free(d->dh);
+	free(d->dhave);
+	d->dh = d->dhave = NULL;
+}
