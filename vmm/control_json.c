@@ -33,7 +33,7 @@ static bool depth_ok(const json_t *v, int max)
 json_t *json_parse(const char *text, size_t len, char *err, size_t errlen)
 {
 	json_error_t e;
-	json_t *v = json_loadb(text, len, JSON_DECODE_ANY, &e);
+	json_t *v = json_loadb(text, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &e);
 	if (!v) {
 		if (err)
 			snprintf(err, errlen, "malformed JSON: %s (column %d)", e.text, e.column);

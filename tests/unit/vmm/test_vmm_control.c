@@ -126,7 +126,8 @@ Test(vmm_control, parse_any_value)
 		cr_assert_not_null(v, "%s: %s", good[i], err);
 		json_decref(v);
 	}
-	static const char *const bad[] = {"", "01", "1.", "tru", "\"\\x\"", "[1,]", "1 2"};
+	static const char *const bad[] = {"",        "01",   "1.",  "tru",
+	                                  "\"\\x\"", "[1,]", "1 2", "{\"a\":1,\"a\":2}"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		cr_assert_null(json_parse(bad[i], strlen(bad[i]), NULL, 0), "%s", bad[i]);
 }
