@@ -114,11 +114,10 @@ int ptpd_ival_request_check(int port_state, const struct ptp_port_id *me, const 
 	return *why ? -EPERM : 0;
 }
 
-static double mono_s(void)
+/* The daemon's monotonic time (its reactor's time source), s. */
+static double mono_s(struct ptpd_clock *c)
 {
-	tmv_t t;
-	tmv_clock_read(CLOCK_MONOTONIC, &t);
-	return (double)t / 1e9;
+	return (double)ptpd_clock_mono(c) / 1e9;
 }
 
 /* The port that follows a master (SLAVE or UNCALIBRATED), else port 1. */
@@ -248,10 +247,11 @@ void ptpd_port_rx_signaling(struct ptpd_port *p, const struct ptp_msg *m)
 static int cmd_status(struct ptpd_clock *c, char *out, size_t len)
 {
 	struct ptpd_port *p = main_port(c);
-	double est = -1, now = mono_s();
-	if (servo_error_estimate(c->servo, &est))
+	double est = -1, now = mono_s(c);
+	unsigned long long samples = sync_samples(c->sync);
+	if (sync_error_estimate(c->sync, &est))
 		est = -1;
-	double age = c->samples ? now - c->last_sample_s : 1e9;
+	double age = samples ? now - (double)sync_last_mono(c->sync) / 1e9 : 1e9;
 	double ival = ldexp(1.0, p->master_log_sync ? p->master_log_sync : p->log_sync);
 	const char *st =
 	        ptpd_vmclock_status(p->ds.state, (int)c->sstate, c->free_running, age, ival);
@@ -261,8 +261,8 @@ static int cmd_status(struct ptpd_clock *c, char *out, size_t len)
 	                "burst_s=%.1f",
 	                ptp_port_state_str(p->ds.state), (int)c->sstate, st,
 	                (long long)c->cur.offset_from_master, est, c->freq_ppb,
-	                (long long)c->cur.mean_path_delay, p->master_log_sync,
-	                (unsigned long long)c->samples, c->samples ? age * 1e3 : -1.0,
+	                (long long)c->cur.mean_path_delay, p->master_log_sync, samples,
+	                samples ? age * 1e3 : -1.0,
 	                c->burst_until_s > now ? c->burst_until_s - now : 0.0);
 }
 
@@ -352,7 +352,7 @@ static int cmd_burst(struct ptpd_clock *c, const struct ptpd_cmd *cmd, char *out
 	if (!slaves)
 		return snprintf(out, len, "err no slave port");
 	burst_request(c, (int8_t)cmd->log_sync);
-	c->burst_until_s = mono_s() + secs;
+	c->burst_until_s = mono_s(c) + secs;
 	reactor_timer_arm(c->burst_timer, (uint64_t)(secs * 1e9), 0);
 	return snprintf(out, len, "ok burst log_sync=%d seconds=%.1f", cmd->log_sync, secs);
 }
