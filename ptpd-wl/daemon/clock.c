@@ -42,11 +42,11 @@ static int open_sync(struct ptpd_clock *c)
 		pr_err("%s", err);
 		return -EINVAL;
 	}
-	c->kind = spec.type;
 	sp.source = "ptpd-wl";
 	sp.source_col = "port";
 	sp.t0_mono = ptpd_clock_mono(c);
-	struct tclock *clk = open_local_clock(c, &spec);
+	struct tclock *clk = c->env.clk ? c->env.clk : open_local_clock(c, &spec);
+	c->env.clk = NULL; /* taken over */
 	if (!clk)
 		return -ENODEV;
 	c->sync = sync_create(&sp, clk, err, sizeof(err));
@@ -55,6 +55,7 @@ static int open_sync(struct ptpd_clock *c)
 		return -EINVAL;
 	}
 	c->clk = sync_clock(c->sync);
+	c->kind = tclock_type(c->clk);
 	c->freq_ppb = sync_freq(c->sync);
 	c->sum_log_interval = 127;
 	return 0;
@@ -92,15 +93,22 @@ static void bmc_tick(struct reactor *r, struct reactor_timer *t, uint64_t n, voi
 	ptpd_clock_state_decision(c);
 }
 
-struct ptpd_clock *ptpd_clock_create(struct config *cfg, struct reactor *r)
+struct ptpd_clock *ptpd_clock_create(struct config *cfg, struct reactor *r,
+                                     const struct ptpd_env *env)
 {
 	struct ptpd_clock *c = calloc(1, sizeof(*c));
 	uint8_t id[8];
 	char cid[32];
 	const char *first = config_section_name(cfg, 0);
 
-	if (!c)
+	if (!c) {
+		if (env)
+			tclock_destroy(env->clk);
 		return NULL;
+	}
+	if (env)
+		c->env = *env;
+	sim_rng_seed(&c->rng, c->env.seed);
 	c->cfg = cfg;
 	c->r = r;
 	c->best_port = -1;
@@ -161,6 +169,7 @@ void ptpd_clock_destroy(struct ptpd_clock *c)
 		reactor_timer_destroy(c->burst_timer);
 	ptpd_uds_destroy(c->uds);
 	sync_destroy(c->sync);
+	tclock_destroy(c->env.clk); /* not taken over: creation failed before */
 	free(c);
 }
 

@@ -31,6 +31,7 @@
 #include "tsync/config.h"
 #include "tsync/reactor.h"
 #include "tsync/servo.h"
+#include "tsync/sim.h"
 #include "tsync/statlog.h"
 #include "tsync/sync.h"
 #include "tsync/timestamping.h"
@@ -80,9 +81,23 @@ unsigned ptpd_summary_count(int summary_interval, int log_sync_interval);
 struct ptpd_port;
 
 /* ---- clock.c ---- */
+/* What the daemon takes from its surroundings; a simulation (tests/unit/ptpd/test_sim_chain.c)
+ * hands in a sim clock and sim links, the daemon (main.c) nothing but the seed. */
+struct ptpd_env {
+	struct tclock *clk; /* the local clock, taken over (also on failure); NULL: the config's */
+	/* the transport of port index (NULL: transport_create from the config); no interface
+	 * capabilities are checked for these */
+	struct transport *(*transport)(void *arg, unsigned index, const char *iface,
+	                               const struct transport_config *tc);
+	void *arg;
+	uint64_t seed; /* the random number generator (randomised Delay_Req timers) */
+};
+
 struct ptpd_clock {
 	struct config *cfg;
 	struct reactor *r;
+	struct ptpd_env env;
+	struct sim_rng rng; /* seeded from env.seed: every random draw of the daemon */
 	bool stop;
 	/* data sets */
 	struct ds_default dflt;
@@ -118,9 +133,10 @@ struct ptpd_clock {
 	struct reactor_timer *burst_timer;
 };
 
-/* Build the clock and its ports from cfg (after ptpd_config_check). NULL on failure (the
- * reason has been logged). */
-struct ptpd_clock *ptpd_clock_create(struct config *cfg, struct reactor *r);
+/* Build the clock and its ports from cfg (after ptpd_config_check) in env (NULL: all from the
+ * config, seed 0). NULL on failure (the reason has been logged). */
+struct ptpd_clock *ptpd_clock_create(struct config *cfg, struct reactor *r,
+                                     const struct ptpd_env *env);
 void ptpd_clock_destroy(struct ptpd_clock *c);
 /* The daemon's monotonic time now (its reactor's time source: real or simulated), ns. */
 tmv_t ptpd_clock_mono(struct ptpd_clock *c);
