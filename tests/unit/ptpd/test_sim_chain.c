@@ -188,8 +188,14 @@ static void quiet(void)
 	log_set_level(LOG_WARNING);
 }
 
+/* Also after a failed assertion (the chain was not destroyed): no socket left in /tmp. */
 static void loud(void)
 {
+	char uds[96];
+	for (int i = 0; i < NODES; i++) {
+		snprintf(uds, sizeof(uds), "/tmp/tsync-simchain-%d-%d", (int)getpid(), i);
+		unlink(uds);
+	}
 	log_set_level(LOG_INFO);
 }
 
