@@ -95,6 +95,12 @@ int ptpd_config_check(struct config *cfg, char *err, size_t errlen)
 	if (sync_config_read(cfg, ts == TS_SOFTWARE, &sp, &spec, err, errlen))
 		return -EINVAL;
 	enum tclock_type kind = spec.type;
+	const char *cid = config_get_string(cfg, NULL, "clockIdentity");
+	struct ptp_clock_id id;
+	if (cid && *cid && ptpd_cid_parse(cid, &id)) {
+		snprintf(err, errlen, "bad clockIdentity '%s' (expected 001122.3344.556677)", cid);
+		return -EINVAL;
+	}
 	if (kind == TCLOCK_SIM) {
 		snprintf(err, errlen, "clock sim exists only in simulations");
 		return -EINVAL;
