@@ -171,9 +171,10 @@ int main(int argc, char **argv)
 		setvbuf(stdout, NULL, _IOLBF, 0);
 		log_set_sink(stdout);
 	}
+	/* the daemon's one random seed: everything it draws comes from its own generator */
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	srandom((unsigned)(ts.tv_nsec ^ getpid()));
+	const struct ptpd_env env = {.seed = (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 32)};
 
 	struct reactor *r = reactor_create();
 	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
@@ -182,7 +183,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	struct ptpd_clock *c = ptpd_clock_create(cfg, r);
+	struct ptpd_clock *c = ptpd_clock_create(cfg, r, &env);
 	if (c) {
 		rc = reactor_run(r) ? 1 : 0;
 		ptpd_clock_destroy(c);

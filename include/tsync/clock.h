@@ -13,6 +13,8 @@
 #ifndef TSYNC_CLOCK_H
 #define TSYNC_CLOCK_H
 
+#include <stddef.h>
+
 #include "tsync/time.h"
 
 enum tclock_type {
@@ -50,5 +52,22 @@ int tclock_getres(struct tclock *c, tmv_t *ns);
  * (sys is the midpoint of two reads around the clock read); *window_ns the uncertainty.
  * Default: sys, clk, sys. */
 int tclock_read_pair(struct tclock *c, tmv_t *clk, tmv_t *sys, tmv_t *window_ns);
+/* Map a system-clock timestamp (CLOCK_REALTIME, e.g. a software packet stamp; a SIM clock's
+ * true time) onto this clock's time scale. 0 stays 0 (no stamp). SYS: identity; VCLOCK: its
+ * model at that instant; SIM: its model; others: through one read_pair. */
+int tclock_from_sys(struct tclock *c, tmv_t sys, tmv_t *clk);
+
+/* ---- clock specs: "sys", "phc", "phc:/dev/ptp0", "vclock:NAME", "sim" ---- */
+struct tclock_spec {
+	enum tclock_type type;
+	char name[64]; /* PHC device path ("" = the daemon picks it), vclock name, "" otherwise */
+};
+/* Parse a spec strictly. 0, or -EINVAL with one line naming what is wrong in err. */
+int tclock_spec_parse(const char *s, struct tclock_spec *out, char *err, size_t errlen);
+/* "sys", "phc:/dev/ptp0", "vclock:NAME" (buf >= 80). */
+const char *tclock_spec_str(const struct tclock_spec *spec, char *buf, size_t len);
+/* Open the clock a spec names (SYS, PHC with a path, VCLOCK; SIM needs tclock_sim_create).
+ * NULL with errno and a message naming the spec and the reason in err. */
+struct tclock *tclock_spec_open(const struct tclock_spec *spec, char *err, size_t errlen);
 
 #endif

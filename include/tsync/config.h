@@ -124,6 +124,22 @@ struct config;
 struct config *config_create(const struct config_item *table, size_t n);
 void config_destroy(struct config *cfg);
 
+/*
+ * Table fragments: a library shares its keys (e.g. the discipline engine's servo, clock and
+ * export keys, sync.h) as a fragment that any daemon's table includes. config_create_parts
+ * joins the fragments in order (copied: the items' strings and enum lists must outlive the
+ * config) and validates the whole like config_create: a key in two fragments is an error.
+ */
+struct config_part {
+	const struct config_item *items;
+	size_t n;
+};
+#define CONFIG_PART(array)                                                                         \
+	{                                                                                          \
+		(array), sizeof(array) / sizeof((array)[0])                                        \
+	}
+struct config *config_create_parts(const struct config_part *parts, size_t nparts);
+
 /* Parse a file; errors name "path:line". 0 or -errno (see top of file). */
 int config_read_file(struct config *cfg, const char *path, struct config_error *err);
 

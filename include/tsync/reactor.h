@@ -10,6 +10,12 @@
  * including the one running, and to call reactor_stop(): a removed watcher or destroyed timer
  * gets no further callback, not even one already pending in the same round.
  * The reactor never closes watched fds; it owns the timerfds and the signalfd.
+ *
+ * Time source: reactor_create() runs on CLOCK_MONOTONIC; reactor_create_sim() on a simulated
+ * clock the caller owns (e.g. &sim_time.now_ns, sim.h): timers need no timerfd, fds are polled
+ * without blocking, and a round with nothing ready jumps the clock to the earliest timer
+ * deadline and fires it, so hours of daemon time run in wall milliseconds. Code that runs on
+ * a reactor takes its monotonic time from reactor_now(), never from clock_gettime().
  */
 #ifndef TSYNC_REACTOR_H
 #define TSYNC_REACTOR_H
@@ -30,6 +36,11 @@ typedef void (*reactor_signal_cb)(struct reactor *r, int signo, void *arg);
 
 /* NULL (errno ENOMEM) on failure. */
 struct reactor *reactor_create(void);
+/* A reactor in simulated time: *now_ns (ns) is its clock, advanced by reactor_run_once. NULL
+ * (errno EINVAL, ENOMEM) on failure. */
+struct reactor *reactor_create_sim(int64_t *now_ns);
+/* The reactor's monotonic time now, ns (CLOCK_MONOTONIC, or the simulated clock). */
+int64_t reactor_now(const struct reactor *r);
 /* Frees every watcher and timer (closing timerfds and the signalfd, restoring the signal
  * mask). Not from inside a callback. */
 void reactor_destroy(struct reactor *r);

@@ -28,4 +28,27 @@ uint64_t sim_rng_u64(struct sim_rng *r);
 double sim_rng_uniform(struct sim_rng *r); /* [0, 1) */
 double sim_rng_gauss(struct sim_rng *r);   /* N(0, 1) */
 
+/*
+ * A simulated link (lib/net/simlink.c): two transports joined like transport_loop_pair()
+ * (socketpairs, so a reactor polls them), stamped on sim time t. The "system clock" of a
+ * simulation is true time, so tx_ts is t->now_ns at the send and rx_ts the true arrival time
+ * now + delay, delay = delay_ns +- asym_ns / 2 (a->b gets +) + jitter_ns * N(0, 1), at least
+ * min_ns. A frame is readable at once: daemons only see the stamps, and frames in one
+ * direction keep their order. Transport type TRANS_LOOP; destinations are ignored.
+ */
+struct transport;
+struct transport_config;
+struct sim_link_params {
+	double delay_ns;  /* mean one-way delay */
+	double asym_ns;   /* a->b minus b->a */
+	double jitter_ns; /* 1-sigma, per frame */
+	double min_ns;    /* floor of a frame's delay (>= 0) */
+};
+/* cfg_a / cfg_b: each end's transport_config (NULL: defaults). rng draws the jitter (shared
+ * by both ends; must outlive them). 0 or -errno; on success *a and *b are to be destroyed
+ * with transport_destroy. */
+int sim_link_pair(struct sim_time *t, struct sim_rng *rng, const struct sim_link_params *p,
+                  const struct transport_config *cfg_a, const struct transport_config *cfg_b,
+                  struct transport **a, struct transport **b);
+
 #endif

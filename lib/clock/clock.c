@@ -125,3 +125,20 @@ int tclock_read_pair(struct tclock *c, tmv_t *clk, tmv_t *sys, tmv_t *window_ns)
 		*window_ns = b - a;
 	return 0;
 }
+
+int tclock_from_sys(struct tclock *c, tmv_t sys, tmv_t *clk)
+{
+	tmv_t now_clk, now_sys;
+	int err;
+
+	if (!sys) {
+		*clk = 0;
+		return 0;
+	}
+	if (c->ops->from_sys)
+		return c->ops->from_sys(c, sys, clk);
+	if ((err = tclock_read_pair(c, &now_clk, &now_sys, NULL)))
+		return err;
+	*clk = sys + (now_clk - now_sys);
+	return 0;
+}

@@ -48,6 +48,13 @@ static int sim_read_pair(struct tclock *c, tmv_t *clk, tmv_t *sys, tmv_t *win)
 	return 0;
 }
 
+static int sim_from_sys(struct tclock *c, tmv_t sys, tmv_t *clk)
+{
+	/* the simulation's "system clock" is true time itself */
+	*clk = vclock_model_eval(&SIMC(c)->page, sys);
+	return 0;
+}
+
 static void sim_destroy(struct tclock *c)
 {
 	free(SIMC(c));
@@ -59,6 +66,7 @@ static const struct tclock_ops sim_ops = {
         .getfreq = sim_getfreq,
         .step = sim_step,
         .read_pair = sim_read_pair,
+        .from_sys = sim_from_sys,
         .destroy = sim_destroy,
 };
 

@@ -45,6 +45,13 @@ static int sys_getres(struct tclock *c, tmv_t *ns)
 	return 0;
 }
 
+static int sys_from_sys(struct tclock *c, tmv_t sys, tmv_t *clk)
+{
+	(void)c;
+	*clk = sys;
+	return 0;
+}
+
 static void sys_destroy(struct tclock *c)
 {
 	free(container_of(c, struct sys_clock, base));
@@ -56,6 +63,7 @@ static const struct tclock_ops sys_ops = {
         .getfreq = sys_getfreq,
         .step = sys_step,
         .getres = sys_getres,
+        .from_sys = sys_from_sys,
         .destroy = sys_destroy,
 };
 

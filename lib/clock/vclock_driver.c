@@ -38,6 +38,11 @@ static int vc_read_pair(struct tclock *c, tmv_t *clk, tmv_t *sys, tmv_t *win)
 	return vclock_read_pair(VC(c), clk, sys, win);
 }
 
+static int vc_from_sys(struct tclock *c, tmv_t sys, tmv_t *clk)
+{
+	return vclock_from_realtime(VC(c), sys, clk);
+}
+
 static void vc_destroy(struct tclock *c)
 {
 	vclock_close(VC(c));
@@ -50,6 +55,7 @@ static const struct tclock_ops vclock_ops = {
         .getfreq = vc_getfreq,
         .step = vc_step,
         .read_pair = vc_read_pair,
+        .from_sys = vc_from_sys,
         .destroy = vc_destroy,
 };
 

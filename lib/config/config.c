@@ -122,6 +122,31 @@ einval:
 	return NULL;
 }
 
+struct config *config_create_parts(const struct config_part *parts, size_t nparts)
+{
+	struct config_item *all;
+	struct config *cfg;
+	size_t n = 0, k = 0;
+
+	for (size_t i = 0; i < nparts; i++)
+		n += parts[i].n;
+	all = calloc(n ? n : 1, sizeof(*all));
+	if (!all)
+		return NULL;
+	for (size_t i = 0; i < nparts; i++)
+		for (size_t j = 0; j < parts[i].n; j++)
+			all[k++] = parts[i].items[j];
+	cfg = config_create(all, n);
+	if (!cfg) {
+		int e = errno;
+		free(all);
+		errno = e;
+		return NULL;
+	}
+	cfg->owned = all;
+	return cfg;
+}
+
 void config_destroy(struct config *cfg)
 {
 	if (!cfg)
@@ -132,6 +157,7 @@ void config_destroy(struct config *cfg)
 	}
 	free(cfg->secs);
 	section_fini(cfg, &cfg->global);
+	free(cfg->owned);
 	free(cfg);
 }
 

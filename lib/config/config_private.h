@@ -27,6 +27,7 @@ struct cfg_section {
 
 struct config {
 	const struct config_item *items;
+	struct config_item *owned; /* config_create_parts: the joined table (== items) */
 	size_t n;
 	struct cfg_section global;
 	struct cfg_section **secs; /* interface sections, declaration order */

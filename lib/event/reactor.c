@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * poll + timerfd reactor (see include/tsync/reactor.h).
+ * poll + timerfd reactor (see include/tsync/reactor.h), or in simulated time: timers are
+ * deadlines on the caller's clock (no timerfd) and an idle round jumps that clock to the next
+ * deadline instead of sleeping.
  *
  * Every source (fd watcher, timer, signalfd) is a heap object in r->srcs. Removal marks it
  * dead; dead sources are freed when no dispatch round is running, so a callback can remove
@@ -36,7 +38,7 @@ struct reactor_timer {
 	reactor_signal_cb signal_cb;
 	/* timers */
 	bool armed;
-	int64_t deadline_ns; /* CLOCK_MONOTONIC of the next expiry */
+	int64_t deadline_ns; /* reactor time (reactor_now) of the next expiry */
 	uint64_t period_ns;
 };
 
@@ -49,12 +51,15 @@ struct reactor {
 	bool stop, need_gc;
 	bool have_sigmask;
 	sigset_t oldmask;
+	int64_t *sim_now; /* simulated time (reactor_create_sim), NULL: CLOCK_MONOTONIC */
 };
 
-static int64_t now_ns(void)
+int64_t reactor_now(const struct reactor *r)
 {
 	struct timespec ts;
 
+	if (r->sim_now)
+		return *r->sim_now;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
@@ -69,6 +74,20 @@ static struct timespec ns_to_ts(uint64_t ns)
 struct reactor *reactor_create(void)
 {
 	return calloc(1, sizeof(struct reactor));
+}
+
+struct reactor *reactor_create_sim(int64_t *now_ns)
+{
+	struct reactor *r;
+
+	if (!now_ns) {
+		errno = EINVAL;
+		return NULL;
+	}
+	r = reactor_create();
+	if (r)
+		r->sim_now = now_ns;
+	return r;
 }
 
 static void src_free(struct src *s)
@@ -182,14 +201,15 @@ int reactor_remove_fd(struct reactor *r, int fd)
 
 struct reactor_timer *reactor_timer_create(struct reactor *r, reactor_timer_cb cb, void *arg)
 {
-	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	int fd = r->sim_now ? -1 : timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	struct src *s;
 
-	if (fd < 0)
+	if (fd < 0 && !r->sim_now)
 		return NULL;
 	s = src_add(r, SRC_TIMER, fd, POLLIN);
 	if (!s) {
-		close(fd);
+		if (fd >= 0)
+			close(fd);
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -203,11 +223,11 @@ static int settime(struct reactor_timer *t, uint64_t delay_ns, uint64_t period_n
 	struct itimerspec its = {.it_value = ns_to_ts(delay_ns),
 	                         .it_interval = ns_to_ts(period_ns)};
 
-	if (timerfd_settime(t->fd, 0, &its, NULL))
+	if (!t->r->sim_now && timerfd_settime(t->fd, 0, &its, NULL))
 		return -errno;
 	t->armed = delay_ns != 0;
 	t->period_ns = period_ns;
-	t->deadline_ns = now_ns() + (int64_t)delay_ns;
+	t->deadline_ns = reactor_now(t->r) + (int64_t)delay_ns;
 	return 0;
 }
 
@@ -226,7 +246,7 @@ int reactor_timer_set_period(struct reactor_timer *t, uint64_t period_ns)
 		return -EINVAL;
 	if (!t->armed)
 		return period_ns ? settime(t, period_ns, period_ns) : 0;
-	left = t->deadline_ns - now_ns();
+	left = t->deadline_ns - reactor_now(t->r);
 	return settime(t, left > 0 ? (uint64_t)left : 1, period_ns);
 }
 
@@ -299,8 +319,14 @@ static int dispatch(struct reactor *r, struct src *s, short revents)
 		s->fd_cb(r, s->fd, revents, s->arg);
 		return 1;
 	case SRC_TIMER:
-		if (read(s->fd, &exp, sizeof(exp)) != sizeof(exp) || !exp)
+		if (r->sim_now) {
+			int64_t late = *r->sim_now - s->deadline_ns;
+			if (!s->armed || late < 0)
+				return 0; /* re-armed or disarmed since the round began */
+			exp = s->period_ns ? (uint64_t)late / s->period_ns + 1 : 1;
+		} else if (read(s->fd, &exp, sizeof(exp)) != sizeof(exp) || !exp) {
 			return 0; /* re-armed or disarmed since poll */
+		}
 		if (s->period_ns)
 			s->deadline_ns += (int64_t)(exp * s->period_ns);
 		else
@@ -316,6 +342,28 @@ static int dispatch(struct reactor *r, struct src *s, short revents)
 		return ran;
 	}
 	return 0;
+}
+
+/* Simulated time: mark the timers due now; when idle (nothing ready and allowed to wait), first
+ * jump the clock to the earliest deadline. */
+static void sim_due(struct reactor *r, struct src **snap, struct pollfd *pfd, size_t n, bool idle)
+{
+	int64_t next = INT64_MAX;
+	bool due = false;
+
+	for (size_t i = 0; i < n; i++) {
+		if (snap[i]->kind != SRC_TIMER || !snap[i]->armed)
+			continue;
+		due |= snap[i]->deadline_ns <= *r->sim_now;
+		if (snap[i]->deadline_ns < next)
+			next = snap[i]->deadline_ns;
+	}
+	if (idle && !due && next != INT64_MAX)
+		*r->sim_now = next;
+	for (size_t i = 0; i < n; i++)
+		if (snap[i]->kind == SRC_TIMER && snap[i]->armed &&
+		    snap[i]->deadline_ns <= *r->sim_now)
+			pfd[i].revents = POLLIN;
 }
 
 /* Dispatch order: timers by deadline, then the rest by position (see reactor.h). */
@@ -353,11 +401,13 @@ int reactor_run_once(struct reactor *r, int timeout_ms)
 		pfd[i].fd = snap[i]->fd;
 		pfd[i].events = snap[i]->events;
 	}
-	rc = poll(pfd, n, timeout_ms);
+	rc = poll(pfd, n, r->sim_now ? 0 : timeout_ms);
 	if (rc < 0) {
 		rc = errno == EINTR ? 0 : -errno;
 		goto out;
 	}
+	if (r->sim_now)
+		sim_due(r, snap, pfd, n, rc == 0 && timeout_ms != 0);
 	for (size_t i = 0; i < n; i++) {
 		size_t k = nready++;
 		if (!pfd[i].revents) {

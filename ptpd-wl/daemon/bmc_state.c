@@ -9,19 +9,12 @@
 #include "daemon.h"
 #include "tsync/log.h"
 
-static tmv_t mono_now(void)
-{
-	tmv_t t = 0;
-	tmv_clock_read(CLOCK_MONOTONIC, &t);
-	return t;
-}
-
 void ptpd_clock_state_decision(struct ptpd_clock *c)
 {
 	struct bmc_port_in in[PTPD_MAX_PORTS];
 	const struct bmc_foreign *rec[PTPD_MAX_PORTS];
 	enum bmc_decision out[PTPD_MAX_PORTS];
-	tmv_t now = mono_now();
+	tmv_t now = ptpd_clock_mono(c);
 	int best = -1;
 	char id[40];
 

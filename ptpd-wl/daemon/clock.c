@@ -4,7 +4,6 @@
  * statlog, chrony) and the clock-wide best master decision over all ports (bmc_state.c).
  */
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,117 +11,53 @@
 #include "tsync/log.h"
 #include "tsync/net.h"
 
-static int open_local_clock(struct ptpd_clock *c)
+/* The clock the config names (ptpd_config_check ran): a PHC without phc_device is the first
+ * port's. */
+static struct tclock *open_local_clock(struct ptpd_clock *c, struct tclock_spec *spec)
 {
 	const char *first = config_section_name(c->cfg, 0);
-	char path[64], err[160];
-	int idx, e = 0;
+	char err[200];
+	int idx;
 
-	switch (c->kind) {
-	case PTPD_CLK_SYS:
-		c->clk = tclock_create(TCLOCK_SYS, NULL);
-		break;
-	case PTPD_CLK_PHC: {
-		const char *dev = config_get_string(c->cfg, NULL, "phc_device");
-		if (!dev || !*dev) {
-			if (ts_phc_index(first, &idx, err, sizeof(err))) {
-				pr_err("%s", err);
-				return -ENODEV;
-			}
-			snprintf(path, sizeof(path), "/dev/ptp%d", idx);
-			dev = path;
+	if (spec->type == TCLOCK_PHC && !spec->name[0]) {
+		if (ts_phc_index(first, &idx, err, sizeof(err))) {
+			pr_err("%s", err);
+			return NULL;
 		}
-		c->clk = tclock_create(TCLOCK_PHC, dev);
-		if (!c->clk) {
-			pr_err("cannot open PHC %s: %m", dev);
-			return -errno;
-		}
-		break;
+		snprintf(spec->name, sizeof(spec->name), "/dev/ptp%d", idx);
 	}
-	case PTPD_CLK_VCLOCK: {
-		const char *name = config_get_string(c->cfg, NULL, "vclock");
-		c->vc = vclock_open(name, &e);
-		if (!c->vc) {
-			pr_err("vclock %s: %s", name, vclock_strerror(e));
-			return e;
-		}
-		c->clk = tclock_create(TCLOCK_VCLOCK, name);
-		break;
-	}
-	}
-	if (!c->clk) {
-		pr_err("cannot open the local clock: %m");
-		return -errno;
-	}
-	return 0;
+	struct tclock *clk = tclock_spec_open(spec, err, sizeof(err));
+	if (!clk)
+		pr_err("%s", err);
+	return clk;
 }
 
-static int open_servo(struct ptpd_clock *c)
+static int open_sync(struct ptpd_clock *c)
 {
-	struct servo_config sc;
-	double fadj = 0;
-	enum servo_type type = (enum servo_type)config_get_int(c->cfg, NULL, "clock_servo");
+	struct sync_params sp;
+	struct tclock_spec spec;
+	char err[200];
 
-	servo_config_defaults(&sc, c->ts_mode == TS_SOFTWARE);
-	sc.step_threshold_s = config_get_double(c->cfg, NULL, "step_threshold");
-	sc.first_step_threshold_s = config_get_double(c->cfg, NULL, "first_step_threshold");
-	sc.max_frequency_ppb = config_get_int(c->cfg, NULL, "max_frequency");
-	sc.pi_proportional_const = config_get_double(c->cfg, NULL, "pi_proportional_const");
-	sc.pi_integral_const = config_get_double(c->cfg, NULL, "pi_integral_const");
-	sc.pi_proportional_scale = config_get_double(c->cfg, NULL, "pi_proportional_scale");
-	sc.pi_proportional_exponent = config_get_double(c->cfg, NULL, "pi_proportional_exponent");
-	sc.pi_proportional_norm_max = config_get_double(c->cfg, NULL, "pi_proportional_norm_max");
-	sc.pi_integral_scale = config_get_double(c->cfg, NULL, "pi_integral_scale");
-	sc.pi_integral_exponent = config_get_double(c->cfg, NULL, "pi_integral_exponent");
-	sc.pi_integral_norm_max = config_get_double(c->cfg, NULL, "pi_integral_norm_max");
-	sc.kalman_meas_noise_ns = config_get_double(c->cfg, NULL, "kalman_meas_noise");
-	sc.kalman_freq_noise_ppb = config_get_double(c->cfg, NULL, "kalman_freq_noise");
-	if (!c->free_running)
-		tclock_getfreq(c->clk, &fadj);
-	double max = tclock_max_adj(c->clk);
-	if (sc.max_frequency_ppb > max)
-		sc.max_frequency_ppb = max;
-	c->servo = servo_create(type, &sc, fadj, max);
-	if (!c->servo) {
-		pr_err("cannot create the %s servo: %m", servo_type_name(type));
+	if (sync_config_read(c->cfg, c->ts_mode == TS_SOFTWARE, &sp, &spec, err, sizeof(err))) {
+		pr_err("%s", err);
 		return -EINVAL;
 	}
-	c->freq_ppb = fadj;
-	c->servo_log_interval = 127;
-	return 0;
-}
-
-static int open_outputs(struct ptpd_clock *c)
-{
-	static const char *const cols[] = {"t[s]",      "offset[ns]", "freq[ppb]",
-	                                   "delay[ns]", "state",      "port"};
-	int unit = config_get_int(c->cfg, NULL, "chrony_shm_unit");
-	const char *sock = config_get_string(c->cfg, NULL, "chrony_sock_path");
-	const char *sl = config_get_string(c->cfg, NULL, "statlog");
-	int e = 0;
-
-	if (unit >= 0 && !(c->shm = chrony_shm_open(unit, &e))) {
-		pr_err("chrony SHM unit %d: %s", unit,
-		       e == -EBUSY || e == -EEXIST ? "SHM unit in use" : strerror(-e));
-		return e;
+	sp.source = "ptpd-wl";
+	sp.source_col = "port";
+	sp.t0_mono = ptpd_clock_mono(c);
+	struct tclock *clk = c->env.clk ? c->env.clk : open_local_clock(c, &spec);
+	c->env.clk = NULL; /* taken over */
+	if (!clk)
+		return -ENODEV;
+	c->sync = sync_create(&sp, clk, err, sizeof(err));
+	if (!c->sync) {
+		pr_err("%s", err);
+		return -EINVAL;
 	}
-	if (sock && *sock && !(c->sock = chrony_sock_open(sock, &e))) {
-		pr_err("chrony SOCK %s: %s", sock, strerror(-e));
-		return e;
-	}
-	if (sl && *sl) {
-		char now[48];
-		const struct statlog_meta meta[] = {
-		        {"source", "ptpd-wl"},
-		        {"started", statlog_iso8601_now(now, sizeof(now))},
-		        {"clock", tclock_name(c->clk)},
-		};
-		c->sl = statlog_open(sl, cols, 6, meta, 3, STATLOG_FLUSH_ROWS);
-		if (!c->sl) {
-			pr_err("statlog %s: %m", sl);
-			return -errno;
-		}
-	}
+	c->clk = sync_clock(c->sync);
+	c->kind = tclock_type(c->clk);
+	c->freq_ppb = sync_freq(c->sync);
+	c->sum_log_interval = 127;
 	return 0;
 }
 
@@ -145,7 +80,7 @@ static void init_datasets(struct ptpd_clock *c)
 	c->own_tp.time_source = (uint8_t)config_get_int(cfg, NULL, "timeSource");
 	/* like ptp4l: a clock on the UTC-like CLOCK_REALTIME scale (software stamps, and the
 	 * vclocks that follow it) serves an arbitrary timescale; a PHC serves PTP time */
-	c->own_tp.flags = c->kind == PTPD_CLK_PHC ? PTP_FLAG_PTP_TIMESCALE : 0;
+	c->own_tp.flags = c->kind == TCLOCK_PHC ? PTP_FLAG_PTP_TIMESCALE : 0;
 	bmc_update_ds(BMC_RS_M1, &c->dflt, &c->own_tp, NULL, &c->cur, &c->parent, &c->tp);
 }
 
@@ -158,28 +93,40 @@ static void bmc_tick(struct reactor *r, struct reactor_timer *t, uint64_t n, voi
 	ptpd_clock_state_decision(c);
 }
 
-struct ptpd_clock *ptpd_clock_create(struct config *cfg, struct reactor *r)
+struct ptpd_clock *ptpd_clock_create(struct config *cfg, struct reactor *r,
+                                     const struct ptpd_env *env)
 {
 	struct ptpd_clock *c = calloc(1, sizeof(*c));
 	uint8_t id[8];
 	char cid[32];
 	const char *first = config_section_name(cfg, 0);
 
-	if (!c)
+	if (!c) {
+		if (env)
+			tclock_destroy(env->clk);
 		return NULL;
+	}
+	if (env)
+		c->env = *env;
+	sim_rng_seed(&c->rng, c->env.seed);
 	c->cfg = cfg;
 	c->r = r;
 	c->best_port = -1;
-	c->kind = (enum ptpd_clock_kind)config_get_int(cfg, NULL, "clock_type");
 	c->ts_mode = (enum ts_mode)config_get_int(cfg, NULL, "time_stamping");
 	c->free_running = config_get_bool(cfg, NULL, "free_running");
-	tmv_clock_read(CLOCK_MONOTONIC, &c->t0_mono);
-	if (net_clock_identity(first, id)) {
+	const char *cid_cfg = config_get_string(cfg, NULL, "clockIdentity");
+	if (cid_cfg && *cid_cfg) {
+		if (ptpd_cid_parse(cid_cfg, &c->dflt.identity)) {
+			pr_err("bad clockIdentity '%s' (expected 001122.3344.556677)", cid_cfg);
+			goto fail;
+		}
+		memcpy(id, c->dflt.identity.id, 8);
+	} else if (net_clock_identity(first, id)) {
 		pr_err("%s: cannot read the MAC address for the clockIdentity", first);
 		goto fail;
 	}
 	memcpy(c->dflt.identity.id, id, 8);
-	if (open_local_clock(c) || open_servo(c) || open_outputs(c))
+	if (open_sync(c))
 		goto fail;
 	init_datasets(c);
 	pr_info("local clock %s%s", tclock_name(c->clk), c->free_running ? " (free running)" : "");
@@ -221,18 +168,14 @@ void ptpd_clock_destroy(struct ptpd_clock *c)
 	if (c->burst_timer)
 		reactor_timer_destroy(c->burst_timer);
 	ptpd_uds_destroy(c->uds);
-	if (c->shm)
-		chrony_shm_close(c->shm);
-	chrony_sock_close(c->sock);
-	if (c->sl)
-		statlog_close(c->sl);
-	if (c->servo)
-		servo_destroy(c->servo);
-	if (c->clk)
-		tclock_destroy(c->clk);
-	if (c->vc)
-		vclock_close(c->vc);
+	sync_destroy(c->sync);
+	tclock_destroy(c->env.clk); /* not taken over: creation failed before */
 	free(c);
+}
+
+tmv_t ptpd_clock_mono(struct ptpd_clock *c)
+{
+	return reactor_now(c->r);
 }
 
 tmv_t ptpd_clock_now(struct ptpd_clock *c)
@@ -244,28 +187,11 @@ tmv_t ptpd_clock_now(struct ptpd_clock *c)
 
 tmv_t ptpd_clock_local_ts(struct ptpd_clock *c, tmv_t pkt_ts)
 {
-	tmv_t vc;
-	if (!pkt_ts)
-		return 0;
-	if (c->vc && !vclock_from_realtime(c->vc, pkt_ts, &vc))
-		return vc;
-	return pkt_ts;
-}
-
-/* chrony: master time vs CLOCK_REALTIME at the Sync ingress; raw offset = master - system. */
-static void export_chrony(struct ptpd_clock *c, tmv_t offset, tmv_t t2, tmv_t rx_raw)
-{
-	tmv_t sys = rx_raw, local = t2, win;
-	if (c->ts_mode == TS_HARDWARE || !sys) {
-		/* the offset still holds a moment after the sample */
-		if (tclock_read_pair(c->clk, &local, &sys, &win))
-			return;
-	}
-	tmv_t master = local - offset;
-	if (c->shm)
-		chrony_shm_write(c->shm, master, sys, CHRONY_LEAP_NONE, -20);
-	if (c->sock)
-		chrony_sock_send(c->sock, sys, (double)(master - sys) / 1e9, CHRONY_LEAP_NONE);
+	tmv_t t;
+	/* hardware stamps are already on the PHC's scale */
+	if (!pkt_ts || c->ts_mode == TS_HARDWARE || tclock_from_sys(c->clk, pkt_ts, &t))
+		return pkt_ts;
+	return t;
 }
 
 static void log_sample(struct ptpd_clock *c, tmv_t offset, tmv_t delay)
@@ -289,7 +215,15 @@ static void log_sample(struct ptpd_clock *c, tmv_t offset, tmv_t delay)
 void ptpd_clock_sample(struct ptpd_clock *c, struct ptpd_port *p, tmv_t offset, tmv_t t2,
                        tmv_t rx_raw, tmv_t delay, int log_sync_interval)
 {
-	enum servo_state st = SERVO_UNLOCKED;
+	const struct sync_sample x = {
+	        .offset = offset,
+	        .local = t2,
+	        .sys = c->ts_mode == TS_HARDWARE ? 0 : rx_raw,
+	        .delay = delay,
+	        .mono = ptpd_clock_mono(c),
+	        .log_interval = log_sync_interval,
+	        .source = p->index + 1,
+	};
 
 	c->cur.offset_from_master = offset;
 	c->cur.mean_path_delay = delay;
@@ -297,52 +231,19 @@ void ptpd_clock_sample(struct ptpd_clock *c, struct ptpd_port *p, tmv_t offset, 
 	c->tstatus.ingress_time = t2;
 	c->tstatus.gm_present = 1;
 	c->tstatus.gm_identity = c->parent.gm_identity;
-	if (!c->free_running) {
-		if (log_sync_interval != c->servo_log_interval) {
-			servo_sync_interval(c->servo, ldexp(1.0, log_sync_interval));
-			c->servo_log_interval = log_sync_interval;
-			c->sum_max =
-			        ptpd_summary_count(config_get_int(c->cfg, NULL, "summary_interval"),
-			                           log_sync_interval);
-		}
-		double f = servo_sample(c->servo, offset, (uint64_t)t2, 1.0, &st);
-		if (st == SERVO_JUMP) {
-			if (tclock_step(c->clk, -offset))
-				pl_err(5, "clock step failed: %m");
-			c->step_gen++;
-		}
-		if (st != SERVO_UNLOCKED) {
-			if (tclock_adjfreq(c->clk, f))
-				pl_err(5, "clock frequency adjustment failed: %m");
-			c->freq_ppb = f;
-			/* the servo's answer holds a phase correction; its average is the frequency
-			 * to keep when the master goes away */
-			c->freq_n++;
-			c->freq_avg_ppb +=
-			        (f - c->freq_avg_ppb) / (c->freq_n < 32 ? c->freq_n : 32);
-		}
+	if (!c->free_running && log_sync_interval != c->sum_log_interval) {
+		c->sum_log_interval = log_sync_interval;
+		c->sum_max = ptpd_summary_count(config_get_int(c->cfg, NULL, "summary_interval"),
+		                                log_sync_interval);
+	}
+	enum servo_state st = sync_sample(c->sync, &x);
+	c->sstate = st;
+	c->freq_ppb = sync_freq(c->sync);
+	c->step_gen = sync_step_gen(c->sync);
+	if (!c->free_running)
 		c->tstatus.cumulative_scaled_rate_offset =
 		        (int32_t)(c->freq_ppb * 1e-9 * 2199023255552.0);
-	}
-	c->sstate = st;
-	c->samples++;
-	tmv_t mono;
-	tmv_clock_read(CLOCK_MONOTONIC, &mono);
-	c->last_sample_s = (double)mono / 1e9;
 	log_sample(c, offset, delay);
-	if (c->sl) {
-		tmv_t now;
-		tmv_clock_read(CLOCK_MONOTONIC, &now);
-		double row[6] = {(double)(now - c->t0_mono) / 1e9,
-		                 (double)offset,
-		                 c->freq_ppb,
-		                 (double)delay,
-		                 (double)st,
-		                 (double)(p->index + 1)};
-		statlog_write(c->sl, row);
-	}
-	if (c->shm || c->sock)
-		export_chrony(c, offset, t2, rx_raw);
 	if (p->ds.state == PTP_PS_UNCALIBRATED && (c->free_running || st == SERVO_LOCKED))
 		ptpd_port_dispatch(p, PTP_EV_MASTER_CLOCK_SELECTED, false);
 }
@@ -357,14 +258,9 @@ void ptpd_clock_sde(struct ptpd_clock *c)
 void ptpd_clock_slave_lost(struct ptpd_clock *c, struct ptpd_port *p)
 {
 	(void)p;
-	if (!c->free_running && c->freq_n >= 32 && c->sstate == SERVO_LOCKED) {
-		pr_info("holdover at the average frequency %+.0f ppb", c->freq_avg_ppb);
-		tclock_adjfreq(c->clk, c->freq_avg_ppb);
-		c->freq_ppb = c->freq_avg_ppb;
-	}
-	c->freq_n = 0;
-	c->freq_avg_ppb = 0;
+	sync_holdover(c->sync);
+	c->freq_ppb = sync_freq(c->sync);
+	c->sstate = sync_state(c->sync);
 	c->tstatus.gm_present = 0;
-	c->sstate = SERVO_UNLOCKED;
 	ptpd_summary_reset(&c->sum);
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * ptpd-wl's configuration table: ptp4l's key names and defaults for everything ptpd-wl
- * implements, plus a few keys of its own (clock_type, vclock, chrony_*, statlog). A key ptp4l
+ * implements, plus a few keys of its own (clockIdentity), and the discipline engine's fragment
+ * (sync.h: clock, clock_type, vclock, phc_device, the servo keys, chrony_*, statlog). A key ptp4l
  * knows but ptpd-wl does not implement is an unknown key: an error naming file:line and key.
  */
 #include <errno.h>
@@ -15,12 +16,8 @@
 #define G CFG_SCOPE_GLOBAL
 #define P CFG_SCOPE_PORT
 
-static const struct config_enum servo_enum[] = {
-        {"pi", SERVO_PI}, {"linreg", SERVO_LINREG}, {"kalman", SERVO_KALMAN}, {NULL, 0}};
 static const struct config_enum ts_enum[] = {
         {"software", TS_SOFTWARE}, {"hardware", TS_HARDWARE}, {NULL, 0}};
-static const struct config_enum clock_enum[] = {
-        {"sys", PTPD_CLK_SYS}, {"phc", PTPD_CLK_PHC}, {"vclock", PTPD_CLK_VCLOCK}, {NULL, 0}};
 static const struct config_enum trans_enum[] = {
         {"UDPv4", TRANS_UDP_IPV4}, {"UDPv6", TRANS_UDP_IPV6}, {"L2", TRANS_IEEE_802_3}, {NULL, 0}};
 static const struct config_enum dm_enum[] = {{"E2E", PTP_DM_E2E}, {"P2P", PTP_DM_P2P}, {NULL, 0}};
@@ -41,23 +38,7 @@ static const struct config_item table[] = {
         CFG_BOOL("gmCapable", G, 1),
         CFG_BOOL("assume_two_step", G, 0),
         CFG_INT("ptp_minor_version", G, 1, 0, 1),
-        /* clock discipline */
-        CFG_BOOL("free_running", G, 0),
-        CFG_INT("freq_est_interval", G, 1, 0, 30),
-        CFG_ENUM("clock_servo", G, SERVO_PI, servo_enum),
-        CFG_DOUBLE("step_threshold", G, 0.0, 0.0, 1e9),
-        CFG_DOUBLE("first_step_threshold", G, 0.00002, 0.0, 1e9),
-        CFG_INT("max_frequency", G, 900000000, 0, 2147483647),
-        CFG_DOUBLE("pi_proportional_const", G, 0.0, 0.0, 1e9),
-        CFG_DOUBLE("pi_integral_const", G, 0.0, 0.0, 1e9),
-        CFG_DOUBLE("pi_proportional_scale", G, 0.0, 0.0, 1e9),
-        CFG_DOUBLE("pi_proportional_exponent", G, -0.3, -1e9, 1e9),
-        CFG_DOUBLE("pi_proportional_norm_max", G, 0.7, 1e-9, 1.0),
-        CFG_DOUBLE("pi_integral_scale", G, 0.0, 0.0, 1e9),
-        CFG_DOUBLE("pi_integral_exponent", G, 0.4, -1e9, 1e9),
-        CFG_DOUBLE("pi_integral_norm_max", G, 0.3, 1e-9, 2.0),
-        CFG_DOUBLE("kalman_meas_noise", G, 0.0, 0.0, 1e9),
-        CFG_DOUBLE("kalman_freq_noise", G, 0.1, 0.0, 1e6),
+        /* clock discipline: the engine's keys come from sync_config_items (sync.h) */
         CFG_ENUM("time_stamping", G, TS_SOFTWARE, ts_enum),
         CFG_INT("tx_timestamp_timeout", G, 1, 1, 100000),
         /* logging and management */
@@ -66,13 +47,8 @@ static const struct config_item table[] = {
         CFG_BOOL("verbose", G, 0),
         CFG_BOOL("use_syslog", G, 1),
         CFG_STRING("uds_address", G, "/var/run/ptpd-wl"),
-        /* ptpd-wl's own keys */
-        CFG_ENUM("clock_type", G, PTPD_CLK_SYS, clock_enum),
-        CFG_STRING("vclock", G, NULL),
-        CFG_STRING("phc_device", G, NULL),
-        CFG_INT("chrony_shm_unit", G, -1, -1, CHRONY_SHM_UNIT_MAX),
-        CFG_STRING("chrony_sock_path", G, NULL),
-        CFG_STRING("statlog", G, NULL),
+        /* ptpd-wl's own keys: clockIdentity where no interface gives a MAC (simulations) */
+        CFG_STRING("clockIdentity", G, NULL),
         /* per port */
         CFG_ENUM("network_transport", P, TRANS_UDP_IPV4, trans_enum),
         CFG_ENUM("delay_mechanism", P, PTP_DM_E2E, dm_enum),
@@ -98,14 +74,15 @@ static const struct config_item table[] = {
 
 struct config *ptpd_config_create(void)
 {
-	return config_create(table, sizeof(table) / sizeof(table[0]));
+	const struct config_part parts[] = {CONFIG_PART(table), {sync_config_items, sync_config_n}};
+	return config_create_parts(parts, 2);
 }
 
 int ptpd_config_check(struct config *cfg, char *err, size_t errlen)
 {
-	int kind = config_get_int(cfg, NULL, "clock_type");
 	int ts = config_get_int(cfg, NULL, "time_stamping");
-	const char *vc = config_get_string(cfg, NULL, "vclock");
+	struct sync_params sp;
+	struct tclock_spec spec;
 
 	if (config_section_count(cfg) == 0) {
 		snprintf(err, errlen, "no interface given (-i IFACE or an [IFACE] section)");
@@ -115,21 +92,26 @@ int ptpd_config_check(struct config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "too many interfaces (at most %d)", PTPD_MAX_PORTS);
 		return -EINVAL;
 	}
-	if (kind == PTPD_CLK_VCLOCK && (!vc || !*vc)) {
-		snprintf(err, errlen, "clock_type vclock needs 'vclock NAME'");
+	if (sync_config_read(cfg, ts == TS_SOFTWARE, &sp, &spec, err, errlen))
+		return -EINVAL;
+	enum tclock_type kind = spec.type;
+	const char *cid = config_get_string(cfg, NULL, "clockIdentity");
+	struct ptp_clock_id id;
+	if (cid && *cid && ptpd_cid_parse(cid, &id)) {
+		snprintf(err, errlen, "bad clockIdentity '%s' (expected 001122.3344.556677)", cid);
 		return -EINVAL;
 	}
-	if (kind != PTPD_CLK_VCLOCK && vc && *vc) {
-		snprintf(err, errlen, "'vclock %s' given but clock_type is not vclock", vc);
+	if (kind == TCLOCK_SIM) {
+		snprintf(err, errlen, "clock sim exists only in simulations");
 		return -EINVAL;
 	}
-	if (kind == PTPD_CLK_VCLOCK && ts == TS_HARDWARE) {
+	if (kind == TCLOCK_VCLOCK && ts == TS_HARDWARE) {
 		snprintf(err, errlen,
 		         "clock_type vclock needs time_stamping software (hardware stamps are PHC "
 		         "time)");
 		return -EINVAL;
 	}
-	if (kind == PTPD_CLK_PHC && ts == TS_SOFTWARE) {
+	if (kind == TCLOCK_PHC && ts == TS_SOFTWARE) {
 		snprintf(err, errlen, "clock_type phc needs time_stamping hardware");
 		return -EINVAL;
 	}

@@ -7,7 +7,8 @@
  * Time bases:
  *   "local" time   ns on the disciplined clock's scale (vclock, PHC or CLOCK_REALTIME); the
  *                  protocol only ever sees local time. Software packet timestamps
- *                  (CLOCK_REALTIME) are mapped onto it by ptpd_clock_local_ts().
+ *                  (CLOCK_REALTIME) are mapped onto it by ptpd_clock_local_ts()
+ *                  (tclock_from_sys).
  *   offsets        ns, local minus master (ptp4l's "master offset" sign).
  */
 #ifndef PTPD_DAEMON_H
@@ -30,7 +31,9 @@
 #include "tsync/config.h"
 #include "tsync/reactor.h"
 #include "tsync/servo.h"
+#include "tsync/sim.h"
 #include "tsync/statlog.h"
+#include "tsync/sync.h"
 #include "tsync/timestamping.h"
 #include "tsync/transport.h"
 #include "tsync/vclock.h"
@@ -42,7 +45,6 @@
  * in to be used. */
 #define PTPD_LOG_INTERVAL_MIN (-10)
 #define PTPD_LOG_INTERVAL_MAX 10
-enum ptpd_clock_kind { PTPD_CLK_SYS, PTPD_CLK_PHC, PTPD_CLK_VCLOCK };
 struct config *ptpd_config_create(void);
 /* Cross-key checks after all files and options are read (e.g. clock_type vclock needs
  * `vclock NAME`); 0 or -EINVAL with a message in err. */
@@ -71,15 +73,31 @@ int ptpd_sample_fmt(char *buf, size_t len, int64_t offset, int state, double fre
 /* ptp4l's clockIdentity text "001122.fffe.334455" (buf >= 24) and port "...-1" (>= 32). */
 char *ptpd_cid_str(const struct ptp_clock_id *id, char *buf, size_t len);
 char *ptpd_pid_str(const struct ptp_port_id *id, char *buf, size_t len);
+/* The text form back into an identity (config key clockIdentity); 0 or -EINVAL. */
+int ptpd_cid_parse(const char *s, struct ptp_clock_id *id);
 /* Samples per summary line: 2^(summary_interval - logSyncInterval), at least 1. */
 unsigned ptpd_summary_count(int summary_interval, int log_sync_interval);
 
 struct ptpd_port;
 
 /* ---- clock.c ---- */
+/* What the daemon takes from its surroundings; a simulation (tests/unit/ptpd/test_sim_chain.c)
+ * hands in a sim clock and sim links, the daemon (main.c) nothing but the seed. */
+struct ptpd_env {
+	struct tclock *clk; /* the local clock, taken over (also on failure); NULL: the config's */
+	/* the transport of port index (NULL: transport_create from the config); no interface
+	 * capabilities are checked for these */
+	struct transport *(*transport)(void *arg, unsigned index, const char *iface,
+	                               const struct transport_config *tc);
+	void *arg;
+	uint64_t seed; /* the random number generator (randomised Delay_Req timers) */
+};
+
 struct ptpd_clock {
 	struct config *cfg;
 	struct reactor *r;
+	struct ptpd_env env;
+	struct sim_rng rng; /* seeded from env.seed: every random draw of the daemon */
 	bool stop;
 	/* data sets */
 	struct ds_default dflt;
@@ -88,26 +106,20 @@ struct ptpd_clock {
 	struct ds_time_props tp, own_tp;
 	struct mgmt_time_status_np tstatus;
 	bool master_only;
-	/* the local clock */
-	enum ptpd_clock_kind kind;
+	/* the local clock, disciplined by the engine (tsync/sync.h: servo, step and holdover
+	 * policy, statlog and chrony exports) */
+	enum tclock_type kind;
 	enum ts_mode ts_mode;
-	struct tclock *clk;
-	struct vclock *vc; /* vclock: maps CLOCK_REALTIME stamps to vclock time */
+	struct tclock *clk; /* owned by sync */
+	struct sync *sync;
 	bool free_running;
-	struct servo *servo;
-	enum servo_state sstate;
-	double freq_ppb;
-	double freq_avg_ppb; /* moving average of freq_ppb: the holdover frequency */
-	unsigned freq_n;
-	int servo_log_interval; /* logSyncInterval the servo is tuned for */
-	unsigned step_gen;      /* bumped when the clock is stepped: drops in-flight stamps */
-	/* outputs */
+	enum servo_state sstate; /* sync_state() after the last sample or holdover */
+	double freq_ppb;         /* sync_freq() */
+	int sum_log_interval;    /* logSyncInterval sum_max is computed for */
+	unsigned step_gen;       /* sync_step_gen(): drops stamps taken before a step */
+	/* log lines */
 	struct ptpd_summary sum;
 	unsigned sum_max;
-	struct chrony_shm *shm;
-	struct chrony_sock *sock;
-	struct statlog *sl;
-	tmv_t t0_mono;
 	/* ports and BMCA */
 	struct ptpd_port *ports[PTPD_MAX_PORTS];
 	unsigned nports;
@@ -117,16 +129,17 @@ struct ptpd_clock {
 	struct reactor_timer *bmc_timer;
 	struct ptpd_uds *uds;
 	/* tsync_ctl.c: status and the on-demand burst */
-	unsigned long long samples; /* offset samples */
-	double last_sample_s;       /* CLOCK_MONOTONIC of the last one, s */
-	double burst_until_s;       /* CLOCK_MONOTONIC end of a burst, s (0: none) */
+	double burst_until_s; /* reactor time (monotonic) end of a burst, s (0: none) */
 	struct reactor_timer *burst_timer;
 };
 
-/* Build the clock and its ports from cfg (after ptpd_config_check). NULL on failure (the
- * reason has been logged). */
-struct ptpd_clock *ptpd_clock_create(struct config *cfg, struct reactor *r);
+/* Build the clock and its ports from cfg (after ptpd_config_check) in env (NULL: all from the
+ * config, seed 0). NULL on failure (the reason has been logged). */
+struct ptpd_clock *ptpd_clock_create(struct config *cfg, struct reactor *r,
+                                     const struct ptpd_env *env);
 void ptpd_clock_destroy(struct ptpd_clock *c);
+/* The daemon's monotonic time now (its reactor's time source: real or simulated), ns. */
+tmv_t ptpd_clock_mono(struct ptpd_clock *c);
 /* Local time now, ns. */
 tmv_t ptpd_clock_now(struct ptpd_clock *c);
 /* Map a packet timestamp (CLOCK_REALTIME for software, PHC for hardware) to local time.

@@ -20,10 +20,10 @@ static uint64_t interval_ns(int8_t log)
 }
 
 /* A delay in [0, 2^(log+1)) like ptp4l's randomised delay request timer, never zero. */
-static uint64_t random_interval_ns(int8_t log)
+static uint64_t random_interval_ns(struct ptpd_clock *c, int8_t log)
 {
 	uint64_t span = 2 * interval_ns(log);
-	uint64_t v = (uint64_t)((double)span * (random() / (RAND_MAX + 1.0)));
+	uint64_t v = (uint64_t)((double)span * sim_rng_uniform(&c->rng));
 	return v < 1000 ? 1000 : v;
 }
 
@@ -38,7 +38,7 @@ static void on_timer(struct reactor *r, struct reactor_timer *t, uint64_t n, voi
 		ptpd_port_tx_sync(p);
 	} else if (t == p->t_delay) {
 		ptpd_port_tx_delay_req(p);
-		reactor_timer_arm(p->t_delay, random_interval_ns(p->log_delay_req), 0);
+		reactor_timer_arm(p->t_delay, random_interval_ns(p->c, p->log_delay_req), 0);
 	} else if (t == p->t_pdelay) {
 		ptpd_port_tx_pdelay_req(p);
 	} else if (t == p->t_timeout) {
@@ -131,7 +131,8 @@ struct ptpd_port *ptpd_port_create(struct ptpd_clock *c, unsigned index, const c
 		pr_err("%s: bad ptp_dst_mac or p2p_dst_mac", iface);
 		goto fail;
 	}
-	p->t = transport_create(p->ttype, &tc);
+	p->t = c->env.transport ? c->env.transport(c->env.arg, index, iface, &tc)
+	                        : transport_create(p->ttype, &tc);
 	p->t_announce = reactor_timer_create(c->r, on_timer, p);
 	p->t_sync = reactor_timer_create(c->r, on_timer, p);
 	p->t_delay = reactor_timer_create(c->r, on_timer, p);
@@ -169,7 +170,7 @@ int ptpd_port_start(struct ptpd_port *p)
 	char err[200];
 	int e;
 
-	if (!ts_caps_get(p->iface, &caps) &&
+	if (!p->c->env.transport && !ts_caps_get(p->iface, &caps) &&
 	    ts_caps_check(p->iface, &caps, p->c->ts_mode, err, sizeof(err))) {
 		pr_err("%s", err);
 		return -EOPNOTSUPP;
@@ -236,7 +237,8 @@ static void enter_state(struct ptpd_port *p, enum ptp_port_state old)
 	}
 	if (slave && !p->p2p) {
 		if (!reactor_timer_armed(p->t_delay))
-			reactor_timer_arm(p->t_delay, random_interval_ns(p->log_delay_req), 0);
+			reactor_timer_arm(p->t_delay, random_interval_ns(p->c, p->log_delay_req),
+			                  0);
 	} else {
 		reactor_timer_disarm(p->t_delay);
 	}

@@ -21,13 +21,6 @@ static bool from_parent(const struct ptpd_port *p, const struct ptp_msg *m)
 	return p->have_parent && ptp_port_id_eq(&m->hdr.source, &p->parent);
 }
 
-static tmv_t mono_now(void)
-{
-	tmv_t t = 0;
-	tmv_clock_read(CLOCK_MONOTONIC, &t);
-	return t;
-}
-
 /* acceptable_master_table: may the BMCA consider this sender? Logs each refused one once. */
 static bool acceptable(struct ptpd_port *p, const struct ptp_port_id *sender)
 {
@@ -60,7 +53,8 @@ static void rx_announce(struct ptpd_port *p, const struct ptp_msg *m)
 		return;
 	if (!acceptable(p, &m->hdr.source))
 		return;
-	int r = bmc_foreign_add(&p->foreign, m, &p->ds.identity, mono_now(), p->log_announce);
+	int r = bmc_foreign_add(&p->foreign, m, &p->ds.identity, ptpd_clock_mono(p->c),
+	                        p->log_announce);
 	if (r == -ENOSPC)
 		pl_warning(
 		        10,

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* ptp4l-compatible statistics and log line formats (pure functions, unit-tested). */
+#include <ctype.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -75,6 +77,23 @@ char *ptpd_cid_str(const struct ptp_clock_id *id, char *buf, size_t len)
 	snprintf(buf, len, "%02x%02x%02x.%02x%02x.%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5],
 	         b[6], b[7]);
 	return buf;
+}
+
+int ptpd_cid_parse(const char *s, struct ptp_clock_id *id)
+{
+	unsigned k = 0;
+
+	for (size_t i = 0; s[i]; i++) {
+		bool dot = i == 6 || i == 11;
+		if (dot != (s[i] == '.') || (!dot && !isxdigit((unsigned char)s[i])) || i >= 18)
+			return -EINVAL;
+		if (dot)
+			continue;
+		int v = isdigit((unsigned char)s[i]) ? s[i] - '0' : (tolower(s[i]) - 'a' + 10);
+		id->id[k / 2] = (uint8_t)(k % 2 ? (id->id[k / 2] << 4) | v : v);
+		k++;
+	}
+	return k == 16 ? 0 : -EINVAL;
 }
 
 char *ptpd_pid_str(const struct ptp_port_id *id, char *buf, size_t len)

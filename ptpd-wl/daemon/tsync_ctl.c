@@ -115,11 +115,10 @@ int ptpd_ival_request_check(int port_state, const struct ptp_port_id *me, const 
 	return *why ? -EPERM : 0;
 }
 
-static double mono_s(void)
+/* The daemon's monotonic time (its reactor's time source), s. */
+static double mono_s(struct ptpd_clock *c)
 {
-	tmv_t t;
-	tmv_clock_read(CLOCK_MONOTONIC, &t);
-	return (double)t / 1e9;
+	return (double)ptpd_clock_mono(c) / 1e9;
 }
 
 /* The port that follows a master (SLAVE or UNCALIBRATED), else port 1. */
@@ -249,10 +248,11 @@ void ptpd_port_rx_signaling(struct ptpd_port *p, const struct ptp_msg *m)
 static int cmd_status(struct ptpd_clock *c, char *out, size_t len)
 {
 	struct ptpd_port *p = main_port(c);
-	double est = -1, now = mono_s();
-	if (servo_error_estimate(c->servo, &est) || !isfinite(est))
+	double est = -1, now = mono_s(c);
+	unsigned long long samples = sync_samples(c->sync);
+	if (sync_error_estimate(c->sync, &est) || !isfinite(est))
 		est = -1;
-	double age = c->samples ? now - c->last_sample_s : 1e9;
+	double age = samples ? now - (double)sync_last_mono(c->sync) / 1e9 : 1e9;
 	double ival = ldexp(1.0, p->master_log_sync ? p->master_log_sync : p->log_sync);
 	struct tsync_status st = {
 	        .est_ns = est,
@@ -261,8 +261,8 @@ static int cmd_status(struct ptpd_clock *c, char *out, size_t len)
 	        .freq_ppb = c->freq_ppb,
 	        .delay_ns = c->cur.mean_path_delay,
 	        .log_sync = p->master_log_sync,
-	        .samples = c->samples,
-	        .age_ms = c->samples ? age * 1e3 : -1.0,
+	        .samples = samples,
+	        .age_ms = samples ? age * 1e3 : -1.0,
 	        .burst_s = c->burst_until_s > now ? c->burst_until_s - now : 0.0,
 	        .have = TSYNC_ST_ALL,
 	};
@@ -360,7 +360,7 @@ static int cmd_burst(struct ptpd_clock *c, const struct ptpd_cmd *cmd, char *out
 	if (!slaves)
 		return snprintf(out, len, "err no slave port");
 	burst_request(c, (int8_t)cmd->log_sync);
-	c->burst_until_s = mono_s() + secs;
+	c->burst_until_s = mono_s(c) + secs;
 	reactor_timer_arm(c->burst_timer, (uint64_t)(secs * 1e9), 0);
 	return snprintf(out, len, "ok burst log_sync=%d seconds=%.1f", cmd->log_sync, secs);
 }

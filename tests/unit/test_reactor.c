@@ -364,3 +364,62 @@ Test(reactor, bad_signal_arguments)
 	cr_assert_eq(reactor_add_signals(r, bad, 1, on_signal, &got), -EINVAL);
 	cr_assert_eq(reactor_add_signals(r, NULL, 0, on_signal, &got), -EINVAL);
 }
+
+/* ---- simulated time ---- */
+struct sim_tick {
+	int64_t *now;
+	int64_t at[8];
+	uint64_t exp[8];
+	int n;
+};
+
+static void sim_tick_cb(struct reactor *r, struct reactor_timer *t, uint64_t n, void *arg)
+{
+	struct sim_tick *k = arg;
+	(void)t;
+	if (k->n < 8) {
+		k->at[k->n] = reactor_now(r);
+		k->exp[k->n] = n;
+	}
+	k->n++;
+}
+
+Test(reactor, simulated_time_jumps_to_the_next_deadline)
+{
+	int64_t now = 5 * 1000000000LL;
+	struct reactor *r = reactor_create_sim(&now);
+	struct sim_tick a = {.now = &now}, b = {.now = &now};
+	struct timespec w0, w1;
+
+	cr_assert_not_null(r);
+	cr_assert_eq(reactor_now(r), now);
+	struct reactor_timer *ta = reactor_timer_create(r, sim_tick_cb, &a);
+	struct reactor_timer *tb = reactor_timer_create(r, sim_tick_cb, &b);
+	cr_assert(ta && tb);
+	clock_gettime(CLOCK_MONOTONIC, &w0);
+	reactor_timer_arm(ta, 1000000000ULL, 1000000000ULL); /* every s */
+	reactor_timer_arm(tb, 3600000000000ULL, 0);          /* once, after an hour */
+	cr_assert_eq(reactor_run_once(r, 0), 0, "timeout 0: no jump, nothing due");
+	cr_assert_eq(now, 5 * 1000000000LL);
+	for (int i = 0; i < 4; i++)
+		cr_assert_eq(reactor_run_once(r, -1), 1);
+	cr_assert_eq(a.n, 4);
+	for (int i = 0; i < 4; i++) {
+		cr_assert_eq(a.at[i], (6 + i) * 1000000000LL);
+		cr_assert_eq(a.exp[i], 1);
+	}
+	reactor_timer_disarm(ta);
+	cr_assert_eq(reactor_run_once(r, -1), 1);
+	cr_assert_eq(b.n, 1);
+	cr_assert_eq(now, 5 * 1000000000LL + 3600000000000LL);
+	cr_assert_eq(reactor_run(r), 0, "nothing armed: run returns");
+	clock_gettime(CLOCK_MONOTONIC, &w1);
+	cr_assert_lt(w1.tv_sec - w0.tv_sec, 2, "an hour of simulated time in no wall time");
+	/* a periodic timer that the clock jumped past reports the missed periods */
+	reactor_timer_arm(ta, 1000000000ULL, 1000000000ULL);
+	now += 3500000000LL;
+	cr_assert_eq(reactor_run_once(r, 0), 1);
+	cr_assert_eq(a.exp[4], 3);
+	reactor_destroy(r);
+	cr_assert_null(reactor_create_sim(NULL));
+}

@@ -41,6 +41,23 @@ Test(ptpd_daemon_fmt, identities)
 	cr_assert_str_eq(ptpd_pid_str(&p, b, sizeof(b)), "001122.fffe.334455-1");
 }
 
+Test(ptpd_daemon_fmt, clock_identity_parse)
+{
+	struct ptp_clock_id id;
+	char b[40];
+	cr_assert_eq(ptpd_cid_parse("001122.FFFE.3344aB", &id), 0);
+	cr_assert_str_eq(ptpd_cid_str(&id, b, sizeof(b)), "001122.fffe.3344ab");
+	static const char *const bad[] = {"",
+	                                  "001122fffe334455",
+	                                  "001122.fffe.33445",
+	                                  "001122.fffe.3344556",
+	                                  "00112.2fffe.334455",
+	                                  "001122.fffe.33445g",
+	                                  "001122.fffe.334455-1"};
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		cr_assert_eq(ptpd_cid_parse(bad[i], &id), -EINVAL, "'%s' parsed", bad[i]);
+}
+
 Test(ptpd_daemon_stats, rms_max_stddev)
 {
 	struct ptpd_stat s = {0};
