@@ -9,7 +9,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "cli.h"
+#include "analyze_cli.h"
 #include "metrics/metrics.h"
 
 static double now(void)

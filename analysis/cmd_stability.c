@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "analyze_cli.h"
 #include "metrics/metrics.h"
 #include "plots/plot.h"
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "analyze_cli.h"
 #include "metrics/masks.h"
 
 static void usage(FILE *f)

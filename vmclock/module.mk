@@ -17,7 +17,7 @@ MODULE_OBJS     += $(VMCLOCK_OBJS)
 
 $(BUILD)/obj/vmclock/%.o: CPPFLAGS += -Ivmclock
 $(BUILD)/obj/tests/unit/vmclock/%.o: CPPFLAGS += -Ivmclock
-# the stop record through the tsvmm vmclock device (devices/device.h, devices/vmclock.h)
+# the stop record through the tsvmm vmclock device (devices/device.h, devices/vmclock_dev.h)
 $(BUILD)/obj/tests/unit/vmclock/test_vmclock_stop.o: CPPFLAGS += -Ivmm
 $(BUILD)/obj/tests/unit/vmclock/test_vmclock_hostile.o: CPPFLAGS += -Ivmm
 $(BUILD)/obj/tools/tsync-vmclock-read.o: CPPFLAGS += -Ivmclock

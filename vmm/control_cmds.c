@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "control_cmds.h"
-#include "devices/vmclock.h"
+#include "devices/vmclock_dev.h"
 #include "memstats.h"
 #include "migrate/migrate.h"
 #include "report.h"

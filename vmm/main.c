@@ -15,7 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "vmm_cli.h"
 #include "control.h"
 #include "control_cmds.h"
 #include "memstats.h"

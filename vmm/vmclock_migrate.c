@@ -16,7 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "devices/vmclock.h"
+#include "devices/vmclock_dev.h"
 #include "tsync/kv.h"
 #include "tsync/log.h"
 #include "tsync/vmclock.h"

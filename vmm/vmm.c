@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "arch/x86/boot.h"
-#include "devices/vmclock.h"
+#include "devices/vmclock_dev.h"
 #include "report.h"
 #include "uapi/tsvmm-blk.h"
 #include "vcpu.h"

@@ -8,7 +8,7 @@
 #include <unistd.h>
 #include <x86intrin.h>
 
-#include "devices/vmclock.h"
+#include "devices/vmclock_dev.h"
 #include "tsync/log.h"
 #include "vcpu.h"
 #include "vm.h"

@@ -20,7 +20,7 @@
 #include "migrate/compress.h"
 #include "migrate/conn.h"
 #include "migrate/dedup.h"
-#include "migrate/metrics.h"
+#include "migrate/mig_metrics.h"
 #include "migrate/incoming_private.h"
 #include "migrate/migrate.h"
 #include "migrate/tls.h"

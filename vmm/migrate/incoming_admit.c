@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "migrate/incoming_private.h"
-#include "migrate/metrics.h"
+#include "migrate/mig_metrics.h"
 #include "migrate/tls.h"
 #include "tsync/log.h"
 #include "vm.h"

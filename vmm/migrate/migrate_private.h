@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "migrate/metrics.h"
+#include "migrate/mig_metrics.h"
 #include "migrate/migrate.h"
 #include "migrate/tls.h"
 

@@ -8,7 +8,7 @@
 
 #include "migrate/conn.h"
 #include "migrate/dedup.h"
-#include "migrate/metrics.h"
+#include "migrate/mig_metrics.h"
 #include "uapi/tsvmm-migration.h"
 
 struct migration;

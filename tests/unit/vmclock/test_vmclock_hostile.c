@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "devices/device.h"
-#include "devices/vmclock.h"
+#include "devices/vmclock_dev.h"
 #include "tsync/kv.h"
 #include "tsync/vmclock.h"
 #include "vmclockd.h"

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "devices/device.h"
-#include "devices/vmclock.h"
+#include "devices/vmclock_dev.h"
 #include "policy.h"
 #include "tsync/vmclock.h"
 

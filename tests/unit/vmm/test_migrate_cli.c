@@ -5,7 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "cli.h"
+#include "vmm_cli.h"
 
 static char err[512];
 

@@ -7,7 +7,7 @@
 
 #include "control_json.h"
 #include "migrate/compress.h"
-#include "migrate/metrics.h"
+#include "migrate/mig_metrics.h"
 
 static struct mig_conv_in base(void)
 {

@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "cli.h"
+#include "vmm_cli.h"
 #include "profile.h"
 
 static char err[256];

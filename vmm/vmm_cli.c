@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "vmm_cli.h"
 #include "migrate/tls.h"
 
 const char vmm_cli_usage[] =

@@ -14,7 +14,7 @@
 #include "tsync/vmclock.h"
 #include "uapi/tsvmm-boot.h"
 #include "vm.h"
-#include "vmclock.h"
+#include "vmclock_dev.h"
 #include "vmclock_migrate.h"
 
 #define PAGE         4096

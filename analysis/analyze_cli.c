@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "analyze_cli.h"
 
 int cli_load(const struct cli *c, const char *path, struct series *s, double **x, double **t,
              size_t *n)

@@ -6,7 +6,7 @@
 
 #include "control_json.h"
 #include "migrate/compress.h"
-#include "migrate/metrics.h"
+#include "migrate/mig_metrics.h"
 
 void mig_params_default(struct mig_params *p)
 {
