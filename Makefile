@@ -34,7 +34,10 @@ TOOL_SRCS := $(sort $(wildcard tools/*.c))
 TOOLS     := $(TOOL_SRCS:tools/%.c=$(BUILD)/bin/%)
 UNIT_SRCS := $(sort $(shell find tests/unit -name '*.c'))
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/obj/%.o)
-UNIT_BIN  := $(BUILD)/tests/unit-tests
+# tests/unit/ mirrors the source tree; each top directory there (lib, ptpd-wl, vmm, ...) is one
+# component with its own Criterion binary $(BUILD)/tests/unit/COMPONENT.
+UNIT_COMPONENTS := $(sort $(patsubst tests/unit/%/,%,$(wildcard tests/unit/*/)))
+UNIT_BINS := $(UNIT_COMPONENTS:%=$(BUILD)/tests/unit/%)
 
 # Each program directory (ptpd-wl/, analysis/, vmm/, ...) owns a module.mk that adds to:
 #   BINS             its binaries (build rule written there with $(link))
@@ -56,7 +59,7 @@ endef
 -include tests/fuzz/fuzz.mk
 
 .PHONY: all deps check unit integration asan demo bench fuzz format format-check clean
-all: $(DEPS_STAMP) $(LIB) $(TOOLS) $(BINS) $(UNIT_BIN)
+all: $(DEPS_STAMP) $(LIB) $(TOOLS) $(BINS) $(UNIT_BINS)
 
 deps:
 	@scripts/deps.sh $(DEB_PKGS)
@@ -77,19 +80,22 @@ $(BUILD)/bin/%: $(BUILD)/obj/tools/%.o $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $< $(LIB) $(LDLIBS) -o $@
 
-$(UNIT_BIN): $(UNIT_OBJS) $(UNIT_EXTRA_OBJS) $(LIB)
-	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) $(UNIT_OBJS) $(UNIT_EXTRA_OBJS) $(LIB) -lcriterion $(UNIT_LDLIBS) $(LDLIBS) -o $@
+define unit_bin
+$(BUILD)/tests/unit/$(1): $(filter $(BUILD)/obj/tests/unit/$(1)/%,$(UNIT_OBJS)) $(UNIT_EXTRA_OBJS) $(LIB)
+	@mkdir -p $$(@D)
+	$$(CC) $$(LDFLAGS) $$(filter %.o,$$^) $$(LIB) -lcriterion $$(UNIT_LDLIBS) $$(LDLIBS) -o $$@
+endef
+$(foreach c,$(UNIT_COMPONENTS),$(eval $(call unit_bin,$(c))))
 
 unit: all
-	@scripts/run-unit.sh $(UNIT_BIN)
+	@scripts/run-unit.sh $(UNIT_BINS)
 
 integration: all
 	@BUILD=$(BUILD) tests/integration/run.sh
 
 asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 all
-	@scripts/run-unit.sh build/asan/tests/unit-tests
+	@scripts/run-unit.sh $(UNIT_COMPONENTS:%=build/asan/tests/unit/%)
 
 check: $(DEPS_STAMP)
 	@$(MAKE) --no-print-directory all

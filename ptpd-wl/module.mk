@@ -13,7 +13,7 @@ UNIT_EXTRA_OBJS += $(PTPD_CORE_OBJS)
 MODULE_OBJS     += $(PTPD_CORE_OBJS)
 
 # Unit tests and tools include the core as "core/msg.h" etc.
-$(BUILD)/obj/tests/unit/ptpd/%.o: CPPFLAGS += -Iptpd-wl
+$(BUILD)/obj/tests/unit/ptpd-wl/%.o: CPPFLAGS += -Iptpd-wl
 $(BUILD)/obj/ptpd-wl/%.o: CPPFLAGS += -Iptpd-wl
 
 # --- test tools -------------------------------------------------------------------------------
@@ -32,7 +32,7 @@ $(PTPD_TOOLS): $(BUILD)/bin/%: $(BUILD)/obj/ptpd-wl/tools/%.o $(PTPD_CORE_OBJS) 
 # >>>   $(BUILD)/bin/ptpd-wl: LDLIBS += -lfoo
 # >>> and daemon objects without main() to UNIT_EXTRA_OBJS if unit tests need them.
 # (daemon engineer) daemon/*.c hold everything but main(): they are also linked into the
-# unit-test binary (tests/unit/ptpd/test_daemon_*.c); main.c only into build/bin/ptpd-wl.
+# unit-test binary (tests/unit/ptpd-wl/daemon/*.c); main.c only into build/bin/ptpd-wl.
 PTPD_DAEMON_SRCS := $(sort $(wildcard ptpd-wl/daemon/*.c))
 PTPD_DAEMON_OBJS := $(PTPD_DAEMON_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_EXTRA_OBJS  += $(PTPD_DAEMON_OBJS)

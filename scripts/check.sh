@@ -19,14 +19,14 @@ count() { # $1 = label; reads "N passed, N failed" from the last matching line o
 	echo "== $1: $p passed, $f failed"
 }
 echo "== unit tests ($BUILD)"
-scripts/run-unit.sh "$BUILD/tests/unit-tests" | tee "$log" || status=1
+scripts/run-unit.sh "$BUILD"/tests/unit/* | tee "$log" || status=1
 count unit
 echo "== integration tests"
 BUILD=$BUILD tests/integration/run.sh | tee "$log" || status=1
 count integration
 echo "== unit tests under ASan+UBSan (build/asan)"
 { make --no-print-directory BUILD=build/asan SAN=1 all >/dev/null &&
-	scripts/run-unit.sh build/asan/tests/unit-tests; } 2>&1 | tee "$log"
+	scripts/run-unit.sh build/asan/tests/unit/*; } 2>&1 | tee "$log"
 grep -q ' 0 failed' "$log" || status=1
 count asan
 # the daemons' hostile-input tests again, against the ASan+UBSan binaries: each script counts a

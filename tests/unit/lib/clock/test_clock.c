@@ -8,7 +8,7 @@
 
 #include "tsync/clock.h"
 #include "tsync/sim.h"
-#include "../../lib/clock/clockadj.h"
+#include "../../../../lib/clock/clockadj.h"
 
 Test(clock, parse_type)
 {
