@@ -23,6 +23,7 @@ void dtp_device_tick(struct dtp_device *dev)
 			gc = dtp_cnt_max(gc, p->lc);
 	}
 	dev->gc = gc;
+	dev->since_sync++;
 }
 
 void dtp_device_advance(struct dtp_device *dev, int64_t n)
@@ -31,6 +32,7 @@ void dtp_device_advance(struct dtp_device *dev, int64_t n)
 		return;
 	/* after the first tick gc is already >= every SYNC lc; further ticks keep the order */
 	dtp_device_tick(dev);
+	dev->since_sync += n - 1;
 	dev->gc = dtp_cnt_add(dev->gc, n - 1);
 	for (unsigned i = 0; i < dev->nports; i++)
 		dev->ports[i].lc = dtp_cnt_add(dev->ports[i].lc, n - 1);
@@ -39,7 +41,7 @@ void dtp_device_advance(struct dtp_device *dev, int64_t n)
 int64_t dtp_delay(uint64_t lc_now, uint64_t c, int64_t alpha)
 {
 	int64_t rtt = dtp_cnt_diff(lc_now, c) - alpha;
-	return rtt <= 0 ? 0 : (rtt + 1) / 2;
+	return rtt <= 0 ? 0 : rtt / 2;
 }
 
 static void apply_beacon(struct dtp_device *dev, struct dtp_port *p, uint64_t c,
@@ -48,7 +50,8 @@ static void apply_beacon(struct dtp_device *dev, struct dtp_port *p, uint64_t c,
 	uint64_t target = dtp_cnt_add(c, p->d);
 	int64_t ahead = dtp_cnt_diff(target, p->lc);
 	p->beacons++;
-	if (ahead > 0 && dev->params.guard > 0 && ahead > dev->params.guard) {
+	if (ahead > 0 && dev->params.guard > 0 && ahead > dev->params.guard &&
+	    dev->since_sync > dev->params.guard_arm) {
 		p->rejected++;
 		dev->rejected++;
 		return;
@@ -79,6 +82,8 @@ struct dtp_output dtp_device_input(struct dtp_device *dev, unsigned p, enum dtp_
 	unsigned a = next.actions;
 	out.synced = port->state != DTP_PORT_SYNC && next.state == DTP_PORT_SYNC;
 	port->state = next.state;
+	if (out.synced)
+		dev->since_sync = 0;
 	if (a & DTP_ACT_LC_FROM_GC)
 		port->lc = dev->gc;
 	if (a & DTP_ACT_SET_DELAY)

@@ -20,6 +20,8 @@ struct dtp_params {
 	int64_t alpha;          /* the responder's INIT -> INIT-ACK turnaround, ticks */
 	int64_t jump_threshold; /* a beacon that moves lc forward by more is a jump (counted) */
 	int64_t guard;          /* jump guard: reject beacons ahead by more (0 = off, plain DTP) */
+	int64_t guard_arm;      /* ... once no port has entered SYNC for this many ticks (the
+	                         * start-up flood and a rejoin after a partition are accepted) */
 };
 
 struct dtp_port {
@@ -36,6 +38,7 @@ struct dtp_device {
 	unsigned nports;
 	struct dtp_params params;
 	uint64_t jumps, rejected;
+	int64_t since_sync; /* ticks since a port last entered SYNC */
 };
 
 /* What the caller must do after an input: send at most one message on the port, and arm or
@@ -63,7 +66,9 @@ void dtp_device_advance(struct dtp_device *dev, int64_t n);
 struct dtp_output dtp_device_input(struct dtp_device *dev, unsigned p, enum dtp_port_event ev,
                                    const struct dtp_msg *msg);
 
-/* Delay from an INIT-ACK: (lc_now - c - alpha) / 2, rounded to nearest, at least 0. */
+/* Delay from an INIT-ACK: (lc_now - c - alpha) / 2 rounded down, at least 0. Rounding down
+ * and an alpha that covers the receive pipelines keep d at or below the true delay: an
+ * overestimate would make neighbours push each other forward through the max rule. */
 int64_t dtp_delay(uint64_t lc_now, uint64_t c, int64_t alpha);
 
 #endif

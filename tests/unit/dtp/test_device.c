@@ -26,7 +26,7 @@ Test(dtp_counter, wrap)
 Test(dtp_counter, delay_formula)
 {
 	cr_expect_eq(dtp_delay(100, 60, 0), 20);
-	cr_expect_eq(dtp_delay(100, 61, 0), 20, "39/2 rounds to 20");
+	cr_expect_eq(dtp_delay(100, 61, 0), 19, "39/2 rounds down");
 	cr_expect_eq(dtp_delay(100, 60, 4), 18);
 	cr_expect_eq(dtp_delay(3, TOP, 1), 4, "(9 - 1) / 2 across the wrap");
 	cr_expect_eq(dtp_delay(60, 100, 0), 0, "never negative");
@@ -124,23 +124,40 @@ Test(dtp_device, beacon_max_rule_jumps_and_wrap)
 	cr_expect_eq(p[0].state, DTP_PORT_INIT);
 }
 
-Test(dtp_device, guard_rejects_and_counts)
+Test(dtp_device, guard_rejects_and_counts_once_armed)
 {
 	struct dtp_params g = params;
 	g.guard = 16;
+	g.guard_arm = 100;
 	struct dtp_port p[1];
 	struct dtp_device dev;
 	dtp_device_init(&dev, p, 1, 1000, &g);
 	sync_port(&dev, 2);
+	/* just after SYNC the start-up flood is accepted however far ahead */
 	uint64_t gc = dev.gc;
-	struct dtp_msg bc = {DTP_MSG_BEACON, gc + 10};
+	struct dtp_msg bc = {DTP_MSG_BEACON, gc + 500};
 	dtp_device_input(&dev, 0, DTP_EV_RX_BEACON, &bc);
-	cr_expect_eq(dev.gc, gc + 12);
+	cr_expect_eq(dev.gc, gc + 502);
+	cr_expect_eq(dev.rejected, 0);
+	dtp_device_advance(&dev, 101);
+	gc = dev.gc;
+	bc.counter = gc + 10;
+	dtp_device_input(&dev, 0, DTP_EV_RX_BEACON, &bc);
+	cr_expect_eq(dev.gc, gc + 12, "within the guard");
 	bc.counter = gc + 1000000;
 	dtp_device_input(&dev, 0, DTP_EV_RX_BEACON, &bc);
 	cr_expect_eq(dev.gc, gc + 12, "rejected");
 	cr_expect_eq(dev.rejected, 1);
-	cr_expect_eq(dev.jumps, 1, "the accepted +12 is above the jump threshold 8");
+	cr_expect_eq(p[0].rejected, 1);
+	cr_expect_eq(dev.jumps, 2, "+502 and +12 are above the jump threshold 8");
+	/* a rejoin (the port enters SYNC again) disarms it */
+	dtp_device_input(&dev, 0, DTP_EV_LINK_DOWN, NULL);
+	sync_port(&dev, 2);
+	gc = dev.gc;
+	bc.counter = gc + 1000000;
+	dtp_device_input(&dev, 0, DTP_EV_RX_BEACON, &bc);
+	cr_expect_eq(dev.gc, gc + 1000002);
+	cr_expect_eq(dev.rejected, 1);
 }
 
 Test(dtp_device, two_devices_converge)
