@@ -24,6 +24,7 @@ void dtp_device_tick(struct dtp_device *dev)
 	}
 	dev->gc = gc;
 	dev->since_sync++;
+	dev->free = dtp_cnt_add(dev->free, 1);
 }
 
 void dtp_device_advance(struct dtp_device *dev, int64_t n)
@@ -33,6 +34,7 @@ void dtp_device_advance(struct dtp_device *dev, int64_t n)
 	/* after the first tick gc is already >= every SYNC lc; further ticks keep the order */
 	dtp_device_tick(dev);
 	dev->since_sync += n - 1;
+	dev->free = dtp_cnt_add(dev->free, n - 1);
 	dev->gc = dtp_cnt_add(dev->gc, n - 1);
 	for (unsigned i = 0; i < dev->nports; i++)
 		dev->ports[i].lc = dtp_cnt_add(dev->ports[i].lc, n - 1);
@@ -67,6 +69,26 @@ static void apply_beacon(struct dtp_device *dev, struct dtp_port *p, uint64_t c,
 	dev->gc = dtp_cnt_max(dev->gc, p->lc);
 }
 
+/* Multi-sample delay: add the sample of a matching INIT-ACK; ask for another while short. */
+static void delay_sample(struct dtp_device *dev, struct dtp_port *port, uint64_t c,
+                         struct dtp_output *out)
+{
+	if (dev->params.delay_samples <= 1 || port->dn >= dev->params.delay_samples)
+		return;
+	/* in SYNC beacons move lc during the round trip: time it on the free-running count */
+	int64_t sample =
+	        dtp_cnt_diff(port->init_free ? dev->free : port->lc, c) - dev->params.alpha;
+	port->dsum += sample > 0 ? sample : 0;
+	port->dn++;
+	port->d = (port->dsum + (int64_t)port->dn) / (2 * (int64_t)port->dn);
+	if (port->dn < dev->params.delay_samples && !out->send) {
+		port->init_c = dev->free;
+		port->init_free = true;
+		out->send = true;
+		out->msg = (struct dtp_msg){DTP_MSG_INIT, dev->free};
+	}
+}
+
 struct dtp_output dtp_device_input(struct dtp_device *dev, unsigned p, enum dtp_port_event ev,
                                    const struct dtp_msg *msg)
 {
@@ -79,19 +101,24 @@ struct dtp_output dtp_device_input(struct dtp_device *dev, unsigned p, enum dtp_
 	if ((ev == DTP_EV_RX_INIT || ev == DTP_EV_RX_BEACON) && !msg)
 		return out;
 	struct dtp_port_next next = dtp_port_step(port->state, ev);
+	bool more = ev == DTP_EV_RX_INIT_ACK && port->state == DTP_PORT_SYNC;
 	unsigned a = next.actions;
 	out.synced = port->state != DTP_PORT_SYNC && next.state == DTP_PORT_SYNC;
 	port->state = next.state;
 	if (out.synced)
 		dev->since_sync = 0;
-	if (a & DTP_ACT_LC_FROM_GC)
+	if (a & DTP_ACT_LC_FROM_GC) {
 		port->lc = dev->gc;
+		port->dsum = 0;
+		port->dn = 0;
+	}
 	if (a & DTP_ACT_SET_DELAY)
 		port->d = dtp_delay(port->lc, msg->counter, dev->params.alpha);
 	if (a & DTP_ACT_APPLY_BEACON)
 		apply_beacon(dev, port, msg->counter, &out);
 	if (a & DTP_ACT_SEND_INIT) {
 		port->init_c = port->lc;
+		port->init_free = false;
 		out.send = true;
 		out.msg = (struct dtp_msg){DTP_MSG_INIT, port->lc};
 	} else if (a & DTP_ACT_SEND_INIT_ACK) {
@@ -101,6 +128,8 @@ struct dtp_output dtp_device_input(struct dtp_device *dev, unsigned p, enum dtp_
 		out.send = true;
 		out.msg = (struct dtp_msg){DTP_MSG_BEACON, dev->gc};
 	}
+	if ((a & DTP_ACT_SET_DELAY) || more)
+		delay_sample(dev, port, msg->counter, &out);
 	out.timers = a & (DTP_ACT_ARM_RETRY | DTP_ACT_ARM_BEACON | DTP_ACT_STOP_TIMERS);
 	return out;
 }

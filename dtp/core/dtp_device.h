@@ -22,6 +22,9 @@ struct dtp_params {
 	int64_t guard;          /* jump guard: reject beacons ahead by more (0 = off, plain DTP) */
 	int64_t guard_arm;      /* ... once no port has entered SYNC for this many ticks (the
 	                         * start-up flood and a rejoin after a partition are accepted) */
+	unsigned delay_samples; /* multi-sample delay: after SYNC, INIT again (timed on the
+	                         * free-running count) until this many INIT-ACKs are averaged;
+	                         * d = the rounded mean (0 or 1: the paper's single exchange) */
 };
 
 struct dtp_port {
@@ -30,6 +33,9 @@ struct dtp_port {
 	int64_t d;       /* one-way delay, ticks (valid in SYNC) */
 	uint64_t init_c; /* counter of the outstanding INIT */
 	uint64_t beacons, jumps, rejected;
+	int64_t dsum; /* sum of (round trip - alpha) over dn samples */
+	unsigned dn;
+	bool init_free; /* the outstanding INIT carries the free-running count, not lc */
 };
 
 struct dtp_device {
@@ -39,6 +45,7 @@ struct dtp_device {
 	struct dtp_params params;
 	uint64_t jumps, rejected;
 	int64_t since_sync; /* ticks since a port last entered SYNC */
+	uint64_t free;      /* free-running tick count, never adjusted (round trips in SYNC) */
 };
 
 /* What the caller must do after an input: send at most one message on the port, and arm or

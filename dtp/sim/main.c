@@ -26,7 +26,10 @@ static void usage(FILE *f)
 	        "                     file:PATH (lines 'NODE NODE METRES', '#' comments)\n"
 	        "  --duration T       simulated time (default 10ms; units ns us ms s)\n"
 	        "  --beacon N         beacon interval in ticks (default 200)\n"
-	        "  --enhance LIST     none (plain DTP, default) or guard (jump guard, --guard N)\n"
+	        "  --enhance LIST     none (plain DTP, default), or a comma list of: guard (jump\n"
+	        "                     guard, --guard N), delay (multi-sample delay, "
+	        "--delay-samples K)\n"
+	        "  --delay-samples K  INIT/INIT-ACK exchanges averaged with --enhance delay (16)\n"
 	        "  --seed N           random seed (default 1)\n"
 	        "  --load F           fraction of blocks busy with frames, 0..0.99 (default 0)\n"
 	        "  --frame BYTES      frame length under load (default 1522)\n"
@@ -138,11 +141,11 @@ static int parse_fault(const struct topo *t, char *s, struct sim_config *c)
 	return 0;
 }
 
-static int parse_enhance(const char *s, bool *guard)
+static int parse_enhance(const char *s, bool *guard, bool *delay)
 {
 	char buf[256];
 	snprintf(buf, sizeof(buf), "%s", s);
-	*guard = false;
+	*guard = *delay = false;
 	for (char *save, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (!strcmp(tok, "none"))
 			continue;
@@ -150,8 +153,11 @@ static int parse_enhance(const char *s, bool *guard)
 			*guard = true;
 			continue;
 		}
-		if (!strcmp(tok, "sync") || !strcmp(tok, "delay") || !strcmp(tok, "bound") ||
-		    !strcmp(tok, "burst"))
+		if (!strcmp(tok, "delay")) {
+			*delay = true;
+			continue;
+		}
+		if (!strcmp(tok, "sync") || !strcmp(tok, "bound") || !strcmp(tok, "burst"))
 			fprintf(stderr, PROG ": --enhance %s: not implemented yet\n", tok);
 		else
 			fprintf(stderr,
@@ -164,7 +170,7 @@ static int parse_enhance(const char *s, bool *guard)
 }
 
 static void print_summary(const struct sim_result *r, const struct sim_config *c, bool json,
-                          bool guard)
+                          const char *enhance)
 {
 	if (json) {
 		printf("{\"topo\": \"%s\", \"nodes\": %u, \"links\": %u, \"diameter_hops\": %d, "
@@ -178,9 +184,9 @@ static void print_summary(const struct sim_result *r, const struct sim_config *c
 		       "\"events\": %llu, \"sim_s\": %g, \"wall_s\": %.3f, \"events_per_s\": "
 		       "%.0f}\n",
 		       c->topo_spec, r->nodes, r->links, r->diameter, (long long)c->beacon_ticks,
-		       c->load, guard ? "guard" : "none", (unsigned long long)c->seed,
-		       (long long)r->max_offset, (long long)r->max_hop_offset,
-		       (long long)r->bound_hop, (long long)r->bound_net,
+		       c->load, enhance, (unsigned long long)c->seed, (long long)r->max_offset,
+		       (long long)r->max_hop_offset, (long long)r->bound_hop,
+		       (long long)r->bound_net,
 		       (unsigned long long)(r->hop_violations + r->net_violations),
 		       (unsigned long long)r->hop_violations, (unsigned long long)r->net_violations,
 		       (unsigned long long)r->samples, (unsigned long long)r->steady_samples,
@@ -193,7 +199,7 @@ static void print_summary(const struct sim_result *r, const struct sim_config *c
 	printf("dtp-sim %s: %u nodes, %u links, diameter %d hops, beacon %lld ticks, load %g, "
 	       "enhance %s, seed %llu\n",
 	       c->topo_spec, r->nodes, r->links, r->diameter, (long long)c->beacon_ticks, c->load,
-	       guard ? "guard" : "none", (unsigned long long)c->seed);
+	       enhance, (unsigned long long)c->seed);
 	printf("  %-28s %12s %12s %12s\n", "", "measured", "bound", "violations");
 	printf("  %-28s %12lld %12lld %12llu\n", "per hop offset [ticks]",
 	       (long long)r->max_hop_offset, (long long)r->bound_hop,
@@ -264,7 +270,8 @@ int main(int argc, char **argv)
 	double cable = 5;
 	long v, guard = 64;
 	tmv_t ns, sample_ns = 0;
-	bool json = false, use_guard = false;
+	bool json = false, use_guard = false, use_delay = false;
+	long delay_samples = 16;
 	int o, bad = 0;
 	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (o) {
@@ -349,6 +356,10 @@ int main(int argc, char **argv)
 			bad |= cli_long(PROG, "--alpha", optarg, 0, 1000, &v) != 0;
 			c.alpha_ticks = v;
 			break;
+		case 'k':
+			bad |= cli_long(PROG, "--delay-samples", optarg, 1, 100000,
+			                &delay_samples) != 0;
+			break;
 		case 'q':
 			c.progress = false;
 			break;
@@ -368,11 +379,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, PROG ": --topo is required\n");
 		bad = 1;
 	}
-	if (parse_enhance(enhance, &use_guard))
+	if (parse_enhance(enhance, &use_guard, &use_delay))
 		bad = 1;
 	if (bad)
 		return 2;
 	c.guard_ticks = use_guard ? guard : 0;
+	c.delay_samples = use_delay ? (unsigned)delay_samples : 1;
 	c.topo_spec = topo_spec;
 	c.sample_ps = sample_ns ? sample_ns * 1000 : c.duration_ps / 10000;
 	if (c.sample_ps < 1000000)
@@ -405,7 +417,7 @@ int main(int argc, char **argv)
 		topo_free(&t);
 		return 1;
 	}
-	print_summary(&r, &c, json, use_guard);
+	print_summary(&r, &c, json, enhance);
 	topo_free(&t);
 	return 0;
 }

@@ -351,7 +351,8 @@ static int setup(struct sim *s, char *err, size_t errlen)
 	struct dtp_params prm = {.alpha = c->alpha_ticks,
 	                         .jump_threshold = c->jump_ticks,
 	                         .guard = c->guard_ticks,
-	                         .guard_arm = 4 * (diam + 2) * c->beacon_ticks};
+	                         .guard_arm = 4 * (diam + 2) * c->beacon_ticks,
+	                         .delay_samples = c->delay_samples};
 	unsigned next = 0;
 	for (unsigned i = 0; i < nn; i++) {
 		struct node *n = &s->nodes[i];

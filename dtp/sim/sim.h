@@ -50,6 +50,7 @@ struct sim_config {
 	unsigned frame_bytes;   /* frame length under load */
 	int64_t jump_ticks;     /* a beacon correcting lc by more is a jump */
 	int64_t guard_ticks;    /* jump guard (0: plain DTP) */
+	unsigned delay_samples; /* multi-sample delay (1: plain DTP) */
 	uint64_t gc0;           /* counters start at gc0 + a random 0 .. 2^20 */
 	uint64_t seed;
 	struct sim_flap flaps[SIM_MAX_FLAPS];

@@ -51,6 +51,8 @@ run healthy --topo fattree:4 --duration 30ms
 check "healthy network: rate within the oscillators' +-100 ppm, no jumps" holds healthy "abs(rate_ppm) <= 110 and jumps == 0"
 run guard --topo fattree:4 --duration 30ms --faulty c0:wild:100000@10ms --enhance guard
 check "jump guard: the wild node's beacons are rejected ($(key guard rejected)), nobody jumps" holds guard "rejected > 0 and jumps == 0 and bound_violations == 0 and abs(rate_ppm) <= 110"
+run enh --topo fattree:4 --duration 30ms --load 0.7 --flap e1_0-a1_1@10ms+3ms --enhance delay,guard
+check "--enhance delay,guard keeps the bounds ($(key enh max_hop_offset_ticks), $(key enh max_offset_ticks))" holds enh "$within_bounds and jumps == 0 and rejected == 0"
 run wrap --topo line:2 --duration 20ms --gc0 9007199254700000
 check "counters wrap modulo 2^53 mid-run without a violation" holds wrap "$within_bounds"
 

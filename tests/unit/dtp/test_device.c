@@ -186,3 +186,40 @@ Test(dtp_device, two_devices_converge)
 	dtp_device_input(&b, 0, DTP_EV_RX_BEACON, &oa.msg);
 	cr_expect_eq(a.gc, b.gc, "b adopted a's counter exactly");
 }
+
+Test(dtp_device, multi_sample_delay_averages_on_the_free_count)
+{
+	struct dtp_params m = params;
+	m.alpha = 1;
+	m.delay_samples = 4;
+	struct dtp_port p[1];
+	struct dtp_device dev;
+	dtp_device_init(&dev, p, 1, 5000, &m);
+	struct dtp_output o = dtp_device_input(&dev, 0, DTP_EV_LINK_UP, NULL);
+	/* round trips (ticks): 21, 23, 22, 24 -> (rtt - alpha) 20, 22, 21, 23 -> mean/2 = 10.75 */
+	const int64_t rtt[] = {21, 23, 22, 24};
+	for (int i = 0; i < 4; i++) {
+		cr_assert(o.send, "sample %d: an INIT goes out", i);
+		cr_assert_eq(o.msg.type, DTP_MSG_INIT);
+		struct dtp_msg ack = {DTP_MSG_INIT_ACK, o.msg.counter};
+		dtp_device_advance(&dev, rtt[i] / 2);
+		if (i > 0) {
+			/* a beacon far ahead moves lc in the middle of the round trip */
+			struct dtp_msg bc = {DTP_MSG_BEACON, dtp_cnt_add(dev.gc, 300)};
+			dtp_device_input(&dev, 0, DTP_EV_RX_BEACON, &bc);
+		}
+		dtp_device_advance(&dev, rtt[i] - rtt[i] / 2);
+		struct dtp_msg stale = {DTP_MSG_INIT_ACK, ack.counter + 1};
+		cr_expect_not(dtp_device_input(&dev, 0, DTP_EV_RX_INIT_ACK, &stale).send);
+		o = dtp_device_input(&dev, 0, DTP_EV_RX_INIT_ACK, &ack);
+		cr_expect_eq(p[0].state, DTP_PORT_SYNC);
+		cr_expect_eq(p[0].dn, (unsigned)i + 1);
+	}
+	cr_expect_eq(p[0].d, 11, "10.75 rounds to 11 (a single exchange gave %d)", 10);
+	cr_expect_not(o.send, "no INIT after the 4th sample");
+	/* a link flap starts over */
+	dtp_device_input(&dev, 0, DTP_EV_LINK_DOWN, NULL);
+	o = dtp_device_input(&dev, 0, DTP_EV_LINK_UP, NULL);
+	cr_expect_eq(p[0].dn, 0);
+	cr_expect(o.send);
+}
