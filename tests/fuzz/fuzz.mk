@@ -19,7 +19,7 @@ FUZZ_LDLIBS  := -lpcap -lgsl -lgslcblas -lxxhash -llz4 -lzstd -lgnutls -ljansson
 FUZZ_DEP_SRCS := $(LIB_SRCS) $(wildcard ptpd-wl/core/*.c ptpd-wl/daemon/*.c) \
 		 $(wildcard analysis/readers/*.c analysis/metrics/*.c) \
 		 vmm/control_json.c vmm/migrate/stream.c vmm/migrate/compress.c vmm/migrate/tls.c \
-		 $(filter-out vmclock/main.c,$(wildcard vmclock/*.c))
+		 $(filter-out vmclock/main.c,$(wildcard vmclock/*.c)) $(wildcard dtp/core/*.c)
 FUZZ_DEP_OBJS := $(FUZZ_DEP_SRCS:%.c=$(FUZZ_DIR)/obj/%.o)
 FUZZ_DEP_LIB  := $(FUZZ_DIR)/libfuzzdeps.a
 FUZZ_SRCS     := $(sort $(wildcard tests/fuzz/fuzz_*.c))
@@ -34,6 +34,7 @@ $(FUZZ_DIR)/obj/analysis/%.o:   FUZZ_INC := -Ianalysis
 $(FUZZ_DIR)/obj/ptpd-wl/%.o:    FUZZ_INC := -Iptpd-wl
 $(FUZZ_DIR)/obj/vmm/%.o:        FUZZ_INC := -Ivmm
 $(FUZZ_DIR)/obj/vmclock/%.o:    FUZZ_INC := -Ivmclock
+$(FUZZ_DIR)/obj/dtp/%.o:        FUZZ_INC := -Idtp
 $(FUZZ_DIR)/obj/tests/fuzz/%.o: FUZZ_INC := -Ianalysis -Iptpd-wl -Ivmm -Ivmclock -Itests/fuzz
 
 $(FUZZ_DIR)/obj/%.o: %.c

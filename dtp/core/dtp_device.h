@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A DTP device: one global counter gc and, per port, a local counter lc, the measured one-way
+ * delay d and the port FSM (dtp_port.h). Pure: the caller owns the memory (ports array), delivers
+ * messages and timer expiries, and sends what dtp_device_input asks it to send. All counters
+ * tick together at the device's oscillator; the caller advances them with dtp_device_tick (the
+ * paper's per-tick rule: lc_i += 1, gc = max(gc + 1, lc_i)) or, between messages,
+ * dtp_device_advance (the same n ticks at once).
+ */
+#ifndef DTP_CORE_DEVICE_H
+#define DTP_CORE_DEVICE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/dtp_port.h"
+#include "core/dtp_wire.h"
+
+struct dtp_params {
+	int64_t alpha;          /* the responder's INIT -> INIT-ACK turnaround, ticks */
+	int64_t jump_threshold; /* a beacon that moves lc forward by more is a jump (counted) */
+	int64_t guard;          /* jump guard: reject beacons ahead by more (0 = off, plain DTP) */
+	int64_t guard_arm;      /* ... once no port has entered SYNC for this many ticks (the
+	                         * start-up flood and a rejoin after a partition are accepted) */
+	unsigned delay_samples; /* multi-sample delay: after SYNC, INIT again (timed on the
+	                         * free-running count) until this many INIT-ACKs are averaged;
+	                         * d = the rounded mean (0 or 1: the paper's single exchange) */
+};
+
+struct dtp_port {
+	enum dtp_port_state state;
+	uint64_t lc;     /* local counter */
+	int64_t d;       /* one-way delay, ticks (valid in SYNC) */
+	uint64_t init_c; /* counter of the outstanding INIT */
+	uint64_t beacons, jumps, rejected;
+	int64_t dsum; /* sum of (round trip - alpha) over dn samples */
+	unsigned dn;
+	bool init_free; /* the outstanding INIT carries the free-running count, not lc */
+};
+
+struct dtp_device {
+	uint64_t gc;
+	struct dtp_port *ports;
+	unsigned nports;
+	struct dtp_params params;
+	uint64_t jumps, rejected;
+	int64_t since_sync; /* ticks since a port last entered SYNC */
+	uint64_t free;      /* free-running tick count, never adjusted (round trips in SYNC) */
+};
+
+/* What the caller must do after an input: send at most one message on the port, and arm or
+ * stop the port's timers (the enum dtp_port_action timer bits). */
+struct dtp_output {
+	bool send;
+	struct dtp_msg msg;
+	unsigned timers; /* DTP_ACT_ARM_RETRY | DTP_ACT_ARM_BEACON | DTP_ACT_STOP_TIMERS */
+	int64_t adjust;  /* a beacon's forward correction of lc (0 if none or rejected) */
+	bool synced;     /* the port has just entered SYNC */
+};
+
+void dtp_device_init(struct dtp_device *dev, struct dtp_port *ports, unsigned nports, uint64_t gc,
+                     const struct dtp_params *params);
+/* One tick of the paper's rule. */
+void dtp_device_tick(struct dtp_device *dev);
+/* n >= 0 ticks without any input (equal to n calls of dtp_device_tick). */
+void dtp_device_advance(struct dtp_device *dev, int64_t n);
+
+/*
+ * An event on port p at the current tick: a received message (msg != NULL: INIT, INIT-ACK or
+ * BEACON; an INIT-ACK that does not echo the outstanding INIT is ignored), or link up/down,
+ * retry timeout, beacon timer (msg == NULL). Returns the output to carry out.
+ */
+struct dtp_output dtp_device_input(struct dtp_device *dev, unsigned p, enum dtp_port_event ev,
+                                   const struct dtp_msg *msg);
+
+/* Delay from an INIT-ACK: (lc_now - c - alpha) / 2 rounded down, at least 0. Rounding down
+ * and an alpha that covers the receive pipelines keep d at or below the true delay: an
+ * overestimate would make neighbours push each other forward through the max rule. */
+int64_t dtp_delay(uint64_t lc_now, uint64_t c, int64_t alpha);
+
+#endif
