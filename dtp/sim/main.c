@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * dtp-sim: a tick-level discrete-event simulator of DTP in a datacenter (see sim.h, topo.h).
+ * dtp-sim: a tick-level discrete-event simulator of DTP in a datacenter (see dtp_sim.h, topo.h).
  *   dtp-sim --topo fattree:4 --duration 20ms --beacon 200 --load 0.5 --seed 7 --summary json
  */
 #include <errno.h>
@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "sim/sim.h"
+#include "sim/dtp_sim.h"
 #include "sim/topo.h"
 #include "tsync/cli.h"
 #include "tsync/statlog.h"

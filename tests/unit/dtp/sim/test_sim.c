@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "sim/evq.h"
-#include "sim/sim.h"
+#include "sim/dtp_sim.h"
 #include "sim/topo.h"
 
 static void expect_topo(const char *spec, unsigned nodes, unsigned links, int diam)

@@ -8,7 +8,7 @@
 #include "core/dtp_counter.h"
 #include "core/dtp_device.h"
 #include "sim/evq.h"
-#include "sim/sim.h"
+#include "sim/dtp_sim.h"
 #include "tsync/sim.h"
 #include "tsync/statlog.h"
 
