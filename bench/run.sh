@@ -29,3 +29,5 @@ echo "== tsvmm migration over TLS 1.3 vs plaintext, 1 Gbit/s link (root, /dev/kv
 run bench/migrate-tls.sh "$BUILD" 5 256M "none all"
 echo "== vmclock: guest clock error across migrations per policy"
 run bench/vmclock-e2e.sh "$BUILD"
+echo "== dtp-sim: plain DTP and its enhancements against the bounds, simulator speed"
+run bench/dtp-sim.sh "$BUILD" delay
