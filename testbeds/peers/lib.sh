@@ -1,0 +1,42 @@
+# Run Debian's unmodified peers (ptp4l, chronyd) on tsync vclocks through the LD_PRELOAD library
+# build/lib/libtsync-vclock-preload.so (POSIX sh; source after testbeds/netns.sh and
+# testbeds/ptp/lib.sh, after ptp_init).
+#
+#   peer_ptp4l NS NAME VC CFG ARGS...  ptp4l on vclock VC with config text CFG (software stamps),
+#                                      log $PTP_DIR/NAME.log; pid in $BED_LASTPID
+#   peer_chronyd NS NAME VC CONF       chronyd -n -u root (no -x: it steers, and the library
+#                                      puts every step and frequency change on VC), log
+#                                      $PTP_DIR/NAME.log
+#   peer_real_timex                    "freq=F status=S offset=O" of the real CLOCK_REALTIME
+#                                      (adjtimex read, without the library)
+PEER_PRELOAD=$(cd "$(dirname "$BIN")" && pwd)/lib/libtsync-vclock-preload.so
+
+peer_ptp4l() {
+	_ns=$1
+	_name=$2
+	_vc=$3
+	printf '[global]\n%s\nuds_address %s\n' "$4" "$PTP_DIR/$_name.uds" >"$PTP_DIR/$_name.cfg"
+	shift 4
+	bed_bg "$_ns" "$PTP_DIR/$_name.log" env TSYNC_VCLOCK="$_vc" LD_PRELOAD="$PEER_PRELOAD" \
+		ptp4l -f "$PTP_DIR/$_name.cfg" -m -q "$@"
+}
+
+peer_chronyd() {
+	mkdir -p "$PTP_DIR/$2.run" && chmod 700 "$PTP_DIR/$2.run"
+	printf '%s\npidfile %s\ncmdport 0\nbindcmdaddress %s\n' "$4" "$PTP_DIR/$2.run/pid" \
+		"$PTP_DIR/$2.run/sock" >"$PTP_DIR/$2.conf"
+	bed_bg "$1" "$PTP_DIR/$2.log" env TSYNC_VCLOCK="$3" LD_PRELOAD="$PEER_PRELOAD" \
+		chronyd -n -d -u root -f "$PTP_DIR/$2.conf"
+}
+
+peer_real_timex() {
+	python3 -c '
+import ctypes
+class T(ctypes.Structure):
+    _fields_ = [("modes", ctypes.c_uint), ("offset", ctypes.c_long), ("freq", ctypes.c_long),
+                ("maxerror", ctypes.c_long), ("esterror", ctypes.c_long), ("status", ctypes.c_int),
+                ("pad", ctypes.c_long * 30)]
+t = T()
+ctypes.CDLL(None).adjtimex(ctypes.byref(t))
+print("freq=%d status=%d offset=%d" % (t.freq, t.status, t.offset))'
+}
