@@ -4,9 +4,9 @@
 #
 #   peer_ptp4l NS NAME VC CFG ARGS...  ptp4l on vclock VC with config text CFG (software stamps),
 #                                      log $PTP_DIR/NAME.log; pid in $BED_LASTPID
-#   peer_chronyd NS NAME VC CONF       chronyd -n -u root (no -x: it steers, and the library
-#                                      puts every step and frequency change on VC), log
-#                                      $PTP_DIR/NAME.log
+#   peer_chronyd NS NAME VC CONF [ARGS...]  chronyd -d -u root (no -x unless in ARGS: it
+#                                      steers, and the library puts every step and frequency
+#                                      change on VC), log $PTP_DIR/NAME.log
 #   peer_real_timex                    "freq=F status=S offset=O" of the real CLOCK_REALTIME
 #                                      (adjtimex read, without the library)
 PEER_PRELOAD=$(cd "$(dirname "$BIN")" && pwd)/lib/libtsync-vclock-preload.so
@@ -22,11 +22,15 @@ peer_ptp4l() {
 }
 
 peer_chronyd() {
-	mkdir -p "$PTP_DIR/$2.run" && chmod 700 "$PTP_DIR/$2.run"
-	printf '%s\npidfile %s\ncmdport 0\nbindcmdaddress %s\n' "$4" "$PTP_DIR/$2.run/pid" \
-		"$PTP_DIR/$2.run/sock" >"$PTP_DIR/$2.conf"
-	bed_bg "$1" "$PTP_DIR/$2.log" env TSYNC_VCLOCK="$3" LD_PRELOAD="$PEER_PRELOAD" \
-		chronyd -n -d -u root -f "$PTP_DIR/$2.conf"
+	_ns=$1
+	_name=$2
+	_vc=$3
+	mkdir -p "$PTP_DIR/$_name.run" && chmod 700 "$PTP_DIR/$_name.run"
+	printf '%s\npidfile %s\ncmdport 0\nbindcmdaddress %s\n' "$4" "$PTP_DIR/$_name.run/pid" \
+		"$PTP_DIR/$_name.run/sock" >"$PTP_DIR/$_name.conf"
+	shift 4
+	bed_bg "$_ns" "$PTP_DIR/$_name.log" env TSYNC_VCLOCK="$_vc" LD_PRELOAD="$PEER_PRELOAD" \
+		chronyd -d -u root -f "$PTP_DIR/$_name.conf" "$@"
 }
 
 peer_real_timex() {

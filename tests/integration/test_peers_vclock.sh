@@ -6,6 +6,7 @@
 #   b. ptp4l master -> ptp4l slave, UDPv4/E2E, each on its own vclock
 #   c. ptp4l master -> ptp4l slave, L2/P2P, each on its own vclock
 #   d. chronyd NTP server -> chronyd client, each on its own vclock
+#   e. the same over NTP-over-PTP (chrony's ptpport)
 # Throughout: the real clock's adjtimex frequency and status are unchanged.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/integration/lib.sh
@@ -20,8 +21,8 @@ command -v python3 >/dev/null 2>&1 || skip_all "python3 not installed"
 BED_PREFIX=tpv-$$-
 ptp_init || exit 1
 . testbeds/peers/lib.sh
-DUR=${PEERS_TEST_DURATION:-30}
-SETTLE=${PEERS_TEST_SETTLE:-18}
+DUR=${PEERS_TEST_DURATION:-24}
+SETTLE=${PEERS_TEST_SETTLE:-14}
 
 real0=$(peer_real_timex)
 echo "    real CLOCK_REALTIME before: $real0"
@@ -93,34 +94,43 @@ summary_interval -3" -i veth0 || return 1
 		awk -v a="${_st% *}" 'BEGIN { exit !(a + 0 > 10) }'
 	bed_cleanup
 }
-ptp_pair UDPv4 E2E 2000 10000
-ptp_pair L2 P2P 3000 10000
+ptp_pair UDPv4 E2E 3000 10000
+ptp_pair L2 P2P 4000 10000
 
-# d. chronyd NTP server (vclock, 8 ms behind the host, -10 ppm) -> chronyd client (vclock 5 ms
-# ahead, +30 ppm), polling 4 times a second
-bed_ns_add ntps && bed_ns_add ntpc && bed_link ntps veth0 10.73.2.1 ntpc veth0 10.73.2.2 || exit 1
-VS=$(ptp_vclock ntps --offset -8ms --ppm -10 --wander-ppb 10 --seed 5) || exit 1
-VC=$(ptp_vclock ntpc --offset 5ms --ppm 30 --wander-ppb 20 --seed 9) || exit 1
-peer_chronyd ntps ntps "$VS" "local stratum 1
+# d, e. chronyd NTP server (vclock 8 ms behind the host, -10 ppm) -> chronyd client (vclock 5 ms
+# ahead, +30 ppm), polling 4 times a second: plain NTP, then NTP-over-PTP (ptpport 319, chrony
+# 4.3's transport for NTP in PTP event messages)
+ntp_pair() { # TAG SERVER_EXTRA CLIENT_EXTRA SERVER_PORT_OPTION
+	bed_ns_add "s$1" && bed_ns_add "c$1" || return 1
+	bed_link "s$1" veth0 10.73.2.1 "c$1" veth0 10.73.2.2 || return 1
+	_vs=$(ptp_vclock "s$1" --offset -8ms --ppm -10 --wander-ppb 10 --seed 5) || return 1
+	_vc=$(ptp_vclock "c$1" --offset 5ms --ppm 30 --wander-ppb 20 --seed 9) || return 1
+	peer_chronyd "s$1" "s$1" "$_vs" "local stratum 1
 allow 10.73.2.0/24
-bindaddress 10.73.2.1" || exit 1
-peer_chronyd ntpc ntpc "$VC" "server 10.73.2.1 iburst minpoll -2 maxpoll -2 xleave
+bindaddress 10.73.2.1$2" || return 1
+	peer_chronyd "c$1" "c$1" "$_vc" "server 10.73.2.1 iburst minpoll -2 maxpoll -2 xleave$4
 makestep 0.001 3
-port 0" || exit 1
-J=$("$BIN/tsync-judge" --vclock "$VC" --ref "$VS" --duration "$DUR" --interval 0.1 \
-	--settle "$SETTLE" --lock-ns 50000)
-echo "    $J"
-grep -i -E 'selected|step|error|fatal' "$PTP_DIR/ntpc.log" | head -n 5 | sed 's/^/    c: /'
-LOCK=$(kv lock_s "$J")
-RMS=$(kv rms_ns "$J")
-check "chronyd client vclock locked to the server vclock within $SETTLE s (lock_s=$LOCK, 50 us)" \
-	awk -v l="$LOCK" -v s="$SETTLE" 'BEGIN { exit !(l != "-" && l != "" && l + 0 <= s) }'
-check "chronyd: true error RMS after $SETTLE s below 20 us (rms_ns=$RMS)" \
-	awk -v v="$RMS" 'BEGIN { exit !(v != "" && v != "nan" && v + 0 < 20000) }'
-ST=$("$BIN/tsync-vclock" show "$VC" | awk '/adjfreq/ { print $4, $6 }')
-check "chronyd's steering landed on the client vclock (adjfreq steps: $ST)" \
-	awk -v a="${ST% *}" -v s="${ST#* }" 'BEGIN { exit !(a + 0 > 5 && s + 0 >= 1) }'
-bed_cleanup
+port 0$3" || return 1
+	_j=$("$BIN/tsync-judge" --vclock "$_vc" --ref "$_vs" --duration "$DUR" --interval 0.1 \
+		--settle "$SETTLE" --lock-ns 50000)
+	echo "    $_j"
+	grep -i -E 'selected|step|error|fatal|could not' "$PTP_DIR/c$1.log" | head -n 5 |
+		sed 's/^/    c: /'
+	_lock=$(kv lock_s "$_j")
+	_rms=$(kv rms_ns "$_j")
+	check "chronyd $1: client vclock locked to the server vclock within $SETTLE s (lock_s=$_lock, 50 us)" \
+		awk -v l="$_lock" -v s="$SETTLE" 'BEGIN { exit !(l != "-" && l != "" && l + 0 <= s) }'
+	check "chronyd $1: true error RMS after $SETTLE s below 20 us (rms_ns=$_rms)" \
+		awk -v v="$_rms" 'BEGIN { exit !(v != "" && v != "nan" && v + 0 < 20000) }'
+	_st=$("$BIN/tsync-vclock" show "$_vc" | awk '/adjfreq/ { print $4, $6 }')
+	check "chronyd $1: its steering landed on the client vclock (adjfreq steps: $_st)" \
+		awk -v a="${_st% *}" -v s="${_st#* }" 'BEGIN { exit !(a + 0 > 5 && s + 0 >= 1) }'
+	bed_cleanup
+}
+ntp_pair ntp "" "" ""
+ntp_pair ptpport "
+ptpport 319" "
+ptpport 319" " port 319"
 
 real1=$(peer_real_timex)
 echo "    real CLOCK_REALTIME after:  $real1"
