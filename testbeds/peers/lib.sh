@@ -12,25 +12,25 @@
 PEER_PRELOAD=$(cd "$(dirname "$BIN")" && pwd)/lib/libtsync-vclock-preload.so
 
 peer_ptp4l() {
-	_ns=$1
-	_name=$2
-	_vc=$3
-	printf '[global]\n%s\nuds_address %s\n' "$4" "$PTP_DIR/$_name.uds" >"$PTP_DIR/$_name.cfg"
+	_pr_ns=$1
+	_pr_name=$2
+	_pr_vc=$3
+	printf '[global]\n%s\nuds_address %s\n' "$4" "$PTP_DIR/$_pr_name.uds" >"$PTP_DIR/$_pr_name.cfg"
 	shift 4
-	bed_bg "$_ns" "$PTP_DIR/$_name.log" env TSYNC_VCLOCK="$_vc" LD_PRELOAD="$PEER_PRELOAD" \
-		ptp4l -f "$PTP_DIR/$_name.cfg" -m -q "$@"
+	bed_bg "$_pr_ns" "$PTP_DIR/$_pr_name.log" env TSYNC_VCLOCK="$_pr_vc" LD_PRELOAD="$PEER_PRELOAD" \
+		ptp4l -f "$PTP_DIR/$_pr_name.cfg" -m -q "$@"
 }
 
 peer_chronyd() {
-	_ns=$1
-	_name=$2
-	_vc=$3
-	mkdir -p "$PTP_DIR/$_name.run" && chmod 700 "$PTP_DIR/$_name.run"
-	printf '%s\npidfile %s\ncmdport 0\nbindcmdaddress %s\n' "$4" "$PTP_DIR/$_name.run/pid" \
-		"$PTP_DIR/$_name.run/sock" >"$PTP_DIR/$_name.conf"
+	_pr_ns=$1
+	_pr_name=$2
+	_pr_vc=$3
+	mkdir -p "$PTP_DIR/$_pr_name.run" && chmod 700 "$PTP_DIR/$_pr_name.run"
+	printf '%s\npidfile %s\ncmdport 0\nbindcmdaddress %s\n' "$4" "$PTP_DIR/$_pr_name.run/pid" \
+		"$PTP_DIR/$_pr_name.run/sock" >"$PTP_DIR/$_pr_name.conf"
 	shift 4
-	bed_bg "$_ns" "$PTP_DIR/$_name.log" env TSYNC_VCLOCK="$_vc" LD_PRELOAD="$PEER_PRELOAD" \
-		chronyd -d -u root -f "$PTP_DIR/$_name.conf" "$@"
+	bed_bg "$_pr_ns" "$PTP_DIR/$_pr_name.log" env TSYNC_VCLOCK="$_pr_vc" LD_PRELOAD="$PEER_PRELOAD" \
+		chronyd -d -u root -f "$PTP_DIR/$_pr_name.conf" "$@"
 }
 
 peer_real_timex() {

@@ -23,9 +23,11 @@
  *   and inline vDSO reads that bypass libc's symbols; libc-internal time reads (syslog's
  *   stamps, ...); statically linked programs; SIOCGSTAMP ioctls; hardware stamps.
  *
- * Safety: this library never adjusts the real CLOCK_REALTIME. Every steering call on it goes
- * to the vclock; when TSYNC_VCLOCK is unset or cannot be opened, steering calls are refused
- * with EPERM and logged to stderr, and reads pass through to the real clock.
+ * Safety: this library never adjusts the real CLOCK_REALTIME (it never calls the real
+ * adjtimex/clock_adjtime/clock_settime on it, not even to read). Every steering call goes to
+ * the vclock; when TSYNC_VCLOCK is unset or cannot be opened, steering calls are refused with
+ * EPERM and logged to stderr, time reads pass through to the real clock and timex reads
+ * (modes 0) return the emulation's state.
  *
  * One process-wide state (the vclock handle, the timex emulation, libc's own functions): a
  * preload library stands for the kernel, of which a process has exactly one.
@@ -52,6 +54,7 @@
 struct real_fns {
 	int (*clock_gettime)(clockid_t, struct timespec *);
 	int (*clock_adjtime)(clockid_t, struct timex *);
+	int (*clock_settime)(clockid_t, const struct timespec *);
 	ssize_t (*recvmsg)(int, struct msghdr *, int);
 	int (*recvmmsg)(int, struct mmsghdr *, unsigned int, int, struct timespec *);
 };
@@ -106,11 +109,12 @@ static int vc_now(struct tsync_vclock_page *p, tmv_t *raw, tmv_t *rt)
 static int vc_read(tmv_t *ns)
 {
 	struct tsync_vclock_page p;
-	tmv_t raw, rt;
-	int e = vc_now(&p, &raw, &rt);
-	if (!e)
-		*ns = vclock_model_eval(&p, raw);
-	return e;
+	tmv_t raw = 0;
+	int e;
+	if ((e = vclock_snapshot(g.vc, &p)) || (e = raw_read(CLOCK_MONOTONIC_RAW, &raw)))
+		return e;
+	*ns = vclock_model_eval(&p, raw);
+	return 0;
 }
 
 static void init(void)
@@ -122,9 +126,11 @@ static void init(void)
 
 	g.real.clock_gettime = dlsym(RTLD_NEXT, "clock_gettime");
 	g.real.clock_adjtime = dlsym(RTLD_NEXT, "clock_adjtime");
+	g.real.clock_settime = dlsym(RTLD_NEXT, "clock_settime");
 	g.real.recvmsg = dlsym(RTLD_NEXT, "recvmsg");
 	g.real.recvmmsg = dlsym(RTLD_NEXT, "recvmmsg");
-	if (!g.real.clock_gettime || !g.real.clock_adjtime || !g.real.recvmsg || !g.real.recvmmsg) {
+	if (!g.real.clock_gettime || !g.real.clock_adjtime || !g.real.clock_settime ||
+	    !g.real.recvmsg || !g.real.recvmmsg) {
 		plog("cannot find libc's clock/socket functions: %s", dlerror());
 		abort();
 	}
@@ -302,8 +308,7 @@ EXPORT int clock_settime(clockid_t id, const struct timespec *ts)
 		return vc_settime(tmv_from_timespec(*ts), "clock_settime");
 	if (id == CLOCK_TAI || id == CLOCK_REALTIME_COARSE)
 		return refuse("clock_settime");
-	errno = EINVAL; /* the kernel settles no other clock; a PHC goes through clock_adjtime */
-	return -1;
+	return g.real.clock_settime(id, ts); /* PHCs; the kernel refuses the monotonic clocks */
 }
 
 EXPORT int settimeofday(const struct timeval *tv, const struct timezone *tz)
@@ -335,7 +340,7 @@ static tmv_t map_stamp(void *ctx, tmv_t rt_ns)
 {
 	(void)ctx;
 	struct tsync_vclock_page p;
-	tmv_t raw, rt;
+	tmv_t raw = 0, rt = 0;
 	if (vc_now(&p, &raw, &rt))
 		return rt_ns;
 	return cmsg_ts_vclock_time(&p, raw, rt, rt_ns);
