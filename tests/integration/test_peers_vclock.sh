@@ -23,6 +23,7 @@ ptp_init || exit 1
 . testbeds/peers/lib.sh
 DUR=${PEERS_TEST_DURATION:-24}
 SETTLE=${PEERS_TEST_SETTLE:-14}
+LOCKMAX=${PEERS_TEST_LOCK:-20} # lock deadline, s (under the shared CPU load L2/P2P took 9 s once)
 
 real0=$(peer_real_timex)
 echo "    real CLOCK_REALTIME before: $real0"
@@ -83,8 +84,8 @@ summary_interval -3" -i veth0 || return 1
 	_lock=$(kv lock_s "$_j")
 	_rms=$(kv rms_ns "$_j")
 	_max=$(kv max_ns "$_j")
-	check "$1/$2: slave vclock locked to the master vclock within ${SETTLE} s (lock_s=$_lock)" \
-		awk -v l="$_lock" -v s="$SETTLE" 'BEGIN { exit !(l != "-" && l != "" && l + 0 <= s) }'
+	check "$1/$2: slave vclock within 5 us of the master vclock from ${LOCKMAX} s on (lock_s=$_lock)" \
+		awk -v l="$_lock" -v s="$LOCKMAX" 'BEGIN { exit !(l != "-" && l != "" && l + 0 <= s) }'
 	check "$1/$2: true error RMS after ${SETTLE} s below $3 ns (rms_ns=$_rms)" \
 		awk -v v="$_rms" -v l="$3" 'BEGIN { exit !(v != "" && v != "nan" && v + 0 < l) }'
 	check "$1/$2: true error max after ${SETTLE} s below $4 ns (max_ns=$_max)" \
@@ -118,8 +119,8 @@ port 0$3" || return 1
 		sed 's/^/    c: /'
 	_lock=$(kv lock_s "$_j")
 	_rms=$(kv rms_ns "$_j")
-	check "chronyd $1: client vclock locked to the server vclock within $SETTLE s (lock_s=$_lock, 50 us)" \
-		awk -v l="$_lock" -v s="$SETTLE" 'BEGIN { exit !(l != "-" && l != "" && l + 0 <= s) }'
+	check "chronyd $1: client vclock within 50 us of the server vclock from $LOCKMAX s on (lock_s=$_lock)" \
+		awk -v l="$_lock" -v s="$LOCKMAX" 'BEGIN { exit !(l != "-" && l != "" && l + 0 <= s) }'
 	check "chronyd $1: true error RMS after $SETTLE s below 20 us (rms_ns=$_rms)" \
 		awk -v v="$_rms" 'BEGIN { exit !(v != "" && v != "nan" && v + 0 < 20000) }'
 	_st=$("$BIN/tsync-vclock" show "$_vc" | awk '/adjfreq/ { print $4, $6 }')
