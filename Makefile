@@ -58,8 +58,22 @@ endef
 # make fuzz: tests/fuzz/fuzz.mk (clang + libFuzzer, its own build tree under $(BUILD)/fuzz)
 -include tests/fuzz/fuzz.mk
 
+# LD_PRELOAD library that puts a program on a vclock (tools/preload/): position-independent
+# objects of its own, never sanitized (an ASan runtime cannot be preloaded into ptp4l/chronyd)
+PRELOAD      := $(BUILD)/lib/libtsync-vclock-preload.so
+PRELOAD_SRCS := $(sort $(wildcard tools/preload/*.c)) lib/preload/vtimex.c lib/preload/cmsg_ts.c \
+                lib/clock/vclock.c lib/clock/vclock_model.c lib/clock/sim_rng.c lib/time/tmv.c
+PRELOAD_OBJS := $(PRELOAD_SRCS:%.c=$(BUILD)/pic/%.o)
+$(BUILD)/pic/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(filter-out -fsanitize=% -fno-sanitize-recover=%,$(CFLAGS)) -fPIC \
+		-fvisibility=hidden -c $< -o $@
+$(PRELOAD): $(PRELOAD_OBJS)
+	@mkdir -p $(@D)
+	$(CC) -shared -Wl,-z,defs $^ -ldl -lm -lpthread -o $@
+
 .PHONY: all deps check unit integration asan demo bench fuzz format format-check clean
-all: $(DEPS_STAMP) $(LIB) $(TOOLS) $(BINS) $(UNIT_BINS)
+all: $(DEPS_STAMP) $(LIB) $(TOOLS) $(BINS) $(UNIT_BINS) $(PRELOAD)
 
 deps:
 	@scripts/deps.sh $(DEB_PKGS)
@@ -119,4 +133,4 @@ format-check:
 clean:
 	rm -rf build
 
--include $(LIB_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(MODULE_OBJS:.o=.d) $(TOOL_SRCS:tools/%.c=$(BUILD)/obj/tools/%.d)
+-include $(LIB_OBJS:.o=.d) $(PRELOAD_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(MODULE_OBJS:.o=.d) $(TOOL_SRCS:tools/%.c=$(BUILD)/obj/tools/%.d)
