@@ -31,3 +31,5 @@ echo "== vmclock: guest clock error across migrations per policy"
 run bench/vmclock-e2e.sh "$BUILD"
 echo "== dtp-sim: plain DTP and its enhancements against the bounds, simulator speed"
 run bench/dtp-sim.sh "$BUILD" delay
+echo "== peers on vclocks: ptpd-wl vs ptp4l vs chronyd, true error against true error (root)"
+run env BUILD="$BUILD" bench/peers-vclock.sh
