@@ -38,6 +38,12 @@ int cmd_bench(const struct cli *c, size_t n); /* synthetic N points, timed */
 /* Read one file (errors printed) into s and its finite samples into *x / *t. EXIT_* code. */
 int cli_load(const struct cli *c, const char *path, struct series *s, double **x, double **t,
              size_t *n);
+/* The same, but a .npy file of finite x only is used in place: *x points into the mapping
+ * (zero copy) and *t is NULL. Release with cli_unload. */
+struct npy_map;
+int cli_load_mapped(const struct cli *c, const char *path, struct series *s, double **x, double **t,
+                    size_t *n, struct npy_map *map);
+void cli_unload(struct series *s, double *x, double *t, struct npy_map *map);
 /* Sample interval: 1 / --rate, else the median spacing of t (if any), else 1 s. */
 double cli_tau0(const struct cli *c, const double *t, size_t n);
 /* JSON / CSV number: %.17g, JSON null for NaN and infinities. */

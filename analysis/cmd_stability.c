@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "metrics/metrics.h"
 #include "plots/plot.h"
+#include "readers/npy.h"
 
 static int parse_metrics(const char *list, enum dev_kind *k, size_t *nk)
 {
@@ -74,6 +75,7 @@ int cmd_stability(const struct cli *c)
 	struct dev_curve curves[DEV_COUNT];
 	size_t nk, n, nx;
 	struct series s;
+	struct npy_map map;
 	double *x = NULL, *t = NULL, *ph;
 	int rc;
 	memset(curves, 0, sizeof(curves));
@@ -81,7 +83,7 @@ int cmd_stability(const struct cli *c)
 		return EXIT_INPUT;
 	if (c->nfiles != 1)
 		fprintf(stderr, "tsync-analyze stability: analysing %s only\n", c->files[0]);
-	if ((rc = cli_load(c, c->files[0], &s, &x, &t, &n)))
+	if ((rc = cli_load_mapped(c, c->files[0], &s, &x, &t, &n, &map)))
 		return rc;
 	double tau0 = cli_tau0(c, t, n);
 	ph = c->freq ? phase_from_freq(x, n, tau0) : x;
@@ -148,8 +150,6 @@ int cmd_stability(const struct cli *c)
 out:
 	if (ph != x)
 		free(ph);
-	free(x);
-	free(t);
-	series_free(&s);
+	cli_unload(&s, x, t, &map);
 	return rc;
 }
