@@ -23,6 +23,7 @@ struct cli {
 	const char *metrics; /* --metrics */
 	const char *mask;    /* --mask */
 	bool no_ci;          /* --no-ci */
+	unsigned threads;    /* --threads N, 0: one per CPU */
 	const char *title;   /* --title */
 	int nfiles;
 	char **files;

@@ -109,30 +109,33 @@ int cmd_stability(const struct cli *c)
 		fprintf(c->out, ", \"data\": \"%s\", \"n\": %zu, \"tau0\": %.17g, \"results\": [\n",
 		        c->freq ? "freq" : "phase", n, tau0);
 	}
-	bool first = true;
-	for (size_t i = 0; i < nk; i++) {
-		size_t *m = NULL, nm = 0;
-		struct dev_point *p;
-		int e = taus_parse(c->taus, tau0, dev_max_m(kinds[i], nx), &m, &nm);
-		if (e) {
+	struct dev_job jobs[DEV_COUNT];
+	size_t *ms[DEV_COUNT] = {NULL};
+	size_t nj = 0;
+	for (size_t i = 0; i < nk; i++, nj++) {
+		size_t nm = 0;
+		if (taus_parse(c->taus, tau0, dev_max_m(kinds[i], nx), &ms[i], &nm)) {
 			fprintf(stderr, "tsync-analyze: bad --taus \"%s\"\n", c->taus);
 			rc = EXIT_INPUT;
 			break;
 		}
-		p = calloc(nm ? nm : 1, sizeof(*p));
-		if (!p || dev_compute(kinds[i], ph, nx, tau0, m, nm, p)) {
-			free(m);
-			free(p);
+		struct dev_point *p = calloc(nm ? nm : 1, sizeof(*p));
+		jobs[i] = (struct dev_job){kinds[i], ms[i], nm, p, !c->no_ci};
+		curves[i] = (struct dev_curve){kinds[i], p, nm};
+		if (!p) {
 			rc = EXIT_INPUT;
 			break;
 		}
-		if (!c->no_ci)
-			dev_confidence(kinds[i], ph, nx, p, nm);
-		print_points(c, kinds[i], p, nm, first);
-		first = first && nm == 0;
-		curves[i] = (struct dev_curve){kinds[i], p, nm};
-		free(m);
 	}
+	if (rc == EXIT_OK && dev_run_jobs(ph, nx, tau0, jobs, nj, c->threads))
+		rc = EXIT_INPUT;
+	bool first = true;
+	for (size_t i = 0; rc == EXIT_OK && i < nj; i++) {
+		print_points(c, kinds[i], jobs[i].out, jobs[i].nm, first);
+		first = first && jobs[i].nm == 0;
+	}
+	for (size_t i = 0; i < nk; i++)
+		free(ms[i]);
 	if (c->fmt == OUT_JSON)
 		fprintf(c->out, "\n]}\n");
 	if (rc == EXIT_OK && c->plot) {

@@ -41,6 +41,7 @@ static void usage(FILE *f)
 	        "  --taus SPEC         octave (default), decade, all, or a list of taus in s: "
 	        "1,10,100\n"
 	        "  --no-ci             skip noise identification and confidence intervals\n"
+	        "  --threads N         worker threads for the metrics (default: one per CPU)\n"
 	        "  --title TEXT        plot title\n"
 	        "exit: 0 ok, 1 mask failed, 2 bad input or usage\n");
 }
@@ -55,13 +56,21 @@ static int list_masks(FILE *f)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	        {"format", required_argument, NULL, 'f'},  {"plot", required_argument, NULL, 'p'},
-	        {"input", required_argument, NULL, 'i'},   {"column", required_argument, NULL, 'c'},
-	        {"strict", no_argument, NULL, 's'},        {"data", required_argument, NULL, 'd'},
-	        {"rate", required_argument, NULL, 'r'},    {"taus", required_argument, NULL, 't'},
-	        {"metrics", required_argument, NULL, 'm'}, {"mask", required_argument, NULL, 'M'},
-	        {"no-ci", no_argument, NULL, 'n'},         {"title", required_argument, NULL, 'T'},
-	        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+	        {"format", required_argument, NULL, 'f'},
+	        {"plot", required_argument, NULL, 'p'},
+	        {"input", required_argument, NULL, 'i'},
+	        {"column", required_argument, NULL, 'c'},
+	        {"strict", no_argument, NULL, 's'},
+	        {"data", required_argument, NULL, 'd'},
+	        {"rate", required_argument, NULL, 'r'},
+	        {"taus", required_argument, NULL, 't'},
+	        {"metrics", required_argument, NULL, 'm'},
+	        {"mask", required_argument, NULL, 'M'},
+	        {"no-ci", no_argument, NULL, 'n'},
+	        {"title", required_argument, NULL, 'T'},
+	        {"threads", required_argument, NULL, 'j'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
 	};
 	struct cli c = {.fmt = OUT_TABLE, .taus = "octave", .metrics = "oadev", .out = stdout};
 	const char *cmd;
@@ -124,6 +133,13 @@ int main(int argc, char **argv)
 		case 'T':
 			c.title = optarg;
 			break;
+		case 'j': {
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (*end || v > 64)
+				goto bad;
+			c.threads = (unsigned)v;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
