@@ -102,6 +102,17 @@ double dev_edf(enum dev_kind k, int alpha, size_t n, size_t m)
 	return isfinite(edf) && edf >= 1 ? edf : 1;
 }
 
+/* The chi-squared quantile; GSL's inverse fails (and by default aborts) for edf in the
+ * millions, where the Wilson-Hilferty cube approximation is exact to far below 1e-6. */
+static double chisq_pinv(double p, double edf)
+{
+	double q = edf < 1e5 ? gsl_cdf_chisq_Pinv(p, edf) : NAN;
+	if (isfinite(q))
+		return q;
+	double z = gsl_cdf_ugaussian_Pinv(p), a = 2 / (9 * edf), c = 1 - a + z * sqrt(a);
+	return edf * c * c * c;
+}
+
 void dev_confidence_alpha(enum dev_kind k, size_t n, struct dev_point *pts, size_t np,
                           const int *alpha)
 {
@@ -116,8 +127,8 @@ void dev_confidence_alpha(enum dev_kind k, size_t n, struct dev_point *pts, size
 		p->edf = dev_edf(k, p->alpha, n, m);
 		if (isnan(p->edf) || !isfinite(p->value))
 			continue;
-		p->ci_lo = p->value * sqrt(p->edf / gsl_cdf_chisq_Pinv(0.8415, p->edf));
-		p->ci_hi = p->value * sqrt(p->edf / gsl_cdf_chisq_Pinv(0.1585, p->edf));
+		p->ci_lo = p->value * sqrt(p->edf / chisq_pinv(0.8415, p->edf));
+		p->ci_hi = p->value * sqrt(p->edf / chisq_pinv(0.1585, p->edf));
 	}
 }
 

@@ -13,9 +13,11 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	/* an aligned copy, as mmap gives */
-	void *img = aligned_alloc(64, size + 64);
+	void *img = aligned_alloc(64, (size / 64 + 1) * 64); /* a multiple of 64 */
 	struct npy_map m;
 	char err[128];
+	if (!img)
+		return 0;
 	memcpy(img, data, size);
 	if (npy_parse(img, size, &m, err, sizeof(err)) == 0) {
 		const unsigned char *p = (const unsigned char *)m.data;
