@@ -24,6 +24,8 @@ struct cli {
 	const char *mask;    /* --mask */
 	bool no_ci;          /* --no-ci */
 	unsigned threads;    /* --threads N, 0: one per CPU */
+	size_t memory;       /* --memory LIMIT (bytes) for stats' kept samples, SIZE_MAX: all */
+	bool by_file;        /* --by-file: a row per file plus the total */
 	const char *title;   /* --title */
 	int nfiles;
 	char **files;

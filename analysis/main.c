@@ -4,6 +4,7 @@
  * ptp4l/phc2sys and chrony logs and PTP captures, with tables, CSV, JSON and gnuplot plots.
  */
 #include <getopt.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,6 +43,13 @@ static void usage(FILE *f)
 	        "1,10,100\n"
 	        "  --no-ci             skip noise identification and confidence intervals\n"
 	        "  --threads N         worker threads for the metrics (default: one per CPU)\n"
+	        "  --memory LIMIT      stats: keep at most LIMIT bytes of samples (K, M, G): "
+	        "exact\n"
+	        "                      percentiles while they fit, beyond a sketch within 1e-4\n"
+	        "                      relative (see analysis/metrics/sketch.h); progress on\n"
+	        "                      stderr once a run passes 2 s\n"
+	        "  --by-file           stats: one row per file plus the total; stability: every\n"
+	        "                      file (CSV/JSON rows carry the file)\n"
 	        "  --title TEXT        plot title\n"
 	        "exit: 0 ok, 1 mask failed, 2 bad input or usage\n");
 }
@@ -69,10 +77,16 @@ int main(int argc, char **argv)
 	        {"no-ci", no_argument, NULL, 'n'},
 	        {"title", required_argument, NULL, 'T'},
 	        {"threads", required_argument, NULL, 'j'},
+	        {"memory", required_argument, NULL, 'L'},
+	        {"by-file", no_argument, NULL, 'B'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
-	struct cli c = {.fmt = OUT_TABLE, .taus = "octave", .metrics = "oadev", .out = stdout};
+	struct cli c = {.fmt = OUT_TABLE,
+	                .taus = "octave",
+	                .metrics = "oadev",
+	                .out = stdout,
+	                .memory = SIZE_MAX};
 	const char *cmd;
 	char *end;
 	int o, li = 0;
@@ -132,6 +146,22 @@ int main(int argc, char **argv)
 			break;
 		case 'T':
 			c.title = optarg;
+			break;
+		case 'L': {
+			double v = strtod(optarg, &end);
+			double mul = *end == 'K'   ? 1024.0
+			             : *end == 'M' ? 1048576.0
+			             : *end == 'G' ? 1073741824.0
+			                           : 1;
+			if (mul > 1)
+				end++;
+			if (*end || !(v > 0) || v * mul > 1e18)
+				goto bad;
+			c.memory = (size_t)(v * mul);
+			break;
+		}
+		case 'B':
+			c.by_file = true;
 			break;
 		case 'j': {
 			unsigned long v = strtoul(optarg, &end, 10);

@@ -29,6 +29,8 @@ struct basic_stats {
 
 /* Statistics of x[0..n-1] (NaNs must be removed by the caller). -EINVAL if n == 0, -ENOMEM. */
 int stats_compute(const double *x, size_t n, struct basic_stats *st);
+/* The same without a copy: x is left sorted. -EINVAL if n == 0. */
+int stats_compute_inplace(double *x, size_t n, struct basic_stats *st);
 
 /*
  * Percentile p in [0, 100] of sorted[0..n-1] by linear interpolation between closest ranks

@@ -10,6 +10,10 @@
 
 int series_push(struct series *s, double t, double x)
 {
+	if (s->sink) {
+		s->n++;
+		return s->sink(s->sink_ctx, t, x);
+	}
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? 2 * s->cap : 1024;
 		double *nt = realloc(s->t, cap * sizeof(*nt));

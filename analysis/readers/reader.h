@@ -22,6 +22,10 @@ struct series {
 	char unit[16]; /* unit of x after conversion: "s" or "" (fractional frequency) */
 	double *t, *x;
 	size_t n, cap;
+	/* when set, series_push hands each sample to sink (counting n) instead of storing it:
+	 * the readers then stream in bounded memory. A non-zero return stops the read. */
+	int (*sink)(void *ctx, double t, double x);
+	void *sink_ctx;
 };
 
 int series_push(struct series *s, double t, double x); /* 0 or -ENOMEM */
