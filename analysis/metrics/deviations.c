@@ -43,16 +43,17 @@ double dev_mdev(const double *x, size_t n, size_t m, double tau0, size_t *terms)
 	/* sliding sum of m second differences, recomputed every max(4096, m) steps so that the
 	 * rounding of the running update stays bounded; the refresh costs at most O(n) overall */
 	size_t refresh = m > 4096 ? m : 4096;
-	double s = 0, acc = 0;
-	for (size_t j = 0; j < nt; j++) {
-		if (j % refresh == 0) {
-			s = 0;
-			for (size_t i = j; i < j + m; i++)
-				s += d2(x, i, m);
-		} else {
-			s += d2(x, j + m - 1, m) - d2(x, j - 1, m);
-		}
+	double acc = 0;
+	for (size_t j0 = 0; j0 < nt; j0 += refresh) { /* blocks: no division per step */
+		size_t end = j0 + refresh < nt ? j0 + refresh : nt;
+		double s = 0;
+		for (size_t i = j0; i < j0 + m; i++)
+			s += d2(x, i, m);
 		acc += s * s;
+		for (size_t j = j0 + 1; j < end; j++) {
+			s += d2(x, j + m - 1, m) - d2(x, j - 1, m);
+			acc += s * s;
+		}
 	}
 	*terms = nt;
 	double tau = (double)m * tau0;

@@ -108,19 +108,32 @@ int dev_mtie_octave(const double *x, size_t n, const size_t *m, size_t nm, doubl
 	 * hi[i + cur] is read before it is overwritten (i ascending) */
 	size_t cur = 0;
 	for (size_t k = 0; k < nm; k++) {
-		while (cur < m[k]) {
-			size_t shift = cur ? cur : 1, end = n - (cur ? 2 * cur : 1);
-			for (size_t i = 0; i < end; i++) {
-				double a = hi[i + shift], b = lo[i + shift];
-				hi[i] = a > hi[i] ? a : hi[i];
-				lo[i] = b < lo[i] ? b : lo[i];
-			}
-			cur = cur ? 2 * cur : 1;
-		}
 		double best = 0;
-		for (size_t i = 0; i + cur < n; i++) {
-			double d = hi[i] - lo[i];
-			best = d > best ? d : best;
+		while (cur < m[k]) {
+			size_t shift = cur ? cur : 1, next = cur ? 2 * cur : 1, end = n - next;
+			bool last =
+			        next >= m[k]; /* the pass that reaches m[k] also finds its MTIE */
+			best = 0;
+			/* in place, ascending: hi[i + shift] is read before it is written, also when a
+			 * vector of iterations runs at once */
+			if (!last) {
+#pragma GCC ivdep
+				for (size_t i = 0; i < end; i++) {
+					double a = hi[i + shift], b = lo[i + shift];
+					hi[i] = a > hi[i] ? a : hi[i];
+					lo[i] = b < lo[i] ? b : lo[i];
+				}
+			} else {
+#pragma GCC ivdep
+				for (size_t i = 0; i < end; i++) {
+					double a = hi[i + shift], b = lo[i + shift];
+					double h = a > hi[i] ? a : hi[i], l = b < lo[i] ? b : lo[i];
+					hi[i] = h;
+					lo[i] = l;
+					best = h - l > best ? h - l : best;
+				}
+			}
+			cur = next;
 		}
 		mtie[k] = best;
 		windows[k] = n - cur;

@@ -215,6 +215,16 @@ $A stability "$T/h1.txt" "$T/h2.txt" --by-file --metrics oadev,mtie --taus 1,10 
 check "stability --by-file: 4 rows per file, file column" sh -c "[ \$(grep -c '^$T/h1.txt,' $T/stab.csv) = 4 ] &&
 	[ \$(grep -c '^$T/h2.txt,' $T/stab.csv) = 4 ] && head -1 $T/stab.csv | grep -q '^file,metric,'"
 
+# a text file big enough for the parallel reader (> 4 MiB): same values as the sequential
+# reader of the same lines through a pipe, and a malformed line reported with its number
+awk 'BEGIN { srand(5); for (i = 0; i < 300000; i++) printf "%.17g\n", (rand() - 0.5) * 1e-6 }' >"$T/big.txt"
+check "parallel text reader = sequential (pipe)" sh -c "[ \"\$($A stability $T/big.txt --metrics oadev,mtie --format csv)\" = \
+	\"\$(cat $T/big.txt | $A stability /dev/stdin --input text --metrics oadev,mtie --format csv)\" ]"
+awk 'NR == 200001 { print "1.5e-9x"; next } { print }' "$T/big.txt" >"$T/bigbad.txt"
+$A stability "$T/bigbad.txt" --taus 1 >"$T/bigbad.out" 2>"$T/bigbad.err"
+check "parallel text reader: malformed line 200001 reported, skipped" sh -c \
+	"grep -q 'bigbad.txt:200001: not a number: \"1.5e-9x\" (skipped)' $T/bigbad.err && grep -q ', 299999 phase points' $T/bigbad.out"
+
 # the binary input: .npy (numpy.save's format) gives the same values as the text
 # (Debian's python3-numpy lives in /usr/bin/python3, which a pyenv python3 may shadow)
 PY=python3
