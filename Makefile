@@ -22,9 +22,9 @@ endif
 
 DEB_PKGS := linuxptp chrony libpcap-dev libdpdk-dev libgsl-dev libcriterion-dev iproute2 \
             gnuplot-nox pkg-config clang-format libxxhash-dev liblz4-dev libzstd-dev python3 \
-            clang libclang-rt-14-dev libgnutls28-dev openssl tshark
+            clang libclang-rt-14-dev libgnutls28-dev openssl tshark python3-numpy
 # make bench also compares against QEMU (qemu-system-data holds qboot.rom)
-BENCH_PKGS := qemu-system-x86 qemu-system-data ethtool
+BENCH_PKGS := qemu-system-x86 qemu-system-data ethtool time
 DEPS_STAMP := $(BUILD)/.deps-ok
 
 LIB_SRCS  := $(sort $(shell find lib -name '*.c'))
@@ -103,6 +103,7 @@ bench: $(DEPS_STAMP)
 	@scripts/deps.sh $(BENCH_PKGS)
 	@$(MAKE) --no-print-directory all
 	@scripts/bench.sh $(BUILD)
+	@bench/analyze-scale.sh $(BUILD)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
