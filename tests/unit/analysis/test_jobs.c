@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* dev_run_jobs gives what dev_compute + dev_confidence give, one by one, on 1, 2 and 3
- * threads; TDEV derived from MDEV equals TDEV computed on its own. */
+ * threads; TDEV derived from MDEV equals TDEV computed on its own; tiled MTIE = deque. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdlib.h>
@@ -83,4 +83,29 @@ Test(analysis_jobs, tdev_derived_from_mdev)
 	free(jobs[0].out);
 	free(jobs[1].out);
 	free(m);
+}
+
+Test(analysis_jobs, mtie_octave_tiles_agree_with_the_deque)
+{
+	/* many cache tiles, a ragged end, factors below, at and above the tiled levels */
+	enum { N = 200003 };
+	static double x[N];
+	static size_t work[2 * (65536 + 1)];
+	series(x, N);
+	x[N - 1] = 1e-6;  /* an extreme in the last, short tile */
+	x[3 * 32768 + 30000] = -1e-6; /* and one near a tile end, in its halo */
+	size_t m[17], w[17], win;
+	double v[17];
+	for (size_t i = 0; i < 17; i++)
+		m[i] = (size_t)1 << i;
+	cr_assert_eq(dev_mtie_octave(x, N, m, 17, v, w), 0);
+	for (size_t i = 0; i < 17; i++) {
+		cr_expect_eq(v[i], dev_mtie(x, N, m[i], work, &win), "m %zu", m[i]);
+		cr_expect_eq(w[i], win);
+	}
+	/* a subset starting late: only the large factors asked for */
+	size_t late[] = {4096, 65536};
+	cr_assert_eq(dev_mtie_octave(x, N, late, 2, v, w), 0);
+	cr_expect_eq(v[0], dev_mtie(x, N, 4096, work, &win));
+	cr_expect_eq(v[1], dev_mtie(x, N, 65536, work, &win));
 }
