@@ -18,6 +18,14 @@
 
 #include "metrics/metrics.h"
 
+/* "no dependence that stops vectorizing": the in-place doubling reads hi[i + shift] before
+ * it writes hi[i] (shift >= 1), which a vector of consecutive iterations also does */
+#if defined(__clang__)
+#define IVDEP /* clang (the fuzz build) vectorizes or not on its own */
+#else
+#define IVDEP _Pragma("GCC ivdep")
+#endif
+
 double dev_tierms(const double *x, size_t n, size_t m, size_t *terms)
 {
 	*terms = 0;
@@ -135,7 +143,7 @@ static size_t tiled_levels(const double *x, size_t n, size_t nl, const struct oc
 		for (size_t j = 0; j < nl; j++) {
 			size_t shift = cur ? cur : 1, next = cur ? 2 * cur : 1;
 			end = len > next ? len - next : 0;
-#pragma GCC ivdep
+			IVDEP
 			for (size_t i = 0; i < end; i++) {
 				double a = bh[i + shift], b = bl[i + shift];
 				bh[i] = a > bh[i] ? a : bh[i];
@@ -196,7 +204,7 @@ int dev_mtie_octave(const double *x, size_t n, const size_t *m, size_t nm, doubl
 			best = 0;
 			/* in place, ascending: hi[i + shift] is read before it is written, also when a
 			 * vector of iterations runs at once */
-#pragma GCC ivdep
+			IVDEP
 			for (size_t i = 0; i < end; i++) {
 				double a = hi[i + shift], b = lo[i + shift];
 				hi[i] = a > hi[i] ? a : hi[i];

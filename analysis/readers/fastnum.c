@@ -63,6 +63,22 @@ static bool scale(uint64_t m, int e, double *v)
 	return true;
 }
 
+/* If p[0..7] are 8 decimal digits, their value into *val (true); SWAR: 8 bytes at once */
+static inline bool eight_digits(const char *p, uint64_t *val)
+{
+	uint64_t w;
+	memcpy(&w, p, 8); /* little-endian: p[0] is the low byte */
+	uint64_t d = w - 0x3030303030303030ULL;
+	/* every byte in '0'..'9': no borrow from '0' and no carry past 0x0f after adding 6 */
+	if ((w & 0xf0f0f0f0f0f0f0f0ULL) != 0x3030303030303030ULL ||
+	    ((d + 0x0606060606060606ULL) & 0xf0f0f0f0f0f0f0f0ULL))
+		return false;
+	d = (d * 10 + (d >> 8)) & 0x00ff00ff00ff00ffULL;   /* 2-digit lanes, first digit high */
+	d = (d * 100 + (d >> 16)) & 0x0000ffff0000ffffULL; /* 4-digit lanes */
+	*val = (d * 10000 + (d >> 32)) & 0xffffffffULL;    /* 8 digits */
+	return true;
+}
+
 int fastnum_parse(const char *s, size_t len, double *v)
 {
 	const char *p = s, *end = s + len;
@@ -79,7 +95,15 @@ int fastnum_parse(const char *s, size_t len, double *v)
 		m = m * 10 + (uint64_t)(*p - '0');
 	}
 	if (p < end && *p == '.') {
-		for (p++; p < end && (unsigned)(*p - '0') < 10; p++, ndig++) {
+		uint64_t eight;
+		/* past the leading zeros, 8 fraction digits at a time while they fit in 19 */
+		for (p++; m && sig <= 11 && end - p >= 8 && eight_digits(p, &eight); p += 8) {
+			m = m * 100000000 + eight;
+			sig += 8;
+			ndig += 8;
+			dexp -= 8;
+		}
+		for (; p < end && (unsigned)(*p - '0') < 10; p++, ndig++) {
 			dexp--;
 			if (m == 0 && *p == '0')
 				continue;
