@@ -203,6 +203,30 @@ Test(analysis_fastnum, hostile_numbers)
 	free(big);
 }
 
+Test(analysis_fastnum, eight_digit_blocks)
+{
+	/* the 8-at-a-time fraction step: every byte of a block must be a digit */
+	static const char *const v[] = {
+	        "1.12345678",          "1.1234567812345678",  "1.123456781234567812",
+	        "1.1234567:",          "1.123456/8",          "1.12345678e5",
+	        "1.1234567e12345678",  "1.12 45678",          "1.1234567\x80",
+	        "1.12345678901234567", "1.1234567812345678x", "-9.9999999999999999",
+	        "0.12345678",          "0.00000000123456789", "12345678901.12345678",
+	        "1.0000000000000000",
+	};
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		same(v[i]);
+	/* each position of a block holding each byte just outside '0'..'9' */
+	char buf[32];
+	for (int pos = 0; pos < 8; pos++)
+		for (int bad = 0; bad < 4; bad++) {
+			static const char out[] = {'/', ':', 'e', 'p'};
+			snprintf(buf, sizeof(buf), "7.12345678");
+			buf[2 + pos] = out[bad];
+			same(buf);
+		}
+}
+
 Test(analysis_fastnum, truncated_texts)
 {
 	/* every prefix of hostile and plain texts: what a cut last line looks like */
