@@ -18,6 +18,19 @@ int cli_load(const struct cli *c, const char *path, struct series *s, double **x
 		fprintf(stderr, "tsync-analyze: %s\n", err);
 		return EXIT_INPUT;
 	}
+	bool gaps = false;
+	for (size_t i = 0; i < s->n && !gaps; i++)
+		gaps = isnan(s->x[i]);
+	if (!gaps && s->n) { /* nothing to drop: hand the arrays over instead of copying */
+		*x = s->x;
+		if (t)
+			*t = s->t;
+		else
+			free(s->t);
+		*n = s->n;
+		s->x = s->t = NULL;
+		return EXIT_OK;
+	}
 	if (series_finite(s, x, t, n)) {
 		fprintf(stderr, "tsync-analyze: out of memory\n");
 		series_free(s);
