@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "analyze_cli.h"
+#include "readers/npy.h"
 
 int cli_load(const struct cli *c, const char *path, struct series *s, double **x, double **t,
              size_t *n)
@@ -16,6 +17,19 @@ int cli_load(const struct cli *c, const char *path, struct series *s, double **x
 	if (rc) {
 		fprintf(stderr, "tsync-analyze: %s\n", err);
 		return EXIT_INPUT;
+	}
+	bool gaps = false;
+	for (size_t i = 0; i < s->n && !gaps; i++)
+		gaps = isnan(s->x[i]);
+	if (!gaps && s->n) { /* nothing to drop: hand the arrays over instead of copying */
+		*x = s->x;
+		if (t)
+			*t = s->t;
+		else
+			free(s->t);
+		*n = s->n;
+		s->x = s->t = NULL;
+		return EXIT_OK;
 	}
 	if (series_finite(s, x, t, n)) {
 		fprintf(stderr, "tsync-analyze: out of memory\n");
@@ -31,6 +45,46 @@ int cli_load(const struct cli *c, const char *path, struct series *s, double **x
 		return EXIT_INPUT;
 	}
 	return EXIT_OK;
+}
+
+int cli_load_mapped(const struct cli *c, const char *path, struct series *s, double **x, double **t,
+                    size_t *n, struct npy_map *map)
+{
+	char err[300];
+	memset(map, 0, sizeof(*map));
+	enum input_format f = c->ropts.format == FMT_AUTO ? reader_detect(path) : c->ropts.format;
+	if (f != FMT_NPY)
+		return cli_load(c, path, s, x, t, n);
+	int rc = npy_map(path, map, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "tsync-analyze: %s\n", err);
+		return EXIT_INPUT;
+	}
+	bool finite = map->cols == 1 && map->n > 0;
+	for (size_t i = 0; finite && i < map->n; i++)
+		finite = isfinite(map->data[i]);
+	if (!finite) { /* t, x columns or gaps: the copying reader */
+		npy_unmap(map);
+		return cli_load(c, path, s, x, t, n);
+	}
+	memset(s, 0, sizeof(*s));
+	snprintf(s->name, sizeof(s->name), "x");
+	snprintf(s->unit, sizeof(s->unit), "s");
+	*x = (double *)map->data;
+	*t = NULL;
+	*n = map->n;
+	return EXIT_OK;
+}
+
+void cli_unload(struct series *s, double *x, double *t, struct npy_map *map)
+{
+	if (map && map->base) {
+		npy_unmap(map);
+	} else {
+		free(x);
+		free(t);
+	}
+	series_free(s);
 }
 
 static int cmp_double(const void *a, const void *b)

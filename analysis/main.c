@@ -4,6 +4,7 @@
  * ptp4l/phc2sys and chrony logs and PTP captures, with tables, CSV, JSON and gnuplot plots.
  */
 #include <getopt.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,7 +30,9 @@ static void usage(FILE *f)
 	        "options:\n"
 	        "  --format table|csv|json   output (default table; csv/json print %%.17g)\n"
 	        "  --plot OUT.png|OUT.svg    draw with gnuplot\n"
-	        "  --input auto|text|statlog|ptp4l|chrony|pcap   input format (default: detect)\n"
+	        "  --input auto|text|statlog|ptp4l|chrony|pcap|npy   input format (default: "
+	        "detect;\n"
+	        "                      npy: NumPy float64 (N,) x or (N, 2) t, x, memory-mapped)\n"
 	        "  --column NAME       column to read (default offset; ptp4l: offset freq delay "
 	        "rms\n"
 	        "                      max; chrony: offset delay freq; statlog: any column)\n"
@@ -39,6 +42,14 @@ static void usage(FILE *f)
 	        "  --taus SPEC         octave (default), decade, all, or a list of taus in s: "
 	        "1,10,100\n"
 	        "  --no-ci             skip noise identification and confidence intervals\n"
+	        "  --threads N         worker threads for the metrics (default: one per CPU)\n"
+	        "  --memory LIMIT      stats: keep at most LIMIT bytes of samples (K, M, G): "
+	        "exact\n"
+	        "                      percentiles while they fit, beyond a sketch within 1e-4\n"
+	        "                      relative (see analysis/metrics/sketch.h); progress on\n"
+	        "                      stderr once a run passes 2 s\n"
+	        "  --by-file           stats: one row per file plus the total; stability: every\n"
+	        "                      file (CSV/JSON rows carry the file)\n"
 	        "  --title TEXT        plot title\n"
 	        "exit: 0 ok, 1 mask failed, 2 bad input or usage\n");
 }
@@ -53,15 +64,29 @@ static int list_masks(FILE *f)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	        {"format", required_argument, NULL, 'f'},  {"plot", required_argument, NULL, 'p'},
-	        {"input", required_argument, NULL, 'i'},   {"column", required_argument, NULL, 'c'},
-	        {"strict", no_argument, NULL, 's'},        {"data", required_argument, NULL, 'd'},
-	        {"rate", required_argument, NULL, 'r'},    {"taus", required_argument, NULL, 't'},
-	        {"metrics", required_argument, NULL, 'm'}, {"mask", required_argument, NULL, 'M'},
-	        {"no-ci", no_argument, NULL, 'n'},         {"title", required_argument, NULL, 'T'},
-	        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+	        {"format", required_argument, NULL, 'f'},
+	        {"plot", required_argument, NULL, 'p'},
+	        {"input", required_argument, NULL, 'i'},
+	        {"column", required_argument, NULL, 'c'},
+	        {"strict", no_argument, NULL, 's'},
+	        {"data", required_argument, NULL, 'd'},
+	        {"rate", required_argument, NULL, 'r'},
+	        {"taus", required_argument, NULL, 't'},
+	        {"metrics", required_argument, NULL, 'm'},
+	        {"mask", required_argument, NULL, 'M'},
+	        {"no-ci", no_argument, NULL, 'n'},
+	        {"title", required_argument, NULL, 'T'},
+	        {"threads", required_argument, NULL, 'j'},
+	        {"memory", required_argument, NULL, 'L'},
+	        {"by-file", no_argument, NULL, 'B'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
 	};
-	struct cli c = {.fmt = OUT_TABLE, .taus = "octave", .metrics = "oadev", .out = stdout};
+	struct cli c = {.fmt = OUT_TABLE,
+	                .taus = "octave",
+	                .metrics = "oadev",
+	                .out = stdout,
+	                .memory = SIZE_MAX};
 	const char *cmd;
 	char *end;
 	int o, li = 0;
@@ -122,6 +147,29 @@ int main(int argc, char **argv)
 		case 'T':
 			c.title = optarg;
 			break;
+		case 'L': {
+			double v = strtod(optarg, &end);
+			double mul = *end == 'K'   ? 1024.0
+			             : *end == 'M' ? 1048576.0
+			             : *end == 'G' ? 1073741824.0
+			                           : 1;
+			if (mul > 1)
+				end++;
+			if (*end || !(v > 0) || v * mul > 1e18)
+				goto bad;
+			c.memory = (size_t)(v * mul);
+			break;
+		}
+		case 'B':
+			c.by_file = true;
+			break;
+		case 'j': {
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (*end || v > 64)
+				goto bad;
+			c.threads = (unsigned)v;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;

@@ -16,3 +16,7 @@ $(BUILD)/obj/tests/unit/analysis/%.o: CPPFLAGS += -Ianalysis
 $(ANALYSIS_BIN): LDLIBS := $(ANALYSIS_LIBS) $(LDLIBS)
 $(ANALYSIS_BIN): $(ANALYSIS_OBJS) $(LIB)
 	$(link)
+
+# the metrics kernels (MTIE window doubling, deviation sums) want loops with an epilogue
+# vectorized, which -O2's very-cheap cost model refuses
+$(BUILD)/obj/analysis/metrics/%.o: CFLAGS += -fvect-cost-model=dynamic

@@ -17,6 +17,8 @@ for s in pi linreg kalman; do
 done
 echo "== tsync-analyze metric speed"
 bench/analysis.sh "$BUILD"
+echo "== tsync-analyze at scale beside numpy (same inputs, values checked)"
+run bench/analyze-scale.sh "$BUILD"
 echo "== ptpd-wl on the veth bench beside ptp4l (root, linuxptp)"
 run bench/ptpd.sh "$BUILD"
 echo "== tsvmm: boot, stop/cont, dirty log (root, /dev/kvm)"

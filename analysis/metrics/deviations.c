@@ -13,20 +13,30 @@
 
 #include "metrics/metrics.h"
 
+static inline double sq(double v)
+{
+	return v * v;
+}
+
 double dev_adev(const double *x, size_t n, size_t m, double tau0, bool overlap, size_t *terms)
 {
-	size_t step = overlap ? 1 : m, k = 0;
-	double acc = 0;
+	size_t step = overlap ? 1 : m, k = 0, i = 0;
+	double a0 = 0, a1 = 0, a2 = 0, a3 = 0; /* four independent add chains */
 	*terms = 0;
 	if (m == 0 || n < 2 * m + 1)
 		return NAN;
-	for (size_t i = 0; i + 2 * m < n; i += step, k++) {
-		double d = x[i + 2 * m] - 2 * x[i + m] + x[i];
-		acc += d * d;
+	for (; i + 3 * step + 2 * m < n; i += 4 * step, k += 4) {
+		const double *p = x + i, *q = p + m, *r = q + m;
+		a0 += sq(r[0] - 2 * q[0] + p[0]);
+		a1 += sq(r[step] - 2 * q[step] + p[step]);
+		a2 += sq(r[2 * step] - 2 * q[2 * step] + p[2 * step]);
+		a3 += sq(r[3 * step] - 2 * q[3 * step] + p[3 * step]);
 	}
+	for (; i + 2 * m < n; i += step, k++)
+		a0 += sq(x[i + 2 * m] - 2 * x[i + m] + x[i]);
 	*terms = k;
 	double tau = (double)m * tau0;
-	return sqrt(acc / (2.0 * tau * tau * (double)k));
+	return sqrt(((a0 + a1) + (a2 + a3)) / (2.0 * tau * tau * (double)k));
 }
 
 static inline double d2(const double *x, size_t i, size_t m)
@@ -42,17 +52,36 @@ double dev_mdev(const double *x, size_t n, size_t m, double tau0, size_t *terms)
 	size_t nt = n - 3 * m + 1;
 	/* sliding sum of m second differences, recomputed every max(4096, m) steps so that the
 	 * rounding of the running update stays bounded; the refresh costs at most O(n) overall */
-	size_t refresh = m > 4096 ? m : 4096;
-	double s = 0, acc = 0;
-	for (size_t j = 0; j < nt; j++) {
-		if (j % refresh == 0) {
-			s = 0;
-			for (size_t i = j; i < j + m; i++)
-				s += d2(x, i, m);
-		} else {
-			s += d2(x, j + m - 1, m) - d2(x, j - 1, m);
+	size_t refresh = m > 4096 ? m : 4096, nb = (nt + refresh - 1) / refresh, b = 0;
+	double acc = 0;
+	/* four full blocks side by side: four independent running sums for the pipeline */
+	for (; b + 4 <= nb && (b + 4) * refresh <= nt; b += 4) {
+		double sv[4] = {0, 0, 0, 0}, av[4] = {0, 0, 0, 0};
+		for (size_t u = 0; u < 4; u++) {
+			size_t j0 = (b + u) * refresh;
+			for (size_t i = j0; i < j0 + m; i++)
+				sv[u] += d2(x, i, m);
+			av[u] = sv[u] * sv[u];
 		}
-		acc += s * s;
+		for (size_t t = 1; t < refresh; t++) {
+			for (size_t u = 0; u < 4; u++) {
+				size_t j = (b + u) * refresh + t;
+				sv[u] += d2(x, j + m - 1, m) - d2(x, j - 1, m);
+				av[u] += sv[u] * sv[u];
+			}
+		}
+		acc += (av[0] + av[1]) + (av[2] + av[3]);
+	}
+	for (; b < nb; b++) { /* the rest one block at a time */
+		size_t j0 = b * refresh, end = j0 + refresh < nt ? j0 + refresh : nt;
+		double sv = 0;
+		for (size_t i = j0; i < j0 + m; i++)
+			sv += d2(x, i, m);
+		acc += sv * sv;
+		for (size_t j = j0 + 1; j < end; j++) {
+			sv += d2(x, j + m - 1, m) - d2(x, j - 1, m);
+			acc += sv * sv;
+		}
 	}
 	*terms = nt;
 	double tau = (double)m * tau0;

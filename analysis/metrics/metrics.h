@@ -29,6 +29,8 @@ struct basic_stats {
 
 /* Statistics of x[0..n-1] (NaNs must be removed by the caller). -EINVAL if n == 0, -ENOMEM. */
 int stats_compute(const double *x, size_t n, struct basic_stats *st);
+/* The same without a copy: x is left sorted. -EINVAL if n == 0. */
+int stats_compute_inplace(double *x, size_t n, struct basic_stats *st);
 
 /*
  * Percentile p in [0, 100] of sorted[0..n-1] by linear interpolation between closest ranks
@@ -117,7 +119,31 @@ int taus_parse(const char *spec, double tau0, size_t max_m, size_t **out, size_t
 int noise_id_lag1(const double *x, size_t n, size_t m);
 /* Equivalent degrees of freedom of deviation k for noise alpha, n phase points, factor m. */
 double dev_edf(enum dev_kind k, int alpha, size_t n, size_t m);
-/* Fill edf, alpha, ci_lo, ci_hi of pts (computed by dev_compute on the same x). */
+/* Fill edf, alpha, ci_lo, ci_hi of pts (computed by dev_compute on the same x). 0, -ENOMEM. */
 int dev_confidence(enum dev_kind k, const double *x, size_t n, struct dev_point *pts, size_t np);
+/* The same with the noise already identified: alpha[i] = noise_id_lag1(x, n, pts[i].m). */
+void dev_confidence_alpha(enum dev_kind k, size_t n, struct dev_point *pts, size_t np,
+                          const int *alpha);
+
+/* ---- several deviations at once, on every core (jobs.c) ---- */
+
+struct dev_job {
+	enum dev_kind kind;
+	const size_t *m; /* averaging factors, as for dev_compute */
+	size_t nm;
+	struct dev_point *out; /* nm points */
+	bool ci;               /* also noise identification and confidence intervals */
+};
+
+/*
+ * Run the jobs on x[0..n-1] with `threads` workers (0: one per online CPU). Each deviation at
+ * each factor is one task (MTIE at all factors one task: it shares its window doubling), the
+ * lag-1 noise identification runs once per distinct factor for every job that wants
+ * intervals, and TDEV is derived from MDEV (tau * MDEV / sqrt(3)) when both are asked for at
+ * the same factors. The values are the ones dev_compute and dev_confidence give.
+ * 0, -EINVAL (as dev_compute), -ENOMEM.
+ */
+int dev_run_jobs(const double *x, size_t n, double tau0, struct dev_job *jobs, size_t nj,
+                 unsigned threads);
 
 #endif

@@ -20,10 +20,9 @@ double percentile_sorted(const double *s, size_t n, double p)
 	return stats_percentile_sorted(s, n, p);
 }
 
-int stats_compute(const double *x, size_t n, struct basic_stats *st)
+/* everything but the percentiles, in the order of x */
+static void moments(const double *x, size_t n, struct basic_stats *st)
 {
-	if (n == 0)
-		return -EINVAL;
 	memset(st, 0, sizeof(*st));
 	st->count = n;
 	st->min = st->max = x[0];
@@ -47,17 +46,37 @@ int stats_compute(const double *x, size_t n, struct basic_stats *st)
 	for (size_t i = 0; i < n; i++)
 		ss += (x[i] - st->mean) * (x[i] - st->mean);
 	st->stddev = n > 1 ? sqrt(ss / (double)(n - 1)) : 0.0;
+}
 
-	double *s = malloc(n * sizeof(*s));
-	if (!s)
-		return -ENOMEM;
-	memcpy(s, x, n * sizeof(*s));
+static void percentiles(double *s, size_t n, struct basic_stats *st)
+{
 	qsort(s, n, sizeof(*s), cmp_double);
 	st->p50 = percentile_sorted(s, n, 50);
 	st->p90 = percentile_sorted(s, n, 90);
 	st->p99 = percentile_sorted(s, n, 99);
 	st->p999 = percentile_sorted(s, n, 99.9);
+}
+
+int stats_compute(const double *x, size_t n, struct basic_stats *st)
+{
+	if (n == 0)
+		return -EINVAL;
+	moments(x, n, st);
+	double *s = malloc(n * sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	memcpy(s, x, n * sizeof(*s));
+	percentiles(s, n, st);
 	free(s);
+	return 0;
+}
+
+int stats_compute_inplace(double *x, size_t n, struct basic_stats *st)
+{
+	if (n == 0)
+		return -EINVAL;
+	moments(x, n, st);
+	percentiles(x, n, st);
 	return 0;
 }
 

@@ -5,10 +5,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "readers/npy.h"
 #include "readers/reader.h"
 
 int series_push(struct series *s, double t, double x)
 {
+	if (s->sink) {
+		s->n++;
+		return s->sink(s->sink_ctx, t, x);
+	}
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? 2 * s->cap : 1024;
 		double *nt = realloc(s->t, cap * sizeof(*nt));
@@ -101,7 +106,8 @@ double unit_scale(const char *unit, const char **si)
 	return 0;
 }
 
-static const char *const fmt_names[] = {"auto", "text", "statlog", "ptp4l", "chrony", "pcap"};
+static const char *const fmt_names[] = {"auto",   "text", "statlog", "ptp4l",
+                                        "chrony", "pcap", "npy"};
 
 const char *reader_format_name(enum input_format f)
 {
@@ -127,6 +133,12 @@ enum input_format reader_detect(const char *path)
 	char line[512];
 	if (!f)
 		return FMT_TEXT;
+	char head[6];
+	if (fread(head, 1, 6, f) == 6 && npy_magic(head, 6)) {
+		fclose(f);
+		return FMT_NPY;
+	}
+	rewind(f);
 	if (fread(magic, 1, 4, f) == 4) {
 		unsigned long v = (unsigned long)magic[0] | (unsigned long)magic[1] << 8 |
 		                  (unsigned long)magic[2] << 16 | (unsigned long)magic[3] << 24;
@@ -165,7 +177,7 @@ int reader_read(const char *path, const struct reader_opts *o, struct series *ou
 	enum input_format fmt = o->format == FMT_AUTO ? reader_detect(path) : o->format;
 	int err;
 	FILE *f = NULL;
-	if (fmt != FMT_PCAP) {
+	if (fmt != FMT_PCAP && fmt != FMT_NPY) {
 		f = fopen(path, "r");
 		if (!f) {
 			err = -errno;
@@ -185,6 +197,9 @@ int reader_read(const char *path, const struct reader_opts *o, struct series *ou
 		break;
 	case FMT_PCAP:
 		err = read_pcap(&c, out);
+		break;
+	case FMT_NPY:
+		err = read_npy(&c, out);
 		break;
 	default:
 		err = read_text(&c, f, out);

@@ -22,6 +22,10 @@ struct series {
 	char unit[16]; /* unit of x after conversion: "s" or "" (fractional frequency) */
 	double *t, *x;
 	size_t n, cap;
+	/* when set, series_push hands each sample to sink (counting n) instead of storing it:
+	 * the readers then stream in bounded memory. A non-zero return stops the read. */
+	int (*sink)(void *ctx, double t, double x);
+	void *sink_ctx;
 };
 
 int series_push(struct series *s, double t, double x); /* 0 or -ENOMEM */
@@ -36,6 +40,7 @@ enum input_format {
 	FMT_PTP4L,   /* ptp4l / phc2sys log lines */
 	FMT_CHRONY,  /* chrony measurements/statistics/tracking/refclocks logs */
 	FMT_PCAP,    /* pcap or pcapng capture of PTP */
+	FMT_NPY,     /* NumPy .npy float64, shape (N,) x or (N, 2) t, x (npy.h) */
 };
 
 struct reader_opts {
@@ -77,6 +82,7 @@ int read_statlog(struct reader_ctx *c, FILE *f, struct series *out);
 int read_ptp4l(struct reader_ctx *c, FILE *f, struct series *out);
 int read_chrony(struct reader_ctx *c, FILE *f, struct series *out);
 int read_pcap(struct reader_ctx *c, struct series *out);
+int read_npy(struct reader_ctx *c, struct series *out);
 
 /* Divisor to SI of a unit name ("ns" -> 1e9, "ppb" -> 1e9, "s" -> 1, "" -> 1); 0 if unknown.
  * (Dividing by 1e9 rounds correctly: -120 ns reads back as -1.2e-07 s, not -1.2000000000000002e-07.) */

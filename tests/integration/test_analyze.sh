@@ -190,6 +190,55 @@ else
 	echo "  (tshark missing: comparison with Wireshark skipped; apt-get install tshark)"
 fi
 
+# many files: --by-file rows plus the total; --memory: exact while it fits, sketched beyond
+awk 'BEGIN { srand(3); for (i = 0; i < 20000; i++) printf "%.17g\n", (rand() - 0.5) * 1e-6 }' >"$T/h1.txt"
+awk 'BEGIN { srand(4); for (i = 0; i < 10000; i++) printf "%.17g\n", (rand() - 0.3) * 1e-6 }' >"$T/h2.txt"
+$A stats "$T/h1.txt" "$T/h2.txt" --by-file --format csv >"$T/byfile.csv"
+check "stats --by-file: a row per file and the total" sh -c "awk -F, 'NR > 1 { print \$1 \",\" \$4 }' $T/byfile.csv |
+	tr '\n' ' ' | grep -qx '$T/h1.txt,20000 $T/h2.txt,10000 total,30000 '"
+cat "$T/h1.txt" "$T/h2.txt" >"$T/h12.txt"
+check "stats --by-file total = stats of the files joined" sh -c "[ \"\$(awk -F, '\$1 == \"total\" { \$1 = \"\"; print }' $T/byfile.csv)\" = \
+	\"\$($A stats $T/h12.txt --format csv | awk -F, 'NR == 2 { \$1 = \"\"; print }')\" ]"
+$A stats "$T/h12.txt" --memory 1G --format csv >"$T/m-big.csv"
+$A stats "$T/h12.txt" --format csv >"$T/m-none.csv"
+check "stats --memory large: exact (the same bytes)" cmp -s "$T/m-big.csv" "$T/m-none.csv"
+$A stats "$T/h12.txt" --memory 64K --format csv >"$T/m-small.csv"
+check "stats --memory small: percentiles within 1e-4 relative, count/min/max exact" awk -F, '
+	NR == 2 && FNR == 2 { for (k = 4; k <= 14; k++) e[k] = $k; next }
+	FNR == 2 { ok = ($4 == e[4] && $8 == e[8] && $9 == e[9]); differ = 0
+		for (k = 11; k <= 14; k++) { d = $k - e[k]; if (d < 0) d = -d; a = e[k] < 0 ? -e[k] : e[k]
+			if (d > 1.0001e-4 * a + 1e-18) ok = 0; if (d > 0) differ = 1 }
+		exit !(ok && differ) }' "$T/m-none.csv" "$T/m-small.csv"
+$A stats "$T/h12.txt" --memory 12X >/dev/null 2>&1
+check "stats --memory with a bad unit: exit 2" [ $? -eq 2 ]
+$A stability "$T/h1.txt" "$T/h2.txt" --by-file --metrics oadev,mtie --taus 1,10 --format csv >"$T/stab.csv"
+check "stability --by-file: 4 rows per file, file column" sh -c "[ \$(grep -c '^$T/h1.txt,' $T/stab.csv) = 4 ] &&
+	[ \$(grep -c '^$T/h2.txt,' $T/stab.csv) = 4 ] && head -1 $T/stab.csv | grep -q '^file,metric,'"
+
+# a text file big enough for the parallel reader (> 4 MiB): same values as the sequential
+# reader of the same lines through a pipe, and a malformed line reported with its number
+awk 'BEGIN { srand(5); for (i = 0; i < 300000; i++) printf "%.17g\n", (rand() - 0.5) * 1e-6 }' >"$T/big.txt"
+check "parallel text reader = sequential (pipe)" sh -c "[ \"\$($A stability $T/big.txt --metrics oadev,mtie --format csv)\" = \
+	\"\$(cat $T/big.txt | $A stability /dev/stdin --input text --metrics oadev,mtie --format csv)\" ]"
+awk 'NR == 200001 { print "1.5e-9x"; next } { print }' "$T/big.txt" >"$T/bigbad.txt"
+$A stability "$T/bigbad.txt" --taus 1 >"$T/bigbad.out" 2>"$T/bigbad.err"
+check "parallel text reader: malformed line 200001 reported, skipped" sh -c \
+	"grep -q 'bigbad.txt:200001: not a number: \"1.5e-9x\" (skipped)' $T/bigbad.err && grep -q ', 299999 phase points' $T/bigbad.out"
+
+# the binary input: .npy (numpy.save's format) gives the same values as the text
+# (Debian's python3-numpy lives in /usr/bin/python3, which a pyenv python3 may shadow)
+PY=python3
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
+if $PY -c 'import numpy' 2>/dev/null; then
+	$PY -c "import numpy as np; np.save('$T/h1.npy', np.loadtxt('$T/h1.txt'))"
+	check ".npy input: stability equals the text's" sh -c "[ \"\$($A stability $T/h1.npy --metrics oadev,mdev,tdev,mtie --format csv)\" = \
+		\"\$($A stability $T/h1.txt --metrics oadev,mdev,tdev,mtie --format csv)\" ]"
+	check ".npy input: stats equals the text's" sh -c "[ \"\$($A stats $T/h1.npy --format csv | cut -d, -f2-)\" = \
+		\"\$($A stats $T/h1.txt --format csv | cut -d, -f2-)\" ]"
+else
+	echo "  (python3 numpy missing: .npy checks skipped)"
+fi
+
 png() { [ -s "$1" ] && [ "$(head -c 4 "$1" | tail -c 3)" = PNG ]; }
 if command -v gnuplot >/dev/null; then
 	$A stats $D/ptp4l.log --plot "$T/ts.png" >/dev/null
