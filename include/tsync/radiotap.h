@@ -14,7 +14,8 @@
  * Strict: a version other than 0, it_len beyond the buffer, presence words or a field past
  * it_len, a vendor skip_length or TLV past it_len, or an unknown radiotap-namespace field
  * followed by fields whose position it hides is rejected with a reason string (static text).
- * An unknown field that is the last one is tolerated (and counted in unknown_fields).
+ * Unknown fields with no known field after them are tolerated, as Linux and Wireshark stop
+ * there (counted in unknown_fields): ath9k sends a second word of such bits.
  */
 #ifndef TSYNC_RADIOTAP_H
 #define TSYNC_RADIOTAP_H

@@ -94,16 +94,17 @@ static int walk_tlvs(struct walk *w)
 static int walk_field(struct walk *w, unsigned bit)
 {
 	unsigned al, sz;
+	bool known = radiotap_field_layout(bit, &al, &sz) || bit == RT_TLV;
+	if (!known) {
+		w->lost = true; /* fatal only if a known field after it needs a position */
+		return 0;
+	}
 	if (w->lost)
 		FAIL(w, "a field follows an unknown field whose size is not known");
 	if (w->tlv_done)
 		FAIL(w, "a field follows the TLV area");
 	if (bit == RT_TLV)
 		return walk_tlvs(w);
-	if (!radiotap_field_layout(bit, &al, &sz)) {
-		w->lost = true; /* fatal only if something after it needs a position */
-		return 0;
-	}
 	size_t p = align_up(w->data, al);
 	if (p > w->len || sz > w->len - p)
 		FAIL(w, "a field runs past it_len");

@@ -392,3 +392,20 @@ Test(radiotap, iterator_yields_fields_and_stops_on_request)
 	cr_assert_eq(n, 2);
 	cr_assert_eq(it_len, 18);
 }
+
+Test(radiotap, second_word_of_unknown_bits_tolerated_as_ath9k_sends_it)
+{
+	struct hb h;
+	struct radiotap rt;
+	const char *why;
+	/* tcpdump's ieee802.11_exthdr.pcap: TSFT .. antenna, then bits 32.. of the radiotap
+	 * namespace (undefined): the known fields stand, the rest cannot be placed */
+	uint32_t w[] = {BIT(RT_TSFT) | BIT(RT_FLAGS) | BIT(RT_EXT), 0x107701f7u};
+	hb_init(&h, 40, w, 2);
+	put64(h.b + 16, 10016360);
+	h.b[24] = 0x10;
+	cr_assert_eq(parse(&h, &rt, &why), 0, "%s", why);
+	cr_assert_eq(rt.tsft, 10016360);
+	cr_assert_eq(rt.flags, 0x10);
+	cr_assert_eq(rt.unknown_fields, (unsigned)__builtin_popcount(0x107701f7u));
+}

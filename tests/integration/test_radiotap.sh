@@ -1,0 +1,172 @@
+#!/bin/sh
+# tsync-analyze radiotap (lib/radiotap) against Wireshark's dissector on real radiotap captures
+# (tests/data/captures/radiotap/README.md): every frame, field by field; the three fuzzed
+# headers rejected (tshark: invalid header revision); TM / FTM exchanges on a capture written
+# here, their offsets computed again from tshark's fields.
+cd "$(dirname "$0")/../.." || exit 1
+. tests/integration/lib.sh
+A=$BIN/tsync-analyze
+D=tests/data/captures/radiotap
+[ -x "$A" ] || skip_all "$A not built"
+command -v tshark >/dev/null 2>&1 || skip_all "tshark not installed"
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+
+oracle() { # capture -> tshark's fields, comma-separated, first occurrence of each
+	tshark -r "$1" -T fields -E separator=, -E occurrence=f -e frame.number \
+		-e radiotap.length -e radiotap.mactime -e radiotap.flags -e radiotap.datarate \
+		-e radiotap.channel.freq -e radiotap.xchannel.freq -e radiotap.dbm_antsignal \
+		-e wlan.fc.type -e wlan.fc.subtype -e wlan.ta -e wlan.ra -e radiotap.timestamp.ts \
+		-e radiotap.timestamp.unit -e radiotap.timestamp.flags.32bit -e radiotap.he.data_1 \
+		2>/dev/null
+}
+
+# ours (csv) vs tshark: prints "N frames" or the mismatches; exit 1 on any. Rate: tshark's Mb/s
+# within 0.05; an HE rate tshark 4.0 does not derive is counted apart (he_only).
+compare() { # ours.csv oracle.csv
+	python3 - "$1" "$2" <<'PY'
+import csv, sys
+ours = {r["frame"]: r for r in csv.DictReader(open(sys.argv[1]))}
+bad, n, he_only = [], 0, 0
+for row in csv.reader(open(sys.argv[2])):
+    (fr, rlen, mact, flags, rate, freq, xfreq, sig, ftype, fsub, ta, ra, ts, unit, b32,
+     he) = (row + [""] * 16)[:16]
+    n += 1
+    o = ours.get(fr)
+    if o is None:
+        bad.append(f"frame {fr}: missing"); continue
+    want = {"radiotap_len": rlen, "tsft_us": mact,
+            "flags": "" if flags == "" else "0x%02x" % int(flags, 16),
+            "freq_mhz": freq or xfreq, "signal_dbm": sig, "fc_type": ftype,
+            "fc_subtype": fsub, "ta": ta, "ra": ra}
+    if ts:
+        v = int(ts) & (0xffffffff if b32 in ("1", "True") else (1 << 64) - 1)
+        want["timestamp_ns"] = str(v * {0: 10**6, 1: 1000, 2: 1}[int(unit)])
+    else:
+        want["timestamp_ns"] = ""
+    for k, v in want.items():
+        if o[k] != v:
+            bad.append(f"frame {fr} {k}: ours '{o[k]}' tshark '{v}'")
+    if rate:
+        if o["rate_kbps"] == "" or abs(int(o["rate_kbps"]) / 1000 - float(rate)) > 0.05:
+            bad.append(f"frame {fr} rate: ours '{o['rate_kbps']}' kbps tshark '{rate}' Mb/s")
+    elif o["rate_kbps"]:
+        if he: he_only += 1
+        else: bad.append(f"frame {fr} rate: ours {o['rate_kbps']} kbps, tshark none")
+if len(ours) != n:
+    bad.append(f"{len(ours)} rows, tshark {n} frames")
+for b in bad[:10]:
+    print("   ", b)
+print(f"{n} frames, {he_only} HE rates tshark does not derive")
+sys.exit(1 if bad else 0)
+PY
+}
+
+for f in $D/*.pcap $D/edited/*.pcap; do
+	b=$(basename "$f" .pcap)
+	$A radiotap "$f" --format csv >"$T/$b.csv" 2>"$T/$b.err"
+	rc=$?
+	oracle "$f" >"$T/$b.ts"
+	check "$b: exit 0, nothing malformed" sh -c "[ $rc -eq 0 ] && [ ! -s $T/$b.err ]"
+	compare "$T/$b.csv" "$T/$b.ts" >"$T/$b.cmp"
+	r=$?
+	sed 's/^/    /' "$T/$b.cmp"
+	check "$b: every frame agrees with tshark field by field" [ $r -eq 0 ]
+done
+check "wltrace: 318 frames" sh -c "[ \$(tail -n +2 $T/wltrace-trace.csv | wc -l) -eq 318 ]"
+check "meshid: TIMESTAMP field read (32-bit us counter)" \
+	grep -q '^1,56,9526800862,.*,936891865000$' "$T/ieee802.11_meshid.csv"
+check "htc: vendor namespace skipped, HE frame read" \
+	grep -q '^1,60,967750278,0x04,.*,5180,-45,2,8,b0:be:83:5b:4b:40,' "$T/ieee802.11_htc.csv"
+
+# the fuzzed headers: rejected by reason, the run goes on; tshark calls the revision invalid
+for f in $D/negative/*.pcap; do
+	b=$(basename "$f" .pcap)
+	$A radiotap "$f" --format csv >"$T/n.csv" 2>"$T/n.err"
+	rc=$?
+	check "$b: rejected as file:packet 1: reason, no row, exit 0" sh -c "[ $rc -eq 0 ] &&
+		grep -q '$b.pcap:packet 1: radiotap: unsupported radiotap version' $T/n.err &&
+		[ \$(wc -l <$T/n.csv) -eq 1 ]"
+	check "$b: tshark sees header revision 48 (invalid) too" sh -c \
+		"tshark -r $f -T fields -e radiotap.version 2>/dev/null | grep -qx 48"
+	$A radiotap "$f" --strict >/dev/null 2>&1
+	check "$b: --strict exits 2" [ $? -eq 2 ]
+done
+
+# formats and errors
+check "json parses, 318 frames, 0 malformed" sh -c "$A radiotap $D/wltrace-trace.pcap --format json |
+	python3 -c 'import json,sys; d=json.load(sys.stdin); assert len(d[\"frames\"]) == 318 and d[\"malformed\"] == 0'"
+check "table: summary line" sh -c "$A radiotap $D/zeek-radiotap.pcap | tail -n 1 |
+	grep -qx '3 frames, 0 malformed, 0 TM/FTM exchanges'"
+$A radiotap tests/data/captures/ptp/ptp.pcap >/dev/null 2>"$T/e"
+check "not a radiotap capture: exit 2" sh -c "[ $? -eq 2 ] && grep -q 'not 802.11 with radiotap' $T/e"
+
+# No real capture holds TM or FTM frames: write one (responder R, initiator I capturing; its
+# TSF = R's clock + 500 us, one-way delay 50 ns) and check the exchanges against tshark's view.
+python3 - "$T/ftm.pcap" <<'PY'
+import struct, sys
+R, I = bytes.fromhex("020000000001"), bytes.fromhex("020000000002")
+def rtap(tsft):  # TSFT, flags, channel 5180
+    return struct.pack("<BBHI", 0, 0, 24, 0b1011) + struct.pack("<QBxHH", tsft, 0, 5180, 0x140) + b"\0" * 2
+def mgmt(ra, ta, body):
+    return struct.pack("<BBH", 0xd0, 0, 0) + ra + ta + R + struct.pack("<H", 0) + body
+def ack(ra):
+    return struct.pack("<BBH", 0xd4, 0, 0) + ra
+def ftm(tok, fu, tod, toa):
+    return bytes([4, 33, tok, fu]) + tod.to_bytes(6, "little") + toa.to_bytes(6, "little") + b"\0" * 4
+def tm(tok, fu, tod, toa):
+    return bytes([11, 1, tok, fu]) + struct.pack("<II", tod, toa) + bytes([0, 0])
+us = 10**6  # ps
+frames = [
+    (1000, mgmt(R, I, bytes([4, 32, 1]))),                       # FTM request
+    (2000, mgmt(I, R, ftm(1, 0, 0, 0))),                         # measured: t2 = 2000 us
+    (2010, ack(R)),                                              # t3 = 2010 us
+    (2100, mgmt(I, R, ftm(2, 1, 1500 * us - 50000, 1510 * us + 50000))),  # t1, t4 of token 1
+    (3000, mgmt(I, R, tm(5, 0, 0, 0))),                          # TM measured: t2 = 3000 us
+    (3004, ack(R)),
+    (3100, mgmt(I, R, tm(6, 5, 250000 - 5, 250400 + 5))),        # 10 ns units
+]
+with open(sys.argv[1], "wb") as f:
+    f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 127))
+    for i, (tsft, fr) in enumerate(frames):
+        p = rtap(tsft) + fr
+        f.write(struct.pack("<IIII", 1700000000, i, len(p), len(p)) + p)
+PY
+$A radiotap "$T/ftm.pcap" --format csv >"$T/ftm.csv" 2>"$T/ftm.err"
+check "synthetic FTM/TM capture: no malformed frame" [ ! -s "$T/ftm.err" ]
+tshark -r "$T/ftm.pcap" -T fields -E separator=, -e frame.number -e radiotap.mactime \
+	-e wlan.fixed.dialog_token -e wlan.fixed.followup_dialog_token -e wlan.fixed.ftm_tod \
+	-e wlan.fixed.ftm_toa -e wlan.fixed.tod -e wlan.fixed.toa 2>/dev/null >"$T/ftm.ts"
+# expected rows from tshark's fields: offset = ((t2 - t1) - (t4 - t3)) / 2, exact in ps.
+# tshark 4.0 dissects a TM frame's tokens but not its TOD/TOA (it reads them as tagged
+# elements and calls the frame malformed): those two are read from the capture's bytes here.
+python3 - "$T/ftm.ts" "$T/ftm.pcap" >"$T/ftm.want" <<'PY'
+import csv, struct, sys
+rows = list(csv.reader(open(sys.argv[1])))
+raw, p, frames = open(sys.argv[2], "rb").read(), 24, []
+while p < len(raw):
+    n = struct.unpack_from("<I", raw, p + 8)[0]
+    frames.append(raw[p + 16:p + 16 + n]); p += 16 + n
+mac = {int(r[0]): int(r[1]) for r in rows}
+tok = lambda x: int(x, 0) if x else None
+for r in rows:
+    fr, fu = int(r[0]), tok(r[3])
+    if not fu:
+        continue
+    if r[4]:
+        kind, t1, t4 = "ftm", int(r[4]), int(r[5])
+    else:
+        body = frames[fr - 1][24 + 24:]
+        kind, (t1, t4) = "tm", [v * 10000 for v in struct.unpack_from("<II", body, 4)]
+    m = max(int(x[0]) for x in rows if tok(x[2]) == fu and int(x[0]) < fr)
+    t2, t3 = mac[m] * 10**6, mac[m + 1] * 10**6
+    off, dly = ((t2 - t1) - (t4 - t3)) / 2e3, ((t4 - t1) - (t3 - t2)) / 2e3
+    print(f"{kind},{fr},{m},{m + 1},{t1},{mac[m]},{mac[m + 1]},{t4},{off:.3f},{dly:.3f}")
+PY
+awk -F, '/^kind,/ { on = 1; next } on && NF == 13 { printf "%s,%s,%s,%s,%s,%s,%s,%s,%.3f,%.3f\n",
+	$1, $2, $3, $4, $8, $9, $10, $11, $12, $13 }' "$T/ftm.csv" >"$T/ftm.got"
+check "FTM and TM exchanges: t1..t4, offset and delay as tshark's fields give" sh -c \
+	"[ \$(wc -l <$T/ftm.want) -eq 2 ] && diff $T/ftm.want $T/ftm.got"
+check "FTM offset 500 us, delay 50 ns" grep -q '^ftm,4,2,3,.*,500000.000,50.000$' "$T/ftm.got"
+check "TM offset 500 us, delay 50 ns (10 ns units)" grep -q '^tm,7,5,6,.*,500000.000,50.000$' "$T/ftm.got"
+finish
