@@ -8,3 +8,11 @@ UNIT_EXTRA_OBJS += $(WIFI_MEDIUM_LIB_OBJS)
 MODULE_OBJS     += $(WIFI_MEDIUM_OBJS)
 
 $(BUILD)/obj/tests/unit/wifi-medium/%.o: CPPFLAGS += -Iwifi-medium
+
+WIFI_MEDIUM_BIN := $(BUILD)/bin/tsync-wifi-medium
+BINS            += $(WIFI_MEDIUM_BIN)
+UNIT_LDLIBS     += -lpcap
+$(BUILD)/obj/wifi-medium/%.o: CPPFLAGS += -Iwifi-medium
+$(WIFI_MEDIUM_BIN): LDLIBS := -lpcap $(LDLIBS)
+$(WIFI_MEDIUM_BIN): $(WIFI_MEDIUM_OBJS) $(LIB)
+	$(link)

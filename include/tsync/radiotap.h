@@ -182,6 +182,11 @@ const char *radiotap_field_name(unsigned bit);
  * derivable (unknown bandwidth, MCS or spatial streams). */
 uint32_t radiotap_rate_kbps(const struct radiotap *rt);
 
+/* Write the fields of rt->have (radiotap namespace bits 0..27, one presence word) as a
+ * radiotap header into buf: its length, or 0 when cap is too small or have holds other bits
+ * (TLVs, namespaces). radiotap_parse() of the result gives the same field values. */
+size_t radiotap_build(uint8_t *buf, size_t cap, const struct radiotap *rt);
+
 /* The TIMESTAMP field in ns (unit applied), false when absent or its unit is reserved. */
 bool radiotap_timestamp_ns(const struct radiotap *rt, uint64_t *ns);
 

@@ -409,3 +409,48 @@ Test(radiotap, second_word_of_unknown_bits_tolerated_as_ath9k_sends_it)
 	cr_assert_eq(rt.flags, 0x10);
 	cr_assert_eq(rt.unknown_fields, (unsigned)__builtin_popcount(0x107701f7u));
 }
+
+Test(radiotap, build_then_parse_gives_every_field_back)
+{
+	struct radiotap in, out;
+	uint8_t buf[128];
+	const char *why;
+	/* every field with distinct byte patterns */
+	memset(&in, 0, sizeof(in));
+	uint8_t *raw = (uint8_t *)&in.tsft;
+	for (size_t i = 0; i < (size_t)((uint8_t *)&in.tlv_off - raw); i++)
+		raw[i] = (uint8_t)(i * 7 + 3);
+	in.have = BIT(RT_TLV) - 1;
+	size_t n = radiotap_build(buf, sizeof(buf), &in);
+	cr_assert_gt(n, 8);
+	cr_assert_eq(radiotap_parse(buf, n, &out, &why), 0, "%s", why);
+	cr_assert_eq(out.len, n);
+	cr_assert_eq(out.have, in.have);
+	cr_assert_eq(out.tsft, in.tsft);
+	cr_assert_eq(out.chan_freq, in.chan_freq);
+	cr_assert_eq(out.dbm_signal, in.dbm_signal);
+	cr_assert_eq(out.xchannel.freq, in.xchannel.freq);
+	cr_assert_eq(memcmp(&out.vht, &in.vht, sizeof(in.vht)), 0);
+	cr_assert_eq(out.timestamp.ts, in.timestamp.ts);
+	cr_assert_eq(out.timestamp.accuracy, in.timestamp.accuracy);
+	cr_assert_eq(out.timestamp.unit_pos, in.timestamp.unit_pos);
+	cr_assert_eq(out.timestamp.flags, in.timestamp.flags);
+	cr_assert_eq(memcmp(out.he, in.he, sizeof(in.he)), 0);
+	cr_assert_eq(memcmp(&out.he_mu, &in.he_mu, sizeof(in.he_mu)), 0);
+	cr_assert_eq(memcmp(out.lsig, in.lsig, sizeof(in.lsig)), 0);
+	cr_assert_eq(out.ampdu.ref, in.ampdu.ref);
+	cr_assert_eq(out.mcs.index, in.mcs.index);
+	cr_assert_eq(out.he_mu_user.known, in.he_mu_user.known);
+	/* the typical RX header: TSFT, flags, rate, channel, signal = 22 bytes */
+	struct radiotap rx = {.have = BIT(RT_TSFT) | BIT(RT_FLAGS) | BIT(RT_RATE) |
+	                              BIT(RT_CHANNEL) | BIT(RT_DBM_SIGNAL),
+	                      .tsft = 123,
+	                      .rate = 108,
+	                      .chan_freq = 5180,
+	                      .dbm_signal = -40};
+	n = radiotap_build(buf, sizeof(buf), &rx);
+	cr_assert_eq(n, 23);
+	cr_assert_eq(radiotap_build(buf, 22, &rx), 0, "too small");
+	rx.have |= BIT(RT_TLV);
+	cr_assert_eq(radiotap_build(buf, sizeof(buf), &rx), 0, "TLVs are not written");
+}

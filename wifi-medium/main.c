@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: MIT
+/*
+ * tsync-wifi-medium (first slice): an emulated 802.11 channel in simulated time, written as
+ * one radiotap capture per station. Station 0 is an AP sending beacons (with its TSF in the
+ * timestamp field) every 102.4 ms; stations 1..N-1 send unicast data frames to it with
+ * Poisson arrivals at the offered load. The DCF (dcf.h) decides who is on the air; each
+ * station's capture holds the frames it received (beacons, data and ACKs addressed to it),
+ * radiotap TSFT = its own TSF (tsf.h: 1 us, offset and drift) when the first bit of the MPDU
+ * arrived, pcap time = the true time the frame ended (a host software timestamp).
+ *
+ *   tsync-wifi-medium --out DIR [--stations N] [--load F] [--duration S] [--rate KBPS]
+ *                     [--len BYTES] [--seed X]
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "dcf.h"
+#include "tsf.h"
+#include "tsync/radiotap.h"
+
+#define BEACON_NS  102400000ull
+#define BEACON_LEN 100
+#define WINDOW_NS  1000000ull
+#define PLCP_NS    20000ull
+#define MAX_FRAME  2400
+
+struct sim {
+	struct dcf dcf;
+	unsigned n;
+	double load, lambda; /* per data station, frames per ns */
+	uint32_t rate, len;
+	uint64_t rng;
+	struct tsf_clock tsf[DCF_MAX_STATIONS];
+	uint64_t next[DCF_MAX_STATIONS]; /* next arrival per station */
+	uint16_t seq[DCF_MAX_STATIONS];
+	pcap_dumper_t *out[DCF_MAX_STATIONS];
+	unsigned long ok, collisions, drops, overflow, written;
+};
+
+static double uniform(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return ((*s * 0x2545f4914f6cdd1dull) >> 11) * 0x1.0p-53;
+}
+
+static void mac(uint8_t a[6], int s)
+{
+	static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	const uint8_t m[6] = {0x02, 0x00, 0x00, 0x00, 0x00, (uint8_t)(s + 1)};
+	memcpy(a, s < 0 ? bcast : m, 6);
+}
+
+/* The 802.11 frame of e (without FCS) into f; its length. */
+static size_t mpdu(struct sim *sm, const struct dcf_event *e, uint8_t *f)
+{
+	size_t len = e->frame.len - 4;
+	memset(f, 0, len);
+	bool beacon = e->frame.dst < 0;
+	f[0] = beacon ? 0x80 : 0x08;
+	f[1] = beacon ? 0x00 : 0x01; /* to DS */
+	mac(f + 4, e->frame.dst);
+	mac(f + 10, (int)e->station);
+	mac(f + 16, 0);
+	uint16_t sq = (uint16_t)(sm->seq[e->station]++ << 4);
+	f[22] = (uint8_t)sq;
+	f[23] = (uint8_t)(sq >> 8);
+	if (beacon) { /* timestamp: the AP's TSF at the first bit of the timestamp field */
+		uint64_t t = tsf_at(&sm->tsf[e->station],
+		                    e->start + PLCP_NS + 24 * 8 * 1000000ull / e->frame.rate_kbps);
+		for (int i = 0; i < 8; i++)
+			f[24 + i] = (uint8_t)(t >> (8 * i));
+		f[32] = 0x64; /* beacon interval 100 TU */
+	}
+	return len;
+}
+
+static void dump(struct sim *sm, unsigned rx, uint64_t start, uint64_t end, uint32_t rate,
+                 const uint8_t *f, size_t len)
+{
+	uint8_t pkt[64 + MAX_FRAME];
+	struct radiotap rt = {.have = 1u << RT_TSFT | 1u << RT_FLAGS | 1u << RT_RATE |
+	                              1u << RT_CHANNEL | 1u << RT_DBM_SIGNAL,
+	                      .tsft = tsf_at(&sm->tsf[rx], start + PLCP_NS),
+	                      .rate = (uint8_t)(rate / 500),
+	                      .chan_freq = 5180,
+	                      .chan_flags = 0x0140,
+	                      .dbm_signal = -40};
+	size_t h = radiotap_build(pkt, 64, &rt);
+	memcpy(pkt + h, f, len);
+	struct pcap_pkthdr ph = {.caplen = (bpf_u_int32)(h + len), .len = (bpf_u_int32)(h + len)};
+	ph.ts.tv_sec = (time_t)(end / 1000000000);
+	ph.ts.tv_usec = (suseconds_t)(end % 1000000000); /* nanosecond pcap */
+	pcap_dump((u_char *)sm->out[rx], &ph, pkt);
+	sm->written++;
+}
+
+static void on_event(const struct dcf_event *e, void *arg)
+{
+	struct sim *sm = arg;
+	uint8_t f[MAX_FRAME];
+	if (e->outcome != DCF_OK) {
+		sm->collisions += e->outcome == DCF_COLLISION;
+		sm->drops += e->outcome == DCF_DROPPED;
+		return;
+	}
+	sm->ok++;
+	size_t len = mpdu(sm, e, f);
+	for (unsigned r = 0; r < sm->n; r++)
+		if (r != e->station && (e->frame.dst < 0 || (unsigned)e->frame.dst == r))
+			dump(sm, r, e->start, e->end, e->frame.rate_kbps, f, len);
+	if (e->frame.dst >= 0) { /* the ACK, heard by the sender */
+		uint8_t ack[10] = {0xd4, 0};
+		mac(ack + 4, (int)e->station);
+		dump(sm, e->station, e->ack_start, e->ack_end,
+		     dcf_ack_rate_kbps(e->frame.rate_kbps), ack, sizeof(ack));
+	}
+}
+
+/* Queue every arrival before until: beacons at station 0, Poisson data elsewhere. */
+static void arrivals(struct sim *sm, uint64_t until)
+{
+	for (unsigned s = 0; s < sm->n; s++)
+		while (sm->next[s] < until) {
+			struct dcf_frame f = {.id = sm->next[s], .arrival = sm->next[s]};
+			if (s == 0) {
+				f.len = BEACON_LEN;
+				f.rate_kbps = 6000;
+				f.dst = -1;
+				sm->next[s] += BEACON_NS;
+			} else {
+				f.len = sm->len;
+				f.rate_kbps = sm->rate;
+				f.dst = 0;
+				double gap = -log(1.0 - uniform(&sm->rng)) / sm->lambda;
+				sm->next[s] += (uint64_t)gap + 1;
+			}
+			if (dcf_enqueue(&sm->dcf, s, &f) == -ENOSPC)
+				sm->overflow++;
+		}
+}
+
+static int open_outputs(struct sim *sm, const char *dir)
+{
+	pcap_t *dead = pcap_open_dead_with_tstamp_precision(DLT_IEEE802_11_RADIO, 65535,
+	                                                    PCAP_TSTAMP_PRECISION_NANO);
+	char path[4096];
+	if (!dead)
+		return -1;
+	mkdir(dir, 0755);
+	for (unsigned s = 0; s < sm->n; s++) {
+		snprintf(path, sizeof(path), "%s/sta%u.pcap", dir, s);
+		if (!(sm->out[s] = pcap_dump_open(dead, path))) {
+			fprintf(stderr, "tsync-wifi-medium: %s: %s\n", path, pcap_geterr(dead));
+			pcap_close(dead);
+			return -1;
+		}
+	}
+	pcap_close(dead);
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: tsync-wifi-medium --out DIR [--stations N (2..%d, default 3)]\n"
+	        "         [--load F (offered data airtime, 0..2, default 0.5)] [--duration S "
+	        "(default 1)]\n"
+	        "         [--rate KBPS (OFDM, default 54000)] [--len BYTES (default 1500)] "
+	        "[--seed X]\n",
+	        DCF_MAX_STATIONS);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {{"out", required_argument, NULL, 'o'},
+	                                     {"stations", required_argument, NULL, 'n'},
+	                                     {"load", required_argument, NULL, 'l'},
+	                                     {"duration", required_argument, NULL, 'd'},
+	                                     {"rate", required_argument, NULL, 'r'},
+	                                     {"len", required_argument, NULL, 'L'},
+	                                     {"seed", required_argument, NULL, 's'},
+	                                     {"help", no_argument, NULL, 'h'},
+	                                     {NULL, 0, NULL, 0}};
+	static struct sim sm;
+	const char *dir = NULL;
+	double duration = 1;
+	unsigned long long seed = 1;
+	int o;
+	sm.n = 3;
+	sm.load = 0.5;
+	sm.rate = 54000;
+	sm.len = 1500;
+	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (o) {
+		case 'o':
+			dir = optarg;
+			break;
+		case 'n':
+			sm.n = (unsigned)strtoul(optarg, NULL, 0);
+			break;
+		case 'l':
+			sm.load = strtod(optarg, NULL);
+			break;
+		case 'd':
+			duration = strtod(optarg, NULL);
+			break;
+		case 'r':
+			sm.rate = (uint32_t)strtoul(optarg, NULL, 0);
+			break;
+		case 'L':
+			sm.len = (uint32_t)strtoul(optarg, NULL, 0);
+			break;
+		case 's':
+			seed = strtoull(optarg, NULL, 0);
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	uint64_t air = dcf_airtime_ns(sm.len, sm.rate);
+	if (!dir || sm.n < 2 || sm.n > DCF_MAX_STATIONS || !(sm.load > 0 && sm.load <= 2) ||
+	    !(duration > 0 && duration <= 3600) || !air || sm.len < 28 || sm.len > MAX_FRAME) {
+		usage(stderr);
+		return 2;
+	}
+	struct dcf_params p;
+	dcf_params_default(&p);
+	if (dcf_init(&sm.dcf, &p, sm.n, seed))
+		return 2;
+	sm.rng = seed * 0x9e3779b97f4a7c15ull | 1;
+	sm.lambda = sm.load / (double)air / (sm.n - 1);
+	for (unsigned s = 0; s < sm.n; s++) { /* TSFs: apart by seconds, within +-20 ppm */
+		sm.tsf[s].offset_us = 1000000ull * (s + 1) + (uint64_t)(uniform(&sm.rng) * 1e6);
+		sm.tsf[s].ppb = (int32_t)((uniform(&sm.rng) - 0.5) * 40000);
+		sm.next[s] = s == 0 ? 0 : (uint64_t)(-log(1.0 - uniform(&sm.rng)) / sm.lambda);
+	}
+	if (open_outputs(&sm, dir))
+		return 1;
+	uint64_t end = (uint64_t)(duration * 1e9);
+	for (uint64_t t = WINDOW_NS; t <= end; t += WINDOW_NS) {
+		arrivals(&sm, t);
+		dcf_run(&sm.dcf, t, on_event, &sm);
+	}
+	for (unsigned s = 0; s < sm.n; s++)
+		pcap_dump_close(sm.out[s]);
+	printf("stations %u load %.3f duration %.3f s: %lu delivered, %lu collisions, %lu dropped, "
+	       "%lu queue overflows, medium busy %.1f %%, %lu captured frames\n",
+	       sm.n, sm.load, duration, sm.ok, sm.collisions, sm.drops, sm.overflow,
+	       100.0 * (double)sm.dcf.busy_ns / (double)end, sm.written);
+	for (unsigned s = 0; s < sm.n; s++)
+		printf("sta%u: tsf offset %llu us, rate error %+d ppb\n", s,
+		       (unsigned long long)sm.tsf[s].offset_us, sm.tsf[s].ppb);
+	return 0;
+}
