@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
-/* tsync-analyze radiotap: one row per frame of a radiotap capture (lib/radiotap), and the
- * Timing Measurement / FTM exchanges it holds (wifi_exch.h). */
+/* tsync-analyze radiotap: one row per frame of a radiotap capture (lib/radiotap), the
+ * Timing Measurement / FTM exchanges it holds (wifi_exch.h) and its PTP exchanges over 802.11
+ * data frames (the pcap reader, readers/ptp_capture.h: capture times as t2 / t3). */
 #include <math.h>
 #include <pcap/pcap.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "analyze_cli.h"
+#include "readers/ptp_capture.h"
 #include "tsync/ieee80211.h"
 #include "tsync/radiotap.h"
 #include "wifi_exch.h"
@@ -149,6 +151,45 @@ static void print_exchanges(const struct cli *c, const struct wifi_exchange *x, 
 	}
 }
 
+/* PTP exchanges in 802.11 data frames: their count (0 also when the reader failed). */
+static size_t print_ptp(const struct cli *c)
+{
+	struct reader_opts o = c->ropts;
+	struct reader_ctx rc = {.path = c->files[0], .opts = &o};
+	struct ptp_exchange *ex = NULL;
+	size_t n = 0;
+	FILE *f = c->out;
+	bool j = c->fmt == OUT_JSON;
+	o.strict = false;
+	if (!(o.diag = fopen("/dev/null", "w")))
+		return 0; /* malformed frames were reported above */
+	if (ptp_capture_read(&rc, &ex, &n))
+		n = 0;
+	fclose(o.diag);
+	if (j)
+		fprintf(f, "\n], \"ptp_exchanges\": [");
+	else if (n)
+		fprintf(f, c->fmt == OUT_CSV ? "\nptp,packet,seq,offset_ns,delay_ns\n"
+		                             : "\nPTP exchanges (capture times as t2, t3):\n");
+	for (size_t i = 0; i < n; i++) {
+		const char *kind = ex[i].peer ? "pdelay" : "e2e";
+		if (j)
+			fprintf(f,
+			        "%s\n    {\"kind\": \"%s\", \"packet\": %lu, \"seq\": %u, "
+			        "\"offset_ns\": ",
+			        i ? "," : "", kind, ex[i].packet, ex[i].seq);
+		else
+			fprintf(f, c->fmt == OUT_CSV ? "%s,%lu,%u," : "%-6s %6lu %5u ", kind,
+			        ex[i].packet, ex[i].seq);
+		out_num(f, j ? OUT_JSON : OUT_CSV, ex[i].offset_ns);
+		fprintf(f, j ? ", \"delay_ns\": " : (c->fmt == OUT_CSV ? "," : " "));
+		out_num(f, j ? OUT_JSON : OUT_CSV, ex[i].delay_ns);
+		fprintf(f, j ? "}" : "\n");
+	}
+	free(ex);
+	return n;
+}
+
 /* Grow the frame list kept for the exchange matcher; false when out of memory. */
 static bool keep(struct wifi_frame **v, size_t *n, size_t *cap, const struct wifi_frame *f)
 {
@@ -251,11 +292,13 @@ int cmd_radiotap(const struct cli *c)
 	struct wifi_exchange *ex = malloc(MAX_EXCH * sizeof(*ex));
 	size_t nx = ex ? wifi_exchanges(r.kept, r.nkept, ex, MAX_EXCH) : 0;
 	print_exchanges(c, ex, nx);
+	size_t np = code == EXIT_OK ? print_ptp(c) : 0;
 	if (c->fmt == OUT_JSON)
 		fprintf(c->out, "\n], \"malformed\": %lu}\n", r.bad);
 	else if (c->fmt == OUT_TABLE)
-		fprintf(c->out, "%lu frames, %lu malformed, %zu TM/FTM exchanges\n", pkt, r.bad,
-		        nx);
+		fprintf(c->out,
+		        "%lu frames, %lu malformed, %zu TM/FTM exchanges, %zu PTP exchanges\n", pkt,
+		        r.bad, nx, np);
 	free(ex);
 	free(r.kept);
 	return code;

@@ -2,7 +2,8 @@
 # tsync-analyze radiotap (lib/radiotap) against Wireshark's dissector on real radiotap captures
 # (tests/data/captures/radiotap/README.md): every frame, field by field; the three fuzzed
 # headers rejected (tshark: invalid header revision); TM / FTM exchanges on a capture written
-# here, their offsets computed again from tshark's fields; captures of the emulated medium
+# here, their offsets computed again from tshark's fields; PTP in 802.11 data frames; captures
+# of the emulated medium
 # (tsync-wifi-medium) replayed through the same comparison.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/integration/lib.sh
@@ -98,7 +99,7 @@ done
 check "json parses, 318 frames, 0 malformed" sh -c "$A radiotap $D/wltrace-trace.pcap --format json |
 	python3 -c 'import json,sys; d=json.load(sys.stdin); assert len(d[\"frames\"]) == 318 and d[\"malformed\"] == 0'"
 check "table: summary line" sh -c "$A radiotap $D/zeek-radiotap.pcap | tail -n 1 |
-	grep -qx '3 frames, 0 malformed, 0 TM/FTM exchanges'"
+	grep -qx '3 frames, 0 malformed, 0 TM/FTM exchanges, 0 PTP exchanges'"
 $A radiotap tests/data/captures/ptp/ptp.pcap >/dev/null 2>"$T/e"
 check "not a radiotap capture: exit 2" sh -c "[ $? -eq 2 ] && grep -q 'not 802.11 with radiotap' $T/e"
 
@@ -170,6 +171,50 @@ check "FTM and TM exchanges: t1..t4, offset and delay as tshark's fields give" s
 	"[ \$(wc -l <$T/ftm.want) -eq 2 ] && diff $T/ftm.want $T/ftm.got"
 check "FTM offset 500 us, delay 50 ns" grep -q '^ftm,4,2,3,.*,500000.000,50.000$' "$T/ftm.got"
 check "TM offset 500 us, delay 50 ns (10 ns units)" grep -q '^tm,7,5,6,.*,500000.000,50.000$' "$T/ftm.got"
+
+# PTP over 802.11 (L2 PTP in LLC/SNAP data frames, none in the real captures): written here
+# with offset 100 us and delay 50 ns; tshark must see the four messages, tsync-analyze the
+# exchange (capture times as t2 and t3).
+python3 - "$T/ptp11.pcap" <<'PY'
+import struct, sys
+M, S = bytes.fromhex("020000000001"), bytes.fromhex("020000000002")
+def rtap(tsft):
+    return struct.pack("<BBHI", 0, 0, 18, 0b11) + struct.pack("<QBx", tsft, 0)
+def data(ra, ta, payload):
+    return (struct.pack("<BBH", 0x08, 0x02, 0) + ra + ta + M + struct.pack("<H", 0) +
+            bytes.fromhex("aaaa03000000") + struct.pack(">H", 0x88F7) + payload)
+def ts(sec, ns):
+    return struct.pack(">HIH", sec >> 32, sec & 0xffffffff, 0)[:6] + struct.pack(">I", ns)
+def ptp(mtype, seq, port, body, flags=0):
+    hdr = struct.pack(">BBHBBHq4s", mtype, 2, 34 + len(body), 0, 0, flags, 0, b"\0" * 4)
+    return hdr + port + struct.pack(">HBb", seq, 0, 0) + body
+mport, sport = M[:3] + b"\xff\xfe" + M[3:] + b"\0\1", S[:3] + b"\xff\xfe" + S[3:] + b"\0\1"
+T0 = 1700000000
+frames = [  # (capture ns after T0, frame)
+    (100050, data(S, M, ptp(0x0, 7, mport, ts(0, 0), 0x0200))),          # Sync, t2
+    (200000, data(S, M, ptp(0x8, 7, mport, ts(T0, 0)))),                 # Follow_Up: t1
+    (1000000, data(M, S, ptp(0x1, 3, sport, ts(0, 0)))),                 # Delay_Req, t3
+    (1100000, data(S, M, ptp(0x9, 3, mport, ts(T0, 900050) + sport))),   # Delay_Resp: t4
+]
+with open(sys.argv[1], "wb") as f:
+    f.write(struct.pack("<IHHiIII", 0xa1b23c4d, 2, 4, 0, 0, 65535, 127))
+    for i, (ns, fr) in enumerate(frames):
+        p = rtap(5000 + i) + fr
+        f.write(struct.pack("<IIII", T0, ns, len(p), len(p)) + p)
+PY
+check "PTP over 802.11: tshark sees Sync, Follow_Up, Delay_Req, Delay_Resp" sh -c \
+	"[ \"\$(tshark -r $T/ptp11.pcap -T fields -e ptp.v2.messagetype 2>/dev/null | tr '\n' ' ')\" = '0x00 0x08 0x01 0x09 ' ]"
+$A radiotap "$T/ptp11.pcap" --format csv >"$T/ptp11.csv" 2>"$T/ptp11.err"
+check "PTP over 802.11: one e2e exchange, offset 100000 ns, delay 50 ns" sh -c \
+	"[ ! -s $T/ptp11.err ] && grep -qx 'e2e,4,7,100000,50' $T/ptp11.csv"
+check "PTP over 802.11: tsync-analyze pcap reads the radiotap capture too" sh -c \
+	"$A pcap $T/ptp11.pcap --format csv | grep -q '^e2e,4,7,'"
+for b in ftm ptp11; do # the written captures' rows, field by field with tshark as well
+	oracle "$T/$b.pcap" >"$T/$b.ts"
+	$A radiotap "$T/$b.pcap" --format csv 2>/dev/null | sed '/^$/,$d' >"$T/$b.rows"
+	compare "$T/$b.rows" "$T/$b.ts" >/dev/null
+	check "$b.pcap: every frame agrees with tshark field by field" [ $? -eq 0 ]
+done
 
 # The emulated medium's per-station captures: read back frame for frame as tshark reads them,
 # every captured frame accounted for, and the TSF clocks visible in the beacons: a station's
