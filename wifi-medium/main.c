@@ -6,7 +6,9 @@
  * Poisson arrivals at the offered load. The DCF (dcf.h) decides who is on the air; each
  * station's capture holds the frames it received (beacons, data and ACKs addressed to it),
  * radiotap TSFT = its own TSF (tsf.h: 1 us, offset and drift) when the first bit of the MPDU
- * arrived, pcap time = the true time the frame ended (a host software timestamp).
+ * arrived, pcap time = the true time the frame ended (a host software timestamp). It prints
+ * the counts and the access delay of the data frames (arrival to the start of the delivered
+ * transmission: the queueing and contention a host software timestamp cannot see past).
  *
  *   tsync-wifi-medium --out DIR [--stations N] [--load F] [--duration S] [--rate KBPS]
  *                     [--len BYTES] [--seed X]
@@ -23,6 +25,7 @@
 #include "dcf.h"
 #include "tsf.h"
 #include "tsync/radiotap.h"
+#include "tsync/stats.h"
 
 #define BEACON_NS  102400000ull
 #define BEACON_LEN 100
@@ -41,6 +44,8 @@ struct sim {
 	uint16_t seq[DCF_MAX_STATIONS];
 	pcap_dumper_t *out[DCF_MAX_STATIONS];
 	unsigned long ok, collisions, drops, overflow, written;
+	double *access; /* us from arrival to the start of the delivered transmission (data) */
+	size_t naccess, cap;
 };
 
 static double uniform(uint64_t *s)
@@ -112,6 +117,18 @@ static void on_event(const struct dcf_event *e, void *arg)
 		return;
 	}
 	sm->ok++;
+	if (e->frame.dst >= 0) {
+		if (sm->naccess == sm->cap) {
+			size_t nc = sm->cap ? sm->cap * 2 : 4096;
+			double *na = realloc(sm->access, nc * sizeof(*na));
+			if (na) {
+				sm->access = na;
+				sm->cap = nc;
+			}
+		}
+		if (sm->naccess < sm->cap)
+			sm->access[sm->naccess++] = (double)(e->start - e->frame.arrival) / 1e3;
+	}
 	size_t len = mpdu(sm, e, f);
 	for (unsigned r = 0; r < sm->n; r++)
 		if (r != e->station && (e->frame.dst < 0 || (unsigned)e->frame.dst == r))
@@ -259,6 +276,14 @@ int main(int argc, char **argv)
 	       "%lu queue overflows, medium busy %.1f %%, %lu captured frames\n",
 	       sm.n, sm.load, duration, sm.ok, sm.collisions, sm.drops, sm.overflow,
 	       100.0 * (double)sm.dcf.busy_ns / (double)end, sm.written);
+	struct stats_error st;
+	double p50 = NAN;
+	if (sm.naccess && !stats_error_score(sm.access, sm.naccess, &st) &&
+	    !stats_percentile(sm.access, sm.naccess, 50, &p50))
+		printf("access delay of %zu data frames: mean %.1f us, p50 %.1f us, p99 %.1f us, "
+		       "max %.1f us\n",
+		       st.n, st.mean, p50, st.p99_abs, st.max_abs);
+	free(sm.access);
 	for (unsigned s = 0; s < sm.n; s++)
 		printf("sta%u: tsf offset %llu us, rate error %+d ppb\n", s,
 		       (unsigned long long)sm.tsf[s].offset_us, sm.tsf[s].ppb);
