@@ -3,6 +3,7 @@
  * with CW doubling and retries, drops, broadcast, offered load against capacity. */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <math.h>
 #include <string.h>
 
 #include "dcf.h"
@@ -210,4 +211,72 @@ Test(dcf, same_seed_same_run)
 	dcf_run(&b, 1000000000, rec, &lb);
 	cr_assert_eq(la.n, lb.n);
 	cr_assert_eq(memcmp(la.ev, lb.ev, la.n * sizeof(la.ev[0])), 0);
+}
+
+/* Saturation throughput against Bianchi's model (IEEE JSAC 18(3), 2000): n always-backlogged
+ * stations, W = CWmin + 1, m doublings up to CWmax; a slot is idle, a success (Ts) or a
+ * collision (Tc), both frame + SIFS + ACK + DIFS here (a collision waits for the ACK timeout).
+ * The simulated share of the medium carrying delivered payload must match within 3 %. */
+struct sat {
+	struct dcf *d;
+	uint64_t delivered, last_end;
+};
+
+static void refill(const struct dcf_event *e, void *arg)
+{
+	struct sat *s = arg;
+	if (e->outcome != DCF_COLLISION) { /* the frame left the queue: keep it backlogged */
+		struct dcf_frame f = fr(e->frame.id + 1, 0, e->frame.dst);
+		cr_assert_eq(dcf_enqueue(s->d, e->station, &f), 0);
+	}
+	if (e->outcome == DCF_OK) {
+		s->delivered++;
+		s->last_end = e->ack_end;
+	}
+}
+
+static double bianchi(unsigned n, const struct dcf_params *p, double ts, double tc)
+{
+	double w = p->cw_min + 1.0, tau = 0, pc = 0, lo = 0, hi = 1;
+	int m = 0;
+	while ((p->cw_min + 1u) << (m + 1) <= p->cw_max + 1u)
+		m++;
+	for (int it = 0; it < 200; it++) { /* bisection on the collision probability */
+		pc = (lo + hi) / 2;
+		tau = 2 * (1 - 2 * pc) / ((1 - 2 * pc) * (w + 1) + pc * w * (1 - pow(2 * pc, m)));
+		if (1 - pow(1 - tau, n - 1) > pc)
+			lo = pc;
+		else
+			hi = pc;
+	}
+	double ptr = 1 - pow(1 - tau, n), ps = n * tau * pow(1 - tau, n - 1) / ptr;
+	double payload = (double)dcf_airtime_ns(1500, 54000);
+	return ps * ptr * payload / ((1 - ptr) * p->slot_ns + ptr * ps * ts + ptr * (1 - ps) * tc);
+}
+
+Test(dcf, saturation_throughput_matches_bianchi)
+{
+	static struct dcf d;
+	struct dcf_params p;
+	dcf_params_default(&p);
+	double t_cycle = (double)dcf_airtime_ns(1500, 54000) + p.sifs_ns +
+	                 (double)dcf_airtime_ns(14, 24000) + (double)dcf_difs_ns(&p);
+	unsigned ns[] = {2, 5, 10, 20};
+	for (size_t k = 0; k < sizeof(ns) / sizeof(ns[0]); k++) {
+		unsigned n = ns[k];
+		struct sat s = {.d = &d};
+		cr_assert_eq(dcf_init(&d, &p, n + 1, 1234 + n), 0);
+		for (unsigned i = 0; i < n; i++) {
+			struct dcf_frame f = fr(0, 0, (int)n); /* all to the silent station n */
+			cr_assert_eq(dcf_enqueue(&d, i, &f), 0);
+		}
+		dcf_run(&d, 20000000000ull, refill, &s); /* 20 s of medium time */
+		double sim = (double)s.delivered * (double)dcf_airtime_ns(1500, 54000) /
+		             (double)s.last_end;
+		double model = bianchi(n, &p, t_cycle, t_cycle);
+		cr_log_info("n=%u: %lu delivered, simulated %.4f, Bianchi %.4f", n,
+		            (unsigned long)s.delivered, sim, model);
+		cr_assert(fabs(sim / model - 1) < 0.03, "n=%u: simulated %.4f, Bianchi %.4f", n,
+		          sim, model);
+	}
 }
