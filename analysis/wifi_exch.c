@@ -31,6 +31,16 @@ static const struct wifi_frame *ack_of(const struct wifi_frame *fr, size_t mi, s
 	return NULL;
 }
 
+/* A TM time (32-bit count of 10 ns, in ps) moved by whole wraps to the value nearest t2. */
+static uint64_t unwrap_tm(uint64_t t_ps, uint64_t t2_us)
+{
+	const __int128 wrap = (__int128)10000 << 32;
+	__int128 t2 = (__int128)t2_us * 1000000, t = t_ps;
+	if (t2 > t)
+		t += (t2 - t + wrap / 2) / wrap * wrap;
+	return (uint64_t)t;
+}
+
 size_t wifi_exchanges(const struct wifi_frame *fr, size_t n, struct wifi_exchange *out, size_t max)
 {
 	size_t k = 0;
@@ -54,6 +64,10 @@ size_t wifi_exchanges(const struct wifi_frame *fr, size_t n, struct wifi_exchang
 		x->measured = m->frame;
 		x->have_t2 = m->has_tsft;
 		x->t2_us = m->tsft_us;
+		if (x->kind == WLAN_TM && x->have_t2) {
+			x->t1_ps = unwrap_tm(x->t1_ps, x->t2_us);
+			x->t4_ps = unwrap_tm(x->t4_ps, x->t2_us);
+		}
 		const struct wifi_frame *a = ack_of(fr, (size_t)(m - fr), i);
 		if (a) {
 			x->ack = a->frame;

@@ -7,7 +7,9 @@
  * t2 and t3 are the capture's MAC times (radiotap TSFT) of that earlier frame and of the ACK
  * sent back to its transmitter: they are the receiving station's, so the offset
  * ((t2 - t1) - (t4 - t3)) / 2 (receiver minus responder) only means something in a capture
- * taken on the receiving station's own monitor interface.
+ * taken on the receiving station's own monitor interface. A TM frame's TOD/TOA are 32-bit
+ * counts of 10 ns (they wrap every 42.9 s): t1 and t4 are unwrapped to the values nearest t2,
+ * which holds while the two clocks are less than 21 s apart.
  */
 #ifndef TSYNC_ANALYSIS_WIFI_EXCH_H
 #define TSYNC_ANALYSIS_WIFI_EXCH_H

@@ -6,12 +6,17 @@
  * Poisson arrivals at the offered load. The DCF (dcf.h) decides who is on the air; each
  * station's capture holds the frames it received (beacons, data and ACKs addressed to it),
  * radiotap TSFT = its own TSF (tsf.h: 1 us, offset and drift) when the first bit of the MPDU
- * arrived, pcap time = the true time the frame ended (a host software timestamp). It prints
+ * arrived, pcap time = the true time the frame ended (a host software timestamp); a station's
+ * capture also holds the ACKs it sends (TX). With --tm-interval the AP runs 802.11v Timing
+ * Measurement with station 1: each TM frame carries the TOD/TOA (AP clock, 10 ns units, taken
+ * at the first MPDU bit like TSFT) of the previous one and its ACK, so station 1's capture
+ * gives tsync-analyze radiotap complete t1..t4 exchanges. It prints
  * the counts and the access delay of the data frames (arrival to the start of the delivered
  * transmission: the queueing and contention a host software timestamp cannot see past).
  *
  *   tsync-wifi-medium --out DIR [--stations N] [--load F] [--duration S] [--rate KBPS]
  *                     [--len BYTES] [--seed X]
+ *                     [--tm-interval MS]
  */
 #include <errno.h>
 #include <getopt.h>
@@ -29,9 +34,12 @@
 
 #define BEACON_NS  102400000ull
 #define BEACON_LEN 100
-#define WINDOW_NS  1000000ull
-#define PLCP_NS    20000ull
-#define MAX_FRAME  2400
+#define TM_LEN     42 /* header 24, TM body 14, FCS 4 */
+#define KIND(id)   ((id) >> 56)
+enum { K_DATA, K_BEACON, K_TM };
+#define WINDOW_NS 1000000ull
+#define PLCP_NS   20000ull
+#define MAX_FRAME 2400
 
 struct sim {
 	struct dcf dcf;
@@ -40,7 +48,10 @@ struct sim {
 	uint32_t rate, len;
 	uint64_t rng;
 	struct tsf_clock tsf[DCF_MAX_STATIONS];
-	uint64_t next[DCF_MAX_STATIONS]; /* next arrival per station */
+	uint64_t next[DCF_MAX_STATIONS]; /* next arrival per station (station 0: beacons) */
+	uint64_t tm_interval, next_tm;   /* ns; 0: no Timing Measurement */
+	uint8_t tm_dialog, tm_prev;      /* the last token sent, the last delivered (0: none) */
+	uint64_t tm_tod, tm_toa;         /* the last delivered exchange, AP clock in 10 ns */
 	uint16_t seq[DCF_MAX_STATIONS];
 	pcap_dumper_t *out[DCF_MAX_STATIONS];
 	unsigned long ok, collisions, drops, overflow, written;
@@ -68,9 +79,10 @@ static size_t mpdu(struct sim *sm, const struct dcf_event *e, uint8_t *f)
 {
 	size_t len = e->frame.len - 4;
 	memset(f, 0, len);
-	bool beacon = e->frame.dst < 0;
-	f[0] = beacon ? 0x80 : 0x08;
-	f[1] = beacon ? 0x00 : 0x01; /* to DS */
+	unsigned kind = KIND(e->frame.id);
+	bool beacon = kind == K_BEACON;
+	f[0] = beacon ? 0x80 : kind == K_TM ? 0xd0 : 0x08;
+	f[1] = kind == K_DATA ? 0x01 : 0x00; /* to DS */
 	mac(f + 4, e->frame.dst);
 	mac(f + 10, (int)e->station);
 	mac(f + 16, 0);
@@ -83,6 +95,17 @@ static size_t mpdu(struct sim *sm, const struct dcf_event *e, uint8_t *f)
 		for (int i = 0; i < 8; i++)
 			f[24 + i] = (uint8_t)(t >> (8 * i));
 		f[32] = 0x64; /* beacon interval 100 TU */
+	}
+	if (kind == K_TM) { /* Unprotected WNM, Timing Measurement: follows up the last one */
+		uint8_t *b = f + 24;
+		b[0] = 11;
+		b[1] = 1;
+		b[2] = (uint8_t)e->frame.id;
+		b[3] = sm->tm_prev;
+		for (int i = 0; i < 4; i++) {
+			b[4 + i] = (uint8_t)(sm->tm_tod >> (8 * i));
+			b[8 + i] = (uint8_t)(sm->tm_toa >> (8 * i));
+		}
 	}
 	return len;
 }
@@ -133,11 +156,18 @@ static void on_event(const struct dcf_event *e, void *arg)
 	for (unsigned r = 0; r < sm->n; r++)
 		if (r != e->station && (e->frame.dst < 0 || (unsigned)e->frame.dst == r))
 			dump(sm, r, e->start, e->end, e->frame.rate_kbps, f, len);
-	if (e->frame.dst >= 0) { /* the ACK, heard by the sender */
+	if (e->frame.dst >= 0) { /* the ACK: sent (TX) by the receiver, heard by the sender */
 		uint8_t ack[10] = {0xd4, 0};
 		mac(ack + 4, (int)e->station);
-		dump(sm, e->station, e->ack_start, e->ack_end,
-		     dcf_ack_rate_kbps(e->frame.rate_kbps), ack, sizeof(ack));
+		uint32_t ar = dcf_ack_rate_kbps(e->frame.rate_kbps);
+		dump(sm, e->station, e->ack_start, e->ack_end, ar, ack, sizeof(ack));
+		dump(sm, (unsigned)e->frame.dst, e->ack_start, e->ack_end, ar, ack, sizeof(ack));
+	}
+	if (KIND(e->frame.id) == K_TM) { /* t1, t4 of this exchange go in the next TM frame */
+		sm->tm_prev = (uint8_t)e->frame.id;
+		sm->tm_tod = (uint32_t)(tsf_ns_at(&sm->tsf[e->station], e->start + PLCP_NS) / 10);
+		sm->tm_toa =
+		        (uint32_t)(tsf_ns_at(&sm->tsf[e->station], e->ack_start + PLCP_NS) / 10);
 	}
 }
 
@@ -145,9 +175,18 @@ static void on_event(const struct dcf_event *e, void *arg)
 static void arrivals(struct sim *sm, uint64_t until)
 {
 	for (unsigned s = 0; s < sm->n; s++)
-		while (sm->next[s] < until) {
+		while (sm->next[s] < until || (s == 0 && sm->tm_interval && sm->next_tm < until)) {
 			struct dcf_frame f = {.id = sm->next[s], .arrival = sm->next[s]};
-			if (s == 0) {
+			if (s == 0 && sm->tm_interval && sm->next_tm < sm->next[0]) {
+				sm->tm_dialog = sm->tm_dialog == 255 ? 1 : sm->tm_dialog + 1;
+				f = (struct dcf_frame){.id = (uint64_t)K_TM << 56 | sm->tm_dialog,
+				                       .arrival = sm->next_tm,
+				                       .len = TM_LEN,
+				                       .rate_kbps = 6000,
+				                       .dst = 1};
+				sm->next_tm += sm->tm_interval;
+			} else if (s == 0) {
+				f.id |= (uint64_t)K_BEACON << 56;
 				f.len = BEACON_LEN;
 				f.rate_kbps = 6000;
 				f.dst = -1;
@@ -191,7 +230,8 @@ static void usage(FILE *f)
 	        "         [--load F (offered data airtime, 0..2, default 0.5)] [--duration S "
 	        "(default 1)]\n"
 	        "         [--rate KBPS (OFDM, default 54000)] [--len BYTES (default 1500)] "
-	        "[--seed X]\n",
+	        "[--seed X]\n"
+	        "         [--tm-interval MS (AP -> station 1 Timing Measurement, default off)]\n",
 	        DCF_MAX_STATIONS);
 }
 
@@ -204,6 +244,7 @@ int main(int argc, char **argv)
 	                                     {"rate", required_argument, NULL, 'r'},
 	                                     {"len", required_argument, NULL, 'L'},
 	                                     {"seed", required_argument, NULL, 's'},
+	                                     {"tm-interval", required_argument, NULL, 't'},
 	                                     {"help", no_argument, NULL, 'h'},
 	                                     {NULL, 0, NULL, 0}};
 	static struct sim sm;
@@ -238,6 +279,9 @@ int main(int argc, char **argv)
 		case 's':
 			seed = strtoull(optarg, NULL, 0);
 			break;
+		case 't':
+			sm.tm_interval = (uint64_t)(strtod(optarg, NULL) * 1e6);
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -263,6 +307,7 @@ int main(int argc, char **argv)
 		sm.tsf[s].ppb = (int32_t)((uniform(&sm.rng) - 0.5) * 40000);
 		sm.next[s] = s == 0 ? 0 : (uint64_t)(-log(1.0 - uniform(&sm.rng)) / sm.lambda);
 	}
+	sm.next_tm = sm.tm_interval / 2;
 	if (open_outputs(&sm, dir))
 		return 1;
 	uint64_t end = (uint64_t)(duration * 1e9);

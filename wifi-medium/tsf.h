@@ -11,11 +11,18 @@ struct tsf_clock {
 	int32_t ppb;        /* rate error, parts per billion */
 };
 
+/* The station's clock behind the counter at true time t_ns (>= 0), ns: what its firmware
+ * stamps TM / FTM frames with. */
+static inline uint64_t tsf_ns_at(const struct tsf_clock *c, uint64_t t_ns)
+{
+	__int128 ns = (__int128)t_ns * (1000000000 + (__int128)c->ppb) / 1000000000;
+	return c->offset_us * 1000 + (uint64_t)ns;
+}
+
 /* The counter at true time t_ns (>= 0). */
 static inline uint64_t tsf_at(const struct tsf_clock *c, uint64_t t_ns)
 {
-	__int128 ns = (__int128)t_ns * (1000000000 + (__int128)c->ppb) / 1000000000;
-	return c->offset_us + (uint64_t)(ns / 1000);
+	return tsf_ns_at(c, t_ns) / 1000;
 }
 
 #endif

@@ -253,6 +253,41 @@ for t, mac, ts in rows:
     got = int(mac) - int(ts)
     assert abs(got - want) <= 2, (t, got, want)
 PY
+	# Timing Measurement on the emulated medium: station 1's capture (its TSFT for t2 and its
+	# own ACK's t3, the AP's 10 ns TOD/TOA for t1 and t4) must give the true TSF offset
+	# station 1 - AP (from the offsets and rate errors the emulator reports, at the measured
+	# frame's time) within the 1 us TSF resolution, at any load.
+	cat >"$T/tmcheck.py" <<'PY'
+import csv, math, re, sys
+sta = {int(m[0]): (int(m[1]), int(m[2])) for m in
+       re.findall(r"sta(\d+): tsf offset (\d+) us, rate error ([+-]?\d+) ppb", open(sys.argv[1]).read())}
+times = {int(a): float(b) for a, b in (l.split() for l in open(sys.argv[3]))}
+err = []
+for r in csv.reader(open(sys.argv[2])):
+    if r[0] != "tm" or r[11] in ("", "null"):
+        continue
+    t = times[int(r[2])]
+    truth = (sta[1][0] - sta[0][0]) * 1e3 + t * (sta[1][1] - sta[0][1])
+    err.append(float(r[11]) - truth)
+assert len(err) >= 25, f"{len(err)} exchanges"
+rms = math.sqrt(sum(e * e for e in err) / len(err))
+print(f"{len(err)} exchanges: error mean {sum(err) / len(err):.1f} ns, rms {rms:.1f} ns, "
+      f"max |e| {max(abs(e) for e in err):.1f} ns")
+sys.exit(0 if max(abs(e) for e in err) <= 1000 else 1)
+PY
+	for load in 0.05 0.5; do
+		$M --out "$T/tm" --stations 3 --load $load --duration 3 --tm-interval 100 \
+			--seed 11 >"$T/tm.out"
+		$A radiotap "$T/tm/sta1.pcap" --format csv 2>"$T/tm.err" |
+			awk -F, '/^kind,/ { on = 1; next } on' >"$T/tm.ex"
+		tshark -r "$T/tm/sta1.pcap" -T fields -e frame.number -e frame.time_epoch \
+			2>/dev/null >"$T/tm.times"
+		python3 "$T/tmcheck.py" "$T/tm.out" "$T/tm.ex" "$T/tm.times" >"$T/tm.res" 2>&1
+		r=$?
+		sed 's/^/    /' "$T/tm.res"
+		check "TM on the emulated medium (load $load): offsets within 1 us of the truth" \
+			sh -c "[ $r -eq 0 ] && [ ! -s $T/tm.err ]"
+	done
 else
 	echo "  (tsync-wifi-medium not built: medium replay skipped)"
 fi

@@ -68,3 +68,23 @@ Test(wifi_exch, missing_measured_frame_or_ack_leaves_no_offset)
 	cr_assert(isnan(x[1].offset_ns));
 	cr_assert_eq(wifi_exchanges(fr, 3, x, 1), 1, "max respected");
 }
+
+Test(wifi_exch, tm_times_unwrapped_to_the_receivers_tsf)
+{
+	/* the responder's clock at 100 s: its 10 ns counter wrapped twice (42.9 s each) */
+	const uint64_t wrap_ps = 10000ull << 32;
+	uint64_t t1 = 100000000000000ull - 50000, t4 = 100010000000000ull + 50000; /* ps */
+	struct wifi_frame fr[] = {
+	        ftm(1, 100000500, 1, 0, 0, 0), /* t2: 100.0005 s on the receiver's TSF */
+	        ack(2, 100010500, R),
+	        ftm(3, 100020000, 2, 1, (t1 % wrap_ps) / 10000 * 10000,
+	            (t4 % wrap_ps) / 10000 * 10000),
+	};
+	fr[0].timing.kind = fr[2].timing.kind = WLAN_TM;
+	struct wifi_exchange x[2];
+	cr_assert_eq(wifi_exchanges(fr, 3, x, 2), 1);
+	cr_assert_eq(x[0].t1_ps, t1);
+	cr_assert_eq(x[0].t4_ps, t4);
+	cr_assert_float_eq(x[0].offset_ns, 500000.0, 1e-6);
+	cr_assert_float_eq(x[0].delay_ns, 50.0, 1e-6);
+}

@@ -17,4 +17,6 @@ Test(tsf, counts_microseconds_with_offset_and_drift)
 	/* a day at +100 ppm does not overflow */
 	c.ppb = 100000;
 	cr_assert_eq(tsf_at(&c, 86400ull * 1000000000), 1000 + 86400ull * 1000100);
+	c.ppb = 20000;
+	cr_assert_eq(tsf_ns_at(&c, 1000000000), 1000000 + 1000000000 + 20000, "ns behind it");
 }
