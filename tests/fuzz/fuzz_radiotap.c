@@ -32,6 +32,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(copy, data, size);
 	if (radiotap_parse(copy, size, &rt, &why) == 0) {
 		FUZZ_CHECK(rt.len >= 8 && rt.len <= size);
+		FUZZ_CHECK(copy[0] == 0); /* the fuzzed tcpdump headers (version 0x30) never pass */
+		/* what was read writes back and reads again the same */
+		uint8_t re[128];
+		struct radiotap rt2;
+		size_t rn = radiotap_build(re, sizeof(re), &rt);
+		if (rn) {
+			FUZZ_CHECK(radiotap_parse(re, rn, &rt2, &why) == 0);
+			FUZZ_CHECK(rt2.have == rt.have && rt2.tsft == rt.tsft &&
+			           rt2.flags == rt.flags && rt2.chan_freq == rt.chan_freq &&
+			           rt2.timestamp.ts == rt.timestamp.ts &&
+			           radiotap_rate_kbps(&rt2) == radiotap_rate_kbps(&rt));
+		}
 		struct bounds b = {.it_len = rt.len};
 		uint16_t it_len;
 		FUZZ_CHECK(radiotap_iterate(copy, size, in_bounds, &b, &it_len, &why) == 0);
