@@ -36,6 +36,7 @@ int cmd_stats(const struct cli *c);
 int cmd_stability(const struct cli *c);
 int cmd_mask(const struct cli *c);
 int cmd_pcap(const struct cli *c);
+int cmd_radiotap(const struct cli *c);        /* frames of a radiotap capture */
 int cmd_bench(const struct cli *c, size_t n); /* synthetic N points, timed */
 
 /* Read one file (errors printed) into s and its finite samples into *x / *t. EXIT_* code. */

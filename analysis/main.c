@@ -26,6 +26,7 @@ static void usage(FILE *f)
 	        "  mask FILE           --mask NAME: pass/fail against an ITU-T mask (exit 1 on "
 	        "fail)\n"
 	        "  pcap FILE           PTP exchanges (t1..t4, offset, path delay) of a capture\n"
+	        "  radiotap FILE       802.11 frames of a radiotap capture, TM/FTM exchanges\n"
 	        "  masks               list the masks\n"
 	        "options:\n"
 	        "  --format table|csv|json   output (default table; csv/json print %%.17g)\n"
@@ -202,6 +203,8 @@ int main(int argc, char **argv)
 		return cmd_mask(&c);
 	if (!strcmp(cmd, "pcap"))
 		return cmd_pcap(&c);
+	if (!strcmp(cmd, "radiotap"))
+		return cmd_radiotap(&c);
 	fprintf(stderr, "tsync-analyze: unknown command \"%s\" (see --help)\n", cmd);
 	return EXIT_INPUT;
 bad:

@@ -9,6 +9,8 @@
 
 #include "../../ptpd-wl/core/exchange.h"
 #include "readers/ptp_capture.h"
+#include "tsync/ieee80211.h"
+#include "tsync/radiotap.h"
 
 #define PENDING 64
 #define MASTERS 8
@@ -86,6 +88,27 @@ static const char *ts_of(const uint8_t *p, tmv_t *t)
 	return NULL;
 }
 
+/* An unprotected 802.11 data frame after its radiotap header: the LLC/SNAP ethertype, where
+ * the payload starts, and len without the FCS. 0, or 1 when it is not one (ignored). */
+static int wifi_llc(const uint8_t *p, size_t *len, unsigned *et, size_t *off)
+{
+	struct radiotap rt;
+	struct wlan_hdr h;
+	const char *why;
+	static const uint8_t snap[6] = {0xaa, 0xaa, 0x03, 0, 0, 0};
+	if (radiotap_parse(p, *len, &rt, &why) ||
+	    wlan_parse(p + rt.len, *len - rt.len, rt.flags & RT_F_FCS, &h, &why))
+		return 1;
+	const uint8_t *b = p + rt.len + h.hdr_len;
+	if (h.type != WLAN_DATA || (h.subtype & 0x4) || (h.flags & WLAN_FL_PROTECTED) ||
+	    h.body_len < 8 || memcmp(b, snap, 6))
+		return 1; /* null data, encrypted, or not LLC/SNAP */
+	*et = (unsigned)be(b + 6, 2);
+	*off = rt.len + h.hdr_len + 8;
+	*len = rt.len + h.hdr_len + h.body_len;
+	return 0;
+}
+
 /* PTP payload of a frame: 0 found, 1 not PTP (ignored) */
 static int payload(int dlt, const uint8_t *p, size_t len, const uint8_t **ptp, size_t *plen)
 {
@@ -110,6 +133,9 @@ static int payload(int dlt, const uint8_t *p, size_t len, const uint8_t **ptp, s
 			return 1;
 		et = (unsigned)be(p, 2);
 		off = 20;
+	} else if (dlt == DLT_IEEE802_11_RADIO) {
+		if (wifi_llc(p, &len, &et, &off))
+			return 1;
 	} else if (dlt == DLT_RAW || dlt == DLT_IPV4 || dlt == DLT_IPV6) {
 		if (len < 1)
 			return 1;

@@ -37,7 +37,8 @@ trap 'rm -rf "$work"' EXIT INT TERM
 # files of tests/data that are inputs of a target as they are
 data_seeds() {
 	case $1 in
-	pcap) ls tests/data/analysis/*.pcap tests/data/captures/ptp/*.pcap ;;
+	pcap) ls tests/data/analysis/*.pcap tests/data/captures/ptp/*.pcap \
+		tests/data/captures/radiotap/*.pcap ;;
 	statlog) ls tests/data/analysis/statlog*.log ;;
 	ptp4l) ls tests/data/analysis/ptp4l*.log ;;
 	chrony) ls tests/data/analysis/chrony*.log ;;
