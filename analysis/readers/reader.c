@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "readers/npy.h"
 #include "readers/reader.h"
@@ -127,6 +128,9 @@ int reader_format_parse(const char *name, enum input_format *f)
 
 enum input_format reader_detect(const char *path)
 {
+	struct stat st;
+	if (!stat(path, &st) && !S_ISREG(st.st_mode))
+		return FMT_AUTO;
 	FILE *f = fopen(path, "rb");
 	enum input_format fmt = FMT_TEXT;
 	unsigned char magic[4];
@@ -177,6 +181,13 @@ int reader_read(const char *path, const struct reader_opts *o, struct series *ou
 	enum input_format fmt = o->format == FMT_AUTO ? reader_detect(path) : o->format;
 	int err;
 	FILE *f = NULL;
+	if (fmt == FMT_AUTO) {
+		snprintf(errbuf, errlen,
+		         "%s: not a regular file (a pipe?): its format cannot be detected without "
+		         "consuming it; give --input text|statlog|ptp4l|chrony|pcap",
+		         path);
+		return -EINVAL;
+	}
 	if (fmt != FMT_PCAP && fmt != FMT_NPY) {
 		f = fopen(path, "r");
 		if (!f) {

@@ -65,6 +65,9 @@ int reader_bad(struct reader_ctx *c, const char *where, const char *fmt, ...)
 int reader_fail(struct reader_ctx *c, int err, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 
+/* The format of the file at path (FMT_TEXT when it cannot be opened). FMT_AUTO when path is
+ * not a regular file (a pipe, a FIFO, a terminal): detection would consume the lines the
+ * reader needs, so the caller must be told the format (reader_read refuses, naming --input). */
 enum input_format reader_detect(const char *path);
 const char *reader_format_name(enum input_format f);
 int reader_format_parse(const char *name, enum input_format *f);

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 
 #include "readers/reader.h"
 
@@ -260,6 +262,24 @@ Test(analysis_readers, detection)
 	fputs("1e-9\n", f);
 	fclose(f);
 	cr_expect_eq(reader_detect(path), FMT_TEXT);
+}
+
+/* A pipe cannot be peeked at: detecting its format used to eat the first lines. */
+Test(analysis_readers, a_pipe_needs_its_format_named)
+{
+	char fifo[] = "/tmp/tsync-reader-fifo-XXXXXX";
+	int fd = mkstemp(fifo);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	unlink(fifo);
+	cr_assert_eq(mkfifo(fifo, 0600), 0);
+	cr_expect_eq(reader_detect(fifo), FMT_AUTO);
+	struct reader_opts o = {.format = FMT_AUTO};
+	struct series s;
+	char err[256] = "";
+	cr_expect_eq(reader_read(fifo, &o, &s, err, sizeof(err)), -EINVAL);
+	cr_expect(strstr(err, "--input") != NULL, "%s", err);
+	unlink(fifo);
 }
 
 /* nan and inf used to be averaged in silently (mean -nan, rms inf) */
