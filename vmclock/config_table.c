@@ -22,7 +22,8 @@ static const struct config_item table[] = {
         CFG_STRING("freq_esterror", G, NULL), /* NULL: freq_maxerror / 3 */
         CFG_STRING("state", G, "synchronized"),
         CFG_BOOL("estimate_ages", G, 0),
-        CFG_INT("tai_offset", G, 0, -32767, 32767), /* TAI - UTC, s; 0 = unknown */
+        CFG_INT("tai_offset", G, 0, -32767, 32767), /* TAI - UTC, s; 0: kernel_tai */
+        CFG_BOOL("kernel_tai", G, 1), /* tai_offset 0: the kernel's (adjtimex, read only) */
         CFG_STRING("socket", G, NULL),
         CFG_STRING("socket_group", G, NULL),
         CFG_STRING("page_dir", G, NULL), /* absolute */
@@ -127,6 +128,7 @@ int vmclockd_config_apply(const struct config *cfg, struct vmclockd *d, struct v
 	int tai = config_get_int(cfg, NULL, "tai_offset");
 	d->est.tai_valid = tai != 0;
 	d->est.tai_offset_sec = (int16_t)-tai;
+	d->tai_kernel = tai == 0 && config_get_bool(cfg, NULL, "kernel_tai");
 	d->page_dir = config_get_string(cfg, NULL, "page_dir");
 	if (d->page_dir && d->page_dir[0] != '/')
 		return bad(err, len, "page_dir", d->page_dir, "(an absolute path)");

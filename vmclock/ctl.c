@@ -103,6 +103,7 @@ static int cmd_estimate(struct vmclockd *d, char **argv, int argc, char *reply, 
 			err |= -EINVAL;
 		e.tai_valid = t != 0;
 		e.tai_offset_sec = (int16_t)-t;
+		d->tai_kernel = false; /* the caller's word from now on */
 	}
 	if (err) {
 		snprintf(reply, len, "err bad estimate value");
@@ -156,6 +157,9 @@ static int add_error(const struct vmclockd *d, const char *verb, const char *nam
 		         "err %s %s: %s/" VMCLOCK_PAGE_PREFIX "%s exists and is not one of our "
 		         "pages (left untouched)",
 		         verb, name, d->page_dir ? d->page_dir : vmclock_page_dir(), name);
+	else if (err == -EBUSY)
+		snprintf(reply, len, "err %s %s: its page is in use by another vmclockd", verb,
+		         name);
 	else
 		snprintf(reply, len, "err %s %s: %s", verb, name, strerror(-err));
 	return err;

@@ -10,8 +10,10 @@
  *   maxerror = sigma x est + |offset| + margin        (sigma 6, margin 1 us by default)
  * given at the instant of the last sample, aging from there at the frequency bound (1 ppm
  * when synchronized, 10 ppm otherwise). Status: ptpd-wl's word (synchronized, freerunning,
- * unreliable); a socket that does not answer makes the page UNRELIABLE with the last bound
- * aging at the unlocked rate.
+ * unreliable). A sync daemon that stops answering is holdover, not UNRELIABLE (Linux's
+ * ptp_vmclock returns -EINVAL for every read of an UNRELIABLE page): the page says FREERUNNING
+ * and keeps the last bound, aging from its sample at the unlocked rate (vmclockd_ptpd_silent).
+ * One that has never answered gives no bound yet: INITIALIZING (time, no error flags).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -75,12 +77,8 @@ int vmclockd_ptpd_pull(struct vmclockd *d)
 		d->ptpd.errors++;
 		pl_warning(10, "vmclockd: ptpd-wl at %s: %s", d->ptpd.path,
 		           err == -EPROTO ? reply : ipc_strerror(err));
-		if (d->est.status != VMCLOCK_STATUS_UNRELIABLE) {
-			/* keep the last bound, aging at the unlocked rate from when it was given */
-			d->est.status = VMCLOCK_STATUS_UNRELIABLE;
-			d->est.freq_maxerror = d->ptpd.freq_unlocked;
-			d->rate.max_rate_err = d->est.freq_maxerror;
-		}
+		vmclockd_ptpd_silent(&d->ptpd, &d->est);
+		d->rate.max_rate_err = d->est.freq_maxerror;
 		return err;
 	}
 	struct vmclockd_estimate e = d->est;
@@ -88,7 +86,21 @@ int vmclockd_ptpd_pull(struct vmclockd *d)
 	d->est = e;
 	d->rate.max_rate_err = e.freq_maxerror;
 	d->ptpd.last = st;
+	d->ptpd.answered = true;
 	return 0;
+}
+
+void vmclockd_ptpd_silent(const struct vmclockd_ptpd_cfg *cfg, struct vmclockd_estimate *e)
+{
+	if (!cfg->answered) {
+		e->status = VMCLOCK_STATUS_INITIALIZING; /* no estimate ever: no bound */
+		return;
+	}
+	/* holdover: the last bound, given at its sample, aging at the unlocked rate */
+	e->status = VMCLOCK_STATUS_FREERUNNING;
+	e->freq_maxerror = fmax(e->freq_maxerror, cfg->freq_unlocked);
+	e->freq_esterror = e->freq_maxerror / 3;
+	e->grows = true;
 }
 
 /* The host's current bound (what a page anchored now would carry before any policy). */

@@ -113,8 +113,11 @@ static void repair(struct vmclockd_vm *vm)
 		pr_err("vmclockd: %s: cannot restore the page: %s", vm->name, strerror(errno));
 		return;
 	}
+	/* the file is all zeros again: put the page back with seq_count past the last one we
+	 * wrote (it never falls back) and no time until the next update (INITIALIZING) */
 	struct vmclock_abi init;
 	vmclock_page_init(&init, VMCLOCK_PAGE_SIZE, VMCLOCK_COUNTER_X86_TSC, VMCLOCK_TIME_UTC);
+	init.seq_count = (vm->seq | 1) + 1;
 	memcpy(vm->map.abi, &init, sizeof(init));
 	vm->pub.disruption_marker++; /* the guest saw no page for a while */
 }
@@ -168,6 +171,7 @@ static int publish_one(struct write_args *a)
 	if (!err)
 		vmclock_write_fields(vm->map.abi, &page);
 	vmclock_write_end(vm->map.abi);
+	vm->seq = vm->map.abi->seq_count;
 	return err;
 }
 
@@ -259,6 +263,16 @@ struct vmclockd_vm *vmclockd_vm_add(struct vmclockd *d, const char *name,
 		return NULL;
 	snprintf(vm->name, sizeof(vm->name), "%s", name);
 	vmclock_pub_init(&vm->pub, policy, d->slew_max, d->interval_s);
+	vm->pub.anchor_back_ticks = vmclockd_anchor_back_ticks(d);
+	if (vm->map.taken_over) {
+		/* a restart (or vm-del + vm-add): the page a guest may still read carries the
+		 * previous writer's marker; ours moves past it (the policy state is lost, so guest
+		 * time may jump: that is a disruption), and seq_count continues from it */
+		vm->seq = vm->map.abi->seq_count;
+		vm->pub.disruption_marker = vmclockd_next_marker(
+		        __atomic_load_n(&vm->map.abi->disruption_marker, __ATOMIC_RELAXED));
+		vm->pub.vm_generation_counter = vm->map.abi->vm_generation_counter;
+	}
 	vm->used = true;
 	if (d->have_pair)
 		vmclockd_publish_vm(d, vm, NULL);
@@ -270,4 +284,15 @@ void vmclockd_vm_del(struct vmclockd *d, struct vmclockd_vm *vm)
 	(void)d;
 	vmclock_page_close(&vm->map);
 	vm->used = false;
+}
+
+uint64_t vmclockd_next_marker(uint64_t old)
+{
+	return old + 1 ? old + 1 : 1;
+}
+
+uint64_t vmclockd_anchor_back_ticks(const struct vmclockd *d)
+{
+	double npt = d->cal.ns_per_tick > 0 ? d->cal.ns_per_tick : d->rate.ns_per_tick;
+	return npt > 0 ? (uint64_t)(VMCLOCKD_ANCHOR_BACK_NS / npt) : 0;
 }

@@ -43,6 +43,7 @@ struct vmclockd_ptpd_cfg {
 	double freq_locked;   /* frequency bound while synchronized (fraction) */
 	double freq_unlocked; /* otherwise */
 	uint64_t pulls, errors;
+	bool answered;            /* a status has been decoded at least once */
 	struct tsync_status last; /* ptpd-wl's "tsync status" reply (tsync/status.h) */
 };
 
@@ -52,6 +53,7 @@ struct vmclockd_vm {
 	char path[256];
 	struct vmclock_page_map map;
 	struct vmclock_pub pub;
+	uint32_t seq; /* seq_count after our last write (restored after a truncation) */
 };
 
 struct vmclockd {
@@ -70,6 +72,7 @@ struct vmclockd {
 	bool have_pair;
 	uint64_t samples, sample_errors;
 	struct vmclockd_ptpd_cfg ptpd;
+	bool tai_kernel;      /* the TAI offset is the kernel's (vmclockd_tai_refresh) */
 	const char *page_dir; /* page files go here (NULL: vmclock_page_dir()) */
 	int dirfd;            /* open on page_dir once dir_open */
 	bool dir_open;
@@ -100,6 +103,23 @@ struct vmclockd_vm *vmclockd_vm_add(struct vmclockd *d, const char *name,
 struct vmclockd_vm *vmclockd_vm_find(struct vmclockd *d, const char *name);
 void vmclockd_vm_del(struct vmclockd *d, struct vmclockd_vm *vm);
 
+/* Pure: the marker a writer taking over a page whose marker is `old` starts with (old + 1,
+ * never 0; a marker only moves forward). */
+uint64_t vmclockd_next_marker(uint64_t old);
+/* How far before the TSC read at the write each page is anchored (counter_value), in ticks:
+ * VMCLOCKD_ANCHOR_BACK_NS at the calibrated rate. A reader on a CPU whose TSC is a little
+ * behind the writer's then never reads a counter before counter_value. */
+#define VMCLOCKD_ANCHOR_BACK_NS 50000
+uint64_t vmclockd_anchor_back_ticks(const struct vmclockd *d);
+
+/* ---- tai.c ---- */
+/* Pure: the estimate's TAI offset from the kernel's TAI - UTC (struct timex .tai): valid when
+ * > 0 (the kernel says 0 until a sync daemon sets it), stored as UTC - TAI. */
+void vmclockd_tai_apply(struct vmclockd_estimate *e, int kernel_tai);
+/* With d->tai_kernel: read the kernel's offset (adjtimex with modes 0: a query, it never sets
+ * anything) into d->est. 0 or -errno (then the offset is left as it was). */
+int vmclockd_tai_refresh(struct vmclockd *d);
+
 /* ---- ctl.c ---- */
 /* Execute one command line; the one-line reply (no newline) goes to reply. Sets *quit for
  * "quit". Returns 0 (reply "ok ...") or -errno (reply "err ..."). */
@@ -117,7 +137,11 @@ const char *vmclockd_state_name(uint8_t status);
 /* Pure: the host estimate from a status (rules in ptpd_pull.c); now_raw_ns: when it came. */
 void vmclockd_ptpd_estimate(const struct vmclockd_ptpd_cfg *cfg, const struct tsync_status *st,
                             int64_t now_raw_ns, struct vmclockd_estimate *e);
-/* Pull the status into d->est (no-op without --ptpd). 0 or -errno (then UNRELIABLE). */
+/* Pure: the estimate when the sync daemon does not answer: holdover (FREERUNNING, the last
+ * bound aging at cfg->freq_unlocked from its sample), or INITIALIZING before any answer. */
+void vmclockd_ptpd_silent(const struct vmclockd_ptpd_cfg *cfg, struct vmclockd_estimate *e);
+/* Pull the status into d->est (no-op without --ptpd). 0 or -errno (then
+ * vmclockd_ptpd_silent). */
 int vmclockd_ptpd_pull(struct vmclockd *d);
 /* Ask ptpd-wl for a burst (Sync every 2^log_sync s for seconds) and wait (<= wait_s, pages
  * kept fresh) until its estimate settles; reply: the host bound before and after. */
