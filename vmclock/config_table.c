@@ -34,6 +34,10 @@ static const struct config_item table[] = {
         CFG_DOUBLE("ptpd_sigma", G, 6, 1, 100),
         CFG_STRING("ptpd_margin", G, "1us"),
         CFG_STRING("ptpd_freq_maxerror", G, "1ppm"),
+        CFG_BOOL("migration_burst", G, 1),       /* bursts around migrations (`migrating`) */
+        CFG_DOUBLE("burst_lead", G, 3, 0, 600),  /* s before the switchover (mig_plan.h) */
+        CFG_DOUBLE("burst_hold", G, 2, 0, 600),  /* s after the migration ends */
+        CFG_INT("burst_log_sync", G, -6, -7, 4), /* the burst's Sync interval, log2 s */
         CFG_BOOL("verbose", G, 0),
 };
 
@@ -133,6 +137,10 @@ int vmclockd_config_apply(const struct config *cfg, struct vmclockd *d, struct v
 	if (d->page_dir && d->page_dir[0] != '/')
 		return bad(err, len, "page_dir", d->page_dir, "(an absolute path)");
 	d->gen_present = config_get_bool(cfg, NULL, "vm_generation");
+	d->mig_burst = config_get_bool(cfg, NULL, "migration_burst");
+	d->burst_lead_s = config_get_double(cfg, NULL, "burst_lead");
+	d->burst_hold_s = config_get_double(cfg, NULL, "burst_hold");
+	d->burst_log_sync = config_get_int(cfg, NULL, "burst_log_sync");
 	d->ptpd.path = config_get_string(cfg, NULL, "ptpd");
 	d->ptpd.sigma = config_get_double(cfg, NULL, "ptpd_sigma");
 	if ((e = get_ns(cfg, "ptpd_margin", &d->ptpd.margin_ns, err, len)) ||

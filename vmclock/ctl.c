@@ -72,6 +72,11 @@ static const char *arg(char **argv, int argc, const char *key)
 	return NULL;
 }
 
+const char *vmclockd_arg(char **argv, int argc, const char *key)
+{
+	return arg(argv, argc, key);
+}
+
 static int64_t raw_now(void)
 {
 	struct timespec ts;
@@ -332,10 +337,12 @@ int vmclockd_command(struct vmclockd *d, const char *line, char *reply, unsigned
 		snprintf(reply, len,
 		         "ok state=%s maxerror_ns=%" PRIu64 " freq_maxerror_ppb=%.1f vms=%u "
 		         "samples=%" PRIu64 " rate_resets=%u ptpd_est_ns=%.0f ptpd_pulls=%" PRIu64
-		         " ptpd_errors=%" PRIu64,
+		         " ptpd_errors=%" PRIu64 " mig_bursts=%" PRIu64
+		         " mig_burst_errors=%" PRIu64,
 		         vmclockd_state_name(d->est.status), d->est.maxerror_ns,
 		         d->est.freq_maxerror * 1e9, n, d->samples, d->rate.resets,
-		         d->ptpd.path ? d->ptpd.last.est_ns : -1.0, d->ptpd.pulls, d->ptpd.errors);
+		         d->ptpd.path ? d->ptpd.last.est_ns : -1.0, d->ptpd.pulls, d->ptpd.errors,
+		         d->bursts, d->burst_errors);
 		return 0;
 	}
 	if (strcmp(verb, "burst") == 0) {
@@ -360,6 +367,8 @@ int vmclockd_command(struct vmclockd *d, const char *line, char *reply, unsigned
 		}
 		return vmclockd_ptpd_burst(d, secs, (int)ls, wait, reply, len);
 	}
+	if (strcmp(verb, "migrating") == 0)
+		return vmclockd_migrating(d, argv, argc, reply, len);
 	if (strcmp(verb, "reset") == 0) {
 		counter_rate_reset(&d->rate);
 		int err = vmclockd_sample(d);

@@ -65,6 +65,11 @@ static void usage(FILE *f)
 	        "  --ptpd-margin T           (1us)\n"
 	        "  --ptpd-freq-maxerror R    frequency bound while synchronized (1ppm; 10ppm "
 	        "otherwise)\n"
+	        "  --migration-burst 0|1     ask --ptpd for a burst around migrations (1)\n"
+	        "  --burst-lead S            migrations: burst this long before the expected\n"
+	        "                            switchover (3)\n"
+	        "  --burst-hold S            and until this long after the migration (2)\n"
+	        "  --burst-log-sync L        the burst's Sync interval, log2 s (-6)\n"
 	        "  -v, --verbose             debug messages\n"
 	        "  -f, --config FILE         keys from FILE ('key value' lines; the flags above\n"
 	        "                            with '_' for '-': slew_max 20ppm); flags win\n"
@@ -77,6 +82,7 @@ static void on_timer(struct reactor *r, struct reactor_timer *t, uint64_t exp, v
 	struct vmclockd *d = arg;
 	vmclockd_ptpd_pull(d); /* failures are logged: holdover (vmclockd_ptpd_silent) */
 	vmclockd_tai_refresh(d);
+	vmclockd_mig_tick(d); /* on-demand bursts around migrations */
 	int err = vmclockd_sample(d);
 	if (!err)
 		err = vmclockd_publish_all(d);

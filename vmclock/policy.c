@@ -110,7 +110,9 @@ static int make_page(const struct vmclock_pub *st, const struct vmclock_host *h,
 	out->time_esterror_nanosec = sat_add(este, off_ns);
 	out->flags = VMCLOCK_FLAG_TIME_MAXERROR_VALID | VMCLOCK_FLAG_PERIOD_MAXERROR_VALID |
 	             VMCLOCK_FLAG_TIME_ESTERROR_VALID | VMCLOCK_FLAG_PERIOD_ESTERROR_VALID |
-	             extra_flags;
+	             extra_flags |
+	             (st->disruption_flags &
+	              (VMCLOCK_FLAG_DISRUPTION_SOON | VMCLOCK_FLAG_DISRUPTION_IMMINENT));
 	if (h->status == VMCLOCK_STATUS_INITIALIZING || h->status == VMCLOCK_STATUS_UNKNOWN) {
 		/* no bound to give yet: a reader must not take these fields for one */
 		out->flags &=
@@ -234,6 +236,7 @@ int vmclock_pub_migrate_in(struct vmclock_pub *s, const struct vmclock_stop_reco
 	                                                       : s->disruption_marker) +
 	        1;
 	s->vm_generation_counter = rec->vm_generation_counter;
+	s->disruption_flags = 0;
 	s->offset_ns = 0;
 	s->have_prev = false;
 	switch (s->policy) {

@@ -71,6 +71,9 @@ struct vmclock_pub {
 	 * CPU whose TSC is a little behind the writer's never reads a counter before it (the
 	 * Linux driver would compute a time ~2^64 ticks ahead). 0: counter_value = anchor. */
 	uint64_t anchor_back_ticks;
+	/* VMCLOCK_FLAG_DISRUPTION_SOON/IMMINENT to publish (a migration of this VM is under way,
+	 * mig_plan.h); cleared by vmclock_pub_migrate_in (the destination's page is fresh). */
+	uint64_t disruption_flags;
 	unsigned updates, migrations;
 };
 

@@ -110,10 +110,31 @@ static uint64_t host_bound(struct vmclockd *d)
 	return vmclockd_host(d, raw_now(), &h) ? 0 : h.maxerror_ns;
 }
 
+/* "tsync burst" to ptpd-wl; r gets its reply. 0, -errno or -EPROTO (not "ok"). */
+static int burst_request(struct vmclockd *d, double seconds, int log_sync, char *r, size_t rlen)
+{
+	char cmd[96];
+	snprintf(cmd, sizeof(cmd), "tsync burst seconds=%.3f log_sync=%d", seconds, log_sync);
+	int err = ptpd_request(d->ptpd.path, cmd, r, rlen, 500);
+	return err ? err : strncmp(r, "ok", 2) ? -EPROTO : 0;
+}
+
+int vmclockd_ptpd_burst_start(struct vmclockd *d, double seconds, int log_sync)
+{
+	char r[512];
+	if (!d->ptpd.path)
+		return -ENOENT;
+	int err = burst_request(d, seconds, log_sync, r, sizeof(r));
+	if (err)
+		pl_warning(10, "vmclockd: ptpd-wl burst: %s",
+		           err == -EPROTO ? r : ipc_strerror(err));
+	return err;
+}
+
 int vmclockd_ptpd_burst(struct vmclockd *d, double seconds, int log_sync, double wait_s,
                         char *reply, unsigned len)
 {
-	char r[512], cmd[96];
+	char r[512];
 	if (!d->ptpd.path) {
 		snprintf(reply, len, "err no --ptpd socket");
 		return -ENOENT;
@@ -121,11 +142,11 @@ int vmclockd_ptpd_burst(struct vmclockd *d, double seconds, int log_sync, double
 	vmclockd_ptpd_pull(d);
 	uint64_t before = host_bound(d);
 	double est0 = d->ptpd.last.est_ns;
-	snprintf(cmd, sizeof(cmd), "tsync burst seconds=%.3f log_sync=%d", seconds, log_sync);
-	int err = ptpd_request(d->ptpd.path, cmd, r, sizeof(r), 500);
-	if (err || strncmp(r, "ok", 2)) {
-		snprintf(reply, len, "err ptpd-wl burst: %s", err ? ipc_strerror(err) : r);
-		return err ? err : -EPROTO;
+	int err = burst_request(d, seconds, log_sync, r, sizeof(r));
+	if (err) {
+		snprintf(reply, len, "err ptpd-wl burst: %s",
+		         err != -EPROTO ? ipc_strerror(err) : r);
+		return err;
 	}
 	/* wait until the faster rate is on and the estimate has settled (three pulls 100 ms
 	 * apart within 10 % of each other), at most wait_s; keep the pages fresh meanwhile */

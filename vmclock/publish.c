@@ -162,6 +162,8 @@ static int publish_one(struct write_args *a)
 	if (err)
 		return err;
 	vm->pub.gen_present = d->gen_present;
+	if (!a->rec)
+		vm->pub.disruption_flags = vmclockd_mig_flags(d, vm->name);
 	vmclock_write_begin(vm->map.abi);
 	uint64_t anchor = vmclock_rdtsc(); /* after the odd count: see policy.h (SLEW) */
 	if (a->rec)

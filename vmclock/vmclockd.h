@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mig_plan.h"
 #include "policy.h"
 #include "tsc.h"
 #include "tsync/status.h"
@@ -56,6 +57,16 @@ struct vmclockd_vm {
 	uint32_t seq; /* seq_count after our last write (restored after a truncation) */
 };
 
+/* A migration of one VM as its VMM reports it (`migrating`; the VM's page may not exist yet
+ * on the destination). */
+#define VMCLOCKD_MAX_MIGS 16
+struct vmclockd_mig {
+	bool used;
+	bool source;
+	char name[VMCLOCKD_NAMELEN];
+	struct mig_plan plan;
+};
+
 struct vmclockd {
 	struct tclock *clock;
 	struct counter *tsc; /* the counter guests read (x86 TSC); owned */
@@ -72,9 +83,14 @@ struct vmclockd {
 	bool have_pair;
 	uint64_t samples, sample_errors;
 	struct vmclockd_ptpd_cfg ptpd;
-	bool tai_kernel;      /* the TAI offset is the kernel's (vmclockd_tai_refresh) */
-	const char *page_dir; /* page files go here (NULL: vmclock_page_dir()) */
-	int dirfd;            /* open on page_dir once dir_open */
+	struct vmclockd_mig migs[VMCLOCKD_MAX_MIGS];
+	bool mig_burst;                    /* ask for bursts around migrations */
+	double burst_lead_s, burst_hold_s; /* mig_plan.h */
+	int burst_log_sync;
+	uint64_t bursts, burst_errors; /* bursts asked of the sync daemon for migrations */
+	bool tai_kernel;               /* the TAI offset is the kernel's (vmclockd_tai_refresh) */
+	const char *page_dir;          /* page files go here (NULL: vmclock_page_dir()) */
+	int dirfd;                     /* open on page_dir once dir_open */
 	bool dir_open;
 };
 
@@ -112,6 +128,16 @@ uint64_t vmclockd_next_marker(uint64_t old);
 #define VMCLOCKD_ANCHOR_BACK_NS 50000
 uint64_t vmclockd_anchor_back_ticks(const struct vmclockd *d);
 
+/* ---- migrating.c ---- */
+/* `migrating NAME role=src|dst phase=P [pages=N] [eta=S]`: the VMM's report (argv as split by
+ * ctl.c). Updates the plan, republishes NAME's page if its flags changed, asks for a burst if
+ * one is due. 0 or -errno, reply set. */
+int vmclockd_migrating(struct vmclockd *d, char **argv, int argc, char *reply, unsigned len);
+/* The disruption flags the plan gives NAME's page (0: none). */
+uint64_t vmclockd_mig_flags(const struct vmclockd *d, const char *name);
+/* Every update: ask the sync daemon for the burst the plans want (if any is due). */
+void vmclockd_mig_tick(struct vmclockd *d);
+
 /* ---- tai.c ---- */
 /* Pure: the estimate's TAI offset from the kernel's TAI - UTC (struct timex .tai): valid when
  * > 0 (the kernel says 0 until a sync daemon sets it), stored as UTC - TAI. */
@@ -127,6 +153,8 @@ int vmclockd_command(struct vmclockd *d, const char *line, char *reply, unsigned
 /* Whether the command line changes the daemon's state (everything but status and stop): the
  * socket server runs those only for root and the daemon's own uid (SO_PEERCRED). */
 bool vmclockd_command_mutates(const char *line);
+/* The value of key=... among argv[1..argc) (NULL when absent). */
+const char *vmclockd_arg(char **argv, int argc, const char *key);
 /* Parse "1ms"-style durations into ns and "25ppm"/"25000ppb"/"2.5e-5" rates into fractions. */
 int vmclockd_parse_ns(const char *s, uint64_t *ns);
 int vmclockd_parse_rate(const char *s, double *frac);
@@ -143,6 +171,9 @@ void vmclockd_ptpd_silent(const struct vmclockd_ptpd_cfg *cfg, struct vmclockd_e
 /* Pull the status into d->est (no-op without --ptpd). 0 or -errno (then
  * vmclockd_ptpd_silent). */
 int vmclockd_ptpd_pull(struct vmclockd *d);
+/* Ask ptpd-wl for a burst (Sync every 2^log_sync s for seconds), without waiting for it to
+ * settle. 0 or -errno (-EPROTO: ptpd-wl refused; -ENOENT: no --ptpd). */
+int vmclockd_ptpd_burst_start(struct vmclockd *d, double seconds, int log_sync);
 /* Ask ptpd-wl for a burst (Sync every 2^log_sync s for seconds) and wait (<= wait_s, pages
  * kept fresh) until its estimate settles; reply: the host bound before and after. */
 int vmclockd_ptpd_burst(struct vmclockd *d, double seconds, int log_sync, double wait_s,
