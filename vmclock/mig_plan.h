@@ -42,17 +42,17 @@ struct mig_plan {
 	double lead_s; /* the servo's convergence time at the burst rate */
 	double hold_s; /* keep the burst this long after the migration ends */
 	/* state */
-	bool active;          /* a migration is under way (prepare/start .. end/cancel) */
-	bool ended;           /* end or cancel came: only the hold remains */
-	double start_t;       /* when it began, s (the caller's monotonic time) */
-	double switch_t;      /* expected switchover time, s (<= now: unknown or near) */
-	double end_t;         /* end/cancel time */
-	double burst_until;   /* the sync daemon was asked for a burst until then (0: none) */
-	double last_pass_t;   /* previous pass (or start) */
-	uint64_t last_pages;  /* pages of the previous pass (0: none yet) */
-	unsigned passes;      /* passes reported */
-	unsigned requests;    /* bursts asked for */
-	uint64_t flags;       /* VMCLOCK_FLAG_DISRUPTION_* for the source page */
+	bool active;         /* a migration is under way (prepare/start .. end/cancel) */
+	bool ended;          /* end or cancel came: only the hold remains */
+	double start_t;      /* when it began, s (the caller's monotonic time) */
+	double switch_t;     /* expected switchover time, s (<= now: unknown or near) */
+	double end_t;        /* end/cancel time */
+	double burst_until;  /* the sync daemon was asked for a burst until then (0: none) */
+	double last_pass_t;  /* previous pass (or start) */
+	uint64_t last_pages; /* pages of the previous pass (0: none yet) */
+	unsigned passes;     /* passes reported */
+	unsigned requests;   /* bursts asked for */
+	uint64_t flags;      /* VMCLOCK_FLAG_DISRUPTION_* for the source page */
 };
 
 void mig_plan_init(struct mig_plan *p, double lead_s, double hold_s);

@@ -84,9 +84,10 @@ int vmclockd_migrating(struct vmclockd *d, char **argv, int argc, char *reply, u
 	    (strcmp(role, "src") && strcmp(role, "dst")) || mig_phase_parse(ph, &phase) ||
 	    (pv && cli_long(NULL, "pages", pv, 0, LONG_MAX, &pages)) ||
 	    (ev && cli_double(NULL, "eta", ev, 0, 86400, &eta))) {
-		snprintf(reply, len,
-		         "err migrating NAME role=src|dst phase=prepare|start|pass|final|end|cancel "
-		         "[pages=N] [eta=S]");
+		snprintf(
+		        reply, len,
+		        "err migrating NAME role=src|dst phase=prepare|start|pass|final|end|cancel "
+		        "[pages=N] [eta=S]");
 		return -EINVAL;
 	}
 	bool src = strcmp(role, "src") == 0;

@@ -152,8 +152,8 @@ Test(vmclock_migplan, migrating_command_sets_the_source_page_flags)
 	cr_assert_not_null(vm, "%d", err);
 	cr_assert_eq(vmclock_read(vm->map.abi, vmclock_counter_tsc, NULL, 100, &r), 0);
 	cr_assert_eq(r.flags & (SOON | IMMINENT), 0);
-	cr_assert_eq(vmclockd_command(&d, "migrating m1 role=src phase=start", reply,
-	                              sizeof(reply), &quit),
+	cr_assert_eq(vmclockd_command(&d, "migrating m1 role=src phase=start", reply, sizeof(reply),
+	                              &quit),
 	             0, "%s", reply);
 	cr_assert(strstr(reply, "flags=0x2 "), "%s", reply);
 	cr_assert_eq(vmclock_read(vm->map.abi, vmclock_counter_tsc, NULL, 100, &r), 0);
@@ -167,8 +167,8 @@ Test(vmclock_migplan, migrating_command_sets_the_source_page_flags)
 	cr_assert_eq(vmclockd_command(&d, "migrating m1 role=src phase=pass pages=100", reply,
 	                              sizeof(reply), &quit),
 	             0, "%s", reply);
-	cr_assert_eq(vmclockd_command(&d, "migrating m1 role=src phase=final", reply,
-	                              sizeof(reply), &quit),
+	cr_assert_eq(vmclockd_command(&d, "migrating m1 role=src phase=final", reply, sizeof(reply),
+	                              &quit),
 	             0, "%s", reply);
 	cr_assert_eq(vmclock_read(vm->map.abi, vmclock_counter_tsc, NULL, 100, &r), 0);
 	cr_assert_eq(r.flags & (SOON | IMMINENT), SOON | IMMINENT);
@@ -184,13 +184,13 @@ Test(vmclock_migplan, migrating_command_sets_the_source_page_flags)
 	cr_assert_neq(vmclockd_command(&d, "migrating ../m1 role=src phase=start", reply,
 	                               sizeof(reply), &quit),
 	              0);
-	cr_assert_neq(vmclockd_command(&d, "migrating m1 role=src phase=pass", reply,
-	                               sizeof(reply), &quit),
+	cr_assert_neq(vmclockd_command(&d, "migrating m1 role=src phase=pass", reply, sizeof(reply),
+	                               &quit),
 	              0, "a pass without a migration");
 	cr_assert(vmclockd_command_mutates("migrating m1 role=src phase=start"));
 	/* the destination page: the plan never flags it */
-	cr_assert_eq(vmclockd_command(&d, "migrating m2 role=dst phase=start", reply,
-	                              sizeof(reply), &quit),
+	cr_assert_eq(vmclockd_command(&d, "migrating m2 role=dst phase=start", reply, sizeof(reply),
+	                              &quit),
 	             0, "%s", reply);
 	cr_assert_eq(vmclockd_mig_flags(&d, "m2"), 0);
 	vmclockd_vm_del(&d, vm);
