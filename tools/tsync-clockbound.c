@@ -26,15 +26,16 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: " PROG " PAGE [options]\n"
-	           "  PAGE            VM name, a page file or /dev/vmclock0 (as tsync-vmclock-read)\n"
-	           "  --shm PATH      the segment (" CLOCKBOUND_PATH ")\n"
-	           "  --interval S    between updates (1)\n"
-	           "  --valid S       the bound is void this long after it was computed "
-	           "(3 x interval)\n"
-	           "  --drift PPM     margin added to the measured drift of CLOCK_REALTIME (15)\n"
-	           "  --count N       updates, then exit (0: until killed)\n"
-	           "  --quiet         no line per update\n");
+	fprintf(f,
+	        "usage: " PROG " PAGE [options]\n"
+	        "  PAGE            VM name, a page file or /dev/vmclock0 (as tsync-vmclock-read)\n"
+	        "  --shm PATH      the segment (" CLOCKBOUND_PATH ")\n"
+	        "  --interval S    between updates (1)\n"
+	        "  --valid S       the bound is void this long after it was computed "
+	        "(3 x interval)\n"
+	        "  --drift PPM     margin added to the measured drift of CLOCK_REALTIME (15)\n"
+	        "  --count N       updates, then exit (0: until killed)\n"
+	        "  --quiet         no line per update\n");
 }
 
 static int64_t rt_ns(void)
@@ -67,10 +68,10 @@ static int sample(const struct vmclock_abi *page, struct clockbound_sample *s)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	        {"shm", 1, 0, 's'},   {"interval", 1, 0, 'i'}, {"valid", 1, 0, 'v'},
-	        {"drift", 1, 0, 'd'}, {"count", 1, 0, 'n'},    {"quiet", 0, 0, 'q'},
-	        {"help", 0, 0, 'h'},  {0, 0, 0, 0}};
+	static const struct option opts[] = {{"shm", 1, 0, 's'},   {"interval", 1, 0, 'i'},
+	                                     {"valid", 1, 0, 'v'}, {"drift", 1, 0, 'd'},
+	                                     {"count", 1, 0, 'n'}, {"quiet", 0, 0, 'q'},
+	                                     {"help", 0, 0, 'h'},  {0, 0, 0, 0}};
 	const char *shm = CLOCKBOUND_PATH;
 	double interval = 1, valid = 0, drift_ppm = 15;
 	long count = 0;
@@ -157,8 +158,8 @@ int main(int argc, char **argv)
 		}
 		double ppb = ceil((measured + page_rate_bound(m.abi) + drift_ppm * 1e-6) * 1e9);
 		struct clockbound_shm out;
-		clockbound_fill(&s, coarse, (int64_t)(valid * 1e9), ppb > 4e9 ? UINT32_MAX : (uint32_t)ppb,
-		                &out);
+		clockbound_fill(&s, coarse, (int64_t)(valid * 1e9),
+		                ppb > 4e9 ? UINT32_MAX : (uint32_t)ppb, &out);
 		clockbound_publish(seg, &out);
 		prev = s;
 		have_prev = true;

@@ -38,17 +38,17 @@ struct clockbound_ts {
 };
 
 struct clockbound_shm {
-	uint64_t magic;                 /* 0  CLOCKBOUND_MAGIC */
-	uint32_t segment_size;          /* 8  bytes of the segment (CLOCKBOUND_SIZE) */
-	uint16_t version;               /* 12 CLOCKBOUND_VERSION */
-	uint16_t generation;            /* 14 odd while an update is in progress */
-	struct clockbound_ts as_of;     /* 16 CLOCK_MONOTONIC_COARSE when bound was computed */
+	uint64_t magic;                  /* 0  CLOCKBOUND_MAGIC */
+	uint32_t segment_size;           /* 8  bytes of the segment (CLOCKBOUND_SIZE) */
+	uint16_t version;                /* 12 CLOCKBOUND_VERSION */
+	uint16_t generation;             /* 14 odd while an update is in progress */
+	struct clockbound_ts as_of;      /* 16 CLOCK_MONOTONIC_COARSE when bound was computed */
 	struct clockbound_ts void_after; /* 32 the bound is not to be trusted after this */
-	int64_t bound_ns;               /* 48 |CLOCK_REALTIME - true| at as_of, ns */
-	uint64_t disruption_marker;     /* 56 the vmclock page's */
-	uint32_t max_drift_ppb;         /* 64 growth of the bound after as_of */
-	int32_t clock_status;           /* 68 enum clockbound_status */
-	uint8_t disruption_support;     /* 72 1: disruption_marker is maintained */
+	int64_t bound_ns;                /* 48 |CLOCK_REALTIME - true| at as_of, ns */
+	uint64_t disruption_marker;      /* 56 the vmclock page's */
+	uint32_t max_drift_ppb;          /* 64 growth of the bound after as_of */
+	int32_t clock_status;            /* 68 enum clockbound_status */
+	uint8_t disruption_support;      /* 72 1: disruption_marker is maintained */
 	uint8_t pad[7];
 };
 
