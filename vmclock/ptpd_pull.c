@@ -14,6 +14,10 @@
  * ptp_vmclock returns -EINVAL for every read of an UNRELIABLE page): the page says FREERUNNING
  * and keeps the last bound, aging from its sample at the unlocked rate (vmclockd_ptpd_silent).
  * One that has never answered gives no bound yet: INITIALIZING (time, no error flags).
+ * ptpd-wl's own "unreliable" is read the same way (vmclockd_ptpd_update): stale samples with
+ * the servo still locked are holdover of the last good estimate (FREERUNNING); before any
+ * good estimate it is INITIALIZING; only a servo that is not locked after a good estimate
+ * (it may have stepped the clock: the old bound says nothing) publishes UNRELIABLE.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -81,13 +85,26 @@ int vmclockd_ptpd_pull(struct vmclockd *d)
 		d->rate.max_rate_err = d->est.freq_maxerror;
 		return err;
 	}
-	struct vmclockd_estimate e = d->est;
-	vmclockd_ptpd_estimate(&d->ptpd, &st, raw_now(), &e);
-	d->est = e;
-	d->rate.max_rate_err = e.freq_maxerror;
+	vmclockd_ptpd_update(&d->ptpd, &st, raw_now(), &d->est);
+	d->rate.max_rate_err = d->est.freq_maxerror;
 	d->ptpd.last = st;
-	d->ptpd.answered = true;
 	return 0;
+}
+
+void vmclockd_ptpd_update(struct vmclockd_ptpd_cfg *cfg, const struct tsync_status *st,
+                          int64_t now_raw_ns, struct vmclockd_estimate *e)
+{
+	if (st->status != TSYNC_UNRELIABLE) {
+		vmclockd_ptpd_estimate(cfg, st, now_raw_ns, e);
+		cfg->answered = true; /* a bound ptpd-wl stands behind */
+		return;
+	}
+	bool locked = (st->have & TSYNC_ST_SERVO) && st->servo == 2; /* SERVO_LOCKED */
+	if (!cfg->answered || locked) {
+		vmclockd_ptpd_silent(cfg, e); /* INITIALIZING, or holdover of the last bound */
+		return;
+	}
+	vmclockd_ptpd_estimate(cfg, st, now_raw_ns, e); /* not locked: UNRELIABLE */
 }
 
 void vmclockd_ptpd_silent(const struct vmclockd_ptpd_cfg *cfg, struct vmclockd_estimate *e)

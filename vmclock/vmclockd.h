@@ -44,7 +44,7 @@ struct vmclockd_ptpd_cfg {
 	double freq_locked;   /* frequency bound while synchronized (fraction) */
 	double freq_unlocked; /* otherwise */
 	uint64_t pulls, errors;
-	bool answered;            /* a status has been decoded at least once */
+	bool answered;            /* ptpd-wl gave a synchronized/freerunning estimate once */
 	struct tsync_status last; /* ptpd-wl's "tsync status" reply (tsync/status.h) */
 };
 
@@ -165,6 +165,11 @@ const char *vmclockd_state_name(uint8_t status);
 /* Pure: the host estimate from a status (rules in ptpd_pull.c); now_raw_ns: when it came. */
 void vmclockd_ptpd_estimate(const struct vmclockd_ptpd_cfg *cfg, const struct tsync_status *st,
                             int64_t now_raw_ns, struct vmclockd_estimate *e);
+/* Pure: the estimate from a status, ptpd-wl's "unreliable" included (rules in ptpd_pull.c:
+ * stale with a locked servo is holdover, before any good estimate INITIALIZING, a servo
+ * not locked after one UNRELIABLE). Updates cfg->answered. */
+void vmclockd_ptpd_update(struct vmclockd_ptpd_cfg *cfg, const struct tsync_status *st,
+                          int64_t now_raw_ns, struct vmclockd_estimate *e);
 /* Pure: the estimate when the sync daemon does not answer: holdover (FREERUNNING, the last
  * bound aging at cfg->freq_unlocked from its sample), or INITIALIZING before any answer. */
 void vmclockd_ptpd_silent(const struct vmclockd_ptpd_cfg *cfg, struct vmclockd_estimate *e);

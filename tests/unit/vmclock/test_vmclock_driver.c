@@ -57,6 +57,45 @@ Test(vmclock_driver, silent_sync_daemon_is_holdover_not_unreliable)
 	cr_assert(r.bounded);
 }
 
+Test(vmclock_driver, ptpd_unreliable_is_initializing_holdover_or_unreliable)
+{
+	struct vmclockd_ptpd_cfg cfg = {
+	        .sigma = 6, .margin_ns = 1000, .freq_locked = 1e-6, .freq_unlocked = 10e-6};
+	struct tsync_status st = {.status = TSYNC_UNRELIABLE,
+	                          .est_ns = 500,
+	                          .servo = 0,
+	                          .age_ms = 0,
+	                          .have = TSYNC_ST_SERVO};
+	struct vmclockd_estimate e = {0};
+	/* calibrating, never synchronized: no bound yet */
+	vmclockd_ptpd_update(&cfg, &st, 1000000000, &e);
+	cr_assert_eq(e.status, VMCLOCK_STATUS_INITIALIZING);
+	cr_assert_not(cfg.answered);
+	/* synchronized: the bound */
+	st.status = TSYNC_SYNCHRONIZED;
+	st.servo = 2;
+	st.est_ns = 100;
+	st.offset_ns = 30;
+	vmclockd_ptpd_update(&cfg, &st, 2000000000, &e);
+	cr_assert_eq(e.status, VMCLOCK_STATUS_SYNCHRONIZED);
+	cr_assert(cfg.answered);
+	uint64_t m = e.maxerror_ns;
+	int64_t at = e.at_raw_ns;
+	/* stale samples, servo still locked: holdover of that bound, not UNRELIABLE */
+	st.status = TSYNC_UNRELIABLE;
+	st.est_ns = 5;
+	st.age_ms = 9000;
+	vmclockd_ptpd_update(&cfg, &st, 11000000000, &e);
+	cr_assert_eq(e.status, VMCLOCK_STATUS_FREERUNNING);
+	cr_assert_eq(e.maxerror_ns, m, "the last good bound, not the stale estimate's");
+	cr_assert_eq(e.at_raw_ns, at);
+	cr_assert_float_eq(e.freq_maxerror, 10e-6, 1e-15);
+	/* the servo unlocked (it may step the clock): UNRELIABLE */
+	st.servo = 1;
+	vmclockd_ptpd_update(&cfg, &st, 12000000000, &e);
+	cr_assert_eq(e.status, VMCLOCK_STATUS_UNRELIABLE);
+}
+
 Test(vmclock_driver, initializing_and_unknown_pages_carry_no_error_flags)
 {
 	static const uint8_t st[] = {VMCLOCK_STATUS_UNKNOWN, VMCLOCK_STATUS_INITIALIZING,
