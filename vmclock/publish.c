@@ -233,6 +233,23 @@ static int open_dir(struct vmclockd *d)
 	return 0;
 }
 
+/* SLEW on a page taken over: continue from the page the guest reads (its time at the next
+ * anchor is where ours starts, then the slew steers to the host), so a restart neither
+ * steps guest time nor breaks TIME_MONOTONIC. Not for a page without a time (INITIALIZING,
+ * zero period) or one whose seqlock never settles (a writer killed mid-update). */
+static void take_over_slew(struct vmclockd_vm *vm)
+{
+	struct vmclock_abi old;
+	if (vm->pub.policy != VMCLOCK_POLICY_SLEW ||
+	    vmclock_snapshot(vm->map.abi, 1000, &old, NULL) ||
+	    old.counter_id != VMCLOCK_COUNTER_X86_TSC || old.time_type != VMCLOCK_TIME_UTC ||
+	    !old.counter_period_frac_sec || old.clock_status == VMCLOCK_STATUS_INITIALIZING ||
+	    old.clock_status == VMCLOCK_STATUS_UNKNOWN)
+		return;
+	vm->pub.prev = old;
+	vm->pub.have_prev = true;
+}
+
 struct vmclockd_vm *vmclockd_vm_add(struct vmclockd *d, const char *name,
                                     enum vmclock_policy policy, int *err)
 {
@@ -274,6 +291,7 @@ struct vmclockd_vm *vmclockd_vm_add(struct vmclockd *d, const char *name,
 		vm->pub.disruption_marker = vmclockd_next_marker(
 		        __atomic_load_n(&vm->map.abi->disruption_marker, __ATOMIC_RELAXED));
 		vm->pub.vm_generation_counter = vm->map.abi->vm_generation_counter;
+		take_over_slew(vm);
 	}
 	vm->used = true;
 	if (d->have_pair)

@@ -15,20 +15,22 @@ S=$TMP/d.sock
 P=$TMP/tsync-vmclock.r1
 PD=
 PW=
+PW2=
 cleanup() {
 	$D --socket "$S" --send quit >/dev/null 2>&1
 	$D --socket "$TMP/s2.sock" --send quit >/dev/null 2>&1
 	sleep 0.2
 	[ -n "$PD" ] && kill "$PD" 2>/dev/null
 	[ -n "$PW" ] && kill "$PW" 2>/dev/null
+	[ -n "$PW2" ] && kill "$PW2" 2>/dev/null
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
 
 start() { # start vmclockd on r1 (args: extra options); waits for its socket
 	rm -f "$S"
-	$D --clock sys --page-dir "$TMP" --vm r1:step --maxerror 5ms --freq-maxerror 100ppm \
-		--interval 0.05 --calibrate-ms 50 --socket "$S" "$@" >>"$TMP/d.log" 2>&1 &
+	$D --clock sys --page-dir "$TMP" --vm r1:step --vm r2:slew --maxerror 5ms --freq-maxerror 100ppm \
+		--interval 0.05 --calibrate-ms 50 --slew-max 1000ppm --socket "$S" "$@" >>"$TMP/d.log" 2>&1 &
 	PD=$!
 	for i in $(seq 50); do
 		[ -S "$S" ] && return 0
@@ -40,8 +42,16 @@ marker() { $D --socket "$S" --send "status r1" | sed -n 's/.* marker=\([0-9]*\).
 
 check "vmclockd starts and publishes r1" start
 m0=$(marker)
+# r2 (slew) is 1 s ahead of the host and slews back: a restart that forgot it would step it
+# back by up to 1 s
+rec=$($D --socket "$S" --send "stop r2" | sed 's/^ok //' |
+	awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^time_ns=/) { split($i, a, "="); $i = sprintf("time_ns=%.0f", a[2] + 1000000000) } print }')
+out=$($D --socket "$S" --send "migrate-in r2 policy=slew $rec")
+check "r2 migrated in 1 s ahead, slewing: $out" sh -c "echo '$out' | grep -q '^ok .*offset_ns=9'"
 $R "$P" --watch 6 --ref sys >"$TMP/watch.out" 2>&1 &
 PW=$!
+$R "$TMP/tsync-vmclock.r2" --watch 6 --ref sys >"$TMP/watch2.out" 2>&1 &
+PW2=$!
 sleep 0.5
 # a graceful restart (SIGTERM), a crash (SIGKILL, maybe mid-update), and vm-del + vm-add
 kill "$PD"
@@ -73,6 +83,12 @@ check "the reader survived every restart (rc $rc): $(cat "$TMP/watch.out" | tr '
 check "many reads, each restart seen as a new marker" \
 	sh -c "echo '$w' | awk '{ for (i = 1; i <= NF; i++) { split(\$i, a, \"=\"); v[a[1]] = a[2] } }
 		END { exit !(v[\"reads\"] > 10000 && v[\"markers\"] >= 4 && v[\"last_marker\"] == $m3) }'"
+wait "$PW2"
+rc=$?
+PW2=
+w2=$(grep '^watch' "$TMP/watch2.out")
+check "slew page: restarts continue from the page the guest reads, never backwards (rc $rc): $w2" \
+	sh -c "[ $rc -eq 0 ] && echo '$w2' | grep -q ' backwards=0 ' && echo '$w2' | grep -q ' markers=3 '"
 
 # the page's flags: error bounds while the estimate holds
 flags=$($R "$P" | head -n 1 | sed -n 's/.* flags=\(0x[0-9a-f]*\).*/\1/p')
