@@ -15,6 +15,13 @@
 #
 # usage: bench/vmclock-e2e-run.sh [--count N] [--policies "step slew freeze"]
 #          [--no-burst] [--burst-only] [--hold S] [--out DIR] [--mem 64M] [--dirty-rate N]
+#          [--auto-burst] [--prepare-wait S] [--sync-log L]
+# --auto-burst: no burst from this script; the destination's vmclockd asks for one itself
+# when tsvmm reports the migration (vmclock/README.md, "On-demand sync"); --prepare-wait S:
+# sleep S between the destination listening and the migrate command (an operator or an
+# evacuation prepares the destination first). vmclockd's own migration bursts are on with
+# --burst-only and --auto-burst, off otherwise (the alternating and --no-burst arms compare
+# the script's burst with none). --sync-log L: the hosts' Sync interval (log2 s, -3).
 # Prints analyze.py's report; exit 0 if every migration ran, 1 otherwise. With --out the
 # statlogs, logs and migrations.txt stay in DIR (for plots).
 cd "$(dirname "$0")/.." || exit 1
@@ -24,13 +31,16 @@ BIN=$BUILD/bin
 . testbeds/ptp/lib.sh
 BED_PREFIX=${VME_PREFIX:-tve-$$-}
 
-COUNT=6 POLICIES="step slew freeze" BURST=alt HOLD=1.5 OUT= MEM=64M DIRTY=2000
+COUNT=6 POLICIES="step slew freeze" BURST=alt HOLD=1.5 OUT= MEM=64M DIRTY=2000 PWAIT=0 SLOG=-3
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--count) COUNT=$2; shift ;;
 	--policies) POLICIES=$2; shift ;;
 	--no-burst) BURST=no ;;
 	--burst-only) BURST=yes ;;
+	--auto-burst) BURST=auto ;;
+	--prepare-wait) PWAIT=$2; shift ;;
+	--sync-log) SLOG=$2; shift ;;
 	--hold) HOLD=$2; shift ;;
 	--out) OUT=$2; shift ;;
 	--mem) MEM=$2; shift ;;
@@ -60,9 +70,9 @@ VB=$(ptp_vclock hostB --offset -200us --ppm -12 --wander-ppb 20 --seed 12) || fa
 
 ptp4l_start gm gm "network_transport UDPv4
 time_stamping software
-logSyncInterval -3
+logSyncInterval $SLOG
 logAnnounceInterval -2
-logMinDelayReqInterval -3
+logMinDelayReqInterval $SLOG
 free_running 1
 priority1 100
 uds_address $D/gm.uds" -i veth0 -i veth1 || fail "ptp4l"
@@ -70,10 +80,12 @@ for h in a b; do
 	vc=$VA
 	[ $h = b ] && vc=$VB
 	ptpd_start $h ptpd-$h -i veth0 --clock_type=vclock --vclock="$vc" --clock_servo=kalman \
-		--logSyncInterval=-3 --logAnnounceInterval=-2 --logMinDelayReqInterval=-3 -s ||
+		--logSyncInterval="$SLOG" --logAnnounceInterval=-2 --logMinDelayReqInterval="$SLOG" -s ||
 		fail "ptpd-wl on $h"
+	mb=0
+	case $BURST in yes | auto) mb=1 ;; esac
 	bed_bg $h "$D/vmclockd-$h.log" "$BIN/vmclockd" --clock "vclock:$vc" --ptpd "$D/ptpd-$h.uds" \
-		--interval 0.1 --socket "$D/vc-$h.sock"
+		--interval 0.1 --socket "$D/vc-$h.sock" --migration-burst=$mb
 done
 vc() { "$BIN/vmclockd" --socket "$D/vc-$1.sock" --send "$2"; }
 
@@ -107,7 +119,7 @@ while [ $i -le "$COUNT" ]; do
 	pol=$(echo $POLICIES | cut -d' ' -f$(((i - 1) % npol + 1)))
 	case $BURST in
 	yes) burst=1 ;;
-	no) burst=0 ;;
+	no | auto) burst=0 ;;
 	*) burst=$((((i - 1) / npol) % 2)) ;;
 	esac
 	port=$((5100 + i))
@@ -117,6 +129,7 @@ while [ $i -le "$COUNT" ]; do
 	DSTPID=$BED_LASTPID
 	bed_wait_for "$D/tsvmm-$i.log" "waiting for a migration" 5 || break
 	bs=- bd=-
+	sleep "$PWAIT"
 	if [ $burst = 1 ]; then
 		vc $src "burst seconds=4 wait=2.5" >"$D/burst-src" 2>&1 &
 		bp=$!

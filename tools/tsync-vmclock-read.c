@@ -20,19 +20,24 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: tsync-vmclock-read PAGE [options]\n"
-	           "  PAGE               VM name ($TSYNC_VMCLOCK_DIR or /dev/shm, "
-	           "/tsync-vmclock.NAME),\n"
-	           "                     a page file or /dev/vmclock0\n"
-	           "  --count N          samples (1); --interval S between them (0.1)\n"
-	           "  --ref TYPE[:NAME]  reference clock (sys, vclock:NAME): print the true error "
-	           "and\n"
-	           "                     whether [earliest, latest] holds it; exit 3 if any does "
-	           "not\n"
-	           "  --tai              print TAI instead of UTC (needs TAI_OFFSET_VALID)\n"
-	           "  --stop             print the migration stop record at this instant\n"
-	           "  --quiet            only the summary line\n"
-	           "  --bench N          time N reads (ns per read, vs clock_gettime)\n");
+	fprintf(f,
+	        "usage: tsync-vmclock-read PAGE [options]\n"
+	        "  PAGE               VM name ($TSYNC_VMCLOCK_DIR or /dev/shm, "
+	        "/tsync-vmclock.NAME),\n"
+	        "                     a page file or /dev/vmclock0\n"
+	        "  --count N          samples (1); --interval S between them (0.1)\n"
+	        "  --ref TYPE[:NAME]  reference clock (sys, vclock:NAME): print the true error "
+	        "and\n"
+	        "                     whether [earliest, latest] holds it; exit 3 if any does "
+	        "not\n"
+	        "  --tai              print TAI instead of UTC (needs TAI_OFFSET_VALID)\n"
+	        "  --stop             print the migration stop record at this instant\n"
+	        "  --quiet            only the summary line\n"
+	        "  --bench N          time N reads (ns per read, vs clock_gettime)\n"
+	        "  --watch S          read in a tight loop for S seconds and check what a Linux\n"
+	        "                     guest would see (no zero or 1970 page, no UNRELIABLE,\n"
+	        "                     seq_count and marker never back; with --ref, every\n"
+	        "                     bounded reading holds the truth); exit 4 if any fails\n");
 }
 
 /*
@@ -65,7 +70,7 @@ static int truncated(const char *page)
 
 struct opts {
 	long count, bench;
-	double interval;
+	double interval, watch;
 	const char *ref_spec;
 	bool tai, stop, quiet;
 };
@@ -117,13 +122,14 @@ static int run_bench(const struct vmclock_abi *page, long n)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	        {"count", 1, 0, 'n'}, {"interval", 1, 0, 'i'}, {"ref", 1, 0, 'r'},
-	        {"tai", 0, 0, 't'},   {"stop", 0, 0, 's'},     {"quiet", 0, 0, 'q'},
-	        {"help", 0, 0, 'h'},  {"bench", 1, 0, 'b'},    {0, 0, 0, 0}};
+	static const struct option opts[] = {{"count", 1, 0, 'n'}, {"interval", 1, 0, 'i'},
+	                                     {"ref", 1, 0, 'r'},   {"tai", 0, 0, 't'},
+	                                     {"stop", 0, 0, 's'},  {"quiet", 0, 0, 'q'},
+	                                     {"help", 0, 0, 'h'},  {"bench", 1, 0, 'b'},
+	                                     {"watch", 1, 0, 'w'}, {0, 0, 0, 0}};
 	static struct opts op = {.count = 1, .interval = 0.1};
 	int o;
-	while ((o = getopt_long(argc, argv, "n:i:r:tsqhb:", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "n:i:r:tsqhb:w:", opts, NULL)) != -1) {
 		switch (o) {
 		case 'n':
 			if (cli_long("tsync-vmclock-read", "--count", optarg, 1, 1000000000,
@@ -150,6 +156,11 @@ int main(int argc, char **argv)
 		case 'b':
 			if (cli_long("tsync-vmclock-read", "--bench", optarg, 1, 1000000000,
 			             &op.bench))
+				return 2;
+			break;
+		case 'w':
+			if (cli_double("tsync-vmclock-read", "--watch", optarg, 0.001, 86400,
+			               &op.watch))
 				return 2;
 			break;
 		case 'h':
@@ -184,6 +195,63 @@ int main(int argc, char **argv)
 	return rc;
 }
 
+/* --watch: what a Linux guest reading the page in a tight loop would see. 0 all good, 4 some
+ * check failed, 1 the page file was truncated. */
+static int run_watch(const struct vmclock_page_map *m, struct tclock *ref, double secs)
+{
+	long reads = 0, errors = 0, zero = 0, epoch = 0, unreliable = 0, initializing = 0;
+	long seq_back = 0, marker_back = 0, markers = 0, backwards = 0, outside = 0;
+	uint32_t last_seq = 0;
+	uint64_t last_marker = 0;
+	int64_t last_t = INT64_MIN;
+	double t0 = now_ns(CLOCK_MONOTONIC), last_ok = t0, max_gap = 0;
+	/* 2000-01-01: a time before it is a zero page read as 1970 */
+	const int64_t y2000 = 946684800LL * 1000000000LL;
+	while (now_ns(CLOCK_MONOTONIC) - t0 < secs * 1e9) {
+		struct vmclock_reading r;
+		tmv_t r1 = 0, r2 = 0;
+		if (ref)
+			tclock_gettime(ref, &r1);
+		int err = vmclock_read(m->abi, vmclock_counter_tsc, NULL, VMCLOCK_READ_TRIES, &r);
+		if (ref)
+			tclock_gettime(ref, &r2);
+		reads++;
+		if (vmclock_page_truncated(m))
+			return 1;
+		if (err == -VMCLOCK_ENODEV) {
+			zero++;
+			continue;
+		}
+		if (err) {
+			errors++;
+			continue;
+		}
+		double t = now_ns(CLOCK_MONOTONIC);
+		max_gap = t - last_ok > max_gap ? t - last_ok : max_gap;
+		last_ok = t;
+		epoch += r.time_ns < y2000;
+		unreliable += r.clock_status == VMCLOCK_STATUS_UNRELIABLE;
+		initializing += r.clock_status == VMCLOCK_STATUS_INITIALIZING;
+		seq_back += reads > 1 && r.seq < last_seq;
+		if (r.disruption_marker != last_marker) {
+			markers++;
+			marker_back += r.disruption_marker < last_marker;
+		}
+		backwards += r.time_ns < last_t;
+		if (ref && r.bounded && (r.earliest_ns > r2 || r.latest_ns < r1))
+			outside++;
+		last_seq = r.seq;
+		last_marker = r.disruption_marker;
+		last_t = r.time_ns;
+	}
+	printf("watch reads=%ld errors=%ld zero=%ld epoch=%ld unreliable=%ld initializing=%ld "
+	       "seq_back=%ld marker_back=%ld markers=%ld last_marker=%" PRIu64 " backwards=%ld "
+	       "outside=%ld max_gap_us=%.0f\n",
+	       reads, errors, zero, epoch, unreliable, initializing, seq_back, marker_back, markers,
+	       last_marker, backwards, outside, max_gap / 1e3);
+	return errors || zero || epoch || unreliable || seq_back || marker_back || outside ? 4 : 0;
+}
+
 static int run(const char *path, struct vmclock_page_map *mp, const struct opts *op)
 {
 	struct vmclock_page_map m = *mp;
@@ -213,6 +281,12 @@ static int run(const char *path, struct vmclock_page_map *mp, const struct opts 
 		fprintf(stderr, "tsync-vmclock-read: cannot open reference '%s': %s\n", ref_spec,
 		        strerror(errno));
 		return 1;
+	}
+	if (op->watch > 0) {
+		int rc = run_watch(&m, ref, op->watch);
+		if (ref)
+			tclock_destroy(ref);
+		return rc == 1 ? truncated(path) : rc;
 	}
 	long n = 0, in = 0, bad = 0, backwards = 0;
 	int64_t last = INT64_MIN, maxabs = 0;

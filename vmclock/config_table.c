@@ -22,7 +22,8 @@ static const struct config_item table[] = {
         CFG_STRING("freq_esterror", G, NULL), /* NULL: freq_maxerror / 3 */
         CFG_STRING("state", G, "synchronized"),
         CFG_BOOL("estimate_ages", G, 0),
-        CFG_INT("tai_offset", G, 0, -32767, 32767), /* TAI - UTC, s; 0 = unknown */
+        CFG_INT("tai_offset", G, 0, -32767, 32767), /* TAI - UTC, s; 0: kernel_tai */
+        CFG_BOOL("kernel_tai", G, 1), /* tai_offset 0: the kernel's (adjtimex, read only) */
         CFG_STRING("socket", G, NULL),
         CFG_STRING("socket_group", G, NULL),
         CFG_STRING("page_dir", G, NULL), /* absolute */
@@ -33,6 +34,10 @@ static const struct config_item table[] = {
         CFG_DOUBLE("ptpd_sigma", G, 6, 1, 100),
         CFG_STRING("ptpd_margin", G, "1us"),
         CFG_STRING("ptpd_freq_maxerror", G, "1ppm"),
+        CFG_BOOL("migration_burst", G, 1),       /* bursts around migrations (`migrating`) */
+        CFG_DOUBLE("burst_lead", G, 3, 0, 600),  /* s before the switchover (mig_plan.h) */
+        CFG_DOUBLE("burst_hold", G, 2, 0, 600),  /* s after the migration ends */
+        CFG_INT("burst_log_sync", G, -6, -7, 4), /* the burst's Sync interval, log2 s */
         CFG_BOOL("verbose", G, 0),
 };
 
@@ -127,10 +132,15 @@ int vmclockd_config_apply(const struct config *cfg, struct vmclockd *d, struct v
 	int tai = config_get_int(cfg, NULL, "tai_offset");
 	d->est.tai_valid = tai != 0;
 	d->est.tai_offset_sec = (int16_t)-tai;
+	d->tai_kernel = tai == 0 && config_get_bool(cfg, NULL, "kernel_tai");
 	d->page_dir = config_get_string(cfg, NULL, "page_dir");
 	if (d->page_dir && d->page_dir[0] != '/')
 		return bad(err, len, "page_dir", d->page_dir, "(an absolute path)");
 	d->gen_present = config_get_bool(cfg, NULL, "vm_generation");
+	d->mig_burst = config_get_bool(cfg, NULL, "migration_burst");
+	d->burst_lead_s = config_get_double(cfg, NULL, "burst_lead");
+	d->burst_hold_s = config_get_double(cfg, NULL, "burst_hold");
+	d->burst_log_sync = config_get_int(cfg, NULL, "burst_log_sync");
 	d->ptpd.path = config_get_string(cfg, NULL, "ptpd");
 	d->ptpd.sigma = config_get_double(cfg, NULL, "ptpd_sigma");
 	if ((e = get_ns(cfg, "ptpd_margin", &d->ptpd.margin_ns, err, len)) ||

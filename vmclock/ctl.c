@@ -72,6 +72,11 @@ static const char *arg(char **argv, int argc, const char *key)
 	return NULL;
 }
 
+const char *vmclockd_arg(char **argv, int argc, const char *key)
+{
+	return arg(argv, argc, key);
+}
+
 static int64_t raw_now(void)
 {
 	struct timespec ts;
@@ -103,6 +108,7 @@ static int cmd_estimate(struct vmclockd *d, char **argv, int argc, char *reply, 
 			err |= -EINVAL;
 		e.tai_valid = t != 0;
 		e.tai_offset_sec = (int16_t)-t;
+		d->tai_kernel = false; /* the caller's word from now on */
 	}
 	if (err) {
 		snprintf(reply, len, "err bad estimate value");
@@ -156,6 +162,9 @@ static int add_error(const struct vmclockd *d, const char *verb, const char *nam
 		         "err %s %s: %s/" VMCLOCK_PAGE_PREFIX "%s exists and is not one of our "
 		         "pages (left untouched)",
 		         verb, name, d->page_dir ? d->page_dir : vmclock_page_dir(), name);
+	else if (err == -EBUSY)
+		snprintf(reply, len, "err %s %s: its page is in use by another vmclockd", verb,
+		         name);
 	else
 		snprintf(reply, len, "err %s %s: %s", verb, name, strerror(-err));
 	return err;
@@ -328,10 +337,12 @@ int vmclockd_command(struct vmclockd *d, const char *line, char *reply, unsigned
 		snprintf(reply, len,
 		         "ok state=%s maxerror_ns=%" PRIu64 " freq_maxerror_ppb=%.1f vms=%u "
 		         "samples=%" PRIu64 " rate_resets=%u ptpd_est_ns=%.0f ptpd_pulls=%" PRIu64
-		         " ptpd_errors=%" PRIu64,
+		         " ptpd_errors=%" PRIu64 " mig_bursts=%" PRIu64
+		         " mig_burst_errors=%" PRIu64,
 		         vmclockd_state_name(d->est.status), d->est.maxerror_ns,
 		         d->est.freq_maxerror * 1e9, n, d->samples, d->rate.resets,
-		         d->ptpd.path ? d->ptpd.last.est_ns : -1.0, d->ptpd.pulls, d->ptpd.errors);
+		         d->ptpd.path ? d->ptpd.last.est_ns : -1.0, d->ptpd.pulls, d->ptpd.errors,
+		         d->bursts, d->burst_errors);
 		return 0;
 	}
 	if (strcmp(verb, "burst") == 0) {
@@ -356,6 +367,8 @@ int vmclockd_command(struct vmclockd *d, const char *line, char *reply, unsigned
 		}
 		return vmclockd_ptpd_burst(d, secs, (int)ls, wait, reply, len);
 	}
+	if (strcmp(verb, "migrating") == 0)
+		return vmclockd_migrating(d, argv, argc, reply, len);
 	if (strcmp(verb, "reset") == 0) {
 		counter_rate_reset(&d->rate);
 		int err = vmclockd_sample(d);

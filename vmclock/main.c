@@ -44,7 +44,10 @@ static void usage(FILE *f)
 	        "  --freq-esterror RATE      estimate of it (freq-maxerror/3)\n"
 	        "  --state S                 synchronized|freerunning|unreliable (synchronized)\n"
 	        "  --estimate-ages           the command-line maxerror grows at freq-maxerror\n"
-	        "  --tai-offset N            TAI - UTC, s (37 today; 0 = unknown)\n"
+	        "  --tai-offset N            TAI - UTC, s (37 today; 0: the kernel's, see\n"
+	        "                            --kernel-tai)\n"
+	        "  --kernel-tai=0|1          without --tai-offset: the host kernel's TAI offset\n"
+	        "                            (adjtimex query, read only) when it knows one (1)\n"
 	        "  --socket PATH             control socket, mode 0600 (commands: "
 	        "vmclock/README.md)\n"
 	        "  --socket-group GROUP      make it 0660 for GROUP: its members may query "
@@ -62,6 +65,11 @@ static void usage(FILE *f)
 	        "  --ptpd-margin T           (1us)\n"
 	        "  --ptpd-freq-maxerror R    frequency bound while synchronized (1ppm; 10ppm "
 	        "otherwise)\n"
+	        "  --migration-burst=0|1     ask --ptpd for a burst around migrations (1)\n"
+	        "  --burst-lead S            migrations: burst this long before the expected\n"
+	        "                            switchover (3)\n"
+	        "  --burst-hold S            and until this long after the migration (2)\n"
+	        "  --burst-log-sync L        the burst's Sync interval, log2 s (-6)\n"
 	        "  -v, --verbose             debug messages\n"
 	        "  -f, --config FILE         keys from FILE ('key value' lines; the flags above\n"
 	        "                            with '_' for '-': slew_max 20ppm); flags win\n"
@@ -72,7 +80,9 @@ static void on_timer(struct reactor *r, struct reactor_timer *t, uint64_t exp, v
 {
 	(void)r, (void)t, (void)exp;
 	struct vmclockd *d = arg;
-	vmclockd_ptpd_pull(d); /* failures are logged and make the pages UNRELIABLE */
+	vmclockd_ptpd_pull(d); /* failures are logged: holdover (vmclockd_ptpd_silent) */
+	vmclockd_tai_refresh(d);
+	vmclockd_mig_tick(d); /* on-demand bursts around migrations */
 	int err = vmclockd_sample(d);
 	if (!err)
 		err = vmclockd_publish_all(d);
@@ -237,8 +247,9 @@ int main(int argc, char **argv)
 	vmclockd_guard_install(); /* page files truncated under us: publish.c */
 	d.est.at_raw_ns = 0;
 	d.clock = open_clock(clock_spec);
+	vmclockd_tai_refresh(&d);
 	if (d.ptpd.path && vmclockd_ptpd_pull(&d))
-		fprintf(stderr, "vmclockd: ptpd-wl at %s does not answer yet: pages UNRELIABLE\n",
+		fprintf(stderr, "vmclockd: ptpd-wl at %s does not answer yet: pages INITIALIZING\n",
 		        d.ptpd.path);
 
 	/* first pair, TSC calibration (sleeps cal_ms), second pair: a rate to start with */
@@ -283,6 +294,8 @@ int main(int argc, char **argv)
 			        err == -EINVAL ? "bad VM name ([A-Za-z0-9._-], no leading dot; the "
 			                         "page goes to --page-dir)"
 			        : err == -EEXIST ? "its page file exists and is not one of ours"
+			        : err == -EBUSY  ? "its page is in use by another vmclockd (one "
+			                           "writer per page)"
 			                         : strerror(-err));
 			goto out;
 		}

@@ -20,6 +20,7 @@ $(BUILD)/obj/tests/unit/vmclock/%.o: CPPFLAGS += -Ivmclock
 # the stop record through the tsvmm vmclock device (devices/device.h, devices/vmclock_dev.h)
 $(BUILD)/obj/tests/unit/vmclock/test_vmclock_stop.o: CPPFLAGS += -Ivmm
 $(BUILD)/obj/tests/unit/vmclock/test_vmclock_hostile.o: CPPFLAGS += -Ivmm
+$(BUILD)/obj/tests/unit/vmclock/test_vmclock_migplan.o: CPPFLAGS += -Ivmm
 $(BUILD)/obj/tools/tsync-vmclock-read.o: CPPFLAGS += -Ivmclock
 
 $(BUILD)/bin/vmclockd: $(VMCLOCK_OBJS) $(LIB)

@@ -110,12 +110,59 @@ static int make_page(const struct vmclock_pub *st, const struct vmclock_host *h,
 	out->time_esterror_nanosec = sat_add(este, off_ns);
 	out->flags = VMCLOCK_FLAG_TIME_MAXERROR_VALID | VMCLOCK_FLAG_PERIOD_MAXERROR_VALID |
 	             VMCLOCK_FLAG_TIME_ESTERROR_VALID | VMCLOCK_FLAG_PERIOD_ESTERROR_VALID |
-	             extra_flags;
+	             extra_flags |
+	             (st->disruption_flags &
+	              (VMCLOCK_FLAG_DISRUPTION_SOON | VMCLOCK_FLAG_DISRUPTION_IMMINENT));
+	if (h->status == VMCLOCK_STATUS_INITIALIZING || h->status == VMCLOCK_STATUS_UNKNOWN) {
+		/* no bound to give yet: a reader must not take these fields for one */
+		out->flags &=
+		        ~(VMCLOCK_FLAG_TIME_MAXERROR_VALID | VMCLOCK_FLAG_PERIOD_MAXERROR_VALID |
+		          VMCLOCK_FLAG_TIME_ESTERROR_VALID | VMCLOCK_FLAG_PERIOD_ESTERROR_VALID);
+		out->time_maxerror_nanosec = out->time_esterror_nanosec = 0;
+		out->counter_period_maxerror_rate_frac_sec = 0;
+		out->counter_period_esterror_rate_frac_sec = 0;
+	}
 	if (h->tai_valid)
 		out->flags |= VMCLOCK_FLAG_TAI_OFFSET_VALID;
 	if (st->gen_present)
 		out->flags |= VMCLOCK_FLAG_VM_GEN_COUNTER_PRESENT;
 	return 0;
+}
+
+/* ceil(k x rate / 2^(64 + shift) s) in ns (the rate fields' units), saturating */
+static uint64_t rate_ns_up(uint64_t k, uint64_t rate, unsigned shift)
+{
+	unsigned __int128 y = (unsigned __int128)k * rate; /* < 2^128 */
+	y = shift < 128 ? (y >> shift) + 1 : 1;            /* 2^-64 s, rounded up */
+	uint64_t hi = (uint64_t)(y >> 64), lo = (uint64_t)y;
+	unsigned __int128 f = (unsigned __int128)lo * 1000000000u;
+	uint64_t fns = (uint64_t)(f >> 64) + 1;
+	if (hi > (UINT64_MAX - fns) / 1000000000u)
+		return UINT64_MAX;
+	return hi * 1000000000u + fns;
+}
+
+void vmclock_page_rebase(struct vmclock_abi *p, uint64_t k)
+{
+	unsigned __int128 t = ((unsigned __int128)p->time_sec << 64) | p->time_frac_sec;
+	unsigned __int128 back =
+	        ((unsigned __int128)k * p->counter_period_frac_sec) >> p->counter_period_shift;
+	if (k == 0 || k > p->counter_value || back > t)
+		return;
+	/* the reader adds floor(k x period) back: at the old anchor it gets exactly t */
+	t -= back;
+	p->counter_value -= k;
+	p->time_sec = (uint64_t)(t >> 64);
+	p->time_frac_sec = (uint64_t)t;
+	unsigned sh = p->counter_period_shift;
+	if (p->flags & VMCLOCK_FLAG_TIME_MAXERROR_VALID)
+		p->time_maxerror_nanosec =
+		        sat_add(p->time_maxerror_nanosec,
+		                rate_ns_up(k, p->counter_period_maxerror_rate_frac_sec, sh));
+	if (p->flags & VMCLOCK_FLAG_TIME_ESTERROR_VALID)
+		p->time_esterror_nanosec =
+		        sat_add(p->time_esterror_nanosec,
+		                rate_ns_up(k, p->counter_period_esterror_rate_frac_sec, sh));
 }
 
 static uint64_t uabs(int64_t v)
@@ -167,6 +214,7 @@ int vmclock_pub_update(struct vmclock_pub *s, const struct vmclock_host *h, uint
 	err = make_page(s, h, anchor, g, off, maxe, este, slew, extra, out);
 	if (err)
 		return err;
+	vmclock_page_rebase(out, s->anchor_back_ticks);
 	s->prev = *out;
 	s->have_prev = true;
 	s->updates++;
@@ -188,6 +236,7 @@ int vmclock_pub_migrate_in(struct vmclock_pub *s, const struct vmclock_stop_reco
 	                                                       : s->disruption_marker) +
 	        1;
 	s->vm_generation_counter = rec->vm_generation_counter;
+	s->disruption_flags = 0;
 	s->offset_ns = 0;
 	s->have_prev = false;
 	switch (s->policy) {

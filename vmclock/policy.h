@@ -17,6 +17,9 @@
  *   FREEZE  today's QEMU behaviour: guest time continues from the frozen value and keeps the
  *           lag for ever (host time + a constant offset); the bound includes |offset|.
  * Outside migrations: STEP and FREEZE re-anchor on the host clock at each update; SLEW steers.
+ *
+ * Status: h->status is the page's clock_status. INITIALIZING and UNKNOWN pages carry the time
+ * but none of the *_ERROR_VALID flags (and zero error fields): there is no bound to give yet.
  */
 #ifndef VMCLOCK_POLICY_H
 #define VMCLOCK_POLICY_H
@@ -63,6 +66,14 @@ struct vmclock_pub {
 	uint64_t disruption_marker;
 	uint64_t vm_generation_counter;
 	bool gen_present; /* publish VM_GEN_COUNTER_PRESENT */
+	/* Each page's counter_value is this many ticks before the anchor (the same line through
+	 * (anchor, time), its bound grown by the rate bound over the distance): a reader on a
+	 * CPU whose TSC is a little behind the writer's never reads a counter before it (the
+	 * Linux driver would compute a time ~2^64 ticks ahead). 0: counter_value = anchor. */
+	uint64_t anchor_back_ticks;
+	/* VMCLOCK_FLAG_DISRUPTION_SOON/IMMINENT to publish (a migration of this VM is under way,
+	 * mig_plan.h); cleared by vmclock_pub_migrate_in (the destination's page is fresh). */
+	uint64_t disruption_flags;
 	unsigned updates, migrations;
 };
 
@@ -87,6 +98,12 @@ int vmclock_pub_update(struct vmclock_pub *s, const struct vmclock_host *h, uint
  */
 int vmclock_pub_migrate_in(struct vmclock_pub *s, const struct vmclock_stop_record *rec,
                            const struct vmclock_host *h, uint64_t anchor, struct vmclock_abi *out);
+
+/* Move p's counter_value k ticks back along the same line (time at the old counter_value is
+ * unchanged to the 2^-64 s), growing its time bounds by k x the period's error rates, so that
+ * every bound p gave for a counter >= the old counter_value still holds and counters in
+ * [new, old) get an honest one. No-op for k = 0 or when it would go below 0. */
+void vmclock_page_rebase(struct vmclock_abi *p, uint64_t k);
 
 /* SLEW schedule after the last update: the current rate (+ = guest fast) and the time left
  * until guest time meets host time at the maximum rate, s (0 when converged or not SLEW). */

@@ -10,8 +10,14 @@
  *   maxerror = sigma x est + |offset| + margin        (sigma 6, margin 1 us by default)
  * given at the instant of the last sample, aging from there at the frequency bound (1 ppm
  * when synchronized, 10 ppm otherwise). Status: ptpd-wl's word (synchronized, freerunning,
- * unreliable); a socket that does not answer makes the page UNRELIABLE with the last bound
- * aging at the unlocked rate.
+ * unreliable). A sync daemon that stops answering is holdover, not UNRELIABLE (Linux's
+ * ptp_vmclock returns -EINVAL for every read of an UNRELIABLE page): the page says FREERUNNING
+ * and keeps the last bound, aging from its sample at the unlocked rate (vmclockd_ptpd_silent).
+ * One that has never answered gives no bound yet: INITIALIZING (time, no error flags).
+ * ptpd-wl's own "unreliable" is read the same way (vmclockd_ptpd_update): stale samples with
+ * the servo still locked are holdover of the last good estimate (FREERUNNING); before any
+ * good estimate it is INITIALIZING; only a servo that is not locked after a good estimate
+ * (it may have stepped the clock: the old bound says nothing) publishes UNRELIABLE.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -75,20 +81,43 @@ int vmclockd_ptpd_pull(struct vmclockd *d)
 		d->ptpd.errors++;
 		pl_warning(10, "vmclockd: ptpd-wl at %s: %s", d->ptpd.path,
 		           err == -EPROTO ? reply : ipc_strerror(err));
-		if (d->est.status != VMCLOCK_STATUS_UNRELIABLE) {
-			/* keep the last bound, aging at the unlocked rate from when it was given */
-			d->est.status = VMCLOCK_STATUS_UNRELIABLE;
-			d->est.freq_maxerror = d->ptpd.freq_unlocked;
-			d->rate.max_rate_err = d->est.freq_maxerror;
-		}
+		vmclockd_ptpd_silent(&d->ptpd, &d->est);
+		d->rate.max_rate_err = d->est.freq_maxerror;
 		return err;
 	}
-	struct vmclockd_estimate e = d->est;
-	vmclockd_ptpd_estimate(&d->ptpd, &st, raw_now(), &e);
-	d->est = e;
-	d->rate.max_rate_err = e.freq_maxerror;
+	vmclockd_ptpd_update(&d->ptpd, &st, raw_now(), &d->est);
+	d->rate.max_rate_err = d->est.freq_maxerror;
 	d->ptpd.last = st;
 	return 0;
+}
+
+void vmclockd_ptpd_update(struct vmclockd_ptpd_cfg *cfg, const struct tsync_status *st,
+                          int64_t now_raw_ns, struct vmclockd_estimate *e)
+{
+	if (st->status != TSYNC_UNRELIABLE) {
+		vmclockd_ptpd_estimate(cfg, st, now_raw_ns, e);
+		cfg->answered = true; /* a bound ptpd-wl stands behind */
+		return;
+	}
+	bool locked = (st->have & TSYNC_ST_SERVO) && st->servo == 2; /* SERVO_LOCKED */
+	if (!cfg->answered || locked) {
+		vmclockd_ptpd_silent(cfg, e); /* INITIALIZING, or holdover of the last bound */
+		return;
+	}
+	vmclockd_ptpd_estimate(cfg, st, now_raw_ns, e); /* not locked: UNRELIABLE */
+}
+
+void vmclockd_ptpd_silent(const struct vmclockd_ptpd_cfg *cfg, struct vmclockd_estimate *e)
+{
+	if (!cfg->answered) {
+		e->status = VMCLOCK_STATUS_INITIALIZING; /* no estimate ever: no bound */
+		return;
+	}
+	/* holdover: the last bound, given at its sample, aging at the unlocked rate */
+	e->status = VMCLOCK_STATUS_FREERUNNING;
+	e->freq_maxerror = fmax(e->freq_maxerror, cfg->freq_unlocked);
+	e->freq_esterror = e->freq_maxerror / 3;
+	e->grows = true;
 }
 
 /* The host's current bound (what a page anchored now would carry before any policy). */
@@ -98,10 +127,31 @@ static uint64_t host_bound(struct vmclockd *d)
 	return vmclockd_host(d, raw_now(), &h) ? 0 : h.maxerror_ns;
 }
 
+/* "tsync burst" to ptpd-wl; r gets its reply. 0, -errno or -EPROTO (not "ok"). */
+static int burst_request(struct vmclockd *d, double seconds, int log_sync, char *r, size_t rlen)
+{
+	char cmd[96];
+	snprintf(cmd, sizeof(cmd), "tsync burst seconds=%.3f log_sync=%d", seconds, log_sync);
+	int err = ptpd_request(d->ptpd.path, cmd, r, rlen, 500);
+	return err ? err : strncmp(r, "ok", 2) ? -EPROTO : 0;
+}
+
+int vmclockd_ptpd_burst_start(struct vmclockd *d, double seconds, int log_sync)
+{
+	char r[512];
+	if (!d->ptpd.path)
+		return -ENOENT;
+	int err = burst_request(d, seconds, log_sync, r, sizeof(r));
+	if (err)
+		pl_warning(10, "vmclockd: ptpd-wl burst: %s",
+		           err == -EPROTO ? r : ipc_strerror(err));
+	return err;
+}
+
 int vmclockd_ptpd_burst(struct vmclockd *d, double seconds, int log_sync, double wait_s,
                         char *reply, unsigned len)
 {
-	char r[512], cmd[96];
+	char r[512];
 	if (!d->ptpd.path) {
 		snprintf(reply, len, "err no --ptpd socket");
 		return -ENOENT;
@@ -109,11 +159,11 @@ int vmclockd_ptpd_burst(struct vmclockd *d, double seconds, int log_sync, double
 	vmclockd_ptpd_pull(d);
 	uint64_t before = host_bound(d);
 	double est0 = d->ptpd.last.est_ns;
-	snprintf(cmd, sizeof(cmd), "tsync burst seconds=%.3f log_sync=%d", seconds, log_sync);
-	int err = ptpd_request(d->ptpd.path, cmd, r, sizeof(r), 500);
-	if (err || strncmp(r, "ok", 2)) {
-		snprintf(reply, len, "err ptpd-wl burst: %s", err ? ipc_strerror(err) : r);
-		return err ? err : -EPROTO;
+	int err = burst_request(d, seconds, log_sync, r, sizeof(r));
+	if (err) {
+		snprintf(reply, len, "err ptpd-wl burst: %s",
+		         err != -EPROTO ? ipc_strerror(err) : r);
+		return err;
 	}
 	/* wait until the faster rate is on and the estimate has settled (three pulls 100 ms
 	 * apart within 10 % of each other), at most wait_s; keep the pages fresh meanwhile */

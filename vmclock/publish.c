@@ -113,8 +113,11 @@ static void repair(struct vmclockd_vm *vm)
 		pr_err("vmclockd: %s: cannot restore the page: %s", vm->name, strerror(errno));
 		return;
 	}
+	/* the file is all zeros again: put the page back with seq_count past the last one we
+	 * wrote (it never falls back) and no time until the next update (INITIALIZING) */
 	struct vmclock_abi init;
 	vmclock_page_init(&init, VMCLOCK_PAGE_SIZE, VMCLOCK_COUNTER_X86_TSC, VMCLOCK_TIME_UTC);
+	init.seq_count = (vm->seq | 1) + 1;
 	memcpy(vm->map.abi, &init, sizeof(init));
 	vm->pub.disruption_marker++; /* the guest saw no page for a while */
 }
@@ -159,6 +162,8 @@ static int publish_one(struct write_args *a)
 	if (err)
 		return err;
 	vm->pub.gen_present = d->gen_present;
+	if (!a->rec)
+		vm->pub.disruption_flags = vmclockd_mig_flags(d, vm->name);
 	vmclock_write_begin(vm->map.abi);
 	uint64_t anchor = vmclock_rdtsc(); /* after the odd count: see policy.h (SLEW) */
 	if (a->rec)
@@ -168,6 +173,7 @@ static int publish_one(struct write_args *a)
 	if (!err)
 		vmclock_write_fields(vm->map.abi, &page);
 	vmclock_write_end(vm->map.abi);
+	vm->seq = vm->map.abi->seq_count;
 	return err;
 }
 
@@ -227,6 +233,23 @@ static int open_dir(struct vmclockd *d)
 	return 0;
 }
 
+/* SLEW on a page taken over: continue from the page the guest reads (its time at the next
+ * anchor is where ours starts, then the slew steers to the host), so a restart neither
+ * steps guest time nor breaks TIME_MONOTONIC. Not for a page without a time (INITIALIZING,
+ * zero period) or one whose seqlock never settles (a writer killed mid-update). */
+static void take_over_slew(struct vmclockd_vm *vm)
+{
+	struct vmclock_abi old;
+	if (vm->pub.policy != VMCLOCK_POLICY_SLEW ||
+	    vmclock_snapshot(vm->map.abi, 1000, &old, NULL) ||
+	    old.counter_id != VMCLOCK_COUNTER_X86_TSC || old.time_type != VMCLOCK_TIME_UTC ||
+	    !old.counter_period_frac_sec || old.clock_status == VMCLOCK_STATUS_INITIALIZING ||
+	    old.clock_status == VMCLOCK_STATUS_UNKNOWN)
+		return;
+	vm->pub.prev = old;
+	vm->pub.have_prev = true;
+}
+
 struct vmclockd_vm *vmclockd_vm_add(struct vmclockd *d, const char *name,
                                     enum vmclock_policy policy, int *err)
 {
@@ -259,6 +282,17 @@ struct vmclockd_vm *vmclockd_vm_add(struct vmclockd *d, const char *name,
 		return NULL;
 	snprintf(vm->name, sizeof(vm->name), "%s", name);
 	vmclock_pub_init(&vm->pub, policy, d->slew_max, d->interval_s);
+	vm->pub.anchor_back_ticks = vmclockd_anchor_back_ticks(d);
+	if (vm->map.taken_over) {
+		/* a restart (or vm-del + vm-add): the page a guest may still read carries the
+		 * previous writer's marker; ours moves past it (the policy state is lost, so guest
+		 * time may jump: that is a disruption), and seq_count continues from it */
+		vm->seq = vm->map.abi->seq_count;
+		vm->pub.disruption_marker = vmclockd_next_marker(
+		        __atomic_load_n(&vm->map.abi->disruption_marker, __ATOMIC_RELAXED));
+		vm->pub.vm_generation_counter = vm->map.abi->vm_generation_counter;
+		take_over_slew(vm);
+	}
 	vm->used = true;
 	if (d->have_pair)
 		vmclockd_publish_vm(d, vm, NULL);
@@ -270,4 +304,15 @@ void vmclockd_vm_del(struct vmclockd *d, struct vmclockd_vm *vm)
 	(void)d;
 	vmclock_page_close(&vm->map);
 	vm->used = false;
+}
+
+uint64_t vmclockd_next_marker(uint64_t old)
+{
+	return old + 1 ? old + 1 : 1;
+}
+
+uint64_t vmclockd_anchor_back_ticks(const struct vmclockd *d)
+{
+	double npt = d->cal.ns_per_tick > 0 ? d->cal.ns_per_tick : d->rate.ns_per_tick;
+	return npt > 0 ? (uint64_t)(VMCLOCKD_ANCHOR_BACK_NS / npt) : 0;
 }

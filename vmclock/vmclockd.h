@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mig_plan.h"
 #include "policy.h"
 #include "tsc.h"
 #include "tsync/status.h"
@@ -43,6 +44,7 @@ struct vmclockd_ptpd_cfg {
 	double freq_locked;   /* frequency bound while synchronized (fraction) */
 	double freq_unlocked; /* otherwise */
 	uint64_t pulls, errors;
+	bool answered;            /* ptpd-wl gave a synchronized/freerunning estimate once */
 	struct tsync_status last; /* ptpd-wl's "tsync status" reply (tsync/status.h) */
 };
 
@@ -52,6 +54,17 @@ struct vmclockd_vm {
 	char path[256];
 	struct vmclock_page_map map;
 	struct vmclock_pub pub;
+	uint32_t seq; /* seq_count after our last write (restored after a truncation) */
+};
+
+/* A migration of one VM as its VMM reports it (`migrating`; the VM's page may not exist yet
+ * on the destination). */
+#define VMCLOCKD_MAX_MIGS 16
+struct vmclockd_mig {
+	bool used;
+	bool source;
+	char name[VMCLOCKD_NAMELEN];
+	struct mig_plan plan;
 };
 
 struct vmclockd {
@@ -70,8 +83,14 @@ struct vmclockd {
 	bool have_pair;
 	uint64_t samples, sample_errors;
 	struct vmclockd_ptpd_cfg ptpd;
-	const char *page_dir; /* page files go here (NULL: vmclock_page_dir()) */
-	int dirfd;            /* open on page_dir once dir_open */
+	struct vmclockd_mig migs[VMCLOCKD_MAX_MIGS];
+	bool mig_burst;                    /* ask for bursts around migrations */
+	double burst_lead_s, burst_hold_s; /* mig_plan.h */
+	int burst_log_sync;
+	uint64_t bursts, burst_errors; /* bursts asked of the sync daemon for migrations */
+	bool tai_kernel;               /* the TAI offset is the kernel's (vmclockd_tai_refresh) */
+	const char *page_dir;          /* page files go here (NULL: vmclock_page_dir()) */
+	int dirfd;                     /* open on page_dir once dir_open */
 	bool dir_open;
 };
 
@@ -100,6 +119,33 @@ struct vmclockd_vm *vmclockd_vm_add(struct vmclockd *d, const char *name,
 struct vmclockd_vm *vmclockd_vm_find(struct vmclockd *d, const char *name);
 void vmclockd_vm_del(struct vmclockd *d, struct vmclockd_vm *vm);
 
+/* Pure: the marker a writer taking over a page whose marker is `old` starts with (old + 1,
+ * never 0; a marker only moves forward). */
+uint64_t vmclockd_next_marker(uint64_t old);
+/* How far before the TSC read at the write each page is anchored (counter_value), in ticks:
+ * VMCLOCKD_ANCHOR_BACK_NS at the calibrated rate. A reader on a CPU whose TSC is a little
+ * behind the writer's then never reads a counter before counter_value. */
+#define VMCLOCKD_ANCHOR_BACK_NS 50000
+uint64_t vmclockd_anchor_back_ticks(const struct vmclockd *d);
+
+/* ---- migrating.c ---- */
+/* `migrating NAME role=src|dst phase=P [pages=N] [eta=S]`: the VMM's report (argv as split by
+ * ctl.c). Updates the plan, republishes NAME's page if its flags changed, asks for a burst if
+ * one is due. 0 or -errno, reply set. */
+int vmclockd_migrating(struct vmclockd *d, char **argv, int argc, char *reply, unsigned len);
+/* The disruption flags the plan gives NAME's page (0: none). */
+uint64_t vmclockd_mig_flags(const struct vmclockd *d, const char *name);
+/* Every update: ask the sync daemon for the burst the plans want (if any is due). */
+void vmclockd_mig_tick(struct vmclockd *d);
+
+/* ---- tai.c ---- */
+/* Pure: the estimate's TAI offset from the kernel's TAI - UTC (struct timex .tai): valid when
+ * > 0 (the kernel says 0 until a sync daemon sets it), stored as UTC - TAI. */
+void vmclockd_tai_apply(struct vmclockd_estimate *e, int kernel_tai);
+/* With d->tai_kernel: read the kernel's offset (adjtimex with modes 0: a query, it never sets
+ * anything) into d->est. 0 or -errno (then the offset is left as it was). */
+int vmclockd_tai_refresh(struct vmclockd *d);
+
 /* ---- ctl.c ---- */
 /* Execute one command line; the one-line reply (no newline) goes to reply. Sets *quit for
  * "quit". Returns 0 (reply "ok ...") or -errno (reply "err ..."). */
@@ -107,6 +153,8 @@ int vmclockd_command(struct vmclockd *d, const char *line, char *reply, unsigned
 /* Whether the command line changes the daemon's state (everything but status and stop): the
  * socket server runs those only for root and the daemon's own uid (SO_PEERCRED). */
 bool vmclockd_command_mutates(const char *line);
+/* The value of key=... among argv[1..argc) (NULL when absent). */
+const char *vmclockd_arg(char **argv, int argc, const char *key);
 /* Parse "1ms"-style durations into ns and "25ppm"/"25000ppb"/"2.5e-5" rates into fractions. */
 int vmclockd_parse_ns(const char *s, uint64_t *ns);
 int vmclockd_parse_rate(const char *s, double *frac);
@@ -117,8 +165,20 @@ const char *vmclockd_state_name(uint8_t status);
 /* Pure: the host estimate from a status (rules in ptpd_pull.c); now_raw_ns: when it came. */
 void vmclockd_ptpd_estimate(const struct vmclockd_ptpd_cfg *cfg, const struct tsync_status *st,
                             int64_t now_raw_ns, struct vmclockd_estimate *e);
-/* Pull the status into d->est (no-op without --ptpd). 0 or -errno (then UNRELIABLE). */
+/* Pure: the estimate from a status, ptpd-wl's "unreliable" included (rules in ptpd_pull.c:
+ * stale with a locked servo is holdover, before any good estimate INITIALIZING, a servo
+ * not locked after one UNRELIABLE). Updates cfg->answered. */
+void vmclockd_ptpd_update(struct vmclockd_ptpd_cfg *cfg, const struct tsync_status *st,
+                          int64_t now_raw_ns, struct vmclockd_estimate *e);
+/* Pure: the estimate when the sync daemon does not answer: holdover (FREERUNNING, the last
+ * bound aging at cfg->freq_unlocked from its sample), or INITIALIZING before any answer. */
+void vmclockd_ptpd_silent(const struct vmclockd_ptpd_cfg *cfg, struct vmclockd_estimate *e);
+/* Pull the status into d->est (no-op without --ptpd). 0 or -errno (then
+ * vmclockd_ptpd_silent). */
 int vmclockd_ptpd_pull(struct vmclockd *d);
+/* Ask ptpd-wl for a burst (Sync every 2^log_sync s for seconds), without waiting for it to
+ * settle. 0 or -errno (-EPROTO: ptpd-wl refused; -ENOENT: no --ptpd). */
+int vmclockd_ptpd_burst_start(struct vmclockd *d, double seconds, int log_sync);
 /* Ask ptpd-wl for a burst (Sync every 2^log_sync s for seconds) and wait (<= wait_s, pages
  * kept fresh) until its estimate settles; reply: the host bound before and after. */
 int vmclockd_ptpd_burst(struct vmclockd *d, double seconds, int log_sync, double wait_s,

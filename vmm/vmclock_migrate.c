@@ -13,6 +13,7 @@
  * the guest's slot.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -58,4 +59,34 @@ int vmclock_migrate_in(struct vmm *m)
 	pr_info("incoming: vmclock %s (%llu us): %s", rec,
 	        (unsigned long long)((vmclock_rdtsc() - t0) / (vmm_tsc_khz(m) / 1000 + 1)), reply);
 	return 0;
+}
+
+int vmclock_migration_cmd(const char *vm, bool source, enum dev_mig_event ev, uint64_t pages,
+                          char *buf, size_t len)
+{
+	static const char *const phase[] = {"prepare", "start", "pass", "final", "end", "cancel"};
+	if ((unsigned)ev >= sizeof(phase) / sizeof(phase[0]))
+		return -EINVAL;
+	if (ev == DEV_MIG_PASS)
+		return snprintf(buf, len, "migrating %s role=%s phase=pass pages=%" PRIu64, vm,
+		                source ? "src" : "dst", pages);
+	return snprintf(buf, len, "migrating %s role=%s phase=%s", vm, source ? "src" : "dst",
+	                phase[ev]);
+}
+
+void vmclock_migration_report(struct vmm *m, bool source, enum dev_mig_event ev, uint64_t pages)
+{
+	const struct vmm_config *cfg = vmm_config(m);
+	char cmd[256], reply[512];
+	if (!cfg->vmclockd_sock || !cfg->vmclock_vm)
+		return;
+	int n = vmclock_migration_cmd(cfg->vmclock_vm, source, ev, pages, cmd, sizeof(cmd));
+	if (n < 0 || (size_t)n >= sizeof(cmd))
+		return;
+	int r = vmclock_ctl_request(cfg->vmclockd_sock, cmd, reply, sizeof(reply), 1000);
+	if (r)
+		pr_warning("vmclock: vmclockd %s: %s: %s", cfg->vmclockd_sock, cmd,
+		           r == -EPROTO ? reply : strerror(-r));
+	else
+		pr_info("vmclock: %s: %s", cmd, reply);
 }

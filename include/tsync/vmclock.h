@@ -77,6 +77,13 @@ int vmclock_snapshot(const volatile struct vmclock_abi *page, unsigned max_tries
 /*
  * Read the time now: snapshot the page and read the counter inside the seqlock (as Linux's
  * ptp_vmclock does), then vmclock_eval(). counter(ctx) is called once per attempt.
+ * Refuses what the Linux driver refuses or gets wrong: a MONOTONIC page (-VMCLOCK_ENODATA: no
+ * epoch; Linux registers no clock for it) and a counter before counter_value (-VMCLOCK_ERANGE:
+ * Linux takes the negative delta as ~2^64 ticks ahead; vmclockd anchors each page a little
+ * before its write so that this does not happen). out is filled either way. A TAI page
+ * without a valid offset is read (in TAI) where Linux refuses it: the reading says its scale
+ * and vmclock_reading_convert() refuses to make UTC of it. vmclock_eval() itself evaluates
+ * any counter (backwards too: the migration stop record needs the page at the park TSC).
  */
 int vmclock_read(const volatile struct vmclock_abi *page, vmclock_counter_fn counter, void *ctx,
                  unsigned max_tries, struct vmclock_reading *out);
@@ -136,6 +143,7 @@ struct vmclock_page_map {
 	int fd;
 	size_t len;
 	bool writable;
+	bool taken_over; /* vmclock_page_create_at() took an existing page over */
 };
 /*
  * Page files and their directory (the security rule, see vmclock/README.md): a VM name that
@@ -159,9 +167,13 @@ int vmclock_page_path(const char *vm, char *buf, size_t len);
  * O_NOFOLLOW, one page, initialised with vmclock_page_init(VMCLOCK_COUNTER_X86_TSC,
  * VMCLOCK_TIME_UTC), mapped read-write. If the file exists it is taken over only when it is
  * one of our own pages (regular, not a symlink, owned by our euid, one link, one page, valid
- * magic/version): then it is re-initialised under the seqlock, so a VMM that still maps it
- * sees the new pages. Anything else: -EEXIST and the file is untouched. A create that fails
- * after the file was made unlinks it. 0 or -errno.
+ * magic/version): then it is mapped as it is (m->taken_over; its content, the last page the
+ * previous writer published, stays until the caller publishes through the seqlock, so a VMM
+ * that still maps it never sees a zero or INITIALIZING page, seq_count never falls back, and
+ * the caller can move its disruption_marker on). Anything else: -EEXIST and the file is
+ * untouched. The writer holds an exclusive flock(2) on the file while it has it open: a
+ * second writer of the same page gets -EBUSY. A create that fails after the file was made
+ * unlinks it. 0 or -errno.
  */
 int vmclock_page_create_at(int dirfd, const char *file, struct vmclock_page_map *m);
 /* vmclock_page_create_at() in the directory part of path (tests, tools). */

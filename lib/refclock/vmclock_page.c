@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -140,7 +141,17 @@ static int map_fd(int fd, bool writable, struct vmclock_page_map *m)
 	m->fd = fd;
 	m->len = VMCLOCK_PAGE_SIZE;
 	m->writable = writable;
+	m->taken_over = false;
 	return 0;
+}
+
+/* One writer per page: the writer holds an exclusive flock on its page file for as long as it
+ * maps it (released by close). A second vmclockd on the same page is refused (-EBUSY). */
+static int lock_page(int fd)
+{
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		return 0;
+	return errno == EWOULDBLOCK ? -EBUSY : -errno;
 }
 
 /* An existing file may be taken over only if it is one of our own page files: a regular file
@@ -157,15 +168,18 @@ static int reuse_own_page(int dirfd, const char *file, struct vmclock_page_map *
 	             st.st_size != VMCLOCK_PAGE_SIZE || vmclock_page_validate(fd, NULL)))
 		err = -EEXIST;
 	if (!err)
+		err = lock_page(fd);
+	if (!err)
 		err = map_fd(fd, true, m);
 	if (err) {
 		close(fd);
 		return err;
 	}
-	/* a VMM may still map it: re-initialise under the seqlock (seq_count stays monotonic) */
-	struct vmclock_abi init;
-	vmclock_page_init(&init, VMCLOCK_PAGE_SIZE, VMCLOCK_COUNTER_X86_TSC, VMCLOCK_TIME_UTC);
-	vmclock_publish(m->abi, &init);
+	/* A VMM may still map it and a guest read it: the content stays as it is (the last page
+	 * the previous writer published: its time and bound keep extrapolating, the bound growing
+	 * at the period's rate) until the caller publishes through the seqlock. Not re-initialised
+	 * here: an INITIALIZING page with time 0 would give a Linux guest 1970-01-01. */
+	m->taken_over = true;
 	return 0;
 }
 
@@ -175,10 +189,13 @@ int vmclock_page_create_at(int dirfd, const char *file, struct vmclock_page_map 
 		return -EINVAL;
 	m->abi = NULL;
 	m->fd = -1;
+	m->taken_over = false;
 	int fd = openat(dirfd, file, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return errno == EEXIST ? reuse_own_page(dirfd, file, m) : -errno;
-	int err = ftruncate(fd, VMCLOCK_PAGE_SIZE) ? -errno : 0;
+	int err = lock_page(fd);
+	if (!err)
+		err = ftruncate(fd, VMCLOCK_PAGE_SIZE) ? -errno : 0;
 	if (!err)
 		err = map_fd(fd, true, m);
 	if (err) {

@@ -92,7 +92,16 @@ int vmclock_read(const volatile struct vmclock_abi *page, vmclock_counter_fn cou
 	uint64_t c = 0;
 	int err = seq_copy(page, max_tries, &p, counter, ctx, &c, &out->tries);
 
-	return err ? err : vmclock_eval(&p, c, out);
+	if (!err)
+		err = vmclock_eval(&p, c, out);
+	if (err)
+		return err;
+	/* what Linux's ptp_vmclock refuses (or gets wrong), refused here too */
+	if (p.time_type == VMCLOCK_TIME_MONOTONIC)
+		return -VMCLOCK_ENODATA;
+	if (out->delta < 0)
+		return -VMCLOCK_ERANGE;
+	return 0;
 }
 
 /* x >> s rounded down and up (s may exceed 127). */

@@ -34,6 +34,15 @@ check "burst: vmclockd reported the bound before and after" \
 	grep -q 'bound_before_ns=[0-9]*,bound_after_ns=[0-9]*' "$OUT/run/migrations.txt"
 check "destination ran migrate-in before the guest" \
 	grep -q 'incoming: vmclock counter=.*ok vm=' "$OUT/run/tsvmm-1.log"
+# tsvmm-1 is migration 1's destination and migration 2's source
+check "source page: DISRUPTION_SOON at start, and IMMINENT at the final pass" \
+	sh -c "grep -q 'role=src phase=start: ok .*flags=0x2 ' '$OUT/run/tsvmm-1.log' &&
+		grep -q 'role=src phase=final: ok .*flags=0x6 ' '$OUT/run/tsvmm-1.log'"
+check "source page: the flags are cleared when the guest runs on the destination" \
+	grep -q 'role=src phase=end: ok .*flags=0x0 ' "$OUT/run/tsvmm-1.log"
+check "destination: its vmclockd asked ptpd-wl for a burst once the migration was announced" \
+	sh -c "grep -q 'role=dst phase=prepare: ok .*bursts=[1-9]' '$OUT/run/tsvmm-1.log' &&
+		grep -q 'asked ptpd-wl for a .* burst' '$OUT/run/vmclockd-b.log'"
 check "no namespaces left" sh -c "! ip netns list | grep -q '^$P'"
 check "no page files or vclocks left" sh -c "! ls /dev/shm | grep -q '$P'"
 finish

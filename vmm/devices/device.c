@@ -163,6 +163,14 @@ int devices_migrate_in(struct devices *d, struct vmm *m)
 	return first;
 }
 
+void devices_migration(struct devices *d, struct vmm *m, bool source, enum dev_mig_event ev,
+                       uint64_t pages)
+{
+	for (size_t i = 0; d && i < d->n; i++)
+		if (d->inst[i].ops->migration)
+			d->inst[i].ops->migration(d->inst[i].priv, m, source, ev, pages);
+}
+
 long devices_dirty_blocks(struct devices *d, bool start, dev_dirty_fn fn, void *arg)
 {
 	long total = 0;

@@ -48,6 +48,18 @@ int dev_buf_put(struct dev_buf *b, const void *p, size_t n);
 /* Size of the blocks a device's dirty tracking reports (the migration page size). */
 #define DEVICE_BLOCK_SIZE 4096
 
+/* Where a live migration stands; the migration code reports it to every device
+ * (devices_migration), devices may act on it (vmclock: tells this host's vmclockd, which
+ * sets the source page's disruption flags and plans an on-demand sync burst). */
+enum dev_mig_event {
+	DEV_MIG_PREPARE, /* destination: waiting for an incoming migration */
+	DEV_MIG_START,   /* source: migrate command; destination: the stream began */
+	DEV_MIG_PASS,    /* a pre-copy pass ended (pages: its page count) */
+	DEV_MIG_FINAL,   /* source: the vCPU stopped, stop-and-copy */
+	DEV_MIG_END,     /* the guest runs on the destination */
+	DEV_MIG_CANCEL,  /* failed or cancelled: the guest runs on at the source */
+};
+
 /* Called for each range of blocks that changed: first block, count (> 0). */
 typedef void (*dev_dirty_fn)(void *arg, uint64_t first, uint64_t count);
 
@@ -83,6 +95,10 @@ struct device_ops {
 	 * number of blocks reported, or -errno. Callable from any thread while the vCPU runs:
 	 * a write is reported only after it reached the store. Optional (no store). */
 	long (*dirty_blocks)(void *priv, bool start, dev_dirty_fn fn, void *arg);
+	/* A migration event (source: this VMM sends the guest; else it receives it). Must not
+	 * block long: it runs on the migration thread. Optional. */
+	void (*migration)(void *priv, struct vmm *m, bool source, enum dev_mig_event ev,
+	                  uint64_t pages);
 };
 
 #define DEVICE_REGISTER(ops)                                                                       \
@@ -123,6 +139,9 @@ int devices_migrate_in(struct devices *d, struct vmm *m);
 
 /* The dirty_blocks ops of every device that has a backing store (today the one disk), in
  * table order: the total of blocks reported, or the first -errno. fn may be NULL with start. */
+/* Report a migration event to every device that has a migration op. */
+void devices_migration(struct devices *d, struct vmm *m, bool source, enum dev_mig_event ev,
+                       uint64_t pages);
 long devices_dirty_blocks(struct devices *d, bool start, dev_dirty_fn fn, void *arg);
 
 /* Serialise all device state into *buf (malloc'd, *len bytes). 0 or -errno. */

@@ -274,6 +274,15 @@ static int vmclock_migrate_in_op(void *priv, struct vmm *m)
 	return m ? vmclock_migrate_in(m) : -EINVAL; /* no VMM: no vmclockd to ask */
 }
 
+/* Migration events go to this host's vmclockd (vmm/vmclock_migrate.c). */
+static void vmclock_migration_op(void *priv, struct vmm *m, bool source, enum dev_mig_event ev,
+                                 uint64_t pages)
+{
+	(void)priv;
+	if (m)
+		vmclock_migration_report(m, source, ev, pages);
+}
+
 static const struct device_ops vmclock_ops = {
         .name = "vmclock",
         .mmio_gpa = TSVMM_VMCLOCK_GPA,
@@ -286,5 +295,6 @@ static const struct device_ops vmclock_ops = {
         .pause = vmclock_pause,
         .resume = vmclock_resume,
         .migrate_in = vmclock_migrate_in_op,
+        .migration = vmclock_migration_op,
 };
 DEVICE_REGISTER(vmclock_ops);

@@ -150,6 +150,9 @@ static int receive(struct dst *d)
 			if (!ps.final &&
 			    (r = mig_send(&d->conn, TSMIG_REC_PASS_ACK, &ps, sizeof(ps))))
 				return r;
+			if (!ps.final) /* after the ACK: the source does not wait for it */
+				devices_migration(vmm_devices(d->vmm), d->vmm, false, DEV_MIG_PASS,
+				                  ps.pages);
 			break;
 		}
 		case TSMIG_REC_CPU:
@@ -285,6 +288,7 @@ static int run(struct dst *d, const char *addr)
 		return dst_fail(d, r, "cannot start the vCPU: %s", strerror(-r));
 	uint64_t run_rt = mig_realtime_ns();
 	dst_status(d, TSMIG_REC_RUNNING, 0, "running"); /* the source may already be gone */
+	devices_migration(vmm_devices(d->vmm), d->vmm, false, DEV_MIG_END, 0);
 	pr_info("incoming from %s: guest running; downtime %.3f ms (source stop -> vCPU start), "
 	        "%llu bytes, %llu passes, pages full %llu zero %llu dup %llu disk %llu lz4 %llu "
 	        "zstd %llu, disk mismatches %llu, disk blocks written %llu",
@@ -333,8 +337,11 @@ int migrate_incoming(struct vmm *m, const char *addr, char *err, size_t errlen)
 		r = -errno;
 	int lfd = r ? r : mig_listen(addr, err, errlen);
 	if (lfd >= 0) {
+		devices_migration(vmm_devices(m), m, false, DEV_MIG_PREPARE, 0);
 		pr_info("incoming: waiting for a migration on %s (%s)", addr, mig_tls_kind(d.tls));
 		r = dst_admit(&d, lfd, sfd, peer, sizeof(peer));
+		if (!r)
+			devices_migration(vmm_devices(m), m, false, DEV_MIG_START, 0);
 		close(lfd); /* one migration per process: later peers are refused by the kernel */
 	} else {
 		r = lfd;
@@ -350,6 +357,8 @@ int migrate_incoming(struct vmm *m, const char *addr, char *err, size_t errlen)
 	}
 	if (r && !err[0])
 		snprintf(err, errlen, "incoming migration: %s", strerror(-r));
+	if (r)
+		devices_migration(vmm_devices(m), m, false, DEV_MIG_CANCEL, 0);
 	mig_conn_close(&d.conn);
 	mig_tls_free(d.tls);
 	if (d.disk_fd >= 0)

@@ -346,6 +346,7 @@ static int precopy(struct src *s)
 		        .dirty_rate_pps = dt ? (uint64_t)dirty * 1000000000ULL / dt : 0,
 		};
 		enum mig_conv c = mig_converge(&in, &s->met.expected_downtime_ns);
+		devices_migration(vmm_devices(s->g->vmm), s->g->vmm, true, DEV_MIG_PASS, sent);
 		precopy_log_pass(s, sent, db, dt);
 		publish(s);
 		if (c != MIG_CONV_CONTINUE) {
@@ -452,8 +453,12 @@ static int migrate(struct src *s)
 	s->met.status = MIG_ACTIVE;
 	s->met.setup_ns = mig_mono_ns() - s->g->start_ns;
 	publish(s);
+	devices_migration(vmm_devices(s->g->vmm), s->g->vmm, true, DEV_MIG_START, 0);
 	if ((r = precopy(s)))
 		return r;
+	/* converged: the stop-and-copy pass comes next (reported before the stop, so that the
+	 * report is not part of the downtime) */
+	devices_migration(vmm_devices(s->g->vmm), s->g->vmm, true, DEV_MIG_FINAL, 0);
 	bool was_paused = vmm_get_state(s->g->vmm) == VMM_PAUSED;
 	if ((r = vmm_pause(s->g->vmm))) {
 		snprintf(s->conn.err, sizeof(s->conn.err), "the guest stopped during migration");
@@ -500,6 +505,7 @@ void *precopy_thread(void *arg)
 	int r = migrate(s);
 	mig_ramhash_finish(s->rh, true); /* a failure after the stop left it running */
 	s->rh = NULL;
+	devices_migration(vmm_devices(g->vmm), g->vmm, true, r ? DEV_MIG_CANCEL : DEV_MIG_END, 0);
 	if (r) {
 		if (s->paused)
 			vmm_resume(g->vmm);
