@@ -20,6 +20,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
@@ -29,6 +30,7 @@
 
 #include "dcf.h"
 #include "tsf.h"
+#include "tsync/cli.h"
 #include "tsync/radiotap.h"
 #include "tsync/stats.h"
 
@@ -58,6 +60,8 @@ struct sim {
 	double *access; /* us from arrival to the start of the delivered transmission (data) */
 	size_t naccess, cap;
 };
+
+#define PROG "tsync-wifi-medium"
 
 static double uniform(uint64_t *s)
 {
@@ -256,31 +260,34 @@ int main(int argc, char **argv)
 	sm.load = 0.5;
 	sm.rate = 54000;
 	sm.len = 1500;
+	long n = 3, rate = 54000, len = 1500, seed_l = 1;
+	double tm_ms = 0;
+	int bad = 0;
 	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (o) {
 		case 'o':
 			dir = optarg;
 			break;
 		case 'n':
-			sm.n = (unsigned)strtoul(optarg, NULL, 0);
+			bad |= cli_long(PROG, "--stations", optarg, 2, DCF_MAX_STATIONS, &n) != 0;
 			break;
 		case 'l':
-			sm.load = strtod(optarg, NULL);
+			bad |= cli_double(PROG, "--load", optarg, 1e-6, 2, &sm.load) != 0;
 			break;
 		case 'd':
-			duration = strtod(optarg, NULL);
+			bad |= cli_double(PROG, "--duration", optarg, 1e-3, 3600, &duration) != 0;
 			break;
 		case 'r':
-			sm.rate = (uint32_t)strtoul(optarg, NULL, 0);
+			bad |= cli_long(PROG, "--rate", optarg, 1000, 10000000, &rate) != 0;
 			break;
 		case 'L':
-			sm.len = (uint32_t)strtoul(optarg, NULL, 0);
+			bad |= cli_long(PROG, "--len", optarg, 28, MAX_FRAME, &len) != 0;
 			break;
 		case 's':
-			seed = strtoull(optarg, NULL, 0);
+			bad |= cli_long(PROG, "--seed", optarg, 0, LONG_MAX, &seed_l) != 0;
 			break;
 		case 't':
-			sm.tm_interval = (uint64_t)(strtod(optarg, NULL) * 1e6);
+			bad |= cli_double(PROG, "--tm-interval", optarg, 1, 60000, &tm_ms) != 0;
 			break;
 		case 'h':
 			usage(stdout);
@@ -290,9 +297,25 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (optind < argc) {
+		fprintf(stderr, PROG ": unexpected argument '%s'\n", argv[optind]);
+		bad = 1;
+	}
+	if (!dir && !bad) {
+		fprintf(stderr, PROG ": --out DIR is required\n");
+		bad = 1;
+	}
+	sm.n = (unsigned)n;
+	sm.rate = (uint32_t)rate;
+	sm.len = (uint32_t)len;
+	sm.tm_interval = (uint64_t)(tm_ms * 1e6);
+	seed = (unsigned long long)seed_l;
 	uint64_t air = dcf_airtime_ns(sm.len, sm.rate);
-	if (!dir || sm.n < 2 || sm.n > DCF_MAX_STATIONS || !(sm.load > 0 && sm.load <= 2) ||
-	    !(duration > 0 && duration <= 3600) || !air || sm.len < 28 || sm.len > MAX_FRAME) {
+	if (!bad && !air) {
+		fprintf(stderr, PROG ": --rate %u kbit/s is not an OFDM rate\n", sm.rate);
+		bad = 1;
+	}
+	if (bad) {
 		usage(stderr);
 		return 2;
 	}

@@ -224,6 +224,13 @@ M=$BIN/tsync-wifi-medium
 if [ -x "$M" ]; then
 	$M --out "$T/med" --stations 3 --load 0.5 --duration 0.5 --seed 7 >"$T/med.out"
 	check "wifi-medium: runs (3 stations, 50 % load)" [ $? -eq 0 ]
+	for bad in "--stations 1" "--load abc" "--rate 7000" "--len 9"; do
+		# shellcheck disable=SC2086 # one flag and its value
+		$M --out "$T/bad" $bad >/dev/null 2>"$T/bad.err"
+		rc=$?
+		check "wifi-medium: '$bad' refused with a message naming it (exit $rc)" \
+			sh -c "[ $rc -eq 2 ] && grep -q -- '${bad%% *}' '$T/bad.err'"
+	done
 	total=0
 	for s in 0 1 2; do
 		$A radiotap "$T/med/sta$s.pcap" --format csv >"$T/m$s.csv" 2>"$T/m$s.err"
