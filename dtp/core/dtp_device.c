@@ -10,7 +10,47 @@ void dtp_device_init(struct dtp_device *dev, struct dtp_port *ports, unsigned np
 	if (params)
 		dev->params = *params;
 	for (unsigned i = 0; i < nports; i++)
-		ports[i] = (struct dtp_port){.state = DTP_PORT_INIT, .lc = dev->gc};
+		ports[i] = (struct dtp_port){
+		        .state = DTP_PORT_INIT, .lc = dev->gc, .peer_hops = DTP_HOPS_UNKNOWN};
+}
+
+uint32_t dtp_device_hops(const struct dtp_device *dev)
+{
+	if (dev->params.root)
+		return 0;
+	uint32_t h = DTP_HOPS_UNKNOWN;
+	for (unsigned i = 0; i < dev->nports; i++) {
+		const struct dtp_port *p = &dev->ports[i];
+		if (p->state == DTP_PORT_SYNC && p->peer_hops < h - 1)
+			h = p->peer_hops + 1;
+	}
+	return h;
+}
+
+int64_t dtp_device_bound(const struct dtp_device *dev)
+{
+	uint32_t h = dtp_device_hops(dev);
+	if (!dev->params.bound || h == DTP_HOPS_UNKNOWN)
+		return -1;
+	return (int64_t)h * dev->params.hop_bound + dev->params.self_bound;
+}
+
+void dtp_device_burst(struct dtp_device *dev, int64_t ticks)
+{
+	if (ticks > 0) {
+		dev->burst_until = dtp_cnt_add(dev->free, ticks);
+		dev->burst = true;
+	}
+}
+
+int64_t dtp_device_beacon_interval(struct dtp_device *dev, int64_t base)
+{
+	if (dev->burst && dtp_cnt_diff(dev->burst_until, dev->free) <= 0)
+		dev->burst = false;
+	if (!dev->burst)
+		return base;
+	int64_t div = dev->params.burst_div > 1 ? dev->params.burst_div : 8;
+	return base / div > 0 ? base / div : 1;
 }
 
 void dtp_device_tick(struct dtp_device *dev)
@@ -69,23 +109,70 @@ static void apply_beacon(struct dtp_device *dev, struct dtp_port *p, uint64_t c,
 	dev->gc = dtp_cnt_max(dev->gc, p->lc);
 }
 
-/* Multi-sample delay: add the sample of a matching INIT-ACK; ask for another while short. */
+static int64_t rounded_mean_half(int64_t sum, unsigned n)
+{
+	return (sum + (int64_t)n) / (2 * (int64_t)n);
+}
+
+/* Ask the peer for one more round trip, timed on the free-running count. */
+static void send_free_init(struct dtp_device *dev, struct dtp_port *port, struct dtp_output *out)
+{
+	port->init_c = dev->free;
+	port->init_free = true;
+	out->send = true;
+	out->msg = (struct dtp_msg){DTP_MSG_INIT, dev->free};
+}
+
+/* Multi-sample delay: add the sample of a matching INIT-ACK; ask for another while short. A
+ * periodic re-measurement collects K new samples aside and replaces d when it has them all. */
 static void delay_sample(struct dtp_device *dev, struct dtp_port *port, uint64_t c,
                          struct dtp_output *out)
 {
-	if (dev->params.delay_samples <= 1 || port->dn >= dev->params.delay_samples)
+	unsigned k = dev->params.delay_samples;
+	if (k <= 1 || (port->dn >= k && !port->remeasuring))
 		return;
 	/* in SYNC beacons move lc during the round trip: time it on the free-running count */
 	int64_t sample =
 	        dtp_cnt_diff(port->init_free ? dev->free : port->lc, c) - dev->params.alpha;
-	port->dsum += sample > 0 ? sample : 0;
-	port->dn++;
-	port->d = (port->dsum + (int64_t)port->dn) / (2 * (int64_t)port->dn);
-	if (port->dn < dev->params.delay_samples && !out->send) {
-		port->init_c = dev->free;
-		port->init_free = true;
-		out->send = true;
-		out->msg = (struct dtp_msg){DTP_MSG_INIT, dev->free};
+	sample = sample > 0 ? sample : 0;
+	unsigned n;
+	if (port->dn < k) {
+		port->dsum += sample;
+		n = ++port->dn;
+		port->d = rounded_mean_half(port->dsum, n);
+	} else {
+		port->rsum += sample;
+		n = ++port->rn;
+		if (n == k) {
+			port->dsum = port->rsum;
+			port->d = rounded_mean_half(port->rsum, n);
+			port->remeasuring = false;
+			port->remeasures++;
+		}
+	}
+	if (n == k)
+		port->measured_at = dev->free;
+	else if (!out->send)
+		send_free_init(dev, port, out);
+}
+
+/* The beacon timer of a SYNC port: BEACON(gc), or in its place a re-measurement's first INIT
+ * when one is due, or BOUND(hops) every bound_every-th time (the first time right after SYNC). */
+static void beacon_timer(struct dtp_device *dev, struct dtp_port *port, struct dtp_output *out)
+{
+	const struct dtp_params *pr = &dev->params;
+	unsigned every = pr->bound_every ? pr->bound_every : 16;
+	out->send = true;
+	if (pr->remeasure > 0 && pr->delay_samples > 1 && port->dn >= pr->delay_samples &&
+	    !port->remeasuring && dtp_cnt_diff(dev->free, port->measured_at) >= pr->remeasure) {
+		port->remeasuring = true;
+		port->rsum = 0;
+		port->rn = 0;
+		send_free_init(dev, port, out);
+	} else if (pr->bound && port->ntimer++ % every == 0) {
+		out->msg = (struct dtp_msg){DTP_MSG_BOUND, dtp_device_hops(dev)};
+	} else {
+		out->msg = (struct dtp_msg){DTP_MSG_BEACON, dev->gc};
 	}
 }
 
@@ -100,6 +187,12 @@ struct dtp_output dtp_device_input(struct dtp_device *dev, unsigned p, enum dtp_
 		return out; /* stale: answers an INIT we no longer wait for */
 	if ((ev == DTP_EV_RX_INIT || ev == DTP_EV_RX_BEACON) && !msg)
 		return out;
+	if (msg && msg->type == DTP_MSG_BOUND) { /* the bound's distance vector, not the FSM */
+		if (port->state == DTP_PORT_SYNC)
+			port->peer_hops = msg->counter < DTP_HOPS_UNKNOWN ? (uint32_t)msg->counter
+			                                                  : DTP_HOPS_UNKNOWN;
+		return out;
+	}
 	struct dtp_port_next next = dtp_port_step(port->state, ev);
 	bool more = ev == DTP_EV_RX_INIT_ACK && port->state == DTP_PORT_SYNC;
 	unsigned a = next.actions;
@@ -111,6 +204,9 @@ struct dtp_output dtp_device_input(struct dtp_device *dev, unsigned p, enum dtp_
 		port->lc = dev->gc;
 		port->dsum = 0;
 		port->dn = 0;
+		port->remeasuring = false;
+		port->peer_hops = DTP_HOPS_UNKNOWN;
+		port->ntimer = 0;
 	}
 	if (a & DTP_ACT_SET_DELAY)
 		port->d = dtp_delay(port->lc, msg->counter, dev->params.alpha);
@@ -125,8 +221,7 @@ struct dtp_output dtp_device_input(struct dtp_device *dev, unsigned p, enum dtp_
 		out.send = true;
 		out.msg = (struct dtp_msg){DTP_MSG_INIT_ACK, msg->counter};
 	} else if (a & DTP_ACT_SEND_BEACON) {
-		out.send = true;
-		out.msg = (struct dtp_msg){DTP_MSG_BEACON, dev->gc};
+		beacon_timer(dev, port, &out);
 	}
 	if ((a & DTP_ACT_SET_DELAY) || more)
 		delay_sample(dev, port, msg->counter, &out);

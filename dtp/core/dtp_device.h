@@ -25,6 +25,16 @@ struct dtp_params {
 	unsigned delay_samples; /* multi-sample delay: after SYNC, INIT again (timed on the
 	                         * free-running count) until this many INIT-ACKs are averaged;
 	                         * d = the rounded mean (0 or 1: the paper's single exchange) */
+	int64_t remeasure;      /* ... and measure K again every this many ticks (0: never); the
+	                         * new mean replaces d when all K samples are in */
+	/* per-node error bound: |gc - gc(root)| <= hops x hop_bound + self_bound, hops learnt
+	 * from BOUND messages (distance vector to the device with root set) */
+	bool bound;
+	bool root;            /* this device is the reference (hops 0) */
+	int64_t hop_bound;    /* ticks per hop (DTP: 4 at beacon intervals up to ~5000 ticks) */
+	int64_t self_bound;   /* the node's own term: reading gc at one instant, ticks */
+	unsigned bound_every; /* a port sends BOUND in place of every Nth BEACON (0: 16) */
+	unsigned burst_div;   /* on-demand burst: beacon interval / this (0 or 1: 8) */
 };
 
 struct dtp_port {
@@ -35,7 +45,14 @@ struct dtp_port {
 	uint64_t beacons, jumps, rejected;
 	int64_t dsum; /* sum of (round trip - alpha) over dn samples */
 	unsigned dn;
-	bool init_free; /* the outstanding INIT carries the free-running count, not lc */
+	bool init_free;   /* the outstanding INIT carries the free-running count, not lc */
+	bool remeasuring; /* a periodic re-measurement round is collecting rsum/rn */
+	int64_t rsum;     /* ... its samples so far */
+	unsigned rn;
+	uint64_t measured_at; /* free-running count when d was last complete */
+	uint32_t peer_hops;   /* the peer's hop count to the root (DTP_HOPS_UNKNOWN) */
+	uint32_t ntimer;      /* beacon timers since SYNC (BOUND cadence) */
+	uint64_t remeasures;  /* completed re-measurement rounds */
 };
 
 struct dtp_device {
@@ -44,8 +61,10 @@ struct dtp_device {
 	unsigned nports;
 	struct dtp_params params;
 	uint64_t jumps, rejected;
-	int64_t since_sync; /* ticks since a port last entered SYNC */
-	uint64_t free;      /* free-running tick count, never adjusted (round trips in SYNC) */
+	int64_t since_sync;   /* ticks since a port last entered SYNC */
+	uint64_t free;        /* free-running tick count, never adjusted (round trips in SYNC) */
+	uint64_t burst_until; /* free-running count at which an on-demand burst ends */
+	bool burst;           /* a burst is on (until burst_until) */
 };
 
 /* What the caller must do after an input: send at most one message on the port, and arm or
@@ -72,6 +91,17 @@ void dtp_device_advance(struct dtp_device *dev, int64_t n);
  */
 struct dtp_output dtp_device_input(struct dtp_device *dev, unsigned p, enum dtp_port_event ev,
                                    const struct dtp_msg *msg);
+
+/* The per-node error bound in ticks: hops to the root x hop_bound + self_bound, or -1 when
+ * the bound enhancement is off or no SYNC port has heard a route to the root. */
+int64_t dtp_device_bound(const struct dtp_device *dev);
+/* The device's hop count to the root (DTP_HOPS_UNKNOWN if none). */
+uint32_t dtp_device_hops(const struct dtp_device *dev);
+
+/* On-demand burst (an input): for the next `ticks` ticks the caller runs the beacon timer at
+ * dtp_device_beacon_interval(), base / burst_div. */
+void dtp_device_burst(struct dtp_device *dev, int64_t ticks);
+int64_t dtp_device_beacon_interval(struct dtp_device *dev, int64_t base); /* ends a burst */
 
 /* Delay from an INIT-ACK: (lc_now - c - alpha) / 2 rounded down, at least 0. Rounding down
  * and an alpha that covers the receive pipelines keep d at or below the true delay: an
