@@ -348,7 +348,11 @@ static void sample(struct sim *s)
 		if (hi - lo > 4 * (int64_t)s->diameter)
 			r->net_violations++;
 		const struct sim_config *c = s->cfg;
-		if (c->burst_dur_ps > 0 && s->t >= c->burst_start_ps &&
+		/* the burst's samples start once D + 2 burst intervals have passed */
+		int64_t settle = (s->diameter + 2) *
+		                 (c->beacon_ticks / (c->burst_div ? c->burst_div : 8)) *
+		                 DTP_TICK_PS;
+		if (c->burst_dur_ps > 0 && s->t >= c->burst_start_ps + settle &&
 		    s->t < c->burst_start_ps + c->burst_dur_ps) {
 			r->burst_samples++;
 			if (hi - lo > r->burst_max_offset)
