@@ -2,6 +2,7 @@
 /* DTP device: counters, delay and the max rule around the port FSM (see device.h). */
 #include "core/dtp_device.h"
 #include "core/dtp_counter.h"
+#include "core/dtp_enhance.h"
 
 void dtp_device_init(struct dtp_device *dev, struct dtp_port *ports, unsigned nports, uint64_t gc,
                      const struct dtp_params *params)
@@ -14,51 +15,13 @@ void dtp_device_init(struct dtp_device *dev, struct dtp_port *ports, unsigned np
 		        .state = DTP_PORT_INIT, .lc = dev->gc, .peer_hops = DTP_HOPS_UNKNOWN};
 }
 
-uint32_t dtp_device_hops(const struct dtp_device *dev)
-{
-	if (dev->params.root)
-		return 0;
-	uint32_t h = DTP_HOPS_UNKNOWN;
-	for (unsigned i = 0; i < dev->nports; i++) {
-		const struct dtp_port *p = &dev->ports[i];
-		if (p->state == DTP_PORT_SYNC && p->peer_hops < h - 1)
-			h = p->peer_hops + 1;
-	}
-	return h;
-}
-
-int64_t dtp_device_bound(const struct dtp_device *dev)
-{
-	uint32_t h = dtp_device_hops(dev);
-	if (!dev->params.bound || h == DTP_HOPS_UNKNOWN)
-		return -1;
-	return (int64_t)h * dev->params.hop_bound + dev->params.self_bound;
-}
-
-void dtp_device_burst(struct dtp_device *dev, int64_t ticks)
-{
-	if (ticks > 0) {
-		dev->burst_until = dtp_cnt_add(dev->free, ticks);
-		dev->burst = true;
-	}
-}
-
-int64_t dtp_device_beacon_interval(struct dtp_device *dev, int64_t base)
-{
-	if (dev->burst && dtp_cnt_diff(dev->burst_until, dev->free) <= 0)
-		dev->burst = false;
-	if (!dev->burst)
-		return base;
-	int64_t div = dev->params.burst_div > 1 ? dev->params.burst_div : 8;
-	return base / div > 0 ? base / div : 1;
-}
-
 void dtp_device_tick(struct dtp_device *dev)
 {
-	uint64_t gc = dtp_cnt_add(dev->gc, 1);
+	int64_t step = 1 + dtp_rate_extra(dev, 1);
+	uint64_t gc = dtp_cnt_add(dev->gc, step);
 	for (unsigned i = 0; i < dev->nports; i++) {
 		struct dtp_port *p = &dev->ports[i];
-		p->lc = dtp_cnt_add(p->lc, 1);
+		p->lc = dtp_cnt_add(p->lc, step);
 		if (p->state == DTP_PORT_SYNC)
 			gc = dtp_cnt_max(gc, p->lc);
 	}
@@ -73,11 +36,12 @@ void dtp_device_advance(struct dtp_device *dev, int64_t n)
 		return;
 	/* after the first tick gc is already >= every SYNC lc; further ticks keep the order */
 	dtp_device_tick(dev);
+	int64_t m = n - 1 + dtp_rate_extra(dev, n - 1);
 	dev->since_sync += n - 1;
 	dev->free = dtp_cnt_add(dev->free, n - 1);
-	dev->gc = dtp_cnt_add(dev->gc, n - 1);
+	dev->gc = dtp_cnt_add(dev->gc, m);
 	for (unsigned i = 0; i < dev->nports; i++)
-		dev->ports[i].lc = dtp_cnt_add(dev->ports[i].lc, n - 1);
+		dev->ports[i].lc = dtp_cnt_add(dev->ports[i].lc, m);
 }
 
 int64_t dtp_delay(uint64_t lc_now, uint64_t c, int64_t alpha)
@@ -92,6 +56,11 @@ static void apply_beacon(struct dtp_device *dev, struct dtp_port *p, uint64_t c,
 	uint64_t target = dtp_cnt_add(c, p->d);
 	int64_t ahead = dtp_cnt_diff(target, p->lc);
 	p->beacons++;
+	if (p->out_of_spec) { /* the rate check: its oscillator is out of spec */
+		p->rejected++;
+		dev->rejected++;
+		return;
+	}
 	if (ahead > 0 && dev->params.guard > 0 && ahead > dev->params.guard &&
 	    dev->since_sync > dev->params.guard_arm) {
 		p->rejected++;
@@ -157,11 +126,10 @@ static void delay_sample(struct dtp_device *dev, struct dtp_port *port, uint64_t
 }
 
 /* The beacon timer of a SYNC port: BEACON(gc), or in its place a re-measurement's first INIT
- * when one is due, or BOUND(hops) every bound_every-th time (the first time right after SYNC). */
+ * when one is due; and beside it every aux_every-th time an AUX (dtp_enhance.h). */
 static void beacon_timer(struct dtp_device *dev, struct dtp_port *port, struct dtp_output *out)
 {
 	const struct dtp_params *pr = &dev->params;
-	unsigned every = pr->bound_every ? pr->bound_every : 16;
 	out->send = true;
 	if (pr->remeasure > 0 && pr->delay_samples > 1 && port->dn >= pr->delay_samples &&
 	    !port->remeasuring && dtp_cnt_diff(dev->free, port->measured_at) >= pr->remeasure) {
@@ -169,11 +137,10 @@ static void beacon_timer(struct dtp_device *dev, struct dtp_port *port, struct d
 		port->rsum = 0;
 		port->rn = 0;
 		send_free_init(dev, port, out);
-	} else if (pr->bound && port->ntimer++ % every == 0) {
-		out->msg = (struct dtp_msg){DTP_MSG_BOUND, dtp_device_hops(dev)};
 	} else {
 		out->msg = (struct dtp_msg){DTP_MSG_BEACON, dev->gc};
 	}
+	dtp_aux_tx(dev, port, out);
 }
 
 struct dtp_output dtp_device_input(struct dtp_device *dev, unsigned p, enum dtp_port_event ev,
@@ -187,10 +154,8 @@ struct dtp_output dtp_device_input(struct dtp_device *dev, unsigned p, enum dtp_
 		return out; /* stale: answers an INIT we no longer wait for */
 	if ((ev == DTP_EV_RX_INIT || ev == DTP_EV_RX_BEACON) && !msg)
 		return out;
-	if (msg && msg->type == DTP_MSG_BOUND) { /* the bound's distance vector, not the FSM */
-		if (port->state == DTP_PORT_SYNC)
-			port->peer_hops = msg->counter < DTP_HOPS_UNKNOWN ? (uint32_t)msg->counter
-			                                                  : DTP_HOPS_UNKNOWN;
+	if (msg && msg->type == DTP_MSG_AUX) { /* the enhancements' side channel, not the FSM */
+		dtp_aux_rx(dev, port, msg->counter);
 		return out;
 	}
 	struct dtp_port_next next = dtp_port_step(port->state, ev);
@@ -205,8 +170,7 @@ struct dtp_output dtp_device_input(struct dtp_device *dev, unsigned p, enum dtp_
 		port->dsum = 0;
 		port->dn = 0;
 		port->remeasuring = false;
-		port->peer_hops = DTP_HOPS_UNKNOWN;
-		port->ntimer = 0;
+		dtp_aux_reset(port);
 	}
 	if (a & DTP_ACT_SET_DELAY)
 		port->d = dtp_delay(port->lc, msg->counter, dev->params.alpha);
@@ -225,6 +189,8 @@ struct dtp_output dtp_device_input(struct dtp_device *dev, unsigned p, enum dtp_
 	}
 	if ((a & DTP_ACT_SET_DELAY) || more)
 		delay_sample(dev, port, msg->counter, &out);
+	if (out.synced || (a & DTP_ACT_STOP_TIMERS))
+		dtp_rate_update(dev); /* the set of SYNC ports changed */
 	out.timers = a & (DTP_ACT_ARM_RETRY | DTP_ACT_ARM_BEACON | DTP_ACT_STOP_TIMERS);
 	return out;
 }

@@ -30,11 +30,26 @@ struct dtp_params {
 	/* per-node error bound: |gc - gc(root)| <= hops x hop_bound + self_bound, hops learnt
 	 * from BOUND messages (distance vector to the device with root set) */
 	bool bound;
-	bool root;            /* this device is the reference (hops 0) */
-	int64_t hop_bound;    /* ticks per hop (DTP: 4 at beacon intervals up to ~5000 ticks) */
-	int64_t self_bound;   /* the node's own term: reading gc at one instant, ticks */
-	unsigned bound_every; /* a port sends BOUND in place of every Nth BEACON (0: 16) */
-	unsigned burst_div;   /* on-demand burst: beacon interval / this (0 or 1: 8) */
+	bool root;          /* this device is the reference (hops 0) */
+	int64_t hop_bound;  /* ticks per hop (DTP: 4 at beacon intervals up to ~5000 ticks) */
+	int64_t self_bound; /* the node's own term: reading gc at one instant, ticks */
+	unsigned aux_every; /* a port sends an AUX (BOUND / FREE / RATE in turn) beside every
+	                       * Nth BEACON (0: 16) */
+	/* frequency syntonization: each port estimates its peer's oscillator against the free-
+	 * running count (AUX FREE over >= sync_base ticks). The device's network rate (over its own
+	 * oscillator) is net_rate = max(0, max over ports (the peer's network rate (AUX RATE)
+	 * composed with the peer's oscillator) - sync_eps): the fastest oscillator's, found hop by
+	 * hop; eps (> the estimate's noise) keeps noise from compounding around a cycle. The
+	 * counters advance at net_rate - sync_margin: a margin below the network so that the max
+	 * rule, which rectifies ~1 tick of noise per beacon, cannot make the network race. */
+	bool sync;
+	int64_t sync_base;   /* ticks (0: 2^19) */
+	int64_t sync_margin; /* 2^-40 units */
+	int64_t sync_eps;    /* 2^-40 units */
+	/* rate check: a peer whose oscillator is off ours by more than this (2^-40 units; 0: off)
+	 * is out of spec: its beacons are rejected and counted, its rate is not followed */
+	int64_t rate_limit;
+	unsigned burst_div; /* on-demand burst: beacon interval / this (0 or 1: 8) */
 };
 
 struct dtp_port {
@@ -51,8 +66,14 @@ struct dtp_port {
 	unsigned rn;
 	uint64_t measured_at; /* free-running count when d was last complete */
 	uint32_t peer_hops;   /* the peer's hop count to the root (DTP_HOPS_UNKNOWN) */
-	uint32_t ntimer;      /* beacon timers since SYNC (BOUND cadence) */
-	uint64_t remeasures;  /* completed re-measurement rounds */
+	uint32_t ntimer;      /* beacon timers since SYNC (AUX cadence) */
+	uint32_t aux_next;    /* which AUX kind goes next */
+	uint64_t fa_peer, fa_own, fb_peer, fb_own; /* FREE anchors: a (baseline start), b (next) */
+	unsigned fanchors;                         /* 0, 1 (a) or 2 (a and b) */
+	int64_t rho;       /* peer oscillator / ours - 1, 2^-40 units (valid: rho_ok) */
+	int64_t peer_rate; /* the peer's AUX RATE (valid: peer_rate_ok) */
+	bool rho_ok, peer_rate_ok, out_of_spec;
+	uint64_t remeasures; /* completed re-measurement rounds */
 };
 
 struct dtp_device {
@@ -65,6 +86,9 @@ struct dtp_device {
 	uint64_t free;        /* free-running tick count, never adjusted (round trips in SYNC) */
 	uint64_t burst_until; /* free-running count at which an on-demand burst ends */
 	bool burst;           /* a burst is on (until burst_until) */
+	int64_t net_rate;     /* syntonization: the network's rate over ours - 1, 2^-40 units */
+	int64_t rate;         /* counters advance (1 + rate 2^-40) per tick */
+	uint64_t rate_acc;    /* ... the fraction carried, 2^-40 units */
 };
 
 /* What the caller must do after an input: send at most one message on the port, and arm or
@@ -75,6 +99,8 @@ struct dtp_output {
 	unsigned timers; /* DTP_ACT_ARM_RETRY | DTP_ACT_ARM_BEACON | DTP_ACT_STOP_TIMERS */
 	int64_t adjust;  /* a beacon's forward correction of lc (0 if none or rejected) */
 	bool synced;     /* the port has just entered SYNC */
+	bool send_aux;   /* also send aux on the port, right after msg (enhancements) */
+	struct dtp_msg aux;
 };
 
 void dtp_device_init(struct dtp_device *dev, struct dtp_port *ports, unsigned nports, uint64_t gc,

@@ -117,8 +117,8 @@ const char *dtp_msg_type_name(enum dtp_msg_type t)
 		return "INIT-ACK";
 	case DTP_MSG_BEACON:
 		return "BEACON";
-	case DTP_MSG_BOUND:
-		return "BOUND";
+	case DTP_MSG_AUX:
+		return "AUX";
 	default:
 		return "reserved";
 	}

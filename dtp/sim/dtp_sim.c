@@ -172,6 +172,8 @@ static void input(struct sim *s, unsigned ni, unsigned lp, enum dtp_port_event e
 		transmit(s, gp, &o.msg, m);
 		if (o.msg.type == DTP_MSG_BEACON)
 			s->res->beacons++;
+		if (o.send_aux) /* the next idle block */
+			transmit(s, gp, &o.aux, m + 1);
 	}
 	if ((before == DTP_PORT_SYNC) != (after == DTP_PORT_SYNC)) {
 		s->nsync += after == DTP_PORT_SYNC ? 1 : -1u;
@@ -296,12 +298,14 @@ static void sample(struct sim *s)
 	unsigned nn = s->topo->nnodes;
 	int64_t *off = s->off;
 	int64_t lo = 0, hi = 0;
-	const struct node *rn = &s->nodes[s->ref];
-	uint64_t ref = dtp_cnt_add(rn->dev.gc, tick_at(rn, s->t) - rn->now_tick);
+	/* counters at the sample instant: advancing is exact (syntonization's fractional steps
+	 * included), and no pending event is earlier */
+	for (unsigned i = 0; i < nn; i++)
+		advance_to(&s->nodes[i], tick_at(&s->nodes[i], s->t));
+	uint64_t ref = s->nodes[s->ref].dev.gc;
 	for (unsigned i = 0; i < nn; i++) {
 		struct node *n = &s->nodes[i];
-		uint64_t gc = dtp_cnt_add(n->dev.gc, tick_at(n, s->t) - n->now_tick);
-		off[i] = dtp_cnt_diff(gc, ref);
+		off[i] = dtp_cnt_diff(n->dev.gc, ref);
 		if (n->faulty)
 			continue;
 		if (off[i] < lo)
@@ -310,7 +314,7 @@ static void sample(struct sim *s)
 			hi = off[i];
 	}
 	int64_t hop = 0;
-	bool steady = s->t >= s->steady_after;
+	bool steady = s->t >= s->steady_after && s->t >= s->cfg->warmup_ps;
 	if (steady && s->cfg->bound)
 		sample_bounds(s, off);
 	for (unsigned li = 0; li < s->topo->nlinks; li++) {
@@ -389,6 +393,11 @@ static double now_wall(void)
 	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+static int64_t ppm_q(double ppm)
+{
+	return (int64_t)llround(ppm * 1e-6 * (double)(INT64_C(1) << DTP_RATE_FRAC_BITS));
+}
+
 static int setup(struct sim *s, char *err, size_t errlen)
 {
 	const struct topo *t = s->topo;
@@ -423,7 +432,13 @@ static int setup(struct sim *s, char *err, size_t errlen)
 	        .bound = c->bound,
 	        .hop_bound = 3 + (int64_t)ceil((double)c->beacon_ticks * 2 * c->max_ppm * 1e-6),
 	        .self_bound = 1,
-	        .burst_div = c->burst_div};
+	        .burst_div = c->burst_div,
+	        .aux_every = c->beacon_ticks >= 3200 ? 1 : (unsigned)(3200 / c->beacon_ticks),
+	        .sync = c->sync,
+	        .sync_base = 1 << 19,
+	        .sync_margin = ppm_q(c->sync_margin_ppm),
+	        .sync_eps = ppm_q(4),
+	        .rate_limit = c->rate_check ? ppm_q(2 * c->max_ppm + 50) : 0};
 	unsigned next = 0;
 	for (unsigned i = 0; i < nn; i++) {
 		struct node *n = &s->nodes[i];

@@ -55,7 +55,11 @@ struct sim_config {
 	bool bound;              /* per-node error bound (root: the first healthy node) */
 	int64_t burst_start_ps, burst_dur_ps; /* on-demand burst on every node (dur 0: none) */
 	unsigned burst_div;                   /* beacon interval / this during the burst */
-	uint64_t gc0;                         /* counters start at gc0 + a random 0 .. 2^20 */
+	bool sync;                            /* frequency syntonization */
+	int64_t warmup_ps;                    /* offsets count only after this (and once steady) */
+	double sync_margin_ppm;               /* ... runs this far below the fastest */
+	bool rate_check; /* peers whose oscillator is off ours by > 2 max_ppm + 50 are rejected */
+	uint64_t gc0;    /* counters start at gc0 + a random 0 .. 2^20 */
 	uint64_t seed;
 	struct sim_flap flaps[SIM_MAX_FLAPS];
 	unsigned nflaps;

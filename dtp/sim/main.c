@@ -36,6 +36,13 @@ static void usage(FILE *f)
 	        "  --delay-samples K  INIT/INIT-ACK exchanges averaged with --enhance delay (16)\n"
 	        "  --remeasure T      re-measurement period with --enhance remeasure (default "
 	        "10ms)\n"
+	        "                     sync (frequency syntonization: counters advance at the\n"
+	        "                     fastest oscillator's rate, --sync-margin PPM below it)\n"
+	        "                     guard also rejects peers whose oscillator is off by more\n"
+	        "                     than 2 x --ppm + 50 ppm (measured on free-running counts)\n"
+	        "  --sync-margin PPM  syntonization's margin (default: 1/4 tick per beacon "
+	        "interval)\n"
+	        "  --warmup T         offsets count only after T (default 0)\n"
 	        "  --burst DUR@START  every node beacons --burst-div times faster for DUR\n"
 	        "  --burst-div N      beacon interval divisor during a burst (default 8)\n"
 	        "  --seed N           random seed (default 1)\n"
@@ -150,7 +157,7 @@ static int parse_fault(const struct topo *t, char *s, struct sim_config *c)
 }
 
 struct enhance {
-	bool guard, delay, remeasure, bound;
+	bool guard, delay, remeasure, bound, sync;
 };
 
 static int parse_enhance(const char *s, struct enhance *e)
@@ -165,18 +172,16 @@ static int parse_enhance(const char *s, struct enhance *e)
 		             : !strcmp(tok, "delay")     ? &e->delay
 		             : !strcmp(tok, "remeasure") ? &e->remeasure
 		             : !strcmp(tok, "bound")     ? &e->bound
+		             : !strcmp(tok, "sync")      ? &e->sync
 		                                         : NULL;
 		if (flag) {
 			*flag = true;
 			continue;
 		}
-		if (!strcmp(tok, "sync"))
-			fprintf(stderr, PROG ": --enhance %s: not implemented yet\n", tok);
-		else
-			fprintf(stderr,
-			        PROG ": bad value '%s' for --enhance (expected none, guard, delay, "
-			             "remeasure, bound, or a comma list)\n",
-			        tok);
+		fprintf(stderr,
+		        PROG ": bad value '%s' for --enhance (expected none, guard, delay, "
+		             "remeasure, bound, sync, or a comma list)\n",
+		        tok);
 		return -1;
 	}
 	return 0;
@@ -302,6 +307,7 @@ int main(int argc, char **argv)
 	                                     {"alpha", 1, 0, 'a'},         {"quiet", 0, 0, 'q'},
 	                                     {"delay-samples", 1, 0, 'k'}, {"remeasure", 1, 0, 'R'},
 	                                     {"burst", 1, 0, 'B'},         {"burst-div", 1, 0, 'D'},
+	                                     {"sync-margin", 1, 0, 'M'},   {"warmup", 1, 0, 'W'},
 	                                     {"help", 0, 0, 'h'},          {0, 0, 0, 0}};
 	struct sim_config c = {.duration_ps = 10000000000ll,
 	                       .beacon_ticks = 200,
@@ -314,6 +320,7 @@ int main(int argc, char **argv)
 	                       .frame_bytes = 1522,
 	                       .jump_ticks = 16,
 	                       .seed = 1,
+	                       .sync_margin_ppm = -1,
 	                       .progress = true};
 	const char *topo_spec = NULL, *statdir = NULL, *enhance = "none";
 	char *flaps[SIM_MAX_FLAPS], *faults[SIM_MAX_FAULTS];
@@ -423,6 +430,14 @@ int main(int argc, char **argv)
 		case 'D':
 			bad |= cli_long(PROG, "--burst-div", optarg, 2, 1000, &burst_div) != 0;
 			break;
+		case 'W':
+			bad |= cli_time(PROG, "--warmup", optarg, 0, 3600000000000ll, &ns) != 0;
+			c.warmup_ps = ns * 1000;
+			break;
+		case 'M':
+			bad |= cli_double(PROG, "--sync-margin", optarg, 0, 1000,
+			                  &c.sync_margin_ppm) != 0;
+			break;
 		case 'q':
 			c.progress = false;
 			break;
@@ -450,6 +465,10 @@ int main(int argc, char **argv)
 	c.delay_samples = enh.delay || enh.remeasure ? (unsigned)delay_samples : 1;
 	c.remeasure_ticks = enh.remeasure ? remeasure_ns * 1000 / DTP_TICK_PS : 0;
 	c.bound = enh.bound;
+	c.sync = enh.sync;
+	if (c.sync_margin_ppm < 0) /* 1/4 tick per interval: see dtp_device.h */
+		c.sync_margin_ppm = 0.25e6 / (double)c.beacon_ticks;
+	c.rate_check = enh.guard;
 	c.burst_div = (unsigned)burst_div;
 	c.topo_spec = topo_spec;
 	c.sample_ps = sample_ns ? sample_ns * 1000 : c.duration_ps / 10000;

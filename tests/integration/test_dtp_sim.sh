@@ -71,6 +71,17 @@ run burst --topo fattree:4 --duration 12ms --beacon 20000 --seed 3 --burst 4ms@6
 check "burst: network offset $(key burst burst_max_offset_ticks) during the burst vs $(key noburst max_offset_ticks) without" holds burst "burst_samples > 1000 and 2 * burst_max_offset_ticks <= $(key noburst max_offset_ticks) and beacons > 2 * $(key noburst beacons)"
 run remeasure --topo fattree:4 --duration 20ms --load 0.7 --enhance remeasure --remeasure 4ms
 check "periodic delay re-measurement runs ($(key remeasure remeasures) rounds) within the bounds" holds remeasure "remeasures >= 48 * 2 * 3 and $within_bounds"
+# syntonization at a long beacon interval (the drift term dominates): offsets shrink, the
+# network's rate stays at the fastest oscillator's
+run plain20k --topo fattree:4 --duration 100ms --warmup 30ms --beacon 20000
+run sync20k --topo fattree:4 --duration 100ms --warmup 30ms --beacon 20000 --enhance sync
+check "syntonization: network offset $(key sync20k max_offset_ticks) vs plain $(key plain20k max_offset_ticks) at 20000 ticks, rate $(key sync20k rate_ppm) vs $(key plain20k rate_ppm) ppm" holds sync20k "4 * max_offset_ticks <= 3 * $(key plain20k max_offset_ticks) and abs(rate_ppm - $(key plain20k rate_ppm)) < 1"
+# negative control: no margin below the network, and the max rule's rectified noise races it
+run race --topo fattree:4 --duration 100ms --warmup 30ms --beacon 2000 --enhance sync --sync-margin 0
+check "syntonization without a margin races the network ($(key race rate_ppm) ppm)" holds race "rate_ppm > $(key plain20k rate_ppm) + 5"
+# the rate check on free-running counts catches the fast node the jump guard cannot see
+run ratecheck --topo fattree:4 --duration 30ms --warmup 10ms --faulty c0:fast:3000 --enhance guard
+check "rate check: the fast node is rejected ($(key ratecheck rejected)), the network keeps its rate ($(key ratecheck rate_ppm) ppm)" holds ratecheck "rejected > 0 and jumps == 0 and bound_violations == 0 and abs(rate_ppm) <= 110"
 
 # CLI errors name the flag, the file and the line
 "$SIM" --duration 1ms >/dev/null 2>"$TMP/e1"
