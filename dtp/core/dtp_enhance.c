@@ -93,7 +93,8 @@ static void free_sample(struct dtp_device *dev, struct dtp_port *port, uint64_t 
 	int64_t dpeer = (int64_t)((peer - port->fa_peer) & DTP_AUX_VALUE_MASK);
 	if (down < base || down <= 0)
 		return;
-	port->rho = (int64_t)(((__int128)(dpeer - down) << DTP_RATE_FRAC_BITS) / down);
+	port->rho =
+	        (int64_t)(((__int128)(dpeer - down) * ((__int128)1 << DTP_RATE_FRAC_BITS)) / down);
 	port->rho_ok = true;
 	int64_t lim = dev->params.rate_limit;
 	port->out_of_spec = lim > 0 && (port->rho > lim || port->rho < -lim);
