@@ -30,10 +30,11 @@ struct dtp_params {
 	/* per-node error bound: |gc - gc(root)| <= hops x hop_bound + self_bound, hops learnt
 	 * from BOUND messages (distance vector to the device with root set) */
 	bool bound;
-	bool root;          /* this device is the reference (hops 0) */
-	int64_t hop_bound;  /* ticks per hop (DTP: 4 at beacon intervals up to ~5000 ticks) */
-	int64_t self_bound; /* the node's own term: reading gc at one instant, ticks */
-	unsigned aux_every; /* a port sends an AUX (BOUND / FREE / RATE in turn) beside every
+	bool root;               /* this device is the reference (hops 0) */
+	int64_t hop_bound;       /* ticks per hop (DTP: 4 at beacon intervals up to ~5000 ticks) */
+	int64_t self_bound;      /* the node's own term: reading gc at one instant, ticks */
+	unsigned bound_max_hops; /* more hops than this is no route (0: 64) */
+	unsigned aux_every;      /* a port sends an AUX (BOUND / FREE / RATE in turn) beside every
 	                       * Nth BEACON (0: 16) */
 	/* frequency syntonization: each port estimates its peer's oscillator against the free-
 	 * running count (AUX FREE over >= sync_base ticks). The device's network rate (over its own

@@ -13,7 +13,9 @@ uint32_t dtp_device_hops(const struct dtp_device *dev)
 		if (p->state == DTP_PORT_SYNC && p->peer_hops < h - 1)
 			h = p->peer_hops + 1;
 	}
-	return h;
+	/* a root cut off: the stale routes count up (each hop adds 1) until they pass the cap */
+	uint32_t cap = dev->params.bound_max_hops ? dev->params.bound_max_hops : 64;
+	return h > cap ? DTP_HOPS_UNKNOWN : h;
 }
 
 int64_t dtp_device_bound(const struct dtp_device *dev)

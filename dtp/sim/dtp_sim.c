@@ -266,8 +266,9 @@ static void set_link(struct sim *s, unsigned li, bool up)
 	reschedule_steady(s);
 }
 
-/* Each healthy node's actual error against the root (the reference node) and its own bound. */
-static void sample_bounds(struct sim *s, const int64_t *off)
+/* Each healthy node's actual error against the root (the reference node) and its own bound;
+ * *worst and *worst_bound: the largest error of this sample and that node's bound. */
+static void sample_bounds(struct sim *s, const int64_t *off, int64_t *worst, int64_t *worst_bound)
 {
 	struct sim_result *r = s->res;
 	for (unsigned i = 0; i < s->topo->nnodes; i++) {
@@ -289,6 +290,10 @@ static void sample_bounds(struct sim *s, const int64_t *off)
 			r->self_slack_min = b - err;
 		if (err > b)
 			r->self_violations++;
+		if (err >= *worst) {
+			*worst = err;
+			*worst_bound = b;
+		}
 	}
 }
 
@@ -315,8 +320,9 @@ static void sample(struct sim *s)
 	}
 	int64_t hop = 0;
 	bool steady = s->t >= s->steady_after && s->t >= s->cfg->warmup_ps;
+	int64_t own = -1, own_bound = -1;
 	if (steady && s->cfg->bound)
-		sample_bounds(s, off);
+		sample_bounds(s, off, &own, &own_bound);
 	for (unsigned li = 0; li < s->topo->nlinks; li++) {
 		if (!s->links[li].up || s->nodes[s->topo->links[li].a].faulty ||
 		    s->nodes[s->topo->links[li].b].faulty)
@@ -372,7 +378,9 @@ static void sample(struct sim *s)
 		                steady ? (double)hop * tick_ns : NAN,
 		                steady,
 		                s->nsync,
-		                (double)(jumps - s->jumps_at_settle)};
+		                (double)(jumps - s->jumps_at_settle),
+		                own_bound >= 0 ? (double)own * tick_ns : NAN,
+		                own_bound >= 0 ? (double)own_bound * tick_ns : NAN};
 		statlog_write(s->cfg->statlog, row);
 	}
 }

@@ -67,7 +67,9 @@ struct sim_config {
 	unsigned nfaults;
 	struct statlog *statlog; /* time series or NULL: t[s] offset[ns] (largest pairwise)
 	                          * hop_offset[ns] (largest between neighbours) steady
-	                          * sync_ports jumps; offsets nan until steady */
+	                          * sync_ports jumps own_error[ns] own_bound[ns] (the node
+	                          * farthest from the root and its own bound; nan without
+	                          * --enhance bound); offsets nan until steady */
 	bool progress;           /* progress on stderr for runs over 2 s */
 	const char *topo_spec;
 };

@@ -279,15 +279,16 @@ static struct statlog *open_statlog(const char *dir, const struct sim_config *c)
 	snprintf(path, sizeof(path), "%s/dtp-sim.log", dir);
 	snprintf(seed, sizeof(seed), "%llu", (unsigned long long)c->seed);
 	snprintf(beacon, sizeof(beacon), "%lld", (long long)c->beacon_ticks);
-	static const char *const cols[] = {"t[s]",   "offset[ns]", "hop_offset[ns]",
-	                                   "steady", "sync_ports", "jumps"};
+	static const char *const cols[] = {"t[s]",          "offset[ns]",   "hop_offset[ns]",
+	                                   "steady",        "sync_ports",   "jumps",
+	                                   "own_error[ns]", "own_bound[ns]"};
 	const struct statlog_meta meta[] = {
 	        {"source", "dtp-sim"},
 	        {"topo", c->topo_spec},
 	        {"seed", seed},
 	        {"beacon_ticks", beacon},
 	        {"started", statlog_iso8601_now(started, sizeof(started))}};
-	struct statlog *sl = statlog_open(path, cols, 6, meta, 5, STATLOG_BUFFERED);
+	struct statlog *sl = statlog_open(path, cols, 8, meta, 5, STATLOG_BUFFERED);
 	if (!sl)
 		fprintf(stderr, PROG ": %s: %s\n", path, strerror(errno));
 	return sl;

@@ -66,6 +66,12 @@ Test(dtp_enhance, bound_hops_from_bound_messages)
 	/* the short route goes down: back to the long one; then none */
 	dtp_device_input(&dev, 1, DTP_EV_LINK_DOWN, NULL);
 	cr_expect_eq(dtp_device_hops(&dev), 6);
+	struct dtp_msg far = {DTP_MSG_AUX, 63};
+	dtp_device_input(&dev, 0, DTP_EV_RX_BEACON, &far);
+	cr_expect_eq(dtp_device_hops(&dev), 64, "64 hops is the cap");
+	far.counter = 64;
+	dtp_device_input(&dev, 0, DTP_EV_RX_BEACON, &far);
+	cr_expect_eq(dtp_device_bound(&dev), -1, "65 hops: a root cut off, counting up");
 	struct dtp_msg unk = {DTP_MSG_AUX, DTP_HOPS_UNKNOWN};
 	dtp_device_input(&dev, 0, DTP_EV_RX_BEACON, &unk);
 	cr_expect_eq(dtp_device_bound(&dev), -1);
