@@ -26,21 +26,29 @@ int64_t dtp_device_bound(const struct dtp_device *dev)
 	return (int64_t)h * dev->params.hop_bound + dev->params.self_bound;
 }
 
+static int64_t burst_div(const struct dtp_device *dev)
+{
+	return dev->params.burst_div > 1 ? dev->params.burst_div : 8;
+}
+
 void dtp_device_burst(struct dtp_device *dev, int64_t ticks)
 {
 	if (ticks > 0) {
 		dev->burst_until = dtp_cnt_add(dev->free, ticks);
 		dev->burst = true;
+		dtp_rate_update(dev);
 	}
 }
 
 int64_t dtp_device_beacon_interval(struct dtp_device *dev, int64_t base)
 {
-	if (dev->burst && dtp_cnt_diff(dev->burst_until, dev->free) <= 0)
+	if (dev->burst && dtp_cnt_diff(dev->burst_until, dev->free) <= 0) {
 		dev->burst = false;
+		dtp_rate_update(dev);
+	}
 	if (!dev->burst)
 		return base;
-	int64_t div = dev->params.burst_div > 1 ? dev->params.burst_div : 8;
+	int64_t div = burst_div(dev);
 	return base / div > 0 ? base / div : 1;
 }
 
@@ -149,5 +157,7 @@ void dtp_rate_update(struct dtp_device *dev)
 			r = v;
 	}
 	dev->net_rate = r;
-	dev->rate = r > dev->params.sync_margin ? r - dev->params.sync_margin : 0;
+	/* the margin is per beacon interval: a burst's shorter interval needs it div times */
+	int64_t margin = dev->params.sync_margin * (dev->burst ? burst_div(dev) : 1);
+	dev->rate = r > margin ? r - margin : 0;
 }

@@ -76,6 +76,8 @@ check "periodic delay re-measurement runs ($(key remeasure remeasures) rounds) w
 run plain20k --topo fattree:4 --duration 100ms --warmup 30ms --beacon 20000
 run sync20k --topo fattree:4 --duration 100ms --warmup 30ms --beacon 20000 --enhance sync
 check "syntonization: network offset $(key sync20k max_offset_ticks) vs plain $(key plain20k max_offset_ticks) at 20000 ticks, rate $(key sync20k rate_ppm) vs $(key plain20k rate_ppm) ppm" holds sync20k "4 * max_offset_ticks <= 3 * $(key plain20k max_offset_ticks) and abs(rate_ppm - $(key plain20k rate_ppm)) < 1"
+run syncburst --topo fattree:4 --duration 100ms --warmup 30ms --beacon 20000 --enhance sync --burst 40ms@40ms
+check "burst with syntonization: the margin scales with the interval, no race ($(key syncburst rate_ppm) vs $(key plain20k rate_ppm) ppm)" holds syncburst "abs(rate_ppm - $(key plain20k rate_ppm)) < 1 and burst_samples > 1000"
 # negative control: no margin below the network, and the max rule's rectified noise races it
 run race --topo fattree:4 --duration 100ms --warmup 30ms --beacon 2000 --enhance sync --sync-margin 0
 check "syntonization without a margin races the network ($(key race rate_ppm) ppm)" holds race "rate_ppm > $(key plain20k rate_ppm) + 5"

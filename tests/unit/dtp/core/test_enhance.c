@@ -206,6 +206,12 @@ Test(dtp_enhance, syntonization_follows_the_fastest_peer)
 	cr_expect(dev.net_rate > Q(68.5) && dev.net_rate < Q(69.5), "the faster route: %lld",
 	          (long long)dev.net_rate);
 	cr_expect_eq(dev.rate, dev.net_rate - Q(5), "counters run a margin below");
+	/* a burst's 8x shorter interval takes 8x the margin, until it ends */
+	dtp_device_burst(&dev, 100);
+	cr_expect_eq(dev.rate, dev.net_rate - 8 * Q(5));
+	dtp_device_advance(&dev, 100);
+	cr_expect_eq(dtp_device_beacon_interval(&dev, 800), 800);
+	cr_expect_eq(dev.rate, dev.net_rate - Q(5));
 	/* the counters advance at 1 + rate, the free count at 1; tick by tick equals at once */
 	struct dtp_port q[2];
 	struct dtp_device twin = dev;
