@@ -3,7 +3,11 @@
 # given) on line D = 1..6 and fat-tree k = 4 (k = 8 with K8=1), idle and loaded, over SEEDS
 # seeded runs of DURATION each; then the simulator's speed and peak memory on the k = 8 case.
 #   bench/dtp-sim.sh [BUILD [ENHANCE]]     env: DURATION (200ms) SEEDS (3) LOAD (0.7) K8 (0)
-# Prints a markdown table: theory (4 ticks per hop, 4TD) against the measured worst.
+#                                          BEACON (200) WARMUP (0: offsets from steady on)
+#                                          SPEED (1: the k = 8 speed run; 0 skips it)
+# Prints a markdown table: theory (4 ticks per hop, 4TD) against the measured worst; with an
+# ENHANCE list, its worst beside it, the ratio enhanced / plain network-wide and, when the list
+# has bound, the largest per-node self bound and its violations.
 set -u
 cd "$(dirname "$0")/.." || exit 2
 build=${1:-build}
@@ -13,6 +17,8 @@ SIM=$build/bin/dtp-sim
 dur=${DURATION:-200ms}
 seeds=${SEEDS:-3}
 load=${LOAD:-0.7}
+beacon=${BEACON:-200}
+warmup=${WARMUP:-0}
 topos="line:1 line:2 line:3 line:4 line:5 line:6 fattree:4"
 [ "${K8:-0}" = 1 ] && topos="$topos fattree:8"
 
@@ -21,29 +27,41 @@ worst() {
 	s=1
 	while [ $s -le "$seeds" ]; do
 		"$SIM" --quiet --summary json --topo "$1" --duration "$dur" --load "$2" --seed $s \
-			--enhance "$3"
+			--beacon "$beacon" --warmup "$warmup" --enhance "$3"
 		s=$((s + 1))
 	done | python3 -c '
 import json, sys
 rows = [json.loads(l) for l in sys.stdin]
 print(max(r["max_hop_offset_ticks"] for r in rows), max(r["max_offset_ticks"] for r in rows),
-      rows[0]["bound_4TD_ticks"], sum(r["bound_violations"] for r in rows))'
+      rows[0]["bound_4TD_ticks"], sum(r["bound_violations"] for r in rows),
+      max(r["self_bound_ticks"] for r in rows), max(r["self_error_ticks"] for r in rows),
+      sum(r["self_violations"] for r in rows))'
 }
 
-echo "| topology | load | D | theory hop / 4TD [ticks] | plain hop / net [ticks] | violations |${enh:+ $enh hop / net | violations |}"
-echo "|---|---|---|---|---|---|${enh:+---|---|}"
+case ",$enh," in *,bound,*) bound=1 ;; *) bound=0 ;; esac
+echo "beacon interval $beacon ticks, $dur per run, worst of $seeds seeds${enh:+, enhanced: $enh}"
+echo
+hdr="| topology | load | D | theory hop / 4TD [ticks] | plain hop / net [ticks] | violations |"
+sep="|---|---|---|---|---|---|"
+[ -n "$enh" ] && hdr="$hdr enhanced hop / net | violations | net enhanced / plain |" && sep="$sep---|---|---|"
+[ $bound = 1 ] && hdr="$hdr own error / self bound (max) | self violations |" && sep="$sep---|---|"
+echo "$hdr"
+echo "$sep"
 for t in $topos; do
 	for l in 0 "$load"; do
 		set -- $(worst "$t" "$l" none)
 		row="| $t | $l | $(($3 / 4)) | 4 / $3 | $1 / $2 | $4 |"
+		pnet=$2
 		if [ -n "$enh" ]; then
 			set -- $(worst "$t" "$l" "$enh")
-			row="$row $1 / $2 | $4 |"
+			row="$row $1 / $2 | $4 | $(python3 -c "print('%.2f' % ($2 / max($pnet, 1)))") |"
+			[ $bound = 1 ] && row="$row $6 / $5 | $7 |"
 		fi
 		echo "$row"
 	done
 done
 
+[ "${SPEED:-1}" = 1 ] || exit 0
 echo
 echo "speed: fattree:8, 1 s simulated, beacon 200 ticks, one run"
 /usr/bin/time -v "$SIM" --quiet --summary json --topo fattree:8 --duration 1s --beacon 200 \

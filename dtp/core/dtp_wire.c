@@ -28,9 +28,7 @@ int dtp_word_decode(uint64_t word, struct dtp_msg *out)
 		return -ENOMSG;
 	if (parity56(word))
 		return -EBADMSG;
-	unsigned type = (unsigned)(word >> DTP_WORD_TYPE_SHIFT) & 3u;
-	if (type == DTP_MSG_RESERVED)
-		return -EBADMSG;
+	unsigned type = (unsigned)(word >> DTP_WORD_TYPE_SHIFT) & 3u; /* all 4 are used */
 	out->type = (enum dtp_msg_type)type;
 	out->counter = word & DTP_COUNTER_MASK;
 	return 0;
@@ -38,7 +36,7 @@ int dtp_word_decode(uint64_t word, struct dtp_msg *out)
 
 int dtp_idle_encode(const struct dtp_msg *m, uint8_t *buf, size_t cap)
 {
-	if (cap < DTP_IDLE_BLOCK_LEN || (unsigned)m->type >= DTP_MSG_RESERVED)
+	if (cap < DTP_IDLE_BLOCK_LEN || (unsigned)m->type >= DTP_MSG_NTYPES)
 		return -EINVAL;
 	uint64_t w = dtp_word_encode(m);
 	buf[0] = DTP_IDLE_BLOCK_TYPE;
@@ -75,7 +73,7 @@ static uint64_t get_be(const uint8_t *p, int n)
 
 int dtp_frame_encode(const struct dtp_frame *f, uint8_t *buf, size_t cap)
 {
-	if (cap < DTP_FRAME_LEN || (unsigned)f->type >= DTP_MSG_RESERVED ||
+	if (cap < DTP_FRAME_LEN || (unsigned)f->type >= DTP_MSG_NTYPES ||
 	    f->counter > DTP_COUNTER_MASK)
 		return -EINVAL;
 	memcpy(buf, f->dst, 6);
@@ -98,7 +96,7 @@ int dtp_frame_decode(const uint8_t *buf, size_t len, struct dtp_frame *out)
 	if (get_be(buf + 12, 2) != DTP_ETHERTYPE || buf[14] != DTP_VERSION)
 		return -EPROTO;
 	uint64_t counter = get_be(buf + 20, 8);
-	if (buf[15] >= DTP_MSG_RESERVED || counter > DTP_COUNTER_MASK)
+	if (buf[15] >= DTP_MSG_NTYPES || counter > DTP_COUNTER_MASK)
 		return -EBADMSG;
 	memcpy(out->dst, buf, 6);
 	memcpy(out->src, buf + 6, 6);
@@ -119,6 +117,8 @@ const char *dtp_msg_type_name(enum dtp_msg_type t)
 		return "INIT-ACK";
 	case DTP_MSG_BEACON:
 		return "BEACON";
+	case DTP_MSG_AUX:
+		return "AUX";
 	default:
 		return "reserved";
 	}

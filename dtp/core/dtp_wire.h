@@ -4,7 +4,7 @@
  * 10GBASE-R idle block and the L2 frame. Pure functions, no allocation. Decoders check the
  * length first, then version/ethertype, then type, parity and counter range, and only then
  * fill *out. Errors: -EINVAL (length), -EPROTO (version or ethertype), -EBADMSG (parity,
- * reserved type, counter wider than 53 bits), -ENOMSG (a plain idle block, no DTP message).
+ * frame type 4 or above, counter wider than 53 bits), -ENOMSG (a plain idle block, no DTP message).
  */
 #ifndef DTP_CORE_WIRE_H
 #define DTP_CORE_WIRE_H
@@ -27,12 +27,12 @@ struct dtp_frame {
 	uint64_t tx_ts, echo_ts;
 };
 
-/* The 56-bit word (type, parity, counter) for m; m->type < 3, counter masked to 53 bits. */
+/* The 56-bit word (type, parity, counter) for m; m->type < 4, counter masked to 53 bits. */
 uint64_t dtp_word_encode(const struct dtp_msg *m);
 int dtp_word_decode(uint64_t word, struct dtp_msg *out);
 
 /* The 8-byte idle block: returns DTP_IDLE_BLOCK_LEN, or -EINVAL if cap is too small or the
- * message is not encodable (reserved type). */
+ * message is not encodable (type 4 or above). */
 int dtp_idle_encode(const struct dtp_msg *m, uint8_t *buf, size_t cap);
 int dtp_idle_decode(const uint8_t *buf, size_t len, struct dtp_msg *out);
 

@@ -21,6 +21,7 @@ enum ev_type {
 	EV_SAMPLE, /* offsets */
 	EV_WANDER, /* every oscillator's wander takes a step */
 	EV_FAULT,  /* faults[ev->node] happens */
+	EV_BURST,  /* every node is asked for an on-demand burst */
 };
 
 struct node {
@@ -29,7 +30,8 @@ struct node {
 	int64_t now_tick;                  /* the device's counters are valid at this tick */
 	double ppm_static, ppm_wander;
 	unsigned port0;
-	bool faulty; /* left out of the offsets */
+	bool faulty;        /* left out of the offsets */
+	uint32_t timer_gen; /* a burst restarts the beacon timer: older EV_TIMERs are void */
 };
 
 struct port {
@@ -170,6 +172,8 @@ static void input(struct sim *s, unsigned ni, unsigned lp, enum dtp_port_event e
 		transmit(s, gp, &o.msg, m);
 		if (o.msg.type == DTP_MSG_BEACON)
 			s->res->beacons++;
+		if (o.send_aux) /* the next idle block */
+			transmit(s, gp, &o.aux, m + 1);
 	}
 	if ((before == DTP_PORT_SYNC) != (after == DTP_PORT_SYNC)) {
 		s->nsync += after == DTP_PORT_SYNC ? 1 : -1u;
@@ -179,9 +183,22 @@ static void input(struct sim *s, unsigned ni, unsigned lp, enum dtp_port_event e
 	}
 }
 
+static void arm_timer(struct sim *s, unsigned ni, int64_t m)
+{
+	struct node *n = &s->nodes[ni];
+	uint32_t id = schedule(s, time_of_tick(n, m), EV_TIMER);
+	struct sim_event *x = evq_ev(&s->q, id);
+	x->node = ni;
+	x->tick = m;
+	x->gen = n->timer_gen;
+	evq_push(&s->q, id);
+}
+
 static void on_timer(struct sim *s, struct sim_event *e)
 {
 	struct node *n = &s->nodes[e->node];
+	if (e->gen != n->timer_gen)
+		return;
 	advance_to(n, e->tick);
 	for (unsigned lp = 0; lp < n->dev.nports; lp++) {
 		if (n->dev.ports[lp].state != DTP_PORT_SYNC)
@@ -199,11 +216,19 @@ static void on_timer(struct sim *s, struct sim_event *e)
 		}
 		input(s, e->node, lp, DTP_EV_BEACON_TIMER, NULL);
 	}
-	uint32_t id = schedule(s, time_of_tick(n, e->tick + s->cfg->beacon_ticks), EV_TIMER);
-	struct sim_event *x = evq_ev(&s->q, id);
-	x->node = e->node;
-	x->tick = e->tick + s->cfg->beacon_ticks;
-	evq_push(&s->q, id);
+	arm_timer(s, e->node, e->tick + dtp_device_beacon_interval(&n->dev, s->cfg->beacon_ticks));
+}
+
+static void on_burst(struct sim *s)
+{
+	int64_t ticks = s->cfg->burst_dur_ps / DTP_TICK_PS;
+	for (unsigned i = 0; i < s->topo->nnodes; i++) {
+		struct node *n = &s->nodes[i];
+		advance_to(n, tick_at(n, s->t));
+		dtp_device_burst(&n->dev, ticks);
+		n->timer_gen++;
+		arm_timer(s, i, n->now_tick + 1);
+	}
 }
 
 static void on_rx(struct sim *s, struct sim_event *e)
@@ -214,8 +239,9 @@ static void on_rx(struct sim *s, struct sim_event *e)
 		return; /* sent before a link failure */
 	advance_to(n, e->tick);
 	struct dtp_msg msg = {(enum dtp_msg_type)e->msg, e->counter};
+	/* BOUND is told apart by the device from its type */
 	static const enum dtp_port_event evs[] = {DTP_EV_RX_INIT, DTP_EV_RX_INIT_ACK,
-	                                          DTP_EV_RX_BEACON};
+	                                          DTP_EV_RX_BEACON, DTP_EV_RX_BEACON};
 	input(s, e->node, e->port, evs[e->msg], &msg);
 }
 
@@ -240,18 +266,51 @@ static void set_link(struct sim *s, unsigned li, bool up)
 	reschedule_steady(s);
 }
 
+/* Each healthy node's actual error against the root (the reference node) and its own bound;
+ * *worst and *worst_bound: the largest error of this sample and that node's bound. */
+static void sample_bounds(struct sim *s, const int64_t *off, int64_t *worst, int64_t *worst_bound)
+{
+	struct sim_result *r = s->res;
+	for (unsigned i = 0; i < s->topo->nnodes; i++) {
+		const struct node *n = &s->nodes[i];
+		if (n->faulty)
+			continue;
+		int64_t b = dtp_device_bound(&n->dev);
+		int64_t err = off[i] - off[s->ref];
+		err = err < 0 ? -err : err;
+		if (b < 0) {
+			r->self_unknown++;
+			continue;
+		}
+		if (b > r->self_bound_max)
+			r->self_bound_max = b;
+		if (err > r->self_error_max)
+			r->self_error_max = err;
+		if (b - err < r->self_slack_min)
+			r->self_slack_min = b - err;
+		if (err > b)
+			r->self_violations++;
+		if (err >= *worst) {
+			*worst = err;
+			*worst_bound = b;
+		}
+	}
+}
+
 static void sample(struct sim *s)
 {
 	struct sim_result *r = s->res;
 	unsigned nn = s->topo->nnodes;
 	int64_t *off = s->off;
 	int64_t lo = 0, hi = 0;
-	const struct node *rn = &s->nodes[s->ref];
-	uint64_t ref = dtp_cnt_add(rn->dev.gc, tick_at(rn, s->t) - rn->now_tick);
+	/* counters at the sample instant: advancing is exact (syntonization's fractional steps
+	 * included), and no pending event is earlier */
+	for (unsigned i = 0; i < nn; i++)
+		advance_to(&s->nodes[i], tick_at(&s->nodes[i], s->t));
+	uint64_t ref = s->nodes[s->ref].dev.gc;
 	for (unsigned i = 0; i < nn; i++) {
 		struct node *n = &s->nodes[i];
-		uint64_t gc = dtp_cnt_add(n->dev.gc, tick_at(n, s->t) - n->now_tick);
-		off[i] = dtp_cnt_diff(gc, ref);
+		off[i] = dtp_cnt_diff(n->dev.gc, ref);
 		if (n->faulty)
 			continue;
 		if (off[i] < lo)
@@ -260,6 +319,10 @@ static void sample(struct sim *s)
 			hi = off[i];
 	}
 	int64_t hop = 0;
+	bool steady = s->t >= s->steady_after && s->t >= s->cfg->warmup_ps;
+	int64_t own = -1, own_bound = -1;
+	if (steady && s->cfg->bound)
+		sample_bounds(s, off, &own, &own_bound);
 	for (unsigned li = 0; li < s->topo->nlinks; li++) {
 		if (!s->links[li].up || s->nodes[s->topo->links[li].a].faulty ||
 		    s->nodes[s->topo->links[li].b].faulty)
@@ -270,7 +333,6 @@ static void sample(struct sim *s)
 		if (d > hop)
 			hop = d;
 	}
-	bool steady = s->t >= s->steady_after;
 	uint64_t jumps = 0;
 	for (unsigned i = 0; i < nn; i++)
 		jumps += s->nodes[i].dev.jumps;
@@ -295,6 +357,19 @@ static void sample(struct sim *s)
 			r->hop_violations++;
 		if (hi - lo > 4 * (int64_t)s->diameter)
 			r->net_violations++;
+		const struct sim_config *c = s->cfg;
+		/* the burst's samples start once D + 2 burst intervals have passed */
+		int64_t settle = (s->diameter + 2) *
+		                 (c->beacon_ticks / (c->burst_div ? c->burst_div : 8)) *
+		                 DTP_TICK_PS;
+		if (c->burst_dur_ps > 0 && s->t >= c->burst_start_ps + settle &&
+		    s->t < c->burst_start_ps + c->burst_dur_ps) {
+			r->burst_samples++;
+			if (hi - lo > r->burst_max_offset)
+				r->burst_max_offset = hi - lo;
+			if (hop > r->burst_max_hop_offset)
+				r->burst_max_hop_offset = hop;
+		}
 	}
 	if (s->cfg->statlog) {
 		double tick_ns = DTP_TICK_PS * 1e-3;
@@ -303,7 +378,9 @@ static void sample(struct sim *s)
 		                steady ? (double)hop * tick_ns : NAN,
 		                steady,
 		                s->nsync,
-		                (double)(jumps - s->jumps_at_settle)};
+		                (double)(jumps - s->jumps_at_settle),
+		                own_bound >= 0 ? (double)own * tick_ns : NAN,
+		                own_bound >= 0 ? (double)own_bound * tick_ns : NAN};
 		statlog_write(s->cfg->statlog, row);
 	}
 }
@@ -322,6 +399,11 @@ static double now_wall(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int64_t ppm_q(double ppm)
+{
+	return (int64_t)llround(ppm * 1e-6 * (double)(INT64_C(1) << DTP_RATE_FRAC_BITS));
 }
 
 static int setup(struct sim *s, char *err, size_t errlen)
@@ -348,11 +430,23 @@ static int setup(struct sim *s, char *err, size_t errlen)
 	}
 	sim_rng_seed(&s->rng, c->seed);
 	int diam = topo_diameter(t, NULL);
-	struct dtp_params prm = {.alpha = c->alpha_ticks,
-	                         .jump_threshold = c->jump_ticks,
-	                         .guard = c->guard_ticks,
-	                         .guard_arm = 4 * (diam + 2) * c->beacon_ticks,
-	                         .delay_samples = c->delay_samples};
+	struct dtp_params prm = {
+	        .alpha = c->alpha_ticks,
+	        .jump_threshold = c->jump_ticks,
+	        .guard = c->guard_ticks,
+	        .guard_arm = 4 * (diam + 2) * c->beacon_ticks,
+	        .delay_samples = c->delay_samples,
+	        .remeasure = c->remeasure_ticks,
+	        .bound = c->bound,
+	        .hop_bound = 3 + (int64_t)ceil((double)c->beacon_ticks * 2 * c->max_ppm * 1e-6),
+	        .self_bound = 1,
+	        .burst_div = c->burst_div,
+	        .aux_every = c->beacon_ticks >= 3200 ? 1 : (unsigned)(3200 / c->beacon_ticks),
+	        .sync = c->sync,
+	        .sync_base = 1 << 19,
+	        .sync_margin = ppm_q(c->sync_margin_ppm),
+	        .sync_eps = ppm_q(4),
+	        .rate_limit = c->rate_check ? ppm_q(2 * c->max_ppm + 50) : 0};
 	unsigned next = 0;
 	for (unsigned i = 0; i < nn; i++) {
 		struct node *n = &s->nodes[i];
@@ -370,6 +464,7 @@ static int setup(struct sim *s, char *err, size_t errlen)
 		s->nodes[c->faults[f].node].faulty = true;
 	while (s->ref < nn - 1 && s->nodes[s->ref].faulty)
 		s->ref++;
+	s->nodes[s->ref].dev.params.root = true; /* the per-node bound's reference */
 	for (unsigned f = 0; f < c->nfaults; f++)
 		if (c->faults[f].kind == SIM_FAULT_FAST) {
 			s->nodes[c->faults[f].node].ppm_static = c->faults[f].ppm;
@@ -406,13 +501,10 @@ static int setup(struct sim *s, char *err, size_t errlen)
 		evq_ev(&s->q, id)->gen = 1;
 		evq_push(&s->q, id);
 	}
-	for (unsigned i = 0; i < nn; i++) {
-		int64_t m = (int64_t)(sim_rng_u64(&s->rng) % (uint64_t)c->beacon_ticks) + 1;
-		uint32_t id = schedule(s, time_of_tick(&s->nodes[i], m), EV_TIMER);
-		evq_ev(&s->q, id)->node = i;
-		evq_ev(&s->q, id)->tick = m;
-		evq_push(&s->q, id);
-	}
+	for (unsigned i = 0; i < nn; i++)
+		arm_timer(s, i, (int64_t)(sim_rng_u64(&s->rng) % (uint64_t)c->beacon_ticks) + 1);
+	if (c->burst_dur_ps > 0)
+		evq_push(&s->q, schedule(s, c->burst_start_ps, EV_BURST));
 	for (unsigned f = 0; f < c->nflaps; f++) {
 		const struct sim_flap *fl = &c->flaps[f];
 		for (int k = 0; k < 2; k++) {
@@ -461,8 +553,11 @@ int sim_run(const struct topo *t, const struct sim_config *cfg, struct sim_resul
             size_t errlen)
 {
 	struct sim s = {.cfg = cfg, .topo = t, .res = res};
-	*res = (struct sim_result){
-	        .nodes = t->nnodes, .links = t->nlinks, .settle_s = -1, .bound_hop = 4};
+	*res = (struct sim_result){.nodes = t->nnodes,
+	                           .links = t->nlinks,
+	                           .settle_s = -1,
+	                           .bound_hop = 4,
+	                           .self_slack_min = INT64_MAX};
 	if (setup(&s, err, errlen)) {
 		teardown(&s);
 		return -1;
@@ -517,6 +612,9 @@ int sim_run(const struct topo *t, const struct sim_config *cfg, struct sim_resul
 		case EV_FAULT:
 			on_fault(&s, &cfg->faults[e->node]);
 			break;
+		case EV_BURST:
+			on_burst(&s);
+			break;
 		}
 		evq_release(&s.q, id);
 	}
@@ -527,6 +625,8 @@ int sim_run(const struct topo *t, const struct sim_config *cfg, struct sim_resul
 	for (unsigned i = 0; i < t->nnodes; i++) {
 		jumps += s.nodes[i].dev.jumps;
 		rejected += s.nodes[i].dev.rejected;
+		for (unsigned p = 0; p < s.nodes[i].dev.nports; p++)
+			res->remeasures += s.nodes[i].dev.ports[p].remeasures;
 	}
 	res->jumps = s.was_steady ? jumps - s.jumps_at_settle : 0;
 	res->rejected = rejected;

@@ -15,6 +15,7 @@
 #include "sim/topo.h"
 #include "tsync/cli.h"
 #include "tsync/statlog.h"
+#include "uapi/dtp.h"
 
 #define PROG "dtp-sim"
 
@@ -28,8 +29,22 @@ static void usage(FILE *f)
 	        "  --beacon N         beacon interval in ticks (default 200)\n"
 	        "  --enhance LIST     none (plain DTP, default), or a comma list of: guard (jump\n"
 	        "                     guard, --guard N), delay (multi-sample delay, "
-	        "--delay-samples K)\n"
+	        "--delay-samples K),\n"
+	        "                     remeasure (delay measured again every --remeasure T), "
+	        "bound\n"
+	        "                     (per-node error bound against the first node, counted)\n"
 	        "  --delay-samples K  INIT/INIT-ACK exchanges averaged with --enhance delay (16)\n"
+	        "  --remeasure T      re-measurement period with --enhance remeasure (default "
+	        "10ms)\n"
+	        "                     sync (frequency syntonization: counters advance at the\n"
+	        "                     fastest oscillator's rate, --sync-margin PPM below it)\n"
+	        "                     guard also rejects peers whose oscillator is off by more\n"
+	        "                     than 2 x --ppm + 50 ppm (measured on free-running counts)\n"
+	        "  --sync-margin PPM  syntonization's margin (default: 1/4 tick per beacon "
+	        "interval)\n"
+	        "  --warmup T         offsets count only after T (default 0)\n"
+	        "  --burst DUR@START  every node beacons --burst-div times faster for DUR\n"
+	        "  --burst-div N      beacon interval divisor during a burst (default 8)\n"
 	        "  --seed N           random seed (default 1)\n"
 	        "  --load F           fraction of blocks busy with frames, 0..0.99 (default 0)\n"
 	        "  --frame BYTES      frame length under load (default 1522)\n"
@@ -141,31 +156,51 @@ static int parse_fault(const struct topo *t, char *s, struct sim_config *c)
 	return 0;
 }
 
-static int parse_enhance(const char *s, bool *guard, bool *delay)
+struct enhance {
+	bool guard, delay, remeasure, bound, sync;
+};
+
+static int parse_enhance(const char *s, struct enhance *e)
 {
 	char buf[256];
 	snprintf(buf, sizeof(buf), "%s", s);
-	*guard = *delay = false;
+	*e = (struct enhance){0};
 	for (char *save, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (!strcmp(tok, "none"))
 			continue;
-		if (!strcmp(tok, "guard")) {
-			*guard = true;
+		bool *flag = !strcmp(tok, "guard")       ? &e->guard
+		             : !strcmp(tok, "delay")     ? &e->delay
+		             : !strcmp(tok, "remeasure") ? &e->remeasure
+		             : !strcmp(tok, "bound")     ? &e->bound
+		             : !strcmp(tok, "sync")      ? &e->sync
+		                                         : NULL;
+		if (flag) {
+			*flag = true;
 			continue;
 		}
-		if (!strcmp(tok, "delay")) {
-			*delay = true;
-			continue;
-		}
-		if (!strcmp(tok, "sync") || !strcmp(tok, "bound") || !strcmp(tok, "burst"))
-			fprintf(stderr, PROG ": --enhance %s: not implemented yet\n", tok);
-		else
-			fprintf(stderr,
-			        PROG ": bad value '%s' for --enhance (expected none, guard, or a "
-			             "comma list)\n",
-			        tok);
+		fprintf(stderr,
+		        PROG ": bad value '%s' for --enhance (expected none, guard, delay, "
+		             "remeasure, bound, sync, or a comma list)\n",
+		        tok);
 		return -1;
 	}
+	return 0;
+}
+
+static int parse_burst(char *s, struct sim_config *c)
+{
+	char *at = strrchr(s, '@');
+	tmv_t dur, start;
+	if (!at) {
+		fprintf(stderr, PROG ": bad value '%s' for --burst (expected DUR@START)\n", s);
+		return -1;
+	}
+	*at = 0;
+	if (cli_time(PROG, "--burst DUR", s, 1, 3600000000000000ll, &dur) ||
+	    cli_time(PROG, "--burst START", at + 1, 0, 3600000000000000ll, &start))
+		return -1;
+	c->burst_dur_ps = dur * 1000;
+	c->burst_start_ps = start * 1000;
 	return 0;
 }
 
@@ -180,18 +215,28 @@ static void print_summary(const struct sim_result *r, const struct sim_config *c
 		       "\"bound_violations\": %llu, \"hop_violations\": %llu, "
 		       "\"net_violations\": %llu, \"samples\": %llu, \"steady_samples\": %llu, "
 		       "\"settle_s\": %.9f, \"rate_ppm\": %.3f, \"jumps\": %llu, \"rejected\": "
-		       "%llu, \"beacons\": %llu, "
+		       "%llu, \"beacons\": %llu, \"self_bound_ticks\": %lld, \"self_error_ticks\": "
+		       "%lld, \"self_slack_min_ticks\": %lld, \"self_violations\": %llu, "
+		       "\"self_unknown\": %llu, \"burst_samples\": %llu, "
+		       "\"burst_max_offset_ticks\": "
+		       "%lld, \"burst_max_hop_offset_ticks\": %lld, \"remeasures\": %llu, "
 		       "\"events\": %llu, \"sim_s\": %g, \"wall_s\": %.3f, \"events_per_s\": "
 		       "%.0f}\n",
 		       c->topo_spec, r->nodes, r->links, r->diameter, (long long)c->beacon_ticks,
 		       c->load, enhance, (unsigned long long)c->seed, (long long)r->max_offset,
 		       (long long)r->max_hop_offset, (long long)r->bound_hop,
 		       (long long)r->bound_net,
-		       (unsigned long long)(r->hop_violations + r->net_violations),
+		       (unsigned long long)(r->hop_violations + r->net_violations +
+		                            r->self_violations),
 		       (unsigned long long)r->hop_violations, (unsigned long long)r->net_violations,
 		       (unsigned long long)r->samples, (unsigned long long)r->steady_samples,
 		       r->settle_s, r->rate_ppm, (unsigned long long)r->jumps,
 		       (unsigned long long)r->rejected, (unsigned long long)r->beacons,
+		       (long long)r->self_bound_max, (long long)r->self_error_max,
+		       (long long)(r->self_slack_min == INT64_MAX ? -1 : r->self_slack_min),
+		       (unsigned long long)r->self_violations, (unsigned long long)r->self_unknown,
+		       (unsigned long long)r->burst_samples, (long long)r->burst_max_offset,
+		       (long long)r->burst_max_hop_offset, (unsigned long long)r->remeasures,
 		       (unsigned long long)r->events, r->sim_s, r->wall_s,
 		       r->wall_s > 0 ? (double)r->events / r->wall_s : 0);
 		return;
@@ -206,6 +251,15 @@ static void print_summary(const struct sim_result *r, const struct sim_config *c
 	       (unsigned long long)r->hop_violations);
 	printf("  %-28s %12lld %12lld %12llu\n", "network offset [ticks]", (long long)r->max_offset,
 	       (long long)r->bound_net, (unsigned long long)r->net_violations);
+	if (c->bound)
+		printf("  %-28s %12lld %12lld %12llu  (%llu node samples without a bound)\n",
+		       "own error vs root [ticks]", (long long)r->self_error_max,
+		       (long long)r->self_bound_max, (unsigned long long)r->self_violations,
+		       (unsigned long long)r->self_unknown);
+	if (c->burst_dur_ps > 0)
+		printf("  burst: network %lld, per hop %lld ticks over %llu samples\n",
+		       (long long)r->burst_max_offset, (long long)r->burst_max_hop_offset,
+		       (unsigned long long)r->burst_samples);
 	printf("  settle %.6f s; %llu of %llu samples steady; jumps %llu, rejected %llu; "
 	       "network rate %+.3f ppm\n",
 	       r->settle_s, (unsigned long long)r->steady_samples, (unsigned long long)r->samples,
@@ -225,15 +279,16 @@ static struct statlog *open_statlog(const char *dir, const struct sim_config *c)
 	snprintf(path, sizeof(path), "%s/dtp-sim.log", dir);
 	snprintf(seed, sizeof(seed), "%llu", (unsigned long long)c->seed);
 	snprintf(beacon, sizeof(beacon), "%lld", (long long)c->beacon_ticks);
-	static const char *const cols[] = {"t[s]",   "offset[ns]", "hop_offset[ns]",
-	                                   "steady", "sync_ports", "jumps"};
+	static const char *const cols[] = {"t[s]",          "offset[ns]",   "hop_offset[ns]",
+	                                   "steady",        "sync_ports",   "jumps",
+	                                   "own_error[ns]", "own_bound[ns]"};
 	const struct statlog_meta meta[] = {
 	        {"source", "dtp-sim"},
 	        {"topo", c->topo_spec},
 	        {"seed", seed},
 	        {"beacon_ticks", beacon},
 	        {"started", statlog_iso8601_now(started, sizeof(started))}};
-	struct statlog *sl = statlog_open(path, cols, 6, meta, 5, STATLOG_BUFFERED);
+	struct statlog *sl = statlog_open(path, cols, 8, meta, 5, STATLOG_BUFFERED);
 	if (!sl)
 		fprintf(stderr, PROG ": %s: %s\n", path, strerror(errno));
 	return sl;
@@ -241,29 +296,20 @@ static struct statlog *open_statlog(const char *dir, const struct sim_config *c)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {{"topo", 1, 0, 't'},
-	                                     {"duration", 1, 0, 'd'},
-	                                     {"beacon", 1, 0, 'b'},
-	                                     {"enhance", 1, 0, 'e'},
-	                                     {"seed", 1, 0, 's'},
-	                                     {"load", 1, 0, 'l'},
-	                                     {"frame", 1, 0, 'F'},
-	                                     {"flap", 1, 0, 'f'},
-	                                     {"faulty", 1, 0, 'x'},
-	                                     {"cable", 1, 0, 'c'},
-	                                     {"ppm", 1, 0, 'p'},
-	                                     {"wander", 1, 0, 'w'},
-	                                     {"jump", 1, 0, 'j'},
-	                                     {"guard", 1, 0, 'g'},
-	                                     {"gc0", 1, 0, 'G'},
-	                                     {"sample", 1, 0, 'S'},
-	                                     {"statlog", 1, 0, 'L'},
-	                                     {"summary", 1, 0, 'o'},
-	                                     {"alpha", 1, 0, 'a'},
-	                                     {"quiet", 0, 0, 'q'},
-	                                     {"delay-samples", 1, 0, 'k'},
-	                                     {"help", 0, 0, 'h'},
-	                                     {0, 0, 0, 0}};
+	static const struct option opts[] = {{"topo", 1, 0, 't'},          {"duration", 1, 0, 'd'},
+	                                     {"beacon", 1, 0, 'b'},        {"enhance", 1, 0, 'e'},
+	                                     {"seed", 1, 0, 's'},          {"load", 1, 0, 'l'},
+	                                     {"frame", 1, 0, 'F'},         {"flap", 1, 0, 'f'},
+	                                     {"faulty", 1, 0, 'x'},        {"cable", 1, 0, 'c'},
+	                                     {"ppm", 1, 0, 'p'},           {"wander", 1, 0, 'w'},
+	                                     {"jump", 1, 0, 'j'},          {"guard", 1, 0, 'g'},
+	                                     {"gc0", 1, 0, 'G'},           {"sample", 1, 0, 'S'},
+	                                     {"statlog", 1, 0, 'L'},       {"summary", 1, 0, 'o'},
+	                                     {"alpha", 1, 0, 'a'},         {"quiet", 0, 0, 'q'},
+	                                     {"delay-samples", 1, 0, 'k'}, {"remeasure", 1, 0, 'R'},
+	                                     {"burst", 1, 0, 'B'},         {"burst-div", 1, 0, 'D'},
+	                                     {"sync-margin", 1, 0, 'M'},   {"warmup", 1, 0, 'W'},
+	                                     {"help", 0, 0, 'h'},          {0, 0, 0, 0}};
 	struct sim_config c = {.duration_ps = 10000000000ll,
 	                       .beacon_ticks = 200,
 	                       .retry_ticks = 10000,
@@ -275,6 +321,7 @@ int main(int argc, char **argv)
 	                       .frame_bytes = 1522,
 	                       .jump_ticks = 16,
 	                       .seed = 1,
+	                       .sync_margin_ppm = -1,
 	                       .progress = true};
 	const char *topo_spec = NULL, *statdir = NULL, *enhance = "none";
 	char *flaps[SIM_MAX_FLAPS], *faults[SIM_MAX_FAULTS];
@@ -282,8 +329,10 @@ int main(int argc, char **argv)
 	double cable = 5;
 	long v, guard = 64;
 	tmv_t ns, sample_ns = 0;
-	bool json = false, use_guard = false, use_delay = false;
-	long delay_samples = 16;
+	bool json = false;
+	struct enhance enh;
+	long delay_samples = 16, burst_div = 8;
+	tmv_t remeasure_ns = 10000000;
 	int o, bad = 0;
 	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (o) {
@@ -372,6 +421,24 @@ int main(int argc, char **argv)
 			bad |= cli_long(PROG, "--delay-samples", optarg, 1, 100000,
 			                &delay_samples) != 0;
 			break;
+		case 'R':
+			bad |= cli_time(PROG, "--remeasure", optarg, 1000, 3600000000000ll,
+			                &remeasure_ns) != 0;
+			break;
+		case 'B':
+			bad |= parse_burst(optarg, &c) != 0;
+			break;
+		case 'D':
+			bad |= cli_long(PROG, "--burst-div", optarg, 2, 1000, &burst_div) != 0;
+			break;
+		case 'W':
+			bad |= cli_time(PROG, "--warmup", optarg, 0, 3600000000000ll, &ns) != 0;
+			c.warmup_ps = ns * 1000;
+			break;
+		case 'M':
+			bad |= cli_double(PROG, "--sync-margin", optarg, 0, 1000,
+			                  &c.sync_margin_ppm) != 0;
+			break;
 		case 'q':
 			c.progress = false;
 			break;
@@ -391,12 +458,19 @@ int main(int argc, char **argv)
 		fprintf(stderr, PROG ": --topo is required\n");
 		bad = 1;
 	}
-	if (parse_enhance(enhance, &use_guard, &use_delay))
+	if (parse_enhance(enhance, &enh))
 		bad = 1;
 	if (bad)
 		return 2;
-	c.guard_ticks = use_guard ? guard : 0;
-	c.delay_samples = use_delay ? (unsigned)delay_samples : 1;
+	c.guard_ticks = enh.guard ? guard : 0;
+	c.delay_samples = enh.delay || enh.remeasure ? (unsigned)delay_samples : 1;
+	c.remeasure_ticks = enh.remeasure ? remeasure_ns * 1000 / DTP_TICK_PS : 0;
+	c.bound = enh.bound;
+	c.sync = enh.sync;
+	if (c.sync_margin_ppm < 0) /* 1/4 tick per interval: see dtp_device.h */
+		c.sync_margin_ppm = 0.25e6 / (double)c.beacon_ticks;
+	c.rate_check = enh.guard;
+	c.burst_div = (unsigned)burst_div;
 	c.topo_spec = topo_spec;
 	c.sample_ps = sample_ns ? sample_ns * 1000 : c.duration_ps / 10000;
 	if (c.sample_ps < 1000000)

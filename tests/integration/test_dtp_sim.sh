@@ -56,6 +56,35 @@ check "--enhance delay,guard keeps the bounds ($(key enh max_hop_offset_ticks), 
 run wrap --topo line:2 --duration 20ms --gc0 9007199254700000
 check "counters wrap modulo 2^53 mid-run without a violation" holds wrap "$within_bounds"
 
+# enhancements: the per-node bound is never violated, and is reported next to the actual error
+run bound --topo fattree:4 --duration 30ms --load 0.7 --flap e1_0-a1_1@10ms+3ms --enhance bound
+check "per-node bound: own error $(key bound self_error_ticks) <= bound $(key bound self_bound_ticks), 0 violations" holds bound "self_violations == 0 and 0 < self_error_ticks <= self_bound_ticks and self_slack_min_ticks >= 0 and bound_violations == 0"
+check "per-node bound: every node has a bound in most steady samples" holds bound "self_unknown < steady_samples"
+run boundline --topo line:6 --duration 20ms --enhance bound,delay
+check "line:6 bound: the far end's bound is 6 x 4 + 1 ticks" holds boundline "self_bound_ticks == 25 and self_violations == 0"
+# negative control: a fast node breaks what the bound assumes, and the violations are counted
+run boundfast --topo line:3 --duration 20ms --enhance bound --faulty s3:fast:3000
+check "per-node bound: violations are counted when a fast node drags the network" holds boundfast "self_violations > 0"
+# burst: at a 20000-tick interval the drift term dominates; 8x the beacon rate shrinks it
+run noburst --topo fattree:4 --duration 12ms --beacon 20000 --seed 3
+run burst --topo fattree:4 --duration 12ms --beacon 20000 --seed 3 --burst 4ms@6ms
+check "burst: network offset $(key burst burst_max_offset_ticks) during the burst vs $(key noburst max_offset_ticks) without" holds burst "burst_samples > 1000 and 2 * burst_max_offset_ticks <= $(key noburst max_offset_ticks) and beacons > 2 * $(key noburst beacons)"
+run remeasure --topo fattree:4 --duration 20ms --load 0.7 --enhance remeasure --remeasure 4ms
+check "periodic delay re-measurement runs ($(key remeasure remeasures) rounds) within the bounds" holds remeasure "remeasures >= 48 * 2 * 3 and $within_bounds"
+# syntonization at a long beacon interval (the drift term dominates): offsets shrink, the
+# network's rate stays at the fastest oscillator's
+run plain20k --topo fattree:4 --duration 100ms --warmup 30ms --beacon 20000
+run sync20k --topo fattree:4 --duration 100ms --warmup 30ms --beacon 20000 --enhance sync
+check "syntonization: network offset $(key sync20k max_offset_ticks) vs plain $(key plain20k max_offset_ticks) at 20000 ticks, rate $(key sync20k rate_ppm) vs $(key plain20k rate_ppm) ppm" holds sync20k "4 * max_offset_ticks <= 3 * $(key plain20k max_offset_ticks) and abs(rate_ppm - $(key plain20k rate_ppm)) < 1"
+run syncburst --topo fattree:4 --duration 100ms --warmup 30ms --beacon 20000 --enhance sync --burst 40ms@40ms
+check "burst with syntonization: the margin scales with the interval, no race ($(key syncburst rate_ppm) vs $(key plain20k rate_ppm) ppm)" holds syncburst "abs(rate_ppm - $(key plain20k rate_ppm)) < 1 and burst_samples > 1000"
+# negative control: no margin below the network, and the max rule's rectified noise races it
+run race --topo fattree:4 --duration 100ms --warmup 30ms --beacon 2000 --enhance sync --sync-margin 0
+check "syntonization without a margin races the network ($(key race rate_ppm) ppm)" holds race "rate_ppm > $(key plain20k rate_ppm) + 5"
+# the rate check on free-running counts catches the fast node the jump guard cannot see
+run ratecheck --topo fattree:4 --duration 30ms --warmup 10ms --faulty c0:fast:3000 --enhance guard
+check "rate check: the fast node is rejected ($(key ratecheck rejected)), the network keeps its rate ($(key ratecheck rate_ppm) ppm)" holds ratecheck "rejected > 0 and jumps == 0 and bound_violations == 0 and abs(rate_ppm) <= 110"
+
 # CLI errors name the flag, the file and the line
 "$SIM" --duration 1ms >/dev/null 2>"$TMP/e1"
 check "--topo is required (exit 2)" test $? -eq 2 -a -n "$(grep -e '--topo is required' "$TMP/e1")"
@@ -70,6 +99,8 @@ check "a bad topology file names file:line" grep -q "bad.topo:3:" "$TMP/e4"
 check "--flap of a missing link is named" grep -q "no link '9'" "$TMP/e5"
 "$SIM" --topo line:2 --enhance warp >/dev/null 2>"$TMP/e6"
 check "--enhance with an unknown name is refused" grep -q -e "--enhance" "$TMP/e6"
+"$SIM" --topo line:2 --burst 1ms >/dev/null 2>"$TMP/e7"
+check "--burst without @START is refused" grep -q -e "--burst" "$TMP/e7"
 
 # a topology file and the statlog, read back by tsync-analyze
 printf '# two racks\nsw1 sw2 10\nh1 sw1 2  # host\nh2 sw2 2\n' >"$TMP/pod.topo"

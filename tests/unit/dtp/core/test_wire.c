@@ -42,12 +42,17 @@ Test(dtp_wire, every_single_bit_error_is_caught)
 	cr_expect_eq(dtp_word_decode(w | (1ull << 56), &back), -EINVAL, "wider than 56 bits");
 }
 
-Test(dtp_wire, reserved_type_length_and_block_type)
+Test(dtp_wire, bound_type_length_and_block_type)
 {
-	struct dtp_msg m = {DTP_MSG_RESERVED, 5}, back = {DTP_MSG_INIT, 77};
+	struct dtp_msg m = {DTP_MSG_AUX, 5}, back = {DTP_MSG_INIT, 77};
 	uint8_t b[16];
+	cr_assert_eq(dtp_idle_encode(&m, b, sizeof(b)), 8, "type 3 carries AUX");
+	cr_expect_eq(dtp_idle_decode(b, 8, &back), 0);
+	cr_expect_eq(back.type, DTP_MSG_AUX);
+	cr_expect_eq(back.counter, 5);
+	back = (struct dtp_msg){DTP_MSG_INIT, 77};
+	m.type = DTP_MSG_NTYPES;
 	cr_expect_eq(dtp_idle_encode(&m, b, sizeof(b)), -EINVAL);
-	cr_expect_eq(dtp_word_decode(dtp_word_encode(&m), &back), -EBADMSG);
 	m.type = DTP_MSG_BEACON;
 	cr_expect_eq(dtp_idle_encode(&m, b, 7), -EINVAL);
 	cr_assert_eq(dtp_idle_encode(&m, b, sizeof(b)), 8);
@@ -105,13 +110,17 @@ Test(dtp_wire, frame_malformed)
 	c[14] = 2;
 	cr_expect_eq(dtp_frame_decode(c, sizeof(c), &back), -EPROTO, "version");
 	memcpy(c, b, sizeof(b));
-	c[15] = 3;
+	c[15] = 4;
 	cr_expect_eq(dtp_frame_decode(c, sizeof(c), &back), -EBADMSG, "type");
+	c[15] = 3;
+	cr_expect_eq(dtp_frame_decode(c, sizeof(c), &back), 0, "type 3 is AUX");
+	cr_expect_eq(back.type, DTP_MSG_AUX);
 	memcpy(c, b, sizeof(b));
 	c[20] = 0x01; /* bit 56 of the counter */
 	cr_expect_eq(dtp_frame_decode(c, sizeof(c), &back), -EBADMSG, "counter range");
 	f.counter = DTP_COUNTER_MASK + 1;
 	cr_expect_eq(dtp_frame_encode(&f, b, sizeof(b)), -EINVAL);
 	cr_expect_str_eq(dtp_msg_type_name(DTP_MSG_BEACON), "BEACON");
-	cr_expect_str_eq(dtp_msg_type_name(DTP_MSG_RESERVED), "reserved");
+	cr_expect_str_eq(dtp_msg_type_name(DTP_MSG_AUX), "AUX");
+	cr_expect_str_eq(dtp_msg_type_name(DTP_MSG_NTYPES), "reserved");
 }
