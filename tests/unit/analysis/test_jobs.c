@@ -92,7 +92,7 @@ Test(analysis_jobs, mtie_octave_tiles_agree_with_the_deque)
 	static double x[N];
 	static size_t work[2 * (65536 + 1)];
 	series(x, N);
-	x[N - 1] = 1e-6;  /* an extreme in the last, short tile */
+	x[N - 1] = 1e-6;              /* an extreme in the last, short tile */
 	x[3 * 32768 + 30000] = -1e-6; /* and one near a tile end, in its halo */
 	size_t m[17], w[17], win;
 	double v[17];
