@@ -283,6 +283,7 @@ static int run(struct dst *d, const char *addr)
 		return r;
 	if (h.type != TSMIG_REC_GO)
 		return dst_fail(d, -EPROTO, "%s record instead of GO", tsmig_rec_name(h.type));
+	dst_disk_copy_for_test(d);
 	devices_migrate_in(vmm_devices(d->vmm), d->vmm); /* vmclock: vmclockd's page; logged */
 	if ((r = vmm_start(d->vmm)))
 		return dst_fail(d, r, "cannot start the vCPU: %s", strerror(-r));

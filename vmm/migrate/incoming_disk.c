@@ -16,6 +16,7 @@
 #include "migrate/checksum.h"
 #include "migrate/compress.h"
 #include "migrate/incoming_private.h"
+#include "tsync/log.h"
 #include "vmm.h"
 
 #define SAMPLE_BLOCKS 256 /* blocks re-read at the switchover */
@@ -154,4 +155,23 @@ void dst_disk_close(struct dst *d)
 	free(d->dh);
 	free(d->dhave);
 	d->dh = d->dhave = NULL;
+}
+
+void dst_disk_copy_for_test(struct dst *d)
+{
+	const char *path = getenv("TSVMM_MIG_DISK_COPY");
+	if (!path || d->wdisk_fd < 0)
+		return;
+	int out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	struct stat st;
+	off_t in_off = 0;
+	ssize_t n = 1;
+	if (out >= 0 && fstat(d->wdisk_fd, &st) == 0)
+		while (n > 0 && in_off < st.st_size)
+			n = copy_file_range(d->wdisk_fd, &in_off, out, NULL,
+			                    (size_t)(st.st_size - in_off), 0);
+	if (out < 0 || n < 0)
+		pr_err("TSVMM_MIG_DISK_COPY %s: %m", path);
+	if (out >= 0)
+		close(out);
 }

@@ -79,5 +79,9 @@ int dst_disk_region(struct dst *d, const struct tsmig_region *rg);
 int dst_disk_pages(struct dst *d, uint32_t len);
 int dst_disk_leaves(struct dst *d, const uint64_t **dh, uint64_t *n);
 void dst_disk_close(struct dst *d);
+/* Test hook (tests/integration/test_migrate_storage.sh): with TSVMM_MIG_DISK_COPY=PATH in the
+ * environment, copy the disk image as the switchover left it to PATH before the vCPU runs
+ * (the guest's later writes would hide what the migration wrote). Logged on failure. */
+void dst_disk_copy_for_test(struct dst *d);
 
 #endif

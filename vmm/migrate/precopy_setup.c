@@ -184,6 +184,8 @@ int precopy_setup(struct src *s)
 	if (r)
 		return r;
 	const char *disk_path = vmm_config(s->g->vmm)->disk_path;
+	if (s->p.storage)
+		s->p.migrate_disk = true;
 	if (s->p.dup && !(s->dupidx = hindex_create(s->npages)))
 		return -ENOMEM;
 	if ((s->p.disk && disk_path) || s->p.migrate_disk) {
