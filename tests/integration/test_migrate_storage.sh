@@ -10,6 +10,9 @@
 #     source's image after its stop (cmp: no guest write lost), the switchover checksum over
 #     RAM and disk matches, and the guest runs on at the destination, still writing;
 #   - a bad "storage" value is refused by name.
+#   - storage "flim" (precopy plus dedup against the destination's template image: its hash
+#     index at the start): the template's blocks are not sent, blocks moved within the image
+#     go as references, and at least 24 of the disk's 32 MiB are not sent;
 # Needs /dev/kvm (skips only where it is absent), root and ip netns.
 . tests/integration/lib.sh
 kvm_bed_setup # /dev/kvm, root, ip netns, $BIN/tsvmm (else skip); V, TMP, cleanup traps
@@ -25,9 +28,14 @@ check "namespaces a, b joined by veth" [ $rc -eq 0 ]
 
 . testbeds/migrate/lib.sh # ctl, jget, wait_guest, wait_mig, wait_exit
 cond() { eval "$1"; }
+# the VM template both hosts hold: 32 MiB of random blocks
+head -c 32M /dev/urandom >"$TMP/base.img"
 start_pair() { # TAG PORT: destination in b (incoming), source in a, each on its own image
-	head -c 32M /dev/urandom >"$TMP/$1.src.img"
-	head -c 32M /dev/zero >"$TMP/$1.dst.img"
+	# the source's disk: the template plus its own changes (1 MiB at 0 copied from 8 MiB on,
+	# and what the guest writes from now on); the destination's: the template
+	cp "$TMP/base.img" "$TMP/$1.src.img"
+	dd if="$TMP/base.img" of="$TMP/$1.src.img" bs=1M skip=8 count=1 conv=notrunc 2>/dev/null
+	cp "$TMP/base.img" "$TMP/$1.dst.img"
 	# shellcheck disable=SC2086
 	bed_bg b "$TMP/$1.dst" env TSVMM_MIG_DISK_COPY="$TMP/$1.switch.img" "$V" run $GUEST \
 		--disk "$TMP/$1.dst.img" --control "$TMP/$1.dsock" --serial "$TMP/$1.dser" --incoming "$B:$2"
@@ -47,7 +55,7 @@ stop_pair() {
 io_w() { jget "$(ctl "$1" '{"execute":"query-status"}')" io_written_blocks; }
 t0=$(date +%s)
 
-for storage in none precopy; do
+for storage in none precopy flim; do
 	tag=st-$storage
 	port=$((5300 + ${#storage}))
 	echo "-- storage $storage, migrate-disk, guest writing 4 MB/s, link capped at 24 MB/s"
@@ -78,12 +86,25 @@ for storage in none precopy; do
 	s2=$(ctl "$TMP/$tag.dsock" '{"execute":"query-status"}')
 	check "$storage: guest runs on b and keeps writing" cond '[ "$(jget "$s2" status)" = running ] && [ "$(jget "$s2" io_written_blocks)" -gt "$(jget "$s1" io_written_blocks)" ]'
 	check "$storage: the destination's disk moves on after the switchover" sh -c "! cmp -s '$TMP/$tag.dst.img' '$TMP/$tag.switch.img'"
-	if [ $storage = precopy ]; then
+	eval "bytes_$storage=\$(sed -n 's/.*completed: .* \\([0-9]*\\) bytes, checksum.*/\\1/p' '$TMP/$tag.src')"
+	if [ $storage != none ]; then
 		p=$(echo "$q" | sed -n 's/.*"disk-blocks": {[^}]*"passes": \([0-9]*\).*/\1/p')
 		st=$(echo "$q" | sed -n 's/.*"storage": "\([a-z]*\)".*/\1/p')
-		check "precopy: query-migrate during the copy names the mode ($st) and its disk passes ($p)" cond '[ "$st" = precopy ] && [ -n "$p" ]'
-		n=$(sed -n 's/.*storage precopy: \([0-9]*\) disk passes.*/\1/p' "$TMP/$tag.src")
-		check "precopy: disk-only passes before RAM (${n:-none})" cond '[ "${n:-0}" -ge 2 ]'
+		check "$storage: query-migrate during the copy names the mode ($st) and its disk passes ($p)" cond '[ "$st" = $storage ] && [ -n "$p" ]'
+		line=$(grep "storage $storage:" "$TMP/$tag.src")
+		n=$(echo "$line" | sed -n 's/.*storage [a-z]*: \([0-9]*\) disk passes.*/\1/p')
+		check "$storage: disk-only passes before RAM (${n:-none})" cond '[ "${n:-0}" -ge 2 ]'
+	fi
+	if [ $storage = flim ]; then
+		held=$(echo "$line" | sed -n 's/.*dedup: \([0-9]*\) held.*/\1/p')
+		ref=$(echo "$line" | sed -n 's/.*held, \([0-9]*\) by reference.*/\1/p')
+		# 8192 blocks: all but the 256 moved and those the guest wrote are held
+		check "flim: blocks the destination's template holds are not sent (${held:-?} of 8192)" cond '[ "${held:-0}" -ge 6000 ]'
+		check "flim: the moved MiB goes as references to template blocks (${ref:-?} of 256)" cond '[ "${ref:-0}" -ge 200 ] && [ "${ref:-0}" -le 300 ]'
+		dref=$(sed -n 's/.*(\([0-9]*\) copied from held blocks).*/\1/p' "$TMP/$tag.dst")
+		check "flim: the destination copied them from its image ($dref)" [ "${dref:-x}" = "$ref" ]
+		# the same guest RAM goes either way: the disk's 32 MiB make the difference
+		check "flim: at least 24 MiB fewer bytes than precopy ($bytes_flim vs $bytes_precopy)" cond '[ "$((bytes_precopy - bytes_flim))" -ge 25165824 ]'
 	fi
 	stop_pair $tag
 done
@@ -94,7 +115,7 @@ bed_bg a "$TMP/bad.src" "$V" run --mem 64M --disk "$TMP/bad.img" --control "$TMP
 BPID=$BED_LASTPID
 wait_guest "$TMP/bad.ssock" 0 || true
 r=$(ctl "$TMP/bad.ssock" '{"execute":"migrate-set-parameters","arguments":{"storage":"flimsy"}}')
-check "storage flimsy: refused ($r)" cond 'echo "$r" | grep -q "\"storage\\\\\" must be none or precopy"'
+check "storage flimsy: refused ($r)" cond 'echo "$r" | grep -q "\"storage\\\\\" must be none, precopy or flim"'
 ctl "$TMP/bad.ssock" '{"execute":"quit"}' >/dev/null
 wait_exit "$BPID" 5 || bed_stop "$BPID"
 

@@ -30,6 +30,8 @@ struct dst {
 	int wdisk_fd;
 	struct tsmig_limits dlim;
 	uint64_t disk_blocks_rx;
+	uint64_t disk_dedup;  /* storage flim: blocks copied from a block this image held */
+	bool disk_indexed;    /* the DISK region asked for DISK_INDEX (DUP entries allowed) */
 	uint64_t *dh, *dhave; /* per block: XXH3-64 of what was written (the checksum's leaf) */
 	uint64_t fault_block; /* test fault: this disk block is written wrong (UINT64_MAX: none) */
 	uint8_t *buf;         /* one record */

@@ -126,9 +126,10 @@ int mig_params_parse(struct mig_params *p, const json_t *json, char *err, size_t
 		n.migrate_disk = b;
 	}
 	if ((r = json_get_string(json, "storage", s, sizeof(s))) != -ENOENT) {
-		if (r || (strcmp(s, "none") && strcmp(s, "precopy")))
-			BAD("\"storage\" must be none or precopy");
-		n.storage = strcmp(s, "none") ? MIG_STORAGE_PRECOPY : MIG_STORAGE_NONE;
+		int m = r ? -1 : mig_storage_parse(s);
+		if (m < 0)
+			BAD("\"storage\" must be none, precopy or flim");
+		n.storage = m;
 	}
 	if ((r = json_get_string(json, "compress", s, sizeof(s))) != -ENOENT) {
 		int c = r ? -EINVAL : mig_compress_parse(s);
@@ -143,9 +144,19 @@ int mig_params_parse(struct mig_params *p, const json_t *json, char *err, size_t
 	return 0;
 }
 
+static const char *const storage_names[] = {"none", "precopy", "flim"};
+
 const char *mig_storage_name(int s)
 {
-	return s == MIG_STORAGE_PRECOPY ? "precopy" : "none";
+	return s >= 0 && s <= MIG_STORAGE_FLIM ? storage_names[s] : "?";
+}
+
+int mig_storage_parse(const char *s)
+{
+	for (int i = 0; i <= MIG_STORAGE_FLIM; i++)
+		if (!strcmp(s, storage_names[i]))
+			return i;
+	return -1;
 }
 
 const char *mig_status_name(enum mig_status s)
@@ -169,7 +180,8 @@ size_t mig_metrics_json(const struct mig_metrics *m, const struct mig_params *p,
 	        "\"total\": %llu, \"sent\": %llu, \"zero\": %llu, \"dup\": %llu, \"disk\": %llu, "
 	        "\"compressed\": %llu, \"full\": %llu, \"disk-rewritten\": %llu}, "
 	        "\"disk-blocks\": {\"total\": %llu, \"sent\": %llu, \"passes\": %u, "
-	        "\"dirty\": %llu, \"precopy-time\": %.3f}, "
+	        "\"dirty\": %llu, \"precopy-time\": %.3f, \"dedup-held\": %llu, "
+	        "\"dedup-ref\": %llu}, "
 	        "\"compressed-bytes\": %llu, \"dirty-pages\": %llu, \"checksum-time\": %.3f, "
 	        "\"final-pages\": %llu, \"final-time\": %.3f, \"ready-wait\": %.3f, "
 	        "\"parameters\": {\"downtime-limit\": %llu, \"max-bandwidth\": %llu, "
@@ -189,6 +201,7 @@ size_t mig_metrics_json(const struct mig_metrics *m, const struct mig_params *p,
 	        (unsigned long long)m->disk_rewritten, (unsigned long long)m->disk_blocks,
 	        (unsigned long long)m->disk_blocks_sent, m->disk_passes,
 	        (unsigned long long)m->disk_dirty, m->disk_precopy_ns / 1e6,
+	        (unsigned long long)m->disk_dedup_held, (unsigned long long)m->disk_dedup_ref,
 	        (unsigned long long)m->compressed_bytes, (unsigned long long)m->dirty_pages,
 	        m->checksum_ns / 1e6, (unsigned long long)m->final_pages, m->final_ns / 1e6,
 	        m->ready_ns / 1e6, (unsigned long long)p->downtime_limit_ms,

@@ -211,13 +211,36 @@ static int wait_pass_ack(struct src *s, uint32_t pass)
 	return 0;
 }
 
-/* One disk block: a ZERO run, compressed or full (a copy of it: the guest may write it). */
+/* storage flim: 1 when block b (content h, in s->page) needs no data: the destination holds
+ * it in place (skipped) or in another block (a DUP entry sent); 0 to send it; -errno. */
+static int dedup_block(struct src *s, uint64_t b, struct mig_hash h)
+{
+	uint64_t j;
+	if (mig_hash_eq(s->dst_h[b], h)) {
+		s->met.disk_dedup_held++;
+		return 1;
+	}
+	s->dst_h[b] = h;
+	if (!hindex_get(s->didx, h, &j) || j >= s->dblocks || !mig_hash_eq(s->dst_h[j], h)) {
+		hindex_put(s->didx, h, b);
+		return 0;
+	}
+	s->met.disk_dedup_ref++;
+	int r = zero_flush(s);
+	return r ? r : put_ref(s, b, TSMIG_PAGE_DUP, h, j) ?: 1;
+}
+
+/* One disk block: a ZERO run, compressed or full (a copy of it: the guest may write it); with
+ * storage flim nothing or a reference when the destination holds the content. */
 static int send_block(struct src *s, uint64_t b)
 {
 	memcpy(s->page, s->dmap + b * TSMIG_PAGE_SIZE, TSMIG_PAGE_SIZE);
+	int r = s->dst_h ? dedup_block(s, b, mig_page_hash(s->page)) : 0;
+	if (r)
+		return r < 0 ? r : 0;
 	if (mig_page_is_zero(s->page))
 		return zero_add(s, b);
-	int r = zero_flush(s);
+	r = zero_flush(s);
 	unsigned kind;
 	size_t n = r || !s->comp ? 0 : mig_compress_page(s->comp, s->page, s->cbuf, &kind);
 	if (r || n)
@@ -339,12 +362,14 @@ static int disk_precopy(struct src *s)
 		};
 		enum mig_conv c = mig_converge(&in, &exp);
 		if (c != MIG_CONV_CONTINUE) {
-			pr_info("storage precopy: %u disk passes in %.1f ms, %llu blocks sent, "
-			        "%llu "
-			        "dirty left (%s)",
-			        s->met.disk_passes, s->met.disk_precopy_ns / 1e6,
+			pr_info("storage %s: %u disk passes in %.1f ms, %llu blocks sent, %llu "
+			        "dirty left (%s), dedup: %llu held, %llu by reference",
+			        mig_storage_name(s->p.storage), s->met.disk_passes,
+			        s->met.disk_precopy_ns / 1e6,
 			        (unsigned long long)s->met.disk_blocks_sent,
-			        (unsigned long long)dirty, mig_conv_name(c));
+			        (unsigned long long)dirty, mig_conv_name(c),
+			        (unsigned long long)s->met.disk_dedup_held,
+			        (unsigned long long)s->met.disk_dedup_ref);
 			return 0;
 		}
 	}
@@ -512,7 +537,7 @@ static int migrate(struct src *s)
 	s->met.setup_ns = mig_mono_ns() - s->g->start_ns;
 	publish(s);
 	devices_migration(vmm_devices(s->g->vmm), s->g->vmm, true, DEV_MIG_START, 0);
-	if ((s->p.storage == MIG_STORAGE_PRECOPY && (r = disk_precopy(s))) || (r = precopy(s)))
+	if ((s->p.storage != MIG_STORAGE_NONE && (r = disk_precopy(s))) || (r = precopy(s)))
 		return r;
 	/* converged: the stop-and-copy pass comes next (reported before the stop, so that the
 	 * report is not part of the downtime) */

@@ -134,6 +134,11 @@ Test(vmm_migrate_converge, parameters)
 	cr_assert_eq(parse(&p, "{\"storage\": \"precopy\"}"), 0);
 	cr_assert_eq(p.storage, MIG_STORAGE_PRECOPY);
 	cr_assert_str_eq(mig_storage_name(p.storage), "precopy");
+	cr_assert_eq(parse(&p, "{\"storage\": \"flim\"}"), 0);
+	cr_assert_eq(p.storage, MIG_STORAGE_FLIM);
+	cr_assert_eq(parse(&p, "{\"storage\": \"none\"}"), 0);
+	cr_assert_eq(p.storage, MIG_STORAGE_NONE);
+	cr_assert_eq(mig_storage_parse("Flim"), -1);
 	struct mig_params before = p;
 	const char *bad[] = {
 	        "{\"mode\": \"turbo\"}",
@@ -149,7 +154,7 @@ Test(vmm_migrate_converge, parameters)
 	        "[1]",
 	        "{\"statlog\": 7}",
 	        "{\"migrate-disk\": 1}",
-	        "{\"storage\": \"flim\"}",
+	        "{\"storage\": \"flimcd\"}",
 	        "{\"storage\": true}",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
