@@ -9,6 +9,8 @@
 #     image at the switchover (TSVMM_MIG_DISK_COPY, taken before its vCPU runs) equals the
 #     source's image after its stop (cmp: no guest write lost), the switchover checksum over
 #     RAM and disk matches, and the guest runs on at the destination, still writing;
+#   - a DUP reference whose announced hash its block does not match (injected at the source)
+#     is refused by the destination, which never runs the guest; the source runs on;
 #   - a bad "storage" value is refused by name.
 #   - storage "flim" (precopy plus dedup against the destination's template image: its hash
 #     index at the start): the template's blocks are not sent, blocks moved within the image
@@ -108,6 +110,29 @@ for storage in none precopy flim; do
 	fi
 	stop_pair $tag
 done
+
+echo "-- flim: a DUP reference announcing content its block does not hold (TSVMM_MIG_FAULT=bad-disk-ref)"
+tag=badref
+if start_pair $tag 5310; then
+	ctl "$TMP/$tag.ssock" '{"execute":"quit"}' >/dev/null # restart the source with the fault
+	wait_exit "$SPID" 5 || bed_stop "$SPID"
+	# shellcheck disable=SC2086
+	bed_bg a "$TMP/$tag.src2" env TSVMM_MIG_FAULT=bad-disk-ref "$V" run $GUEST --disk "$TMP/$tag.src.img" \
+		--control "$TMP/$tag.ssock2" --serial "$TMP/$tag.sser"
+	SPID=$BED_LASTPID
+	wait_guest "$TMP/$tag.ssock2" || true
+	ctl "$TMP/$tag.ssock2" '{"execute":"migrate-set-parameters","arguments":{"mode":"zero","storage":"flim"}}' >/dev/null
+	ctl "$TMP/$tag.ssock2" '{"execute":"migrate","arguments":{"uri":"tcp:'$B':5310"}}' >/dev/null
+	q=$(wait_mig "$TMP/$tag.ssock2")
+	err=$(echo "$q" | sed -n 's/.*"error": "\([^"]*\)".*/\1/p')
+	check "bad-disk-ref: refused by the destination: ${err%%: source*}" cond '[ "$(jget "$q" status)" = failed ] && echo "$err" | grep -q "does not hold the content announced"'
+	check "bad-disk-ref: destination never ran the guest" sh -c "! grep -q 'guest running' '$TMP/$tag.dst'"
+	check "bad-disk-ref: source runs on" [ "$(jget "$(ctl "$TMP/$tag.ssock2" '{"execute":"query-status"}')" status)" = running ]
+	ctl "$TMP/$tag.ssock2" '{"execute":"quit"}' >/dev/null
+else
+	fail "bad-disk-ref: both VMs up"
+fi
+stop_pair $tag
 
 echo "-- a bad storage mode"
 head -c 4M /dev/zero >"$TMP/bad.img"

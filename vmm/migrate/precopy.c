@@ -227,6 +227,7 @@ static int dedup_block(struct src *s, uint64_t b, struct mig_hash h)
 	}
 	s->met.disk_dedup_ref++;
 	int r = zero_flush(s);
+	h.lo ^= s->fault_bad_ref;
 	return r ? r : put_ref(s, b, TSMIG_PAGE_DUP, h, j) ?: 1;
 }
 

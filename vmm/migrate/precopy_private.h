@@ -68,6 +68,7 @@ struct src {
 	struct mig_ramhash *rh; /* that hashing, running from the stop to CHECKSUM */
 	unsigned hash_threads;  /* its worker threads */
 	bool fault_lose_dirty;  /* test fault: drop every dirty log after pass 0 */
+	bool fault_bad_ref;     /* test fault: disk DUP references announce a wrong hash */
 	uint64_t fixed_ns;      /* downtime estimate that does not scale with dirty pages */
 	struct mig_metrics met;
 	bool paused, go_sent;

@@ -61,6 +61,8 @@ struct src *precopy_src_create(struct migration *g)
 	 * dirty log lost every write after pass 0; the switchover checksum must refuse */
 	const char *f = getenv("TSVMM_MIG_FAULT");
 	s->fault_lose_dirty = f && !strcmp(f, "lose-dirty");
+	/* test_migrate_storage.sh: DUP references to disk blocks announce a wrong hash */
+	s->fault_bad_ref = f && !strcmp(f, "bad-disk-ref");
 	return s;
 }
 
