@@ -52,7 +52,8 @@ static int cmd_query_status(void *ctx, const struct ctl_request *req, char *ret,
 	         "\"last_pause_ns\": %llu, \"total_pause_ns\": %llu, \"stop_reason\": %s, "
 	         "\"guest\": {\"phase\": \"%s\", \"max_gap_ns\": %llu, \"last_gap_ns\": %llu, "
 	         "\"samples\": %llu, \"gaps\": %llu, \"dirtied\": %llu, \"dropped\": %llu, "
-	         "\"fill_pages\": %llu, \"fill_ns\": %llu, \"vmclock\": %llu}}",
+	         "\"fill_pages\": %llu, \"fill_ns\": %llu, \"vmclock\": %llu, "
+	         "\"io_written_blocks\": %llu, \"io_read_blocks\": %llu, \"io_failed\": %llu}}",
 	         vmm_state_name(st), st == VMM_RUNNING ? "true" : "false",
 	         (unsigned long long)vmm_last_pause_ns(m),
 	         (unsigned long long)vmm_total_pause_ns(m), msg, phase_name(s->phase),
@@ -60,7 +61,8 @@ static int cmd_query_status(void *ctx, const struct ctl_request *req, char *ret,
 	         (unsigned long long)s->samples, (unsigned long long)s->gaps,
 	         (unsigned long long)s->dirtied, (unsigned long long)s->dropped,
 	         (unsigned long long)s->fill_pages, (unsigned long long)s->fill_ns,
-	         (unsigned long long)s->vmclock);
+	         (unsigned long long)s->vmclock, (unsigned long long)s->io_written,
+	         (unsigned long long)s->io_read, (unsigned long long)s->io_failed);
 	return 0;
 }
 

@@ -112,6 +112,11 @@ static void consume(struct report *r, const struct tsvmm_report_rec *rec, uint64
 		row[2] = (double)st->fill_ns;
 		row[4] = (double)st->fill_pages;
 		break;
+	case TSVMM_REC_IO:
+		st->io_written = rec->v[0];
+		st->io_read = rec->v[1];
+		st->io_failed = rec->v[2];
+		return; /* the totals only */
 	case TSVMM_REC_VMCLOCK:
 		if (r->vclog)
 			vmclock_log_rec(r->vclog, rec);

@@ -30,8 +30,9 @@ struct report_stats {
 	uint64_t vmclock;     /* first 8 bytes of the vmclock page, last sample */
 	uint64_t loops;       /* time-loop iterations in the last sample period */
 	uint64_t tsc_boot;    /* guest TSC at ring-3 entry (0: not yet) */
-	int phase;            /* enum tsvmm_guest_phase from the ring's status block */
-	bool done;            /* a DONE record arrived */
+	uint64_t io_written, io_read, io_failed; /* disk workload blocks (TSVMM_REC_IO) */
+	int phase; /* enum tsvmm_guest_phase from the ring's status block */
+	bool done; /* a DONE record arrived */
 };
 
 /* Reader of vm's ring; tsc_khz converts ticks; statlog_path NULL: no statlog. NULL with

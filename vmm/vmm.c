@@ -85,6 +85,7 @@ static int write_boot_params(struct vmm *m, char *err, size_t errlen)
 	m->fill_pages = (c->mem_size - m->fill_gpa) / TSVMM_PAGE_SIZE;
 	bp.fill_start = m->fill_gpa;
 	vmm_profile_pages(&c->profile, m->fill_pages, bp.fill_pages);
+	vmm_io_boot(&c->io, &bp);
 	if (bp.fill_pages[TSVMM_FILL_DISK] &&
 	    bp.disk_sectors < TSVMM_PAGE_SIZE / TSVMM_BLK_SECTOR) {
 		snprintf(err, errlen, "--profile has disk pages but %s",

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "io_profile.h"
 #include "profile.h"
 
 struct vm;
@@ -35,6 +36,7 @@ struct vmm_config {
 	const char *vmclock_policy; /* step|slew|freeze for migrate-in, NULL: vmclockd's default */
 	const char *vmclock_log;    /* statlog of the guest's vmclock samples vs CLOCK_REALTIME */
 	struct vmm_profile profile; /* memory fill */
+	struct vmm_io_profile io;   /* guest disk I/O workload (rates 0: none) */
 	uint64_t dirty_rate;        /* working-set pages dirtied per second */
 	uint64_t wss_pages;         /* working-set pages */
 	uint64_t duration_ms;       /* guest time loop length, 0 = until quit */

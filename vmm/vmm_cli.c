@@ -24,6 +24,9 @@ const char vmm_cli_usage[] =
         "                       reaches --incoming's port can load guest memory)\n"
         "  --control SOCK       control socket (JSON lines: query-status, stop, cont, quit...)\n"
         "  --profile SPEC       memory fill, e.g. zero=0.3,dup=0.2,disk=0.1,random=0.4\n"
+        "  --io SPEC            guest disk I/O, e.g. write=4M,read=8M,write-hot=0.1,\n"
+        "                       write-share=0.9,read-hot=0.2,read-share=0.8 (bytes/s, 4 KiB\n"
+        "                       blocks; needs --disk; " VMM_IO_MODERATE " is 'moderate')\n"
         "  --dirty-rate N       working-set pages the guest dirties per second (default 0)\n"
         "  --wss N              working-set pages (default 256)\n"
         "  --duration S         guest time loop in seconds, 0 = until quit (default 0)\n"
@@ -41,7 +44,7 @@ const char vmm_cli_usage[] =
         "  --memstats           print zero/dup/disk/unique page counts of the fill region at exit\n"
         "  -h, --help           this text\n";
 
-enum opt_type { OPT_SIZE, OPT_STR, OPT_U64, OPT_SECONDS, OPT_PROFILE, OPT_FLAG };
+enum opt_type { OPT_SIZE, OPT_STR, OPT_U64, OPT_SECONDS, OPT_PROFILE, OPT_IO, OPT_FLAG };
 
 struct opt {
 	const char *name;
@@ -67,6 +70,7 @@ static const struct opt opts[] = {
         O("vmclock-policy", OPT_STR, vmclock_policy),
         O("vmclock-log", OPT_STR, vmclock_log),
         O("profile", OPT_PROFILE, profile),
+        O("io", OPT_IO, io),
         O("dirty-rate", OPT_U64, dirty_rate),
         O("wss", OPT_U64, wss_pages),
         O("duration", OPT_SECONDS, duration_ms),
@@ -121,6 +125,9 @@ static int set_opt(const struct opt *o, const char *val, struct vmm_config *cfg,
 	}
 	case OPT_PROFILE:
 		r = vmm_profile_parse(val, field, why, sizeof(why));
+		break;
+	case OPT_IO:
+		r = vmm_io_parse(val, field, why, sizeof(why));
 		break;
 	case OPT_FLAG:
 		*(bool *)field = true;
@@ -189,6 +196,10 @@ int vmm_cli_parse(int argc, char **argv, struct vmm_config *cfg, char *err, size
 	if ((cfg->incoming || any) &&
 	    mig_tls_opts_check(&t, cfg->incoming ? "--incoming" : "tsvmm", err, errlen))
 		return -EINVAL;
+	if ((cfg->io.write_bps || cfg->io.read_bps) && !cfg->disk_path) {
+		snprintf(err, errlen, "--io needs a --disk");
+		return -EINVAL;
+	}
 	if (cfg->dirty_rate && !cfg->wss_pages) {
 		snprintf(err, errlen, "--dirty-rate needs a working set (--wss > 0)");
 		return -EINVAL;

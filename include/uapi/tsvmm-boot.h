@@ -121,7 +121,17 @@ struct tsvmm_boot_params {
 	uint64_t fill_pages[TSVMM_FILL_KINDS]; /* pages of each kind, segments in kind order */
 	uint64_t disk_sectors; /* 512-byte sectors of the block device; 0 = no disk */
 	uint64_t vmclock_gpa;  /* TSVMM_VMCLOCK_GPA, 0 if the slot is absent */
-	uint64_t reserved[16];
+	/* disk I/O workload (vmm/io_profile.h; 0 rates = none): 4 KiB blocks written / read per
+	 * second at random, a share of them (ppm) inside a hot set of the disk (ppm of its
+	 * blocks): the write hot set starts at the disk's middle block, the read hot set at
+	 * block 0 (both wrap around) */
+	uint64_t io_write_bps;       /* bytes written per second */
+	uint64_t io_read_bps;        /* bytes read per second */
+	uint32_t io_write_hot_ppm;   /* write hot set, ppm of the disk's blocks */
+	uint32_t io_write_share_ppm; /* ppm of writes that go to it */
+	uint32_t io_read_hot_ppm;    /* read hot set, ppm of the disk's blocks */
+	uint32_t io_read_share_ppm;  /* ppm of reads that go to it */
+	uint64_t reserved[12];
 };
 
 #endif /* __ASSEMBLER__ */

@@ -108,6 +108,22 @@ enum tsmig_rec_type {
 	TSMIG_REC_RUNNING = 17,
 	TSMIG_REC_ERROR = 18,
 	TSMIG_REC_PASS_ACK = 19,
+	TSMIG_REC_DISK_INDEX = 20, /* struct tsmig_disk_index, then count 16-byte XXH3-128
+	                            * hashes: what the destination's image holds in blocks
+	                            * first .. first + count - 1, sent in block order when the
+	                            * DISK region asked for it (TSMIG_REGION_F_INDEX) */
+};
+
+/* REGION flags: a DISK region whose source wants the destination's DISK_INDEX (storage flim:
+ * it then skips blocks the destination already holds, and sends a DUP entry, ref = a block
+ * of the destination's image that already has the content, for a block held elsewhere;
+ * the destination checks the hash of what it copies). */
+#define TSMIG_REGION_F_INDEX 0x1
+
+struct tsmig_disk_index {
+	uint64_t first;    /* first block */
+	uint32_t count;    /* hashes that follow */
+	uint32_t reserved; /* 0 */
 };
 
 struct tsmig_rec_hdr {

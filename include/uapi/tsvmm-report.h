@@ -43,6 +43,9 @@ enum tsvmm_rec_type {
 				  (-error & 0xffff) << 16 | seqlock tries << 32 (error: vmclock_read
 				  failed, the rest is 0), v[3] = disruption_marker,
 				  v[4] = esterror [ns] */
+	TSVMM_REC_IO = 7,      /* disk workload, with every SAMPLE when it is on: v[0] = blocks
+				  written, v[1] = blocks read (totals since boot), v[2] = requests
+				  that failed */
 };
 
 #define TSVMM_VMCLOCK_SAMPLE_MS 10

@@ -56,6 +56,20 @@ uint64_t guest_fill(void);
  * seen; *seen is the caller's flag). */
 void guest_vmclock_sample(int *seen);
 
+/* The disk I/O workload (io.c): rates and hot sets from the boot parameters. */
+struct guest_io {
+	uint64_t blocks;          /* 4 KiB blocks of the disk (0: no disk, no I/O) */
+	uint64_t wticks, rticks;  /* TSC ticks per block written / read (0: none) */
+	uint64_t next_w, next_r;  /* TSC of the next block due */
+	uint64_t late;            /* ticks behind after which the schedule restarts */
+	uint64_t tick, next_step; /* batching period [ticks], TSC of the next batch */
+	uint64_t rng, gen;
+	uint64_t written, read, failed; /* blocks */
+};
+void guest_io_init(struct guest_io *io, uint64_t khz, uint64_t now);
+/* Issue the requests due at TSC now (at most one doorbell per direction). */
+void guest_io_step(struct guest_io *io, uint64_t now);
+
 /* Stop with an error code after printing msg. */
 void guest_abort(const char *msg, uint32_t code) __attribute__((noreturn));
 

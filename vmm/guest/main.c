@@ -22,6 +22,7 @@ struct loop {
 	uint64_t next_vmclock; /* TSC of the next vmclock reading */
 	uint64_t vmclock_ticks;
 	int vmclock_seen;
+	struct guest_io io;
 };
 
 static uint64_t ms_to_ticks(const struct loop *l, uint64_t ms)
@@ -44,6 +45,8 @@ static void sample(struct loop *l, uint64_t now)
 	REPORT->max_gap = l->max_gap;
 	REPORT->dirtied = l->dirtied;
 	REPORT->loops = REPORT->loops + l->loops;
+	if (l->io.wticks || l->io.rticks)
+		rep_push(TSVMM_REC_IO, now, l->io.written, l->io.read, l->io.failed, 0, 0);
 	l->period_gap = 0;
 	l->loops = 0;
 	l->next_sample += l->sample_ticks;
@@ -79,6 +82,8 @@ static void time_loop(struct loop *l, uint64_t end)
 			if (now >= l->next_dirty) /* frozen or too slow: do not catch up */
 				l->next_dirty = now + l->dirty_ticks;
 		}
+		if (l->io.wticks || l->io.rticks)
+			guest_io_step(&l->io, now);
 		if (now >= l->next_sample)
 			sample(l, now);
 		if (end && now >= end)
@@ -125,6 +130,7 @@ int guest_main(void)
 	l.prev = rdtsc();
 	l.next_dirty = l.prev;
 	l.next_sample = l.prev + l.sample_ticks;
+	guest_io_init(&l.io, l.khz, l.prev);
 	uint64_t end = BOOT->duration_ms ? l.prev + ms_to_ticks(&l, BOOT->duration_ms) : 0;
 	time_loop(&l, end);
 

@@ -15,10 +15,54 @@
 
 #include "migrate/checksum.h"
 #include "migrate/compress.h"
+#include "migrate/dedup.h"
 #include "migrate/incoming_private.h"
+#include "tsync/log.h"
 #include "vmm.h"
 
 #define SAMPLE_BLOCKS 256 /* blocks re-read at the switchover */
+
+#define INDEX_CHUNK 256 /* blocks read per pread while hashing the image */
+
+/* storage flim: hash every block of this image (the checksum's leaves from then on: only the
+ * migration writes the image until the vCPU runs) and send the hashes as DISK_INDEX records.
+ * 0 or -errno. */
+static int send_index(struct dst *d)
+{
+	uint64_t n = d->dlim.npages, per = (TSMIG_REC_MAX - sizeof(struct tsmig_disk_index)) / 16;
+	uint8_t *blk = malloc(INDEX_CHUNK * TSMIG_PAGE_SIZE);
+	uint8_t *rec = malloc(TSMIG_REC_MAX);
+	int r = blk && rec ? 0 : dst_fail(d, -ENOMEM, "migrate-disk: out of memory");
+	for (uint64_t first = 0; !r && first < n; first += per) {
+		struct tsmig_disk_index ix = {
+		        .first = first, .count = (uint32_t)(n - first < per ? n - first : per)};
+		memcpy(rec, &ix, sizeof(ix));
+		for (uint64_t b = first; !r && b < first + ix.count; b += INDEX_CHUNK) {
+			uint64_t k = first + ix.count - b < INDEX_CHUNK ? first + ix.count - b
+			                                                : INDEX_CHUNK;
+			size_t bytes = k * TSMIG_PAGE_SIZE;
+			if (pread(d->wdisk_fd, blk, bytes, (off_t)(b * TSMIG_PAGE_SIZE)) !=
+			    (ssize_t)bytes) {
+				r = dst_fail(d, -EIO, "migrate-disk: reading block %llu: %s",
+				             (unsigned long long)b, strerror(errno));
+				break;
+			}
+			for (uint64_t i = 0; i < k; i++) {
+				const uint8_t *pg = blk + i * TSMIG_PAGE_SIZE;
+				mig_hash_put(rec + sizeof(ix) + (b + i - first) * 16,
+				             mig_page_hash(pg));
+				d->dh[b + i] = mig_page_hash64(pg);
+				d->dhave[(b + i) / 64] |= 1ULL << ((b + i) % 64);
+			}
+		}
+		if (!r)
+			r = mig_send(&d->conn, TSMIG_REC_DISK_INDEX, rec,
+			             (uint32_t)(sizeof(ix) + ix.count * 16));
+	}
+	free(blk);
+	free(rec);
+	return r;
+}
 
 int dst_disk_region(struct dst *d, const struct tsmig_region *rg)
 {
@@ -47,7 +91,8 @@ int dst_disk_region(struct dst *d, const struct tsmig_region *rg)
 	const char *f = getenv("TSVMM_MIG_FAULT");
 	d->fault_block =
 	        f && !strncmp(f, "dst-block=", 10) ? strtoull(f + 10, NULL, 0) : UINT64_MAX;
-	return 0;
+	d->disk_indexed = rg->flags & TSMIG_REGION_F_INDEX;
+	return d->disk_indexed ? send_index(d) : 0;
 }
 
 static int put_block(struct dst *d, uint64_t b, const uint8_t *data)
@@ -86,10 +131,31 @@ static int apply_block(struct dst *d, const struct tsmig_entry *e)
 			return dst_fail(d, -EBADMSG, "disk block %llu: bad compressed data",
 			                (unsigned long long)e->pfn);
 		return put_block(d, e->pfn, tmp);
+	case TSMIG_PAGE_DUP: /* storage flim: a block this image holds already */
+		if (!d->disk_indexed)
+			return dst_fail(
+			        d, -EBADMSG,
+			        "disk block %llu: a DUP entry in a DISK region that did not "
+			        "ask for the index",
+			        (unsigned long long)e->pfn);
+		if (e->ref.ref >= d->dlim.npages ||
+		    pread(d->wdisk_fd, tmp, TSMIG_PAGE_SIZE,
+		          (off_t)(e->ref.ref * TSMIG_PAGE_SIZE)) != TSMIG_PAGE_SIZE)
+			return dst_fail(d, -EBADMSG, "disk block %llu: DUP of block %llu: %s",
+			                (unsigned long long)e->pfn, (unsigned long long)e->ref.ref,
+			                e->ref.ref >= d->dlim.npages ? "beyond the disk"
+			                                             : strerror(errno));
+		if (!mig_hash_eq(mig_page_hash(tmp), mig_hash_get(e->ref.hash)))
+			return dst_fail(
+			        d, -EBADMSG,
+			        "disk block %llu: DUP of block %llu, which does not hold the "
+			        "content announced",
+			        (unsigned long long)e->pfn, (unsigned long long)e->ref.ref);
+		d->disk_dedup++;
+		return put_block(d, e->pfn, tmp);
 	default:
-		return dst_fail(d, -EBADMSG, "disk block %llu: a %s entry in a DISK region",
-		                (unsigned long long)e->pfn,
-		                e->kind == TSMIG_PAGE_DUP ? "DUP" : "DISK reference");
+		return dst_fail(d, -EBADMSG, "disk block %llu: a DISK reference in a DISK region",
+		                (unsigned long long)e->pfn);
 	}
 }
 
@@ -154,4 +220,23 @@ void dst_disk_close(struct dst *d)
 	free(d->dh);
 	free(d->dhave);
 	d->dh = d->dhave = NULL;
+}
+
+void dst_disk_copy_for_test(struct dst *d)
+{
+	const char *path = getenv("TSVMM_MIG_DISK_COPY");
+	if (!path || d->wdisk_fd < 0)
+		return;
+	int out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	struct stat st;
+	off_t in_off = 0;
+	ssize_t n = 1;
+	if (out >= 0 && fstat(d->wdisk_fd, &st) == 0)
+		while (n > 0 && in_off < st.st_size)
+			n = copy_file_range(d->wdisk_fd, &in_off, out, NULL,
+			                    (size_t)(st.st_size - in_off), 0);
+	if (out < 0 || n < 0)
+		pr_err("TSVMM_MIG_DISK_COPY %s: %m", path);
+	if (out >= 0)
+		close(out);
 }

@@ -30,6 +30,8 @@ struct dst {
 	int wdisk_fd;
 	struct tsmig_limits dlim;
 	uint64_t disk_blocks_rx;
+	uint64_t disk_dedup;  /* storage flim: blocks copied from a block this image held */
+	bool disk_indexed;    /* the DISK region asked for DISK_INDEX (DUP entries allowed) */
 	uint64_t *dh, *dhave; /* per block: XXH3-64 of what was written (the checksum's leaf) */
 	uint64_t fault_block; /* test fault: this disk block is written wrong (UINT64_MAX: none) */
 	uint8_t *buf;         /* one record */
@@ -79,5 +81,9 @@ int dst_disk_region(struct dst *d, const struct tsmig_region *rg);
 int dst_disk_pages(struct dst *d, uint32_t len);
 int dst_disk_leaves(struct dst *d, const uint64_t **dh, uint64_t *n);
 void dst_disk_close(struct dst *d);
+/* Test hook (tests/integration/test_migrate_storage.sh): with TSVMM_MIG_DISK_COPY=PATH in the
+ * environment, copy the disk image as the switchover left it to PATH before the vCPU runs
+ * (the guest's later writes would hide what the migration wrote). Logged on failure. */
+void dst_disk_copy_for_test(struct dst *d);
 
 #endif

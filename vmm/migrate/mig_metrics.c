@@ -45,9 +45,10 @@ static int set_mode(struct mig_params *p, const char *mode)
 /* Every member of obj must be known. */
 static int check_keys(const json_t *obj, char *err, size_t errlen)
 {
-	static const char *const known[] = {
-	        "downtime-limit", "max-bandwidth", "max-iterations", "zero", "dup",         "disk",
-	        "compress",       "timeout",       "statlog",        "mode", "migrate-disk"};
+	static const char *const known[] = {"downtime-limit", "max-bandwidth", "max-iterations",
+	                                    "zero",           "dup",           "disk",
+	                                    "compress",       "timeout",       "statlog",
+	                                    "mode",           "migrate-disk",  "storage"};
 	const char *k;
 	json_t *v;
 	if (!json_is_object(obj)) {
@@ -124,6 +125,12 @@ int mig_params_parse(struct mig_params *p, const json_t *json, char *err, size_t
 			BAD("\"migrate-disk\" must be a boolean");
 		n.migrate_disk = b;
 	}
+	if ((r = json_get_string(json, "storage", s, sizeof(s))) != -ENOENT) {
+		int m = r ? -1 : mig_storage_parse(s);
+		if (m < 0)
+			BAD("\"storage\" must be none, precopy or flim");
+		n.storage = m;
+	}
 	if ((r = json_get_string(json, "compress", s, sizeof(s))) != -ENOENT) {
 		int c = r ? -EINVAL : mig_compress_parse(s);
 		if (c < 0)
@@ -135,6 +142,21 @@ int mig_params_parse(struct mig_params *p, const json_t *json, char *err, size_t
 #undef BAD
 	*p = n;
 	return 0;
+}
+
+static const char *const storage_names[] = {"none", "precopy", "flim"};
+
+const char *mig_storage_name(int s)
+{
+	return s >= 0 && s <= MIG_STORAGE_FLIM ? storage_names[s] : "?";
+}
+
+int mig_storage_parse(const char *s)
+{
+	for (int i = 0; i <= MIG_STORAGE_FLIM; i++)
+		if (!strcmp(s, storage_names[i]))
+			return i;
+	return -1;
 }
 
 const char *mig_status_name(enum mig_status s)
@@ -157,12 +179,16 @@ size_t mig_metrics_json(const struct mig_metrics *m, const struct mig_params *p,
 	        "\"converge\": \"%s\", \"bytes\": %llu, \"bandwidth\": %llu, \"pages\": {"
 	        "\"total\": %llu, \"sent\": %llu, \"zero\": %llu, \"dup\": %llu, \"disk\": %llu, "
 	        "\"compressed\": %llu, \"full\": %llu, \"disk-rewritten\": %llu}, "
-	        "\"disk-blocks\": {\"total\": %llu, \"sent\": %llu}, "
+	        "\"disk-blocks\": {\"total\": %llu, \"sent\": %llu, \"passes\": %u, "
+	        "\"dirty\": %llu, \"precopy-time\": %.3f, \"dedup-held\": %llu, "
+	        "\"dedup-ref\": %llu}, "
 	        "\"compressed-bytes\": %llu, \"dirty-pages\": %llu, \"checksum-time\": %.3f, "
 	        "\"final-pages\": %llu, \"final-time\": %.3f, \"ready-wait\": %.3f, "
 	        "\"parameters\": {\"downtime-limit\": %llu, \"max-bandwidth\": %llu, "
 	        "\"max-iterations\": %u, \"zero\": %s, \"dup\": %s, \"disk\": %s, "
-	        "\"compress\": \"%s\", \"timeout\": %u, \"migrate-disk\": %s}, \"transport\": %s, "
+	        "\"compress\": \"%s\", \"timeout\": %u, \"migrate-disk\": %s, \"storage\": "
+	        "\"%s\"}, "
+	        "\"transport\": %s, "
 	        "\"error\": %s}",
 	        mig_status_name(m->status), m->setup_ns / 1e6, m->total_ns / 1e6,
 	        m->downtime_ns / 1e6,
@@ -173,13 +199,16 @@ size_t mig_metrics_json(const struct mig_metrics *m, const struct mig_params *p,
 	        (unsigned long long)m->dup, (unsigned long long)m->disk,
 	        (unsigned long long)m->compressed, (unsigned long long)m->full,
 	        (unsigned long long)m->disk_rewritten, (unsigned long long)m->disk_blocks,
-	        (unsigned long long)m->disk_blocks_sent, (unsigned long long)m->compressed_bytes,
-	        (unsigned long long)m->dirty_pages, m->checksum_ns / 1e6,
-	        (unsigned long long)m->final_pages, m->final_ns / 1e6, m->ready_ns / 1e6,
-	        (unsigned long long)p->downtime_limit_ms, (unsigned long long)p->max_bandwidth,
-	        p->max_iterations, p->zero ? "true" : "false", p->dup ? "true" : "false",
-	        p->disk ? "true" : "false", mig_compress_name(p->compress), p->timeout_ms,
-	        p->migrate_disk ? "true" : "false", tq, errq);
+	        (unsigned long long)m->disk_blocks_sent, m->disk_passes,
+	        (unsigned long long)m->disk_dirty, m->disk_precopy_ns / 1e6,
+	        (unsigned long long)m->disk_dedup_held, (unsigned long long)m->disk_dedup_ref,
+	        (unsigned long long)m->compressed_bytes, (unsigned long long)m->dirty_pages,
+	        m->checksum_ns / 1e6, (unsigned long long)m->final_pages, m->final_ns / 1e6,
+	        m->ready_ns / 1e6, (unsigned long long)p->downtime_limit_ms,
+	        (unsigned long long)p->max_bandwidth, p->max_iterations, p->zero ? "true" : "false",
+	        p->dup ? "true" : "false", p->disk ? "true" : "false",
+	        mig_compress_name(p->compress), p->timeout_ms, p->migrate_disk ? "true" : "false",
+	        mig_storage_name(p->storage), tq, errq);
 	return n < 0 ? 0 : (size_t)n;
 }
 

@@ -32,7 +32,21 @@ struct mig_params {
 	char statlog[256];          /* ["statlog"] per-pass statlog path, "" = none */
 	bool migrate_disk; /* ["migrate-disk"] copy the disk image too (a DISK region): off by
 	                    * default, for destinations without the source's storage */
+	int storage;       /* ["storage"] "none" | "precopy" | "flim" (enum mig_storage); the
+	                    * last two imply migrate-disk */
 };
+
+/* Storage migration modes (issue 15). */
+enum mig_storage {
+	MIG_STORAGE_NONE = 0, /* migrate-disk alone: bulk copy, then disk blocks with each pass */
+	MIG_STORAGE_PRECOPY,  /* bulk copy and disk-only dirty passes until the dirty set
+	                       * converges, then RAM pre-copy (QEMU block migration) */
+	MIG_STORAGE_FLIM,     /* precopy plus dedup against what the destination's image holds
+	                       * (its hash index at the start, then the blocks sent) */
+};
+const char *mig_storage_name(int s);
+/* "none", "precopy", "flim" to enum mig_storage, -1 for anything else. */
+int mig_storage_parse(const char *s);
 
 void mig_params_default(struct mig_params *p);
 /*
@@ -67,9 +81,14 @@ struct mig_metrics {
 	uint64_t compressed_bytes;                  /* payload of the compressed pages */
 	uint64_t disk_rewritten;                    /* pages re-sent after a guest disk write */
 	uint64_t disk_blocks, disk_blocks_sent;     /* migrate-disk: disk size, blocks sent */
-	uint64_t bandwidth_bps;                     /* measured in the last pass, bytes/s */
-	uint64_t dirty_pages;                       /* dirty after the last pass */
-	uint64_t checksum_ns; /* DATA_END sent -> CHECKSUM ready: the part of the source's RAM
+	uint32_t disk_passes;     /* storage precopy: disk-only passes before RAM pass 0 */
+	uint64_t disk_dirty;      /* blocks written during the last disk-only pass */
+	uint64_t disk_precopy_ns; /* time of the disk-only passes */
+	uint64_t disk_dedup_held; /* flim: blocks not sent, the destination held them in place */
+	uint64_t disk_dedup_ref;  /* flim: blocks sent as a reference to another held block */
+	uint64_t bandwidth_bps;   /* measured in the last pass, bytes/s */
+	uint64_t dirty_pages;     /* dirty after the last pass */
+	uint64_t checksum_ns;     /* DATA_END sent -> CHECKSUM ready: the part of the source's RAM
 	                       * hash (started at the stop) not hidden behind the final pass */
 	uint64_t final_pages, final_ns; /* stop-and-copy pass: pages, send time */
 	uint64_t ready_ns;              /* CHECKSUM sent -> READY received (destination checks) */

@@ -211,13 +211,37 @@ static int wait_pass_ack(struct src *s, uint32_t pass)
 	return 0;
 }
 
-/* One disk block: a ZERO run, compressed or full (a copy of it: the guest may write it). */
+/* storage flim: 1 when block b (content h, in s->page) needs no data: the destination holds
+ * it in place (skipped) or in another block (a DUP entry sent); 0 to send it; -errno. */
+static int dedup_block(struct src *s, uint64_t b, struct mig_hash h)
+{
+	uint64_t j;
+	if (mig_hash_eq(s->dst_h[b], h)) {
+		s->met.disk_dedup_held++;
+		return 1;
+	}
+	s->dst_h[b] = h;
+	if (!hindex_get(s->didx, h, &j) || j >= s->dblocks || !mig_hash_eq(s->dst_h[j], h)) {
+		hindex_put(s->didx, h, b);
+		return 0;
+	}
+	s->met.disk_dedup_ref++;
+	int r = zero_flush(s);
+	h.lo ^= s->fault_bad_ref;
+	return r ? r : put_ref(s, b, TSMIG_PAGE_DUP, h, j) ?: 1;
+}
+
+/* One disk block: a ZERO run, compressed or full (a copy of it: the guest may write it); with
+ * storage flim nothing or a reference when the destination holds the content. */
 static int send_block(struct src *s, uint64_t b)
 {
 	memcpy(s->page, s->dmap + b * TSMIG_PAGE_SIZE, TSMIG_PAGE_SIZE);
+	int r = s->dst_h ? dedup_block(s, b, mig_page_hash(s->page)) : 0;
+	if (r)
+		return r < 0 ? r : 0;
 	if (mig_page_is_zero(s->page))
 		return zero_add(s, b);
-	int r = zero_flush(s);
+	r = zero_flush(s);
 	unsigned kind;
 	size_t n = r || !s->comp ? 0 : mig_compress_page(s->comp, s->page, s->cbuf, &kind);
 	if (r || n)
@@ -288,6 +312,70 @@ static void disk_written(void *arg, uint64_t first, uint64_t count)
 	}
 }
 
+/* The blocks the block device wrote since the last call into dpending (migrate-disk) and the
+ * disk index (disk references). Blocks reported, or -errno. */
+static long fetch_disk_dirty(struct src *s)
+{
+	if (!s->disk && !s->dmap)
+		return 0;
+	long nb = devices_dirty_blocks(vmm_devices(s->g->vmm), false, disk_written, s);
+	if (nb < 0)
+		snprintf(s->conn.err, sizeof(s->conn.err), "disk dirty tracking: %s",
+		         strerror((int)-nb));
+	return nb;
+}
+
+/* storage precopy: the bulk copy, then disk-only passes over the blocks written meanwhile
+ * until sending them would fit the downtime limit (mig_converge with blocks for pages) or
+ * the pass cap is reached; the rest goes with the RAM passes. 0 or -errno. */
+static int disk_precopy(struct src *s)
+{
+	uint64_t start = mig_mono_ns(), bpb = 0, bw = 0;
+	for (;;) {
+		uint64_t t0 = mig_mono_ns(), b0 = s->conn.bytes_tx, n0 = s->met.disk_blocks_sent;
+		int r = send_disk(s);
+		if (r)
+			return r;
+		s->met.disk_passes++;
+		uint64_t dt = mig_mono_ns() - t0, db = s->conn.bytes_tx - b0;
+		uint64_t sent = s->met.disk_blocks_sent - n0;
+		if (db >= (256u << 10) && dt)
+			bw = (uint64_t)((unsigned __int128)db * 1000000000ULL / dt);
+		if (sent)
+			bpb = db / sent;
+		long nb = fetch_disk_dirty(s);
+		if (nb < 0)
+			return (int)nb;
+		uint64_t dirty = 0, exp;
+		for (size_t w = 0; w < (s->dblocks + 63) / 64; w++)
+			dirty += (uint64_t)__builtin_popcountll(s->dpending[w]);
+		s->met.disk_dirty = dirty;
+		s->met.disk_precopy_ns = mig_mono_ns() - start;
+		publish(s);
+		struct mig_conv_in in = {
+		        .dirty_pages = dirty,
+		        .bytes_per_page = bpb,
+		        .bandwidth_bps = bw,
+		        .downtime_limit_ns = s->p.downtime_limit_ms * 1000000ULL,
+		        .iteration = s->met.disk_passes,
+		        .max_iterations = s->p.max_iterations,
+		        .dirty_rate_pps = dt ? dirty * 1000000000ULL / dt : 0,
+		};
+		enum mig_conv c = mig_converge(&in, &exp);
+		if (c != MIG_CONV_CONTINUE) {
+			pr_info("storage %s: %u disk passes in %.1f ms, %llu blocks sent, %llu "
+			        "dirty left (%s), dedup: %llu held, %llu by reference",
+			        mig_storage_name(s->p.storage), s->met.disk_passes,
+			        s->met.disk_precopy_ns / 1e6,
+			        (unsigned long long)s->met.disk_blocks_sent,
+			        (unsigned long long)dirty, mig_conv_name(c),
+			        (unsigned long long)s->met.disk_dedup_held,
+			        (unsigned long long)s->met.disk_dedup_ref);
+			return 0;
+		}
+	}
+}
+
 /* Fetch the dirty log into pending (OR) and follow disk writes. Dirty pages or -errno. */
 static long fetch_dirty(struct src *s)
 {
@@ -298,13 +386,9 @@ static long fetch_dirty(struct src *s)
 	}
 	for (size_t w = 0; w < s->words && !s->fault_lose_dirty; w++)
 		s->pending[w] |= s->tmp[w];
-	long nb =
-	        s->disk ? devices_dirty_blocks(vmm_devices(s->g->vmm), false, disk_written, s) : 0;
-	if (nb < 0) {
-		snprintf(s->conn.err, sizeof(s->conn.err), "disk dirty tracking: %s",
-		         strerror((int)-nb));
+	long nb = fetch_disk_dirty(s);
+	if (nb < 0)
 		return nb;
-	}
 	long c = 0;
 	for (size_t w = 0; w < s->words; w++)
 		c += __builtin_popcountll(s->pending[w]);
@@ -454,7 +538,7 @@ static int migrate(struct src *s)
 	s->met.setup_ns = mig_mono_ns() - s->g->start_ns;
 	publish(s);
 	devices_migration(vmm_devices(s->g->vmm), s->g->vmm, true, DEV_MIG_START, 0);
-	if ((r = precopy(s)))
+	if ((s->p.storage != MIG_STORAGE_NONE && (r = disk_precopy(s))) || (r = precopy(s)))
 		return r;
 	/* converged: the stop-and-copy pass comes next (reported before the stop, so that the
 	 * report is not part of the downtime) */

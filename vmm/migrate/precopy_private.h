@@ -56,6 +56,10 @@ struct src {
 	uint64_t *dpending;
 	uint64_t *dhash;
 	struct mig_ramhash *drh;
+	/* storage flim: what the destination's image holds per block as far as the source
+	 * knows (its DISK_INDEX, then what was sent), and content -> a block holding it */
+	struct mig_hash *dst_h;
+	struct hindex *didx;
 	uint64_t run_start, run_len; /* pending ZERO run */
 	bool final;                  /* in the stop-and-copy pass */
 	uint64_t *known, *known_bm;  /* sent-page hashes the checksum uses (see set_known) */
@@ -64,6 +68,7 @@ struct src {
 	struct mig_ramhash *rh; /* that hashing, running from the stop to CHECKSUM */
 	unsigned hash_threads;  /* its worker threads */
 	bool fault_lose_dirty;  /* test fault: drop every dirty log after pass 0 */
+	bool fault_bad_ref;     /* test fault: disk DUP references announce a wrong hash */
 	uint64_t fixed_ns;      /* downtime estimate that does not scale with dirty pages */
 	struct mig_metrics met;
 	bool paused, go_sent;

@@ -61,6 +61,8 @@ struct src *precopy_src_create(struct migration *g)
 	 * dirty log lost every write after pass 0; the switchover checksum must refuse */
 	const char *f = getenv("TSVMM_MIG_FAULT");
 	s->fault_lose_dirty = f && !strcmp(f, "lose-dirty");
+	/* test_migrate_storage.sh: DUP references to disk blocks announce a wrong hash */
+	s->fault_bad_ref = f && !strcmp(f, "bad-disk-ref");
 	return s;
 }
 
@@ -75,6 +77,8 @@ void precopy_src_destroy(struct src *s)
 		munmap((void *)s->dmap, s->dblocks * TSMIG_PAGE_SIZE);
 	free(s->dpending);
 	free(s->dhash);
+	free(s->dst_h);
+	hindex_destroy(s->didx);
 	mig_tls_free(s->tls);
 	hindex_destroy(s->dupidx);
 	disk_index_destroy(s->disk);
@@ -157,6 +161,42 @@ static int disk_open(struct src *s, const char *path, char *err, size_t errlen)
 	return 0;
 }
 
+/* storage flim: the destination's DISK_INDEX records, every block in order, into dst_h and
+ * didx. 0 or -errno with the reason. */
+static int recv_index(struct src *s)
+{
+	struct tsmig_rec_hdr h;
+	struct tsmig_disk_index ix;
+	for (uint64_t next = 0; next < s->dblocks; next += ix.count) {
+		int r = mig_recv(&s->conn, &h, s->rec, TSMIG_REC_MAX);
+		if (r)
+			return r;
+		memcpy(&ix, s->rec, sizeof(ix));
+		if (h.type == TSMIG_REC_ERROR) {
+			struct tsmig_status st;
+			memcpy(&st, s->rec, sizeof(st));
+			st.msg[TSMIG_MSG_MAX - 1] = 0;
+			snprintf(s->conn.err, sizeof(s->conn.err), "destination refused: %s",
+			         st.msg);
+			return st.err < 0 ? st.err : -EPROTO;
+		}
+		if (h.type != TSMIG_REC_DISK_INDEX || ix.first != next || !ix.count ||
+		    ix.reserved || ix.count > s->dblocks - next ||
+		    h.len != sizeof(ix) + (uint64_t)ix.count * 16) {
+			snprintf(s->conn.err, sizeof(s->conn.err),
+			         "destination sent %s (%u bytes), expected DISK_INDEX from block "
+			         "%llu",
+			         tsmig_rec_name(h.type), h.len, (unsigned long long)next);
+			return -EPROTO;
+		}
+		for (uint32_t i = 0; i < ix.count; i++) {
+			s->dst_h[next + i] = mig_hash_get(s->rec + sizeof(ix) + i * 16);
+			hindex_put(s->didx, s->dst_h[next + i], next + i);
+		}
+	}
+	return 0;
+}
+
 static int open_log(struct src *s)
 {
 	static const char *const cols[] = {"t[s]",    "pass",  "pages",        "bytes",
@@ -184,6 +224,8 @@ int precopy_setup(struct src *s)
 	if (r)
 		return r;
 	const char *disk_path = vmm_config(s->g->vmm)->disk_path;
+	if (s->p.storage)
+		s->p.migrate_disk = true;
 	if (s->p.dup && !(s->dupidx = hindex_create(s->npages)))
 		return -ENOMEM;
 	if ((s->p.disk && disk_path) || s->p.migrate_disk) {
@@ -199,6 +241,10 @@ int precopy_setup(struct src *s)
 		return -EIO;
 	if (s->p.migrate_disk && (r = disk_open(s, disk_path, err, errlen)))
 		return r;
+	if (s->p.storage == MIG_STORAGE_FLIM &&
+	    (!(s->dst_h = calloc(s->dblocks, sizeof(*s->dst_h))) ||
+	     !(s->didx = hindex_create(s->dblocks * 2))))
+		return -ENOMEM;
 	if (s->p.compress && !(s->comp = mig_compressor_create(s->p.compress)))
 		return -ENOMEM;
 	struct mig_tls_opts to;
@@ -244,11 +290,13 @@ int precopy_setup(struct src *s)
 	                           .block_size = TSMIG_PAGE_SIZE};
 	struct tsmig_region disk = {.id = MIG_DISK_REGION,
 	                            .kind = TSMIG_REGION_DISK,
+	                            .flags = s->dst_h ? TSMIG_REGION_F_INDEX : 0,
 	                            .size = s->dblocks * TSMIG_PAGE_SIZE,
 	                            .block_size = TSMIG_PAGE_SIZE};
 	if ((r = mig_send(&s->conn, TSMIG_REC_HELLO, &h, sizeof(h))) ||
 	    (r = mig_send(&s->conn, TSMIG_REC_REGION, &ram, sizeof(ram))) ||
-	    (s->dmap && (r = mig_send(&s->conn, TSMIG_REC_REGION, &disk, sizeof(disk)))))
+	    (s->dmap && (r = mig_send(&s->conn, TSMIG_REC_REGION, &disk, sizeof(disk)))) ||
+	    (s->dst_h && (r = recv_index(s))))
 		return r;
 	if ((r = vm_dirty_log_start(s->vm)) || (r = (int)vm_dirty_log_fetch(s->vm, s->tmp)) < 0) {
 		snprintf(err, errlen, "cannot start dirty logging: %s", strerror(-r));

@@ -48,6 +48,8 @@ static const struct rec_rule *rule(unsigned type)
 	                             sizeof(struct tsmig_status)},
 	        [TSMIG_REC_PASS_ACK] = {"PASS_ACK", false, sizeof(struct tsmig_pass),
 	                                sizeof(struct tsmig_pass)},
+	        [TSMIG_REC_DISK_INDEX] = {"DISK_INDEX", false, sizeof(struct tsmig_disk_index),
+	                                  TSMIG_REC_MAX},
 	};
 	if (type >= sizeof(rules) / sizeof(rules[0]) || !rules[type].name)
 		return NULL;
@@ -207,8 +209,10 @@ int tsmig_region_add(struct tsmig_regions *t, const struct tsmig_region *rg, uin
 		return region_bad(err, errlen, rg, "out of order, expected id", t->n);
 	if (rg->kind != TSMIG_REGION_RAM && rg->kind != TSMIG_REGION_DISK)
 		return region_bad(err, errlen, rg, "unknown kind", rg->kind);
-	if (rg->flags || rg->reserved)
-		return region_bad(err, errlen, rg, "reserved fields set", rg->flags | rg->reserved);
+	uint16_t known = rg->kind == TSMIG_REGION_DISK ? TSMIG_REGION_F_INDEX : 0;
+	if ((rg->flags & ~known) || rg->reserved)
+		return region_bad(err, errlen, rg, "reserved fields set",
+		                  (rg->flags & ~known) | rg->reserved);
 	if (rg->block_size != TSMIG_PAGE_SIZE)
 		return region_bad(err, errlen, rg, "block size is not 4096", rg->block_size);
 	if (!rg->size || rg->size % rg->block_size)

@@ -130,6 +130,15 @@ Test(vmm_migrate_converge, parameters)
 	cr_assert_not(p.migrate_disk); /* off by default */
 	cr_assert_eq(parse(&p, "{\"migrate-disk\": true}"), 0);
 	cr_assert(p.migrate_disk);
+	cr_assert_eq(p.storage, MIG_STORAGE_NONE); /* storage modes: none by default */
+	cr_assert_eq(parse(&p, "{\"storage\": \"precopy\"}"), 0);
+	cr_assert_eq(p.storage, MIG_STORAGE_PRECOPY);
+	cr_assert_str_eq(mig_storage_name(p.storage), "precopy");
+	cr_assert_eq(parse(&p, "{\"storage\": \"flim\"}"), 0);
+	cr_assert_eq(p.storage, MIG_STORAGE_FLIM);
+	cr_assert_eq(parse(&p, "{\"storage\": \"none\"}"), 0);
+	cr_assert_eq(p.storage, MIG_STORAGE_NONE);
+	cr_assert_eq(mig_storage_parse("Flim"), -1);
 	struct mig_params before = p;
 	const char *bad[] = {
 	        "{\"mode\": \"turbo\"}",
@@ -145,6 +154,8 @@ Test(vmm_migrate_converge, parameters)
 	        "[1]",
 	        "{\"statlog\": 7}",
 	        "{\"migrate-disk\": 1}",
+	        "{\"storage\": \"flimcd\"}",
+	        "{\"storage\": true}",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		cr_assert_eq(parse(&p, bad[i]), -EINVAL, "%s", bad[i]);
@@ -182,4 +193,25 @@ Test(vmm_migrate_converge, metrics_json_is_valid)
 	cr_assert_eq(zero, 10);
 	json_decref(o);
 	cr_assert_str_eq(mig_status_name(MIG_COMPLETED), "completed");
+}
+
+Test(vmm_migrate_converge, metrics_json_has_storage)
+{
+	struct mig_params p;
+	mig_params_default(&p);
+	p.storage = MIG_STORAGE_PRECOPY;
+	struct mig_metrics m = {
+	        .status = MIG_ACTIVE, .disk_blocks = 100, .disk_passes = 3, .disk_dirty = 7};
+	char buf[4096];
+	size_t n = mig_metrics_json(&m, &p, buf, sizeof(buf));
+	char err[200];
+	json_t *o = json_parse(buf, n, err, sizeof(err));
+	cr_assert_not_null(o, "%s: %s", buf, err);
+	json_t *db = json_object_get(o, "disk-blocks");
+	cr_assert_eq(json_integer_value(json_object_get(db, "passes")), 3);
+	cr_assert_eq(json_integer_value(json_object_get(db, "dirty")), 7);
+	cr_assert_str_eq(
+	        json_string_value(json_object_get(json_object_get(o, "parameters"), "storage")),
+	        "precopy");
+	json_decref(o);
 }

@@ -495,6 +495,10 @@ Test(vmm_migrate_stream, region_rules)
 	cr_assert_eq(tsmig_region_add(&t, &rg, ram, err, sizeof(err)), -EBADMSG);
 	cr_assert(strstr(err, "unknown kind"), "%s", err);
 	rg.kind = TSMIG_REGION_RAM;
+	rg.flags = TSMIG_REGION_F_INDEX; /* a DISK region's flag only */
+	cr_assert_eq(tsmig_region_add(&t, &rg, ram, err, sizeof(err)), -EBADMSG);
+	cr_assert(strstr(err, "reserved fields set"), "%s", err);
+	rg.flags = 0;
 	cr_assert_eq(tsmig_region_add(&t, &rg, ram, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(tsmig_region_add(&t, &rg, ram, err, sizeof(err)), -EBADMSG); /* id 0 again */
 	cr_assert(strstr(err, "out of order"), "%s", err);
@@ -503,8 +507,12 @@ Test(vmm_migrate_stream, region_rules)
 	rg.size = TSMIG_PAGE_SIZE + 1;
 	cr_assert_eq(tsmig_region_add(&t, &rg, ram, err, sizeof(err)), -EBADMSG);
 	rg.size = TSMIG_PAGE_SIZE;
+	rg.flags = TSMIG_REGION_F_INDEX | 0x2; /* an unknown flag */
+	cr_assert_eq(tsmig_region_add(&t, &rg, ram, err, sizeof(err)), -EBADMSG);
+	rg.flags = TSMIG_REGION_F_INDEX; /* storage flim asks for the DISK_INDEX */
 	cr_assert_eq(tsmig_region_add(&t, &rg, ram, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(t.n, 2);
+	cr_assert_str_eq(tsmig_rec_name(TSMIG_REC_DISK_INDEX), "DISK_INDEX");
 }
 
 Test(vmm_migrate_stream, v1_refused_naming_both_versions)
