@@ -20,6 +20,7 @@ enum ev_type {
 	EV_LINK,   /* schedule: ev->node = link, ev->gen = 1 up / 0 down */
 	EV_SAMPLE, /* offsets */
 	EV_WANDER, /* every oscillator's wander takes a step */
+	EV_TEMP,   /* one random node's frequency steps (a temperature change) */
 	EV_FAULT,  /* faults[ev->node] happens */
 	EV_BURST,  /* every node is asked for an on-demand burst */
 };
@@ -108,6 +109,13 @@ static uint32_t schedule(struct sim *s, int64_t t, enum ev_type type)
 	}
 	evq_ev(&s->q, id)->type = (uint8_t)type;
 	return id;
+}
+
+/* Temperature steps hit the nodes as one Poisson process of rate nnodes / temp_every. */
+static int64_t next_temp_step(struct sim *s, int64_t now)
+{
+	double mean = (double)s->cfg->temp_every_ps / (double)s->topo->nnodes;
+	return now + 1 + (int64_t)(-log(1.0 - sim_rng_uniform(&s->rng)) * mean);
 }
 
 static void reschedule_steady(struct sim *s)
@@ -523,6 +531,8 @@ static int setup(struct sim *s, char *err, size_t errlen)
 	evq_push(&s->q, schedule(s, c->sample_ps, EV_SAMPLE));
 	if (c->wander_ppb > 0)
 		evq_push(&s->q, schedule(s, c->wander_step_ps, EV_WANDER));
+	if (c->temp_step_ppm > 0)
+		evq_push(&s->q, schedule(s, next_temp_step(s, 0), EV_TEMP));
 	return 0;
 }
 
@@ -609,6 +619,14 @@ int sim_run(const struct topo *t, const struct sim_config *cfg, struct sim_resul
 			}
 			evq_push(&s.q, schedule(&s, s.t + cfg->wander_step_ps, EV_WANDER));
 			break;
+		case EV_TEMP: {
+			unsigned i = (unsigned)(sim_rng_uniform(&s.rng) * t->nnodes) % t->nnodes;
+			s.nodes[i].ppm_wander += sim_rng_gauss(&s.rng) * cfg->temp_step_ppm;
+			set_rate(&s.nodes[i], s.t);
+			res->temp_steps++;
+			evq_push(&s.q, schedule(&s, next_temp_step(&s, s.t), EV_TEMP));
+			break;
+		}
 		case EV_FAULT:
 			on_fault(&s, &cfg->faults[e->node]);
 			break;

@@ -46,6 +46,8 @@ struct sim_config {
 	int64_t wander_step_ps;  /* how often the wander walks */
 	double max_ppm;          /* static error drawn in [-max_ppm, max_ppm] */
 	double wander_ppb;       /* sigma of each wander step */
+	double temp_step_ppm;    /* temperature steps: sigma of one step of a node's frequency */
+	int64_t temp_every_ps;   /* ... mean time between two steps of one node (Poisson) */
 	double load;             /* fraction of blocks carrying frames, 0 .. 0.99 */
 	unsigned frame_bytes;    /* frame length under load */
 	int64_t jump_ticks;      /* a beacon correcting lc by more is a jump */
@@ -94,6 +96,7 @@ struct sim_result {
 	int64_t burst_max_offset, burst_max_hop_offset;
 	uint64_t burst_samples;
 	uint64_t remeasures; /* completed periodic delay re-measurements */
+	uint64_t temp_steps; /* temperature steps applied */
 };
 
 /* Run; 0 or -1 with err (e.g. out of memory). */

@@ -53,6 +53,9 @@ static void usage(FILE *f)
 	        "  --cable M          metres of generated links (default 5)\n"
 	        "  --ppm P            static oscillator error range +-P (default 100)\n"
 	        "  --wander PPB       wander step sigma every 1 ms (default 10)\n"
+	        "  --temp-step PPM    temperature steps: sigma of one frequency step (default 0: "
+	        "off)\n"
+	        "  --temp-every T     mean time between two steps of one node (default 100ms)\n"
 	        "  --alpha N          DTP alpha in ticks (default 3: turnaround 1 + mean CDC 1 + "
 	        "1)\n"
 	        "  --jump N           beacons correcting lc by more than N ticks are jumps (16)\n"
@@ -220,6 +223,7 @@ static void print_summary(const struct sim_result *r, const struct sim_config *c
 		       "\"self_unknown\": %llu, \"burst_samples\": %llu, "
 		       "\"burst_max_offset_ticks\": "
 		       "%lld, \"burst_max_hop_offset_ticks\": %lld, \"remeasures\": %llu, "
+		       "\"temp_steps\": %llu, "
 		       "\"events\": %llu, \"sim_s\": %g, \"wall_s\": %.3f, \"events_per_s\": "
 		       "%.0f}\n",
 		       c->topo_spec, r->nodes, r->links, r->diameter, (long long)c->beacon_ticks,
@@ -237,8 +241,8 @@ static void print_summary(const struct sim_result *r, const struct sim_config *c
 		       (unsigned long long)r->self_violations, (unsigned long long)r->self_unknown,
 		       (unsigned long long)r->burst_samples, (long long)r->burst_max_offset,
 		       (long long)r->burst_max_hop_offset, (unsigned long long)r->remeasures,
-		       (unsigned long long)r->events, r->sim_s, r->wall_s,
-		       r->wall_s > 0 ? (double)r->events / r->wall_s : 0);
+		       (unsigned long long)r->temp_steps, (unsigned long long)r->events, r->sim_s,
+		       r->wall_s, r->wall_s > 0 ? (double)r->events / r->wall_s : 0);
 		return;
 	}
 	printf("dtp-sim %s: %u nodes, %u links, diameter %d hops, beacon %lld ticks, load %g, "
@@ -296,20 +300,17 @@ static struct statlog *open_statlog(const char *dir, const struct sim_config *c)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {{"topo", 1, 0, 't'},          {"duration", 1, 0, 'd'},
-	                                     {"beacon", 1, 0, 'b'},        {"enhance", 1, 0, 'e'},
-	                                     {"seed", 1, 0, 's'},          {"load", 1, 0, 'l'},
-	                                     {"frame", 1, 0, 'F'},         {"flap", 1, 0, 'f'},
-	                                     {"faulty", 1, 0, 'x'},        {"cable", 1, 0, 'c'},
-	                                     {"ppm", 1, 0, 'p'},           {"wander", 1, 0, 'w'},
-	                                     {"jump", 1, 0, 'j'},          {"guard", 1, 0, 'g'},
-	                                     {"gc0", 1, 0, 'G'},           {"sample", 1, 0, 'S'},
-	                                     {"statlog", 1, 0, 'L'},       {"summary", 1, 0, 'o'},
-	                                     {"alpha", 1, 0, 'a'},         {"quiet", 0, 0, 'q'},
-	                                     {"delay-samples", 1, 0, 'k'}, {"remeasure", 1, 0, 'R'},
-	                                     {"burst", 1, 0, 'B'},         {"burst-div", 1, 0, 'D'},
-	                                     {"sync-margin", 1, 0, 'M'},   {"warmup", 1, 0, 'W'},
-	                                     {"help", 0, 0, 'h'},          {0, 0, 0, 0}};
+	static const struct option opts[] = {
+	        {"topo", 1, 0, 't'},        {"duration", 1, 0, 'd'}, {"beacon", 1, 0, 'b'},
+	        {"enhance", 1, 0, 'e'},     {"seed", 1, 0, 's'},     {"load", 1, 0, 'l'},
+	        {"frame", 1, 0, 'F'},       {"flap", 1, 0, 'f'},     {"faulty", 1, 0, 'x'},
+	        {"cable", 1, 0, 'c'},       {"ppm", 1, 0, 'p'},      {"wander", 1, 0, 'w'},
+	        {"jump", 1, 0, 'j'},        {"guard", 1, 0, 'g'},    {"gc0", 1, 0, 'G'},
+	        {"sample", 1, 0, 'S'},      {"statlog", 1, 0, 'L'},  {"summary", 1, 0, 'o'},
+	        {"alpha", 1, 0, 'a'},       {"quiet", 0, 0, 'q'},    {"delay-samples", 1, 0, 'k'},
+	        {"remeasure", 1, 0, 'R'},   {"burst", 1, 0, 'B'},    {"burst-div", 1, 0, 'D'},
+	        {"sync-margin", 1, 0, 'M'}, {"warmup", 1, 0, 'W'},   {"temp-step", 1, 0, 'T'},
+	        {"temp-every", 1, 0, 'E'},  {"help", 0, 0, 'h'},     {0, 0, 0, 0}};
 	struct sim_config c = {.duration_ps = 10000000000ll,
 	                       .beacon_ticks = 200,
 	                       .retry_ticks = 10000,
@@ -318,6 +319,7 @@ int main(int argc, char **argv)
 	                       .wander_step_ps = 1000000000ll,
 	                       .max_ppm = 100,
 	                       .wander_ppb = 10,
+	                       .temp_every_ps = 100000000000ll,
 	                       .frame_bytes = 1522,
 	                       .jump_ticks = 16,
 	                       .seed = 1,
@@ -385,6 +387,17 @@ int main(int argc, char **argv)
 		case 'w':
 			bad |= cli_double(PROG, "--wander", optarg, 0, 100000, &c.wander_ppb) != 0;
 			break;
+		case 'T':
+			bad |= cli_double(PROG, "--temp-step", optarg, 0, 1000, &c.temp_step_ppm) !=
+			       0;
+			break;
+		case 'E': {
+			tmv_t ns;
+			bad |= cli_time(PROG, "--temp-every", optarg, 1000, 3600000000000ll, &ns) !=
+			       0;
+			c.temp_every_ps = ns * 1000;
+			break;
+		}
 		case 'j':
 			bad |= cli_long(PROG, "--jump", optarg, 1, 1l << 50, &v) != 0;
 			c.jump_ticks = v;

@@ -49,6 +49,9 @@ run fast --topo fattree:4 --duration 30ms --faulty c0:fast:3000
 check "plain DTP: a fast node drags the network's rate ($(key fast rate_ppm) ppm)" holds fast "rate_ppm > 2900"
 run healthy --topo fattree:4 --duration 30ms
 check "healthy network: rate within the oscillators' +-100 ppm, no jumps" holds healthy "abs(rate_ppm) <= 110 and jumps == 0"
+run temp --topo fattree:4 --duration 30ms --load 0.7 --temp-step 5 --temp-every 10ms
+check "temperature steps ($(key temp temp_steps), about 36 x 3 expected): DTP's bounds still hold" holds temp "60 <= temp_steps <= 160 and $within_bounds and jumps == 0"
+check "temperature steps move the oscillators: the network follows the fastest ($(key temp rate_ppm) vs $(key healthy rate_ppm) ppm)" holds temp "abs(rate_ppm - $(key healthy rate_ppm)) > 1"
 run guard --topo fattree:4 --duration 30ms --faulty c0:wild:100000@10ms --enhance guard
 check "jump guard: the wild node's beacons are rejected ($(key guard rejected)), nobody jumps" holds guard "rejected > 0 and jumps == 0 and bound_violations == 0 and abs(rate_ppm) <= 110"
 run enh --topo fattree:4 --duration 30ms --load 0.7 --flap e1_0-a1_1@10ms+3ms --enhance delay,guard
