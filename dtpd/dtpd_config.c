@@ -23,7 +23,7 @@ static const struct config_item table[] = {
         CFG_INT("jump_threshold", G, 8, 0, 1000000000),
         CFG_INT("jump_guard", G, 0, 0, 1000000000),
         CFG_INT("jump_guard_arm", G, 0, 0, 1000000000),
-        CFG_INT("delay_samples", G, 0, 0, 1000),
+        CFG_INT("delay_samples", G, 8, 0, 1000),
         CFG_BOOL("upstream", P, 1),
         CFG_STRING("ctl_socket", G, NULL),
         CFG_ENUM("transport", G, DTPD_TP_AF_PACKET, transport_enum),

@@ -2,8 +2,9 @@
 /*
  * dtpd: the DTP daemon (issue 13). Ports carry DTP L2 frames (ethertype 0x88B5) over AF_PACKET
  * with software timestamps; dtp/core runs on a 156.25 MHz tick counter derived from the node's
- * clock (node.h); a non-root node disciplines its clock to the network's counter mapped to time
- * through lib/sync. `dtpd ctl SOCK status` queries a running daemon.
+ * oscillator (CLOCK_MONOTONIC_RAW, node.h); every node disciplines its clock to the network's
+ * counter mapped to time through lib/sync (a follower from its upstream beacons, the root
+ * from its own counter). `dtpd ctl SOCK status` queries a running daemon.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -50,6 +51,7 @@ struct dtpd {
 	uint64_t bad_frames, no_stamp, sends_failed;
 	int64_t t0_mono;
 	unsigned ticks;
+	int64_t next_self; /* root: next sample of its clock against its counter (mono) */
 };
 
 static void usage(FILE *f)
@@ -98,6 +100,25 @@ static int64_t clock_now(struct dtpd *d)
 	return t;
 }
 
+/* The oscillator the counter is derived from: CLOCK_MONOTONIC_RAW (never disciplined). */
+static int64_t osc_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC_RAW, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* A CLOCK_REALTIME stamp (software rx stamp) on the oscillator's time scale. */
+static int64_t osc_of_sys(int64_t sys)
+{
+	struct timespec a, b;
+	clock_gettime(CLOCK_REALTIME, &a);
+	int64_t o = osc_now();
+	clock_gettime(CLOCK_REALTIME, &b);
+	int64_t rt = (a.tv_sec + b.tv_sec) * 500000000LL + (a.tv_nsec + b.tv_nsec) / 2;
+	return sys + (o - rt);
+}
+
 static void send_frame(void *arg, unsigned port, const struct dtp_frame *f0)
 {
 	struct dtpd *d = arg;
@@ -129,7 +150,6 @@ static void feed(struct dtpd *d, const struct dtpd_sample *s, tmv_t sys)
 	unsigned g = sync_step_gen(d->sync);
 	if (g != d->step_gen) {
 		d->step_gen = g;
-		dtpd_node_clock_stepped(&d->node, -s->offset_ns);
 		pr_info("clock stepped by %+lld ns", (long long)-s->offset_ns);
 	}
 }
@@ -166,14 +186,15 @@ static void on_frame(void *arg, struct transport *t, enum transport_channel ch, 
 	}
 	if (!memcmp(f.src, d->mac[p], 6))
 		return;
-	tmv_t t4 = 0;
-	if (!tsync_ts_valid(rx_ts) || tclock_from_sys(d->clk, rx_ts->ns, &t4) < 0) {
+	tmv_t t4c = 0;
+	if (!tsync_ts_valid(rx_ts) || tclock_from_sys(d->clk, rx_ts->ns, &t4c) < 0) {
 		d->no_stamp++;
 		return;
 	}
 	struct dtpd_sample s;
 	enum dtp_port_state before = d->node.ports[p].state;
-	if (dtpd_node_rx(&d->node, p, &f, t4, clock_now(d), reactor_now(d->r), &s))
+	if (dtpd_node_rx(&d->node, p, &f, osc_of_sys(rx_ts->ns), t4c, osc_now(), reactor_now(d->r),
+	                 &s))
 		feed(d, &s, rx_ts->ns);
 	if (before != DTP_PORT_SYNC && d->node.ports[p].state == DTP_PORT_SYNC)
 		pr_info("%s: SYNC, delay %lld ns", d->ifname[p], (long long)d->node.rt[p].delay_ns);
@@ -204,16 +225,23 @@ static void on_tick(struct reactor *r, struct reactor_timer *t, uint64_t exp, vo
 	struct dtpd *d = arg;
 	(void)t;
 	(void)exp;
-	int64_t mono = reactor_now(r), clk = clock_now(d);
+	int64_t mono = reactor_now(r), osc = osc_now();
+	if (d->node.p.root && mono >= d->next_self) {
+		struct dtpd_sample s;
+		d->next_self = mono + d->node.p.beacon_ns;
+		if (dtpd_node_self_sample(&d->node, osc, clock_now(d), &s))
+			feed(d, &s, 0);
+	}
 	if (d->ticks++ % 20 == 0) {
 		for (unsigned p = 0; p < d->n; p++) {
 			bool up = link_running(d, p);
 			if (up != d->node.rt[p].link)
 				pr_info("%s: link %s", d->ifname[p], up ? "up" : "down");
-			dtpd_node_link(&d->node, p, up, clk, mono);
+			dtpd_node_link(&d->node, p, up, osc, mono);
 		}
 	}
-	dtpd_node_timers(&d->node, clk, mono);
+	/* a fresh reading: the counter a BEACON carries is taken now, just before it is sent */
+	dtpd_node_timers(&d->node, osc_now(), mono);
 }
 
 static void on_ctl(struct reactor *r, int fd, short revents, void *arg)
@@ -234,7 +262,7 @@ static void on_ctl(struct reactor *r, int fd, short revents, void *arg)
 		struct timespec ts;
 		int64_t clk = clock_now(d);
 		clock_gettime(CLOCK_REALTIME, &ts);
-		dtpd_node_advance(&d->node, clk);
+		dtpd_node_advance(&d->node, osc_now());
 		double est = -1;
 		if (sync_error_estimate(d->sync, &est) < 0)
 			est = -1;
@@ -350,6 +378,10 @@ static int parse_args(struct dtpd *d, int argc, char **argv)
 		        DTPD_MAX_PORTS);
 		return -1;
 	}
+	/* dtpd's servo is kalman unless the user names one (the fragment's default is PI's) */
+	if (config_source(d->cfg, NULL, "clock_servo") == CFG_SRC_DEFAULT &&
+	    config_set(d->cfg, NULL, "clock_servo", "kalman", &ce) < 0)
+		return -1;
 	d->n = (unsigned)ns;
 	for (unsigned p = 0; p < d->n; p++)
 		snprintf(d->ifname[p], IF_NAMESIZE, "%s", config_section_name(d->cfg, p));
@@ -384,7 +416,7 @@ int main(int argc, char **argv)
 	if (!d->r || d->ifq_fd < 0 || open_clock(d) < 0)
 		return 1;
 	d->step_gen = sync_step_gen(d->sync);
-	dtpd_node_init(&d->node, d->n, &np, clock_now(d), send_frame, d);
+	dtpd_node_init(&d->node, d->n, &np, osc_now(), clock_now(d), send_frame, d);
 	if (open_ports(d) < 0)
 		return 1;
 	const char *cs = config_get_string(d->cfg, NULL, "ctl_socket");
@@ -403,7 +435,7 @@ int main(int argc, char **argv)
 	    reactor_add_signals(d->r, sigs, 2, on_signal, d) < 0)
 		return 1;
 	pr_info("%s node on %u port(s), clock %s, transport af_packet, timestamps sys (software), "
-	        "beacon %lld ms, epoch %lld s",
+	        "counter from CLOCK_MONOTONIC_RAW, beacon %lld ms, epoch %lld s",
 	        np.root ? "root" : "follower", d->n, tclock_name(d->clk),
 	        (long long)(np.beacon_ns / 1000000), (long long)(np.epoch_ns / 1000000000));
 	int rc = reactor_run(d->r);

@@ -30,15 +30,17 @@ int64_t dtpd_counter_ns(int64_t epoch_ns, uint64_t c, int64_t near_ns)
 }
 
 void dtpd_node_init(struct dtpd_node *nd, unsigned nports, const struct dtpd_node_params *p,
-                    int64_t clk_ns, dtpd_send_fn send, void *arg)
+                    int64_t osc_ns, int64_t clk_ns, dtpd_send_fn send, void *arg)
 {
 	memset(nd, 0, sizeof(*nd));
 	nd->n = nports > DTPD_MAX_PORTS ? DTPD_MAX_PORTS : nports;
 	nd->p = *p;
 	nd->send = send;
 	nd->send_arg = arg;
-	nd->dev_clk = clk_ns;
-	uint64_t gc = p->root ? dtpd_counter_at(p->epoch_ns, clk_ns) : 0;
+	nd->dev_clk = osc_ns;
+	uint64_t gc = dtpd_counter_at(p->epoch_ns, clk_ns);
+	if (!p->root)
+		gc = dtp_cnt_add(gc, -DTPD_FOLLOWER_LAG);
 	dtp_device_init(&nd->dev, nd->ports, nd->n, gc, &p->dtp);
 	for (unsigned i = 0; i < nd->n; i++)
 		nd->rt[i].upstream = true;
@@ -75,7 +77,9 @@ static void apply(struct dtpd_node *nd, unsigned port, const struct dtp_output *
 		rt->retry_at = mono + nd->p.retry_ns;
 	if (o->timers & DTP_ACT_ARM_BEACON)
 		rt->beacon_at = mono + nd->p.beacon_ns;
-	if (!o->send)
+	/* a follower's counter means nothing until an upstream beacon has handed it the
+	 * network's: it sends no BEACON before (a neighbour would discipline to it) */
+	if (!o->send || (o->msg.type == DTP_MSG_BEACON && !nd->p.root && !nd->acquired))
 		return;
 	struct dtp_frame f = {
 	        .type = o->msg.type, .port = (uint16_t)port, .counter = o->msg.counter};
@@ -102,11 +106,13 @@ void dtpd_node_link(struct dtpd_node *nd, unsigned port, bool up, int64_t clk, i
 	dtpd_node_advance(nd, clk);
 	nd->rt[port].link = up;
 	nd->rt[port].last_rx = mono;
+	nd->rt[port].dsum = 0;
+	nd->rt[port].dn = 0;
 	input(nd, port, up ? DTP_EV_LINK_UP : DTP_EV_LINK_DOWN, clk, mono);
 }
 
 int dtpd_node_rx(struct dtpd_node *nd, unsigned port, const struct dtp_frame *f, int64_t t4,
-                 int64_t clk_now, int64_t mono, struct dtpd_sample *s)
+                 int64_t t4_clk, int64_t clk_now, int64_t mono, struct dtpd_sample *s)
 {
 	if (port >= nd->n || !nd->rt[port].link)
 		return 0;
@@ -124,18 +130,23 @@ int dtpd_node_rx(struct dtpd_node *nd, unsigned port, const struct dtp_frame *f,
 		int64_t d = ((int64_t)t4 - (int64_t)f->echo_ts) / 2;
 		if (turn < 0)
 			turn = 0;
-		rt->delay_ns = d < 0 ? 0 : d;
+		/* the mean of the exchanges since the link came up (delay_samples asks the core
+		 * for several) */
+		rt->dsum += d < 0 ? 0 : d;
+		rt->dn++;
+		rt->delay_ns = rt->dsum / rt->dn;
 		nd->dev.params.alpha = dtpd_ns_to_ticks(turn + 2 * nd->p.margin_ns);
 	}
 	if (f->type == DTP_MSG_BEACON && !nd->p.root && rt->upstream &&
 	    pt->state == DTP_PORT_SYNC) {
-		int64_t ct = dtpd_counter_ns(nd->p.epoch_ns, f->counter, t4);
+		int64_t ct = dtpd_counter_ns(nd->p.epoch_ns, f->counter, t4_clk);
 		s->port = port;
 		s->delay_ns = rt->delay_ns;
-		s->clk_ns = t4;
-		s->offset_ns = t4 - ct - rt->delay_ns;
+		s->clk_ns = t4_clk;
+		s->offset_ns = t4_clk - ct - rt->delay_ns;
 		rt->last_offset_ns = s->offset_ns;
 		rt->samples++;
+		nd->acquired = true;
 		rc = 1;
 	}
 	enum dtp_port_event ev = f->type == DTP_MSG_INIT       ? DTP_EV_RX_INIT
@@ -150,6 +161,18 @@ int dtpd_node_rx(struct dtpd_node *nd, unsigned port, const struct dtp_frame *f,
 	return rc;
 }
 
+int dtpd_node_self_sample(struct dtpd_node *nd, int64_t osc, int64_t clk, struct dtpd_sample *s)
+{
+	if (!nd->p.root)
+		return 0;
+	dtpd_node_advance(nd, osc);
+	s->port = 0;
+	s->delay_ns = 0;
+	s->clk_ns = clk;
+	s->offset_ns = clk - dtpd_counter_ns(nd->p.epoch_ns, nd->dev.gc, clk);
+	return 1;
+}
+
 void dtpd_node_timers(struct dtpd_node *nd, int64_t clk, int64_t mono)
 {
 	dtpd_node_advance(nd, clk);
@@ -160,6 +183,8 @@ void dtpd_node_timers(struct dtpd_node *nd, int64_t clk, int64_t mono)
 			/* the peer went silent (restarted, or its link flapped unseen): start over */
 			rt->silences++;
 			rt->last_rx = mono;
+			rt->dsum = 0;
+			rt->dn = 0;
 			input(nd, i, DTP_EV_LINK_DOWN, clk, mono);
 			input(nd, i, DTP_EV_LINK_UP, clk, mono);
 			continue;

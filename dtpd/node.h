@@ -1,13 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The dtpd node: dtp/core's device (unchanged) driven from timestamps on a tick counter derived
- * from the node's clock, plus what the daemon adds around it. Pure: no I/O, no clock reads; the
- * caller passes the clock time (clk, ns on the node's clock) and the monotonic time (mono, ns)
- * of every event and carries out the sends the node asks for through node->send.
+ * from the node's oscillator, plus what the daemon adds around it. Pure: no I/O, no clock
+ * reads; the caller passes the oscillator time (osc, ns: the daemon's CLOCK_MONOTONIC_RAW, the
+ * free-running oscillator the counter is derived from, never disciplined), the disciplined
+ * clock's time (clk) where a sample needs it and the monotonic time (mono) of every event, and
+ * carries out the sends the node asks for through node->send. The unit tests pass osc = clk.
  *
- * Counter and time: the counter ticks at 156.25 MHz (DTP_TICK_PS) of the node's clock; counter
+ * Counter and time: the counter ticks at 156.25 MHz (DTP_TICK_PS) of the oscillator; counter
  * c stands for the time epoch + c * 6.4 ns (dtpd_counter_ns). The root starts its gc at its
- * clock's time, the others at 0, so the max rule hands the root's counter to the network.
+ * clock's time, the others DTPD_FOLLOWER_LAG ticks (2^50, 83 days) behind theirs, so the max
+ * rule hands the root's counter to the network (counters compare modulo 2^53: within 2^52).
+ * Every clock follows the network's counter: a follower's from its upstream beacons, the
+ * root's from its own counter (dtpd_node_self_sample), so a network counter that runs at
+ * another node's faster oscillator (the max rule) carries the root's clock along too.
  *
  * Delay (dtpd's INIT-ACK): echo_ts = the INIT's tx_ts (requester's clock) advanced by the
  * responder's turnaround (its INIT rx stamp to the INIT-ACK's send), so the requester's
@@ -15,6 +21,9 @@
  * exchange with alpha = turnaround + 2 * margin: its d is the true delay less margin, so a
  * node whose counter leads by less than margin (timestamp noise, a servo still settling)
  * never drags its neighbours forward through the max rule.
+ *
+ * A follower sends no BEACON until it has received one on an upstream port in SYNC (its lagging
+ * start counter would otherwise reach downstream nodes as the network's).
  *
  * Discipline sample (non-root, upstream ports): a BEACON(c) received at t4 says the upstream
  * counter is c + d at t4: offset = t4 - (time of c) - d (local - master).
@@ -35,7 +44,9 @@ struct dtpd_port_rt {
 	int64_t retry_at, beacon_at; /* mono deadlines, 0 = disarmed */
 	int64_t last_rx;             /* mono of the last frame received */
 	int64_t init_t1;             /* clock time of the outstanding INIT */
-	int64_t delay_ns;            /* measured one-way delay (valid in SYNC) */
+	int64_t delay_ns;            /* measured one-way delay (valid in SYNC): the mean */
+	int64_t dsum;                /* ... of dn exchanges since the link came up */
+	int64_t dn;
 	int64_t last_offset_ns;
 	bool upstream; /* beacons from here discipline the clock */
 	bool link;
@@ -69,9 +80,12 @@ struct dtpd_node {
 	struct dtpd_node_params p;
 	int64_t dev_clk; /* the clock time the counters stand at */
 	int64_t rem_ps;  /* sub-tick remainder */
+	bool acquired;   /* a follower has had a beacon from upstream (it beacons from then) */
 	dtpd_send_fn send;
 	void *send_arg;
 };
+
+#define DTPD_FOLLOWER_LAG (INT64_C(1) << 50)
 
 /* ns per tick, in ps */
 #define DTPD_TICK_PS DTP_TICK_PS
@@ -84,21 +98,25 @@ uint64_t dtpd_counter_at(int64_t epoch_ns, int64_t t_ns);
 /* ns -> whole ticks, rounded toward zero. */
 int64_t dtpd_ns_to_ticks(int64_t ns);
 
+/* osc_ns, clk_ns: the oscillator and the clock now (the root's counter starts at clk_ns). */
 void dtpd_node_init(struct dtpd_node *nd, unsigned nports, const struct dtpd_node_params *p,
-                    int64_t clk_ns, dtpd_send_fn send, void *arg);
-/* Advance the counters to clk_ns (earlier times are ignored). */
-void dtpd_node_advance(struct dtpd_node *nd, int64_t clk_ns);
-/* The clock was stepped by delta_ns: the counters follow it (they are derived from it). */
+                    int64_t osc_ns, int64_t clk_ns, dtpd_send_fn send, void *arg);
+/* Advance the counters to oscillator time osc_ns (earlier times are ignored). */
+void dtpd_node_advance(struct dtpd_node *nd, int64_t osc_ns);
+/* Shift the counters by delta_ns (for a counter derived from a clock that was stepped). */
 void dtpd_node_clock_stepped(struct dtpd_node *nd, int64_t delta_ns);
+/* The root's sample of its clock (clk) against its own counter at osc: 1 with *s, or 0 for a
+ * follower. */
+int dtpd_node_self_sample(struct dtpd_node *nd, int64_t osc, int64_t clk, struct dtpd_sample *s);
 
 /* Link state of a port (an event only on a change). */
 void dtpd_node_link(struct dtpd_node *nd, unsigned port, bool up, int64_t clk, int64_t mono);
-/* A frame received on port at clock time t4 (its rx stamp on the node's clock), handled now
- * (clk_now: the clock now, when a reply is sent). Returns 1 with *s filled when it gives a
- * discipline sample, else 0. */
+/* A frame received on port with rx stamp t4 (oscillator time; t4_clk the same instant on the
+ * clock), handled now (clk_now: the oscillator now, when a reply is sent). Returns 1 with *s
+ * filled when it gives a discipline sample, else 0. */
 int dtpd_node_rx(struct dtpd_node *nd, unsigned port, const struct dtp_frame *f, int64_t t4,
-                 int64_t clk_now, int64_t mono, struct dtpd_sample *s);
-/* Run due timers and the silence check at (clk, mono). */
+                 int64_t t4_clk, int64_t clk_now, int64_t mono, struct dtpd_sample *s);
+/* Run due timers and the silence check at (oscillator time clk, mono). */
 void dtpd_node_timers(struct dtpd_node *nd, int64_t clk, int64_t mono);
 /* The earliest armed deadline (mono), or 0. */
 int64_t dtpd_node_next_deadline(const struct dtpd_node *nd);

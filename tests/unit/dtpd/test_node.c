@@ -80,9 +80,9 @@ static void setup_net(int64_t off1, double rate1, int64_t margin)
 	                             .rx_timeout_ns = 200 * MS};
 	p.dtp.jump_threshold = 8;
 	p.root = true;
-	dtpd_node_init(&N.nd[0], 1, &p, clk(0, 0), send_cb, (void *)(intptr_t)0);
+	dtpd_node_init(&N.nd[0], 1, &p, clk(0, 0), clk(0, 0), send_cb, (void *)(intptr_t)0);
 	p.root = false;
-	dtpd_node_init(&N.nd[1], 1, &p, clk(1, 0), send_cb, (void *)(intptr_t)1);
+	dtpd_node_init(&N.nd[1], 1, &p, clk(1, 0), clk(1, 0), send_cb, (void *)(intptr_t)1);
 }
 
 static void run(int64_t until)
@@ -96,8 +96,8 @@ static void run(int64_t until)
 			struct inflight m = N.q[k];
 			N.q[k] = N.q[--N.nq];
 			struct dtpd_sample s;
-			if (dtpd_node_rx(&N.nd[m.to], 0, &m.f, clk(m.to, m.at), clk(m.to, N.now),
-			                 N.now, &s)) {
+			if (dtpd_node_rx(&N.nd[m.to], 0, &m.f, clk(m.to, m.at), clk(m.to, m.at),
+			                 clk(m.to, N.now), N.now, &s)) {
 				N.nsamples++;
 				N.last = s;
 			}

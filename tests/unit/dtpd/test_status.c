@@ -14,7 +14,7 @@ Test(dtpd_status, line_parses_back)
 	struct dtpd_node nd;
 	struct dtpd_node_params p = {
 	        .epoch_ns = 0, .margin_ns = 1000, .beacon_ns = 1000000, .retry_ns = 1000000};
-	dtpd_node_init(&nd, 2, &p, 6400000, NULL, NULL);
+	dtpd_node_init(&nd, 2, &p, 6400000, 6400000, NULL, NULL);
 	dtpd_node_link(&nd, 1, true, 6400000, 1);
 	nd.dev.gc = 1000000; /* 6.4 ms */
 	nd.rt[0].samples = 1;

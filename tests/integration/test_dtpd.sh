@@ -1,0 +1,121 @@
+#!/bin/sh
+# dtpd (issue 13) over AF_PACKET: a 3-node chain root - mid - leaf in network namespaces over
+# veth, each node on its own vclock (different offsets and frequency errors):
+#   a. every port of every node reaches SYNC
+#   b. the network's counters agree: each node's counter (mapped to time) minus CLOCK_REALTIME,
+#      read through `dtpd ctl SOCK status`, within COUNTER_NS of the root's
+#   c. the root is never dragged forward (its jump count stays 0)
+#   d. the true error of mid's and leaf's vclocks against the root's vclock (tsync-judge) has
+#      RMS below RMS_NS and max below MAX_NS
+#   e. a link down/up between mid and leaf: leaf's port leaves SYNC and comes back, and the
+#      leaf's clock is again within MAX_NS of the root's
+#   f. --help, a bad option and a bad frame are handled (exit codes; the bad frame is counted)
+cd "$(dirname "$0")/../.." || exit 1
+. tests/integration/lib.sh
+[ "$(id -u)" -eq 0 ] || skip_all "needs root (network namespaces)"
+ip netns list >/dev/null 2>&1 || skip_all "ip netns not available"
+for b in dtpd tsync-vclock tsync-judge; do
+	[ -x "$BIN/$b" ] || { fail "$BIN/$b not built"; finish; exit 1; }
+done
+. testbeds/netns.sh
+BED_PREFIX=tdtp-$$-
+. testbeds/ptp/lib.sh
+ptp_init || exit 1
+RMS_NS=${DTPD_TEST_RMS_NS:-20000}     # software stamps on veth: about 2 us measured
+MAX_NS=${DTPD_TEST_MAX_NS:-100000}
+COUNTER_NS=${DTPD_TEST_COUNTER_NS:-80000} # 2 hops x 20 us delay margin + servo error
+
+# f. command line
+check "dtpd --help exits 0 and names the keys" sh -c "'$BIN/dtpd' --help | grep -q beacon_interval_ms"
+"$BIN/dtpd" -i lo --no_such_key=1 >"$PTP_DIR/bad.out" 2>&1
+check "an unknown key is refused with exit 2 and named" \
+	sh -c "[ $? -eq 2 ] && grep -q no_such_key '$PTP_DIR/bad.out'"
+
+bed_ns_add r && bed_ns_add m && bed_ns_add l || exit 1
+bed_link r veth0 - m veth0 - && bed_link m veth1 - l veth0 - || exit 1
+VR=$(ptp_vclock r --offset -20ms --ppm -15 --wander-ppb 10 --seed 3) || exit 1
+VM=$(ptp_vclock m --offset 5ms --ppm 30 --wander-ppb 20 --seed 5) || exit 1
+VL=$(ptp_vclock l --offset 3ms --ppm 40 --wander-ppb 20 --seed 7) || exit 1
+common="--beacon_interval_ms=100 --logging_level=6"
+bed_bg r "$PTP_DIR/r.log" "$BIN/dtpd" -i veth0 --root=1 --clock=vclock:"$VR" \
+	--ctl_socket="$PTP_DIR/r.sock" $common
+printf '[veth0]\nupstream 1\n[veth1]\nupstream 0\n' >"$PTP_DIR/m.cfg"
+bed_bg m "$PTP_DIR/m.log" "$BIN/dtpd" -f "$PTP_DIR/m.cfg" --clock=vclock:"$VM" \
+	--ctl_socket="$PTP_DIR/m.sock" --statlog="$PTP_DIR/m.statlog" $common
+bed_bg l "$PTP_DIR/l.log" "$BIN/dtpd" -i veth0 --clock=vclock:"$VL" \
+	--ctl_socket="$PTP_DIR/l.sock" $common
+
+st() { # NODE: the status line
+	bed_exec "$1" "$BIN/dtpd" ctl "$PTP_DIR/$1.sock" status 2>/dev/null
+}
+val() { # NODE KEY
+	st "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"
+}
+wait_sync() { # NODE... within 10 s
+	_t=100
+	while [ $_t -gt 0 ]; do
+		_all=1
+		for _n in "$@"; do
+			[ "$(val "$_n" sync)" = yes ] || _all=0
+		done
+		[ $_all = 1 ] && return 0
+		sleep 0.1
+		_t=$((_t - 1))
+	done
+	return 1
+}
+
+# a.
+check "every port of root, mid and leaf reaches SYNC" wait_sync r m l
+for n in r m l; do echo "    $n: $(st $n)"; done
+
+# d. (the servo settles in about a second: mid judged 4 s after 2 s, then leaf 4 s)
+jm=$("$BIN/tsync-judge" --vclock "$VM" --ref "$VR" --duration 6 --interval 0.1 --settle 2 \
+	--lock-ns 20000 2>&1)
+jl=$("$BIN/tsync-judge" --vclock "$VL" --ref "$VR" --duration 4 --interval 0.1 --lock-ns 20000 2>&1)
+echo "    mid:  $jm"
+echo "    leaf: $jl"
+judged() { # "judge line" -> rms max within limits
+	_r=$(echo "$1" | sed -n 's/.*rms_ns=\([0-9.]*\).*/\1/p')
+	_m=$(echo "$1" | sed -n 's/.*max_ns=\([0-9.]*\).*/\1/p')
+	[ -n "$_r" ] && [ -n "$_m" ] && awk -v r="$_r" -v m="$_m" -v R="$RMS_NS" -v M="$MAX_NS" \
+		'BEGIN { exit !(r < R && m < M) }'
+}
+check "mid's clock follows the root's: true error rms < $RMS_NS ns, max < $MAX_NS ns" judged "$jm"
+check "leaf's clock (2 hops) follows the root's: rms < $RMS_NS ns, max < $MAX_NS ns" judged "$jl"
+
+# b., c.
+cr=$(val r gc_minus_real_ns)
+cm=$(val m gc_minus_real_ns)
+cl=$(val l gc_minus_real_ns)
+echo "    counter - real time: root $cr, mid $cm, leaf $cl ns"
+check "the counters agree within $COUNTER_NS ns (mid $((cm - cr)), leaf $((cl - cr)))" \
+	sh -c "fabs() { [ \$1 -lt 0 ] && echo \$((-\$1)) || echo \$1; }
+	       [ \$(fabs $((cm - cr))) -lt $COUNTER_NS ] && [ \$(fabs $((cl - cr))) -lt $COUNTER_NS ]"
+check "the root was never dragged forward (jumps=$(val r jumps))" [ "$(val r jumps)" = 0 ]
+
+# e. link down/up between mid and leaf
+ip -n "$(bed_ns m)" link set veth1 down
+sleep 1.5
+s_down=$(val l p0_state)
+check "leaf's port leaves SYNC when the link goes down ($s_down)" [ "$s_down" != SYNC ]
+ip -n "$(bed_ns m)" link set veth1 up
+check "after the link comes back every port is in SYNC again" wait_sync m l
+jl=$("$BIN/tsync-judge" --vclock "$VL" --ref "$VR" --duration 3 --interval 0.1 --settle 1 \
+	--lock-ns 20000 2>&1)
+echo "    leaf after the flap: $jl"
+check "leaf's clock is back within $MAX_NS ns of the root's" judged "$jl"
+
+# f. a bad frame (ethertype 0x88B5, version 9) is counted, not fatal
+bed_exec r python3 -c '
+import socket
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind(("veth0", 0))
+s.send(bytes([1,0x80,0xc2,0,0,0xe, 2,0,0,0,0,1, 0x88,0xb5, 9,2]) + bytes(44))
+' 2>/dev/null
+sleep 0.3
+check "a frame of a wrong version is dropped with a reason in the log" \
+	grep -q 'bad frame (Protocol error)' "$PTP_DIR/m.log"
+check "mid still answers after it" [ "$(val m sync)" = yes ]
+grep -c "clock stepped" "$PTP_DIR/m.log" "$PTP_DIR/l.log" | sed 's/^/    /'
+finish
