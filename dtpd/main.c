@@ -126,6 +126,7 @@ static void send_frame(void *arg, unsigned port, const struct dtp_frame *f0)
 	uint8_t buf[DTP_FRAME_MIN_WIRE] = {0};
 	memcpy(f.dst, dtp_dst, 6);
 	memcpy(f.src, d->mac[port], 6);
+	dtpd_frame_refresh(&f, osc_now());
 	if (dtp_frame_encode(&f, buf, sizeof(buf)) < 0)
 		return;
 	/* the L2 transport writes the Ethernet header itself */

@@ -29,6 +29,18 @@ int64_t dtpd_counter_ns(int64_t epoch_ns, uint64_t c, int64_t near_ns)
 	return (int64_t)(t + k * WRAP_NS);
 }
 
+void dtpd_frame_refresh(struct dtp_frame *f, int64_t osc_now)
+{
+	int64_t delta = osc_now - (int64_t)f->tx_ts;
+	if (delta <= 0)
+		return;
+	f->tx_ts = (uint64_t)osc_now;
+	if (f->type == DTP_MSG_BEACON)
+		f->counter = dtp_cnt_add(f->counter, dtpd_ns_to_ticks(delta));
+	else if (f->type == DTP_MSG_INIT_ACK)
+		f->echo_ts += (uint64_t)delta;
+}
+
 void dtpd_node_init(struct dtpd_node *nd, unsigned nports, const struct dtpd_node_params *p,
                     int64_t osc_ns, int64_t clk_ns, dtpd_send_fn send, void *arg)
 {

@@ -98,6 +98,12 @@ uint64_t dtpd_counter_at(int64_t epoch_ns, int64_t t_ns);
 /* ns -> whole ticks, rounded toward zero. */
 int64_t dtpd_ns_to_ticks(int64_t ns);
 
+/* Bring a frame the node asked for up to the instant it is really sent (osc_now, after other
+ * sends of the same round): tx_ts = osc_now, a BEACON's counter advanced by the ticks since
+ * (its counter stands for its tx time), an INIT-ACK's turnaround grown by the same. An INIT
+ * keeps its counter (the INIT-ACK echoes it): its delay comes from tx_ts and the echo. */
+void dtpd_frame_refresh(struct dtp_frame *f, int64_t osc_now);
+
 /* osc_ns, clk_ns: the oscillator and the clock now (the root's counter starts at clk_ns). */
 void dtpd_node_init(struct dtpd_node *nd, unsigned nports, const struct dtpd_node_params *p,
                     int64_t osc_ns, int64_t clk_ns, dtpd_send_fn send, void *arg);

@@ -173,3 +173,21 @@ Test(dtpd_node, link_down_and_silence_restart)
 	cr_expect(dtpd_node_all_sync(&N.nd[1]));
 	cr_expect(dtpd_node_all_sync(&N.nd[0]));
 }
+
+Test(dtpd_node, frame_refresh)
+{
+	struct dtp_frame b = {.type = DTP_MSG_BEACON, .counter = 1000, .tx_ts = 5000};
+	dtpd_frame_refresh(&b, 5064);
+	cr_expect_eq(b.counter, 1010);
+	cr_expect_eq(b.tx_ts, 5064);
+	struct dtp_frame a = {.type = DTP_MSG_INIT_ACK, .counter = 7, .tx_ts = 100, .echo_ts = 40};
+	dtpd_frame_refresh(&a, 130);
+	cr_expect_eq(a.counter, 7);
+	cr_expect_eq(a.echo_ts, 70);
+	struct dtp_frame i = {.type = DTP_MSG_INIT, .counter = 9, .tx_ts = 100};
+	dtpd_frame_refresh(&i, 90); /* never backwards */
+	cr_expect_eq(i.tx_ts, 100);
+	dtpd_frame_refresh(&i, 150);
+	cr_expect_eq(i.counter, 9);
+	cr_expect_eq(i.tx_ts, 150);
+}
