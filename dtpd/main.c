@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "core/dtp_wire.h"
+#include "dpdk_tp.h"
 #include "dtpd_config.h"
 #include "node.h"
 #include "status.h"
@@ -51,6 +52,8 @@ struct dtpd {
 	uint64_t bad_frames, no_stamp, sends_failed;
 	int64_t t0_mono;
 	unsigned ticks;
+	bool dpdk, stop;
+	const char *ts_name;
 	int64_t next_self; /* root: next sample of its clock against its counter (mono) */
 };
 
@@ -70,7 +73,12 @@ static void usage(FILE *f)
 	        "  jump_threshold / jump_guard / jump_guard_arm / delay_samples   dtp/core params\n"
 	        "  upstream 0|1             per [iface]: beacons from it discipline the clock (1)\n"
 	        "  ctl_socket PATH          the status/control Unix datagram socket\n"
-	        "  transport af_packet      (dpdk: not in this build slice)\n"
+	        "  transport af_packet|dpdk dpdk: ports from EAL vdevs/PCI, a busy loop\n"
+	        "  dpdk_eal_args ARGS       EAL arguments (default: --no-huge --no-pci "
+	        "--no-shconf\n"
+	        "                           --file-prefix=dtpd-PID -m 16 -l 0 --no-telemetry and\n"
+	        "                           --vdev=net_af_packetI,iface=IFACE per interface)\n"
+	        "  dpdk_poll_us N           sleep N us when a poll round found nothing (0: spin)\n"
 	        "  logging_level N          syslog level 0..7 (6)\n"
 	        "  clock SPEC | clock_type/vclock/phc_device, clock_servo, statlog, chrony_*,\n"
 	        "  free_running, pi_* / kalman_* ...   the discipline engine's keys "
@@ -188,15 +196,21 @@ static void on_frame(void *arg, struct transport *t, enum transport_channel ch, 
 	if (!memcmp(f.src, d->mac[p], 6))
 		return;
 	tmv_t t4c = 0;
-	if (!tsync_ts_valid(rx_ts) || tclock_from_sys(d->clk, rx_ts->ns, &t4c) < 0) {
+	if (!tsync_ts_valid(rx_ts)) {
+		d->no_stamp++;
+		return;
+	}
+	/* software stamps are CLOCK_REALTIME, TSC stamps (DPDK) CLOCK_MONOTONIC_RAW already */
+	int64_t osc = rx_ts->src == TS_SRC_TSC ? rx_ts->ns : osc_of_sys(rx_ts->ns);
+	int64_t sys = rx_ts->src == TS_SRC_TSC ? rx_ts->ns - osc_of_sys(0) : rx_ts->ns;
+	if (tclock_from_sys(d->clk, sys, &t4c) < 0) {
 		d->no_stamp++;
 		return;
 	}
 	struct dtpd_sample s;
 	enum dtp_port_state before = d->node.ports[p].state;
-	if (dtpd_node_rx(&d->node, p, &f, osc_of_sys(rx_ts->ns), t4c, osc_now(), reactor_now(d->r),
-	                 &s))
-		feed(d, &s, rx_ts->ns);
+	if (dtpd_node_rx(&d->node, p, &f, osc, t4c, osc_now(), reactor_now(d->r), &s))
+		feed(d, &s, sys);
 	if (before != DTP_PORT_SYNC && d->node.ports[p].state == DTP_PORT_SYNC)
 		pr_info("%s: SYNC, delay %lld ns", d->ifname[p], (long long)d->node.rt[p].delay_ns);
 }
@@ -275,7 +289,7 @@ static void on_ctl(struct reactor *r, int fd, short revents, void *arg)
 		        .real_ns = ts.tv_sec * 1000000000LL + ts.tv_nsec,
 		        .est_ns = est,
 		        .samples = sync_samples(d->sync),
-		        .ts = "sys"};
+		        .ts = d->ts_name};
 		len = dtpd_status(&d->node, &x, reply, sizeof(reply));
 		if (len < 0)
 			len = snprintf(reply, sizeof(reply), "error reason=%s", "reply_too_long");
@@ -287,8 +301,9 @@ static void on_ctl(struct reactor *r, int fd, short revents, void *arg)
 
 static void on_signal(struct reactor *r, int signo, void *arg)
 {
-	(void)arg;
+	struct dtpd *d = arg;
 	pr_info("signal %d: exiting", signo);
+	d->stop = true;
 	reactor_stop(r);
 }
 
@@ -299,8 +314,20 @@ static int open_ports(struct dtpd *d)
 	tc.l2_ethertype = DTP_ETHERTYPE;
 	memcpy(tc.ptp_dst_mac, dtp_dst, 6);
 	memset(tc.p2p_dst_mac, 0, 6);
+	if (d->dpdk) {
+		char *names[DTPD_MAX_PORTS];
+		char err[320];
+		for (unsigned p = 0; p < d->n; p++)
+			names[p] = d->ifname[p];
+		if (dtpd_dpdk_eal_init(config_get_string(d->cfg, NULL, "dpdk_eal_args"), names,
+		                       d->n, err, sizeof(err)) < 0) {
+			pr_err("%s", err);
+			return -1;
+		}
+	}
 	for (unsigned p = 0; p < d->n; p++) {
-		d->tp[p] = transport_create(TRANS_IEEE_802_3, &tc);
+		d->tp[p] = d->dpdk ? dtpd_dpdk_transport(&tc, p)
+		                   : transport_create(TRANS_IEEE_802_3, &tc);
 		if (!d->tp[p] || transport_open(d->tp[p], d->ifname[p]) < 0) {
 			pr_err("%s: %s", d->ifname[p],
 			       d->tp[p] ? transport_last_error(d->tp[p]) : strerror(errno));
@@ -310,10 +337,12 @@ static int open_ports(struct dtpd *d)
 			pr_err("%s: no MAC address", d->ifname[p]);
 			return -1;
 		}
-		int rc =
-		        reactor_add_fd(d->r, transport_fd(d->tp[p], TRANS_EVENT), POLLIN, on_rx, d);
-		if (rc < 0)
+		if (d->dpdk) {
+			d->ts_name = dtpd_dpdk_ts_name(d->tp[p]);
+		} else if (reactor_add_fd(d->r, transport_fd(d->tp[p], TRANS_EVENT), POLLIN, on_rx,
+		                          d) < 0) {
 			return -1;
+		}
 		d->node.rt[p].upstream = config_get_bool(d->cfg, d->ifname[p], "upstream");
 	}
 	return 0;
@@ -406,10 +435,8 @@ int main(int argc, char **argv)
 		pr_err("%s", err);
 		return 2;
 	}
-	if (config_get_int(d->cfg, NULL, "transport") != DTPD_TP_AF_PACKET) {
-		pr_err("transport dpdk is not built in this version: use transport af_packet");
-		return 2;
-	}
+	d->dpdk = config_get_int(d->cfg, NULL, "transport") == DTPD_TP_DPDK;
+	d->ts_name = "sys";
 	d->r = reactor_create();
 	d->t0_mono = reactor_now(d->r);
 	d->log_interval = (int)floor(log2((double)np.beacon_ns / 1e9));
@@ -418,7 +445,9 @@ int main(int argc, char **argv)
 		return 1;
 	d->step_gen = sync_step_gen(d->sync);
 	dtpd_node_init(&d->node, d->n, &np, osc_now(), clock_now(d), send_frame, d);
-	if (open_ports(d) < 0)
+	/* signals blocked before the EAL starts its threads (they inherit the mask) */
+	const int sigs[] = {SIGINT, SIGTERM};
+	if (reactor_add_signals(d->r, sigs, 2, on_signal, d) < 0 || open_ports(d) < 0)
 		return 1;
 	const char *cs = config_get_string(d->cfg, NULL, "ctl_socket");
 	if (cs && *cs) {
@@ -431,15 +460,32 @@ int main(int argc, char **argv)
 		reactor_add_fd(d->r, d->ctl_fd, POLLIN, on_ctl, d);
 	}
 	struct reactor_timer *tick = reactor_timer_create(d->r, on_tick, d);
-	const int sigs[] = {SIGINT, SIGTERM};
-	if (!tick || reactor_timer_arm(tick, TICK_NS, TICK_NS) < 0 ||
-	    reactor_add_signals(d->r, sigs, 2, on_signal, d) < 0)
+	if (!tick || reactor_timer_arm(tick, TICK_NS, TICK_NS) < 0)
 		return 1;
-	pr_info("%s node on %u port(s), clock %s, transport af_packet, timestamps sys (software), "
-	        "counter from CLOCK_MONOTONIC_RAW, beacon %lld ms, epoch %lld s",
+	pr_info("%s node on %u port(s), clock %s, transport %s, timestamps %s, counter from "
+	        "CLOCK_MONOTONIC_RAW, beacon %lld ms, epoch %lld s",
 	        np.root ? "root" : "follower", d->n, tclock_name(d->clk),
+	        d->dpdk ? "dpdk" : "af_packet",
+	        !strcmp(d->ts_name, "sys") ? "sys (kernel software stamps)"
+	        : !strcmp(d->ts_name, "tsc")
+	                ? "tsc (TSC at rx/tx burst, calibrated; no NIC timesync)"
+	                : "nic (rte_eth_timesync)",
 	        (long long)(np.beacon_ns / 1000000), (long long)(np.epoch_ns / 1000000000));
-	int rc = reactor_run(d->r);
+	int rc = 0;
+	if (d->dpdk) {
+		/* the busy loop: rings, then due timers and the control socket without blocking */
+		int poll_us = config_get_int(d->cfg, NULL, "dpdk_poll_us");
+		while (!d->stop && rc >= 0) {
+			int got = 0;
+			for (unsigned p = 0; p < d->n; p++)
+				got += transport_poll(d->tp[p], 32, on_frame, d) > 0;
+			rc = reactor_run_once(d->r, 0);
+			if (!got && poll_us > 0)
+				usleep((useconds_t)poll_us);
+		}
+	} else {
+		rc = reactor_run(d->r);
+	}
 	pr_info("bad frames %llu, unstamped %llu, failed sends %llu",
 	        (unsigned long long)d->bad_frames, (unsigned long long)d->no_stamp,
 	        (unsigned long long)d->sends_failed);
@@ -449,6 +495,8 @@ int main(int argc, char **argv)
 	}
 	for (unsigned p = 0; p < d->n; p++)
 		transport_destroy(d->tp[p]);
+	if (d->dpdk)
+		dtpd_dpdk_eal_cleanup();
 	reactor_timer_destroy(tick);
 	reactor_destroy(d->r);
 	sync_destroy(d->sync);
