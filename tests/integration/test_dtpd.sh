@@ -10,6 +10,10 @@
 #   e. a link down/up between mid and leaf: leaf's port leaves SYNC and comes back, and the
 #      leaf's clock is again within MAX_NS of the root's
 #   f. --help, a bad option and a bad frame are handled (exit codes; the bad frame is counted)
+#   g. the DPDK transport: a dtpd on DPDK's EAL (--no-huge, a net_af_packet vdev on its veth,
+#      TSC stamps at rx/tx burst, busy loop) follows an AF_PACKET root: SYNC, says "tsc",
+#      true error below DPDK_RMS_NS / DPDK_MAX_NS; it stops cleanly (EAL runtime dir removed);
+#      an EAL that cannot start fails with a message naming the way out (af_packet)
 cd "$(dirname "$0")/../.." || exit 1
 . tests/integration/lib.sh
 [ "$(id -u)" -eq 0 ] || skip_all "needs root (network namespaces)"
@@ -122,4 +126,36 @@ check "a frame of a wrong version is dropped with a reason in the log" \
 	grep -q 'bad frame (Protocol error)' "$PTP_DIR/m.log"
 check "mid still answers after it" [ "$(val m sync)" = yes ]
 grep -c "clock stepped" "$PTP_DIR/m.log" "$PTP_DIR/l.log" | sed 's/^/    /'
+bed_cleanup # the chain is done: the DPDK busy loop below gets the CPU to itself
+
+# g. DPDK (if Debian's libdpdk was there at build time, the daemon has the transport)
+DPDK_RMS_NS=${DTPD_TEST_DPDK_RMS_NS:-50000} # TSC at burst on a spinning loop: 14-19 us measured
+DPDK_MAX_NS=${DTPD_TEST_DPDK_MAX_NS:-150000}
+"$BIN/dtpd" -i lo --transport=dpdk --dpdk_eal_args="--no-such-eal-option" >"$PTP_DIR/eal.out" 2>&1
+rc=$?
+check "an EAL that cannot start: exit $rc, the message names the way out" \
+	sh -c "[ $rc -ne 0 ] && grep -q 'DPDK EAL failed to start.*transport af_packet' '$PTP_DIR/eal.out'"
+bed_ns_add r2 && bed_ns_add d || exit 1
+bed_link r2 veth0 - d veth0 - || exit 1
+VR2=$(ptp_vclock r2 --offset -20ms --ppm -15 --seed 11) || exit 1
+VD=$(ptp_vclock d --offset 3ms --ppm 40 --wander-ppb 20 --seed 13) || exit 1
+bed_bg r2 "$PTP_DIR/r2.log" "$BIN/dtpd" -i veth0 --root=1 --clock=vclock:"$VR2" \
+	--ctl_socket="$PTP_DIR/r2.sock" $common
+bed_bg d "$PTP_DIR/d.log" "$BIN/dtpd" -i veth0 --transport=dpdk --dpdk_poll_us=0 \
+	--clock=vclock:"$VD" --ctl_socket="$PTP_DIR/d.sock" $common
+DPID=$BED_LASTPID
+check "the DPDK node and its AF_PACKET root reach SYNC" wait_sync r2 d
+echo "    d: $(st d)"
+sed -n 's/^\(dtpd.*timestamps [a-z]*\).*/    \1/p' "$PTP_DIR/d.log"
+check "the DPDK node says it uses TSC stamps (no timesync on a vdev)" \
+	sh -c "grep -q 'transport dpdk, timestamps tsc' '$PTP_DIR/d.log' && [ \"\$(echo '$(st d)' | tr ' ' '\n' | sed -n 's/^ts=//p')\" = tsc ]"
+jd=$("$BIN/tsync-judge" --vclock "$VD" --ref "$VR2" --duration 5 --interval 0.1 --settle 1 \
+	--lock-ns 50000 2>&1)
+echo "    dpdk: $jd"
+echo "    dpdk node: $(ps -o pcpu=,etime= -p "$DPID") (%CPU, elapsed: a spinning busy loop)"
+RMS_NS=$DPDK_RMS_NS MAX_NS=$DPDK_MAX_NS
+check "the DPDK node's clock follows the root's: rms < $RMS_NS ns, max < $MAX_NS ns" judged "$jd"
+bed_stop "$DPID"
+check "the DPDK node stops on TERM and removes its EAL runtime directory" \
+	sh -c "grep -q 'signal 15: exiting' '$PTP_DIR/d.log' && ! ls -d /var/run/dpdk/dtpd-* 2>/dev/null | grep -q ."
 finish
