@@ -447,8 +447,10 @@ int main(int argc, char **argv)
 	dtpd_node_init(&d->node, d->n, &np, osc_now(), clock_now(d), send_frame, d);
 	/* signals blocked before the EAL starts its threads (they inherit the mask) */
 	const int sigs[] = {SIGINT, SIGTERM};
-	if (reactor_add_signals(d->r, sigs, 2, on_signal, d) < 0 || open_ports(d) < 0)
+	if (reactor_add_signals(d->r, sigs, 2, on_signal, d) < 0 || open_ports(d) < 0) {
+		dtpd_dpdk_eal_cleanup(); /* a no-op unless the EAL started */
 		return 1;
+	}
 	const char *cs = config_get_string(d->cfg, NULL, "ctl_socket");
 	if (cs && *cs) {
 		struct ipc_listen_opts lo = {.type = SOCK_DGRAM};
