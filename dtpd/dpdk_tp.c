@@ -27,9 +27,12 @@ struct dpdk_tp {
 	struct rte_mempool *pool;
 	struct rte_ether_addr mac;
 	bool nic_ts;
-	/* TSC -> CLOCK_MONOTONIC_RAW */
+	/* TSC -> CLOCK_MONOTONIC_RAW: the calibrated period and a pair refreshed every second
+	 * (so a period error never accumulates), from pairing windows under 20 us only */
+	struct counter *tsc;
 	struct counter_pair pair;
 	double ns_per_tick;
+	uint64_t refresh_ticks;
 };
 
 #define DT(t) container_of((t), struct dpdk_tp, base)
@@ -98,19 +101,29 @@ void dtpd_dpdk_eal_cleanup(void)
 	eal_up = false;
 }
 
+/* A new pair if its window is narrow (a preempted read would misplace the pairing). */
+static void tsc_repair(struct dpdk_tp *m)
+{
+	struct counter_pair p;
+	if (counter_pair_read(m->tsc, &counter_clock_raw, 7, &p) == 0 &&
+	    (double)p.window_ticks * m->ns_per_tick < 20000)
+		m->pair = p;
+}
+
 static int tsc_calibrate(struct dpdk_tp *m)
 {
-	struct counter *c = counter_tsc_create(0);
 	struct counter_cal cal;
-	if (!c)
+	if (!m->tsc)
+		m->tsc = counter_tsc_create(0);
+	if (!m->tsc)
 		return -ENODEV;
-	int rc = counter_calibrate(c, &counter_clock_raw, 20000000, &cal);
+	int rc = counter_calibrate(m->tsc, &counter_clock_raw, 20000000, &cal);
 	if (!rc)
-		rc = counter_pair_read(c, &counter_clock_raw, 7, &m->pair);
-	counter_destroy(c);
+		rc = counter_pair_read(m->tsc, &counter_clock_raw, 15, &m->pair);
 	if (rc)
 		return rc;
 	m->ns_per_tick = cal.ns_per_tick;
+	m->refresh_ticks = (uint64_t)(1e9 / cal.ns_per_tick);
 	return 0;
 }
 
@@ -263,6 +276,8 @@ static int dt_poll(struct transport *t, int budget, transport_rx_fn fn, void *ar
 		budget = 32;
 	uint16_t n = rte_eth_rx_burst(m->port, 0, mb, (uint16_t)budget);
 	uint64_t tsc = rte_rdtsc();
+	if (!m->nic_ts && tsc - m->pair.counter > m->refresh_ticks)
+		tsc_repair(m);
 	int got = 0;
 	for (uint16_t i = 0; i < n; i++)
 		got += deliver(m, mb[i], tsc, fn, arg);
@@ -323,6 +338,11 @@ static int dt_init(struct transport *t, void *arg)
 	return 0;
 }
 
+static void dt_destroy(struct transport *t)
+{
+	counter_destroy(DT(t)->tsc);
+}
+
 static const struct transport_ops dpdk_ops = {
         .name = "dpdk",
         .size = sizeof(struct dpdk_tp),
@@ -336,6 +356,7 @@ static const struct transport_ops dpdk_ops = {
         .ts_info = dt_ts_info,
         .physical_addr = dt_physical_addr,
         .protocol_addr = dt_physical_addr,
+        .destroy = dt_destroy,
 };
 
 struct transport *dtpd_dpdk_transport(const struct transport_config *cfg, unsigned index)

@@ -72,6 +72,8 @@ static void usage(FILE *f)
 	        "  delay_margin_ns N        delay under-estimate for the max rule (20000)\n"
 	        "  jump_threshold / jump_guard / jump_guard_arm / delay_samples   dtp/core params\n"
 	        "  upstream 0|1             per [iface]: beacons from it discipline the clock (1)\n"
+	        "  downstream_max_rule 0|1  apply beacons from downstream ports too (plain DTP, "
+	        "0)\n"
 	        "  ctl_socket PATH          the status/control Unix datagram socket\n"
 	        "  transport af_packet|dpdk dpdk: ports from EAL vdevs/PCI, a busy loop\n"
 	        "  dpdk_eal_args ARGS       EAL arguments (default: --no-huge --no-pci "

@@ -161,6 +161,15 @@ int dtpd_node_rx(struct dtpd_node *nd, unsigned port, const struct dtp_frame *f,
 		nd->acquired = true;
 		rc = 1;
 	}
+	/* counters flow from the root down: a beacon from a downstream port (every port of the
+	 * root's) that would move lc forward is rejected and counted, unless the plain max rule
+	 * is asked for */
+	if (f->type == DTP_MSG_BEACON && (nd->p.root || !rt->upstream) &&
+	    !nd->p.downstream_max_rule && pt->state == DTP_PORT_SYNC &&
+	    dtp_cnt_diff(dtp_cnt_add(f->counter, pt->d), pt->lc) > 0) {
+		rt->rejected++;
+		return rc;
+	}
 	enum dtp_port_event ev = f->type == DTP_MSG_INIT       ? DTP_EV_RX_INIT
 	                         : f->type == DTP_MSG_INIT_ACK ? DTP_EV_RX_INIT_ACK
 	                                                       : DTP_EV_RX_BEACON;

@@ -22,6 +22,11 @@
  * node whose counter leads by less than margin (timestamp noise, a servo still settling)
  * never drags its neighbours forward through the max rule.
  *
+ * Direction: by default counters flow from the root down. A BEACON on a downstream port (all
+ * of the root's, upstream 0 of the others) that would move lc forward is rejected and counted
+ * (rt.rejected); downstream_max_rule 1 applies it (the paper's symmetric max rule, where one
+ * over-estimated delay drags the whole network forward for good).
+ *
  * A follower sends no BEACON until it has received one on an upstream port in SYNC (its lagging
  * start counter would otherwise reach downstream nodes as the network's).
  *
@@ -51,16 +56,18 @@ struct dtpd_port_rt {
 	bool upstream; /* beacons from here discipline the clock */
 	bool link;
 	uint64_t samples, rx_frames, silences;
+	uint64_t rejected; /* downstream beacons that would have moved lc forward */
 };
 
 struct dtpd_node_params {
 	struct dtp_params dtp;
 	bool root;
 	int64_t epoch_ns;
-	int64_t margin_ns;     /* delay margin (see above) */
-	int64_t beacon_ns;     /* beacon interval */
-	int64_t retry_ns;      /* INIT retry */
-	int64_t rx_timeout_ns; /* silence in SYNC: the link restarts (0: never) */
+	int64_t margin_ns;        /* delay margin (see above) */
+	int64_t beacon_ns;        /* beacon interval */
+	int64_t retry_ns;         /* INIT retry */
+	int64_t rx_timeout_ns;    /* silence in SYNC: the link restarts (0: never) */
+	bool downstream_max_rule; /* apply downstream beacons too (plain DTP) */
 };
 
 struct dtpd_sample {

@@ -36,7 +36,10 @@ int dtpd_status(const struct dtpd_node *nd, const struct dtpd_status_extra *x, c
 	kv_put_ll(&o, "gc_minus_clock_ns", gct - x->clk_ns);
 	kv_put_ll(&o, "gc_minus_real_ns", gct - x->real_ns);
 	kv_put_ull(&o, "jumps", nd->dev.jumps);
-	kv_put_ull(&o, "rejected", nd->dev.rejected);
+	unsigned long long rej = nd->dev.rejected;
+	for (unsigned i = 0; i < nd->n; i++)
+		rej += nd->rt[i].rejected;
+	kv_put_ull(&o, "rejected", rej);
 	kv_put_str(&o, "servo", x->servo ? x->servo : "none");
 	kv_put_ull(&o, "samples", x->samples);
 	kv_put_ll(&o, "bound_ns", dtpd_own_bound(nd, x->est_ns));

@@ -131,16 +131,26 @@ Test(dtpd_node, two_nodes_sync_delay_and_offset)
 
 Test(dtpd_node, margin_against_a_fast_follower)
 {
+	setup_net(0, 100, 20000);
+	N.nd[0].p.downstream_max_rule = true; /* the margin alone keeps the root */
+	run(300 * MS);
+	cr_expect_eq(N.nd[0].dev.jumps, 0);
 	/* 100 ppm fast, stepped onto the root's time: leads by < 1 us per 10 ms beacon */
 	setup_net(0, 100, 20000);
 	run(300 * MS);
 	cr_expect_eq(N.nd[0].dev.jumps, 0);
 	cr_expect_lt(N.last.offset_ns, 40000);
 	cr_expect_gt(N.last.offset_ns, 0);
-	/* without a margin every follower beacon drags the root */
+	/* without a margin, and with the plain max rule, every follower beacon drags the root */
 	setup_net(0, 100, 0);
+	N.nd[0].p.downstream_max_rule = true;
 	run(300 * MS);
 	cr_expect_gt(N.nd[0].dev.jumps, 5);
+	/* by default the root rejects (and counts) what would drag it */
+	setup_net(0, 100, 0);
+	run(300 * MS);
+	cr_expect_eq(N.nd[0].dev.jumps, 0);
+	cr_expect_gt(N.nd[0].rt[0].rejected, 5);
 }
 
 Test(dtpd_node, step_moves_the_counters)
