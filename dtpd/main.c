@@ -192,7 +192,11 @@ static void on_frame(void *arg, struct transport *t, enum transport_channel ch, 
 	int rc = dtp_frame_decode(fr, len + 14, &f);
 	if (rc < 0) {
 		d->bad_frames++;
-		pr_info("%s: dropped a bad frame (%s)", d->ifname[p], strerror(-rc));
+		pl_warning(1.0, "%s: dropped a bad frame (%s; %llu so far)", d->ifname[p],
+		           rc == -EINVAL   ? "truncated"
+		           : rc == -EPROTO ? "wrong version or ethertype"
+		                           : "reserved type or counter wider than 53 bits",
+		           (unsigned long long)d->bad_frames);
 		return;
 	}
 	if (!memcmp(f.src, d->mac[p], 6))
