@@ -15,11 +15,15 @@ int64_t dtpd_own_bound(const struct dtpd_node *nd, double est_ns)
 {
 	if (nd->p.root)
 		return 0;
+	/* per upstream port: |offset| + its delay (the asymmetry no exchange can see is at most
+	 * the one-way delay: both directions take >= 0) */
 	int64_t worst = 0;
-	for (unsigned i = 0; i < nd->n; i++)
-		if (nd->rt[i].upstream && nd->rt[i].samples &&
-		    abs64(nd->rt[i].last_offset_ns) > worst)
-			worst = abs64(nd->rt[i].last_offset_ns);
+	for (unsigned i = 0; i < nd->n; i++) {
+		const struct dtpd_port_rt *rt = &nd->rt[i];
+		int64_t b = abs64(rt->last_offset_ns) + rt->delay_ns;
+		if (rt->upstream && rt->samples && b > worst)
+			worst = b;
+	}
 	return worst + (est_ns > 0 ? (int64_t)(3 * est_ns) : 0) + nd->p.margin_ns;
 }
 

@@ -17,8 +17,11 @@ struct dtpd_status_extra {
 	const char *ts; /* timestamp source ("sys", "tsc", "nic") */
 };
 
-/* "ok role=... gc=... gc_minus_real_ns=... own_offset_ns=... bound_ns=... pN_state=..." into
- * buf: the reply length or -errno. own bound: |last offset| + 3 sigma + margin (non-root). */
+/* "ok role=... gc=... gc_minus_real_ns=... bound_ns=... pN_state=..." into buf: the reply
+ * length or -errno. The own bound (non-root): the worst upstream port's |last offset| + its
+ * one-way delay (the unseen asymmetry is at most that), + 3 sigma of the servo's estimate, +
+ * the delay margin (the upstream counter's lag); the root's is 0. Not proven for a node more
+ * than one hop from the root: the upstream's own error is not carried in the frame. */
 int dtpd_status(const struct dtpd_node *nd, const struct dtpd_status_extra *x, char *buf,
                 size_t cap);
 /* The bound the status reports, ns. */

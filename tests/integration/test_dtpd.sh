@@ -7,6 +7,7 @@
 #   c. the root is never dragged forward (its jump count stays 0)
 #   d. the true error of mid's and leaf's vclocks against the root's vclock (tsync-judge) has
 #      RMS below RMS_NS and max below MAX_NS
+#   c2. mid's own bound (status bound_ns) covers its true error at that moment
 #   e. a link down/up between mid and leaf: leaf's port leaves SYNC and comes back, and the
 #      leaf's clock is again within MAX_NS of the root's
 #   f. --help, a bad option and a bad frame are handled (exit codes; the bad frame is counted)
@@ -101,6 +102,10 @@ check "the counters agree within $COUNTER_NS ns (mid $((cm - cr)), leaf $((cl - 
 	sh -c "fabs() { [ \$1 -lt 0 ] && echo \$((-\$1)) || echo \$1; }
 	       [ \$(fabs $((cm - cr))) -lt $COUNTER_NS ] && [ \$(fabs $((cl - cr))) -lt $COUNTER_NS ]"
 check "the root was never dragged forward (jumps=$(val r jumps))" [ "$(val r jumps)" = 0 ]
+# the own bound of mid (one hop) against its true error at the same moment
+bm=$(val m bound_ns)
+em=$("$BIN/tsync-vclock" error "$VM" --ref "$VR" --count 1 2>/dev/null | tr -d ' ')
+check "mid's own bound holds: |true error| $em ns <= bound_ns $bm" fabs_le "${em:-x}" "${bm:-0}"
 
 # e. link down/up between mid and leaf
 ip -n "$(bed_ns m)" link set veth1 down

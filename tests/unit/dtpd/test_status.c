@@ -19,6 +19,7 @@ Test(dtpd_status, line_parses_back)
 	nd.dev.gc = 1000000; /* 6.4 ms */
 	nd.rt[0].samples = 1;
 	nd.rt[0].last_offset_ns = -250;
+	nd.rt[0].delay_ns = 4000;
 	char buf[KV_MAX_LINE];
 	struct dtpd_status_extra x = {.servo = "locked",
 	                              .clk_ns = 6400000,
@@ -38,8 +39,10 @@ Test(dtpd_status, line_parses_back)
 	cr_expect_eq(kv_get_ll(&in, "gc_minus_real_ns", -1000000, 1000000, &v), 0);
 	cr_expect_eq(v, -100);
 	cr_expect_eq(kv_get_ll(&in, "bound_ns", 0, 1000000, &v), 0);
-	cr_expect_eq(v, 250 + 30 + 1000);
-	cr_expect_eq(dtpd_own_bound(&nd, -1), 1250);
+	cr_expect_eq(v, 250 + 4000 + 30 + 1000);
+	cr_expect_eq(dtpd_own_bound(&nd, -1), 5250);
+	nd.rt[0].upstream = false; /* only upstream ports count */
+	cr_expect_eq(dtpd_own_bound(&nd, -1), 1000);
 }
 
 Test(dtpd_config, table_and_node_params)
