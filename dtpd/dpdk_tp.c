@@ -1,0 +1,370 @@
+// SPDX-License-Identifier: MIT
+/* dtpd's DPDK transport (dpdk_tp.h). */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_cycles.h>
+#include <rte_mbuf.h>
+
+#include "dpdk_tp.h"
+#include "tsync/counter.h"
+
+#define NB_DESC   256
+#define POOL_SIZE 1023
+#define MAX_ARGS  64
+
+struct dpdk_tp {
+	struct transport base;
+	unsigned index;
+	uint16_t port;
+	struct rte_mempool *pool;
+	struct rte_ether_addr mac;
+	bool nic_ts;
+	/* TSC -> CLOCK_MONOTONIC_RAW: the calibrated period and a pair refreshed every second
+	 * (so a period error never accumulates), from pairing windows under 20 us only */
+	struct counter *tsc;
+	struct counter_pair pair;
+	double ns_per_tick;
+	uint64_t refresh_ticks;
+};
+
+#define DT(t) container_of((t), struct dpdk_tp, base)
+
+static bool eal_up;
+
+int dtpd_dpdk_eal_init(const char *eal_args, char *const *ifaces, unsigned n, char *err,
+                       size_t errlen)
+{
+	static char buf[4096];
+	char *argv[MAX_ARGS + 1];
+	int argc = 0;
+	size_t len = 0;
+
+	if (eal_up)
+		return 0;
+	if (eal_args && *eal_args) {
+		len = (size_t)snprintf(buf, sizeof(buf), "dtpd %s", eal_args);
+	} else {
+		len = (size_t)snprintf(
+		        buf, sizeof(buf),
+		        "dtpd --no-huge --no-pci --no-shconf --file-prefix=dtpd-%d -m 16 "
+		        "-l 0 --no-telemetry",
+		        (int)getpid());
+		for (unsigned i = 0; i < n && len < sizeof(buf); i++)
+			len += (size_t)snprintf(buf + len, sizeof(buf) - len,
+			                        " --vdev=net_af_packet%u,iface=%s", i, ifaces[i]);
+	}
+	if (len >= sizeof(buf)) {
+		snprintf(err, errlen, "DPDK EAL arguments too long");
+		return -E2BIG;
+	}
+	for (char *s = strtok(buf, " \t"); s && argc < MAX_ARGS; s = strtok(NULL, " \t"))
+		argv[argc++] = s;
+	argv[argc] = NULL;
+	if (rte_eal_init(argc, argv) < 0) {
+		int e = rte_errno;
+		snprintf(err, errlen,
+		         "DPDK EAL failed to start (%s): check the EAL arguments (dpdk_eal_args), "
+		         "hugepages or --no-huge, and root; without DPDK run dtpd with "
+		         "'transport af_packet'",
+		         rte_strerror(e));
+		return -(e ? e : EIO);
+	}
+	eal_up = true;
+	if (rte_eth_dev_count_avail() < n) {
+		snprintf(err, errlen,
+		         "DPDK EAL found %u ethdev port(s) for %u interface(s): give one --vdev or "
+		         "PCI device per interface; without DPDK run dtpd with 'transport "
+		         "af_packet'",
+		         (unsigned)rte_eth_dev_count_avail(), n);
+		return -ENODEV;
+	}
+	return 0;
+}
+
+void dtpd_dpdk_eal_cleanup(void)
+{
+	char dir[PATH_MAX];
+	if (!eal_up)
+		return;
+	/* the EAL leaves its (empty, with --no-shconf) runtime directory behind */
+	snprintf(dir, sizeof(dir), "%s", rte_eal_get_runtime_dir());
+	rte_eal_cleanup();
+	rmdir(dir);
+	eal_up = false;
+}
+
+/* A new pair if its window is narrow (a preempted read would misplace the pairing). */
+static void tsc_repair(struct dpdk_tp *m)
+{
+	struct counter_pair p;
+	if (counter_pair_read(m->tsc, &counter_clock_raw, 7, &p) == 0 &&
+	    (double)p.window_ticks * m->ns_per_tick < 20000)
+		m->pair = p;
+}
+
+static int tsc_calibrate(struct dpdk_tp *m)
+{
+	struct counter_cal cal;
+	if (!m->tsc)
+		m->tsc = counter_tsc_create(0);
+	if (!m->tsc)
+		return -ENODEV;
+	int rc = counter_calibrate(m->tsc, &counter_clock_raw, 20000000, &cal);
+	if (!rc)
+		rc = counter_pair_read(m->tsc, &counter_clock_raw, 15, &m->pair);
+	if (rc)
+		return rc;
+	m->ns_per_tick = cal.ns_per_tick;
+	m->refresh_ticks = (uint64_t)(1e9 / cal.ns_per_tick);
+	return 0;
+}
+
+static struct tsync_ts tsc_stamp(const struct dpdk_tp *m, uint64_t tsc)
+{
+	double dt = (double)(int64_t)(tsc - m->pair.counter) * m->ns_per_tick;
+	struct tsync_ts ts = tsync_ts_make(TS_SRC_TSC, m->pair.time_ns + (int64_t)dt, 1000);
+	ts.raw = tsc;
+	ts.dev = m->port;
+	return ts;
+}
+
+static int dt_open(struct transport *t, const char *iface)
+{
+	struct dpdk_tp *m = DT(t);
+	struct rte_eth_conf conf;
+	char name[64];
+	uint16_t ids[RTE_MAX_ETHPORTS];
+	unsigned k = 0;
+	uint16_t pid;
+
+	if (!eal_up)
+		return transport_err(t, -ENODEV, "%s: DPDK EAL not started", iface);
+	RTE_ETH_FOREACH_DEV(pid)
+	{
+		if (k < RTE_MAX_ETHPORTS)
+			ids[k++] = pid;
+	}
+	if (m->index >= k)
+		return transport_err(t, -ENODEV, "%s: no DPDK port #%u (%u probed)", iface,
+		                     m->index, k);
+	m->port = ids[m->index];
+	snprintf(name, sizeof(name), "dtpd_pool_%u", m->index);
+	m->pool = rte_pktmbuf_pool_create(name, POOL_SIZE, 32, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+	                                  (int)rte_socket_id());
+	if (!m->pool)
+		return transport_err(t, -ENOMEM, "%s: DPDK mbuf pool: %s", iface,
+		                     rte_strerror(rte_errno));
+	memset(&conf, 0, sizeof(conf));
+	int rc = rte_eth_dev_configure(m->port, 1, 1, &conf);
+	if (!rc)
+		rc = rte_eth_rx_queue_setup(m->port, 0, NB_DESC, (unsigned)rte_socket_id(), NULL,
+		                            m->pool);
+	if (!rc)
+		rc = rte_eth_tx_queue_setup(m->port, 0, NB_DESC, (unsigned)rte_socket_id(), NULL);
+	if (!rc)
+		rc = rte_eth_dev_start(m->port);
+	if (rc) {
+		rte_mempool_free(m->pool);
+		m->pool = NULL;
+		return transport_err(t, rc < 0 ? rc : -EIO, "%s: DPDK port %u setup: %s", iface,
+		                     m->port, rte_strerror(rc < 0 ? -rc : rc));
+	}
+	rte_eth_promiscuous_enable(m->port);
+	rte_eth_macaddr_get(m->port, &m->mac);
+	m->nic_ts = rte_eth_timesync_enable(m->port) == 0;
+	if (!m->nic_ts && (rc = tsc_calibrate(m)) < 0) {
+		rte_eth_dev_stop(m->port);
+		return transport_err(t, rc, "%s: TSC calibration failed", iface);
+	}
+	return 0;
+}
+
+static void dt_close(struct transport *t)
+{
+	struct dpdk_tp *m = DT(t);
+	if (m->nic_ts)
+		rte_eth_timesync_disable(m->port);
+	rte_eth_dev_stop(m->port);
+	rte_eth_dev_close(m->port);
+	rte_mempool_free(m->pool);
+	m->pool = NULL;
+}
+
+static ssize_t dt_send(struct transport *t, enum transport_channel ch, enum transport_dest dest,
+                       const struct transport_addr *addr, const void *buf, size_t len,
+                       struct tsync_ts *tx_ts)
+{
+	struct dpdk_tp *m = DT(t);
+	(void)ch;
+	if (len + RTE_ETHER_HDR_LEN > RTE_MBUF_DEFAULT_DATAROOM)
+		return -EMSGSIZE;
+	struct rte_mbuf *mb = rte_pktmbuf_alloc(m->pool);
+	if (!mb)
+		return -ENOBUFS;
+	struct rte_ether_hdr *eh =
+	        (struct rte_ether_hdr *)rte_pktmbuf_append(mb, (uint16_t)(len + sizeof(*eh)));
+	if (dest == TRANS_DEST_UNICAST && addr && addr->len)
+		memcpy(&eh->dst_addr, addr->sll.sll_addr, 6);
+	else
+		memcpy(&eh->dst_addr, t->cfg.ptp_dst_mac, 6);
+	eh->src_addr = m->mac;
+	eh->ether_type = rte_cpu_to_be_16(t->cfg.l2_ethertype);
+	memcpy(eh + 1, buf, len);
+	uint64_t tsc = rte_rdtsc();
+	if (rte_eth_tx_burst(m->port, 0, &mb, 1) != 1) {
+		rte_pktmbuf_free(mb);
+		return transport_err(t, -EAGAIN, "%s: DPDK tx queue full", t->iface);
+	}
+	if (tx_ts) {
+		struct timespec ts;
+		if (m->nic_ts && rte_eth_timesync_read_tx_timestamp(m->port, &ts) == 0)
+			*tx_ts = tsync_ts_make(TS_SRC_NIC, ts.tv_sec * 1000000000LL + ts.tv_nsec,
+			                       1000);
+		else if (!m->nic_ts)
+			*tx_ts = tsc_stamp(m, tsc);
+	}
+	return (ssize_t)len;
+}
+
+/* Deliver one received mbuf of our ethertype to fn; returns 1 if delivered. */
+static int deliver(struct dpdk_tp *m, struct rte_mbuf *mb, uint64_t tsc, transport_rx_fn fn,
+                   void *arg)
+{
+	struct transport *t = &m->base;
+	int n = 0;
+	if (rte_pktmbuf_data_len(mb) >= RTE_ETHER_HDR_LEN) {
+		struct rte_ether_hdr *eh = rte_pktmbuf_mtod(mb, struct rte_ether_hdr *);
+		if (rte_be_to_cpu_16(eh->ether_type) == t->cfg.l2_ethertype &&
+		    !rte_is_same_ether_addr(&eh->src_addr, &m->mac)) {
+			struct tsync_ts ts = tsc_stamp(m, tsc);
+			struct timespec hw;
+			if (m->nic_ts) {
+				ts = tsync_ts_none();
+				if (rte_eth_timesync_read_rx_timestamp(m->port, &hw, 0) == 0)
+					ts = tsync_ts_make(TS_SRC_NIC,
+					                   hw.tv_sec * 1000000000LL + hw.tv_nsec,
+					                   1000);
+			}
+			struct transport_addr src;
+			memset(&src, 0, sizeof(src));
+			src.sll.sll_family = AF_PACKET;
+			src.sll.sll_halen = 6;
+			memcpy(src.sll.sll_addr, &eh->src_addr, 6);
+			src.len = sizeof(src.sll);
+			fn(arg, t, TRANS_EVENT, eh + 1,
+			   rte_pktmbuf_data_len(mb) - RTE_ETHER_HDR_LEN, &ts, &src);
+			n = 1;
+		}
+	}
+	rte_pktmbuf_free(mb);
+	return n;
+}
+
+static int dt_poll(struct transport *t, int budget, transport_rx_fn fn, void *arg)
+{
+	struct dpdk_tp *m = DT(t);
+	struct rte_mbuf *mb[32];
+	if (budget > 32)
+		budget = 32;
+	uint16_t n = rte_eth_rx_burst(m->port, 0, mb, (uint16_t)budget);
+	uint64_t tsc = rte_rdtsc();
+	if (!m->nic_ts && tsc - m->pair.counter > m->refresh_ticks)
+		tsc_repair(m);
+	int got = 0;
+	for (uint16_t i = 0; i < n; i++)
+		got += deliver(m, mb[i], tsc, fn, arg);
+	return got;
+}
+
+struct one {
+	void *buf;
+	size_t len;
+	ssize_t n;
+	struct tsync_ts *ts;
+	struct transport_addr *src;
+};
+
+static void take_one(void *arg, struct transport *t, enum transport_channel ch, const void *buf,
+                     size_t len, const struct tsync_ts *rx_ts, const struct transport_addr *src)
+{
+	struct one *o = arg;
+	(void)t;
+	(void)ch;
+	o->n = len > o->len ? -EMSGSIZE : (ssize_t)len;
+	if (o->n > 0)
+		memcpy(o->buf, buf, len);
+	if (o->ts)
+		*o->ts = *rx_ts;
+	if (o->src)
+		*o->src = *src;
+}
+
+static ssize_t dt_recv(struct transport *t, enum transport_channel ch, void *buf, size_t len,
+                       struct tsync_ts *rx_ts, struct transport_addr *src)
+{
+	struct one o = {.buf = buf, .len = len, .n = -EAGAIN, .ts = rx_ts, .src = src};
+	(void)ch;
+	dt_poll(t, 1, take_one, &o);
+	return o.n;
+}
+
+static int dt_ts_info(struct transport *t, struct tsync_ts *info)
+{
+	struct dpdk_tp *m = DT(t);
+	*info = tsync_ts_make(m->nic_ts ? TS_SRC_NIC : TS_SRC_TSC, 0, 1000);
+	info->dev = m->port;
+	return 0;
+}
+
+static int dt_physical_addr(struct transport *t, uint8_t *addr, size_t len)
+{
+	if (len < 6)
+		return -ENOSPC;
+	memcpy(addr, &DT(t)->mac, 6);
+	return 6;
+}
+
+static int dt_init(struct transport *t, void *arg)
+{
+	DT(t)->index = *(const unsigned *)arg;
+	return 0;
+}
+
+static void dt_destroy(struct transport *t)
+{
+	counter_destroy(DT(t)->tsc);
+}
+
+static const struct transport_ops dpdk_ops = {
+        .name = "dpdk",
+        .size = sizeof(struct dpdk_tp),
+        .base_off = offsetof(struct dpdk_tp, base),
+        .init = dt_init,
+        .open = dt_open,
+        .close = dt_close,
+        .send = dt_send,
+        .recv = dt_recv,
+        .poll = dt_poll,
+        .ts_info = dt_ts_info,
+        .physical_addr = dt_physical_addr,
+        .protocol_addr = dt_physical_addr,
+        .destroy = dt_destroy,
+};
+
+struct transport *dtpd_dpdk_transport(const struct transport_config *cfg, unsigned index)
+{
+	return transport_create_impl(&dpdk_ops, TRANS_IMPL, cfg, &index);
+}
+
+const char *dtpd_dpdk_ts_name(struct transport *t)
+{
+	return t->is_open ? (DT(t)->nic_ts ? "nic" : "tsc") : "";
+}

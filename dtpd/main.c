@@ -1,0 +1,514 @@
+// SPDX-License-Identifier: MIT
+/*
+ * dtpd: the DTP daemon (issue 13). Ports carry DTP L2 frames (ethertype 0x88B5) over AF_PACKET
+ * with software timestamps; dtp/core runs on a 156.25 MHz tick counter derived from the node's
+ * oscillator (CLOCK_MONOTONIC_RAW, node.h); every node disciplines its clock to the network's
+ * counter mapped to time through lib/sync (a follower from its upstream beacons, the root
+ * from its own counter). `dtpd ctl SOCK status` queries a running daemon.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <net/if.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/dtp_wire.h"
+#include "dpdk_tp.h"
+#include "dtpd_config.h"
+#include "node.h"
+#include "status.h"
+#include "tsync/ipc.h"
+#include "tsync/kv.h"
+#include "tsync/log.h"
+#include "tsync/reactor.h"
+#include "tsync/sync.h"
+#include "tsync/transport.h"
+
+#define TICK_NS 5000000 /* timer and link check period */
+
+static const uint8_t dtp_dst[6] = {0x01, 0x80, 0xC2, 0x00, 0x00, 0x0E};
+
+struct dtpd {
+	struct config *cfg;
+	struct reactor *r;
+	struct sync *sync;
+	struct tclock *clk;
+	struct dtpd_node node;
+	struct transport *tp[DTPD_MAX_PORTS];
+	char ifname[DTPD_MAX_PORTS][IF_NAMESIZE];
+	uint8_t mac[DTPD_MAX_PORTS][6];
+	unsigned n;
+	int ctl_fd, ifq_fd;
+	int log_interval;
+	unsigned step_gen;
+	uint64_t bad_frames, no_stamp, sends_failed;
+	int64_t t0_mono;
+	unsigned ticks;
+	bool dpdk, stop;
+	const char *ts_name;
+	int64_t next_self; /* root: next sample of its clock against its counter (mono) */
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: dtpd [-f FILE] -i IFACE [-i IFACE...] [--key=value...]\n"
+	        "       dtpd ctl SOCKET status\n"
+	        "The DTP daemon: DTP L2 frames (ethertype 0x88B5) on each interface, a 156.25 MHz\n"
+	        "counter derived from the node's clock, the clock disciplined to the network's\n"
+	        "counter (epoch + counter * 6.4 ns). Keys (any --key=value or INI file line):\n"
+	        "  root 0|1                 this node's clock is the reference (no discipline)\n"
+	        "  epoch S                  time of counter 0, s since 1970 (2026-01-01)\n"
+	        "  beacon_interval_ms N     100;  retry_interval_ms N 500\n"
+	        "  rx_timeout_beacons N     silence that restarts a SYNC port (20)\n"
+	        "  delay_margin_ns N        delay under-estimate for the max rule (20000)\n"
+	        "  jump_threshold / jump_guard / jump_guard_arm / delay_samples   dtp/core params\n"
+	        "  upstream 0|1             per [iface]: beacons from it discipline the clock (1)\n"
+	        "  downstream_max_rule 0|1  apply beacons from downstream ports too (plain DTP, "
+	        "0)\n"
+	        "  ctl_socket PATH          the status/control Unix datagram socket\n"
+	        "  transport af_packet|dpdk dpdk: ports from EAL vdevs/PCI, a busy loop\n"
+	        "  dpdk_eal_args ARGS       EAL arguments (default: --no-huge --no-pci "
+	        "--no-shconf\n"
+	        "                           --file-prefix=dtpd-PID -m 16 -l 0 --no-telemetry and\n"
+	        "                           --vdev=net_af_packetI,iface=IFACE per interface)\n"
+	        "  dpdk_poll_us N           sleep N us when a poll round found nothing (0: spin)\n"
+	        "  logging_level N          syslog level 0..7 (6)\n"
+	        "  clock SPEC | clock_type/vclock/phc_device, clock_servo, statlog, chrony_*,\n"
+	        "  free_running, pi_* / kalman_* ...   the discipline engine's keys "
+	        "(tsync/sync.h)\n");
+}
+
+static int ctl_client(int argc, char **argv)
+{
+	if (argc < 4) {
+		fprintf(stderr, "usage: dtpd ctl SOCKET status\n");
+		return 2;
+	}
+	char reply[KV_MAX_LINE + 1];
+	int n = ipc_dgram_request(argv[2], argv[3], strlen(argv[3]), reply, sizeof(reply), 2000);
+	if (n < 0) {
+		fprintf(stderr, "dtpd ctl: %s: %s\n", argv[2], ipc_strerror(n));
+		return 1;
+	}
+	printf("%s\n", reply);
+	return strncmp(reply, "ok", 2) == 0 ? 0 : 1;
+}
+
+static int64_t clock_now(struct dtpd *d)
+{
+	tmv_t t = 0;
+	tclock_gettime(d->clk, &t);
+	return t;
+}
+
+/* The oscillator the counter is derived from: CLOCK_MONOTONIC_RAW (never disciplined). */
+static int64_t osc_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC_RAW, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* A CLOCK_REALTIME stamp (software rx stamp) on the oscillator's time scale. */
+static int64_t osc_of_sys(int64_t sys)
+{
+	struct timespec a, b;
+	clock_gettime(CLOCK_REALTIME, &a);
+	int64_t o = osc_now();
+	clock_gettime(CLOCK_REALTIME, &b);
+	int64_t rt = (a.tv_sec + b.tv_sec) * 500000000LL + (a.tv_nsec + b.tv_nsec) / 2;
+	return sys + (o - rt);
+}
+
+static void send_frame(void *arg, unsigned port, const struct dtp_frame *f0)
+{
+	struct dtpd *d = arg;
+	struct dtp_frame f = *f0;
+	uint8_t buf[DTP_FRAME_MIN_WIRE] = {0};
+	memcpy(f.dst, dtp_dst, 6);
+	memcpy(f.src, d->mac[port], 6);
+	dtpd_frame_refresh(&f, osc_now());
+	if (dtp_frame_encode(&f, buf, sizeof(buf)) < 0)
+		return;
+	/* the L2 transport writes the Ethernet header itself */
+	ssize_t n = transport_send(d->tp[port], TRANS_EVENT, TRANS_DEST_DEFAULT, NULL, buf + 14,
+	                           sizeof(buf) - 14, NULL);
+	if (n < 0 && n != -ETIMEDOUT) {
+		d->sends_failed++;
+		pr_debug("%s: %s", d->ifname[port], transport_last_error(d->tp[port]));
+	}
+}
+
+static void feed(struct dtpd *d, const struct dtpd_sample *s, tmv_t sys)
+{
+	struct sync_sample x = {.offset = s->offset_ns,
+	                        .local = s->clk_ns,
+	                        .sys = sys,
+	                        .delay = s->delay_ns,
+	                        .mono = reactor_now(d->r),
+	                        .log_interval = d->log_interval,
+	                        .source = s->port};
+	sync_sample(d->sync, &x);
+	unsigned g = sync_step_gen(d->sync);
+	if (g != d->step_gen) {
+		d->step_gen = g;
+		pr_info("clock stepped by %+lld ns", (long long)-s->offset_ns);
+	}
+}
+
+static void on_frame(void *arg, struct transport *t, enum transport_channel ch, const void *buf,
+                     size_t len, const struct tsync_ts *rx_ts, const struct transport_addr *src)
+{
+	struct dtpd *d = arg;
+	(void)ch;
+	unsigned p = 0;
+	while (p < d->n && d->tp[p] != t)
+		p++;
+	if (p == d->n)
+		return;
+	uint8_t fr[14 + 1536];
+	struct dtp_frame f;
+	if (len > sizeof(fr) - 14) {
+		d->bad_frames++;
+		return;
+	}
+	memcpy(fr, dtp_dst, 6);
+	if (src && src->len)
+		memcpy(fr + 6, src->sll.sll_addr, 6);
+	else
+		memset(fr + 6, 0, 6);
+	fr[12] = DTP_ETHERTYPE >> 8;
+	fr[13] = DTP_ETHERTYPE & 0xff;
+	memcpy(fr + 14, buf, len);
+	int rc = dtp_frame_decode(fr, len + 14, &f);
+	if (rc < 0) {
+		d->bad_frames++;
+		pl_warning(1.0, "%s: dropped a bad frame (%s; %llu so far)", d->ifname[p],
+		           rc == -EINVAL   ? "truncated"
+		           : rc == -EPROTO ? "wrong version or ethertype"
+		                           : "reserved type or counter wider than 53 bits",
+		           (unsigned long long)d->bad_frames);
+		return;
+	}
+	if (!memcmp(f.src, d->mac[p], 6))
+		return;
+	tmv_t t4c = 0;
+	if (!tsync_ts_valid(rx_ts)) {
+		d->no_stamp++;
+		return;
+	}
+	/* software stamps are CLOCK_REALTIME, TSC stamps (DPDK) CLOCK_MONOTONIC_RAW already */
+	int64_t osc = rx_ts->src == TS_SRC_TSC ? rx_ts->ns : osc_of_sys(rx_ts->ns);
+	int64_t sys = rx_ts->src == TS_SRC_TSC ? rx_ts->ns - osc_of_sys(0) : rx_ts->ns;
+	if (tclock_from_sys(d->clk, sys, &t4c) < 0) {
+		d->no_stamp++;
+		return;
+	}
+	struct dtpd_sample s;
+	enum dtp_port_state before = d->node.ports[p].state;
+	if (dtpd_node_rx(&d->node, p, &f, osc, t4c, osc_now(), reactor_now(d->r), &s))
+		feed(d, &s, sys);
+	if (before != DTP_PORT_SYNC && d->node.ports[p].state == DTP_PORT_SYNC)
+		pr_info("%s: SYNC, delay %lld ns", d->ifname[p], (long long)d->node.rt[p].delay_ns);
+}
+
+static void on_rx(struct reactor *r, int fd, short revents, void *arg)
+{
+	struct dtpd *d = arg;
+	(void)r;
+	(void)revents;
+	for (unsigned p = 0; p < d->n; p++)
+		if (transport_fd(d->tp[p], TRANS_EVENT) == fd)
+			transport_poll(d->tp[p], 32, on_frame, d);
+}
+
+static bool link_running(struct dtpd *d, unsigned p)
+{
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", d->ifname[p]);
+	if (ioctl(d->ifq_fd, SIOCGIFFLAGS, &ifr) < 0)
+		return false;
+	return (ifr.ifr_flags & IFF_UP) && (ifr.ifr_flags & IFF_RUNNING);
+}
+
+static void on_tick(struct reactor *r, struct reactor_timer *t, uint64_t exp, void *arg)
+{
+	struct dtpd *d = arg;
+	(void)t;
+	(void)exp;
+	int64_t mono = reactor_now(r), osc = osc_now();
+	if (d->node.p.root && mono >= d->next_self) {
+		struct dtpd_sample s;
+		d->next_self = mono + d->node.p.beacon_ns;
+		if (dtpd_node_self_sample(&d->node, osc, clock_now(d), &s))
+			feed(d, &s, 0);
+	}
+	if (d->ticks++ % 20 == 0) {
+		for (unsigned p = 0; p < d->n; p++) {
+			bool up = link_running(d, p);
+			if (up != d->node.rt[p].link)
+				pr_info("%s: link %s", d->ifname[p], up ? "up" : "down");
+			dtpd_node_link(&d->node, p, up, osc, mono);
+		}
+	}
+	/* a fresh reading: the counter a BEACON carries is taken now, just before it is sent */
+	dtpd_node_timers(&d->node, osc_now(), mono);
+}
+
+static void on_ctl(struct reactor *r, int fd, short revents, void *arg)
+{
+	struct dtpd *d = arg;
+	(void)r;
+	(void)revents;
+	char req[128], reply[KV_MAX_LINE];
+	struct sockaddr_storage from;
+	socklen_t fl = sizeof(from);
+	ssize_t n = recvfrom(fd, req, sizeof(req) - 1, 0, (struct sockaddr *)&from, &fl);
+	if (n < 0)
+		return;
+	req[n] = 0;
+	req[strcspn(req, "\r\n")] = 0;
+	int len;
+	if (!strcmp(req, "status")) {
+		struct timespec ts;
+		int64_t clk = clock_now(d);
+		clock_gettime(CLOCK_REALTIME, &ts);
+		dtpd_node_advance(&d->node, osc_now());
+		double est = -1;
+		if (sync_error_estimate(d->sync, &est) < 0)
+			est = -1;
+		static const char *const st[] = {"unlocked", "jump", "locked"};
+		enum servo_state ss = sync_state(d->sync);
+		struct dtpd_status_extra x = {
+		        .servo = d->node.p.root ? "root" : ((unsigned)ss < 3 ? st[ss] : "?"),
+		        .clk_ns = clk,
+		        .real_ns = ts.tv_sec * 1000000000LL + ts.tv_nsec,
+		        .est_ns = est,
+		        .samples = sync_samples(d->sync),
+		        .ts = d->ts_name};
+		len = dtpd_status(&d->node, &x, reply, sizeof(reply));
+		if (len < 0)
+			len = snprintf(reply, sizeof(reply), "error reason=%s", "reply_too_long");
+	} else {
+		len = snprintf(reply, sizeof(reply), "error reason=unknown_command");
+	}
+	(void)sendto(fd, reply, (size_t)len, MSG_NOSIGNAL, (struct sockaddr *)&from, fl);
+}
+
+static void on_signal(struct reactor *r, int signo, void *arg)
+{
+	struct dtpd *d = arg;
+	pr_info("signal %d: exiting", signo);
+	d->stop = true;
+	reactor_stop(r);
+}
+
+static int open_ports(struct dtpd *d)
+{
+	struct transport_config tc;
+	transport_config_defaults(&tc);
+	tc.l2_ethertype = DTP_ETHERTYPE;
+	memcpy(tc.ptp_dst_mac, dtp_dst, 6);
+	memset(tc.p2p_dst_mac, 0, 6);
+	if (d->dpdk) {
+		char *names[DTPD_MAX_PORTS];
+		char err[320];
+		for (unsigned p = 0; p < d->n; p++)
+			names[p] = d->ifname[p];
+		if (dtpd_dpdk_eal_init(config_get_string(d->cfg, NULL, "dpdk_eal_args"), names,
+		                       d->n, err, sizeof(err)) < 0) {
+			pr_err("%s", err);
+			return -1;
+		}
+	}
+	for (unsigned p = 0; p < d->n; p++) {
+		d->tp[p] = d->dpdk ? dtpd_dpdk_transport(&tc, p)
+		                   : transport_create(TRANS_IEEE_802_3, &tc);
+		if (!d->tp[p] || transport_open(d->tp[p], d->ifname[p]) < 0) {
+			pr_err("%s: %s", d->ifname[p],
+			       d->tp[p] ? transport_last_error(d->tp[p]) : strerror(errno));
+			return -1;
+		}
+		if (transport_physical_addr(d->tp[p], d->mac[p], 6) != 6) {
+			pr_err("%s: no MAC address", d->ifname[p]);
+			return -1;
+		}
+		if (d->dpdk) {
+			d->ts_name = dtpd_dpdk_ts_name(d->tp[p]);
+		} else if (reactor_add_fd(d->r, transport_fd(d->tp[p], TRANS_EVENT), POLLIN, on_rx,
+		                          d) < 0) {
+			return -1;
+		}
+		d->node.rt[p].upstream = config_get_bool(d->cfg, d->ifname[p], "upstream");
+	}
+	return 0;
+}
+
+static int open_clock(struct dtpd *d)
+{
+	struct sync_params sp;
+	struct tclock_spec spec;
+	char err[200];
+	if (sync_config_read(d->cfg, true, &sp, &spec, err, sizeof(err))) {
+		pr_err("%s", err);
+		return -1;
+	}
+	sp.source = "dtpd";
+	sp.source_col = "port";
+	sp.t0_mono = d->t0_mono;
+	struct tclock *clk = tclock_spec_open(&spec, err, sizeof(err));
+	if (!clk) {
+		pr_err("%s", err);
+		return -1;
+	}
+	d->sync = sync_create(&sp, clk, err, sizeof(err));
+	if (!d->sync) {
+		pr_err("%s", err);
+		return -1;
+	}
+	d->clk = sync_clock(d->sync);
+	return 0;
+}
+
+static int parse_args(struct dtpd *d, int argc, char **argv)
+{
+	struct config_error ce;
+	static const struct option lo[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(stdout);
+			exit(0);
+		} else if ((!strcmp(a, "-f") || !strcmp(a, "-i")) && i + 1 < argc) {
+			const char *v = argv[++i];
+			int rc = a[1] == 'f' ? config_read_file(d->cfg, v, &ce)
+			                     : config_add_section(d->cfg, v);
+			if (rc < 0) {
+				fprintf(stderr, "dtpd: %s\n", a[1] == 'f' ? ce.msg : "bad -i");
+				return -1;
+			}
+		} else if (!strncmp(a, "--", 2) && strchr(a, '=')) {
+			if (config_set_option(d->cfg, a, &ce) < 0) {
+				fprintf(stderr, "dtpd: %s\n", ce.msg);
+				return -1;
+			}
+		} else {
+			fprintf(stderr, "dtpd: unknown argument '%s' (dtpd --help)\n", a);
+			return -1;
+		}
+	}
+	(void)lo;
+	size_t ns = config_section_count(d->cfg);
+	if (ns == 0 || ns > DTPD_MAX_PORTS) {
+		fprintf(stderr, "dtpd: give 1..%d interfaces (-i IFACE or [IFACE] sections)\n",
+		        DTPD_MAX_PORTS);
+		return -1;
+	}
+	/* dtpd's servo is kalman unless the user names one (the fragment's default is PI's) */
+	if (config_source(d->cfg, NULL, "clock_servo") == CFG_SRC_DEFAULT &&
+	    config_set(d->cfg, NULL, "clock_servo", "kalman", &ce) < 0)
+		return -1;
+	d->n = (unsigned)ns;
+	for (unsigned p = 0; p < d->n; p++)
+		snprintf(d->ifname[p], IF_NAMESIZE, "%s", config_section_name(d->cfg, p));
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && !strcmp(argv[1], "ctl"))
+		return ctl_client(argc, argv);
+	static struct dtpd dd;
+	struct dtpd *d = &dd;
+	d->ctl_fd = d->ifq_fd = -1;
+	d->cfg = dtpd_config_create();
+	if (!d->cfg || parse_args(d, argc, argv) < 0)
+		return 2;
+	log_init("dtpd", config_get_int(d->cfg, NULL, "logging_level"), true, false);
+	struct dtpd_node_params np;
+	char err[200];
+	if (dtpd_config_node(d->cfg, &np, err, sizeof(err)) < 0) {
+		pr_err("%s", err);
+		return 2;
+	}
+	d->dpdk = config_get_int(d->cfg, NULL, "transport") == DTPD_TP_DPDK;
+	d->ts_name = "sys";
+	d->r = reactor_create();
+	d->t0_mono = reactor_now(d->r);
+	d->log_interval = (int)floor(log2((double)np.beacon_ns / 1e9));
+	d->ifq_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (!d->r || d->ifq_fd < 0 || open_clock(d) < 0)
+		return 1;
+	d->step_gen = sync_step_gen(d->sync);
+	dtpd_node_init(&d->node, d->n, &np, osc_now(), clock_now(d), send_frame, d);
+	/* signals blocked before the EAL starts its threads (they inherit the mask) */
+	const int sigs[] = {SIGINT, SIGTERM};
+	if (reactor_add_signals(d->r, sigs, 2, on_signal, d) < 0 || open_ports(d) < 0) {
+		dtpd_dpdk_eal_cleanup(); /* a no-op unless the EAL started */
+		return 1;
+	}
+	const char *cs = config_get_string(d->cfg, NULL, "ctl_socket");
+	if (cs && *cs) {
+		struct ipc_listen_opts lo = {.type = SOCK_DGRAM};
+		d->ctl_fd = ipc_listen(cs, &lo);
+		if (d->ctl_fd < 0) {
+			pr_err("ctl_socket %s: %s", cs, ipc_strerror(d->ctl_fd));
+			return 1;
+		}
+		reactor_add_fd(d->r, d->ctl_fd, POLLIN, on_ctl, d);
+	}
+	struct reactor_timer *tick = reactor_timer_create(d->r, on_tick, d);
+	if (!tick || reactor_timer_arm(tick, TICK_NS, TICK_NS) < 0)
+		return 1;
+	pr_info("%s node on %u port(s), clock %s, transport %s, timestamps %s, counter from "
+	        "CLOCK_MONOTONIC_RAW, beacon %lld ms, epoch %lld s",
+	        np.root ? "root" : "follower", d->n, tclock_name(d->clk),
+	        d->dpdk ? "dpdk" : "af_packet",
+	        !strcmp(d->ts_name, "sys") ? "sys (kernel software stamps)"
+	        : !strcmp(d->ts_name, "tsc")
+	                ? "tsc (TSC at rx/tx burst, calibrated; no NIC timesync)"
+	                : "nic (rte_eth_timesync)",
+	        (long long)(np.beacon_ns / 1000000), (long long)(np.epoch_ns / 1000000000));
+	int rc = 0;
+	if (d->dpdk) {
+		/* the busy loop: rings, then due timers and the control socket without blocking */
+		int poll_us = config_get_int(d->cfg, NULL, "dpdk_poll_us");
+		while (!d->stop && rc >= 0) {
+			int got = 0;
+			for (unsigned p = 0; p < d->n; p++)
+				got += transport_poll(d->tp[p], 32, on_frame, d) > 0;
+			rc = reactor_run_once(d->r, 0);
+			if (!got && poll_us > 0)
+				usleep((useconds_t)poll_us);
+		}
+	} else {
+		rc = reactor_run(d->r);
+	}
+	pr_info("bad frames %llu, unstamped %llu, failed sends %llu",
+	        (unsigned long long)d->bad_frames, (unsigned long long)d->no_stamp,
+	        (unsigned long long)d->sends_failed);
+	if (d->ctl_fd >= 0) {
+		close(d->ctl_fd);
+		unlink(cs);
+	}
+	for (unsigned p = 0; p < d->n; p++)
+		transport_destroy(d->tp[p]);
+	if (d->dpdk)
+		dtpd_dpdk_eal_cleanup();
+	reactor_timer_destroy(tick);
+	reactor_destroy(d->r);
+	sync_destroy(d->sync);
+	close(d->ifq_fd);
+	config_destroy(d->cfg);
+	return rc < 0 ? 1 : 0;
+}

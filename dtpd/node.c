@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: MIT
+/* The dtpd node (node.h): dtp/core driven from timestamps on a clock-derived tick counter. */
+#include <string.h>
+
+#include "core/dtp_counter.h"
+#include "node.h"
+
+#define WRAP_NS ((__int128)(DTP_COUNTER_MASK + 1) * DTPD_TICK_PS / 1000)
+
+int64_t dtpd_ns_to_ticks(int64_t ns)
+{
+	return (int64_t)((__int128)ns * 1000 / DTPD_TICK_PS);
+}
+
+uint64_t dtpd_counter_at(int64_t epoch_ns, int64_t t_ns)
+{
+	__int128 ps = ((__int128)t_ns - epoch_ns) * 1000;
+	__int128 q = ps / DTPD_TICK_PS;
+	if (ps < 0 && q * DTPD_TICK_PS != ps)
+		q--;
+	return (uint64_t)q & DTP_COUNTER_MASK;
+}
+
+int64_t dtpd_counter_ns(int64_t epoch_ns, uint64_t c, int64_t near_ns)
+{
+	__int128 t = epoch_ns + (__int128)(c & DTP_COUNTER_MASK) * DTPD_TICK_PS / 1000;
+	__int128 d = (__int128)near_ns - t;
+	__int128 k = d >= 0 ? (d + WRAP_NS / 2) / WRAP_NS : -((-d + WRAP_NS / 2) / WRAP_NS);
+	return (int64_t)(t + k * WRAP_NS);
+}
+
+void dtpd_frame_refresh(struct dtp_frame *f, int64_t osc_now)
+{
+	int64_t delta = osc_now - (int64_t)f->tx_ts;
+	if (delta <= 0)
+		return;
+	f->tx_ts = (uint64_t)osc_now;
+	if (f->type == DTP_MSG_BEACON)
+		f->counter = dtp_cnt_add(f->counter, dtpd_ns_to_ticks(delta));
+	else if (f->type == DTP_MSG_INIT_ACK)
+		f->echo_ts += (uint64_t)delta;
+}
+
+void dtpd_node_init(struct dtpd_node *nd, unsigned nports, const struct dtpd_node_params *p,
+                    int64_t osc_ns, int64_t clk_ns, dtpd_send_fn send, void *arg)
+{
+	memset(nd, 0, sizeof(*nd));
+	nd->n = nports > DTPD_MAX_PORTS ? DTPD_MAX_PORTS : nports;
+	nd->p = *p;
+	nd->send = send;
+	nd->send_arg = arg;
+	nd->dev_clk = osc_ns;
+	uint64_t gc = dtpd_counter_at(p->epoch_ns, clk_ns);
+	if (!p->root)
+		gc = dtp_cnt_add(gc, -DTPD_FOLLOWER_LAG);
+	dtp_device_init(&nd->dev, nd->ports, nd->n, gc, &p->dtp);
+	for (unsigned i = 0; i < nd->n; i++)
+		nd->rt[i].upstream = true;
+}
+
+void dtpd_node_advance(struct dtpd_node *nd, int64_t clk_ns)
+{
+	if (clk_ns <= nd->dev_clk)
+		return;
+	__int128 ps = ((__int128)clk_ns - nd->dev_clk) * 1000 + nd->rem_ps;
+	int64_t n = (int64_t)(ps / DTPD_TICK_PS);
+	nd->rem_ps = (int64_t)(ps % DTPD_TICK_PS);
+	nd->dev_clk = clk_ns;
+	dtp_device_advance(&nd->dev, n);
+}
+
+void dtpd_node_clock_stepped(struct dtpd_node *nd, int64_t delta_ns)
+{
+	int64_t n = dtpd_ns_to_ticks(delta_ns);
+	nd->dev.gc = dtp_cnt_add(nd->dev.gc, n);
+	for (unsigned i = 0; i < nd->n; i++)
+		nd->ports[i].lc = dtp_cnt_add(nd->ports[i].lc, n);
+	nd->dev_clk += delta_ns;
+}
+
+/* Carry out a core output on port at clock time clk (the send happens now). */
+static void apply(struct dtpd_node *nd, unsigned port, const struct dtp_output *o, int64_t clk,
+                  int64_t mono, int64_t echo_ts)
+{
+	struct dtpd_port_rt *rt = &nd->rt[port];
+	if (o->timers & DTP_ACT_STOP_TIMERS)
+		rt->retry_at = rt->beacon_at = 0;
+	if (o->timers & DTP_ACT_ARM_RETRY)
+		rt->retry_at = mono + nd->p.retry_ns;
+	if (o->timers & DTP_ACT_ARM_BEACON)
+		rt->beacon_at = mono + nd->p.beacon_ns;
+	/* a follower's counter means nothing until an upstream beacon has handed it the
+	 * network's: it sends no BEACON before (a neighbour would discipline to it) */
+	if (!o->send || (o->msg.type == DTP_MSG_BEACON && !nd->p.root && !nd->acquired))
+		return;
+	struct dtp_frame f = {
+	        .type = o->msg.type, .port = (uint16_t)port, .counter = o->msg.counter};
+	f.tx_ts = (uint64_t)clk;
+	if (o->msg.type == DTP_MSG_INIT)
+		rt->init_t1 = clk;
+	if (o->msg.type == DTP_MSG_INIT_ACK)
+		f.echo_ts = (uint64_t)echo_ts;
+	if (nd->send)
+		nd->send(nd->send_arg, port, &f);
+}
+
+static void input(struct dtpd_node *nd, unsigned port, enum dtp_port_event ev, int64_t clk,
+                  int64_t mono)
+{
+	struct dtp_output o = dtp_device_input(&nd->dev, port, ev, NULL);
+	apply(nd, port, &o, clk, mono, 0);
+}
+
+void dtpd_node_link(struct dtpd_node *nd, unsigned port, bool up, int64_t clk, int64_t mono)
+{
+	if (port >= nd->n || nd->rt[port].link == up)
+		return;
+	dtpd_node_advance(nd, clk);
+	nd->rt[port].link = up;
+	nd->rt[port].last_rx = mono;
+	nd->rt[port].dsum = 0;
+	nd->rt[port].dn = 0;
+	input(nd, port, up ? DTP_EV_LINK_UP : DTP_EV_LINK_DOWN, clk, mono);
+}
+
+int dtpd_node_rx(struct dtpd_node *nd, unsigned port, const struct dtp_frame *f, int64_t t4,
+                 int64_t t4_clk, int64_t clk_now, int64_t mono, struct dtpd_sample *s)
+{
+	if (port >= nd->n || !nd->rt[port].link)
+		return 0;
+	struct dtpd_port_rt *rt = &nd->rt[port];
+	struct dtp_port *pt = &nd->ports[port];
+	int rc = 0;
+	rt->last_rx = mono;
+	rt->rx_frames++;
+	dtpd_node_advance(nd, t4);
+	struct dtp_msg m = {.type = f->type, .counter = f->counter};
+	int64_t saved_alpha = nd->dev.params.alpha;
+	if (f->type == DTP_MSG_INIT_ACK && pt->state != DTP_PORT_INIT &&
+	    dtp_cnt_diff(f->counter, pt->init_c) == 0) {
+		int64_t turn = (int64_t)f->echo_ts - rt->init_t1;
+		int64_t d = ((int64_t)t4 - (int64_t)f->echo_ts) / 2;
+		if (turn < 0)
+			turn = 0;
+		/* the mean of the exchanges since the link came up (delay_samples asks the core
+		 * for several) */
+		rt->dsum += d < 0 ? 0 : d;
+		rt->dn++;
+		rt->delay_ns = rt->dsum / rt->dn;
+		nd->dev.params.alpha = dtpd_ns_to_ticks(turn + 2 * nd->p.margin_ns);
+	}
+	if (f->type == DTP_MSG_BEACON && !nd->p.root && rt->upstream &&
+	    pt->state == DTP_PORT_SYNC) {
+		int64_t ct = dtpd_counter_ns(nd->p.epoch_ns, f->counter, t4_clk);
+		s->port = port;
+		s->delay_ns = rt->delay_ns;
+		s->clk_ns = t4_clk;
+		s->offset_ns = t4_clk - ct - rt->delay_ns;
+		rt->last_offset_ns = s->offset_ns;
+		rt->samples++;
+		nd->acquired = true;
+		rc = 1;
+	}
+	/* counters flow from the root down: a beacon from a downstream port (every port of the
+	 * root's) that would move lc forward is rejected and counted, unless the plain max rule
+	 * is asked for */
+	if (f->type == DTP_MSG_BEACON && (nd->p.root || !rt->upstream) &&
+	    !nd->p.downstream_max_rule && pt->state == DTP_PORT_SYNC &&
+	    dtp_cnt_diff(dtp_cnt_add(f->counter, pt->d), pt->lc) > 0) {
+		rt->rejected++;
+		return rc;
+	}
+	enum dtp_port_event ev = f->type == DTP_MSG_INIT       ? DTP_EV_RX_INIT
+	                         : f->type == DTP_MSG_INIT_ACK ? DTP_EV_RX_INIT_ACK
+	                                                       : DTP_EV_RX_BEACON;
+	struct dtp_output o = dtp_device_input(&nd->dev, port, ev, &m);
+	nd->dev.params.alpha = saved_alpha;
+	/* the INIT-ACK's echo: the INIT's tx time advanced by our turnaround (t3 - t2), t3 = now
+	 * (the caller sends at once) */
+	int64_t echo = (int64_t)f->tx_ts + (clk_now > t4 ? clk_now - t4 : 0);
+	apply(nd, port, &o, clk_now, mono, echo);
+	return rc;
+}
+
+int dtpd_node_self_sample(struct dtpd_node *nd, int64_t osc, int64_t clk, struct dtpd_sample *s)
+{
+	if (!nd->p.root)
+		return 0;
+	dtpd_node_advance(nd, osc);
+	s->port = 0;
+	s->delay_ns = 0;
+	s->clk_ns = clk;
+	s->offset_ns = clk - dtpd_counter_ns(nd->p.epoch_ns, nd->dev.gc, clk);
+	return 1;
+}
+
+void dtpd_node_timers(struct dtpd_node *nd, int64_t clk, int64_t mono)
+{
+	dtpd_node_advance(nd, clk);
+	for (unsigned i = 0; i < nd->n; i++) {
+		struct dtpd_port_rt *rt = &nd->rt[i];
+		if (rt->link && nd->p.rx_timeout_ns > 0 && nd->ports[i].state == DTP_PORT_SYNC &&
+		    mono - rt->last_rx > nd->p.rx_timeout_ns) {
+			/* the peer went silent (restarted, or its link flapped unseen): start over */
+			rt->silences++;
+			rt->last_rx = mono;
+			rt->dsum = 0;
+			rt->dn = 0;
+			input(nd, i, DTP_EV_LINK_DOWN, clk, mono);
+			input(nd, i, DTP_EV_LINK_UP, clk, mono);
+			continue;
+		}
+		if (rt->retry_at && mono >= rt->retry_at) {
+			rt->retry_at = 0;
+			input(nd, i, DTP_EV_RETRY_TIMEOUT, clk, mono);
+		}
+		if (rt->beacon_at && mono >= rt->beacon_at) {
+			rt->beacon_at = 0;
+			input(nd, i, DTP_EV_BEACON_TIMER, clk, mono);
+		}
+	}
+}
+
+int64_t dtpd_node_next_deadline(const struct dtpd_node *nd)
+{
+	int64_t next = 0;
+	for (unsigned i = 0; i < nd->n; i++) {
+		int64_t d[2] = {nd->rt[i].retry_at, nd->rt[i].beacon_at};
+		for (int k = 0; k < 2; k++)
+			if (d[k] && (!next || d[k] < next))
+				next = d[k];
+	}
+	return next;
+}
+
+bool dtpd_node_all_sync(const struct dtpd_node *nd)
+{
+	unsigned up = 0;
+	for (unsigned i = 0; i < nd->n; i++) {
+		if (!nd->rt[i].link)
+			continue;
+		up++;
+		if (nd->ports[i].state != DTP_PORT_SYNC)
+			return false;
+	}
+	return up > 0;
+}

@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The dtpd node: dtp/core's device (unchanged) driven from timestamps on a tick counter derived
+ * from the node's oscillator, plus what the daemon adds around it. Pure: no I/O, no clock
+ * reads; the caller passes the oscillator time (osc, ns: the daemon's CLOCK_MONOTONIC_RAW, the
+ * free-running oscillator the counter is derived from, never disciplined), the disciplined
+ * clock's time (clk) where a sample needs it and the monotonic time (mono) of every event, and
+ * carries out the sends the node asks for through node->send. The unit tests pass osc = clk.
+ *
+ * Counter and time: the counter ticks at 156.25 MHz (DTP_TICK_PS) of the oscillator; counter
+ * c stands for the time epoch + c * 6.4 ns (dtpd_counter_ns). The root starts its gc at its
+ * clock's time, the others DTPD_FOLLOWER_LAG ticks (2^50, 83 days) behind theirs, so the max
+ * rule hands the root's counter to the network (counters compare modulo 2^53: within 2^52).
+ * Every clock follows the network's counter: a follower's from its upstream beacons, the
+ * root's from its own counter (dtpd_node_self_sample), so a network counter that runs at
+ * another node's faster oscillator (the max rule) carries the root's clock along too.
+ *
+ * Delay (dtpd's INIT-ACK): echo_ts = the INIT's tx_ts (requester's clock) advanced by the
+ * responder's turnaround (its INIT rx stamp to the INIT-ACK's send), so the requester's
+ * delay is (t4 - echo_ts) / 2 without knowing the responder's clock. The core gets the same
+ * exchange with alpha = turnaround + 2 * margin: its d is the true delay less margin, so a
+ * node whose counter leads by less than margin (timestamp noise, a servo still settling)
+ * never drags its neighbours forward through the max rule.
+ *
+ * Direction: by default counters flow from the root down. A BEACON on a downstream port (all
+ * of the root's, upstream 0 of the others) that would move lc forward is rejected and counted
+ * (rt.rejected); downstream_max_rule 1 applies it (the paper's symmetric max rule, where one
+ * over-estimated delay drags the whole network forward for good).
+ *
+ * A follower sends no BEACON until it has received one on an upstream port in SYNC (its lagging
+ * start counter would otherwise reach downstream nodes as the network's).
+ *
+ * Discipline sample (non-root, upstream ports): a BEACON(c) received at t4 says the upstream
+ * counter is c + d at t4: offset = t4 - (time of c) - d (local - master).
+ */
+#ifndef DTPD_NODE_H
+#define DTPD_NODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/dtp_device.h"
+#include "core/dtp_wire.h"
+
+#define DTPD_MAX_PORTS 8
+
+struct dtpd_port_rt {
+	int64_t retry_at, beacon_at; /* mono deadlines, 0 = disarmed */
+	int64_t last_rx;             /* mono of the last frame received */
+	int64_t init_t1;             /* clock time of the outstanding INIT */
+	int64_t delay_ns;            /* measured one-way delay (valid in SYNC): the mean */
+	int64_t dsum;                /* ... of dn exchanges since the link came up */
+	int64_t dn;
+	int64_t last_offset_ns;
+	bool upstream; /* beacons from here discipline the clock */
+	bool link;
+	uint64_t samples, rx_frames, silences;
+	uint64_t rejected; /* downstream beacons that would have moved lc forward */
+};
+
+struct dtpd_node_params {
+	struct dtp_params dtp;
+	bool root;
+	int64_t epoch_ns;
+	int64_t margin_ns;        /* delay margin (see above) */
+	int64_t beacon_ns;        /* beacon interval */
+	int64_t retry_ns;         /* INIT retry */
+	int64_t rx_timeout_ns;    /* silence in SYNC: the link restarts (0: never) */
+	bool downstream_max_rule; /* apply downstream beacons too (plain DTP) */
+};
+
+struct dtpd_sample {
+	unsigned port;
+	int64_t offset_ns; /* local - master */
+	int64_t delay_ns;
+	int64_t clk_ns; /* local clock time of the measurement */
+};
+
+typedef void (*dtpd_send_fn)(void *arg, unsigned port, const struct dtp_frame *f);
+
+struct dtpd_node {
+	struct dtp_device dev;
+	struct dtp_port ports[DTPD_MAX_PORTS];
+	struct dtpd_port_rt rt[DTPD_MAX_PORTS];
+	unsigned n;
+	struct dtpd_node_params p;
+	int64_t dev_clk; /* the clock time the counters stand at */
+	int64_t rem_ps;  /* sub-tick remainder */
+	bool acquired;   /* a follower has had a beacon from upstream (it beacons from then) */
+	dtpd_send_fn send;
+	void *send_arg;
+};
+
+#define DTPD_FOLLOWER_LAG (INT64_C(1) << 50)
+
+/* ns per tick, in ps */
+#define DTPD_TICK_PS DTP_TICK_PS
+
+/* Counter -> time: the time of counter c nearest to near_ns (the counter wraps every 2^53
+ * ticks, about 667 days). */
+int64_t dtpd_counter_ns(int64_t epoch_ns, uint64_t c, int64_t near_ns);
+/* Time -> counter (modulo 2^53), rounded down. */
+uint64_t dtpd_counter_at(int64_t epoch_ns, int64_t t_ns);
+/* ns -> whole ticks, rounded toward zero. */
+int64_t dtpd_ns_to_ticks(int64_t ns);
+
+/* Bring a frame the node asked for up to the instant it is really sent (osc_now, after other
+ * sends of the same round): tx_ts = osc_now, a BEACON's counter advanced by the ticks since
+ * (its counter stands for its tx time), an INIT-ACK's turnaround grown by the same. An INIT
+ * keeps its counter (the INIT-ACK echoes it): its delay comes from tx_ts and the echo. */
+void dtpd_frame_refresh(struct dtp_frame *f, int64_t osc_now);
+
+/* osc_ns, clk_ns: the oscillator and the clock now (the root's counter starts at clk_ns). */
+void dtpd_node_init(struct dtpd_node *nd, unsigned nports, const struct dtpd_node_params *p,
+                    int64_t osc_ns, int64_t clk_ns, dtpd_send_fn send, void *arg);
+/* Advance the counters to oscillator time osc_ns (earlier times are ignored). */
+void dtpd_node_advance(struct dtpd_node *nd, int64_t osc_ns);
+/* Shift the counters by delta_ns (for a counter derived from a clock that was stepped). */
+void dtpd_node_clock_stepped(struct dtpd_node *nd, int64_t delta_ns);
+/* The root's sample of its clock (clk) against its own counter at osc: 1 with *s, or 0 for a
+ * follower. */
+int dtpd_node_self_sample(struct dtpd_node *nd, int64_t osc, int64_t clk, struct dtpd_sample *s);
+
+/* Link state of a port (an event only on a change). */
+void dtpd_node_link(struct dtpd_node *nd, unsigned port, bool up, int64_t clk, int64_t mono);
+/* A frame received on port with rx stamp t4 (oscillator time; t4_clk the same instant on the
+ * clock), handled now (clk_now: the oscillator now, when a reply is sent). Returns 1 with *s
+ * filled when it gives a discipline sample, else 0. */
+int dtpd_node_rx(struct dtpd_node *nd, unsigned port, const struct dtp_frame *f, int64_t t4,
+                 int64_t t4_clk, int64_t clk_now, int64_t mono, struct dtpd_sample *s);
+/* Run due timers and the silence check at (oscillator time clk, mono). */
+void dtpd_node_timers(struct dtpd_node *nd, int64_t clk, int64_t mono);
+/* The earliest armed deadline (mono), or 0. */
+int64_t dtpd_node_next_deadline(const struct dtpd_node *nd);
+/* true when every port with link is in SYNC (and at least one has link). */
+bool dtpd_node_all_sync(const struct dtpd_node *nd);
+
+#endif

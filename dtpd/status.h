@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/* The control socket's `status` reply (one kv line, tsync/kv.h), built from a node. */
+#ifndef DTPD_STATUS_H
+#define DTPD_STATUS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "node.h"
+
+struct dtpd_status_extra {
+	const char *servo; /* servo state name */
+	int64_t clk_ns;    /* the node's clock now (counters advanced to it) */
+	int64_t real_ns;   /* CLOCK_REALTIME at the same instant */
+	double est_ns;     /* servo 1-sigma estimate, < 0: none */
+	unsigned long long samples;
+	const char *ts; /* timestamp source ("sys", "tsc", "nic") */
+};
+
+/* "ok role=... gc=... gc_minus_real_ns=... bound_ns=... pN_state=..." into buf: the reply
+ * length or -errno. The own bound (non-root): the worst upstream port's |last offset| + its
+ * one-way delay (the unseen asymmetry is at most that), + 3 sigma of the servo's estimate, +
+ * the delay margin (the upstream counter's lag); the root's is 0. Not proven for a node more
+ * than one hop from the root: the upstream's own error is not carried in the frame. */
+int dtpd_status(const struct dtpd_node *nd, const struct dtpd_status_extra *x, char *buf,
+                size_t cap);
+/* The bound the status reports, ns. */
+int64_t dtpd_own_bound(const struct dtpd_node *nd, double est_ns);
+
+#endif

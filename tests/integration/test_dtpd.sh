@@ -1,0 +1,166 @@
+#!/bin/sh
+# dtpd (issue 13) over AF_PACKET: a 3-node chain root - mid - leaf in network namespaces over
+# veth, each node on its own vclock (different offsets and frequency errors):
+#   a. every port of every node reaches SYNC
+#   b. the network's counters agree: each node's counter (mapped to time) minus CLOCK_REALTIME,
+#      read through `dtpd ctl SOCK status`, within COUNTER_NS of the root's
+#   c. the root is never dragged forward (its jump count stays 0)
+#   d. the true error of mid's and leaf's vclocks against the root's vclock (tsync-judge) has
+#      RMS below RMS_NS and max below MAX_NS
+#   c2. mid's own bound (status bound_ns) covers its true error at that moment
+#   e. a link down/up between mid and leaf: leaf's port leaves SYNC and comes back, and the
+#      leaf's clock is again within MAX_NS of the root's
+#   f. --help, a bad option and a bad frame are handled (exit codes; the bad frame is counted)
+#   g. the DPDK transport: a dtpd on DPDK's EAL (--no-huge, a net_af_packet vdev on its veth,
+#      TSC stamps at rx/tx burst, busy loop) follows an AF_PACKET root: SYNC, says "tsc",
+#      true error below DPDK_RMS_NS / DPDK_MAX_NS; it stops cleanly (EAL runtime dir removed);
+#      an EAL that cannot start fails with a message naming the way out (af_packet)
+cd "$(dirname "$0")/../.." || exit 1
+. tests/integration/lib.sh
+[ "$(id -u)" -eq 0 ] || skip_all "needs root (network namespaces)"
+ip netns list >/dev/null 2>&1 || skip_all "ip netns not available"
+for b in dtpd tsync-vclock tsync-judge; do
+	[ -x "$BIN/$b" ] || { fail "$BIN/$b not built"; finish; exit 1; }
+done
+. testbeds/netns.sh
+BED_PREFIX=tdtp-$$-
+. testbeds/ptp/lib.sh
+ptp_init || exit 1
+RMS_NS=${DTPD_TEST_RMS_NS:-30000}     # software stamps on veth: 1-16 us measured (1 hop)
+MAX_NS=${DTPD_TEST_MAX_NS:-100000}
+MARGIN_NS=20000 # delay_margin_ns: a node's counter lags its upstream's by up to this much, so
+                # a clock k hops from the root may lag by (k - 1) margins more
+COUNTER_NS=${DTPD_TEST_COUNTER_NS:-80000} # 2 hops x 20 us delay margin + servo error
+
+# f. command line
+check "dtpd --help exits 0 and names the keys" sh -c "'$BIN/dtpd' --help | grep -q beacon_interval_ms"
+"$BIN/dtpd" -i lo --no_such_key=1 >"$PTP_DIR/bad.out" 2>&1
+check "an unknown key is refused with exit 2 and named" \
+	sh -c "[ $? -eq 2 ] && grep -q no_such_key '$PTP_DIR/bad.out'"
+
+bed_ns_add r && bed_ns_add m && bed_ns_add l || exit 1
+bed_link r veth0 - m veth0 - && bed_link m veth1 - l veth0 - || exit 1
+VR=$(ptp_vclock r --offset -20ms --ppm -15 --wander-ppb 10 --seed 3) || exit 1
+VM=$(ptp_vclock m --offset 5ms --ppm 30 --wander-ppb 20 --seed 5) || exit 1
+VL=$(ptp_vclock l --offset 3ms --ppm 40 --wander-ppb 20 --seed 7) || exit 1
+common="--beacon_interval_ms=100 --logging_level=6"
+bed_bg r "$PTP_DIR/r.log" "$BIN/dtpd" -i veth0 --root=1 --clock=vclock:"$VR" \
+	--ctl_socket="$PTP_DIR/r.sock" $common
+printf '[veth0]\nupstream 1\n[veth1]\nupstream 0\n' >"$PTP_DIR/m.cfg"
+bed_bg m "$PTP_DIR/m.log" "$BIN/dtpd" -f "$PTP_DIR/m.cfg" --clock=vclock:"$VM" \
+	--ctl_socket="$PTP_DIR/m.sock" --statlog="$PTP_DIR/m.statlog" $common
+bed_bg l "$PTP_DIR/l.log" "$BIN/dtpd" -i veth0 --clock=vclock:"$VL" \
+	--ctl_socket="$PTP_DIR/l.sock" $common
+
+st() { # NODE: the status line
+	bed_exec "$1" "$BIN/dtpd" ctl "$PTP_DIR/$1.sock" status 2>/dev/null
+}
+val() { # NODE KEY
+	st "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"
+}
+wait_sync() { # NODE... within 10 s
+	_t=100
+	while [ $_t -gt 0 ]; do
+		_all=1
+		for _n in "$@"; do
+			[ "$(val "$_n" sync)" = yes ] || _all=0
+		done
+		[ $_all = 1 ] && return 0
+		sleep 0.1
+		_t=$((_t - 1))
+	done
+	return 1
+}
+
+# a.
+check "every port of root, mid and leaf reaches SYNC" wait_sync r m l
+for n in r m l; do echo "    $n: $(st $n)"; done
+
+# d. (the servo settles in about a second: mid judged 4 s after 2 s, then leaf 4 s)
+jm=$("$BIN/tsync-judge" --vclock "$VM" --ref "$VR" --duration 6 --interval 0.1 --settle 2 \
+	--lock-ns 20000 2>&1)
+jl=$("$BIN/tsync-judge" --vclock "$VL" --ref "$VR" --duration 4 --interval 0.1 --lock-ns 20000 2>&1)
+echo "    mid:  $jm"
+echo "    leaf: $jl"
+judged() { # "judge line" [HOPS=1] -> rms and max within limits
+	_r=$(echo "$1" | sed -n 's/.*rms_ns=\([0-9.]*\).*/\1/p')
+	_m=$(echo "$1" | sed -n 's/.*max_ns=\([0-9.]*\).*/\1/p')
+	_x=$(( (${2:-1} - 1) * MARGIN_NS ))
+	[ -n "$_r" ] && [ -n "$_m" ] && awk -v r="$_r" -v m="$_m" -v R="$((RMS_NS + _x))" \
+		-v M="$((MAX_NS + _x))" 'BEGIN { exit !(r < R && m < M) }'
+}
+check "mid's clock follows the root's: true error rms < $RMS_NS ns, max < $MAX_NS ns" judged "$jm"
+check "leaf's clock (2 hops) follows the root's: rms < $((RMS_NS + MARGIN_NS)) ns, max < \
+$((MAX_NS + MARGIN_NS)) ns" judged "$jl" 2
+
+# b., c.
+cr=$(val r gc_minus_real_ns)
+cm=$(val m gc_minus_real_ns)
+cl=$(val l gc_minus_real_ns)
+echo "    counter - real time: root $cr, mid $cm, leaf $cl ns"
+check "the counters agree within $COUNTER_NS ns (mid $((cm - cr)), leaf $((cl - cr)))" \
+	sh -c "fabs() { [ \$1 -lt 0 ] && echo \$((-\$1)) || echo \$1; }
+	       [ \$(fabs $((cm - cr))) -lt $COUNTER_NS ] && [ \$(fabs $((cl - cr))) -lt $COUNTER_NS ]"
+check "the root was never dragged forward (jumps=$(val r jumps))" [ "$(val r jumps)" = 0 ]
+# the own bound of mid (one hop) against its true error at the same moment
+bm=$(val m bound_ns)
+em=$("$BIN/tsync-vclock" error "$VM" --ref "$VR" --count 1 2>/dev/null | tr -d ' ')
+check "mid's own bound holds: |true error| $em ns <= bound_ns $bm" fabs_le "${em:-x}" "${bm:-0}"
+
+# e. link down/up between mid and leaf
+ip -n "$(bed_ns m)" link set veth1 down
+sleep 1.5
+s_down=$(val l p0_state)
+check "leaf's port leaves SYNC when the link goes down ($s_down)" [ "$s_down" != SYNC ]
+ip -n "$(bed_ns m)" link set veth1 up
+check "after the link comes back every port is in SYNC again" wait_sync m l
+jl=$("$BIN/tsync-judge" --vclock "$VL" --ref "$VR" --duration 4 --interval 0.1 --settle 2 \
+	--lock-ns 20000 2>&1)
+echo "    leaf after the flap: $jl"
+check "leaf's clock is back within $((MAX_NS + MARGIN_NS)) ns of the root's" judged "$jl" 2
+
+# f. a bad frame (ethertype 0x88B5, version 9) is counted, not fatal
+bed_exec r python3 -c '
+import socket
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind(("veth0", 0))
+s.send(bytes([1,0x80,0xc2,0,0,0xe, 2,0,0,0,0,1, 0x88,0xb5, 9,2]) + bytes(44))
+' 2>/dev/null
+sleep 0.3
+check "a frame of a wrong version is dropped with a reason in the log" \
+	grep -q 'bad frame (wrong version or ethertype; 1 so far)' "$PTP_DIR/m.log"
+check "mid still answers after it" [ "$(val m sync)" = yes ]
+grep -c "clock stepped" "$PTP_DIR/m.log" "$PTP_DIR/l.log" | sed 's/^/    /'
+bed_cleanup # the chain is done: the DPDK busy loop below gets the CPU to itself
+
+# g. DPDK (if Debian's libdpdk was there at build time, the daemon has the transport)
+DPDK_RMS_NS=${DTPD_TEST_DPDK_RMS_NS:-50000} # TSC at burst on a spinning loop: 14-19 us measured
+DPDK_MAX_NS=${DTPD_TEST_DPDK_MAX_NS:-150000}
+"$BIN/dtpd" -i lo --transport=dpdk --dpdk_eal_args="--no-such-eal-option" >"$PTP_DIR/eal.out" 2>&1
+rc=$?
+check "an EAL that cannot start: exit $rc, the message names the way out" \
+	sh -c "[ $rc -ne 0 ] && grep -q 'DPDK EAL failed to start.*transport af_packet' '$PTP_DIR/eal.out'"
+bed_ns_add r2 && bed_ns_add d || exit 1
+bed_link r2 veth0 - d veth0 - || exit 1
+VR2=$(ptp_vclock r2 --offset -20ms --ppm -15 --seed 11) || exit 1
+VD=$(ptp_vclock d --offset 3ms --ppm 40 --wander-ppb 20 --seed 13) || exit 1
+bed_bg r2 "$PTP_DIR/r2.log" "$BIN/dtpd" -i veth0 --root=1 --clock=vclock:"$VR2" \
+	--ctl_socket="$PTP_DIR/r2.sock" $common
+bed_bg d "$PTP_DIR/d.log" "$BIN/dtpd" -i veth0 --transport=dpdk --dpdk_poll_us=0 \
+	--clock=vclock:"$VD" --ctl_socket="$PTP_DIR/d.sock" $common
+DPID=$BED_LASTPID
+check "the DPDK node and its AF_PACKET root reach SYNC" wait_sync r2 d
+echo "    d: $(st d)"
+sed -n 's/^\(dtpd.*timestamps [a-z]*\).*/    \1/p' "$PTP_DIR/d.log"
+check "the DPDK node says it uses TSC stamps (no timesync on a vdev)" \
+	sh -c "grep -q 'transport dpdk, timestamps tsc' '$PTP_DIR/d.log' && [ \"\$(echo '$(st d)' | tr ' ' '\n' | sed -n 's/^ts=//p')\" = tsc ]"
+jd=$("$BIN/tsync-judge" --vclock "$VD" --ref "$VR2" --duration 5 --interval 0.1 --settle 1 \
+	--lock-ns 50000 2>&1)
+echo "    dpdk: $jd"
+echo "    dpdk node: $(ps -o pcpu=,etime= -p "$DPID") (%CPU, elapsed: a spinning busy loop)"
+RMS_NS=$DPDK_RMS_NS MAX_NS=$DPDK_MAX_NS
+check "the DPDK node's clock follows the root's: rms < $RMS_NS ns, max < $MAX_NS ns" judged "$jd"
+bed_stop "$DPID"
+check "the DPDK node stops on TERM and removes its EAL runtime directory" \
+	sh -c "grep -q 'signal 15: exiting' '$PTP_DIR/d.log' && ! ls -d /var/run/dpdk/dtpd-* 2>/dev/null | grep -q ."
+finish

@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: MIT
+/* dtpd/node: counter <-> time mapping across the wrap, and two nodes joined by a simulated link
+ * (true time, clocks with an offset and a rate error, a fixed one-way delay): both ports reach
+ * SYNC, the delay and the follower's offset samples come out right, the margin keeps a slightly
+ * fast follower from dragging the root forward while a far one still wins by the max rule, and
+ * a link down or a silent peer restarts the port. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/dtp_counter.h"
+#include "node.h"
+
+#define MS 1000000LL
+
+Test(dtpd_time, counter_mapping)
+{
+	int64_t epoch = 1767225600LL * 1000000000LL;
+	cr_expect_eq(dtpd_counter_at(epoch, epoch), 0);
+	cr_expect_eq(dtpd_counter_at(epoch, epoch + 64), 10);
+	cr_expect_eq(dtpd_counter_at(epoch, epoch + 63), 9);
+	cr_expect_eq(dtpd_counter_at(epoch, epoch - 1), DTP_COUNTER_MASK); /* rounds down */
+	cr_expect_eq(dtpd_counter_ns(epoch, 10, epoch), epoch + 64);
+	/* near the wrap (2^53 ticks = 57646075.2303423488 s) the nearest image wins */
+	int64_t wrap_ns = 57646075230342349LL;
+	uint64_t c = dtpd_counter_at(epoch, epoch + wrap_ns + 6400);
+	cr_expect_eq(c, 1000);
+	int64_t t = dtpd_counter_ns(epoch, c, epoch + wrap_ns);
+	cr_expect_leq(llabs(t - (epoch + wrap_ns + 6400)), 1, "%lld", (long long)t);
+	cr_expect_eq(dtpd_counter_ns(epoch, DTP_COUNTER_MASK, epoch + 100), epoch - 6);
+	cr_expect_eq(dtpd_ns_to_ticks(6400), 1000);
+	cr_expect_eq(dtpd_ns_to_ticks(-64), -10);
+}
+
+/* ---- two nodes on a simulated link ---- */
+struct inflight {
+	int to;
+	struct dtp_frame f;
+	int64_t at;
+};
+struct net {
+	struct dtpd_node nd[2];
+	int64_t off[2]; /* clock - true time at T = 0, ns */
+	double rate[2]; /* clock rate error, ppm */
+	int64_t delay;  /* one-way, ns */
+	int64_t now;    /* true time */
+	struct inflight q[256];
+	int nq;
+	bool cut;
+	int nsamples;
+	struct dtpd_sample last;
+};
+static struct net N;
+
+static int64_t clk(int i, int64_t t)
+{
+	return t + N.off[i] + (int64_t)(N.rate[i] * 1e-6 * (double)t);
+}
+
+static void send_cb(void *arg, unsigned port, const struct dtp_frame *f)
+{
+	int from = (int)(intptr_t)arg;
+	(void)port;
+	if (N.cut || N.nq == 256)
+		return;
+	N.q[N.nq++] = (struct inflight){.to = 1 - from, .f = *f, .at = N.now + N.delay};
+}
+
+static void setup_net(int64_t off1, double rate1, int64_t margin)
+{
+	memset(&N, 0, sizeof(N));
+	N.off[0] = 5 * MS;
+	N.off[1] = 5 * MS + off1;
+	N.rate[1] = rate1;
+	N.delay = 20000;
+	struct dtpd_node_params p = {.epoch_ns = 0,
+	                             .margin_ns = margin,
+	                             .beacon_ns = 10 * MS,
+	                             .retry_ns = 50 * MS,
+	                             .rx_timeout_ns = 200 * MS};
+	p.dtp.jump_threshold = 8;
+	p.root = true;
+	dtpd_node_init(&N.nd[0], 1, &p, clk(0, 0), clk(0, 0), send_cb, (void *)(intptr_t)0);
+	p.root = false;
+	dtpd_node_init(&N.nd[1], 1, &p, clk(1, 0), clk(1, 0), send_cb, (void *)(intptr_t)1);
+}
+
+static void run(int64_t until)
+{
+	for (; N.now < until; N.now += 100000) {
+		for (int k = 0; k < N.nq;) {
+			if (N.q[k].at > N.now) {
+				k++;
+				continue;
+			}
+			struct inflight m = N.q[k];
+			N.q[k] = N.q[--N.nq];
+			struct dtpd_sample s;
+			if (dtpd_node_rx(&N.nd[m.to], 0, &m.f, clk(m.to, m.at), clk(m.to, m.at),
+			                 clk(m.to, N.now), N.now, &s)) {
+				N.nsamples++;
+				N.last = s;
+			}
+		}
+		for (int i = 0; i < 2; i++) {
+			dtpd_node_link(&N.nd[i], 0, true, clk(i, N.now), N.now);
+			dtpd_node_timers(&N.nd[i], clk(i, N.now), N.now);
+		}
+	}
+}
+
+Test(dtpd_node, two_nodes_sync_delay_and_offset)
+{
+	setup_net(-3 * MS, 0, 20000);
+	run(500 * MS);
+	cr_assert(dtpd_node_all_sync(&N.nd[0]));
+	cr_assert(dtpd_node_all_sync(&N.nd[1]));
+	cr_expect_leq(llabs(N.nd[1].rt[0].delay_ns - N.delay), 1, "%lld",
+	              (long long)N.nd[1].rt[0].delay_ns);
+	cr_expect_leq(llabs(N.nd[0].rt[0].delay_ns - N.delay), 1, "%lld",
+	              (long long)N.nd[0].rt[0].delay_ns);
+	cr_assert_gt(N.nsamples, 10);
+	/* the follower's clock is 3 ms behind the root's: local - master = -3 ms (to a tick) */
+	cr_expect_leq(llabs(N.last.offset_ns + 3 * MS), 7, "offset %lld",
+	              (long long)N.last.offset_ns);
+	cr_expect_eq(N.nd[0].dev.jumps, 0); /* the root was never dragged */
+	/* the follower's counter follows the root's, less at most the margin and a tick */
+	int64_t lag = dtp_cnt_diff(N.nd[0].dev.gc, N.nd[1].dev.gc);
+	cr_expect(lag >= 0 && lag <= dtpd_ns_to_ticks(20000) + 2, "lag %lld", (long long)lag);
+}
+
+Test(dtpd_node, margin_against_a_fast_follower)
+{
+	setup_net(0, 100, 20000);
+	N.nd[0].p.downstream_max_rule = true; /* the margin alone keeps the root */
+	run(300 * MS);
+	cr_expect_eq(N.nd[0].dev.jumps, 0);
+	/* 100 ppm fast, stepped onto the root's time: leads by < 1 us per 10 ms beacon */
+	setup_net(0, 100, 20000);
+	run(300 * MS);
+	cr_expect_eq(N.nd[0].dev.jumps, 0);
+	cr_expect_lt(N.last.offset_ns, 40000);
+	cr_expect_gt(N.last.offset_ns, 0);
+	/* without a margin, and with the plain max rule, every follower beacon drags the root */
+	setup_net(0, 100, 0);
+	N.nd[0].p.downstream_max_rule = true;
+	run(300 * MS);
+	cr_expect_gt(N.nd[0].dev.jumps, 5);
+	/* by default the root rejects (and counts) what would drag it */
+	setup_net(0, 100, 0);
+	run(300 * MS);
+	cr_expect_eq(N.nd[0].dev.jumps, 0);
+	cr_expect_gt(N.nd[0].rt[0].rejected, 5);
+}
+
+Test(dtpd_node, step_moves_the_counters)
+{
+	setup_net(-3 * MS, 0, 20000);
+	run(200 * MS);
+	uint64_t gc = N.nd[1].dev.gc;
+	dtpd_node_clock_stepped(&N.nd[1], 1 * MS);
+	cr_expect_eq(dtp_cnt_diff(N.nd[1].dev.gc, gc), dtpd_ns_to_ticks(MS));
+}
+
+Test(dtpd_node, link_down_and_silence_restart)
+{
+	setup_net(0, 0, 20000);
+	run(200 * MS);
+	cr_assert(dtpd_node_all_sync(&N.nd[1]));
+	dtpd_node_link(&N.nd[1], 0, false, clk(1, N.now), N.now);
+	cr_expect_eq(N.nd[1].ports[0].state, DTP_PORT_INIT);
+	cr_expect_not(dtpd_node_all_sync(&N.nd[1]));
+	run(400 * MS); /* run() brings the link back up */
+	cr_expect(dtpd_node_all_sync(&N.nd[1]));
+	/* a silent peer: after rx_timeout the port starts over and stays out of SYNC */
+	N.cut = true;
+	N.nq = 0;
+	run(700 * MS);
+	cr_expect_gt(N.nd[1].rt[0].silences, 0);
+	cr_expect_neq(N.nd[1].ports[0].state, DTP_PORT_SYNC);
+	N.cut = false;
+	run(1000 * MS);
+	cr_expect(dtpd_node_all_sync(&N.nd[1]));
+	cr_expect(dtpd_node_all_sync(&N.nd[0]));
+}
+
+Test(dtpd_node, frame_refresh)
+{
+	struct dtp_frame b = {.type = DTP_MSG_BEACON, .counter = 1000, .tx_ts = 5000};
+	dtpd_frame_refresh(&b, 5064);
+	cr_expect_eq(b.counter, 1010);
+	cr_expect_eq(b.tx_ts, 5064);
+	struct dtp_frame a = {.type = DTP_MSG_INIT_ACK, .counter = 7, .tx_ts = 100, .echo_ts = 40};
+	dtpd_frame_refresh(&a, 130);
+	cr_expect_eq(a.counter, 7);
+	cr_expect_eq(a.echo_ts, 70);
+	struct dtp_frame i = {.type = DTP_MSG_INIT, .counter = 9, .tx_ts = 100};
+	dtpd_frame_refresh(&i, 90); /* never backwards */
+	cr_expect_eq(i.tx_ts, 100);
+	dtpd_frame_refresh(&i, 150);
+	cr_expect_eq(i.counter, 9);
+	cr_expect_eq(i.tx_ts, 150);
+}
