@@ -24,7 +24,7 @@
 #include "dpdk_tp.h"
 #include "dtpd_config.h"
 #include "node.h"
-#include "status.h"
+#include "dtpd_status.h"
 #include "tsync/ipc.h"
 #include "tsync/kv.h"
 #include "tsync/log.h"

@@ -1,6 +1,6 @@
 # dtpd/: the DTP daemon (issue 13): build/bin/dtpd.
 #
-# node.c, status.c, dtpd_config.c  everything but main(): also linked into the unit tests
+# node.c, dtpd_status.c, dtpd_config.c  everything but main(): also linked into the unit tests
 #                                  (tests/unit/dtpd/); they include dtp/core as "core/...".
 # main.c                           the daemon (AF_PACKET transport, reactor, control socket).
 

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "dtpd_config.h"
-#include "status.h"
+#include "dtpd_status.h"
 #include "tsync/kv.h"
 
 Test(dtpd_status, line_parses_back)

@@ -3,7 +3,7 @@
 #include <stdio.h>
 
 #include "core/dtp_port.h"
-#include "status.h"
+#include "dtpd_status.h"
 #include "tsync/kv.h"
 
 static int64_t abs64(int64_t v)
