@@ -38,9 +38,12 @@
  *      16      2     port: the sender's port number
  *      18      2     reserved, zero on send, ignored on receipt
  *      20      8     counter: the 53-bit counter (the top 11 bits must be zero: -EBADMSG)
- *      28      8     tx timestamp: the sender's transmit time (ns, its own clock; 0 if none)
- *      36      8     echo timestamp: in an INIT-ACK the tx timestamp of the INIT it answers,
- *                    otherwise 0
+ *      28      8     tx timestamp: the sender's transmit time (ns on its free-running
+ *                    oscillator, e.g. CLOCK_MONOTONIC_RAW; written as the frame leaves; 0 if none)
+ *      36      8     echo timestamp: in an INIT-ACK the tx timestamp of the INIT it answers
+ *                    advanced by the responder's turnaround (INIT received -> INIT-ACK sent),
+ *                    so the requester's round trip is t4 - echo with no knowledge of the
+ *                    peer's clock; otherwise 0
  *
  *    44 bytes of header and payload (DTP_FRAME_LEN); a received frame may be longer (padding
  *    to the 60-byte Ethernet minimum), never shorter (-EINVAL).
