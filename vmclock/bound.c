@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: MIT
+/* The host's error bound from the sync daemon's servo, term by term (bound.h). Pure. */
+#include <math.h>
+#include <string.h>
+
+#include "bound.h"
+
+void vmclock_bound_reset(struct vmclock_bound_hist *h)
+{
+	memset(h, 0, sizeof(*h));
+}
+
+bool vmclock_bound_add(struct vmclock_bound_hist *h, const struct tsync_status *st)
+{
+	if (!(st->have & TSYNC_ST_OFFSET))
+		return false;
+	if (st->have & TSYNC_ST_SAMPLES) {
+		if (h->have_last && st->samples == h->last_samples)
+			return false;
+		if (h->have_last && st->samples < h->last_samples)
+			vmclock_bound_reset(h); /* the servo restarted */
+		h->last_samples = st->samples;
+		h->have_last = true;
+	}
+	h->off[h->head] = (double)st->offset_ns;
+	h->freq[h->head] = (st->have & TSYNC_ST_FREQ) ? st->freq_ppb : NAN;
+	h->head = (h->head + 1) % VMCLOCK_BOUND_WIN;
+	if (h->n < VMCLOCK_BOUND_WIN)
+		h->n++;
+	return true;
+}
+
+/* The i-th oldest sample's index. */
+static unsigned at(const struct vmclock_bound_hist *h, unsigned i)
+{
+	return (h->head + VMCLOCK_BOUND_WIN - h->n + i) % VMCLOCK_BOUND_WIN;
+}
+
+double vmclock_bound_spread(const struct vmclock_bound_hist *h, double *mean)
+{
+	double s = 0, s2 = 0;
+	for (unsigned i = 0; i < h->n; i++) {
+		double o = h->off[at(h, i)];
+		s += o;
+		s2 += o * o;
+	}
+	if (mean)
+		*mean = h->n ? s / h->n : 0;
+	return h->n ? sqrt(s2 / h->n) : 0;
+}
+
+double vmclock_bound_adev(const struct vmclock_bound_hist *h)
+{
+	double s2 = 0;
+	unsigned m = 0;
+	for (unsigned i = 1; i < h->n; i++) {
+		double a = h->freq[at(h, i - 1)], b = h->freq[at(h, i)];
+		if (isnan(a) || isnan(b))
+			continue;
+		s2 += (b - a) * (b - a);
+		m++;
+	}
+	return m ? sqrt(s2 / m / 2) * 1e-9 : 0;
+}
+
+bool vmclock_bound_trusted(const struct vmclock_bound_hist *h, double k)
+{
+	if (h->n < VMCLOCK_BOUND_MIN)
+		return false;
+	double mean;
+	double rms = vmclock_bound_spread(h, &mean);
+	double sd = sqrt(fmax(rms * rms - mean * mean, 0));
+	return fabs(mean) <= k * sd / sqrt((double)h->n);
+}
+
+uint64_t vmclock_bound_asym_default(enum ts_source src)
+{
+	switch (src) {
+	case TS_SRC_PHC:
+		return 100; /* hardware stamps: cable and PHY asymmetry */
+	case TS_SRC_NIC:
+		return 20; /* DTP ticks: a few 6.4 ns ticks of PHY asymmetry */
+	case TS_SRC_SIM:
+		return 0;
+	default:
+		return 1000; /* software stamps: the two stacks' paths differ */
+	}
+}
+
+void vmclock_bound_eval(const struct vmclock_bound_hist *h, const struct tsync_status *st, double k,
+                        double asym_ns, double freq_floor, double freq_locked,
+                        struct vmclock_bound_terms *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->est_ns = st->est_ns >= 0 ? st->est_ns : 0;
+	t->spread_ns = vmclock_bound_spread(h, NULL);
+	t->sigma_ns = fmax(t->est_ns, t->spread_ns);
+	t->asym_ns = asym_ns;
+	t->trusted = st->est_ns >= 0 && vmclock_bound_trusted(h, k);
+	if (!t->trusted) {
+		double peak = fabs((double)st->offset_ns);
+		for (unsigned i = 0; i < h->n; i++)
+			peak = fmax(peak, fabs(h->off[i]));
+		t->converge_ns = peak;
+	}
+	t->adev = vmclock_bound_adev(h);
+	t->maxerror_ns = asym_ns + k * t->sigma_ns + t->converge_ns;
+	t->esterror_ns = t->sigma_ns + t->converge_ns;
+	t->freq_maxerror = t->trusted ? fmax(freq_floor, k * t->adev) : freq_locked;
+}

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The host's error bound from the sync daemon's servo, term by term (vmclock/README.md, "The
+ * bound"). Pure: a window of the servo's last samples (offset, frequency) and the model that
+ * turns it and the servo's own 1-sigma estimate into a bound vmclockd can defend:
+ *   maxerror = asym + k x max(est, spread) + convergence
+ *   rate     = trusted ? max(floor, k x adev) : locked rate
+ * spread: RMS of the last offsets (the innovations the servo saw), convergence: the largest
+ * |offset| in the window until the window shows a converged servo (enough samples, no trend),
+ * adev: Allan-like deviation of successive frequency corrections. The age of the sample, the
+ * TSC calibration error and the pairing window are added where the page is made (publish.c).
+ */
+#ifndef VMCLOCK_BOUND_H
+#define VMCLOCK_BOUND_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "tsync/status.h"
+#include "tsync/tstamp.h"
+
+#define VMCLOCK_BOUND_WIN 16 /* samples in the window */
+#define VMCLOCK_BOUND_MIN 8  /* the spread is trusted from this many samples on */
+
+struct vmclock_bound_hist {
+	double off[VMCLOCK_BOUND_WIN];  /* measured offsets, ns */
+	double freq[VMCLOCK_BOUND_WIN]; /* servo frequency, ppb (NAN: not reported) */
+	unsigned n, head;
+	uint64_t last_samples; /* the servo's sample count at the last add */
+	bool have_last;
+};
+
+struct vmclock_bound_terms {
+	double est_ns;      /* the servo's own 1-sigma estimate */
+	double spread_ns;   /* RMS of the window's offsets */
+	double sigma_ns;    /* max(est, spread) */
+	double converge_ns; /* the window's largest |offset| while not trusted, else 0 */
+	double asym_ns;     /* path asymmetry the link cannot observe */
+	double adev;        /* frequency stability over one sample interval, fraction (0: none) */
+	bool trusted;       /* the window agrees with a converged servo */
+	double maxerror_ns; /* asym + k x sigma + converge */
+	double esterror_ns; /* sigma + converge */
+	double freq_maxerror;
+};
+
+/* Empty the window (the servo was reset or the clock stepped). */
+void vmclock_bound_reset(struct vmclock_bound_hist *h);
+/* Add the status's sample once (by its sample count; every call without TSYNC_ST_SAMPLES).
+ * Returns whether it was added. */
+bool vmclock_bound_add(struct vmclock_bound_hist *h, const struct tsync_status *st);
+/* RMS of the window's offsets and its mean (n = 0: 0). */
+double vmclock_bound_spread(const struct vmclock_bound_hist *h, double *mean);
+/* sqrt(mean((f[i+1] - f[i])^2) / 2) of the window's frequencies, as a fraction (0: < 2). */
+double vmclock_bound_adev(const struct vmclock_bound_hist *h);
+/* Whether the window shows a converged servo: >= VMCLOCK_BOUND_MIN samples and a mean
+ * offset within k standard errors of zero (a converging servo's offsets keep one sign). */
+bool vmclock_bound_trusted(const struct vmclock_bound_hist *h, double k);
+/* The default asymmetry for a timestamp source, ns (configurable: ptpd_asymmetry). */
+uint64_t vmclock_bound_asym_default(enum ts_source src);
+/* The model: k coverage factor, asym_ns, the rate floor and the rate while not trusted. */
+void vmclock_bound_eval(const struct vmclock_bound_hist *h, const struct tsync_status *st, double k,
+                        double asym_ns, double freq_floor, double freq_locked,
+                        struct vmclock_bound_terms *t);
+
+#endif
