@@ -49,6 +49,16 @@ double vmclock_bound_spread(const struct vmclock_bound_hist *h, double *mean)
 	return h->n ? sqrt(s2 / h->n) : 0;
 }
 
+double vmclock_bound_noise(const struct vmclock_bound_hist *h)
+{
+	double s2 = 0;
+	for (unsigned i = 1; i < h->n; i++) {
+		double d = h->off[at(h, i)] - h->off[at(h, i - 1)];
+		s2 += d * d;
+	}
+	return h->n > 1 ? sqrt(s2 / (h->n - 1) / 2) : 0;
+}
+
 double vmclock_bound_adev(const struct vmclock_bound_hist *h)
 {
 	double s2 = 0;
@@ -63,14 +73,13 @@ double vmclock_bound_adev(const struct vmclock_bound_hist *h)
 	return m ? sqrt(s2 / m / 2) * 1e-9 : 0;
 }
 
-bool vmclock_bound_trusted(const struct vmclock_bound_hist *h, double k)
+bool vmclock_bound_trusted(const struct vmclock_bound_hist *h, double last_offset_ns, double est_ns,
+                           double k)
 {
 	if (h->n < VMCLOCK_BOUND_MIN)
 		return false;
-	double mean;
-	double rms = vmclock_bound_spread(h, &mean);
-	double sd = sqrt(fmax(rms * rms - mean * mean, 0));
-	return fabs(mean) <= k * sd / sqrt((double)h->n);
+	double sigma = fmax(est_ns, vmclock_bound_spread(h, NULL));
+	return fabs(last_offset_ns) <= k * sigma; /* the newest innovation fits the window */
 }
 
 uint64_t vmclock_bound_asym_default(enum ts_source src)
@@ -94,9 +103,13 @@ void vmclock_bound_eval(const struct vmclock_bound_hist *h, const struct tsync_s
 	memset(t, 0, sizeof(*t));
 	t->est_ns = st->est_ns >= 0 ? st->est_ns : 0;
 	t->spread_ns = vmclock_bound_spread(h, NULL);
-	t->sigma_ns = fmax(t->est_ns, t->spread_ns);
+	t->noise_ns = vmclock_bound_noise(h);
+	/* what of the spread is the clock's error, not the measurement's noise */
+	double clk2 = t->spread_ns * t->spread_ns - t->noise_ns * t->noise_ns;
+	t->sigma_ns = fmax(t->est_ns, clk2 > 0 ? sqrt(clk2) : 0);
 	t->asym_ns = asym_ns;
-	t->trusted = st->est_ns >= 0 && vmclock_bound_trusted(h, k);
+	t->trusted =
+	        st->est_ns >= 0 && vmclock_bound_trusted(h, (double)st->offset_ns, t->est_ns, k);
 	if (!t->trusted) {
 		double peak = fabs((double)st->offset_ns);
 		for (unsigned i = 0; i < h->n; i++)
@@ -106,5 +119,9 @@ void vmclock_bound_eval(const struct vmclock_bound_hist *h, const struct tsync_s
 	t->adev = vmclock_bound_adev(h);
 	t->maxerror_ns = asym_ns + k * t->sigma_ns + t->converge_ns;
 	t->esterror_ns = t->sigma_ns + t->converge_ns;
-	t->freq_maxerror = t->trusted ? fmax(freq_floor, k * t->adev) : freq_locked;
+	/* above the locked rate the spread is the servo steering the clock (a 64 Hz burst moves
+	 * its frequency by ppm between samples), which the page's line, rated over the TSC
+	 * baseline, does not follow: the locked rate stays the ceiling */
+	t->freq_maxerror =
+	        t->trusted ? fmin(fmax(freq_floor, k * t->adev), freq_locked) : freq_locked;
 }

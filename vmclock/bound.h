@@ -3,10 +3,11 @@
  * The host's error bound from the sync daemon's servo, term by term (vmclock/README.md, "The
  * bound"). Pure: a window of the servo's last samples (offset, frequency) and the model that
  * turns it and the servo's own 1-sigma estimate into a bound vmclockd can defend:
- *   maxerror = asym + k x max(est, spread) + convergence
- *   rate     = trusted ? max(floor, k x adev) : locked rate
- * spread: RMS of the last offsets (the innovations the servo saw), convergence: the largest
- * |offset| in the window until the window shows a converged servo (enough samples, no trend),
+ *   maxerror = asym + k x max(est, sqrt(spread^2 - noise^2)) + convergence
+ *   rate     = trusted ? min(max(floor, k x adev), locked) : locked rate
+ * spread: RMS of the last offsets (the innovations the servo saw), noise: the white part of
+ * it (the measurement's: half the mean square of successive differences), convergence: the largest
+ * |offset| in the window until the window agrees with the servo (enough samples, the newest offset inside it),
  * adev: Allan-like deviation of successive frequency corrections. The age of the sample, the
  * TSC calibration error and the pairing window are added where the page is made (publish.c).
  */
@@ -33,7 +34,8 @@ struct vmclock_bound_hist {
 struct vmclock_bound_terms {
 	double est_ns;      /* the servo's own 1-sigma estimate */
 	double spread_ns;   /* RMS of the window's offsets */
-	double sigma_ns;    /* max(est, spread) */
+	double noise_ns;    /* sqrt(mean((o[i+1] - o[i])^2) / 2): the measurement noise */
+	double sigma_ns;    /* max(est, sqrt(spread^2 - noise^2)): the clock's own error */
 	double converge_ns; /* the window's largest |offset| while not trusted, else 0 */
 	double asym_ns;     /* path asymmetry the link cannot observe */
 	double adev;        /* frequency stability over one sample interval, fraction (0: none) */
@@ -50,11 +52,16 @@ void vmclock_bound_reset(struct vmclock_bound_hist *h);
 bool vmclock_bound_add(struct vmclock_bound_hist *h, const struct tsync_status *st);
 /* RMS of the window's offsets and its mean (n = 0: 0). */
 double vmclock_bound_spread(const struct vmclock_bound_hist *h, double *mean);
+/* The white (measurement) noise of the window's offsets: sqrt(mean((o[i+1] - o[i])^2) / 2)
+ * (0: < 2 samples). A slowly varying clock error barely moves between samples. */
+double vmclock_bound_noise(const struct vmclock_bound_hist *h);
 /* sqrt(mean((f[i+1] - f[i])^2) / 2) of the window's frequencies, as a fraction (0: < 2). */
 double vmclock_bound_adev(const struct vmclock_bound_hist *h);
-/* Whether the window shows a converged servo: >= VMCLOCK_BOUND_MIN samples and a mean
- * offset within k standard errors of zero (a converging servo's offsets keep one sign). */
-bool vmclock_bound_trusted(const struct vmclock_bound_hist *h, double k);
+/* Whether the window agrees with the servo: >= VMCLOCK_BOUND_MIN samples and the newest
+ * offset (innovation) within k x max(est, spread) (a servo still converging, or just
+ * disturbed, shows an offset the window has not seen). */
+bool vmclock_bound_trusted(const struct vmclock_bound_hist *h, double last_offset_ns, double est_ns,
+                           double k);
 /* The default asymmetry for a timestamp source, ns (configurable: ptpd_asymmetry). */
 uint64_t vmclock_bound_asym_default(enum ts_source src);
 /* The model: k coverage factor, asym_ns, the rate floor and the rate while not trusted. */

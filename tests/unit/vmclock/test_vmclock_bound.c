@@ -65,6 +65,21 @@ Test(vmclock_bound, spread_is_the_rms_of_the_last_window)
 	cr_assert_float_eq(vmclock_bound_spread(&h, NULL), 100, 1e-9);
 }
 
+Test(vmclock_bound, noise_is_the_white_part_of_the_spread)
+{
+	struct vmclock_bound_hist h;
+	vmclock_bound_reset(&h);
+	fill(&h, 10, 100, 0, 10); /* +-100: white, all of it noise */
+	cr_assert_float_eq(vmclock_bound_noise(&h), sqrt(200.0 * 200 / 2), 1e-9);
+	vmclock_bound_reset(&h);
+	for (unsigned i = 0; i < 10; i++) { /* a constant error: no noise at all */
+		struct tsync_status st = sample(i + 1, 500, 0, 10);
+		vmclock_bound_add(&h, &st);
+	}
+	cr_assert_float_eq(vmclock_bound_noise(&h), 0, 1e-9);
+	cr_assert_float_eq(vmclock_bound_spread(&h, NULL), 500, 1e-9);
+}
+
 Test(vmclock_bound, adev_from_successive_frequencies)
 {
 	struct vmclock_bound_hist h;
@@ -76,21 +91,20 @@ Test(vmclock_bound, adev_from_successive_frequencies)
 	cr_assert_eq(vmclock_bound_adev(&h), 0); /* one sample: no stability yet */
 }
 
-Test(vmclock_bound, trusted_only_when_converged)
+Test(vmclock_bound, trusted_only_when_the_window_agrees)
 {
 	struct vmclock_bound_hist h;
 	vmclock_bound_reset(&h);
 	fill(&h, VMCLOCK_BOUND_MIN - 1, 200, 0, 50);
-	cr_assert_not(vmclock_bound_trusted(&h, 3)); /* too few samples */
+	cr_assert_not(vmclock_bound_trusted(&h, 200, 50, 3)); /* too few samples */
 	fill(&h, VMCLOCK_BOUND_MIN, 200, 0, 50);
-	cr_assert(vmclock_bound_trusted(&h, 3));
-	/* a converging servo: offsets shrink but keep their sign */
-	vmclock_bound_reset(&h);
-	for (unsigned i = 0; i < VMCLOCK_BOUND_WIN; i++) {
-		struct tsync_status st = sample(i + 1, 9000 - 500 * (int64_t)i, 0, 50);
-		vmclock_bound_add(&h, &st);
-	}
-	cr_assert_not(vmclock_bound_trusted(&h, 3));
+	cr_assert(vmclock_bound_trusted(&h, 200, 50, 3));
+	cr_assert(vmclock_bound_trusted(&h, 600, 50, 3));
+	/* an innovation the window has not seen: disturbed, or not converged yet */
+	cr_assert_not(vmclock_bound_trusted(&h, 601, 50, 3));
+	cr_assert_not(vmclock_bound_trusted(&h, -5000, 50, 3));
+	/* unless the servo's own estimate says so */
+	cr_assert(vmclock_bound_trusted(&h, -5000, 2000, 3));
 }
 
 Test(vmclock_bound, asymmetry_by_timestamp_source)
@@ -102,6 +116,18 @@ Test(vmclock_bound, asymmetry_by_timestamp_source)
 	             vmclock_bound_asym_default(TS_SRC_PHC));
 }
 
+/* offsets = bias + (+-a): a clock error `bias` under white measurement noise a */
+static struct tsync_status fill_biased(struct vmclock_bound_hist *h, unsigned n, int64_t bias,
+                                       int64_t a, double f, double est)
+{
+	struct tsync_status st = {0};
+	for (unsigned i = 0; i < n; i++) {
+		st = sample(i + 1, bias + (i % 2 ? a : -a), 1000 + (i % 2 ? f : -f), est);
+		vmclock_bound_add(h, &st);
+	}
+	return st;
+}
+
 Test(vmclock_bound, converged_terms)
 {
 	struct vmclock_bound_hist h;
@@ -111,15 +137,29 @@ Test(vmclock_bound, converged_terms)
 	vmclock_bound_eval(&h, &st, 3, 1000, 100e-9, 1e-6, &t);
 	cr_assert(t.trusted);
 	cr_assert_float_eq(t.spread_ns, 200, 1e-9);
-	cr_assert_float_eq(t.sigma_ns, 200, 1e-9); /* the spread, not the optimistic est */
+	cr_assert_gt(t.noise_ns, 200);            /* white: all noise, the servo averages it out */
+	cr_assert_float_eq(t.sigma_ns, 50, 1e-9); /* the servo's own estimate */
 	cr_assert_eq(t.converge_ns, 0);
-	cr_assert_float_eq(t.maxerror_ns, 1000 + 3 * 200, 1e-9);
+	cr_assert_float_eq(t.maxerror_ns, 1000 + 3 * 50, 1e-9);
 	cr_assert_float_eq(t.freq_maxerror, 100e-9, 1e-18); /* 3 x 7 ppb < the floor */
+	/* an error the servo has not removed, under the same noise: counted, not averaged */
+	vmclock_bound_reset(&h);
+	st = fill_biased(&h, VMCLOCK_BOUND_WIN, 300, 50, 5, 50);
+	vmclock_bound_eval(&h, &st, 3, 1000, 100e-9, 1e-6, &t);
+	cr_assert(t.trusted);
+	double clk = sqrt(300.0 * 300 + 50 * 50 - 100.0 * 100 / 2);
+	cr_assert_float_eq(t.sigma_ns, clk, 1e-6);
+	cr_assert_float_eq(t.maxerror_ns, 1000 + 3 * clk, 1e-6);
 	/* a noisier oscillator: its stability sets the rate */
 	vmclock_bound_reset(&h);
 	st = fill(&h, VMCLOCK_BOUND_WIN, 200, 50, 50);
 	vmclock_bound_eval(&h, &st, 3, 1000, 100e-9, 1e-6, &t);
 	cr_assert_float_eq(t.freq_maxerror, 3 * sqrt(100.0 * 100 / 2) * 1e-9, 1e-15);
+	/* servo steering (ppm between samples) is capped at the locked rate */
+	vmclock_bound_reset(&h);
+	st = fill(&h, VMCLOCK_BOUND_WIN, 200, 5000, 50);
+	vmclock_bound_eval(&h, &st, 3, 1000, 100e-9, 1e-6, &t);
+	cr_assert_float_eq(t.freq_maxerror, 1e-6, 1e-18);
 	/* the servo's own estimate wins when it is the larger */
 	st.est_ns = 400;
 	vmclock_bound_eval(&h, &st, 3, 1000, 100e-9, 1e-6, &t);
@@ -143,15 +183,27 @@ Test(vmclock_bound, converging_servo_is_not_trusted)
 	cr_assert_float_eq(t.converge_ns, 9300, 1e-9); /* the largest offset in the window */
 	cr_assert_gt(t.maxerror_ns, 9300);
 	cr_assert_float_eq(t.freq_maxerror, 1e-6, 1e-18); /* the locked rate until trusted */
+	/* a disturbance after convergence: untrusted again, the offset counts in full */
+	vmclock_bound_reset(&h);
+	st = fill(&h, VMCLOCK_BOUND_WIN, 200, 5, 50);
+	st.samples++;
+	st.offset_ns = 9300;
+	vmclock_bound_add(&h, &st);
+	vmclock_bound_eval(&h, &st, 3, 1000, 100e-9, 1e-6, &t);
+	cr_assert_not(t.trusted);
+	cr_assert_geq(t.maxerror_ns, 9300 + 1000);
 	/* a burst: the estimate drops at once, the window keeps the 1 Sync/s spread */
 	vmclock_bound_reset(&h);
-	st = fill(&h, VMCLOCK_BOUND_WIN, 2000, 5, 700);
+	for (unsigned i = 0; i < VMCLOCK_BOUND_WIN; i++) { /* a slow +-2 us wander at 1 Sync/s */
+		st = sample(i + 1, (i / 4) % 2 ? 2000 : -2000, 1000, 700);
+		vmclock_bound_add(&h, &st);
+	}
 	st.samples++;
 	st.est_ns = 30;
 	st.offset_ns = 100;
 	vmclock_bound_add(&h, &st);
 	vmclock_bound_eval(&h, &st, 3, 1000, 100e-9, 1e-6, &t);
-	cr_assert_gt(t.sigma_ns, 1900);
+	cr_assert_gt(t.sigma_ns, 1000); /* the 1 Sync/s wander, not the burst's 30 ns */
 }
 
 Test(vmclock_bound, ptpd_estimate_uses_the_window)
@@ -167,7 +219,7 @@ Test(vmclock_bound, ptpd_estimate_uses_the_window)
 		st = sample(i + 1, i % 2 ? 200 : -200, 1000, 50);
 		vmclockd_ptpd_update(&cfg, &st, 1000000000, &e);
 	}
-	cr_assert_eq(e.maxerror_ns, 1000 + 3 * 200);
+	cr_assert_eq(e.maxerror_ns, 1000 + 3 * 50); /* white offsets: the servo's estimate */
 	cr_assert_float_eq(e.freq_maxerror, 100e-9, 1e-18);
 	/* the servo not locked after a good estimate: UNRELIABLE, and the window starts over */
 	st.status = TSYNC_UNRELIABLE;
