@@ -10,10 +10,26 @@ void vmclock_bound_reset(struct vmclock_bound_hist *h)
 	memset(h, 0, sizeof(*h));
 }
 
+/* The delay window holds the last distinct values: the delay moves at the Delay_Req rate,
+ * which a burst of Sync does not raise, so a window of samples would be too short. */
+static void add_delay(struct vmclock_bound_hist *h, const struct tsync_status *st)
+{
+	if (!(st->have & TSYNC_ST_DELAY))
+		return;
+	double d = (double)st->delay_ns;
+	if (h->dn && h->delay[(h->dhead + VMCLOCK_BOUND_WIN - 1) % VMCLOCK_BOUND_WIN] == d)
+		return;
+	h->delay[h->dhead] = d;
+	h->dhead = (h->dhead + 1) % VMCLOCK_BOUND_WIN;
+	if (h->dn < VMCLOCK_BOUND_WIN)
+		h->dn++;
+}
+
 bool vmclock_bound_add(struct vmclock_bound_hist *h, const struct tsync_status *st)
 {
 	if (!(st->have & TSYNC_ST_OFFSET))
 		return false;
+	add_delay(h, st);
 	if (st->have & TSYNC_ST_SAMPLES) {
 		if (h->have_last && st->samples == h->last_samples)
 			return false;
@@ -49,14 +65,18 @@ double vmclock_bound_spread(const struct vmclock_bound_hist *h, double *mean)
 	return h->n ? sqrt(s2 / h->n) : 0;
 }
 
-double vmclock_bound_noise(const struct vmclock_bound_hist *h)
+double vmclock_bound_path(const struct vmclock_bound_hist *h, const struct tsync_status *st)
 {
-	double s2 = 0;
-	for (unsigned i = 1; i < h->n; i++) {
-		double d = h->off[at(h, i)] - h->off[at(h, i - 1)];
-		s2 += d * d;
+	double lo = INFINITY, hi = -INFINITY;
+	for (unsigned i = 0; i < h->dn; i++) {
+		lo = fmin(lo, h->delay[i]);
+		hi = fmax(hi, h->delay[i]);
 	}
-	return h->n > 1 ? sqrt(s2 / (h->n - 1) / 2) : 0;
+	if (st->have & TSYNC_ST_DELAY) {
+		lo = fmin(lo, (double)st->delay_ns);
+		hi = fmax(hi, (double)st->delay_ns);
+	}
+	return hi > lo ? hi - lo : 0;
 }
 
 double vmclock_bound_adev(const struct vmclock_bound_hist *h)
@@ -103,10 +123,8 @@ void vmclock_bound_eval(const struct vmclock_bound_hist *h, const struct tsync_s
 	memset(t, 0, sizeof(*t));
 	t->est_ns = st->est_ns >= 0 ? st->est_ns : 0;
 	t->spread_ns = vmclock_bound_spread(h, NULL);
-	t->noise_ns = vmclock_bound_noise(h);
-	/* what of the spread is the clock's error, not the measurement's noise */
-	double clk2 = t->spread_ns * t->spread_ns - t->noise_ns * t->noise_ns;
-	t->sigma_ns = fmax(t->est_ns, clk2 > 0 ? sqrt(clk2) : 0);
+	t->sigma_ns = fmax(t->est_ns, t->spread_ns);
+	t->path_ns = vmclock_bound_path(h, st);
 	t->asym_ns = asym_ns;
 	t->trusted =
 	        st->est_ns >= 0 && vmclock_bound_trusted(h, (double)st->offset_ns, t->est_ns, k);
@@ -117,8 +135,8 @@ void vmclock_bound_eval(const struct vmclock_bound_hist *h, const struct tsync_s
 		t->converge_ns = peak;
 	}
 	t->adev = vmclock_bound_adev(h);
-	t->maxerror_ns = asym_ns + k * t->sigma_ns + t->converge_ns;
-	t->esterror_ns = t->sigma_ns + t->converge_ns;
+	t->maxerror_ns = asym_ns + t->path_ns + k * t->sigma_ns + t->converge_ns;
+	t->esterror_ns = t->sigma_ns + t->converge_ns + t->path_ns / 2;
 	/* above the locked rate the spread is the servo steering the clock (a 64 Hz burst moves
 	 * its frequency by ppm between samples), which the page's line, rated over the TSC
 	 * baseline, does not follow: the locked rate stays the ceiling */

@@ -3,10 +3,11 @@
  * The host's error bound from the sync daemon's servo, term by term (vmclock/README.md, "The
  * bound"). Pure: a window of the servo's last samples (offset, frequency) and the model that
  * turns it and the servo's own 1-sigma estimate into a bound vmclockd can defend:
- *   maxerror = asym + k x max(est, sqrt(spread^2 - noise^2)) + convergence
+ *   maxerror = asym + path + k x max(est, spread) + convergence
  *   rate     = trusted ? min(max(floor, k x adev), locked) : locked rate
- * spread: RMS of the last offsets (the innovations the servo saw), noise: the white part of
- * it (the measurement's: half the mean square of successive differences), convergence: the largest
+ * spread: RMS of the last offsets (the innovations the servo saw), path: how far the mean path
+ * delay moved over the window (a change of one direction's latency is an asymmetry the offsets
+ * never show, e.g. Sync at 64 Hz with Delay_Req at 1 Hz), convergence: the largest
  * |offset| in the window until the window agrees with the servo (enough samples, the newest offset inside it),
  * adev: Allan-like deviation of successive frequency corrections. The age of the sample, the
  * TSC calibration error and the pairing window are added where the page is made (publish.c).
@@ -24,8 +25,10 @@
 #define VMCLOCK_BOUND_MIN 8  /* the spread is trusted from this many samples on */
 
 struct vmclock_bound_hist {
-	double off[VMCLOCK_BOUND_WIN];  /* measured offsets, ns */
-	double freq[VMCLOCK_BOUND_WIN]; /* servo frequency, ppb (NAN: not reported) */
+	double off[VMCLOCK_BOUND_WIN];   /* measured offsets, ns */
+	double freq[VMCLOCK_BOUND_WIN];  /* servo frequency, ppb (NAN: not reported) */
+	double delay[VMCLOCK_BOUND_WIN]; /* the last distinct mean path delays, ns */
+	unsigned dn, dhead;
 	unsigned n, head;
 	uint64_t last_samples; /* the servo's sample count at the last add */
 	bool have_last;
@@ -34,14 +37,14 @@ struct vmclock_bound_hist {
 struct vmclock_bound_terms {
 	double est_ns;      /* the servo's own 1-sigma estimate */
 	double spread_ns;   /* RMS of the window's offsets */
-	double noise_ns;    /* sqrt(mean((o[i+1] - o[i])^2) / 2): the measurement noise */
-	double sigma_ns;    /* max(est, sqrt(spread^2 - noise^2)): the clock's own error */
+	double sigma_ns;    /* max(est, spread) */
+	double path_ns;     /* range of the last distinct mean path delays */
 	double converge_ns; /* the window's largest |offset| while not trusted, else 0 */
 	double asym_ns;     /* path asymmetry the link cannot observe */
 	double adev;        /* frequency stability over one sample interval, fraction (0: none) */
 	bool trusted;       /* the window agrees with a converged servo */
-	double maxerror_ns; /* asym + k x sigma + converge */
-	double esterror_ns; /* sigma + converge */
+	double maxerror_ns; /* asym + path + k x sigma + converge */
+	double esterror_ns; /* sigma + converge + path / 2 */
 	double freq_maxerror;
 };
 
@@ -52,9 +55,9 @@ void vmclock_bound_reset(struct vmclock_bound_hist *h);
 bool vmclock_bound_add(struct vmclock_bound_hist *h, const struct tsync_status *st);
 /* RMS of the window's offsets and its mean (n = 0: 0). */
 double vmclock_bound_spread(const struct vmclock_bound_hist *h, double *mean);
-/* The white (measurement) noise of the window's offsets: sqrt(mean((o[i+1] - o[i])^2) / 2)
- * (0: < 2 samples). A slowly varying clock error barely moves between samples. */
-double vmclock_bound_noise(const struct vmclock_bound_hist *h);
+/* The range of the last VMCLOCK_BOUND_WIN distinct mean path delays and the status's (0: not
+ * reported). */
+double vmclock_bound_path(const struct vmclock_bound_hist *h, const struct tsync_status *st);
 /* sqrt(mean((f[i+1] - f[i])^2) / 2) of the window's frequencies, as a fraction (0: < 2). */
 double vmclock_bound_adev(const struct vmclock_bound_hist *h);
 /* Whether the window agrees with the servo: >= VMCLOCK_BOUND_MIN samples and the newest

@@ -65,19 +65,24 @@ Test(vmclock_bound, spread_is_the_rms_of_the_last_window)
 	cr_assert_float_eq(vmclock_bound_spread(&h, NULL), 100, 1e-9);
 }
 
-Test(vmclock_bound, noise_is_the_white_part_of_the_spread)
+Test(vmclock_bound, path_is_how_far_the_path_delay_moved)
 {
 	struct vmclock_bound_hist h;
 	vmclock_bound_reset(&h);
-	fill(&h, 10, 100, 0, 10); /* +-100: white, all of it noise */
-	cr_assert_float_eq(vmclock_bound_noise(&h), sqrt(200.0 * 200 / 2), 1e-9);
-	vmclock_bound_reset(&h);
-	for (unsigned i = 0; i < 10; i++) { /* a constant error: no noise at all */
-		struct tsync_status st = sample(i + 1, 500, 0, 10);
+	struct tsync_status st = {0};
+	for (unsigned i = 0; i < 10; i++) {
+		st = sample(i + 1, 0, 0, 10);
+		st.have |= TSYNC_ST_DELAY;
+		st.delay_ns = 1500 + (i == 3 ? 300 : 0) - (i == 6 ? 700 : 0);
 		vmclock_bound_add(&h, &st);
 	}
-	cr_assert_float_eq(vmclock_bound_noise(&h), 0, 1e-9);
-	cr_assert_float_eq(vmclock_bound_spread(&h, NULL), 500, 1e-9);
+	cr_assert_float_eq(vmclock_bound_path(&h, &st), 1000, 1e-9);
+	st.delay_ns = 2000; /* the status counts too */
+	cr_assert_float_eq(vmclock_bound_path(&h, &st), 1200, 1e-9);
+	vmclock_bound_reset(&h); /* no delay reported: no term */
+	fill(&h, 10, 100, 0, 10);
+	st = sample(11, 0, 0, 10);
+	cr_assert_eq(vmclock_bound_path(&h, &st), 0);
 }
 
 Test(vmclock_bound, adev_from_successive_frequencies)
@@ -116,18 +121,6 @@ Test(vmclock_bound, asymmetry_by_timestamp_source)
 	             vmclock_bound_asym_default(TS_SRC_PHC));
 }
 
-/* offsets = bias + (+-a): a clock error `bias` under white measurement noise a */
-static struct tsync_status fill_biased(struct vmclock_bound_hist *h, unsigned n, int64_t bias,
-                                       int64_t a, double f, double est)
-{
-	struct tsync_status st = {0};
-	for (unsigned i = 0; i < n; i++) {
-		st = sample(i + 1, bias + (i % 2 ? a : -a), 1000 + (i % 2 ? f : -f), est);
-		vmclock_bound_add(h, &st);
-	}
-	return st;
-}
-
 Test(vmclock_bound, converged_terms)
 {
 	struct vmclock_bound_hist h;
@@ -137,19 +130,22 @@ Test(vmclock_bound, converged_terms)
 	vmclock_bound_eval(&h, &st, 3, 1000, 100e-9, 1e-6, &t);
 	cr_assert(t.trusted);
 	cr_assert_float_eq(t.spread_ns, 200, 1e-9);
-	cr_assert_gt(t.noise_ns, 200);            /* white: all noise, the servo averages it out */
-	cr_assert_float_eq(t.sigma_ns, 50, 1e-9); /* the servo's own estimate */
+	cr_assert_float_eq(t.sigma_ns, 200, 1e-9); /* the spread, not the optimistic est */
 	cr_assert_eq(t.converge_ns, 0);
-	cr_assert_float_eq(t.maxerror_ns, 1000 + 3 * 50, 1e-9);
+	cr_assert_eq(t.path_ns, 0);
+	cr_assert_float_eq(t.maxerror_ns, 1000 + 3 * 200, 1e-9);
 	cr_assert_float_eq(t.freq_maxerror, 100e-9, 1e-18); /* 3 x 7 ppb < the floor */
-	/* an error the servo has not removed, under the same noise: counted, not averaged */
-	vmclock_bound_reset(&h);
-	st = fill_biased(&h, VMCLOCK_BOUND_WIN, 300, 50, 5, 50);
+	/* the path delay moved by 400 ns: counted in full */
+	st.have |= TSYNC_ST_DELAY;
+	st.delay_ns = 400;
+	st.samples++;
+	vmclock_bound_add(&h, &st);
+	st.delay_ns = 0;
+	st.samples++;
+	vmclock_bound_add(&h, &st);
 	vmclock_bound_eval(&h, &st, 3, 1000, 100e-9, 1e-6, &t);
-	cr_assert(t.trusted);
-	double clk = sqrt(300.0 * 300 + 50 * 50 - 100.0 * 100 / 2);
-	cr_assert_float_eq(t.sigma_ns, clk, 1e-6);
-	cr_assert_float_eq(t.maxerror_ns, 1000 + 3 * clk, 1e-6);
+	cr_assert_float_eq(t.path_ns, 400, 1e-9);
+	cr_assert_float_eq(t.maxerror_ns, 1000 + 400 + 3 * t.sigma_ns, 1e-9);
 	/* a noisier oscillator: its stability sets the rate */
 	vmclock_bound_reset(&h);
 	st = fill(&h, VMCLOCK_BOUND_WIN, 200, 50, 50);
@@ -219,7 +215,7 @@ Test(vmclock_bound, ptpd_estimate_uses_the_window)
 		st = sample(i + 1, i % 2 ? 200 : -200, 1000, 50);
 		vmclockd_ptpd_update(&cfg, &st, 1000000000, &e);
 	}
-	cr_assert_eq(e.maxerror_ns, 1000 + 3 * 50); /* white offsets: the servo's estimate */
+	cr_assert_eq(e.maxerror_ns, 1000 + 3 * 200); /* the window's spread, not est 50 */
 	cr_assert_float_eq(e.freq_maxerror, 100e-9, 1e-18);
 	/* the servo not locked after a good estimate: UNRELIABLE, and the window starts over */
 	st.status = TSYNC_UNRELIABLE;
