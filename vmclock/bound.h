@@ -5,11 +5,12 @@
  * turns it and the servo's own 1-sigma estimate into a bound vmclockd can defend:
  *   maxerror = asym + path + k x max(est, spread) + convergence
  *   rate     = trusted ? min(max(floor, k x adev), locked) : locked rate
- * spread: RMS of the last offsets (the innovations the servo saw), path: how far the mean path
- * delay moved over the window (a change of one direction's latency is an asymmetry the offsets
- * never show, e.g. Sync at 64 Hz with Delay_Req at 1 Hz), convergence: the largest
- * |offset| in the window until the window agrees with the servo (enough samples, the newest offset inside it),
- * adev: Allan-like deviation of successive frequency corrections. The age of the sample, the
+ * spread: RMS of the last offsets (the innovations the servo saw), path: how far the mean
+ * path delay moved over its last distinct values (a change of one direction's latency is an
+ * asymmetry the offsets never show, e.g. Sync at 64 Hz with Delay_Req at 1 Hz), convergence:
+ * the largest |offset| in the window until the window agrees with the servo (enough samples,
+ * the newest offset inside it), adev: Allan-like deviation of successive frequency
+ * corrections. The age of the sample, the
  * TSC calibration error and the pairing window are added where the page is made (publish.c).
  */
 #ifndef VMCLOCK_BOUND_H

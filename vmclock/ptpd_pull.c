@@ -7,10 +7,10 @@
  * The bound (vmclockd_ptpd_estimate, pure; the model term by term in bound.h and
  * vmclock/README.md): ptpd-wl's Kalman servo reports a 1-sigma estimate est of its own time
  * error and the last measured offset; vmclockd keeps a window of the servo's samples, so
- *   maxerror = asym + k x max(est, spread) + (window not converged: largest |offset|)
+ *   maxerror = asym + path + k x max(est, spread) + (not converged: largest |offset|)
  * given at the instant of the last sample, aging from there at the frequency bound (the
- * servo's measured stability once converged, >= 0.1 ppm; 1 ppm before; 10 ppm otherwise). Status: ptpd-wl's word (synchronized, freerunning,
- * unreliable). A sync daemon that stops answering is holdover, not UNRELIABLE (Linux's
+ * servo's measured stability once converged, >= 0.1 ppm; 1 ppm before; 10 ppm otherwise).
+ * Status: ptpd-wl's word (synchronized, freerunning, unreliable). A sync daemon that stops answering is holdover, not UNRELIABLE (Linux's
  * ptp_vmclock returns -EINVAL for every read of an UNRELIABLE page): the page says FREERUNNING
  * and keeps the last bound, aging from its sample at the unlocked rate (vmclockd_ptpd_silent).
  * One that has never answered gives no bound yet: INITIALIZING (time, no error flags).
