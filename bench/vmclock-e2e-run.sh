@@ -15,13 +15,14 @@
 #
 # usage: bench/vmclock-e2e-run.sh [--count N] [--policies "step slew freeze"]
 #          [--no-burst] [--burst-only] [--hold S] [--out DIR] [--mem 64M] [--dirty-rate N]
-#          [--auto-burst] [--prepare-wait S] [--sync-log L]
+#          [--auto-burst] [--prepare-wait S] [--sync-log L] [--settle S]
 # --auto-burst: no burst from this script; the destination's vmclockd asks for one itself
 # when tsvmm reports the migration (vmclock/README.md, "On-demand sync"); --prepare-wait S:
 # sleep S between the destination listening and the migrate command (an operator or an
 # evacuation prepares the destination first). vmclockd's own migration bursts are on with
 # --burst-only and --auto-burst, off otherwise (the alternating and --no-burst arms compare
 # the script's burst with none). --sync-log L: the hosts' Sync interval (log2 s, -3).
+# --settle S: run S more seconds once both hosts are synchronised (servos past convergence).
 # Prints analyze.py's report; exit 0 if every migration ran, 1 otherwise. With --out the
 # statlogs, logs and migrations.txt stay in DIR (for plots).
 cd "$(dirname "$0")/.." || exit 1
@@ -32,6 +33,7 @@ BIN=$BUILD/bin
 BED_PREFIX=${VME_PREFIX:-tve-$$-}
 
 COUNT=6 POLICIES="step slew freeze" BURST=alt HOLD=1.5 OUT= MEM=64M DIRTY=2000 PWAIT=0 SLOG=-3
+SETTLE=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--count) COUNT=$2; shift ;;
@@ -41,6 +43,7 @@ while [ $# -gt 0 ]; do
 	--auto-burst) BURST=auto ;;
 	--prepare-wait) PWAIT=$2; shift ;;
 	--sync-log) SLOG=$2; shift ;;
+	--settle) SETTLE=$2; shift ;;
 	--hold) HOLD=$2; shift ;;
 	--out) OUT=$2; shift ;;
 	--mem) MEM=$2; shift ;;
@@ -102,6 +105,10 @@ while :; do
 	sleep 0.5
 done
 echo "# hosts synchronised after $((t / 2)) s: a maxerror $(kv maxerror_ns "$sa") ns, b $(kv maxerror_ns "$sb") ns"
+if [ "$SETTLE" != 0 ]; then
+	sleep "$SETTLE"
+	echo "# after $SETTLE s more: a maxerror $(kv maxerror_ns "$(vc a status)") ns, b $(kv maxerror_ns "$(vc b status)") ns"
+fi
 vc a "vm-add ${BED_PREFIX}vm.a policy=step" >/dev/null || fail "vm-add"
 
 VMARGS="--mem $MEM --serial /dev/null --migrate-plaintext"

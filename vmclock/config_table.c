@@ -31,8 +31,10 @@ static const struct config_item table[] = {
         CFG_DOUBLE("baseline", G, 10, 0, 86400), /* 0: 10 s */
         CFG_BOOL("vm_generation", G, 0),
         CFG_STRING("ptpd", G, NULL),
-        CFG_DOUBLE("ptpd_sigma", G, 6, 1, 100),
-        CFG_STRING("ptpd_margin", G, "1us"),
+        CFG_DOUBLE("ptpd_sigma", G, 3, 1, 100), /* k: coverage factor (bound.h) */
+        CFG_STRING("ptpd_tstamp", G, "sys"),    /* sys | phc | nic (DTP ticks) | sim */
+        CFG_STRING("ptpd_asymmetry", G, NULL),  /* NULL: by ptpd_tstamp */
+        CFG_STRING("ptpd_freq_floor", G, "100ppb"),
         CFG_STRING("ptpd_freq_maxerror", G, "1ppm"),
         CFG_BOOL("migration_burst", G, 1),       /* bursts around migrations (`migrating`) */
         CFG_DOUBLE("burst_lead", G, 3, 0, 600),  /* s before the switchover (mig_plan.h) */
@@ -143,7 +145,14 @@ int vmclockd_config_apply(const struct config *cfg, struct vmclockd *d, struct v
 	d->burst_log_sync = config_get_int(cfg, NULL, "burst_log_sync");
 	d->ptpd.path = config_get_string(cfg, NULL, "ptpd");
 	d->ptpd.sigma = config_get_double(cfg, NULL, "ptpd_sigma");
-	if ((e = get_ns(cfg, "ptpd_margin", &d->ptpd.margin_ns, err, len)) ||
+	enum ts_source src;
+	const char *ts = config_get_string(cfg, NULL, "ptpd_tstamp");
+	if (ts_source_parse(ts, &src))
+		return bad(err, len, "ptpd_tstamp", ts, "(sys, phc, nic or sim)");
+	d->ptpd.margin_ns = vmclock_bound_asym_default(src);
+	if ((config_get_string(cfg, NULL, "ptpd_asymmetry") &&
+	     (e = get_ns(cfg, "ptpd_asymmetry", &d->ptpd.margin_ns, err, len))) ||
+	    (e = get_rate(cfg, "ptpd_freq_floor", &d->ptpd.freq_floor, err, len)) ||
 	    (e = get_rate(cfg, "ptpd_freq_maxerror", &d->ptpd.freq_locked, err, len)))
 		return e;
 	return 0;

@@ -4,13 +4,13 @@
  * socket ("tsync status", include/tsync/status.h; ptpd-wl/daemon/tsync_ctl.c writes it) and turn it into the host estimate;
  * ask it for a burst of high-rate exchanges before a migration.
  *
- * The bound (vmclockd_ptpd_estimate, pure): ptpd-wl's Kalman servo reports a 1-sigma
- * estimate est of its own time error, and the last measured offset. Neither sees a constant
- * path asymmetry or the scheduling noise between a timestamp and the clock adjustment, so
- *   maxerror = sigma x est + |offset| + margin        (sigma 6, margin 1 us by default)
- * given at the instant of the last sample, aging from there at the frequency bound (1 ppm
- * when synchronized, 10 ppm otherwise). Status: ptpd-wl's word (synchronized, freerunning,
- * unreliable). A sync daemon that stops answering is holdover, not UNRELIABLE (Linux's
+ * The bound (vmclockd_ptpd_estimate, pure; the model term by term in bound.h and
+ * vmclock/README.md): ptpd-wl's Kalman servo reports a 1-sigma estimate est of its own time
+ * error and the last measured offset; vmclockd keeps a window of the servo's samples, so
+ *   maxerror = asym + path + k x max(est, spread) + (not converged: largest |offset|)
+ * given at the instant of the last sample, aging from there at the frequency bound (the
+ * servo's measured stability once converged, >= 0.1 ppm; 1 ppm before; 10 ppm otherwise).
+ * Status: ptpd-wl's word (synchronized, freerunning, unreliable). A sync daemon that stops answering is holdover, not UNRELIABLE (Linux's
  * ptp_vmclock returns -EINVAL for every read of an UNRELIABLE page): the page says FREERUNNING
  * and keeps the last bound, aging from its sample at the unlocked rate (vmclockd_ptpd_silent).
  * One that has never answered gives no bound yet: INITIALIZING (time, no error flags).
@@ -55,11 +55,12 @@ void vmclockd_ptpd_estimate(const struct vmclockd_ptpd_cfg *cfg, const struct ts
                             int64_t now_raw_ns, struct vmclockd_estimate *e)
 {
 	bool sync = st->status == TSYNC_SYNCHRONIZED && st->est_ns >= 0;
-	double est = st->est_ns >= 0 ? st->est_ns : 0;
-	double off = fabs((double)st->offset_ns);
-	e->maxerror_ns = (uint64_t)ceil(cfg->sigma * est + off + (double)cfg->margin_ns);
-	e->esterror_ns = (uint64_t)ceil(est + off);
-	e->freq_maxerror = sync ? cfg->freq_locked : cfg->freq_unlocked;
+	struct vmclock_bound_terms t;
+	vmclock_bound_eval(&cfg->hist, st, cfg->sigma, (double)cfg->margin_ns, cfg->freq_floor,
+	                   cfg->freq_locked, &t);
+	e->maxerror_ns = (uint64_t)ceil(t.maxerror_ns);
+	e->esterror_ns = (uint64_t)ceil(t.esterror_ns);
+	e->freq_maxerror = sync ? t.freq_maxerror : cfg->freq_unlocked;
 	e->freq_esterror = e->freq_maxerror / 3;
 	e->status = (uint8_t)st->status;
 	e->grows = true;
@@ -94,12 +95,16 @@ int vmclockd_ptpd_pull(struct vmclockd *d)
 void vmclockd_ptpd_update(struct vmclockd_ptpd_cfg *cfg, const struct tsync_status *st,
                           int64_t now_raw_ns, struct vmclockd_estimate *e)
 {
+	bool locked = (st->have & TSYNC_ST_SERVO) && st->servo == 2; /* SERVO_LOCKED */
+	if (st->status == TSYNC_SYNCHRONIZED && st->est_ns >= 0)
+		vmclock_bound_add(&cfg->hist, st);
+	else if (st->status != TSYNC_FREERUNNING && !locked)
+		vmclock_bound_reset(&cfg->hist); /* the servo starts over: so does the window */
 	if (st->status != TSYNC_UNRELIABLE) {
 		vmclockd_ptpd_estimate(cfg, st, now_raw_ns, e);
 		cfg->answered = true; /* a bound ptpd-wl stands behind */
 		return;
 	}
-	bool locked = (st->have & TSYNC_ST_SERVO) && st->servo == 2; /* SERVO_LOCKED */
 	if (!cfg->answered || locked) {
 		vmclockd_ptpd_silent(cfg, e); /* INITIALIZING, or holdover of the last bound */
 		return;

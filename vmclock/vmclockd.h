@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bound.h"
 #include "mig_plan.h"
 #include "policy.h"
 #include "tsc.h"
@@ -38,11 +39,13 @@ struct vmclockd_estimate {
 
 /* Where and how to pull the estimate from ptpd-wl (--ptpd SOCK). */
 struct vmclockd_ptpd_cfg {
-	const char *path; /* ptpd-wl's uds_address, NULL: estimates come from the socket */
-	double sigma;     /* maxerror = sigma x est + |offset| + margin */
-	uint64_t margin_ns;
-	double freq_locked;   /* frequency bound while synchronized (fraction) */
-	double freq_unlocked; /* otherwise */
+	const char *path;   /* ptpd-wl's uds_address, NULL: estimates come from the socket */
+	double sigma;       /* k: the coverage factor on the servo's sigma (bound.h) */
+	uint64_t margin_ns; /* the path asymmetry term, ns (ptpd_asymmetry; by ptpd_tstamp) */
+	double freq_floor;  /* the lowest frequency bound once the servo is trusted */
+	struct vmclock_bound_hist hist; /* the servo's last samples (vmclockd_ptpd_update) */
+	double freq_locked;             /* frequency bound while synchronized (fraction) */
+	double freq_unlocked;           /* otherwise */
 	uint64_t pulls, errors;
 	bool answered;            /* ptpd-wl gave a synchronized/freerunning estimate once */
 	struct tsync_status last; /* ptpd-wl's "tsync status" reply (tsync/status.h) */

@@ -52,14 +52,8 @@ def median(v):
     return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
 
 
-def main():
-    args = sys.argv[1:]
-    if not args:
-        print(__doc__)
-        return 2
-    d = args[0]
-    plot = args[args.index('--plot') + 1] if '--plot' in args else None
-    target = float(args[args.index('--target-ns') + 1]) if '--target-ns' in args else 1000
+def load(d):
+    """rows (merged by TSC), migs (migrations.txt), res (one per switchover); rows empty: no data."""
     rows = {}
     for p in sorted(glob.glob(os.path.join(d, 'vm-*.vlog'))):
         for r in read_vlog(p):
@@ -78,11 +72,6 @@ def main():
                          'dst': p[4], 'downtime_ms': float(p[5]),
                          'host_err': float(p[6]) if p[6] not in ('-', 'nan') else float('nan'),
                          'bs': p[7], 'bd': p[8]})
-    if not rows:
-        print('analyze: no vmclock readings in %s' % d)
-        return 1
-    bounded = [r for r in rows if r['ok'] >= 0]
-    viol = [r for r in bounded if r['ok'] == 0]
     # switchovers: marker increases
     sw = [k for k in range(1, len(rows)) if rows[k]['marker'] > rows[k - 1]['marker']]
     res = []
@@ -98,9 +87,26 @@ def main():
         res.append({'m': m, 'before': b, 'at': a, 'one': one,
                     'gap_ms': (a['t'] - b['t']) * 1e3,
                     'maxabs_1s': max(abs(r['err']) for r in win),
-                    'viol': sum(1 for r in post if r['ok'] == 0)})
+                    'viol': sum(1 for r in post if r['ok'] == 0), 'post': post})
+    return rows, migs, res
+
+
+def main():
+    args = sys.argv[1:]
+    if not args:
+        print(__doc__)
+        return 2
+    d = args[0]
+    plot = args[args.index('--plot') + 1] if '--plot' in args else None
+    target = float(args[args.index('--target-ns') + 1]) if '--target-ns' in args else 1000
+    rows, migs, res = load(d)
+    if not rows:
+        print('analyze: no vmclock readings in %s' % d)
+        return 1
+    bounded = [r for r in rows if r['ok'] >= 0]
+    viol = [r for r in bounded if r['ok'] == 0]
     print('# vmclock end to end: %d readings (%d bounded), %d migrations seen, %d listed'
-          % (len(rows), len(bounded), len(sw), len(migs)))
+          % (len(rows), len(bounded), len(res), len(migs)))
     print('# per migration (ns unless noted; err = guest vmclock - CLOCK_REALTIME)')
     print('%3s %-6s %5s %3s %8s %8s %10s %10s %10s %10s %10s %8s %4s'
           % ('i', 'policy', 'burst', 'dir', 'down_ms', 'gap_ms', 'err_before', 'err_resume',
@@ -171,7 +177,7 @@ def main():
           % (len(bounded) - len(viol), len(bounded), cov,
              abs(worst['err']) / worst['bound'] if worst else float('nan'), slack))
     print('RESULT readings=%d bounded=%d violations=%d migrations=%d listed=%d step_over_target=%d '
-          'freeze_off=%d' % (len(rows), len(bounded), len(viol), len(sw), len(migs), step_bad,
+          'freeze_off=%d' % (len(rows), len(bounded), len(viol), len(res), len(migs), step_bad,
                              freeze_off))
     if plot:
         make_plot(rows, res, plot)

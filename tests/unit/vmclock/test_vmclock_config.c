@@ -48,9 +48,27 @@ Test(vmclock_config, defaults_are_the_flag_defaults)
 	cr_assert_null(d.page_dir);
 	cr_assert_not(d.gen_present);
 	cr_assert_null(d.ptpd.path);
-	cr_assert_eq(d.ptpd.sigma, 6);
-	cr_assert_eq(d.ptpd.margin_ns, 1000);
+	cr_assert_eq(d.ptpd.sigma, 3);
+	cr_assert_eq(d.ptpd.margin_ns, 1000); /* software stamps' asymmetry */
 	cr_assert_float_eq(d.ptpd.freq_locked, 1e-6, 1e-18);
+	cr_assert_float_eq(d.ptpd.freq_floor, 100e-9, 1e-18);
+}
+
+Test(vmclock_config, asymmetry_follows_the_timestamp_source)
+{
+	static struct vmclockd d;
+	struct vmclockd_opts o;
+	char err[256] = "";
+	struct config_error ce;
+	cr_assert_eq(config_set(cfg, NULL, "ptpd_tstamp", "phc", &ce), 0);
+	cr_assert_eq(vmclockd_config_apply(cfg, &d, &o, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(d.ptpd.margin_ns, 100);
+	cr_assert_eq(config_set(cfg, NULL, "ptpd_tstamp", "nic", &ce), 0);
+	cr_assert_eq(vmclockd_config_apply(cfg, &d, &o, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(d.ptpd.margin_ns, 20);
+	cr_assert_eq(config_set(cfg, NULL, "ptpd_asymmetry", "250ns", &ce), 0);
+	cr_assert_eq(vmclockd_config_apply(cfg, &d, &o, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(d.ptpd.margin_ns, 250); /* configured wins */
 }
 
 Test(vmclock_config, flags_and_file_keys_land_in_the_state)
@@ -122,6 +140,8 @@ Test(vmclock_config, bad_values_are_refused_naming_the_flag)
 	refused("tai_offset", "3x", "bad value");
 	refused("calibrate_ms", "-1", "bad value");
 	refused("ptpd_sigma", "0.5", "out of range");
+	refused("ptpd_tstamp", "laser", "bad --ptpd-tstamp 'laser'");
+	refused("ptpd_asymmetry", "x", "bad --ptpd-asymmetry");
 }
 
 Test(vmclock_config, ptpd_reply_numbers_are_whole)

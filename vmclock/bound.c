@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: MIT
+/* The host's error bound from the sync daemon's servo, term by term (bound.h). Pure. */
+#include <math.h>
+#include <string.h>
+
+#include "bound.h"
+
+void vmclock_bound_reset(struct vmclock_bound_hist *h)
+{
+	memset(h, 0, sizeof(*h));
+}
+
+/* The delay window holds the last distinct values: the delay moves at the Delay_Req rate,
+ * which a burst of Sync does not raise, so a window of samples would be too short. */
+static void add_delay(struct vmclock_bound_hist *h, const struct tsync_status *st)
+{
+	if (!(st->have & TSYNC_ST_DELAY))
+		return;
+	double d = (double)st->delay_ns;
+	if (h->dn && h->delay[(h->dhead + VMCLOCK_BOUND_WIN - 1) % VMCLOCK_BOUND_WIN] == d)
+		return;
+	h->delay[h->dhead] = d;
+	h->dhead = (h->dhead + 1) % VMCLOCK_BOUND_WIN;
+	if (h->dn < VMCLOCK_BOUND_WIN)
+		h->dn++;
+}
+
+bool vmclock_bound_add(struct vmclock_bound_hist *h, const struct tsync_status *st)
+{
+	if (!(st->have & TSYNC_ST_OFFSET))
+		return false;
+	add_delay(h, st);
+	if (st->have & TSYNC_ST_SAMPLES) {
+		if (h->have_last && st->samples == h->last_samples)
+			return false;
+		if (h->have_last && st->samples < h->last_samples)
+			vmclock_bound_reset(h); /* the servo restarted */
+		h->last_samples = st->samples;
+		h->have_last = true;
+	}
+	h->off[h->head] = (double)st->offset_ns;
+	h->freq[h->head] = (st->have & TSYNC_ST_FREQ) ? st->freq_ppb : NAN;
+	h->head = (h->head + 1) % VMCLOCK_BOUND_WIN;
+	if (h->n < VMCLOCK_BOUND_WIN)
+		h->n++;
+	return true;
+}
+
+/* The i-th oldest sample's index. */
+static unsigned at(const struct vmclock_bound_hist *h, unsigned i)
+{
+	return (h->head + VMCLOCK_BOUND_WIN - h->n + i) % VMCLOCK_BOUND_WIN;
+}
+
+double vmclock_bound_spread(const struct vmclock_bound_hist *h, double *mean)
+{
+	double s = 0, s2 = 0;
+	for (unsigned i = 0; i < h->n; i++) {
+		double o = h->off[at(h, i)];
+		s += o;
+		s2 += o * o;
+	}
+	if (mean)
+		*mean = h->n ? s / h->n : 0;
+	return h->n ? sqrt(s2 / h->n) : 0;
+}
+
+double vmclock_bound_path(const struct vmclock_bound_hist *h, const struct tsync_status *st)
+{
+	double lo = INFINITY, hi = -INFINITY;
+	for (unsigned i = 0; i < h->dn; i++) {
+		lo = fmin(lo, h->delay[i]);
+		hi = fmax(hi, h->delay[i]);
+	}
+	if (st->have & TSYNC_ST_DELAY) {
+		lo = fmin(lo, (double)st->delay_ns);
+		hi = fmax(hi, (double)st->delay_ns);
+	}
+	return hi > lo ? hi - lo : 0;
+}
+
+double vmclock_bound_adev(const struct vmclock_bound_hist *h)
+{
+	double s2 = 0;
+	unsigned m = 0;
+	for (unsigned i = 1; i < h->n; i++) {
+		double a = h->freq[at(h, i - 1)], b = h->freq[at(h, i)];
+		if (isnan(a) || isnan(b))
+			continue;
+		s2 += (b - a) * (b - a);
+		m++;
+	}
+	return m ? sqrt(s2 / m / 2) * 1e-9 : 0;
+}
+
+bool vmclock_bound_trusted(const struct vmclock_bound_hist *h, double last_offset_ns, double est_ns,
+                           double k)
+{
+	if (h->n < VMCLOCK_BOUND_MIN)
+		return false;
+	double sigma = fmax(est_ns, vmclock_bound_spread(h, NULL));
+	return fabs(last_offset_ns) <= k * sigma; /* the newest innovation fits the window */
+}
+
+uint64_t vmclock_bound_asym_default(enum ts_source src)
+{
+	switch (src) {
+	case TS_SRC_PHC:
+		return 100; /* hardware stamps: cable and PHY asymmetry */
+	case TS_SRC_NIC:
+		return 20; /* DTP ticks: a few 6.4 ns ticks of PHY asymmetry */
+	case TS_SRC_SIM:
+		return 0;
+	default:
+		return 1000; /* software stamps: the two stacks' paths differ */
+	}
+}
+
+void vmclock_bound_eval(const struct vmclock_bound_hist *h, const struct tsync_status *st, double k,
+                        double asym_ns, double freq_floor, double freq_locked,
+                        struct vmclock_bound_terms *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->est_ns = st->est_ns >= 0 ? st->est_ns : 0;
+	t->spread_ns = vmclock_bound_spread(h, NULL);
+	t->sigma_ns = fmax(t->est_ns, t->spread_ns);
+	t->path_ns = vmclock_bound_path(h, st);
+	t->asym_ns = asym_ns;
+	t->trusted =
+	        st->est_ns >= 0 && vmclock_bound_trusted(h, (double)st->offset_ns, t->est_ns, k);
+	if (!t->trusted) {
+		double peak = fabs((double)st->offset_ns);
+		for (unsigned i = 0; i < h->n; i++)
+			peak = fmax(peak, fabs(h->off[i]));
+		t->converge_ns = peak;
+	}
+	t->adev = vmclock_bound_adev(h);
+	t->maxerror_ns = asym_ns + t->path_ns + k * t->sigma_ns + t->converge_ns;
+	t->esterror_ns = t->sigma_ns + t->converge_ns + t->path_ns / 2;
+	/* above the locked rate the spread is the servo steering the clock (a 64 Hz burst moves
+	 * its frequency by ppm between samples), which the page's line, rated over the TSC
+	 * baseline, does not follow: the locked rate stays the ceiling */
+	t->freq_maxerror =
+	        t->trusted ? fmin(fmax(freq_floor, k * t->adev), freq_locked) : freq_locked;
+}
