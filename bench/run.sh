@@ -31,6 +31,8 @@ echo "== tsvmm migration over TLS 1.3 vs plaintext, 1 Gbit/s link (root, /dev/kv
 run bench/migrate-tls.sh "$BUILD" 5 256M "none all"
 echo "== vmclock: guest clock error across migrations per policy"
 run bench/vmclock-e2e.sh "$BUILD"
+echo "== vmclock: the on-demand burst on 1 Sync/s hosts, coverage and tightness of the bound (root, /dev/kvm)"
+run env BUILD="$BUILD" bench/vmclock-burst.sh
 echo "== dtp-sim: plain DTP and its enhancements against the bounds, simulator speed"
 run bench/dtp-sim.sh "$BUILD" delay
 echo "== peers on vclocks: ptpd-wl vs ptp4l vs chronyd, true error against true error (root)"
