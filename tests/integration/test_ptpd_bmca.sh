@@ -65,14 +65,19 @@ for s in s1 s2; do
 	check "$s is SLAVE again ($(state $s))" [ "$(state $s)" = SLAVE ]
 done
 check "gm2 assumed the master role ($(state gm2))" [ "$(state gm2)" = MASTER ]
-# Limit 15 us: this bridged segment is asymmetric and noisy with software timestamps (path
-# delay ~28 us through the namespace bridge): a free-running ptp4l slave on the same kind of
-# segment, whose true offset is zero, reported 5-7 us RMS offsets on this machine. A slave that
-# lost lock would be off by far more (the slaves start 1-2 ms off).
+# Locked = the error is steady, not drifting: its spread about the mean, sqrt(rms^2 - mean^2),
+# under 8 us (seen: 0.3-3.0 us; a 10 ppm drift over the 6 s would be ~17 us). The mean itself is
+# the bridged segment's path asymmetry, which no slave can observe with software timestamps
+# (path delay ~28 us through the namespace bridge): seen from -8.9 to +13.6 us on the Intel
+# machine across runs (a free-running ptp4l slave on the same kind of segment reported 5-7 us
+# RMS offsets); it must stay under 30 us. A slave that lost lock would be off by far more (the
+# slaves start 1-2 ms off) and drift.
 for k in 1 2; do
 	line=$(echo "$post" | sed -n "${k}p")
-	mx=$(kv max_ns "$line")
-	check "$(kv vclock "$line") stays locked to gm2 after the failover (max |err| $mx ns from 4 s on < 15 us)" \
-		awk -v m="$mx" 'BEGIN { exit !(m != "nan" && m != "" && m + 0 < 15000) }'
+	rms=$(kv rms_ns "$line")
+	mean=$(kv mean_ns "$line")
+	sd=$(awk -v r="$rms" -v m="$mean" 'BEGIN { if (r == "" || r == "nan" || m == "" || m == "nan") print "nan"; else { v = r * r - m * m; printf "%.0f", (v > 0 ? sqrt(v) : 0) } }')
+	check "$(kv vclock "$line") stays locked to gm2 after the failover (from 4 s on: spread $sd ns < 8 us, mean $mean ns within 30 us)" \
+		awk -v s="$sd" -v m="$mean" 'BEGIN { exit !(s != "nan" && s != "" && s + 0 < 8000 && m != "nan" && m != "" && (m < 0 ? -m : m) < 30000) }'
 done
 finish
