@@ -29,6 +29,7 @@ static const struct config_item table[] = {
         CFG_STRING("page_dir", G, NULL), /* absolute */
         CFG_UINT("calibrate_ms", G, 200, 0, 600000),
         CFG_DOUBLE("baseline", G, 10, 0, 86400), /* 0: 10 s */
+        CFG_STRING("tsc_transform", G, NULL),    /* OFFSET,PPM: this host's emulated TSC */
         CFG_BOOL("vm_generation", G, 0),
         CFG_STRING("ptpd", G, NULL),
         CFG_DOUBLE("ptpd_sigma", G, 3, 1, 100), /* k: coverage factor (bound.h) */
@@ -106,6 +107,9 @@ int vmclockd_config_apply(const struct config *cfg, struct vmclockd *d, struct v
 		return -EINVAL;
 	o->cal_ms = (unsigned)config_get_u64(cfg, NULL, "calibrate_ms");
 	o->baseline_s = config_get_double(cfg, NULL, "baseline");
+	o->tsc_transform = config_get_string(cfg, NULL, "tsc_transform");
+	if (o->tsc_transform && tsc_host_counter_check(o->tsc_transform, err, len))
+		return -EINVAL;
 	o->verbose = config_get_bool(cfg, NULL, "verbose");
 
 	v = config_get_string(cfg, NULL, "policy");

@@ -17,11 +17,12 @@ struct vmclockd;
 
 /* What main() needs beyond struct vmclockd. */
 struct vmclockd_opts {
-	const char *clock_spec; /* --clock (NULL: not given) */
-	const char *sock;       /* --socket (NULL: none) */
-	gid_t sock_gid;         /* --socket-group ((gid_t)-1: none) */
-	unsigned cal_ms;        /* --calibrate-ms */
-	double baseline_s;      /* --baseline */
+	const char *clock_spec;    /* --clock (NULL: not given) */
+	const char *sock;          /* --socket (NULL: none) */
+	gid_t sock_gid;            /* --socket-group ((gid_t)-1: none) */
+	unsigned cal_ms;           /* --calibrate-ms */
+	double baseline_s;         /* --baseline */
+	const char *tsc_transform; /* --tsc-transform OFFSET,PPM (NULL: the machine's TSC) */
 	bool verbose;
 };
 

@@ -134,6 +134,7 @@ static int vm_reply(struct vmclockd_vm *vm, char *reply, unsigned len)
 	kv_put_str(&o, "page", vm->path);
 	kv_put_str(&o, "policy", vmclock_policy_name(p->policy));
 	kv_put_ull(&o, "marker", p->disruption_marker);
+	kv_put_ll(&o, "tsc_offset", (long long)vm->tsc_offset);
 	kv_put_ll(&o, "offset_ns",
 	          p->policy == VMCLOCK_POLICY_FREEZE ? p->offset_ns : p->slew_offset_ns);
 	kv_put_f(&o, "slew_ppm", p->slew * 1e6, 3);
@@ -226,6 +227,7 @@ static int cmd_vm(struct vmclockd *d, const char *verb, char **argv, int argc, c
 	/* migrate-in NAME [policy=P] <stop record fields>: parsed before NAME is added, so a
 	 * bad command leaves no page behind */
 	struct vmclock_stop_record rec;
+	uint64_t tsc_off = 0; /* the guest's counter = this host's TSC + tsc_off */
 	if (strcmp(verb, "migrate-in") == 0) {
 		char joined[512];
 		if (join_args(argv + 2, argc - 2, joined, sizeof(joined))) {
@@ -237,6 +239,12 @@ static int cmd_vm(struct vmclockd *d, const char *verb, char **argv, int argc, c
 			snprintf(
 			        reply, len,
 			        "err migrate-in needs counter= time_ns= maxerror_ns= marker= gen=");
+			return -EINVAL;
+		}
+		const char *tv = arg(argv, argc, "tsc_offset");
+		if (tv && tsc_offset_parse(tv, &tsc_off)) {
+			snprintf(reply, len, "err migrate-in: bad tsc_offset '%s' (signed ticks)",
+			         tv);
 			return -EINVAL;
 		}
 	}
@@ -262,7 +270,7 @@ static int cmd_vm(struct vmclockd *d, const char *verb, char **argv, int argc, c
 		struct vmclock_stop_record rec;
 		uint64_t c;
 		const char *cv = arg(argv, argc, "counter");
-		c = vmclock_rdtsc();
+		c = tsc_host_now(d->tsc) + vm->tsc_offset; /* the guest's counter */
 		if (cv && parse_u64(cv, &c)) {
 			snprintf(reply, len, "err stop: bad value '%s' for counter (a TSC count)",
 			         cv);
@@ -279,6 +287,7 @@ static int cmd_vm(struct vmclockd *d, const char *verb, char **argv, int argc, c
 		return 0;
 	}
 	vm->pub.policy = pol;
+	vm->tsc_offset = tsc_off;
 	vmclockd_ptpd_pull(d); /* the freshest estimate for the first page */
 	err = vmclockd_sample(d);
 	if (!err)

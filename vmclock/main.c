@@ -57,6 +57,7 @@ static void usage(FILE *f)
 	        "or\n"
 	        "                            /dev/shm)\n"
 	        "  --calibrate-ms MS         TSC calibration at start (200)\n"
+	        "  --tsc-transform OFF,PPM   emulate this host's TSC: raw x (1 + PPM e-6) + OFF\n"
 	        "  --baseline S              rate baseline, s (10)\n"
 	        "  --vm-generation           publish VM_GEN_COUNTER_PRESENT\n"
 	        "  --ptpd SOCK               pull state and error estimate from ptpd-wl's "
@@ -260,7 +261,7 @@ int main(int argc, char **argv)
 	int err = 0;
 	struct reactor *r = NULL;
 	struct ctl_srv *srv = NULL;
-	d.tsc = counter_tsc_create(0);
+	d.tsc = tsc_host_counter(vo.tsc_transform);
 	if (!d.tsc) {
 		fprintf(stderr, "vmclockd: no TSC: %s\n", strerror(errno));
 		err = -ENODEV;

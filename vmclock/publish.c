@@ -165,7 +165,9 @@ static int publish_one(struct write_args *a)
 	if (!a->rec)
 		vm->pub.disruption_flags = vmclockd_mig_flags(d, vm->name);
 	vmclock_write_begin(vm->map.abi);
-	uint64_t anchor = vmclock_rdtsc(); /* after the odd count: see policy.h (SLEW) */
+	/* after the odd count: see policy.h (SLEW); in the guest's counter (tsc_offset) */
+	uint64_t anchor = tsc_host_now(d->tsc) + vm->tsc_offset;
+	h.counter += vm->tsc_offset;
 	if (a->rec)
 		err = vmclock_pub_migrate_in(&vm->pub, a->rec, &h, anchor, &page);
 	else

@@ -2,8 +2,12 @@
 /* TSC calibration for vmclockd and the vmclock page's period fields. */
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include "tsc.h"
+#include "tsync/tsc_xform.h"
+#include "tsync/vmclock.h"
 
 int tsc_period_fields(double ns_per_tick, uint64_t *frac, uint8_t *shift)
 {
@@ -34,4 +38,42 @@ int tsc_calibrate(struct counter *tsc, unsigned duration_ms, struct tsc_cal *out
 	out->ns_per_tick = cal.ns_per_tick;
 	out->rel_err = cal.rel_err;
 	return tsc_period_fields(out->ns_per_tick, &out->frac, &out->shift);
+}
+
+int tsc_host_counter_check(const char *spec, char *err, size_t len)
+{
+	struct tsc_xform x;
+	char why[160];
+	if (!tsc_xform_parse(spec, &x, why, sizeof(why)))
+		return 0;
+	snprintf(err, len, "bad --tsc-transform: %s", why);
+	return -EINVAL;
+}
+
+struct counter *tsc_host_counter(const char *spec)
+{
+	struct tsc_xform x;
+	char why[160];
+	if (spec && tsc_xform_parse(spec, &x, why, sizeof(why))) {
+		errno = EINVAL;
+		return NULL;
+	}
+	struct counter *raw = counter_tsc_create(0);
+	return spec && raw ? counter_xform_create(raw, &x) : raw;
+}
+
+uint64_t tsc_host_now(struct counter *tsc)
+{
+	return tsc ? counter_read(tsc) : vmclock_rdtsc();
+}
+
+int tsc_offset_parse(const char *s, uint64_t *off)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (end == s || *end || errno)
+		return -EINVAL;
+	*off = (uint64_t)v;
+	return 0;
 }

@@ -9,6 +9,8 @@
 
 #include <stdint.h>
 
+#include <stddef.h>
+
 #include "tsync/counter.h"
 
 struct tsc_cal {
@@ -25,5 +27,20 @@ int tsc_calibrate(struct counter *tsc, unsigned duration_ms, struct tsc_cal *out
 /* vmclock period fields for a period of ns_per_tick ns (> 0, < 1e9): the largest shift that
  * keeps frac < 2^64, frac rounded to nearest. 0 or -EINVAL. */
 int tsc_period_fields(double ns_per_tick, uint64_t *frac, uint8_t *shift);
+
+/* This host's TSC now: tsc's read (tsc_host_counter), the machine's TSC when tsc is NULL. */
+uint64_t tsc_host_now(struct counter *tsc);
+
+/* A signed decimal tick count ("-1000000") as a 64-bit offset (two's complement). 0 or
+ * -EINVAL. */
+int tsc_offset_parse(const char *s, uint64_t *off);
+
+/* --tsc-transform OFFSET,PPM (tsync/tsc_xform.h): 0, or -EINVAL with "bad --tsc-transform
+ * ..." naming the bad part in err. */
+int tsc_host_counter_check(const char *spec, char *err, size_t len);
+/* This host's TSC as vmclockd sees it: the machine's TSC, or with spec (checked) the
+ * machine's TSC through that transform (an emulated host: vmclockd calibrates, anchors and
+ * publishes in its terms). NULL with errno. */
+struct counter *tsc_host_counter(const char *spec);
 
 #endif

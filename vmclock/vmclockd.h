@@ -57,7 +57,8 @@ struct vmclockd_vm {
 	char path[256];
 	struct vmclock_page_map map;
 	struct vmclock_pub pub;
-	uint32_t seq; /* seq_count after our last write (restored after a truncation) */
+	uint32_t seq;        /* seq_count after our last write (restored after a truncation) */
+	uint64_t tsc_offset; /* the guest's counter = host TSC + tsc_offset (migrate-in) */
 };
 
 /* A migration of one VM as its VMM reports it (`migrating`; the VM's page may not exist yet

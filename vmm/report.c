@@ -63,7 +63,9 @@ const struct report_stats *report_stats(const struct report *r)
 
 int report_vmclock_log(struct report *r, const char *path)
 {
-	if (!(r->vclog = vmclock_log_open(path, r->khz)))
+	const volatile struct tsvmm_boot_params *bp =
+	        vm_gpa_to_hva(r->vm, TSVMM_BOOT_GPA, sizeof(struct tsvmm_boot_params));
+	if (!(r->vclog = vmclock_log_open(path, r->khz, bp)))
 		return -errno;
 	return 0;
 }

@@ -8,6 +8,8 @@
 #include "tsync/log.h"
 #include "tsync/statlog.h"
 #include "tsync/vmclock.h"
+#include "tsync/tsc_xform.h"
+#include "uapi/tsvmm-boot.h"
 #include "uapi/tsvmm-report.h"
 #include "vmclock_log.h"
 
@@ -19,6 +21,8 @@ struct pair {
 struct vmclock_log {
 	struct statlog *sl;
 	uint64_t khz;
+	const volatile struct tsvmm_boot_params *bp; /* the guest's TSC block, NULL: raw */
+	struct tsc_xform block;                      /* the block of the last pair */
 	struct pair prev, cur;
 	unsigned npairs;
 	uint64_t n, bounded, violations, errors;
@@ -28,11 +32,13 @@ struct vmclock_log {
 static const char *const columns[] = {"t[s]",   "err[ns]", "bound[ns]", "ok",
                                       "status", "marker",  "est[ns]",   "tsc"};
 
-struct vmclock_log *vmclock_log_open(const char *path, uint64_t tsc_khz)
+struct vmclock_log *vmclock_log_open(const char *path, uint64_t tsc_khz,
+                                     const volatile struct tsvmm_boot_params *bp)
 {
 	struct vmclock_log *l = calloc(1, sizeof(*l));
 	if (!l)
 		return NULL;
+	l->bp = bp;
 	l->khz = tsc_khz ? tsc_khz : 1000000;
 	const struct statlog_meta meta[] = {{"source", "tsvmm guest vmclock readings"},
 	                                    {"reference", "CLOCK_REALTIME"}};
@@ -75,6 +81,14 @@ void vmclock_log_pair(struct vmclock_log *l)
 			best.rt = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 		}
 	}
+	if (l->bp) { /* the guest's TSC (vcpu_tsc.h); the block changes only while it is stopped */
+		struct tsc_xform x = {.mult = l->bp->tsc_mult, .offset = l->bp->tsc_add};
+		best.tsc = tsc_xform_apply(&x, best.tsc);
+		if (x.mult != l->block.mult || x.offset != l->block.offset)
+			l->npairs =
+			        0; /* a new block (a migration): older pairs are another counter */
+		l->block = x;
+	}
 	l->prev = l->cur;
 	l->cur = best;
 	l->npairs++;
@@ -89,7 +103,8 @@ static int64_t truth(const struct vmclock_log *l, uint64_t c)
 		__int128 dt = (__int128)(int64_t)(c - a->tsc) * (l->cur.rt - l->prev.rt);
 		return a->rt + (int64_t)(dt / (__int128)(l->cur.tsc - l->prev.tsc));
 	}
-	return a->rt + (int64_t)((__int128)(int64_t)(c - a->tsc) * 1000000 / (__int128)l->khz);
+	uint64_t khz = tsc_xform_scale(&l->block, l->khz); /* the guest's TSC rate */
+	return a->rt + (int64_t)((__int128)(int64_t)(c - a->tsc) * 1000000 / (__int128)khz);
 }
 
 void vmclock_log_rec(struct vmclock_log *l, const struct tsvmm_report_rec *rec)

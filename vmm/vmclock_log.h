@@ -19,11 +19,15 @@
 
 #include <stdint.h>
 
+struct tsvmm_boot_params;
 struct tsvmm_report_rec;
 struct vmclock_log;
 
-/* NULL with errno (the statlog's). tsc_khz: fallback rate before two pairs exist. */
-struct vmclock_log *vmclock_log_open(const char *path, uint64_t tsc_khz);
+/* NULL with errno (the statlog's). tsc_khz: fallback rate before two pairs exist. bp: the
+ * guest's boot parameters (their TSC block makes the pairs' counter the guest's TSC, as the
+ * guest reads it: vmm/vcpu_tsc.h), NULL: the raw TSC. */
+struct vmclock_log *vmclock_log_open(const char *path, uint64_t tsc_khz,
+                                     const volatile struct tsvmm_boot_params *bp);
 /* Print the summary line (readings, violations, largest |err|) and close. */
 void vmclock_log_close(struct vmclock_log *l);
 /* A fresh (TSC, CLOCK_REALTIME) pair: call before reading the ring's head. */

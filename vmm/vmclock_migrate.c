@@ -21,6 +21,7 @@
 #include "tsync/kv.h"
 #include "tsync/log.h"
 #include "tsync/vmclock.h"
+#include "vcpu_tsc.h"
 #include "vmclock_migrate.h"
 #include "vmm.h"
 
@@ -37,9 +38,10 @@ int vmclock_migrate_in(struct vmm *m)
 		return 0;
 	}
 	uint64_t t0 = vmclock_rdtsc();
-	snprintf(cmd, sizeof(cmd), "migrate-in %s%s%s %s", cfg->vmclock_vm,
+	/* the page maps the guest's TSC: this host's + the offset that kept it continuous */
+	snprintf(cmd, sizeof(cmd), "migrate-in %s%s%s tsc_offset=%" PRId64 " %s", cfg->vmclock_vm,
 	         cfg->vmclock_policy ? " policy=" : "",
-	         cfg->vmclock_policy ? cfg->vmclock_policy : "", rec);
+	         cfg->vmclock_policy ? cfg->vmclock_policy : "", (int64_t)vmm_tsc_offset(m), rec);
 	r = vmclock_ctl_request(cfg->vmclockd_sock, cmd, reply, sizeof(reply), 2000);
 	if (r) {
 		pr_err("incoming: vmclockd %s: %s: the guest keeps this host's page unmigrated",

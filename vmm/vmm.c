@@ -75,6 +75,8 @@ static int write_boot_params(struct vmm *m, char *err, size_t errlen)
 	        .gap_report_ns = c->gap_report_ns,
 	        .disk_sectors = disk_sectors(c->disk_path),
 	        .vmclock_gpa = TSVMM_VMCLOCK_GPA,
+	        .tsc_mult = vmm_tsc_guest_xform(m).mult,
+	        .tsc_add = vmm_tsc_guest_xform(m).offset,
 	};
 	m->fill_gpa = TSVMM_WORK_GPA + c->wss_pages * TSVMM_PAGE_SIZE;
 	if (c->wss_pages > (c->mem_size - TSVMM_WORK_GPA) / TSVMM_PAGE_SIZE) {
@@ -145,7 +147,8 @@ struct vmm *vmm_create(const struct vmm_config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "KVM_GET_TSC_KHZ failed: %s", strerror((int)-khz));
 		goto fail;
 	}
-	if (open_serial(m, err, errlen) || write_boot_params(m, err, errlen))
+	if (vmm_tsc_setup(m, err, errlen) || open_serial(m, err, errlen) ||
+	    write_boot_params(m, err, errlen))
 		goto fail;
 	struct dev_env env = {.vm = m->vm,
 	                      .serial_out = m->serial,

@@ -44,6 +44,8 @@ struct vmm_config {
 	uint64_t gap_report_ns;     /* GAP record threshold, 0 = 1 ms */
 	uint64_t seed;              /* random/pattern page seed */
 	bool memstats;              /* print page statistics of the fill region at exit */
+	const char *tsc_transform;  /* OFFSET,PPM: this host's emulated TSC (vcpu_tsc.h) */
+	bool tsc_no_continuity;     /* incoming: no TSC offset (a negative control) */
 	/* migration credentials (vmm/migrate/tls.h), both directions: a TLS 1.3 pre-shared key
 	 * file, or X.509 cert + key + CA; or plaintext, only when asked for */
 	const char *tls_psk, *tls_cert, *tls_key, *tls_ca;

@@ -38,6 +38,11 @@ const char vmm_cli_usage[] =
         "  --vmclock-vm NAME    the VM's name at that vmclockd (page: its reply)\n"
         "  --vmclock-policy P   step|slew|freeze for migrate-in (default: vmclockd's)\n"
         "  --vmclock-log FILE   statlog of the guest's vmclock readings vs CLOCK_REALTIME\n"
+        "  --tsc-transform OFF,PPM  emulate this host's TSC: raw x (1 + PPM e-6) + OFF ticks\n"
+        "                       (give this host's vmclockd the same); the guest's TSC is\n"
+        "                       kept continuous across hosts (vmm/vcpu_tsc.h)\n"
+        "  --tsc-no-continuity  (a test's negative control) an incoming guest reads this\n"
+        "                       host's TSC as it is, with no offset\n"
         "  --sample-ms N        guest sample period (default 100)\n"
         "  --gap-ns N           report TSC gaps above N ns (default 1000000)\n"
         "  --seed N             seed of the random and pattern pages (default 1)\n"
@@ -78,6 +83,8 @@ static const struct opt opts[] = {
         O("gap-ns", OPT_U64, gap_report_ns),
         O("seed", OPT_U64, seed),
         O("memstats", OPT_FLAG, memstats),
+        O("tsc-transform", OPT_STR, tsc_transform),
+        O("tsc-no-continuity", OPT_FLAG, tsc_no_continuity),
         O("tls-psk", OPT_STR, tls_psk),
         O("tls-cert", OPT_STR, tls_cert),
         O("tls-key", OPT_STR, tls_key),

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "devices/device.h"
+#include "vcpu_tsc.h"
 #include "vmm.h"
 
 struct vmm {
@@ -31,7 +32,8 @@ struct vmm {
 	char stop_msg[256];
 	uint64_t pause_start_ns, last_pause_ns, total_pause_ns;
 	uint64_t start_tsc;
-	uint64_t park_tsc; /* host TSC when the vCPU thread parked for the current pause */
+	uint64_t park_tsc;   /* host TSC when the vCPU thread parked for the current pause */
+	struct vcpu_tsc tsc; /* the guest's TSC on this host (vcpu_tsc.c) */
 };
 
 #endif

@@ -142,7 +142,7 @@ int vmm_pause(struct vmm *m)
 	if (!m->finished) {
 		m->state = VMM_PAUSED;
 		/* device state saved from now on is that of the instant the vCPU stopped */
-		devices_pause(m->devs, m->park_tsc);
+		devices_pause(m->devs, vmm_guest_tsc(m, m->park_tsc)); /* the guest's TSC */
 	}
 	pthread_mutex_unlock(&m->lock);
 	return 0;

@@ -131,7 +131,12 @@ struct tsvmm_boot_params {
 	uint32_t io_write_share_ppm; /* ppm of writes that go to it */
 	uint32_t io_read_hot_ppm;    /* read hot set, ppm of the disk's blocks */
 	uint32_t io_read_share_ppm;  /* ppm of reads that go to it */
-	uint64_t reserved[12];
+	/* the virtual CPU's TSC (vmm/vcpu_tsc.h): the guest's TSC is its physical rdtsc r
+	 * transformed, r + floor(r x tsc_mult / 2^64) + tsc_add (mod 2^64; tsync/tsc_xform.h);
+	 * both 0: r. Written by the VMM while the vCPU is stopped (boot, incoming migration). */
+	int64_t tsc_mult;
+	uint64_t tsc_add;
+	uint64_t reserved[10];
 };
 
 #endif /* __ASSEMBLER__ */

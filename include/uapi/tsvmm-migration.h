@@ -103,6 +103,8 @@ enum tsmig_rec_type {
 	TSMIG_REC_CHECKSUM = 8,
 	TSMIG_REC_GO = 9,
 	TSMIG_REC_REGION = 10,
+	TSMIG_REC_TSC =
+	        11, /* struct tsmig_tsc (optional, after CLOCK): the guest's TSC at the stop */
 	/* destination -> source */
 	TSMIG_REC_READY = 16,
 	TSMIG_REC_RUNNING = 17,
@@ -212,6 +214,24 @@ struct tsmig_clock {
 	uint64_t host_tsc; /* kvm_clock_data.host_tsc */
 };
 
+/* TSC record: what the destination needs to keep the guest's TSC continuous (vmm/vcpu_tsc.h):
+ * the guest's TSC when its vCPU parked and the source host's relation to it. Without it the
+ * destination's guest reads the destination's TSC as it is (one machine: the same TSC). */
+struct tsmig_tsc {
+	uint64_t guest_tsc;        /* the guest's TSC when the vCPU parked */
+	uint64_t host_tsc;         /* the source host's TSC then (its --tsc-transform terms) */
+	uint64_t guest_offset;     /* guest - host TSC, ticks (two's complement) */
+	uint64_t host_khz;         /* the source host's TSC rate, kHz */
+	uint64_t stop_realtime_ns; /* CLOCK_REALTIME read with host_tsc */
+	int64_t host_ppb;          /* the source host's emulated rate (--tsc-transform), ppb */
+	uint32_t flags;            /* TSMIG_TSC_F_*: how the source kept the guest's TSC */
+	uint32_t reserved;         /* 0 */
+};
+enum {
+	TSMIG_TSC_F_EMULATED = 1, /* tsvmm's TSC block (the guest applies it to its rdtsc) */
+	TSMIG_TSC_F_KVM = 2,      /* KVM's TSC offset */
+};
+
 struct tsmig_data_end {
 	uint64_t stop_realtime_ns; /* CLOCK_REALTIME at which the source vCPU stopped */
 	uint64_t pages;            /* pages of RAM */
@@ -258,6 +278,7 @@ TSMIG_ASSERT_OFF(struct tsmig_ref, ref, 16);
 _Static_assert(sizeof(struct tsmig_ref) == 24, "tsmig_ref size");
 _Static_assert(sizeof(struct tsmig_pass) == 16, "tsmig_pass size");
 _Static_assert(sizeof(struct tsmig_clock) == 32, "tsmig_clock size");
+_Static_assert(sizeof(struct tsmig_tsc) == 56, "tsmig_tsc size");
 _Static_assert(sizeof(struct tsmig_data_end) == 16, "tsmig_data_end size");
 _Static_assert(sizeof(struct tsmig_checksum) == 24, "tsmig_checksum size");
 TSMIG_ASSERT_OFF(struct tsmig_status, realtime_ns, 8);

@@ -12,15 +12,20 @@
 #include "uapi/tsvmm-blk.h"
 #include "uapi/tsvmm-boot.h"
 #include "uapi/tsvmm-report.h"
+#include "tsync/tsc_xform.h"
 
 #define BOOT   ((const volatile struct tsvmm_boot_params *)TSVMM_BOOT_GPA)
 #define REPORT ((volatile struct tsvmm_report_hdr *)TSVMM_REPORT_GPA)
 
+/* The guest's TSC: the physical rdtsc through the VMM's TSC block (boot parameters
+ * tsc_mult/tsc_add, vmm/vcpu_tsc.h): on this KVM the one point where the emulated hosts'
+ * TSCs enter what the guest reads. */
 static inline uint64_t rdtsc(void)
 {
 	uint32_t lo, hi;
 	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((uint64_t)hi << 32) | lo;
+	struct tsc_xform x = {.mult = BOOT->tsc_mult, .offset = BOOT->tsc_add};
+	return tsc_xform_apply(&x, ((uint64_t)hi << 32) | lo);
 }
 
 /* Port writes from ring 3: the one-byte encodings the ring-0 #GP handler re-executes. */

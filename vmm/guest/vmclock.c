@@ -8,6 +8,13 @@
 
 #include "../../lib/refclock/vmclock_read.c"
 
+/* the page maps the guest's TSC (guest.h rdtsc: the VMM's TSC block applied) */
+static uint64_t guest_counter(void *ctx)
+{
+	(void)ctx;
+	return rdtsc();
+}
+
 void guest_vmclock_sample(int *seen)
 {
 	if (!BOOT->vmclock_gpa)
@@ -18,7 +25,7 @@ void guest_vmclock_sample(int *seen)
 		return; /* no page mapped (yet): nothing to report */
 	*seen = 1;
 	struct vmclock_reading r;
-	int err = vmclock_read(p, vmclock_counter_tsc, NULL, 100000, &r);
+	int err = vmclock_read(p, guest_counter, NULL, 100000, &r);
 	if (err) {
 		rep_push(TSVMM_REC_VMCLOCK, rdtsc(), 0, VMCLOCK_NO_BOUND,
 		         (uint64_t)(-err & 0xffff) << 16, 0, 0);

@@ -26,6 +26,7 @@
 #include "migrate/tls.h"
 #include "tsync/log.h"
 #include "vcpu.h"
+#include "vcpu_tsc.h"
 #include "vm.h"
 #include "vmm.h"
 
@@ -167,6 +168,12 @@ static int receive(struct dst *d)
 			memcpy(&d->clk, d->buf, sizeof(d->clk));
 			d->have_clock = true;
 			break;
+		case TSMIG_REC_TSC: /* vmm/vcpu_tsc.h */
+			memcpy(&d->tsc, d->buf, sizeof(d->tsc));
+			if ((r = vcpu_tsc_rec_check(&d->tsc, d->err, d->errlen)))
+				return r;
+			d->have_tsc = true;
+			break;
 		case TSMIG_REC_DEVICES:
 			free(d->dev);
 			if (!(d->dev = malloc(h.len)))
@@ -284,6 +291,8 @@ static int run(struct dst *d, const char *addr)
 	if (h.type != TSMIG_REC_GO)
 		return dst_fail(d, -EPROTO, "%s record instead of GO", tsmig_rec_name(h.type));
 	dst_disk_copy_for_test(d);
+	if ((r = vmm_tsc_resume(d->vmm, d->have_tsc ? &d->tsc : NULL)))
+		return dst_fail(d, r, "cannot continue the guest's TSC: %s", strerror(-r));
 	devices_migrate_in(vmm_devices(d->vmm), d->vmm); /* vmclock: vmclockd's page; logged */
 	if ((r = vmm_start(d->vmm)))
 		return dst_fail(d, r, "cannot start the vCPU: %s", strerror(-r));

@@ -40,6 +40,8 @@ struct dst {
 	uint8_t *dev;
 	size_t devlen;
 	bool have_cpu, have_clock;
+	struct tsmig_tsc tsc; /* the source's TSC record (have_tsc) */
+	bool have_tsc;
 	uint64_t stop_rt, passes, bytes;
 	uint64_t n[TSMIG_PAGE_ZSTD + 1]; /* pages by kind */
 	uint64_t disk_mismatch;

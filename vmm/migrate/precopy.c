@@ -28,6 +28,7 @@
 #include "tsync/log.h"
 #include "uapi/tsvmm-boot.h"
 #include "vcpu.h"
+#include "vcpu_tsc.h"
 #include "vm.h"
 #include "vmm.h"
 
@@ -476,8 +477,11 @@ static int stop_and_copy(struct src *s, uint64_t stop_rt)
 	                        .realtime = clk.realtime,
 	                        .host_tsc = clk.host_tsc};
 	struct tsmig_data_end end = {.stop_realtime_ns = stop_rt, .pages = s->npages};
+	struct tsmig_tsc tsc;
+	vmm_tsc_stop_record(s->g->vmm, &tsc); /* the guest's TSC at the park (vcpu_tsc.h) */
 	if ((r = mig_send(&s->conn, TSMIG_REC_CPU, st, sizeof(*st))) ||
 	    (r = mig_send(&s->conn, TSMIG_REC_CLOCK, &c, sizeof(c))) ||
+	    (r = mig_send(&s->conn, TSMIG_REC_TSC, &tsc, sizeof(tsc))) ||
 	    (r = mig_send(&s->conn, TSMIG_REC_DEVICES, dev, (uint32_t)devlen)) ||
 	    (r = mig_send(&s->conn, TSMIG_REC_DATA_END, &end, sizeof(end))))
 		goto out;

@@ -40,6 +40,7 @@ static const struct rec_rule *rule(unsigned type)
 	        [TSMIG_REC_GO] = {"GO", true, 0, 0},
 	        [TSMIG_REC_REGION] = {"REGION", true, sizeof(struct tsmig_region),
 	                              sizeof(struct tsmig_region)},
+	        [TSMIG_REC_TSC] = {"TSC", true, sizeof(struct tsmig_tsc), sizeof(struct tsmig_tsc)},
 	        [TSMIG_REC_READY] = {"READY", false, sizeof(struct tsmig_status),
 	                             sizeof(struct tsmig_status)},
 	        [TSMIG_REC_RUNNING] = {"RUNNING", false, sizeof(struct tsmig_status),
