@@ -47,8 +47,8 @@ int tsc_xform_parse(const char *s, struct tsc_xform *x, char *err, size_t errlen
 double tsc_xform_ppm(const struct tsc_xform *x);
 /* true for the identity. */
 bool tsc_xform_is_identity(const struct tsc_xform *x);
-/* The raw value r whose transform is the largest value <= host (the inverse, exact to the
- * tick). */
+/* The inverse, exact to the tick: the largest raw value whose transform is <= host (a host
+ * slower than the machine gives some values to two consecutive raw values). */
 uint64_t tsc_xform_invert(const struct tsc_xform *x, uint64_t host);
 /* Ticks of the transformed counter in d raw ticks (d x (1 + ppm e-6), floor). */
 uint64_t tsc_xform_scale(const struct tsc_xform *x, uint64_t d);

@@ -19,13 +19,19 @@
 
 /* The guest's TSC: the physical rdtsc through the VMM's TSC block (boot parameters
  * tsc_mult/tsc_add, vmm/vcpu_tsc.h): on this KVM the one point where the emulated hosts'
- * TSCs enter what the guest reads. */
+ * TSCs enter what the guest reads. The VMM changes the block only while the vCPU is stopped
+ * (an incoming migration): a read whose block changed around its rdtsc (the vCPU stopped in
+ * between) is taken again, so a raw value from before the stop never meets the block from
+ * after it (that would step the guest's TSC back by up to the time the vCPU took to start). */
 static inline uint64_t rdtsc(void)
 {
-	uint32_t lo, hi;
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	struct tsc_xform x = {.mult = BOOT->tsc_mult, .offset = BOOT->tsc_add};
-	return tsc_xform_apply(&x, ((uint64_t)hi << 32) | lo);
+	for (;;) {
+		struct tsc_xform x = {.mult = BOOT->tsc_mult, .offset = BOOT->tsc_add};
+		uint32_t lo, hi;
+		__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi)::"memory");
+		if (BOOT->tsc_mult == x.mult && BOOT->tsc_add == x.offset)
+			return tsc_xform_apply(&x, ((uint64_t)hi << 32) | lo);
+	}
 }
 
 /* Port writes from ring 3: the one-byte encodings the ring-0 #GP handler re-executes. */
