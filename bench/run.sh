@@ -33,6 +33,8 @@ echo "== vmclock: guest clock error across migrations per policy"
 run bench/vmclock-e2e.sh "$BUILD"
 echo "== vmclock: the on-demand burst on 1 Sync/s hosts, coverage and tightness of the bound (root, /dev/kvm)"
 run env BUILD="$BUILD" bench/vmclock-burst.sh
+echo "== vmclock: hosts with different TSCs (emulated: offsets 1e12/-3e11 ticks, +50/-20 ppm) (/dev/kvm)"
+run env BUILD="$BUILD" bench/vmclock-tsc.sh --count 6
 echo "== dtp-sim: plain DTP and its enhancements against the bounds, simulator speed"
 run bench/dtp-sim.sh "$BUILD" delay
 echo "== peers on vclocks: ptpd-wl vs ptp4l vs chronyd, true error against true error (root)"

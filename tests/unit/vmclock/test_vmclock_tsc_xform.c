@@ -6,9 +6,15 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "tsc.h"
+#include "tsync/clock.h"
+#include "tsync/vmclock.h"
+#include "vmclockd.h"
 #include "tsync/counter.h"
 #include "tsync/tsc_xform.h"
 
@@ -147,4 +153,96 @@ Test(vmclock_tsc_xform, offset_parse)
 	cr_assert_eq(tsc_offset_parse("", &o), -EINVAL);
 	cr_assert_eq(tsc_offset_parse("12x", &o), -EINVAL);
 	cr_assert_eq(tsc_offset_parse("99999999999999999999", &o), -EINVAL);
+}
+
+/* the guest's counter on an emulated host: its TSC through the transform, plus the offset
+ * tsvmm set (ctx: struct guest_ctr) */
+struct guest_ctr {
+	struct tsc_xform x;
+	uint64_t offset;
+};
+static uint64_t guest_counter(void *ctx)
+{
+	const struct guest_ctr *g = ctx;
+	return tsc_xform_apply(&g->x, vmclock_rdtsc()) + g->offset;
+}
+
+static int64_t realtime_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* vmclockd on an emulated host (--tsc-transform) publishes a migrated-in VM's page in the
+ * guest's counter: this host's TSC + migrate-in's tsc_offset. Read with that counter the page
+ * gives CLOCK_REALTIME inside its bound; read with the machine's raw TSC (a page that does not
+ * describe the guest's counter) it is seconds off. */
+Test(vmclock_tsc_xform, migrate_in_publishes_in_the_guests_counter)
+{
+	static struct vmclockd d;
+	static char dir[64];
+	char reply[512], line[256];
+	bool quit = false;
+	snprintf(dir, sizeof(dir), "/tmp/vmclock-tscx-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+	memset(&d, 0, sizeof(d));
+	d.page_dir = dir;
+	d.slew_max = 1e-3;
+	d.interval_s = 1;
+	d.est.maxerror_ns = 20000;
+	d.est.freq_maxerror = 1e-6;
+	d.est.status = VMCLOCK_STATUS_SYNCHRONIZED;
+	d.clock = tclock_create(TCLOCK_SYS, NULL);
+	cr_assert_not_null(d.clock);
+	d.tsc = tsc_host_counter("1000000000000,50");
+	cr_assert_not_null(d.tsc);
+	struct guest_ctr g = {.offset = (uint64_t)-1004142976731LL};
+	cr_assert_eq(tsc_xform_parse("1000000000000,50", &g.x, err, sizeof(err)), 0);
+	struct tsc_cal cal;
+	cr_assert_eq(tsc_calibrate(d.tsc, 50, &cal), 0);
+	counter_rate_init(&d.rate, 64, cal.ns_per_tick, 10, d.est.freq_maxerror);
+	cr_assert_eq(vmclockd_sample(&d), 0);
+	usleep(50000);
+	cr_assert_eq(vmclockd_sample(&d), 0);
+
+	cr_assert_neq(vmclockd_command(&d,
+	                               "migrate-in m1 tsc_offset=12x counter=1 time_ns=1 "
+	                               "maxerror_ns=1 marker=1 gen=0",
+	                               reply, sizeof(reply), &quit),
+	              0);
+	cr_assert(strstr(reply, "bad tsc_offset '12x'"), "%s", reply);
+	snprintf(line, sizeof(line),
+	         "migrate-in m1 policy=step tsc_offset=-1004142976731 counter=%llu time_ns=%lld "
+	         "maxerror_ns=20000 marker=1 gen=0",
+	         (unsigned long long)guest_counter(&g), (long long)realtime_ns());
+	cr_assert_eq(vmclockd_command(&d, line, reply, sizeof(reply), &quit), 0, "%s", reply);
+	cr_assert(strstr(reply, "tsc_offset=-1004142976731 "), "%s", reply);
+	struct vmclockd_vm *vm = vmclockd_vm_find(&d, "m1");
+	cr_assert_not_null(vm);
+
+	struct vmclock_reading r;
+	cr_assert_eq(vmclock_read(vm->map.abi, guest_counter, &g, 100, &r), 0);
+	int64_t t = realtime_ns();
+	cr_assert(r.bounded);
+	cr_assert_lt(llabs(r.time_ns - t), (long long)r.maxerror_ns + 2000000,
+	             "guest's counter: error %lld ns, bound %llu", (long long)(r.time_ns - t),
+	             (unsigned long long)r.maxerror_ns);
+	/* the stop command defaults to the guest's counter too */
+	cr_assert_eq(vmclockd_command(&d, "stop m1", reply, sizeof(reply), &quit), 0, "%s", reply);
+	struct vmclock_stop_record rec;
+	cr_assert_eq(vmclock_stop_record_parse(reply + 3, &rec), 0, "%s", reply);
+	cr_assert_lt(llabs(rec.time_ns - realtime_ns()), 2000000, "%s", reply);
+	/* the machine's raw TSC is not the guest's counter: far outside */
+	int e = vmclock_read(vm->map.abi, vmclock_counter_tsc, NULL, 100, &r);
+	cr_assert(e != 0 || llabs(r.time_ns - realtime_ns()) > 1000000000LL,
+	          "a raw read must not look right");
+
+	vmclockd_vm_del(&d, vm);
+	char p[128];
+	snprintf(p, sizeof(p), "%s/tsync-vmclock.m1", dir);
+	unlink(p);
+	rmdir(dir);
+	tclock_destroy(d.clock);
+	counter_destroy(d.tsc);
 }
