@@ -96,6 +96,8 @@ static void boot_params(uint64_t mem)
 	bp->duration_ms = 0;
 	bp->sample_ms = 100;
 	bp->gap_report_ns = 1000000;
+	bp->tsc_mult = 0; /* the TSC block (guest.h rdtsc): the physical TSC as it is */
+	bp->tsc_add = 0;
 	bp->fill_start = fill_start;
 	for (int k = 0; k < TSVMM_FILL_KINDS; k++)
 		bp->fill_pages[k] = pages[k];
