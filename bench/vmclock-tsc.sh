@@ -11,9 +11,11 @@
 #
 # usage: bench/vmclock-tsc.sh [--count N] [--policy step|slew|freeze] [--hold S] [--out DIR]
 # Ends with one line: tsc: migrations N readings R violations V coverage P% max_err_ns E
-#   resume_err_ns E0 resume_bound_ns B gap_excess_ms G wrongcal_violations W
-# (E0, B: the largest over migrations; G: the largest guest TSC gap minus the downtime,
-# which includes up to one 10 ms guest reading period).
+#   resume_err_ns E0 resume_bound_ns B continuity_err_ms C gap_minus_downtime_ms G
+#   wrongcal_violations W
+# (E0, B: the largest over migrations; C: the largest |guest TSC gap - the real time between
+# the same two guest readings| (0 for a continued TSC); G: the largest guest TSC gap minus
+# the downtime: up to one 10 ms guest reading period, plus the vCPU's start delay under load).
 cd "$(dirname "$0")/.." || exit 1
 BUILD=${BUILD:-build}
 BIN=$BUILD/bin
@@ -78,7 +80,7 @@ tsc_bg "$D/tsvmm-0.log" "$BIN/tsvmm" run $VMARGS --dirty-rate 1000 \
 SRCPID=$LAST
 sleep 2
 echo "# vmclock across hosts with different TSCs: a = $XA, b = $XB (offset ticks, ppm), policy $POLICY"
-echo "# i dir down_ms gap_ms offset_ticks readings outside max_err_ns resume_err_ns resume_bound_ns"
+echo "# i dir down_ms gap_ms real_ms offset_ticks readings outside max_err_ns resume_err_ns resume_bound_ns"
 i=1 ok=0
 while [ $i -le "$COUNT" ]; do
 	if [ $((i % 2)) = 1 ]; then dst=b x=$XB dir=ab; else dst=a x=$XA dir=ba; fi
@@ -90,7 +92,7 @@ while [ $i -le "$COUNT" ]; do
 	dt=$(sed -n 's/.*guest running; downtime \([0-9.]*\) ms.*/\1/p' "$D/tsvmm-$i.log")
 	off=$(sed -n 's/.*offset guest - host = \(-*[0-9]*\) ticks.*/\1/p' "$D/tsvmm-$i.log")
 	set -- $(score $i $((i - 1)))
-	echo "$i $dir $dt $6 $off $1 $2 $3 $4 $5" | tee -a "$D/rows"
+	echo "$i $dir $dt $6 $7 $off $1 $2 $3 $4 $5" | tee -a "$D/rows"
 	ok=$((ok + 1))
 	i=$((i + 1))
 done
@@ -110,8 +112,9 @@ sleep 0.5
 set -- $(score w1 w0)
 WN=$1 WBAD=$2 WERR=$3
 echo "# wrong calibration (b's tsvmm, a vmclockd on a's TSC): $WBAD of $WN readings outside, largest |err| $WERR ns"
-awk -v wbad="$WBAD" -v wn="$WN" '{ n++; r += $6; v += $7; if ($8 > m) m = $8; if ($9 > e0) e0 = $9
-		if ($10 > b0) b0 = $10; g = $4 - $3; if (n == 1 || g > gx) gx = g }
-	END { printf "tsc: migrations %d readings %d violations %d coverage %.3f%% max_err_ns %d resume_err_ns %d resume_bound_ns %d gap_excess_ms %.3f wrongcal_violations %d/%d\n",
-		n, r, v, r ? 100 * (r - v) / r : 0, m, e0, b0, gx, wbad, wn }' "$D/rows"
+awk -v wbad="$WBAD" -v wn="$WN" '{ n++; r += $7; v += $8; if ($9 > m) m = $9; if ($10 > e0) e0 = $10
+		if ($11 > b0) b0 = $11; c = $4 - $5; c = c < 0 ? -c : c; if (c > cx) cx = c
+		x = $4 - $3; if (n == 1 || x > gx) gx = x }
+	END { printf "tsc: migrations %d readings %d violations %d coverage %.3f%% max_err_ns %d resume_err_ns %d resume_bound_ns %d continuity_err_ms %.3f gap_minus_downtime_ms %.3f wrongcal_violations %d/%d\n",
+		n, r, v, r ? 100 * (r - v) / r : 0, m, e0, b0, cx, gx, wbad, wn }' "$D/rows"
 [ "$ok" = "$COUNT" ]
