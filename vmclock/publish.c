@@ -172,8 +172,10 @@ static int publish_one(struct write_args *a)
 		err = vmclock_pub_migrate_in(&vm->pub, a->rec, &h, anchor, &page);
 	else
 		err = vmclock_pub_update(&vm->pub, &h, anchor, &page);
-	if (!err)
+	if (!err) {
 		vmclock_write_fields(vm->map.abi, &page);
+		tsc_page_offset_store(vm->map.abi, vm->tsc_offset); /* for a restart (tsc.h) */
+	}
 	vmclock_write_end(vm->map.abi);
 	vm->seq = vm->map.abi->seq_count;
 	return err;
@@ -293,6 +295,7 @@ struct vmclockd_vm *vmclockd_vm_add(struct vmclockd *d, const char *name,
 		vm->pub.disruption_marker = vmclockd_next_marker(
 		        __atomic_load_n(&vm->map.abi->disruption_marker, __ATOMIC_RELAXED));
 		vm->pub.vm_generation_counter = vm->map.abi->vm_generation_counter;
+		tsc_page_offset_load(vm->map.abi, &vm->tsc_offset); /* the guest's counter */
 		take_over_slew(vm);
 	}
 	vm->used = true;

@@ -62,6 +62,29 @@ struct counter *tsc_host_counter(const char *spec)
 	return spec && raw ? counter_xform_create(raw, &x) : raw;
 }
 
+#define PAGE_OFFSET_MAGIC 0x3153464f4f435354ULL /* "TSCOFFS1" */
+
+static volatile uint64_t *page_offset_slot(const struct vmclock_abi *abi)
+{
+	return (volatile uint64_t *)((uintptr_t)abi + VMCLOCK_PAGE_SIZE - 16);
+}
+
+void tsc_page_offset_store(struct vmclock_abi *abi, uint64_t off)
+{
+	volatile uint64_t *s = page_offset_slot(abi);
+	s[0] = PAGE_OFFSET_MAGIC;
+	s[1] = off;
+}
+
+bool tsc_page_offset_load(const struct vmclock_abi *abi, uint64_t *off)
+{
+	volatile uint64_t *s = page_offset_slot(abi);
+	if (s[0] != PAGE_OFFSET_MAGIC)
+		return false;
+	*off = s[1];
+	return true;
+}
+
 uint64_t tsc_host_now(struct counter *tsc)
 {
 	return tsc ? counter_read(tsc) : vmclock_rdtsc();

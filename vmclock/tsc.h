@@ -9,9 +9,12 @@
 
 #include <stdint.h>
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "tsync/counter.h"
+
+struct vmclock_abi;
 
 struct tsc_cal {
 	double ns_per_tick; /* TSC period in CLOCK_MONOTONIC_RAW ns */
@@ -30,6 +33,15 @@ int tsc_period_fields(double ns_per_tick, uint64_t *frac, uint8_t *shift);
 
 /* This host's TSC now: tsc's read (tsc_host_counter), the machine's TSC when tsc is NULL. */
 uint64_t tsc_host_now(struct counter *tsc);
+
+/*
+ * A VM's tsc_offset kept in its page file, past the vmclock structure (the last 16 bytes of
+ * the page: "TSCOFFS1" and the offset, native order), written under the page's seqlock with
+ * every update, so that a restarted vmclockd that takes the page over (vmclockd_vm_add)
+ * publishes in the guest's counter again. load: true and *off when the page carries one.
+ */
+void tsc_page_offset_store(struct vmclock_abi *abi, uint64_t off);
+bool tsc_page_offset_load(const struct vmclock_abi *abi, uint64_t *off);
 
 /* A signed decimal tick count ("-1000000") as a 64-bit offset (two's complement). 0 or
  * -EINVAL. */

@@ -238,6 +238,15 @@ Test(vmclock_tsc_xform, migrate_in_publishes_in_the_guests_counter)
 	cr_assert(e != 0 || llabs(r.time_ns - realtime_ns()) > 1000000000LL,
 	          "a raw read must not look right");
 
+	/* a restart (vm-del + vm-add takes the page over) publishes in the guest's counter again */
+	vmclockd_vm_del(&d, vm);
+	vm = vmclockd_vm_add(&d, "m1", VMCLOCK_POLICY_STEP, &e);
+	cr_assert_not_null(vm, "%d", e);
+	cr_assert_eq((int64_t)vm->tsc_offset, -1004142976731LL);
+	cr_assert_eq(vmclock_read(vm->map.abi, guest_counter, &g, 100, &r), 0);
+	cr_assert_lt(llabs(r.time_ns - realtime_ns()), (long long)r.maxerror_ns + 2000000,
+	             "after the take-over: error %lld ns", (long long)(r.time_ns - realtime_ns()));
+
 	vmclockd_vm_del(&d, vm);
 	char p[128];
 	snprintf(p, sizeof(p), "%s/tsync-vmclock.m1", dir);
