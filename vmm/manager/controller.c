@@ -13,6 +13,11 @@
 #define FLOOR_DIRTY 1.5         /* floor: this multiple of the dirty rate */
 #define MIN_GAIN    0.3         /* a probe must add this fraction of the share it could add */
 #define MIN_CAP     (1.0 / 100) /* no cap below B / 100 */
+#define DROP        0.7         /* bulk throughput below this fraction of its mean: a drop */
+#define CAP_FULL    0.9         /* a stream at this fraction of its cap: the path may carry more */
+#define RAISE_AT    0.85        /* ... and X at this fraction of C: raise C */
+#define CAP_GROW    1.2         /* by this factor */
+#define REPROBE_AT  1.4         /* C this much above its value at a failed probe: probe again */
 
 const char *evac_policy_name(enum evac_policy p)
 {
@@ -23,6 +28,8 @@ const char *evac_policy_name(enum evac_policy p)
 		return "all-at-once";
 	case EVAC_CONTROLLER:
 		return "controller";
+	case EVAC_FIXED_K:
+		return "fixed-k";
 	}
 	return "?";
 }
@@ -35,6 +42,8 @@ int evac_policy_parse(const char *s)
 		return EVAC_ALL;
 	if (!strcasecmp(s, "ctl") || !strcasecmp(s, "controller"))
 		return EVAC_CONTROLLER;
+	if (!strcasecmp(s, "fixed") || !strcasecmp(s, "fixed-k"))
+		return EVAC_FIXED_K;
 	return -1;
 }
 
@@ -60,6 +69,8 @@ void evac_ctl_init(struct evac_ctl *c, const struct evac_ctl_params *p)
 	c->kmax = 1;
 	c->probe_vm = -1;
 	c->since_fail_s = INFINITY;
+	c->cap_est = c->p.budget_bps;
+	c->skipped_vm = -1;
 }
 
 static bool running(const struct evac_vm *v)
@@ -99,6 +110,42 @@ static bool will_run(const struct evac_vm *v)
 	return running(v) || v->start;
 }
 
+/* Rule 7: can queued VM v still cross before the deadline at the whole capacity? */
+static bool can_make_it(const struct evac_ctl *c, const struct evac_vm *v)
+{
+	double left = c->p.deadline_s - (double)c->steps * c->p.interval_s;
+	return c->p.deadline_s <= 0 || v->remaining / c->cap_est <= left;
+}
+
+/* Rules 1, 6, 7: the queued VM to start next, -1 if none. */
+static int next_queued(struct evac_ctl *c, const struct evac_vm *vms, int n)
+{
+	int best = -1, best_idle = -1;
+	double b = c->p.budget_bps;
+	for (int i = 0; i < n; i++) {
+		const struct evac_vm *v = &vms[i];
+		if (v->state != EVAC_QUEUED || v->start)
+			continue;
+		if (!can_make_it(c, v)) {
+			if (i < 64 && !(c->skip_sig & (1ull << i))) {
+				c->skip_sig |= 1ull << i;
+				c->events |= EVAC_EV_SKIP;
+				c->skipped_vm = i;
+			}
+			continue;
+		}
+		bool idle = true;
+		for (int j = 0; j < n && idle; j++)
+			idle = !(will_run(&vms[j]) && vms[j].host == v->host);
+		double key = evac_priority(v, b);
+		if (best < 0 || key < evac_priority(&vms[best], b))
+			best = i;
+		if (idle && (best_idle < 0 || key < evac_priority(&vms[best_idle], b)))
+			best_idle = i;
+	}
+	return best_idle >= 0 ? best_idle : best;
+}
+
 /* Sort helper: indices of the VMs that will run, by key ascending (insertion sort: n is
  * small). */
 static int ordered(const struct evac_vm *vms, int n, int *idx,
@@ -124,8 +171,9 @@ static double neg_dirty(const struct evac_vm *v, double b)
 	return -v->dirty_bps;
 }
 
-/* Rule 2 of controller.h: floors by dirty rate, demands by priority, leftover. */
-static void allocate(struct evac_vm *vms, int n, double b, int settle)
+/* Rule 2 of controller.h: floors by dirty rate, demands by priority, leftover. Only the
+ * first `limit` in priority order get more than their floor (rule 5: after a drop). */
+static void allocate(struct evac_vm *vms, int n, double b, int settle, int limit)
 {
 	int idx[n > 0 ? n : 1];
 	double demand[n > 0 ? n : 1], left = b;
@@ -150,6 +198,8 @@ static void allocate(struct evac_vm *vms, int n, double b, int settle)
 		left -= give;
 	}
 	m = ordered(vms, n, idx, evac_priority, b);
+	if (limit < m)
+		m = limit;
 	for (int j = 0; j < m && left > 0; j++) { /* no starvation: up to a fair share */
 		struct evac_vm *v = &vms[idx[j]];
 		double want = demand[idx[j]] < b / m ? demand[idx[j]] : b / m;
@@ -197,7 +247,7 @@ static void judge_probe(struct evac_ctl *c, const struct evac_vm *vms, int k, do
 	c->probe_vm = -1;
 	if (c->x_before < 0) /* started while others were in setup: overlap, not a probe */
 		return;
-	double b = c->p.budget_bps, share = b / k;
+	double b = c->cap_est, share = b / k;
 	if (b - c->x_before < share)
 		share = b - c->x_before;
 	if (x - c->x_before >= MIN_GAIN * share) {
@@ -206,6 +256,7 @@ static void judge_probe(struct evac_ctl *c, const struct evac_vm *vms, int k, do
 	} else {
 		c->kmax = c->k_before > 0 ? c->k_before : 1;
 		c->since_fail_s = 0;
+		c->cap_at_fail = c->cap_est;
 		c->probes_failed++;
 	}
 }
@@ -216,10 +267,66 @@ static void start(struct evac_vm *v)
 	v->cap_bps = 0;
 }
 
+/* Rule 5: the capacity estimate C from the bulk streams' throughput. */
+static void track_capacity(struct evac_ctl *c, const struct evac_vm *vms, int n, int k, double x)
+{
+	double xb = 0;
+	uint64_t sig = 0;
+	int kb = 0;
+	bool full = false;
+	for (int i = 0; i < n && i < 64; i++) {
+		const struct evac_vm *v = &vms[i];
+		if (v->state != EVAC_ACTIVE)
+			continue;
+		full = full || (v->cap_bps > 0 && v->tput_bps >= CAP_FULL * v->cap_bps);
+		if (v->active_steps > c->p.settle && v->pass == 0) {
+			sig |= 1ull << i;
+			xb += v->tput_bps;
+			kb++;
+		}
+	}
+	if (sig != c->bulk_sig || kb == 0) {
+		c->bulk_sig = sig;
+		c->drop_steps = 0;
+		c->x_ref = xb;
+	} else if (xb >= DROP * c->x_ref) {
+		c->drop_steps = 0;
+		c->x_ref = 0.7 * c->x_ref + 0.3 * xb;
+	} else if (++c->drop_steps >= c->p.settle) {
+		double per = c->x_ref / kb, floor = c->p.budget_bps * MIN_CAP * 5;
+		c->cap_est = x > floor ? x : floor;
+		int kn = (int)ceil(c->cap_est / per - 0.05);
+		kn = kn < 1 ? 1 : kn > k ? k : kn;
+		if (kn != c->kmax)
+			c->events |= EVAC_EV_KMAX;
+		c->kmax = kn;
+		c->x_ref = xb;
+		c->drop_steps = 0;
+		c->since_fail_s = 0;
+		c->cap_at_fail = c->cap_est;
+		c->probe_vm = -1;
+		c->events |= EVAC_EV_CAP_DOWN;
+		c->shrink = kn < k;
+		c->drops++;
+		return;
+	}
+	if (full && x >= RAISE_AT * c->cap_est && c->cap_est < c->p.budget_bps) {
+		c->cap_est *= CAP_GROW;
+		if (c->cap_est > c->p.budget_bps)
+			c->cap_est = c->p.budget_bps;
+		if (c->cap_est >= REPROBE_AT * c->cap_at_fail)
+			c->since_fail_s = INFINITY;
+		c->events |= EVAC_EV_CAP_UP;
+		c->raises++;
+	}
+}
+
 static int step_controller(struct evac_ctl *c, struct evac_vm *vms, int n, int k, double x)
 {
-	double b = c->p.budget_bps, work = 0, in_setup = 0;
+	double work = 0, in_setup = 0;
 	bool all_active = true;
+	track_capacity(c, vms, n, k, x);
+	double b = c->cap_est;
 	for (int i = 0; i < n; i++) {
 		struct evac_vm *v = &vms[i];
 		if (v->state == EVAC_SETUP) {
@@ -238,7 +345,7 @@ static int step_controller(struct evac_ctl *c, struct evac_vm *vms, int n, int k
 	if (c->probe_vm >= 0)
 		judge_probe(c, vms, k, x);
 	c->under_steps = x < UTIL_TARGET * b ? c->under_steps + 1 : 0;
-	int q = best_queued(vms, n, b);
+	int q = next_queued(c, vms, n);
 	int maxc = c->p.max_concurrency > 0 ? c->p.max_concurrency : n;
 	if (q >= 0 && k == 0) {
 		start(&vms[q]);
@@ -259,22 +366,27 @@ static int step_controller(struct evac_ctl *c, struct evac_vm *vms, int n, int k
 			c->under_steps = 0;
 		}
 	}
-	q = best_queued(vms, n, b);
+	q = next_queued(c, vms, n);
 	if (q >= 0 && k > 0 && k < maxc && work / b < setup_est) {
 		start(&vms[q]); /* rule 4: its setup overlaps the others' transfer */
 		k++;
 		c->probe_vm = -1;
 	}
-	allocate(vms, n, b, c->p.settle);
+	if (k <= c->kmax)
+		c->shrink = false;
+	allocate(vms, n, b, c->p.settle, c->shrink ? c->kmax : n);
 	return k;
 }
 
 int evac_ctl_step(struct evac_ctl *c, struct evac_vm *vms, int n)
 {
 	double b = c->p.budget_bps, x = 0;
-	int k = 0;
+	int k = 0, kmax0 = c->kmax;
 	c->steps++;
 	c->since_fail_s += c->p.interval_s;
+	c->events = 0;
+	c->cap_before = c->cap_est;
+	c->kmax_before = c->kmax;
 	for (int i = 0; i < n; i++) {
 		vms[i].start = false;
 		vms[i].setup_steps += vms[i].state == EVAC_SETUP;
@@ -286,13 +398,19 @@ int evac_ctl_step(struct evac_ctl *c, struct evac_vm *vms, int n)
 			vms[i].cap_bps = 0;
 		}
 	}
-	if (c->p.policy == EVAC_CONTROLLER)
-		return step_controller(c, vms, n, k, x);
-	if (c->p.policy == EVAC_SEQUENTIAL) {
-		int q = best_queued(vms, n, b);
-		if (k == 0 && q >= 0) {
+	if (c->p.policy == EVAC_CONTROLLER) {
+		k = step_controller(c, vms, n, k, x);
+		if (c->kmax != kmax0)
+			c->events |= EVAC_EV_KMAX;
+		return k;
+	}
+	if (c->p.policy == EVAC_SEQUENTIAL || c->p.policy == EVAC_FIXED_K) {
+		int kk = c->p.policy == EVAC_FIXED_K && c->p.max_concurrency > 0
+		                 ? c->p.max_concurrency
+		                 : 1;
+		for (int q = best_queued(vms, n, b); k < kk && q >= 0; q = best_queued(vms, n, b)) {
 			start(&vms[q]);
-			k = 1;
+			k++;
 		}
 	} else {
 		for (int i = 0; i < n; i++)

@@ -23,10 +23,15 @@
 #define TICK_MS 20
 
 const char evac_usage[] =
-        "usage: tsvmm evacuate [options] SRC_SOCK=DST_ADDR:PORT[,DST_SOCK] ...\n"
+        "usage: tsvmm evacuate [options] SRC_SOCK=DST_ADDR:PORT[,DST_SOCK][@NETNS] ...\n"
+        "  @NETNS            the VM's source host is network namespace NETNS (ip netns):\n"
+        "                    its relay listens and connects there (its own uplink)\n"
         "  --budget RATE     bandwidth for all migrations: bytes/s with K/M/G (decimal),\n"
         "                    or bits/s with a \"bit\" suffix (1Gbit); required\n"
-        "  --policy P        controller (default), sequential or all\n"
+        "  --policy P        controller (default), sequential, all or fixed-k\n"
+        "  --k N             concurrency of fixed-k (default 2)\n"
+        "  --deadline S      power runs out S seconds after the start: migrations still\n"
+        "                    running are cancelled, those VMs are lost\n"
         "  --mode M          dedup mode for every VM: none, zero, dup, disk, compress, all\n"
         "  --downtime MS     downtime limit (default 100)\n"
         "  --interval MS     control period (default 250)\n"
@@ -40,7 +45,7 @@ const char evac_usage[] =
         "                    setup, mixed, or \"all\") under the three policies; --seed N\n";
 
 struct evm {
-	char src[108], dst_addr[64], dst_sock[108];
+	char src[108], dst_addr[64], dst_sock[108], netns[64];
 	uint16_t dst_port;
 	int fd;
 	FILE *in;
@@ -50,7 +55,7 @@ struct evm {
 	uint64_t bytes_prev, vm_bytes, guest_gap_ns;
 	unsigned passes;
 	char status[16], err[160];
-	bool done, ok;
+	bool done, ok, lost;
 	const char *cred; /* JSON members for the migrate command's credentials ("" or ", ...") */
 };
 
@@ -184,7 +189,7 @@ static double first_pass_bytes(struct evm *m, const char *mode)
 static int start_vm(struct evm *m, double t)
 {
 	char req[1536], r[CONTROL_REPLY_MAX];
-	int e = relay_start(&m->relay, m->dst_addr, m->dst_port, (uint64_t)m->v.cap_bps);
+	int e = relay_start(&m->relay, m->dst_addr, m->dst_port, (uint64_t)m->v.cap_bps, m->netns);
 	if (e) {
 		snprintf(m->err, sizeof(m->err), "relay: %s", strerror(-e));
 		return -1;
@@ -228,8 +233,10 @@ static void poll_vm(struct evm *m, double t)
 		m->downtime_ms = d;
 	if (!json_get_double(o, "total-time", &d) && d > 0)
 		m->mig_total_ms = d;
-	if (!json_get_u64(o, "iterations", &u))
+	if (!json_get_u64(o, "iterations", &u)) {
 		m->passes = (unsigned)u;
+		m->v.pass = (int)u;
+	}
 	if (!json_get_u64(o, "bytes", &u))
 		m->vm_bytes = u;
 	snprintf(m->status, sizeof(m->status), "%s", st);
@@ -286,8 +293,19 @@ static int cred_json(const struct mig_tls_opts *o, char *buf, size_t len)
 	return 0;
 }
 
-static int parse_vm(struct evm *m, const char *arg)
+static int parse_vm(struct evm *m, const char *spec)
 {
+	char arg[400];
+	if (strlen(spec) >= sizeof(arg))
+		return -1;
+	snprintf(arg, sizeof(arg), "%s", spec);
+	char *at = strrchr(arg, '@');
+	if (at && at > strchr(arg, '=')) {
+		if (!at[1] || strlen(at + 1) >= sizeof(m->netns) || strchr(at + 1, '/'))
+			return -1;
+		snprintf(m->netns, sizeof(m->netns), "%s", at + 1);
+		*at = 0;
+	}
 	const char *eq = strchr(arg, '='), *colon, *comma;
 	if (!eq || (size_t)(eq - arg) >= sizeof(m->src))
 		return -1;
@@ -314,26 +332,100 @@ static void report(struct evm *vms, int n, double t0, const struct evac_ctl *c, 
                    enum evac_policy pol)
 {
 	double st[EVAC_SIM_MAX], en[EVAC_SIM_MAX], mk, md, sc, bytes = 0, maxdown = 0;
+	int saved = 0;
 	printf("%-3s %-28s %8s %8s %8s %9s %10s %6s %9s %s\n", "vm", "source", "start_s", "end_s",
 	       "dur_s", "down_ms", "bytes", "passes", "gap_ms", "status");
 	for (int i = 0; i < n; i++) {
 		struct evm *m = &vms[i];
-		st[i] = m->start_s - t0;
+		st[i] = m->lost ? 0 : m->start_s - t0; /* a lost VM counts the whole window */
 		en[i] = m->end_s - t0;
+		saved += m->ok;
 		uint64_t b = relay_bytes(&m->relay);
 		bytes += (double)b;
 		if (m->downtime_ms > maxdown)
 			maxdown = m->downtime_ms;
 		printf("%-3d %-28.28s %8.2f %8.2f %8.2f %9.1f %10llu %6u %9.1f %s%s%s\n", i, m->src,
-		       st[i], en[i], en[i] - st[i], m->downtime_ms, (unsigned long long)b,
-		       m->passes, m->guest_gap_ns / 1e6, m->status, m->err[0] ? ": " : "", m->err);
+		       m->start_s > 0 ? m->start_s - t0 : -1, en[i], en[i] - st[i], m->downtime_ms,
+		       (unsigned long long)b, m->passes, m->guest_gap_ns / 1e6, m->status,
+		       m->err[0] ? ": " : "", m->err);
 	}
 	double score = evac_score(st, en, n, &mk, &md, &sc);
 	printf("total: policy %s, budget %.1f Mbit/s, makespan %.2f s, mean duration %.2f s, "
 	       "sum of completion times %.2f s, score (makespan + mean duration) %.2f s, "
-	       "max downtime %.1f ms, %.1f MB, mean rate %.1f Mbit/s, probes %d ok %d failed\n",
+	       "max downtime %.1f ms, %.1f MB, mean rate %.1f Mbit/s, probes %d ok %d failed, "
+	       "capacity drops %d raises %d, saved %d of %d\n",
 	       evac_policy_name(pol), budget * 8 / 1e6, mk, md, sc, score, maxdown, bytes / 1e6,
-	       mk > 0 ? bytes * 8 / mk / 1e6 : 0, c->probes_ok, c->probes_failed);
+	       mk > 0 ? bytes * 8 / mk / 1e6 : 0, c->probes_ok, c->probes_failed, c->drops,
+	       c->raises, saved, n);
+}
+
+/* Source hosts: VMs with the same namespace share one (host ids 0, 1, ... by first use). */
+static void assign_hosts(struct evm *vms, int n)
+{
+	int hosts = 0;
+	for (int i = 0; i < n; i++) {
+		vms[i].v.host = -1;
+		for (int j = 0; j < i && vms[i].v.host < 0; j++)
+			if (!strcmp(vms[i].netns, vms[j].netns))
+				vms[i].v.host = vms[j].v.host;
+		if (vms[i].v.host < 0)
+			vms[i].v.host = hosts++;
+	}
+}
+
+/* The power deadline: every VM not moved yet is lost (a running migration is cancelled). */
+static void power_out(struct evm *vms, int n, double t_end)
+{
+	char r[CONTROL_REPLY_MAX];
+	for (int i = 0; i < n; i++) {
+		struct evm *m = &vms[i];
+		if (m->done)
+			continue;
+		if (m->v.state == EVAC_SETUP || m->v.state == EVAC_ACTIVE)
+			ctl_ok(m, "{\"execute\": \"migrate_cancel\"}", r, sizeof(r));
+		m->done = true;
+		m->lost = true;
+		m->end_s = t_end;
+		snprintf(m->status, sizeof(m->status), "lost");
+		snprintf(m->err, sizeof(m->err), "power deadline");
+	}
+}
+
+/* The decision log: one "ctl" line per controller event and per start, and the state (X, C,
+ * k, caps in Mbit/s) every second. */
+static void log_step(const struct evac_ctl *c, const struct evac_vm *ev, int n, double t)
+{
+	double x = 0;
+	int k = 0;
+	for (int i = 0; i < n; i++)
+		if (ev[i].state == EVAC_SETUP || ev[i].state == EVAC_ACTIVE) {
+			x += ev[i].tput_bps;
+			k++;
+		}
+	if (c->events & (EVAC_EV_CAP_DOWN | EVAC_EV_CAP_UP))
+		printf("ctl t=%.2f capacity %s %.1f -> %.1f Mbit/s (X %.1f Mbit/s, k %d)\n", t,
+		       c->events & EVAC_EV_CAP_DOWN ? "drop" : "raise", c->cap_before * 8e-6,
+		       c->cap_est * 8e-6, x * 8e-6, k);
+	if (c->events & EVAC_EV_KMAX)
+		printf("ctl t=%.2f kmax %d -> %d\n", t, c->kmax_before, c->kmax);
+	if (c->events & EVAC_EV_SKIP)
+		printf("ctl t=%.2f skip vm %d: cannot cross before the deadline\n", t,
+		       c->skipped_vm);
+	for (int i = 0; i < n; i++)
+		if (ev[i].start)
+			printf("ctl t=%.2f start vm %d (host %d, ~%.1f MB, dirty %.1f MB/s) k %d\n",
+			       t, i, ev[i].host, ev[i].remaining / 1e6, ev[i].dirty_bps / 1e6,
+			       k + 1);
+	if (c->steps % (uint64_t)(1 / c->p.interval_s + 0.5) == 0 || c->events) {
+		printf("ctl t=%.2f state X %.1f C %.1f Mbit/s k %d kmax %d caps", t, x * 8e-6,
+		       c->cap_est * 8e-6, k, c->kmax);
+		for (int i = 0; i < n; i++)
+			if (ev[i].cap_bps > 0)
+				printf(" %d:%.1f/%.1f", i, ev[i].tput_bps * 8e-6,
+				       ev[i].cap_bps * 8e-6);
+		printf("\n");
+	}
+	fflush(stdout);
 }
 
 static int simulate(const char *name, uint64_t seed)
@@ -372,11 +464,13 @@ int evacuate_main(int argc, char **argv)
 	                                     {"tls-key", 1, 0, 'K'},
 	                                     {"tls-ca", 1, 0, 'A'},
 	                                     {"migrate-plaintext", 0, 0, 'N'},
+	                                     {"k", 1, 0, 'k'},
+	                                     {"deadline", 1, 0, 'D'},
 	                                     {"help", 0, 0, 'h'},
 	                                     {0, 0, 0, 0}};
 	struct mig_tls_opts tls = {0};
 	char cred[1100];
-	double budget = 0, interval = 0.25, timeout = 600;
+	double budget = 0, interval = 0.25, timeout = 600, deadline = 0, fixed_k = 2;
 	int pol = EVAC_CONTROLLER, c;
 	unsigned long downtime = 100, seed = 1;
 	const char *mode = "none", *sim = NULL;
@@ -411,6 +505,15 @@ int evacuate_main(int argc, char **argv)
 			break;
 		case 'S':
 			seed = strtoul(optarg, NULL, 10);
+			break;
+		case 'k':
+			if (cli_double("tsvmm evacuate", "--k", optarg, 1, EVAC_SIM_MAX, &fixed_k))
+				goto bad;
+			break;
+		case 'D':
+			if (cli_double("tsvmm evacuate", "--deadline", optarg, 0.1, 86400,
+			               &deadline))
+				goto bad;
 			break;
 		case 'P':
 			tls.psk_file = optarg;
@@ -485,12 +588,25 @@ int evacuate_main(int argc, char **argv)
 	struct evac_ctl ctl;
 	evac_ctl_params_default(&p, (enum evac_policy)pol, budget);
 	p.interval_s = interval;
+	p.deadline_s = deadline;
+	if (pol == EVAC_FIXED_K)
+		p.max_concurrency = (int)fixed_k;
 	evac_ctl_init(&ctl, &p);
+	assign_hosts(vms, n);
 	struct evac_vm ev[EVAC_SIM_MAX];
 	double t0 = now_s(), next_ctl = t0, last_ctl = t0;
+	struct timespec rt;
+	clock_gettime(CLOCK_REALTIME, &rt);
+	printf("evacuation start: unix %.3f, policy %s, %d VMs\n", rt.tv_sec + rt.tv_nsec / 1e9,
+	       evac_policy_name((enum evac_policy)pol), n);
+	fflush(stdout);
 	int left = n;
 	while (left > 0 && now_s() - t0 < timeout) {
 		double t = now_s();
+		if (deadline > 0 && t - t0 >= deadline) {
+			power_out(vms, n, t0 + deadline);
+			break;
+		}
 		for (int i = 0; i < n; i++) {
 			struct evm *m = &vms[i];
 			if (m->v.state == EVAC_SETUP || m->v.state == EVAC_ACTIVE) {
@@ -515,6 +631,7 @@ int evacuate_main(int argc, char **argv)
 				ev[i] = m->v;
 			}
 			evac_ctl_step(&ctl, ev, n);
+			log_step(&ctl, ev, n, t - t0);
 			for (int i = 0; i < n; i++) {
 				struct evm *m = &vms[i];
 				m->v = ev[i];

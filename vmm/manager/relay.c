@@ -2,6 +2,8 @@
 /* tsvmm evacuate: the paced TCP relay of one migration stream (see relay.h). */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -37,17 +39,41 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-static int dial(const struct sockaddr_in *sa)
+static int dial(int fd, const struct sockaddr_in *sa)
 {
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
-	if (fd < 0)
-		return -1;
+	int one = 1;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0) {
-		close(fd);
-		return -1;
+	return connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0 ? -1 : fd;
+}
+
+/* Enter namespace name (this thread only); *saved: the namespace to return to. 0 or -errno. */
+static int netns_enter(const char *name, int *saved)
+{
+	char path[300];
+	*saved = -1;
+	if (!name || !*name)
+		return 0;
+	snprintf(path, sizeof(path), "/var/run/netns/%s", name);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	*saved = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	int r = *saved < 0 || setns(fd, CLONE_NEWNET) < 0 ? -errno : 0;
+	close(fd);
+	if (r && *saved >= 0) {
+		close(*saved);
+		*saved = -1;
 	}
-	return fd;
+	return r;
+}
+
+static void netns_leave(int saved)
+{
+	if (saved >= 0) {
+		if (setns(saved, CLONE_NEWNET) < 0)
+			perror("relay: setns back");
+		close(saved);
+	}
 }
 
 /* Forward src -> dst paced by the cap, dst -> src as it comes, until both sides closed. */
@@ -107,7 +133,10 @@ static void *relay_thread(void *arg)
 			break;
 		}
 	}
-	int dst = src >= 0 ? dial(&r->dst) : -1;
+	int dst = src >= 0 ? dial(r->dfd, &r->dst) : -1;
+	if (dst < 0 && r->dfd >= 0)
+		close(r->dfd);
+	r->dfd = -1;
 	if (dst >= 0) {
 		__atomic_store_n(&r->state, RELAY_CONNECTED, __ATOMIC_RELEASE);
 		pump(r, src, dst);
@@ -119,10 +148,12 @@ static void *relay_thread(void *arg)
 	return NULL;
 }
 
-int relay_start(struct relay *r, const char *dst_addr, uint16_t dst_port, uint64_t cap_bps)
+int relay_start(struct relay *r, const char *dst_addr, uint16_t dst_port, uint64_t cap_bps,
+                const char *netns)
 {
+	int saved, e;
 	memset(r, 0, sizeof(*r));
-	r->lfd = -1;
+	r->lfd = r->dfd = -1;
 	r->cap_bps = cap_bps;
 	r->dst.sin_family = AF_INET;
 	r->dst.sin_port = htons(dst_port);
@@ -130,21 +161,26 @@ int relay_start(struct relay *r, const char *dst_addr, uint16_t dst_port, uint64
 		return -EINVAL;
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	socklen_t sl = sizeof(sa);
+	if ((e = netns_enter(netns, &saved)))
+		return e;
 	r->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (r->lfd < 0 || bind(r->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    listen(r->lfd, 1) < 0 || getsockname(r->lfd, (struct sockaddr *)&sa, &sl) < 0) {
-		int e = -errno;
+	r->dfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	e = r->lfd < 0 || r->dfd < 0 || bind(r->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	                    listen(r->lfd, 1) < 0 ||
+	                    getsockname(r->lfd, (struct sockaddr *)&sa, &sl) < 0
+	            ? -errno
+	            : 0;
+	netns_leave(saved);
+	r->port = ntohs(sa.sin_port);
+	if (!e)
+		e = -pthread_create(&r->th, NULL, relay_thread, r);
+	if (e) {
 		if (r->lfd >= 0)
 			close(r->lfd);
-		r->lfd = -1;
+		if (r->dfd >= 0)
+			close(r->dfd);
+		r->lfd = r->dfd = -1;
 		return e;
-	}
-	r->port = ntohs(sa.sin_port);
-	int e = pthread_create(&r->th, NULL, relay_thread, r);
-	if (e) {
-		close(r->lfd);
-		r->lfd = -1;
-		return -e;
 	}
 	r->started = true;
 	return 0;
@@ -159,5 +195,7 @@ void relay_stop(struct relay *r)
 	}
 	if (r->lfd >= 0)
 		close(r->lfd);
-	r->lfd = -1;
+	if (r->dfd >= 0)
+		close(r->dfd);
+	r->lfd = r->dfd = -1;
 }

@@ -5,6 +5,10 @@
  * destination and forwards both ways in its own thread; the source -> destination direction
  * is paced by a token bucket at cap_bps (changeable at any time; 0 = unpaced) and counted in
  * bytes. Destination -> source (status records) is not paced.
+ * With a network namespace name, both sockets (the listener and the one toward the
+ * destination) are made in that namespace (/var/run/netns/NAME, as `ip netns` names them):
+ * a source VM on another "host" (namespace) connects to 127.0.0.1 there, and the stream
+ * leaves through that host's uplink.
  */
 #ifndef TSVMM_MANAGER_RELAY_H
 #define TSVMM_MANAGER_RELAY_H
@@ -17,7 +21,7 @@
 enum relay_state { RELAY_WAITING = 0, RELAY_CONNECTED, RELAY_CLOSED, RELAY_FAILED };
 
 struct relay {
-	int lfd;
+	int lfd, dfd;  /* listener, socket toward the destination (made at start) */
 	uint16_t port; /* where the source connects (127.0.0.1) */
 	struct sockaddr_in dst;
 	pthread_t th;
@@ -29,8 +33,9 @@ struct relay {
 	bool stop;
 };
 
-/* Listen, start the thread. 0 or -errno. */
-int relay_start(struct relay *r, const char *dst_addr, uint16_t dst_port, uint64_t cap_bps);
+/* Listen (in namespace netns unless NULL or ""), start the thread. 0 or -errno. */
+int relay_start(struct relay *r, const char *dst_addr, uint16_t dst_port, uint64_t cap_bps,
+                const char *netns);
 static inline void relay_set_cap(struct relay *r, uint64_t cap_bps)
 {
 	__atomic_store_n(&r->cap_bps, cap_bps, __ATOMIC_RELAXED);
