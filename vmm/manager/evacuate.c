@@ -623,7 +623,7 @@ int evacuate_main(int argc, char **argv)
 			double dt = t - last_ctl;
 			for (int i = 0; i < n; i++) {
 				struct evm *m = &vms[i];
-				uint64_t b = relay_bytes(&m->relay);
+				uint64_t b = relay_acked(&m->relay);
 				m->v.tput_bps = dt > 0 ? (double)(b - m->bytes_prev) / dt : 0;
 				m->bytes_prev = b;
 				double rem = m->est_bytes - (double)b;

@@ -10,13 +10,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "manager/relay.h"
 
-#define CHUNK (256 * 1024)
+#define CHUNK  (256 * 1024)
+#define SNDBUF (256 * 1024) /* bounds what waits in the kernel: a cap change acts at once */
 
 static double now_s(void)
 {
@@ -25,24 +28,50 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int write_all(int fd, const char *p, size_t n)
+/* acked = bytes written - bytes the destination has not acknowledged yet */
+static void update_acked(struct relay *r, int dst)
+{
+	int q = 0;
+	if (ioctl(dst, SIOCOUTQ, &q) == 0 && q >= 0) {
+		uint64_t sent = __atomic_load_n(&r->bytes, __ATOMIC_RELAXED);
+		__atomic_store_n(&r->acked, sent > (uint64_t)q ? sent - (uint64_t)q : 0,
+		                 __ATOMIC_RELAXED);
+	}
+}
+
+/* Write all of p to dst; source -> destination (count) is counted as written and its acked
+ * kept fresh while the socket is full. */
+static int forward(struct relay *r, int dst, const char *p, size_t n, bool count)
 {
 	while (n) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+		ssize_t w = send(dst, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			struct pollfd pf = {.fd = dst, .events = POLLOUT};
+			if (poll(&pf, 1, 20) < 0 && errno != EINTR)
+				return -1;
+			if (count)
+				update_acked(r, dst);
+			if (__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE))
+				return -1;
+			continue;
+		}
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
 			return -1;
 		p += w;
 		n -= (size_t)w;
+		if (count)
+			__atomic_add_fetch(&r->bytes, (uint64_t)w, __ATOMIC_RELAXED);
 	}
 	return 0;
 }
 
 static int dial(int fd, const struct sockaddr_in *sa)
 {
-	int one = 1;
+	int one = 1, sb = SNDBUF;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sb, sizeof(sb));
 	return connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0 ? -1 : fd;
 }
 
@@ -89,37 +118,38 @@ static void pump(struct relay *r, int src, int dst)
 		if (tokens > burst)
 			tokens = burst;
 		last = t;
-		int timeout = 100;
+		int timeout = 20;
+		update_acked(r, dst);
 		struct pollfd p[2] = {
 		        {.fd = src_open && tokens >= 4096 ? src : -1, .events = POLLIN},
 		        {.fd = dst_open ? dst : -1, .events = POLLIN}};
 		if (src_open && tokens < 4096 && cap > 0) {
 			timeout = (int)((4096 - tokens) / cap * 1000) + 1;
-			if (timeout > 100)
-				timeout = 100;
+			if (timeout > 20)
+				timeout = 20;
 		}
 		if (poll(p, 2, timeout) < 0 && errno != EINTR)
 			break;
 		if (p[0].revents) {
 			size_t want = tokens < CHUNK ? (size_t)tokens : CHUNK;
 			ssize_t n = recv(src, buf, want, 0);
-			if (n <= 0 || write_all(dst, buf, (size_t)n)) {
+			if (n <= 0 || forward(r, dst, buf, (size_t)n, true)) {
 				src_open = false;
 				shutdown(dst, SHUT_WR);
 			} else {
 				tokens -= (double)n;
-				__atomic_add_fetch(&r->bytes, (uint64_t)n, __ATOMIC_RELAXED);
 			}
 		}
 		if (p[1].revents) {
 			ssize_t n = recv(dst, buf, CHUNK, 0);
-			if (n <= 0 || write_all(src, buf, (size_t)n)) {
+			if (n <= 0 || forward(r, src, buf, (size_t)n, false)) {
 				dst_open = false;
 				shutdown(src, SHUT_WR);
 			}
 		}
 	}
 	free(buf);
+	__atomic_store_n(&r->acked, __atomic_load_n(&r->bytes, __ATOMIC_RELAXED), __ATOMIC_RELAXED);
 }
 
 static void *relay_thread(void *arg)
