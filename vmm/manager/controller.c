@@ -267,40 +267,61 @@ static void start(struct evac_vm *v)
 	v->cap_bps = 0;
 }
 
-/* Rule 5: the capacity estimate C from the bulk streams' throughput. */
-static void track_capacity(struct evac_ctl *c, const struct evac_vm *vms, int n, int k, double x)
+/* Is VM i the only running one on its host? */
+static bool alone_on_host(const struct evac_vm *vms, int n, int i)
 {
-	double xb = 0;
-	uint64_t sig = 0;
-	int kb = 0;
+	for (int j = 0; j < n; j++)
+		if (j != i && running(&vms[j]) && vms[j].host == vms[i].host)
+			return false;
+	return true;
+}
+
+/* Rule 5: the capacity estimate C from the settled streams' throughput. */
+static void track_capacity(struct evac_ctl *c, struct evac_vm *vms, int n, int k, double x)
+{
+	double xs = 0, refs = 0;
+	int ks = 0, low = 0;
 	bool full = false;
-	for (int i = 0; i < n && i < 64; i++) {
-		const struct evac_vm *v = &vms[i];
-		if (v->state != EVAC_ACTIVE)
+	for (int i = 0; i < n; i++) {
+		struct evac_vm *v = &vms[i];
+		if (v->state != EVAC_ACTIVE) {
+			v->ref_bps = 0;
 			continue;
-		full = full || (v->cap_bps > 0 && v->tput_bps >= CAP_FULL * v->cap_bps);
-		if (v->active_steps > c->p.settle && v->pass == 0) {
-			sig |= 1ull << i;
-			xb += v->tput_bps;
-			kb++;
 		}
+		full = full || (v->cap_bps > 0 && v->tput_bps >= CAP_FULL * v->cap_bps);
+		if (v->active_steps <= c->p.settle)
+			continue;
+		double spare = 0, *href = alone_on_host(vms, n, i)
+		                                  ? &c->host_ref[v->host % EVAC_HOSTS]
+		                                  : &spare;
+		if (v->ref_bps <= 0) { /* its first settled interval: its host's last reference */
+			v->ref_bps = *href > 0 ? *href : v->tput_bps;
+			if (*href <= 0)
+				continue;
+		}
+		ks++;
+		xs += v->tput_bps;
+		refs += v->ref_bps;
+		if (v->tput_bps < DROP * v->ref_bps)
+			low++;
+		else
+			*href = v->ref_bps = 0.7 * v->ref_bps + 0.3 * v->tput_bps;
 	}
-	if (sig != c->bulk_sig || kb == 0) {
-		c->bulk_sig = sig;
+	if (ks < 2 || low < 2 || xs >= DROP * refs) {
 		c->drop_steps = 0;
-		c->x_ref = xb;
-	} else if (xb >= DROP * c->x_ref) {
-		c->drop_steps = 0;
-		c->x_ref = 0.7 * c->x_ref + 0.3 * xb;
-	} else if (++c->drop_steps >= c->p.settle) {
-		double per = c->x_ref / kb, floor = c->p.budget_bps * MIN_CAP * 5;
+	} else if (++c->drop_steps > c->p.settle) {
+		double per = refs / ks, floor = c->p.budget_bps * MIN_CAP * 5;
 		c->cap_est = x > floor ? x : floor;
+		if (c->cap_est > c->p.budget_bps)
+			c->cap_est = c->p.budget_bps;
 		int kn = (int)ceil(c->cap_est / per - 0.05);
 		kn = kn < 1 ? 1 : kn > k ? k : kn;
-		if (kn != c->kmax)
-			c->events |= EVAC_EV_KMAX;
 		c->kmax = kn;
-		c->x_ref = xb;
+		for (int i = 0; i < n; i++) /* the new normal */
+			if (vms[i].ref_bps > 0)
+				vms[i].ref_bps = vms[i].tput_bps;
+		for (int h = 0; h < EVAC_HOSTS; h++)
+			c->host_ref[h] = 0;
 		c->drop_steps = 0;
 		c->since_fail_s = 0;
 		c->cap_at_fail = c->cap_est;

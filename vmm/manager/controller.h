@@ -44,18 +44,23 @@
  *     (the EWMA of observed setups, or the elapsed setup of a VM still in it if longer), the
  *     next VM starts now, so its setup overlaps the others' transfer.
  *  5. Capacity (live feedback on the bottleneck): B is only an upper bound; the law runs on
- *     an estimate C of what the path delivers now (C = B at the start). The reference is the
- *     aggregate throughput of the "bulk" streams (ACTIVE, settled, still in their first pass:
- *     a later pass or the switchover sends little by itself, so it says nothing about the
- *     path). When the bulk set is unchanged and its throughput falls below 70 % of its
- *     recent mean for `settle` intervals, the path lost capacity (a slower link, competing
- *     traffic): C = the aggregate X measured now, and kmax = the streams that fill C at the
- *     per-stream rate seen before the drop (at least 1, at most k), so that the caps of rule
- *     2 concentrate C on the highest-priority VM (SRPT on the smaller link: until k <= kmax
+ *     an estimate C of what the path delivers now (C = B at the start). Each settled ACTIVE
+ *     stream keeps a reference, the mean of its own throughput (a stream alone on its host
+ *     starts from the last reference of a stream alone on that host: one that starts after
+ *     the path got slower is compared with what its host delivered before; after a drop
+ *     these host references are forgotten). When at least two streams
+ *     are below 70 % of their references at once, and their sum below 70 % of the sum of
+ *     the references, for more than `settle` intervals (one stream alone slowing down -- its
+ *     switchover, a busy source CPU -- is not a path signal; several at once are), the path
+ *     lost capacity (a slower link, competing traffic): C = the aggregate X measured now,
+ *     kmax = the streams that fill C at the per-stream rate seen before the drop (at least
+ *     1, at most k), and the references restart from now. The caps of rule 2 then
+ *     concentrate C on the highest-priority VM (SRPT on the smaller link: until k <= kmax
  *     again, only the first kmax in priority order get more than their floor) and a
- *     finishing migration is not replaced. When a stream is cap-limited (>= 90 % of its cap) and X
- *     >= 85 % of C, C grows by 20 % (up to B) and a new concurrency probe is allowed at once
- *     (the path may have grown back).
+ *     finishing migration is not replaced. When a stream is cap-limited (>= 90 % of its
+ *     cap) and X >= 85 % of C, C grows by 20 % (up to B); once C is 40 % above its value at
+ *     the last drop or failed probe, a new concurrency probe is allowed at once (the path
+ *     may have grown back).
  *  6. Hosts: a VM's source host (its own uplink) is an input. A start prefers the best VM on
  *     a host with no running migration (a second stream on a busy uplink adds little); only
  *     when every host is busy does it take the overall best.
@@ -75,6 +80,8 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+
+#define EVAC_HOSTS 64 /* source hosts told apart (host ids modulo this) */
 
 enum evac_policy {
 	EVAC_SEQUENTIAL = 0,
@@ -97,17 +104,20 @@ enum evac_vm_state {
 struct evac_vm {
 	/* inputs */
 	enum evac_vm_state state;
-	double remaining; /* bytes still to send (queued: estimate of the first pass) */
+	double remaining; /* bytes still to send (queued: estimate of the first pass; in a later
+	                     pass: the dirty bytes left) */
 	double dirty_bps; /* dirty rate, bytes/s */
 	double tput_bps;  /* measured throughput over the last interval (running), bytes/s */
-	int host;         /* source host (its own uplink), 0.. (all 0: one host) */
-	int pass;         /* pre-copy passes completed (0: still in the first pass) */
+	unsigned host;    /* source host (its own uplink), 0.. (all 0: one host) */
+	int pass;         /* pre-copy passes completed (0: still in the first pass; the caller
+	                     uses it for remaining) */
 	/* outputs */
 	double cap_bps; /* bandwidth cap while running (> 0), bytes/s; 0 when not running */
 	bool start;     /* start this queued VM now (the caller then sets state SETUP) */
 	/* controller bookkeeping: zero-initialise the array once and keep it between steps */
 	int setup_steps;  /* intervals seen in SETUP */
 	int active_steps; /* intervals seen in ACTIVE */
+	double ref_bps;   /* its recent throughput while settled (rule 5), bytes/s */
 };
 
 struct evac_ctl_params {
@@ -143,14 +153,13 @@ struct evac_ctl {
 	uint64_t steps;
 	int probes_ok, probes_failed; /* counters for reports */
 	/* rule 5 */
-	double cap_est;     /* C, bytes/s */
-	double x_ref;       /* mean bulk throughput of the current bulk set, bytes/s */
-	uint64_t bulk_sig;  /* bit i: VM i is a bulk stream (n <= 64) */
-	int drop_steps;     /* consecutive intervals below the drop threshold */
-	double cap_at_fail; /* C at the last failed probe or drop */
-	bool shrink;        /* after a drop, until k <= kmax: only the first kmax get more than
+	double cap_est;              /* C, bytes/s */
+	int drop_steps;              /* consecutive intervals below the drop threshold */
+	double cap_at_fail;          /* C at the last failed probe or drop */
+	double host_ref[EVAC_HOSTS]; /* the last stream reference seen per source host */
+	bool shrink;       /* after a drop, until k <= kmax: only the first kmax get more than
 	                       their floor */
-	uint64_t skip_sig;  /* bit i: VM i was reported as skipped (rule 7) */
+	uint64_t skip_sig; /* bit i: VM i was reported as skipped (rule 7) */
 	/* decision log of the last step */
 	unsigned events;   /* EVAC_EV_* */
 	double cap_before; /* C before this step */

@@ -16,6 +16,7 @@
 #include "control_json.h"
 #include "manager/controller.h"
 #include "manager/evac_sim.h"
+#include "manager/evac_spec.h"
 #include "manager/evacuate.h"
 #include "manager/relay.h"
 #include "migrate/tls.h"
@@ -52,7 +53,7 @@ struct evm {
 	struct relay relay;
 	struct evac_vm v;
 	double start_s, end_s, downtime_ms, mig_total_ms, est_bytes;
-	uint64_t bytes_prev, vm_bytes, guest_gap_ns;
+	uint64_t bytes_prev, vm_bytes, guest_gap_ns, dirty_pages;
 	unsigned passes;
 	char status[16], err[160];
 	bool done, ok, lost;
@@ -239,6 +240,8 @@ static void poll_vm(struct evm *m, double t)
 	}
 	if (!json_get_u64(o, "bytes", &u))
 		m->vm_bytes = u;
+	if (!json_get_u64(o, "dirty-pages", &u))
+		m->dirty_pages = u;
 	snprintf(m->status, sizeof(m->status), "%s", st);
 	if (!strcmp(st, "completed") || !strcmp(st, "failed") || !strcmp(st, "cancelled")) {
 		m->done = true;
@@ -295,34 +298,17 @@ static int cred_json(const struct mig_tls_opts *o, char *buf, size_t len)
 
 static int parse_vm(struct evm *m, const char *spec)
 {
-	char arg[400];
-	if (strlen(spec) >= sizeof(arg))
+	struct evac_spec sp;
+	char err[400];
+	if (evac_spec_parse(spec, &sp, err, sizeof(err))) {
+		fprintf(stderr, "tsvmm evacuate: %s\n", err);
 		return -1;
-	snprintf(arg, sizeof(arg), "%s", spec);
-	char *at = strrchr(arg, '@');
-	if (at && at > strchr(arg, '=')) {
-		if (!at[1] || strlen(at + 1) >= sizeof(m->netns) || strchr(at + 1, '/'))
-			return -1;
-		snprintf(m->netns, sizeof(m->netns), "%s", at + 1);
-		*at = 0;
 	}
-	const char *eq = strchr(arg, '='), *colon, *comma;
-	if (!eq || (size_t)(eq - arg) >= sizeof(m->src))
-		return -1;
-	memcpy(m->src, arg, (size_t)(eq - arg));
-	colon = strrchr(eq, ':');
-	comma = strchr(eq, ',');
-	if (!colon || (comma && comma < colon) || (size_t)(colon - eq - 1) >= sizeof(m->dst_addr))
-		return -1;
-	memcpy(m->dst_addr, eq + 1, (size_t)(colon - eq - 1));
-	if (strpbrk(m->dst_addr, "\"\\")) /* it goes into JSON (tls-hostname) */
-		return -1;
-	long port = strtol(colon + 1, NULL, 10);
-	if (port <= 0 || port > 65535)
-		return -1;
-	m->dst_port = (uint16_t)port;
-	if (comma)
-		snprintf(m->dst_sock, sizeof(m->dst_sock), "%s", comma + 1);
+	memcpy(m->src, sp.src, sizeof(m->src));
+	memcpy(m->dst_addr, sp.dst_addr, sizeof(m->dst_addr));
+	memcpy(m->dst_sock, sp.dst_sock, sizeof(m->dst_sock));
+	memcpy(m->netns, sp.netns, sizeof(m->netns));
+	m->dst_port = sp.dst_port;
 	m->fd = -1;
 	m->relay.lfd = -1;
 	return 0;
@@ -362,14 +348,13 @@ static void report(struct evm *vms, int n, double t0, const struct evac_ctl *c, 
 /* Source hosts: VMs with the same namespace share one (host ids 0, 1, ... by first use). */
 static void assign_hosts(struct evm *vms, int n)
 {
-	int hosts = 0;
+	unsigned hosts = 0;
 	for (int i = 0; i < n; i++) {
-		vms[i].v.host = -1;
-		for (int j = 0; j < i && vms[i].v.host < 0; j++)
+		int same = -1;
+		for (int j = 0; j < i && same < 0; j++)
 			if (!strcmp(vms[i].netns, vms[j].netns))
-				vms[i].v.host = vms[j].v.host;
-		if (vms[i].v.host < 0)
-			vms[i].v.host = hosts++;
+				same = j;
+		vms[i].v.host = same >= 0 ? vms[same].v.host : hosts++;
 	}
 }
 
@@ -413,7 +398,7 @@ static void log_step(const struct evac_ctl *c, const struct evac_vm *ev, int n, 
 		       c->skipped_vm);
 	for (int i = 0; i < n; i++)
 		if (ev[i].start)
-			printf("ctl t=%.2f start vm %d (host %d, ~%.1f MB, dirty %.1f MB/s) k %d\n",
+			printf("ctl t=%.2f start vm %d (host %u, ~%.1f MB, dirty %.1f MB/s) k %d\n",
 			       t, i, ev[i].host, ev[i].remaining / 1e6, ev[i].dirty_bps / 1e6,
 			       k + 1);
 	if (c->steps % (uint64_t)(1 / c->p.interval_s + 0.5) == 0 || c->events) {
@@ -549,7 +534,6 @@ int evacuate_main(int argc, char **argv)
 		return 1;
 	for (int i = 0; i < n; i++)
 		if (parse_vm(&vms[i], argv[optind + i])) {
-			fprintf(stderr, "tsvmm evacuate: bad VM '%s'\n", argv[optind + i]);
 			free(vms);
 			return 2;
 		}
@@ -626,8 +610,10 @@ int evacuate_main(int argc, char **argv)
 				uint64_t b = relay_acked(&m->relay);
 				m->v.tput_bps = dt > 0 ? (double)(b - m->bytes_prev) / dt : 0;
 				m->bytes_prev = b;
-				double rem = m->est_bytes - (double)b;
-				m->v.remaining = rem > 1e6 ? rem : 1e6;
+				/* pass progress: the first pass' bytes left, then the dirty pages */
+				double rem = m->v.pass > 0 ? (double)m->dirty_pages * 4096
+				                           : m->est_bytes - (double)b;
+				m->v.remaining = rem > 65536 ? rem : 65536;
 				ev[i] = m->v;
 			}
 			evac_ctl_step(&ctl, ev, n);
