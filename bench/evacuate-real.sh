@@ -175,7 +175,8 @@ fi
 . testbeds/netns.sh
 . testbeds/migrate/lib.sh
 TMP=$(mktemp -d)
-trap 'bed_cleanup; rm -rf "$TMP"' EXIT INT TERM
+trap 'bed_cleanup; rm -rf "$TMP"' EXIT
+trap 'exit 1' INT TERM
 
 N=6
 HOSTS=3

@@ -13,11 +13,14 @@
 #define FLOOR_DIRTY 1.5         /* floor: this multiple of the dirty rate */
 #define MIN_GAIN    0.3         /* a probe must add this fraction of the share it could add */
 #define MIN_CAP     (1.0 / 100) /* no cap below B / 100 */
-#define DROP        0.7         /* bulk throughput below this fraction of its mean: a drop */
-#define CAP_FULL    0.9         /* a stream at this fraction of its cap: the path may carry more */
-#define RAISE_AT    0.85        /* ... and X at this fraction of C: raise C */
-#define CAP_GROW    1.2         /* by this factor */
-#define REPROBE_AT  1.4         /* C this much above its value at a failed probe: probe again */
+/* bytes/s: no started migration is held below this (while it fits in half the capacity): its
+ * source gives up when one write of up to 1 MiB makes no progress for 10 s */
+#define KEEP_ALIVE 250e3
+#define DROP       0.7  /* bulk throughput below this fraction of its mean: a drop */
+#define CAP_FULL   0.9  /* a stream at this fraction of its cap: the path may carry more */
+#define RAISE_AT   0.85 /* ... and X at this fraction of C: raise C */
+#define CAP_GROW   1.2  /* by this factor */
+#define REPROBE_AT 1.4  /* C this much above its value at a failed probe: probe again */
 
 const char *evac_policy_name(enum evac_policy p)
 {
@@ -178,7 +181,8 @@ static void allocate(struct evac_vm *vms, int n, double b, int settle, int limit
 	int idx[n > 0 ? n : 1];
 	double demand[n > 0 ? n : 1], left = b;
 	int m = ordered(vms, n, idx, neg_dirty, b);
-	double keep = m > 0 ? b * MIN_CAP / m : 0; /* every running VM keeps a cap > 0 */
+	/* every running VM keeps a cap > 0, and at least KEEP_ALIVE while that fits in half of b */
+	double keep = m > 0 ? fmax(b * MIN_CAP / m, fmin(KEEP_ALIVE, b / (2.0 * m))) : 0;
 	left -= keep * m;
 	for (int j = 0; j < m; j++) {
 		struct evac_vm *v = &vms[idx[j]];
