@@ -13,6 +13,7 @@
 kvm_bed_setup # /dev/kvm, root, ip netns, $BIN/tsvmm (else skip); V, TMP, cleanup traps
 [ -x "$BIN/tsync-netem" ] || skip_all "$BIN/tsync-netem not built"
 . testbeds/migrate/lib.sh # ctl, jget, wait_guest
+ER_PROFILE=zero=0.6,dup=0.2,random=0.2 ER_WSS=1024 ER_DIRTY_MIN=100 ER_DIRTY_MAX=1500
 ER_LIB=1 . bench/evacuate-real.sh
 cond() { eval "$1"; }
 

@@ -20,7 +20,7 @@
 #define CAP_FULL   0.9  /* a stream at this fraction of its cap: the path may carry more */
 #define RAISE_AT   0.85 /* ... and X at this fraction of C: raise C */
 #define CAP_GROW   1.2  /* by this factor */
-#define REPROBE_AT 1.4  /* C this much above its value at a failed probe: probe again */
+#define REPROBE_AT 1.6  /* C this much above its value at a drop or failed probe: grown back */
 
 const char *evac_policy_name(enum evac_policy p)
 {
@@ -339,8 +339,13 @@ static void track_capacity(struct evac_ctl *c, struct evac_vm *vms, int n, int k
 		c->cap_est *= CAP_GROW;
 		if (c->cap_est > c->p.budget_bps)
 			c->cap_est = c->p.budget_bps;
-		if (c->cap_est >= REPROBE_AT * c->cap_at_fail)
+		if (c->cap_est >= REPROBE_AT * c->cap_at_fail) { /* the path grew back */
 			c->since_fail_s = INFINITY;
+			if (k > c->kmax) { /* the ones running share it again */
+				c->kmax = k;
+				c->shrink = false;
+			}
+		}
 		c->events |= EVAC_EV_CAP_UP;
 		c->raises++;
 	}

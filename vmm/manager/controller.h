@@ -58,9 +58,10 @@
  *     concentrate C on the highest-priority VM (SRPT on the smaller link: until k <= kmax
  *     again, only the first kmax in priority order get more than their floor) and a
  *     finishing migration is not replaced. When a stream is cap-limited (>= 90 % of its
- *     cap) and X >= 85 % of C, C grows by 20 % (up to B); once C is 40 % above its value at
- *     the last drop or failed probe, a new concurrency probe is allowed at once (the path
- *     may have grown back).
+ *     cap) and X >= 85 % of C, C grows by 20 % (up to B); once C is 60 % above its value at
+ *     the last drop or failed probe (more than the measurement noise lets it overshoot), the
+ *     path grew back: the migrations held at their floors share it again (kmax = k) and a
+ *     new concurrency probe is allowed at once.
  *  6. Hosts: a VM's source host (its own uplink) is an input. A start prefers the best VM on
  *     a host with no running migration (a second stream on a busy uplink adds little); only
  *     when every host is busy does it take the overall best.
