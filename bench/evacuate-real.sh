@@ -1,7 +1,7 @@
 #!/bin/sh
 # Real evacuation runs: the feedback controller against sequential, all-at-once and fixed-k.
 #
-#   bench/evacuate-real.sh [--quick] [BUILD_DIR]
+#   bench/evacuate-real.sh [--quick] [BUILD_DIR]     (ER_SCENARIOS="a b": only those)
 #
 # Bed (network namespaces, root, /dev/kvm): H source hosts h1..hH, each with its own uplink
 # (a TBF on its veth egress), on a bridge (namespace sw); the bridge's port toward the WAN is
@@ -116,6 +116,7 @@ while True:
 # tsvmm in dst; sizes and dirty rates from SEED. Sets ER_ARGS (evacuate's VM list).
 er_vms() {
 	ER_ARGS=""
+	ER_PIDS=""
 	_up=0
 	_specs=$(awk -v seed="$2" -v n="$3" -v dmin="$ER_DIRTY_MIN" -v dmax="$ER_DIRTY_MAX" 'BEGIN { srand(seed);
 		for (i = 0; i < n; i++) { m = 64 + 32 * int(rand() * 3); d = dmin + int(rand() * (dmax - dmin));
@@ -128,8 +129,10 @@ er_vms() {
 		_g="--mem ${_m}M --profile $ER_PROFILE --wss $ER_WSS --dirty-rate $_d --sample-ms 50"
 		# shellcheck disable=SC2086
 		bed_bg dst "$TMP/$1.d$_i" "$V" run $_g --migrate-plaintext --control "$TMP/$1.dsock$_i" --incoming "$ER_DST:$_port"
+		ER_PIDS="$ER_PIDS $BED_LASTPID"
 		# shellcheck disable=SC2086
 		bed_bg "h$_h" "$TMP/$1.s$_i" "$V" run $_g --migrate-plaintext --control "$TMP/$1.ssock$_i"
+		ER_PIDS="$ER_PIDS $BED_LASTPID"
 		ER_ARGS="$ER_ARGS $TMP/$1.ssock$_i=$ER_DST:$_port,$TMP/$1.dsock$_i@$(bed_ns "h$_h")"
 	done <<EOF
 $_specs
@@ -140,13 +143,16 @@ EOF
 	[ $_up -eq "$3" ]
 }
 
-# er_stop TAG N: quit every VM of the run (source and destination)
+# er_stop TAG N: quit every VM of the run (source and destination; 3 s each at most: an
+# incoming tsvmm whose migration never came does not answer), then stop what is left
 er_stop() {
 	for _i in $(seq 0 $(($2 - 1))); do
-		ctl "$TMP/$1.ssock$_i" '{"execute":"quit"}' >/dev/null
-		ctl "$TMP/$1.dsock$_i" '{"execute":"quit"}' >/dev/null
+		timeout 3 "$V" ctl "$TMP/$1.ssock$_i" '{"execute":"quit"}' >/dev/null 2>&1
+		timeout 3 "$V" ctl "$TMP/$1.dsock$_i" '{"execute":"quit"}' >/dev/null 2>&1
 	done
 	sleep 0.3
+	# shellcheck disable=SC2086
+	bed_stop $ER_PIDS # what did not quit (its port is needed by the next run)
 }
 
 # er_run TAG POLICY SEED N HOSTS "SCHEDULE" BURST_FROM BURST_TO DEADLINE RATE0: one evacuation;
@@ -189,10 +195,10 @@ N=6
 HOSTS=3
 UPLINK=30
 if [ $QUICK -eq 1 ]; then
-	SCENARIOS="sched"
+	SCENARIOS=${ER_SCENARIOS:-sched}
 	SEEDS="1"
 else
-	SCENARIOS="sched burst deadline"
+	SCENARIOS=${ER_SCENARIOS:-sched burst deadline}
 	SEEDS="1 2 3"
 fi
 er_bed $HOSTS $UPLINK 80 5ms || { echo "evacuate-real: bed set-up failed"; exit 1; }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -87,10 +88,14 @@ static int parse_rate(const char *s, double *bps)
 	return 0;
 }
 
-static int ctl_open(struct evm *m, const char *path)
+/* Connect to a control socket and read its greeting; timeout_s > 0: every reply within it. */
+static int ctl_open(struct evm *m, const char *path, int timeout_s)
 {
 	char line[CONTROL_REPLY_MAX];
+	struct timeval tv = {.tv_sec = timeout_s};
 	m->fd = ipc_connect(path, SOCK_STREAM, IPC_BLOCKING, 0);
+	if (m->fd >= 0 && timeout_s > 0)
+		setsockopt(m->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (m->fd < 0 || !(m->in = fdopen(m->fd, "r")) || !fgets(line, sizeof(line), m->in)) {
 		if (m->fd >= 0)
 			close(m->fd);
@@ -256,7 +261,7 @@ static void poll_vm(struct evm *m, double t)
 static void dest_gap(struct evm *m)
 {
 	struct evm d = {.fd = -1};
-	if (!m->dst_sock[0] || ctl_open(&d, m->dst_sock))
+	if (!m->ok || !m->dst_sock[0] || ctl_open(&d, m->dst_sock, 2))
 		return;
 	m->guest_gap_ns = guest_u64(&d, "max_gap_ns");
 	ctl_close(&d);
@@ -366,8 +371,14 @@ static void power_out(struct evm *vms, int n, double t_end)
 		struct evm *m = &vms[i];
 		if (m->done)
 			continue;
-		if (m->v.state == EVAC_SETUP || m->v.state == EVAC_ACTIVE)
+		if (m->v.state == EVAC_SETUP || m->v.state == EVAC_ACTIVE) {
+			/* the path is gone with the power: cut the stream first (a source blocked
+			 * in a write then fails at once), then cancel, waiting 2 s at most */
+			struct timeval tv = {.tv_sec = 2};
+			relay_stop(&m->relay);
+			setsockopt(m->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 			ctl_ok(m, "{\"execute\": \"migrate_cancel\"}", r, sizeof(r));
+		}
 		m->done = true;
 		m->lost = true;
 		m->end_s = t_end;
@@ -547,7 +558,7 @@ int evacuate_main(int argc, char **argv)
 	uint64_t d0[EVAC_SIM_MAX];
 	for (int i = 0; i < n; i++) {
 		struct evm *m = &vms[i];
-		if (ctl_open(m, m->src) || !ctl_ok(m, req, r, sizeof(r))) {
+		if (ctl_open(m, m->src, 0) || !ctl_ok(m, req, r, sizeof(r))) {
 			fprintf(stderr, "tsvmm evacuate: %s: %s\n", m->src,
 			        m->fd < 0 ? "cannot connect" : r);
 			for (int j = 0; j <= i; j++)
