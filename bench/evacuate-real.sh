@@ -1,7 +1,8 @@
 #!/bin/sh
 # Real evacuation runs: the feedback controller against sequential, all-at-once and fixed-k.
 #
-#   bench/evacuate-real.sh [--quick] [BUILD_DIR]     (ER_SCENARIOS="a b": only those)
+#   bench/evacuate-real.sh [--quick] [BUILD_DIR]
+# (ER_SCENARIOS="a b", ER_POLICIES="controller fixed-k": only those; the summary line needs all)
 #
 # Bed (network namespaces, root, /dev/kvm): H source hosts h1..hH, each with its own uplink
 # (a TBF on its veth egress), on a bridge (namespace sw); the bridge's port toward the WAN is
@@ -211,7 +212,7 @@ for sc in $SCENARIOS; do
 	burst) sch="" bf=2 bt=6 dl=0 r0=60 ;;
 	deadline) sch="3:20 7:50" bf="" bt="" dl=9 r0=80 ;;
 	esac
-	for pol in controller sequential all fixed-k; do
+	for pol in ${ER_POLICIES:-controller sequential all fixed-k}; do
 		for seed in $SEEDS; do
 			tag=$sc-$pol-$seed
 			er_run "$tag" "$pol" "$seed" $N $HOSTS "$sch" "$bf" "$bt" "$dl" "$r0"
