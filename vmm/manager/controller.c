@@ -13,6 +13,14 @@
 #define FLOOR_DIRTY 1.5         /* floor: this multiple of the dirty rate */
 #define MIN_GAIN    0.3         /* a probe must add this fraction of the share it could add */
 #define MIN_CAP     (1.0 / 100) /* no cap below B / 100 */
+/* bytes/s: no started migration is held below this (while it fits in half the capacity): its
+ * source gives up when one write of up to 1 MiB makes no progress for 10 s */
+#define KEEP_ALIVE 250e3
+#define DROP       0.7  /* bulk throughput below this fraction of its mean: a drop */
+#define CAP_FULL   0.9  /* a stream at this fraction of its cap: the path may carry more */
+#define RAISE_AT   0.85 /* ... and X at this fraction of C: raise C */
+#define CAP_GROW   1.2  /* by this factor */
+#define REPROBE_AT 1.6  /* C this much above its value at a drop or failed probe: grown back */
 
 const char *evac_policy_name(enum evac_policy p)
 {
@@ -23,6 +31,8 @@ const char *evac_policy_name(enum evac_policy p)
 		return "all-at-once";
 	case EVAC_CONTROLLER:
 		return "controller";
+	case EVAC_FIXED_K:
+		return "fixed-k";
 	}
 	return "?";
 }
@@ -35,6 +45,8 @@ int evac_policy_parse(const char *s)
 		return EVAC_ALL;
 	if (!strcasecmp(s, "ctl") || !strcasecmp(s, "controller"))
 		return EVAC_CONTROLLER;
+	if (!strcasecmp(s, "fixed") || !strcasecmp(s, "fixed-k"))
+		return EVAC_FIXED_K;
 	return -1;
 }
 
@@ -60,6 +72,8 @@ void evac_ctl_init(struct evac_ctl *c, const struct evac_ctl_params *p)
 	c->kmax = 1;
 	c->probe_vm = -1;
 	c->since_fail_s = INFINITY;
+	c->cap_est = c->p.budget_bps;
+	c->skipped_vm = -1;
 }
 
 static bool running(const struct evac_vm *v)
@@ -99,6 +113,42 @@ static bool will_run(const struct evac_vm *v)
 	return running(v) || v->start;
 }
 
+/* Rule 7: can queued VM v still cross before the deadline at the whole capacity? */
+static bool can_make_it(const struct evac_ctl *c, const struct evac_vm *v)
+{
+	double left = c->p.deadline_s - (double)c->steps * c->p.interval_s;
+	return c->p.deadline_s <= 0 || v->remaining / c->cap_est <= left;
+}
+
+/* Rules 1, 6, 7: the queued VM to start next, -1 if none. */
+static int next_queued(struct evac_ctl *c, const struct evac_vm *vms, int n)
+{
+	int best = -1, best_idle = -1;
+	double b = c->p.budget_bps;
+	for (int i = 0; i < n; i++) {
+		const struct evac_vm *v = &vms[i];
+		if (v->state != EVAC_QUEUED || v->start)
+			continue;
+		if (!can_make_it(c, v)) {
+			if (i < 64 && !(c->skip_sig & (1ull << i))) {
+				c->skip_sig |= 1ull << i;
+				c->events |= EVAC_EV_SKIP;
+				c->skipped_vm = i;
+			}
+			continue;
+		}
+		bool idle = true;
+		for (int j = 0; j < n && idle; j++)
+			idle = !(will_run(&vms[j]) && vms[j].host == v->host);
+		double key = evac_priority(v, b);
+		if (best < 0 || key < evac_priority(&vms[best], b))
+			best = i;
+		if (idle && (best_idle < 0 || key < evac_priority(&vms[best_idle], b)))
+			best_idle = i;
+	}
+	return best_idle >= 0 ? best_idle : best;
+}
+
 /* Sort helper: indices of the VMs that will run, by key ascending (insertion sort: n is
  * small). */
 static int ordered(const struct evac_vm *vms, int n, int *idx,
@@ -124,13 +174,15 @@ static double neg_dirty(const struct evac_vm *v, double b)
 	return -v->dirty_bps;
 }
 
-/* Rule 2 of controller.h: floors by dirty rate, demands by priority, leftover. */
-static void allocate(struct evac_vm *vms, int n, double b, int settle)
+/* Rule 2 of controller.h: floors by dirty rate, demands by priority, leftover. Only the
+ * first `limit` in priority order get more than their floor (rule 5: after a drop). */
+static void allocate(struct evac_vm *vms, int n, double b, int settle, int limit)
 {
 	int idx[n > 0 ? n : 1];
 	double demand[n > 0 ? n : 1], left = b;
 	int m = ordered(vms, n, idx, neg_dirty, b);
-	double keep = m > 0 ? b * MIN_CAP / m : 0; /* every running VM keeps a cap > 0 */
+	/* every running VM keeps a cap > 0, and at least KEEP_ALIVE while that fits in half of b */
+	double keep = m > 0 ? fmax(b * MIN_CAP / m, fmin(KEEP_ALIVE, b / (2.0 * m))) : 0;
 	left -= keep * m;
 	for (int j = 0; j < m; j++) {
 		struct evac_vm *v = &vms[idx[j]];
@@ -150,6 +202,8 @@ static void allocate(struct evac_vm *vms, int n, double b, int settle)
 		left -= give;
 	}
 	m = ordered(vms, n, idx, evac_priority, b);
+	if (limit < m)
+		m = limit;
 	for (int j = 0; j < m && left > 0; j++) { /* no starvation: up to a fair share */
 		struct evac_vm *v = &vms[idx[j]];
 		double want = demand[idx[j]] < b / m ? demand[idx[j]] : b / m;
@@ -197,7 +251,7 @@ static void judge_probe(struct evac_ctl *c, const struct evac_vm *vms, int k, do
 	c->probe_vm = -1;
 	if (c->x_before < 0) /* started while others were in setup: overlap, not a probe */
 		return;
-	double b = c->p.budget_bps, share = b / k;
+	double b = c->cap_est, share = b / k;
 	if (b - c->x_before < share)
 		share = b - c->x_before;
 	if (x - c->x_before >= MIN_GAIN * share) {
@@ -206,6 +260,7 @@ static void judge_probe(struct evac_ctl *c, const struct evac_vm *vms, int k, do
 	} else {
 		c->kmax = c->k_before > 0 ? c->k_before : 1;
 		c->since_fail_s = 0;
+		c->cap_at_fail = c->cap_est;
 		c->probes_failed++;
 	}
 }
@@ -216,10 +271,92 @@ static void start(struct evac_vm *v)
 	v->cap_bps = 0;
 }
 
+/* Is VM i the only running one on its host? */
+static bool alone_on_host(const struct evac_vm *vms, int n, int i)
+{
+	for (int j = 0; j < n; j++)
+		if (j != i && running(&vms[j]) && vms[j].host == vms[i].host)
+			return false;
+	return true;
+}
+
+/* Rule 5: the capacity estimate C from the settled streams' throughput. */
+static void track_capacity(struct evac_ctl *c, struct evac_vm *vms, int n, int k, double x)
+{
+	double xs = 0, refs = 0;
+	int ks = 0, low = 0;
+	bool full = false;
+	for (int i = 0; i < n; i++) {
+		struct evac_vm *v = &vms[i];
+		if (v->state != EVAC_ACTIVE) {
+			v->ref_bps = 0;
+			continue;
+		}
+		full = full || (v->cap_bps > 0 && v->tput_bps >= CAP_FULL * v->cap_bps);
+		if (v->active_steps <= c->p.settle)
+			continue;
+		double spare = 0, *href = alone_on_host(vms, n, i)
+		                                  ? &c->host_ref[v->host % EVAC_HOSTS]
+		                                  : &spare;
+		if (v->ref_bps <= 0) { /* its first settled interval: its host's last reference */
+			v->ref_bps = *href > 0 ? *href : v->tput_bps;
+			if (*href <= 0)
+				continue;
+		}
+		ks++;
+		xs += v->tput_bps;
+		refs += v->ref_bps;
+		if (v->tput_bps < DROP * v->ref_bps)
+			low++;
+		else
+			*href = v->ref_bps = 0.7 * v->ref_bps + 0.3 * v->tput_bps;
+	}
+	if (ks < 2 || low < 2 || xs >= DROP * refs) {
+		c->drop_steps = 0;
+	} else if (++c->drop_steps > c->p.settle) {
+		double per = refs / ks, floor = c->p.budget_bps * MIN_CAP * 5;
+		c->cap_est = x > floor ? x : floor;
+		if (c->cap_est > c->p.budget_bps)
+			c->cap_est = c->p.budget_bps;
+		int kn = (int)ceil(c->cap_est / per - 0.05);
+		kn = kn < 1 ? 1 : kn > k ? k : kn;
+		c->kmax = kn;
+		for (int i = 0; i < n; i++) /* the new normal */
+			if (vms[i].ref_bps > 0)
+				vms[i].ref_bps = vms[i].tput_bps;
+		for (int h = 0; h < EVAC_HOSTS; h++)
+			c->host_ref[h] = 0;
+		c->drop_steps = 0;
+		c->since_fail_s = 0;
+		c->cap_at_fail = c->cap_est;
+		c->probe_vm = -1;
+		c->events |= EVAC_EV_CAP_DOWN;
+		c->shrink = kn < k;
+		c->drops++;
+		return;
+	}
+	if (full && x >= RAISE_AT * c->cap_est && c->cap_est < c->p.budget_bps) {
+		c->cap_est *= CAP_GROW;
+		if (c->cap_est > c->p.budget_bps)
+			c->cap_est = c->p.budget_bps;
+		if (c->cap_est >= REPROBE_AT * c->cap_at_fail) { /* the path grew back */
+			c->since_fail_s = INFINITY;
+			if (k > c->kmax) { /* the ones running share it again */
+				c->kmax = k;
+				c->shrink = false;
+			}
+		}
+		c->events |= EVAC_EV_CAP_UP;
+		c->raises++;
+	}
+}
+
 static int step_controller(struct evac_ctl *c, struct evac_vm *vms, int n, int k, double x)
 {
-	double b = c->p.budget_bps, work = 0, in_setup = 0;
+	double work = 0, in_setup = 0;
 	bool all_active = true;
+	track_capacity(c, vms, n, k, x);
+	double b = c->cap_est;
 	for (int i = 0; i < n; i++) {
 		struct evac_vm *v = &vms[i];
 		if (v->state == EVAC_SETUP) {
@@ -238,7 +375,7 @@ static int step_controller(struct evac_ctl *c, struct evac_vm *vms, int n, int k
 	if (c->probe_vm >= 0)
 		judge_probe(c, vms, k, x);
 	c->under_steps = x < UTIL_TARGET * b ? c->under_steps + 1 : 0;
-	int q = best_queued(vms, n, b);
+	int q = next_queued(c, vms, n);
 	int maxc = c->p.max_concurrency > 0 ? c->p.max_concurrency : n;
 	if (q >= 0 && k == 0) {
 		start(&vms[q]);
@@ -259,22 +396,27 @@ static int step_controller(struct evac_ctl *c, struct evac_vm *vms, int n, int k
 			c->under_steps = 0;
 		}
 	}
-	q = best_queued(vms, n, b);
+	q = next_queued(c, vms, n);
 	if (q >= 0 && k > 0 && k < maxc && work / b < setup_est) {
 		start(&vms[q]); /* rule 4: its setup overlaps the others' transfer */
 		k++;
 		c->probe_vm = -1;
 	}
-	allocate(vms, n, b, c->p.settle);
+	if (k <= c->kmax)
+		c->shrink = false;
+	allocate(vms, n, b, c->p.settle, c->shrink ? c->kmax : n);
 	return k;
 }
 
 int evac_ctl_step(struct evac_ctl *c, struct evac_vm *vms, int n)
 {
 	double b = c->p.budget_bps, x = 0;
-	int k = 0;
+	int k = 0, kmax0 = c->kmax;
 	c->steps++;
 	c->since_fail_s += c->p.interval_s;
+	c->events = 0;
+	c->cap_before = c->cap_est;
+	c->kmax_before = c->kmax;
 	for (int i = 0; i < n; i++) {
 		vms[i].start = false;
 		vms[i].setup_steps += vms[i].state == EVAC_SETUP;
@@ -286,13 +428,19 @@ int evac_ctl_step(struct evac_ctl *c, struct evac_vm *vms, int n)
 			vms[i].cap_bps = 0;
 		}
 	}
-	if (c->p.policy == EVAC_CONTROLLER)
-		return step_controller(c, vms, n, k, x);
-	if (c->p.policy == EVAC_SEQUENTIAL) {
-		int q = best_queued(vms, n, b);
-		if (k == 0 && q >= 0) {
+	if (c->p.policy == EVAC_CONTROLLER) {
+		k = step_controller(c, vms, n, k, x);
+		if (c->kmax != kmax0)
+			c->events |= EVAC_EV_KMAX;
+		return k;
+	}
+	if (c->p.policy == EVAC_SEQUENTIAL || c->p.policy == EVAC_FIXED_K) {
+		int kk = c->p.policy == EVAC_FIXED_K && c->p.max_concurrency > 0
+		                 ? c->p.max_concurrency
+		                 : 1;
+		for (int q = best_queued(vms, n, b); k < kk && q >= 0; q = best_queued(vms, n, b)) {
 			start(&vms[q]);
-			k = 1;
+			k++;
 		}
 	} else {
 		for (int i = 0; i < n; i++)

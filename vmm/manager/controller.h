@@ -9,6 +9,8 @@
  * Policies:
  *   EVAC_SEQUENTIAL  one migration at a time, capped at the whole budget.
  *   EVAC_ALL         every migration at once, each capped at budget / N (static).
+ *   EVAC_FIXED_K     at most max_concurrency migrations at once (SRPT order), each capped at
+ *                    budget / k (static: the fixed-k parallel baseline).
  *   EVAC_CONTROLLER  the feedback law below.
  *
  * The control law (EVAC_CONTROLLER), every interval:
@@ -41,6 +43,33 @@
  *     already running would drain at the whole budget, sum(R) / B, sooner than a setup takes
  *     (the EWMA of observed setups, or the elapsed setup of a VM still in it if longer), the
  *     next VM starts now, so its setup overlaps the others' transfer.
+ *  5. Capacity (live feedback on the bottleneck): B is only an upper bound; the law runs on
+ *     an estimate C of what the path delivers now (C = B at the start). Each settled ACTIVE
+ *     stream keeps a reference, the mean of its own throughput (a stream alone on its host
+ *     starts from the last reference of a stream alone on that host: one that starts after
+ *     the path got slower is compared with what its host delivered before; after a drop
+ *     these host references are forgotten). When at least two streams
+ *     are below 70 % of their references at once, and their sum below 70 % of the sum of
+ *     the references, for more than `settle` intervals (one stream alone slowing down -- its
+ *     switchover, a busy source CPU -- is not a path signal; several at once are), the path
+ *     lost capacity (a slower link, competing traffic): C = the aggregate X measured now,
+ *     kmax = the streams that fill C at the per-stream rate seen before the drop (at least
+ *     1, at most k), and the references restart from now. The caps of rule 2 then
+ *     concentrate C on the highest-priority VM (SRPT on the smaller link: until k <= kmax
+ *     again, only the first kmax in priority order get more than their floor) and a
+ *     finishing migration is not replaced. When a stream is cap-limited (>= 90 % of its
+ *     cap) and X >= 85 % of C, C grows by 20 % (up to B); once C is 60 % above its value at
+ *     the last drop or failed probe (more than the measurement noise lets it overshoot), the
+ *     path grew back: the migrations held at their floors share it again (kmax = k) and a
+ *     new concurrency probe is allowed at once.
+ *  6. Hosts: a VM's source host (its own uplink) is an input. A start prefers the best VM on
+ *     a host with no running migration (a second stream on a busy uplink adds little); only
+ *     when every host is busy does it take the overall best.
+ *  7. Deadline (deadline_s > 0: power runs out then, unmoved VMs are lost): a queued VM whose
+ *     remaining bytes cannot cross at the whole estimated capacity C before the deadline is
+ *     not started (it would only take bandwidth from ones that can still make it).
+ * Every change of C or kmax and every skip is flagged in `events` of the step (the caller
+ * logs them: the decision log).
  * A VM counts as new (offered the whole unused budget) until it has been ACTIVE for `settle`
  * intervals: its first, partial interval says nothing about what it can use.
  * With one migration able to fill the link, this runs migrations one by one in SRPT order
@@ -53,13 +82,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#define EVAC_HOSTS 64 /* source hosts told apart (host ids modulo this) */
+
 enum evac_policy {
 	EVAC_SEQUENTIAL = 0,
 	EVAC_ALL = 1,
 	EVAC_CONTROLLER = 2,
+	EVAC_FIXED_K = 3,
 };
 const char *evac_policy_name(enum evac_policy p);
-/* "seq"/"sequential", "all", "ctl"/"controller" -> policy; -1 if unknown. */
+/* "seq"/"sequential", "all", "ctl"/"controller", "fixed-k"/"fixed" -> policy; -1 if unknown. */
 int evac_policy_parse(const char *s);
 
 enum evac_vm_state {
@@ -73,24 +105,38 @@ enum evac_vm_state {
 struct evac_vm {
 	/* inputs */
 	enum evac_vm_state state;
-	double remaining; /* bytes still to send (queued: estimate of the first pass) */
+	double remaining; /* bytes still to send (queued: estimate of the first pass; in a later
+	                     pass: the dirty bytes left) */
 	double dirty_bps; /* dirty rate, bytes/s */
 	double tput_bps;  /* measured throughput over the last interval (running), bytes/s */
+	unsigned host;    /* source host (its own uplink), 0.. (all 0: one host) */
+	int pass;         /* pre-copy passes completed (0: still in the first pass; the caller
+	                     uses it for remaining) */
 	/* outputs */
 	double cap_bps; /* bandwidth cap while running (> 0), bytes/s; 0 when not running */
 	bool start;     /* start this queued VM now (the caller then sets state SETUP) */
 	/* controller bookkeeping: zero-initialise the array once and keep it between steps */
 	int setup_steps;  /* intervals seen in SETUP */
 	int active_steps; /* intervals seen in ACTIVE */
+	double ref_bps;   /* its recent throughput while settled (rule 5), bytes/s */
 };
 
 struct evac_ctl_params {
 	enum evac_policy policy;
 	double budget_bps;   /* B: bytes/s over all migrations */
 	double interval_s;   /* control period (for reprobe_s) */
-	int max_concurrency; /* hard upper bound on k (0 = no bound) */
+	int max_concurrency; /* hard upper bound on k (0 = no bound); k of EVAC_FIXED_K */
 	int settle;          /* intervals to wait after a change before judging (>= 1) */
 	double reprobe_s;    /* after a failed probe, allow a new one after this long */
+	double deadline_s;   /* power deadline from the first step (0: none), rule 7 */
+};
+
+/* Decision events of one step (struct evac_ctl.events). */
+enum {
+	EVAC_EV_CAP_DOWN = 1, /* capacity estimate lowered (measured drop) */
+	EVAC_EV_CAP_UP = 2,   /* capacity estimate raised (cap-limited streams) */
+	EVAC_EV_KMAX = 4,     /* kmax changed */
+	EVAC_EV_SKIP = 8,     /* a queued VM was not started: it cannot make the deadline */
 };
 
 void evac_ctl_params_default(struct evac_ctl_params *p, enum evac_policy policy, double budget_bps);
@@ -107,6 +153,20 @@ struct evac_ctl {
 	double setup_est_s;  /* EWMA of observed setup times (start to first byte), s */
 	uint64_t steps;
 	int probes_ok, probes_failed; /* counters for reports */
+	/* rule 5 */
+	double cap_est;              /* C, bytes/s */
+	int drop_steps;              /* consecutive intervals below the drop threshold */
+	double cap_at_fail;          /* C at the last failed probe or drop */
+	double host_ref[EVAC_HOSTS]; /* the last stream reference seen per source host */
+	bool shrink;       /* after a drop, until k <= kmax: only the first kmax get more than
+	                       their floor */
+	uint64_t skip_sig; /* bit i: VM i was reported as skipped (rule 7) */
+	/* decision log of the last step */
+	unsigned events;   /* EVAC_EV_* */
+	double cap_before; /* C before this step */
+	int kmax_before;   /* kmax before this step */
+	int skipped_vm;    /* the VM of EVAC_EV_SKIP */
+	int drops, raises; /* counters for reports */
 };
 
 void evac_ctl_init(struct evac_ctl *c, const struct evac_ctl_params *p);

@@ -173,6 +173,7 @@ static void control(const struct evac_sim_scenario *s, struct evac_ctl *c, struc
 		                                         EVAC_DONE};
 		ev[i].state = map[sv[i].st];
 		ev[i].dirty_bps = s->vm[i].dirty_bps;
+		ev[i].pass = r->vm[i].passes;
 		ev[i].remaining = sv[i].st == S_XFER
 		                          ? sv[i].pass_left + (sv[i].final ? 0 : sv[i].dirty)
 		                          : s->vm[i].mem_bytes;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@
 #include "control_json.h"
 #include "manager/controller.h"
 #include "manager/evac_sim.h"
+#include "manager/evac_spec.h"
 #include "manager/evacuate.h"
 #include "manager/relay.h"
 #include "migrate/tls.h"
@@ -23,10 +25,15 @@
 #define TICK_MS 20
 
 const char evac_usage[] =
-        "usage: tsvmm evacuate [options] SRC_SOCK=DST_ADDR:PORT[,DST_SOCK] ...\n"
+        "usage: tsvmm evacuate [options] SRC_SOCK=DST_ADDR:PORT[,DST_SOCK][@NETNS] ...\n"
+        "  @NETNS            the VM's source host is network namespace NETNS (ip netns):\n"
+        "                    its relay listens and connects there (its own uplink)\n"
         "  --budget RATE     bandwidth for all migrations: bytes/s with K/M/G (decimal),\n"
         "                    or bits/s with a \"bit\" suffix (1Gbit); required\n"
-        "  --policy P        controller (default), sequential or all\n"
+        "  --policy P        controller (default), sequential, all or fixed-k\n"
+        "  --k N             concurrency of fixed-k (default 2)\n"
+        "  --deadline S      power runs out S seconds after the start: migrations still\n"
+        "                    running are cancelled, those VMs are lost\n"
         "  --mode M          dedup mode for every VM: none, zero, dup, disk, compress, all\n"
         "  --downtime MS     downtime limit (default 100)\n"
         "  --interval MS     control period (default 250)\n"
@@ -40,17 +47,17 @@ const char evac_usage[] =
         "                    setup, mixed, or \"all\") under the three policies; --seed N\n";
 
 struct evm {
-	char src[108], dst_addr[64], dst_sock[108];
+	char src[108], dst_addr[64], dst_sock[108], netns[64];
 	uint16_t dst_port;
 	int fd;
 	FILE *in;
 	struct relay relay;
 	struct evac_vm v;
 	double start_s, end_s, downtime_ms, mig_total_ms, est_bytes;
-	uint64_t bytes_prev, vm_bytes, guest_gap_ns;
+	uint64_t bytes_prev, vm_bytes, guest_gap_ns, dirty_pages;
 	unsigned passes;
 	char status[16], err[160];
-	bool done, ok;
+	bool done, ok, lost;
 	const char *cred; /* JSON members for the migrate command's credentials ("" or ", ...") */
 };
 
@@ -81,10 +88,14 @@ static int parse_rate(const char *s, double *bps)
 	return 0;
 }
 
-static int ctl_open(struct evm *m, const char *path)
+/* Connect to a control socket and read its greeting; timeout_s > 0: every reply within it. */
+static int ctl_open(struct evm *m, const char *path, int timeout_s)
 {
 	char line[CONTROL_REPLY_MAX];
+	struct timeval tv = {.tv_sec = timeout_s};
 	m->fd = ipc_connect(path, SOCK_STREAM, IPC_BLOCKING, 0);
+	if (m->fd >= 0 && timeout_s > 0)
+		setsockopt(m->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (m->fd < 0 || !(m->in = fdopen(m->fd, "r")) || !fgets(line, sizeof(line), m->in)) {
 		if (m->fd >= 0)
 			close(m->fd);
@@ -184,7 +195,7 @@ static double first_pass_bytes(struct evm *m, const char *mode)
 static int start_vm(struct evm *m, double t)
 {
 	char req[1536], r[CONTROL_REPLY_MAX];
-	int e = relay_start(&m->relay, m->dst_addr, m->dst_port, (uint64_t)m->v.cap_bps);
+	int e = relay_start(&m->relay, m->dst_addr, m->dst_port, (uint64_t)m->v.cap_bps, m->netns);
 	if (e) {
 		snprintf(m->err, sizeof(m->err), "relay: %s", strerror(-e));
 		return -1;
@@ -228,10 +239,14 @@ static void poll_vm(struct evm *m, double t)
 		m->downtime_ms = d;
 	if (!json_get_double(o, "total-time", &d) && d > 0)
 		m->mig_total_ms = d;
-	if (!json_get_u64(o, "iterations", &u))
+	if (!json_get_u64(o, "iterations", &u)) {
 		m->passes = (unsigned)u;
+		m->v.pass = (int)u;
+	}
 	if (!json_get_u64(o, "bytes", &u))
 		m->vm_bytes = u;
+	if (!json_get_u64(o, "dirty-pages", &u))
+		m->dirty_pages = u;
 	snprintf(m->status, sizeof(m->status), "%s", st);
 	if (!strcmp(st, "completed") || !strcmp(st, "failed") || !strcmp(st, "cancelled")) {
 		m->done = true;
@@ -246,7 +261,7 @@ static void poll_vm(struct evm *m, double t)
 static void dest_gap(struct evm *m)
 {
 	struct evm d = {.fd = -1};
-	if (!m->dst_sock[0] || ctl_open(&d, m->dst_sock))
+	if (!m->ok || !m->dst_sock[0] || ctl_open(&d, m->dst_sock, 2))
 		return;
 	m->guest_gap_ns = guest_u64(&d, "max_gap_ns");
 	ctl_close(&d);
@@ -286,25 +301,19 @@ static int cred_json(const struct mig_tls_opts *o, char *buf, size_t len)
 	return 0;
 }
 
-static int parse_vm(struct evm *m, const char *arg)
+static int parse_vm(struct evm *m, const char *spec)
 {
-	const char *eq = strchr(arg, '='), *colon, *comma;
-	if (!eq || (size_t)(eq - arg) >= sizeof(m->src))
+	struct evac_spec sp;
+	char err[400];
+	if (evac_spec_parse(spec, &sp, err, sizeof(err))) {
+		fprintf(stderr, "tsvmm evacuate: %s\n", err);
 		return -1;
-	memcpy(m->src, arg, (size_t)(eq - arg));
-	colon = strrchr(eq, ':');
-	comma = strchr(eq, ',');
-	if (!colon || (comma && comma < colon) || (size_t)(colon - eq - 1) >= sizeof(m->dst_addr))
-		return -1;
-	memcpy(m->dst_addr, eq + 1, (size_t)(colon - eq - 1));
-	if (strpbrk(m->dst_addr, "\"\\")) /* it goes into JSON (tls-hostname) */
-		return -1;
-	long port = strtol(colon + 1, NULL, 10);
-	if (port <= 0 || port > 65535)
-		return -1;
-	m->dst_port = (uint16_t)port;
-	if (comma)
-		snprintf(m->dst_sock, sizeof(m->dst_sock), "%s", comma + 1);
+	}
+	memcpy(m->src, sp.src, sizeof(m->src));
+	memcpy(m->dst_addr, sp.dst_addr, sizeof(m->dst_addr));
+	memcpy(m->dst_sock, sp.dst_sock, sizeof(m->dst_sock));
+	memcpy(m->netns, sp.netns, sizeof(m->netns));
+	m->dst_port = sp.dst_port;
 	m->fd = -1;
 	m->relay.lfd = -1;
 	return 0;
@@ -314,26 +323,105 @@ static void report(struct evm *vms, int n, double t0, const struct evac_ctl *c, 
                    enum evac_policy pol)
 {
 	double st[EVAC_SIM_MAX], en[EVAC_SIM_MAX], mk, md, sc, bytes = 0, maxdown = 0;
+	int saved = 0;
 	printf("%-3s %-28s %8s %8s %8s %9s %10s %6s %9s %s\n", "vm", "source", "start_s", "end_s",
 	       "dur_s", "down_ms", "bytes", "passes", "gap_ms", "status");
 	for (int i = 0; i < n; i++) {
 		struct evm *m = &vms[i];
-		st[i] = m->start_s - t0;
+		st[i] = m->lost ? 0 : m->start_s - t0; /* a lost VM counts the whole window */
 		en[i] = m->end_s - t0;
+		saved += m->ok;
 		uint64_t b = relay_bytes(&m->relay);
 		bytes += (double)b;
 		if (m->downtime_ms > maxdown)
 			maxdown = m->downtime_ms;
 		printf("%-3d %-28.28s %8.2f %8.2f %8.2f %9.1f %10llu %6u %9.1f %s%s%s\n", i, m->src,
-		       st[i], en[i], en[i] - st[i], m->downtime_ms, (unsigned long long)b,
-		       m->passes, m->guest_gap_ns / 1e6, m->status, m->err[0] ? ": " : "", m->err);
+		       m->start_s > 0 ? m->start_s - t0 : -1, en[i], en[i] - st[i], m->downtime_ms,
+		       (unsigned long long)b, m->passes, m->guest_gap_ns / 1e6, m->status,
+		       m->err[0] ? ": " : "", m->err);
 	}
 	double score = evac_score(st, en, n, &mk, &md, &sc);
 	printf("total: policy %s, budget %.1f Mbit/s, makespan %.2f s, mean duration %.2f s, "
 	       "sum of completion times %.2f s, score (makespan + mean duration) %.2f s, "
-	       "max downtime %.1f ms, %.1f MB, mean rate %.1f Mbit/s, probes %d ok %d failed\n",
+	       "max downtime %.1f ms, %.1f MB, mean rate %.1f Mbit/s, probes %d ok %d failed, "
+	       "capacity drops %d raises %d, saved %d of %d\n",
 	       evac_policy_name(pol), budget * 8 / 1e6, mk, md, sc, score, maxdown, bytes / 1e6,
-	       mk > 0 ? bytes * 8 / mk / 1e6 : 0, c->probes_ok, c->probes_failed);
+	       mk > 0 ? bytes * 8 / mk / 1e6 : 0, c->probes_ok, c->probes_failed, c->drops,
+	       c->raises, saved, n);
+}
+
+/* Source hosts: VMs with the same namespace share one (host ids 0, 1, ... by first use). */
+static void assign_hosts(struct evm *vms, int n)
+{
+	unsigned hosts = 0;
+	for (int i = 0; i < n; i++) {
+		int same = -1;
+		for (int j = 0; j < i && same < 0; j++)
+			if (!strcmp(vms[i].netns, vms[j].netns))
+				same = j;
+		vms[i].v.host = same >= 0 ? vms[same].v.host : hosts++;
+	}
+}
+
+/* The power deadline: every VM not moved yet is lost (a running migration is cancelled). */
+static void power_out(struct evm *vms, int n, double t_end)
+{
+	char r[CONTROL_REPLY_MAX];
+	for (int i = 0; i < n; i++) {
+		struct evm *m = &vms[i];
+		if (m->done)
+			continue;
+		if (m->v.state == EVAC_SETUP || m->v.state == EVAC_ACTIVE) {
+			/* the path is gone with the power: cut the stream first (a source blocked
+			 * in a write then fails at once), then cancel, waiting 2 s at most */
+			struct timeval tv = {.tv_sec = 2};
+			relay_stop(&m->relay);
+			setsockopt(m->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+			ctl_ok(m, "{\"execute\": \"migrate_cancel\"}", r, sizeof(r));
+		}
+		m->done = true;
+		m->lost = true;
+		m->end_s = t_end;
+		snprintf(m->status, sizeof(m->status), "lost");
+		snprintf(m->err, sizeof(m->err), "power deadline");
+	}
+}
+
+/* The decision log: one "ctl" line per controller event and per start, and the state (X, C,
+ * k, caps in Mbit/s) every second. */
+static void log_step(const struct evac_ctl *c, const struct evac_vm *ev, int n, double t)
+{
+	double x = 0;
+	int k = 0;
+	for (int i = 0; i < n; i++)
+		if (ev[i].state == EVAC_SETUP || ev[i].state == EVAC_ACTIVE) {
+			x += ev[i].tput_bps;
+			k++;
+		}
+	if (c->events & (EVAC_EV_CAP_DOWN | EVAC_EV_CAP_UP))
+		printf("ctl t=%.2f capacity %s %.1f -> %.1f Mbit/s (X %.1f Mbit/s, k %d)\n", t,
+		       c->events & EVAC_EV_CAP_DOWN ? "drop" : "raise", c->cap_before * 8e-6,
+		       c->cap_est * 8e-6, x * 8e-6, k);
+	if (c->events & EVAC_EV_KMAX)
+		printf("ctl t=%.2f kmax %d -> %d\n", t, c->kmax_before, c->kmax);
+	if (c->events & EVAC_EV_SKIP)
+		printf("ctl t=%.2f skip vm %d: cannot cross before the deadline\n", t,
+		       c->skipped_vm);
+	for (int i = 0; i < n; i++)
+		if (ev[i].start)
+			printf("ctl t=%.2f start vm %d (host %u, ~%.1f MB, dirty %.1f MB/s) k %d\n",
+			       t, i, ev[i].host, ev[i].remaining / 1e6, ev[i].dirty_bps / 1e6,
+			       k + 1);
+	if (c->steps % (uint64_t)(1 / c->p.interval_s + 0.5) == 0 || c->events) {
+		printf("ctl t=%.2f state X %.1f C %.1f Mbit/s k %d kmax %d caps", t, x * 8e-6,
+		       c->cap_est * 8e-6, k, c->kmax);
+		for (int i = 0; i < n; i++)
+			if (ev[i].cap_bps > 0)
+				printf(" %d:%.1f/%.1f", i, ev[i].tput_bps * 8e-6,
+				       ev[i].cap_bps * 8e-6);
+		printf("\n");
+	}
+	fflush(stdout);
 }
 
 static int simulate(const char *name, uint64_t seed)
@@ -372,11 +460,13 @@ int evacuate_main(int argc, char **argv)
 	                                     {"tls-key", 1, 0, 'K'},
 	                                     {"tls-ca", 1, 0, 'A'},
 	                                     {"migrate-plaintext", 0, 0, 'N'},
+	                                     {"k", 1, 0, 'k'},
+	                                     {"deadline", 1, 0, 'D'},
 	                                     {"help", 0, 0, 'h'},
 	                                     {0, 0, 0, 0}};
 	struct mig_tls_opts tls = {0};
 	char cred[1100];
-	double budget = 0, interval = 0.25, timeout = 600;
+	double budget = 0, interval = 0.25, timeout = 600, deadline = 0, fixed_k = 2;
 	int pol = EVAC_CONTROLLER, c;
 	unsigned long downtime = 100, seed = 1;
 	const char *mode = "none", *sim = NULL;
@@ -412,6 +502,15 @@ int evacuate_main(int argc, char **argv)
 		case 'S':
 			seed = strtoul(optarg, NULL, 10);
 			break;
+		case 'k':
+			if (cli_double("tsvmm evacuate", "--k", optarg, 1, EVAC_SIM_MAX, &fixed_k))
+				goto bad;
+			break;
+		case 'D':
+			if (cli_double("tsvmm evacuate", "--deadline", optarg, 0.1, 86400,
+			               &deadline))
+				goto bad;
+			break;
 		case 'P':
 			tls.psk_file = optarg;
 			break;
@@ -446,7 +545,6 @@ int evacuate_main(int argc, char **argv)
 		return 1;
 	for (int i = 0; i < n; i++)
 		if (parse_vm(&vms[i], argv[optind + i])) {
-			fprintf(stderr, "tsvmm evacuate: bad VM '%s'\n", argv[optind + i]);
 			free(vms);
 			return 2;
 		}
@@ -460,7 +558,7 @@ int evacuate_main(int argc, char **argv)
 	uint64_t d0[EVAC_SIM_MAX];
 	for (int i = 0; i < n; i++) {
 		struct evm *m = &vms[i];
-		if (ctl_open(m, m->src) || !ctl_ok(m, req, r, sizeof(r))) {
+		if (ctl_open(m, m->src, 0) || !ctl_ok(m, req, r, sizeof(r))) {
 			fprintf(stderr, "tsvmm evacuate: %s: %s\n", m->src,
 			        m->fd < 0 ? "cannot connect" : r);
 			for (int j = 0; j <= i; j++)
@@ -485,12 +583,25 @@ int evacuate_main(int argc, char **argv)
 	struct evac_ctl ctl;
 	evac_ctl_params_default(&p, (enum evac_policy)pol, budget);
 	p.interval_s = interval;
+	p.deadline_s = deadline;
+	if (pol == EVAC_FIXED_K)
+		p.max_concurrency = (int)fixed_k;
 	evac_ctl_init(&ctl, &p);
+	assign_hosts(vms, n);
 	struct evac_vm ev[EVAC_SIM_MAX];
 	double t0 = now_s(), next_ctl = t0, last_ctl = t0;
+	struct timespec rt;
+	clock_gettime(CLOCK_REALTIME, &rt);
+	printf("evacuation start: unix %.3f, policy %s, %d VMs\n", rt.tv_sec + rt.tv_nsec / 1e9,
+	       evac_policy_name((enum evac_policy)pol), n);
+	fflush(stdout);
 	int left = n;
 	while (left > 0 && now_s() - t0 < timeout) {
 		double t = now_s();
+		if (deadline > 0 && t - t0 >= deadline) {
+			power_out(vms, n, t0 + deadline);
+			break;
+		}
 		for (int i = 0; i < n; i++) {
 			struct evm *m = &vms[i];
 			if (m->v.state == EVAC_SETUP || m->v.state == EVAC_ACTIVE) {
@@ -507,14 +618,17 @@ int evacuate_main(int argc, char **argv)
 			double dt = t - last_ctl;
 			for (int i = 0; i < n; i++) {
 				struct evm *m = &vms[i];
-				uint64_t b = relay_bytes(&m->relay);
+				uint64_t b = relay_acked(&m->relay);
 				m->v.tput_bps = dt > 0 ? (double)(b - m->bytes_prev) / dt : 0;
 				m->bytes_prev = b;
-				double rem = m->est_bytes - (double)b;
-				m->v.remaining = rem > 1e6 ? rem : 1e6;
+				/* pass progress: the first pass' bytes left, then the dirty pages */
+				double rem = m->v.pass > 0 ? (double)m->dirty_pages * 4096
+				                           : m->est_bytes - (double)b;
+				m->v.remaining = rem > 65536 ? rem : 65536;
 				ev[i] = m->v;
 			}
 			evac_ctl_step(&ctl, ev, n);
+			log_step(&ctl, ev, n, t - t0);
 			for (int i = 0; i < n; i++) {
 				struct evm *m = &vms[i];
 				m->v = ev[i];

@@ -2,19 +2,24 @@
 /* tsvmm evacuate: the paced TCP relay of one migration stream (see relay.h). */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "manager/relay.h"
 
-#define CHUNK (256 * 1024)
+#define CHUNK  (256 * 1024)
+#define SNDBUF (256 * 1024) /* bounds what waits in the kernel: a cap change acts at once */
 
 static double now_s(void)
 {
@@ -23,31 +28,81 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int write_all(int fd, const char *p, size_t n)
+/* acked = bytes written - bytes the destination has not acknowledged yet */
+static void update_acked(struct relay *r, int dst)
+{
+	int q = 0;
+	if (ioctl(dst, SIOCOUTQ, &q) == 0 && q >= 0) {
+		uint64_t sent = __atomic_load_n(&r->bytes, __ATOMIC_RELAXED);
+		__atomic_store_n(&r->acked, sent > (uint64_t)q ? sent - (uint64_t)q : 0,
+		                 __ATOMIC_RELAXED);
+	}
+}
+
+/* Write all of p to dst; source -> destination (count) is counted as written and its acked
+ * kept fresh while the socket is full. */
+static int forward(struct relay *r, int dst, const char *p, size_t n, bool count)
 {
 	while (n) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+		ssize_t w = send(dst, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			struct pollfd pf = {.fd = dst, .events = POLLOUT};
+			if (poll(&pf, 1, 20) < 0 && errno != EINTR)
+				return -1;
+			if (count)
+				update_acked(r, dst);
+			if (__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE))
+				return -1;
+			continue;
+		}
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
 			return -1;
 		p += w;
 		n -= (size_t)w;
+		if (count)
+			__atomic_add_fetch(&r->bytes, (uint64_t)w, __ATOMIC_RELAXED);
 	}
 	return 0;
 }
 
-static int dial(const struct sockaddr_in *sa)
+static int dial(int fd, const struct sockaddr_in *sa)
 {
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
-	if (fd < 0)
-		return -1;
+	int one = 1, sb = SNDBUF;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0) {
-		close(fd);
-		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sb, sizeof(sb));
+	return connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0 ? -1 : fd;
+}
+
+/* Enter namespace name (this thread only); *saved: the namespace to return to. 0 or -errno. */
+static int netns_enter(const char *name, int *saved)
+{
+	char path[300];
+	*saved = -1;
+	if (!name || !*name)
+		return 0;
+	snprintf(path, sizeof(path), "/var/run/netns/%s", name);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	*saved = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	int r = *saved < 0 || setns(fd, CLONE_NEWNET) < 0 ? -errno : 0;
+	close(fd);
+	if (r && *saved >= 0) {
+		close(*saved);
+		*saved = -1;
 	}
-	return fd;
+	return r;
+}
+
+static void netns_leave(int saved)
+{
+	if (saved >= 0) {
+		if (setns(saved, CLONE_NEWNET) < 0)
+			perror("relay: setns back");
+		close(saved);
+	}
 }
 
 /* Forward src -> dst paced by the cap, dst -> src as it comes, until both sides closed. */
@@ -63,37 +118,38 @@ static void pump(struct relay *r, int src, int dst)
 		if (tokens > burst)
 			tokens = burst;
 		last = t;
-		int timeout = 100;
+		int timeout = 20;
+		update_acked(r, dst);
 		struct pollfd p[2] = {
 		        {.fd = src_open && tokens >= 4096 ? src : -1, .events = POLLIN},
 		        {.fd = dst_open ? dst : -1, .events = POLLIN}};
 		if (src_open && tokens < 4096 && cap > 0) {
 			timeout = (int)((4096 - tokens) / cap * 1000) + 1;
-			if (timeout > 100)
-				timeout = 100;
+			if (timeout > 20)
+				timeout = 20;
 		}
 		if (poll(p, 2, timeout) < 0 && errno != EINTR)
 			break;
 		if (p[0].revents) {
 			size_t want = tokens < CHUNK ? (size_t)tokens : CHUNK;
 			ssize_t n = recv(src, buf, want, 0);
-			if (n <= 0 || write_all(dst, buf, (size_t)n)) {
+			if (n <= 0 || forward(r, dst, buf, (size_t)n, true)) {
 				src_open = false;
 				shutdown(dst, SHUT_WR);
 			} else {
 				tokens -= (double)n;
-				__atomic_add_fetch(&r->bytes, (uint64_t)n, __ATOMIC_RELAXED);
 			}
 		}
 		if (p[1].revents) {
 			ssize_t n = recv(dst, buf, CHUNK, 0);
-			if (n <= 0 || write_all(src, buf, (size_t)n)) {
+			if (n <= 0 || forward(r, src, buf, (size_t)n, false)) {
 				dst_open = false;
 				shutdown(src, SHUT_WR);
 			}
 		}
 	}
 	free(buf);
+	__atomic_store_n(&r->acked, __atomic_load_n(&r->bytes, __ATOMIC_RELAXED), __ATOMIC_RELAXED);
 }
 
 static void *relay_thread(void *arg)
@@ -107,7 +163,10 @@ static void *relay_thread(void *arg)
 			break;
 		}
 	}
-	int dst = src >= 0 ? dial(&r->dst) : -1;
+	int dst = src >= 0 ? dial(r->dfd, &r->dst) : -1;
+	if (dst < 0 && r->dfd >= 0)
+		close(r->dfd);
+	r->dfd = -1;
 	if (dst >= 0) {
 		__atomic_store_n(&r->state, RELAY_CONNECTED, __ATOMIC_RELEASE);
 		pump(r, src, dst);
@@ -119,10 +178,12 @@ static void *relay_thread(void *arg)
 	return NULL;
 }
 
-int relay_start(struct relay *r, const char *dst_addr, uint16_t dst_port, uint64_t cap_bps)
+int relay_start(struct relay *r, const char *dst_addr, uint16_t dst_port, uint64_t cap_bps,
+                const char *netns)
 {
+	int saved, e;
 	memset(r, 0, sizeof(*r));
-	r->lfd = -1;
+	r->lfd = r->dfd = -1;
 	r->cap_bps = cap_bps;
 	r->dst.sin_family = AF_INET;
 	r->dst.sin_port = htons(dst_port);
@@ -130,21 +191,26 @@ int relay_start(struct relay *r, const char *dst_addr, uint16_t dst_port, uint64
 		return -EINVAL;
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	socklen_t sl = sizeof(sa);
+	if ((e = netns_enter(netns, &saved)))
+		return e;
 	r->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (r->lfd < 0 || bind(r->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    listen(r->lfd, 1) < 0 || getsockname(r->lfd, (struct sockaddr *)&sa, &sl) < 0) {
-		int e = -errno;
+	r->dfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	e = r->lfd < 0 || r->dfd < 0 || bind(r->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	                    listen(r->lfd, 1) < 0 ||
+	                    getsockname(r->lfd, (struct sockaddr *)&sa, &sl) < 0
+	            ? -errno
+	            : 0;
+	netns_leave(saved);
+	r->port = ntohs(sa.sin_port);
+	if (!e)
+		e = -pthread_create(&r->th, NULL, relay_thread, r);
+	if (e) {
 		if (r->lfd >= 0)
 			close(r->lfd);
-		r->lfd = -1;
+		if (r->dfd >= 0)
+			close(r->dfd);
+		r->lfd = r->dfd = -1;
 		return e;
-	}
-	r->port = ntohs(sa.sin_port);
-	int e = pthread_create(&r->th, NULL, relay_thread, r);
-	if (e) {
-		close(r->lfd);
-		r->lfd = -1;
-		return -e;
 	}
 	r->started = true;
 	return 0;
@@ -159,5 +225,7 @@ void relay_stop(struct relay *r)
 	}
 	if (r->lfd >= 0)
 		close(r->lfd);
-	r->lfd = -1;
+	if (r->dfd >= 0)
+		close(r->dfd);
+	r->lfd = r->dfd = -1;
 }

@@ -4,7 +4,13 @@
  * (an ephemeral port), accepts one connection (the source VM's migration), connects to the
  * destination and forwards both ways in its own thread; the source -> destination direction
  * is paced by a token bucket at cap_bps (changeable at any time; 0 = unpaced) and counted in
- * bytes. Destination -> source (status records) is not paced.
+ * bytes (written, and acknowledged by the destination's TCP: the send buffer holds
+ * megabytes, so what was written says little about what crossed the path in the last
+ * interval). Destination -> source (status records) is not paced.
+ * With a network namespace name, both sockets (the listener and the one toward the
+ * destination) are made in that namespace (/var/run/netns/NAME, as `ip netns` names them):
+ * a source VM on another "host" (namespace) connects to 127.0.0.1 there, and the stream
+ * leaves through that host's uplink.
  */
 #ifndef TSVMM_MANAGER_RELAY_H
 #define TSVMM_MANAGER_RELAY_H
@@ -17,20 +23,23 @@
 enum relay_state { RELAY_WAITING = 0, RELAY_CONNECTED, RELAY_CLOSED, RELAY_FAILED };
 
 struct relay {
-	int lfd;
+	int lfd, dfd;  /* listener, socket toward the destination (made at start) */
 	uint16_t port; /* where the source connects (127.0.0.1) */
 	struct sockaddr_in dst;
 	pthread_t th;
 	bool started;
 	/* shared with the thread (atomics) */
 	uint64_t cap_bps; /* bytes/s, 0 = unpaced */
-	uint64_t bytes;   /* forwarded source -> destination */
+	uint64_t bytes;   /* forwarded source -> destination (written into the socket) */
+	uint64_t acked;   /* of those, acknowledged by the destination (bytes - SIOCOUTQ, updated
+	                     every 20 ms): what crossed the path, for the throughput feedback */
 	int state;        /* enum relay_state */
 	bool stop;
 };
 
-/* Listen, start the thread. 0 or -errno. */
-int relay_start(struct relay *r, const char *dst_addr, uint16_t dst_port, uint64_t cap_bps);
+/* Listen (in namespace netns unless NULL or ""), start the thread. 0 or -errno. */
+int relay_start(struct relay *r, const char *dst_addr, uint16_t dst_port, uint64_t cap_bps,
+                const char *netns);
 static inline void relay_set_cap(struct relay *r, uint64_t cap_bps)
 {
 	__atomic_store_n(&r->cap_bps, cap_bps, __ATOMIC_RELAXED);
@@ -38,6 +47,10 @@ static inline void relay_set_cap(struct relay *r, uint64_t cap_bps)
 static inline uint64_t relay_bytes(struct relay *r)
 {
 	return __atomic_load_n(&r->bytes, __ATOMIC_RELAXED);
+}
+static inline uint64_t relay_acked(struct relay *r)
+{
+	return __atomic_load_n(&r->acked, __ATOMIC_RELAXED);
 }
 static inline int relay_state(struct relay *r)
 {
