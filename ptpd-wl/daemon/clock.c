@@ -106,6 +106,7 @@ struct ptpd_clock *ptpd_clock_create(struct config *cfg, struct reactor *r,
 			tclock_destroy(env->clk);
 		return NULL;
 	}
+	c->burst_log_dr = 127;
 	if (env)
 		c->env = *env;
 	sim_rng_seed(&c->rng, c->env.seed);

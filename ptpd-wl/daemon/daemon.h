@@ -131,6 +131,11 @@ struct ptpd_clock {
 	/* tsync_ctl.c: status and the on-demand burst */
 	double burst_until_s; /* reactor time (monotonic) end of a burst, s (0: none) */
 	struct reactor_timer *burst_timer;
+	/* Delay_Req interval (log2 s) of our slave ports during our own burst, 127: none. A
+	 * ptp4l master changes only its Sync rate on a message interval request and keeps
+	 * announcing logMinDelayReqInterval 0, so the path delay (and the offsets through it)
+	 * would stay at the slow rate; it answers a faster Delay_Req all the same. */
+	int8_t burst_log_dr;
 };
 
 /* Build the clock and its ports from cfg (after ptpd_config_check) in env (NULL: all from the
@@ -224,6 +229,10 @@ int ptpd_port_send(struct ptpd_port *p, enum transport_channel ch, enum transpor
 void ptpd_port_tx_announce(struct ptpd_port *p);
 void ptpd_port_tx_sync(struct ptpd_port *p);
 void ptpd_port_tx_delay_req(struct ptpd_port *p);
+/* A slave port's Delay_Req interval now: the master's, or our burst's if that is faster. */
+int8_t ptpd_port_delay_req_log(const struct ptpd_port *p);
+/* Send the next Delay_Req within the current interval (the rate just changed). */
+void ptpd_port_delay_req_rearm(struct ptpd_port *p);
 void ptpd_port_tx_pdelay_req(struct ptpd_port *p);
 void ptpd_port_rx_delay_req(struct ptpd_port *p, const struct ptp_msg *m, tmv_t rx,
                             const struct transport_addr *src);
