@@ -91,6 +91,18 @@ for h in a b; do
 		--interval 0.1 --socket "$D/vc-$h.sock" --migration-burst=$mb
 done
 vc() { "$BIN/vmclockd" --socket "$D/vc-$1.sock" --send "$2"; }
+# PTP messages on both hosts' links to the grandmaster (rx + tx frames: Sync, Follow_Up,
+# Delay_Req/Resp, Announce, Signaling), for the burst's extra messages; ptp_frames HOST tx:
+# what HOST sent (Delay_Req, Signaling)
+ptp_frames() {
+	n=0
+	for h in ${1:-a b}; do
+		for f in ${2:-rx tx}; do
+			n=$((n + $(bed_exec $h cat /sys/class/net/veth0/statistics/${f}_packets)))
+		done
+	done
+	echo $n
+}
 
 # both hosts synchronised, with a bound under 20 us
 t=0
@@ -117,7 +129,8 @@ bed_bg a "$D/tsvmm-0.log" "$BIN/tsvmm" run $VMARGS --dirty-rate "$DIRTY" --wss 4
 	--control "$D/vm-0.ctl" || fail "tsvmm"
 SRCPID=$BED_LASTPID
 sleep 2
-echo "# i policy burst src dst downtime_ms host_err_ns burst_src burst_dst" >"$D/migrations.txt"
+echo "# i policy burst src dst downtime_ms host_err_ns burst_src burst_dst ptp_frames span_s dst_bound_before dst_tx" \
+	>"$D/migrations.txt"
 npol=$(echo $POLICIES | wc -w)
 i=1
 ok=0
@@ -130,6 +143,10 @@ while [ $i -le "$COUNT" ]; do
 	*) burst=$((((i - 1) / npol) % 2)) ;;
 	esac
 	port=$((5100 + i))
+	f0=$(ptp_frames) s0=$(date +%s.%N) x0=$(ptp_frames $dst tx)
+	st=$(vc $dst status) # the destination's bound (and its terms) before any burst
+	hb=$(kv maxerror_ns "$st")
+	echo "$i before $dst $st" >>"$D/terms.log"
 	bed_bg $dst "$D/tsvmm-$i.log" "$BIN/tsvmm" run $VMARGS --incoming "$dip:$port" \
 		--vmclockd "$D/vc-$dst.sock" --vmclock-vm "${BED_PREFIX}vm.$dst" --vmclock-policy "$pol" \
 		--vmclock-log "$D/vm-$i.vlog" --control "$D/vm-$i.ctl"
@@ -151,14 +168,17 @@ while [ $i -le "$COUNT" ]; do
 		tail -n 3 "$D/tsvmm-$((i - 1)).log" "$D/tsvmm-$i.log" >&2
 		break
 	fi
+	echo "$i resume $dst $(vc $dst status)" >>"$D/terms.log"
 	herr=$("$BIN/tsync-vclock" error "$([ $dst = a ] && echo "$VA" || echo "$VB")")
 	dt=$(sed -n 's/.*downtime \([0-9.]*\) ms.*/\1/p' "$D/tsvmm-$i.log" | head -n 1)
-	echo "$i $pol $burst $src $dst ${dt:-nan} $herr $bs $bd" >>"$D/migrations.txt"
 	t=0
 	while bed_alive "$SRCPID" && [ $t -lt 100 ]; do sleep 0.05; t=$((t + 1)); done
 	SRCPID=$DSTPID
 	ok=$((ok + 1))
 	sleep "$HOLD"
+	# frames from this migration's prepare to the end of its hold (the burst's own span)
+	fr=$(($(ptp_frames) - f0)) xn=$(($(ptp_frames $dst tx) - x0)) span=$(awk -v a="$s0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
+	echo "$i $pol $burst $src $dst ${dt:-nan} $herr $bs $bd $fr $span ${hb:--} $xn" >>"$D/migrations.txt"
 	i=$((i + 1))
 done
 sleep 0.3

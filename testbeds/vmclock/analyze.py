@@ -5,7 +5,10 @@ usage: analyze.py DIR [--plot FILE.png] [--target-ns 1000]
 
 DIR holds vm-*.vlog (tsvmm --vmclock-log statlogs: t[s] err[ns] bound[ns] ok status marker
 est[ns] tsc, one file per tsvmm process) and migrations.txt (one line per migration: i policy
-burst src dst downtime_ms host_err_ns burst_src burst_dst). The readings of all processes
+burst src dst downtime_ms host_err_ns burst_src burst_dst [ptp_frames span_s dst_bound_before dst_tx]:
+both hosts' PTP frames from the destination's start to the end of the hold, that span, the
+destination vmclockd's maxerror before the destination started, the frames the destination
+host sent in the span: Delay_Req and Signaling). The readings of all processes
 are merged by TSC (the guest's counter: one timeline), duplicates dropped. Migration k is the
 k-th increase of disruption_marker. Per migration:
   before   the last reading before the switchover
@@ -66,12 +69,16 @@ def load(d):
             if line.startswith('#') or not line.strip():
                 continue
             p = line.split()
-            while len(p) < 9:
+            while len(p) < 13:
                 p.append('-')
             migs.append({'i': int(p[0]), 'policy': p[1], 'burst': int(p[2]), 'src': p[3],
                          'dst': p[4], 'downtime_ms': float(p[5]),
                          'host_err': float(p[6]) if p[6] not in ('-', 'nan') else float('nan'),
-                         'bs': p[7], 'bd': p[8]})
+                         'bs': p[7], 'bd': p[8],
+                         'frames': int(p[9]) if p[9].isdigit() else None,
+                         'span_s': float(p[10]) if p[10] != '-' else None,
+                         'dst_bound_before': float(p[11]) if p[11].isdigit() else None,
+                         'dst_tx': int(p[12]) if p[12].isdigit() else None})
     # switchovers: marker increases
     sw = [k for k in range(1, len(rows)) if rows[k]['marker'] > rows[k - 1]['marker']]
     res = []
