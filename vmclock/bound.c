@@ -25,6 +25,11 @@ static void add_delay(struct vmclock_bound_hist *h, const struct tsync_status *s
 		h->dn++;
 }
 
+double vmclock_bound_offset(const struct tsync_status *st)
+{
+	return (st->have & TSYNC_ST_OFFSET_AVG) ? st->offset_avg_ns : (double)st->offset_ns;
+}
+
 bool vmclock_bound_add(struct vmclock_bound_hist *h, const struct tsync_status *st)
 {
 	if (!(st->have & TSYNC_ST_OFFSET))
@@ -38,7 +43,7 @@ bool vmclock_bound_add(struct vmclock_bound_hist *h, const struct tsync_status *
 		h->last_samples = st->samples;
 		h->have_last = true;
 	}
-	h->off[h->head] = (double)st->offset_ns;
+	h->off[h->head] = vmclock_bound_offset(st);
 	h->freq[h->head] = (st->have & TSYNC_ST_FREQ) ? st->freq_ppb : NAN;
 	h->head = (h->head + 1) % VMCLOCK_BOUND_WIN;
 	if (h->n < VMCLOCK_BOUND_WIN)
@@ -127,9 +132,9 @@ void vmclock_bound_eval(const struct vmclock_bound_hist *h, const struct tsync_s
 	t->path_ns = vmclock_bound_path(h, st);
 	t->asym_ns = asym_ns;
 	t->trusted =
-	        st->est_ns >= 0 && vmclock_bound_trusted(h, (double)st->offset_ns, t->est_ns, k);
+	        st->est_ns >= 0 && vmclock_bound_trusted(h, vmclock_bound_offset(st), t->est_ns, k);
 	if (!t->trusted) {
-		double peak = fabs((double)st->offset_ns);
+		double peak = fabs(vmclock_bound_offset(st));
 		for (unsigned i = 0; i < h->n; i++)
 			peak = fmax(peak, fabs(h->off[i]));
 		t->converge_ns = peak;

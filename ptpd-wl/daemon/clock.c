@@ -4,6 +4,7 @@
  * statlog, chrony) and the clock-wide best master decision over all ports (bmc_state.c).
  */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -213,6 +214,17 @@ static void log_sample(struct ptpd_clock *c, tmv_t offset, tmv_t delay)
 	}
 }
 
+/* Exponential average of the offsets, time constant OFFSET_AVG_TAU_S: at 1 Sync/s it is the
+ * last offset, in a 64 Sync/s burst it averages ~13 samples' timestamp noise. */
+#define OFFSET_AVG_TAU_S 0.1
+static void offset_average(struct ptpd_clock *c, double offset, int64_t mono)
+{
+	double dt = (double)(mono - c->offset_avg_mono) / 1e9;
+	double a = c->offset_avg_mono && dt > 0 ? 1 - exp(-dt / OFFSET_AVG_TAU_S) : 1.0;
+	c->offset_avg_ns += a * (offset - c->offset_avg_ns);
+	c->offset_avg_mono = mono ? mono : 1;
+}
+
 void ptpd_clock_sample(struct ptpd_clock *c, struct ptpd_port *p, tmv_t offset, tmv_t t2,
                        tmv_t rx_raw, tmv_t delay, int log_sync_interval)
 {
@@ -228,6 +240,7 @@ void ptpd_clock_sample(struct ptpd_clock *c, struct ptpd_port *p, tmv_t offset, 
 
 	c->cur.offset_from_master = offset;
 	c->cur.mean_path_delay = delay;
+	offset_average(c, (double)offset, (int64_t)x.mono);
 	c->tstatus.master_offset = offset;
 	c->tstatus.ingress_time = t2;
 	c->tstatus.gm_present = 1;
@@ -239,6 +252,8 @@ void ptpd_clock_sample(struct ptpd_clock *c, struct ptpd_port *p, tmv_t offset, 
 	}
 	enum servo_state st = sync_sample(c->sync, &x);
 	c->sstate = st;
+	if (st != SERVO_LOCKED)
+		c->offset_avg_mono = 0; /* stepped or starting over: the next sample restarts it */
 	c->freq_ppb = sync_freq(c->sync);
 	c->step_gen = sync_step_gen(c->sync);
 	if (!c->free_running)

@@ -136,6 +136,10 @@ struct ptpd_clock {
 	 * announcing logMinDelayReqInterval 0, so the path delay (and the offsets through it)
 	 * would stay at the slow rate; it answers a faster Delay_Req all the same. */
 	int8_t burst_log_dr;
+	/* the offsets' exponential average, time constant 0.1 s ("tsync status" offset_avg_ns:
+	 * what vmclockd's bound takes as the measured error, one per poll) */
+	double offset_avg_ns;
+	int64_t offset_avg_mono; /* ns, 0: none yet */
 };
 
 /* Build the clock and its ports from cfg (after ptpd_config_check) in env (NULL: all from the
