@@ -15,7 +15,7 @@
 #
 # usage: bench/vmclock-e2e-run.sh [--count N] [--policies "step slew freeze"]
 #          [--no-burst] [--burst-only] [--hold S] [--out DIR] [--mem 64M] [--dirty-rate N]
-#          [--auto-burst] [--prepare-wait S] [--sync-log L] [--settle S]
+#          [--auto-burst] [--prepare-wait S] [--sync-log L] [--settle S] [--vmclockd-args "A"]
 # --auto-burst: no burst from this script; the destination's vmclockd asks for one itself
 # when tsvmm reports the migration (vmclock/README.md, "On-demand sync"); --prepare-wait S:
 # sleep S between the destination listening and the migrate command (an operator or an
@@ -23,6 +23,7 @@
 # --burst-only and --auto-burst, off otherwise (the alternating and --no-burst arms compare
 # the script's burst with none). --sync-log L: the hosts' Sync interval (log2 s, -3).
 # --settle S: run S more seconds once both hosts are synchronised (servos past convergence).
+# --vmclockd-args "A": more options for both vmclockd (e.g. "--ptpd-asymmetry 200ns").
 # Prints analyze.py's report; exit 0 if every migration ran, 1 otherwise. With --out the
 # statlogs, logs and migrations.txt stay in DIR (for plots).
 cd "$(dirname "$0")/.." || exit 1
@@ -33,7 +34,7 @@ BIN=$BUILD/bin
 BED_PREFIX=${VME_PREFIX:-tve-$$-}
 
 COUNT=6 POLICIES="step slew freeze" BURST=alt HOLD=1.5 OUT= MEM=64M DIRTY=2000 PWAIT=0 SLOG=-3
-SETTLE=0
+SETTLE=0 VCARGS=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--count) COUNT=$2; shift ;;
@@ -44,6 +45,7 @@ while [ $# -gt 0 ]; do
 	--prepare-wait) PWAIT=$2; shift ;;
 	--sync-log) SLOG=$2; shift ;;
 	--settle) SETTLE=$2; shift ;;
+	--vmclockd-args) VCARGS=$2; shift ;;
 	--hold) HOLD=$2; shift ;;
 	--out) OUT=$2; shift ;;
 	--mem) MEM=$2; shift ;;
@@ -88,7 +90,7 @@ for h in a b; do
 	mb=0
 	case $BURST in yes | auto) mb=1 ;; esac
 	bed_bg $h "$D/vmclockd-$h.log" "$BIN/vmclockd" --clock "vclock:$vc" --ptpd "$D/ptpd-$h.uds" \
-		--interval 0.1 --socket "$D/vc-$h.sock" --migration-burst=$mb
+		--interval 0.1 --socket "$D/vc-$h.sock" --migration-burst=$mb $VCARGS
 done
 vc() { "$BIN/vmclockd" --socket "$D/vc-$1.sock" --send "$2"; }
 # PTP messages on both hosts' links to the grandmaster (rx + tx frames: Sync, Follow_Up,
