@@ -12,11 +12,16 @@ void vmclock_bound_reset(struct vmclock_bound_hist *h)
 
 /* The delay window holds the last distinct values: the delay moves at the Delay_Req rate,
  * which a burst of Sync does not raise, so a window of samples would be too short. */
+double vmclock_bound_delay(const struct tsync_status *st)
+{
+	return (st->have & TSYNC_ST_DELAY_AVG) ? round(st->delay_avg_ns) : (double)st->delay_ns;
+}
+
 static void add_delay(struct vmclock_bound_hist *h, const struct tsync_status *st)
 {
-	if (!(st->have & TSYNC_ST_DELAY))
+	if (!(st->have & (TSYNC_ST_DELAY | TSYNC_ST_DELAY_AVG)))
 		return;
-	double d = (double)st->delay_ns;
+	double d = vmclock_bound_delay(st);
 	if (h->dn && h->delay[(h->dhead + VMCLOCK_BOUND_WIN - 1) % VMCLOCK_BOUND_WIN] == d)
 		return;
 	h->delay[h->dhead] = d;
@@ -77,9 +82,9 @@ double vmclock_bound_path(const struct vmclock_bound_hist *h, const struct tsync
 		lo = fmin(lo, h->delay[i]);
 		hi = fmax(hi, h->delay[i]);
 	}
-	if (st->have & TSYNC_ST_DELAY) {
-		lo = fmin(lo, (double)st->delay_ns);
-		hi = fmax(hi, (double)st->delay_ns);
+	if (st->have & (TSYNC_ST_DELAY | TSYNC_ST_DELAY_AVG)) {
+		lo = fmin(lo, vmclock_bound_delay(st));
+		hi = fmax(hi, vmclock_bound_delay(st));
 	}
 	return hi > lo ? hi - lo : 0;
 }

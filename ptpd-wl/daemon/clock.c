@@ -214,15 +214,20 @@ static void log_sample(struct ptpd_clock *c, tmv_t offset, tmv_t delay)
 	}
 }
 
-/* Exponential average of the offsets, time constant OFFSET_AVG_TAU_S: at 1 Sync/s it is the
- * last offset, in a 64 Sync/s burst it averages ~13 samples' timestamp noise. */
-#define OFFSET_AVG_TAU_S 0.1
-static void offset_average(struct ptpd_clock *c, double offset, int64_t mono)
+/* Exponential average over time, time constant AVG_TAU_S: at 1 value/s it is the last value,
+ * at 64/s (a burst) it averages ~13 values' timestamp noise. */
+#define AVG_TAU_S 0.1
+static void avg_add(struct ptpd_avg *a, double x, int64_t mono)
 {
-	double dt = (double)(mono - c->offset_avg_mono) / 1e9;
-	double a = c->offset_avg_mono && dt > 0 ? 1 - exp(-dt / OFFSET_AVG_TAU_S) : 1.0;
-	c->offset_avg_ns += a * (offset - c->offset_avg_ns);
-	c->offset_avg_mono = mono ? mono : 1;
+	double dt = (double)(mono - a->mono) / 1e9;
+	double w = a->mono && dt > 0 ? 1 - exp(-dt / AVG_TAU_S) : 1.0;
+	a->v += w * (x - a->v);
+	a->mono = mono ? mono : 1;
+}
+
+void ptpd_clock_delay_sample(struct ptpd_clock *c, tmv_t delay)
+{
+	avg_add(&c->delay_avg, (double)delay, (int64_t)ptpd_clock_mono(c));
 }
 
 void ptpd_clock_sample(struct ptpd_clock *c, struct ptpd_port *p, tmv_t offset, tmv_t t2,
@@ -240,7 +245,7 @@ void ptpd_clock_sample(struct ptpd_clock *c, struct ptpd_port *p, tmv_t offset, 
 
 	c->cur.offset_from_master = offset;
 	c->cur.mean_path_delay = delay;
-	offset_average(c, (double)offset, (int64_t)x.mono);
+	avg_add(&c->offset_avg, (double)offset, (int64_t)x.mono);
 	c->tstatus.master_offset = offset;
 	c->tstatus.ingress_time = t2;
 	c->tstatus.gm_present = 1;
@@ -253,7 +258,7 @@ void ptpd_clock_sample(struct ptpd_clock *c, struct ptpd_port *p, tmv_t offset, 
 	enum servo_state st = sync_sample(c->sync, &x);
 	c->sstate = st;
 	if (st != SERVO_LOCKED)
-		c->offset_avg_mono = 0; /* stepped or starting over: the next sample restarts it */
+		c->offset_avg.mono = 0; /* stepped or starting over: the next sample restarts it */
 	c->freq_ppb = sync_freq(c->sync);
 	c->step_gen = sync_step_gen(c->sync);
 	if (!c->free_running)

@@ -93,6 +93,12 @@ struct ptpd_env {
 	uint64_t seed; /* the random number generator (randomised Delay_Req timers) */
 };
 
+/* An exponential average over time (ptpd_avg_add). */
+struct ptpd_avg {
+	double v;
+	int64_t mono; /* monotonic ns of the last value, 0: none (the next value restarts it) */
+};
+
 struct ptpd_clock {
 	struct config *cfg;
 	struct reactor *r;
@@ -136,10 +142,10 @@ struct ptpd_clock {
 	 * announcing logMinDelayReqInterval 0, so the path delay (and the offsets through it)
 	 * would stay at the slow rate; it answers a faster Delay_Req all the same. */
 	int8_t burst_log_dr;
-	/* the offsets' exponential average, time constant 0.1 s ("tsync status" offset_avg_ns:
-	 * what vmclockd's bound takes as the measured error, one per poll) */
-	double offset_avg_ns;
-	int64_t offset_avg_mono; /* ns, 0: none yet */
+	/* exponential averages, time constant 0.1 s, of the offsets and of the mean path delay
+	 * at each new delay sample ("tsync status" offset_avg_ns, delay_avg_ns: what vmclockd's
+	 * bound takes, one per poll; at 1/s they are the last values) */
+	struct ptpd_avg offset_avg, delay_avg;
 };
 
 /* Build the clock and its ports from cfg (after ptpd_config_check) in env (NULL: all from the
@@ -149,6 +155,8 @@ struct ptpd_clock *ptpd_clock_create(struct config *cfg, struct reactor *r,
 void ptpd_clock_destroy(struct ptpd_clock *c);
 /* The daemon's monotonic time now (its reactor's time source: real or simulated), ns. */
 tmv_t ptpd_clock_mono(struct ptpd_clock *c);
+/* A new mean path (or link) delay from the port's filter: into the clock's average. */
+void ptpd_clock_delay_sample(struct ptpd_clock *c, tmv_t delay);
 /* Local time now, ns. */
 tmv_t ptpd_clock_now(struct ptpd_clock *c);
 /* Map a packet timestamp (CLOCK_REALTIME for software, PHC for hardware) to local time.

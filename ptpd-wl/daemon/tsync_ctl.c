@@ -7,7 +7,7 @@
  * octet would be messageType 4, which does not exist); the reply is one text datagram:
  *   tsync status  (the reply: include/tsync/status.h, written by tsync_status_encode)
  *     ok port_state=SLAVE servo=s2 status=synchronized offset_ns=N est_ns=E freq_ppb=F
- *        delay_ns=D log_sync=L samples=N age_ms=A burst_s=B offset_avg_ns=M
+ *        delay_ns=D log_sync=L samples=N age_ms=A burst_s=B offset_avg_ns=M delay_avg_ns=P
  *     est_ns: the servo's 1-sigma estimate of its own time error (kalman; -1 if the servo
  *     has none), age_ms: since the last offset sample, status: what a vmclock page should
  *     say (synchronized: a slave port, servo locked, a sample within 4 Sync intervals;
@@ -275,7 +275,8 @@ static int cmd_status(struct ptpd_clock *c, char *out, size_t len)
 	        .samples = samples,
 	        .age_ms = samples ? age * 1e3 : -1.0,
 	        .burst_s = c->burst_until_s > now ? c->burst_until_s - now : 0.0,
-	        .offset_avg_ns = c->offset_avg_ns,
+	        .offset_avg_ns = c->offset_avg.v,
+	        .delay_avg_ns = c->delay_avg.mono ? c->delay_avg.v : (double)c->cur.mean_path_delay,
 	        .have = TSYNC_ST_ALL,
 	};
 	tsync_sync_state_parse(

@@ -95,6 +95,25 @@ Test(vmclock_bound, averaged_offset_when_reported)
 	cr_assert_float_eq(vmclock_bound_offset(&st), 400, 1e-9);
 }
 
+/* With ptpd-wl's averaged delay (delay_avg_ns) the path term is how far the average moved. */
+Test(vmclock_bound, averaged_delay_when_reported)
+{
+	struct vmclock_bound_hist h;
+	vmclock_bound_reset(&h);
+	struct tsync_status st = {0};
+	for (unsigned i = 0; i < VMCLOCK_BOUND_WIN; i++) {
+		st = sample(i + 1, 0, 1000, 20);
+		st.delay_ns = i % 2 ? 1400 : 600; /* one filter output's jitter */
+		st.delay_avg_ns = i % 2 ? 1050.4 : 950;
+		st.have |= TSYNC_ST_DELAY | TSYNC_ST_DELAY_AVG;
+		vmclock_bound_add(&h, &st);
+	}
+	cr_assert_float_eq(vmclock_bound_delay(&st), 1050, 1e-9, "whole ns");
+	cr_assert_float_eq(vmclock_bound_path(&h, &st), 100, 1e-9);
+	st.have &= ~(unsigned)TSYNC_ST_DELAY_AVG;
+	cr_assert_float_eq(vmclock_bound_delay(&st), 1400, 1e-9);
+}
+
 Test(vmclock_bound, path_is_how_far_the_path_delay_moved)
 {
 	struct vmclock_bound_hist h;
