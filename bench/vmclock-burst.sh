@@ -9,14 +9,15 @@
 #   burst: bound xB error xE coverage P% readings N tightness T
 #
 # usage: bench/vmclock-burst.sh [--quick] [--count N] [--hold S] [--prepare-wait S] [--settle S]
-#          [--out DIR]
+#          [--out DIR] [--vmclockd-args "A"]
 #   --quick: one migration per policy and arm, 2 s hold, 20 s settle (under two minutes)
 #   default: three migrations per policy and arm, 8 s hold, 30 s settle (>= 10,000 readings)
 #   --settle S: the hosts run S s at 1 Sync/s past synchronisation before the first migration
+#   --vmclockd-args "A": more vmclockd options for both arms (e.g. "--ptpd-asymmetry 200ns")
 # Exit 0 if both arms ran every migration and the report was made.
 cd "$(dirname "$0")/.." || exit 1
 BUILD=${BUILD:-build}
-COUNT=9 HOLD=8 PWAIT=3 SETTLE=30 OUT=
+COUNT=9 HOLD=8 PWAIT=3 SETTLE=30 OUT= VCARGS=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--quick) COUNT=3 HOLD=2 SETTLE=20 ;;
@@ -25,6 +26,7 @@ while [ $# -gt 0 ]; do
 	--prepare-wait) PWAIT=$2; shift ;;
 	--settle) SETTLE=$2; shift ;;
 	--out) OUT=$2; shift ;;
+	--vmclockd-args) VCARGS=$2; shift ;;
 	*) echo "vmclock-burst: unknown argument $1" >&2; exit 1 ;;
 	esac
 	shift
@@ -39,10 +41,11 @@ for arm in no yes; do
 	mode=--no-burst
 	[ $arm = yes ] && mode=--auto-burst
 	echo "# arm burst=$arm: bench/vmclock-e2e-run.sh $mode --sync-log 0 --count $COUNT" \
-		"--hold $HOLD --prepare-wait $PWAIT --settle $SETTLE"
+		"--hold $HOLD --prepare-wait $PWAIT --settle $SETTLE${VCARGS:+ --vmclockd-args \"$VCARGS\"}"
 	VME_PREFIX=${VME_PREFIX:-tvb-$$-}$arm- BUILD=$BUILD sh bench/vmclock-e2e-run.sh $mode \
 		--sync-log 0 --count "$COUNT" --policies "step slew freeze" --hold "$HOLD" \
-		--prepare-wait "$PWAIT" --settle "$SETTLE" --out "$OUT/$arm" >"$OUT/$arm.report" 2>&1 || rc=1
+		--prepare-wait "$PWAIT" --settle "$SETTLE" --vmclockd-args "$VCARGS" --out "$OUT/$arm" \
+		>"$OUT/$arm.report" 2>&1 || rc=1
 	grep -E '^# (hosts|after|migrations|bound)|^RESULT' "$OUT/$arm.report"
 done
 echo "# $(($(date +%s) - T0)) s"

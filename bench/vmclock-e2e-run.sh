@@ -15,7 +15,7 @@
 #
 # usage: bench/vmclock-e2e-run.sh [--count N] [--policies "step slew freeze"]
 #          [--no-burst] [--burst-only] [--hold S] [--out DIR] [--mem 64M] [--dirty-rate N]
-#          [--auto-burst] [--prepare-wait S] [--sync-log L] [--settle S]
+#          [--auto-burst] [--prepare-wait S] [--sync-log L] [--settle S] [--vmclockd-args "A"]
 # --auto-burst: no burst from this script; the destination's vmclockd asks for one itself
 # when tsvmm reports the migration (vmclock/README.md, "On-demand sync"); --prepare-wait S:
 # sleep S between the destination listening and the migrate command (an operator or an
@@ -23,6 +23,7 @@
 # --burst-only and --auto-burst, off otherwise (the alternating and --no-burst arms compare
 # the script's burst with none). --sync-log L: the hosts' Sync interval (log2 s, -3).
 # --settle S: run S more seconds once both hosts are synchronised (servos past convergence).
+# --vmclockd-args "A": more options for both vmclockd (e.g. "--ptpd-asymmetry 200ns").
 # Prints analyze.py's report; exit 0 if every migration ran, 1 otherwise. With --out the
 # statlogs, logs and migrations.txt stay in DIR (for plots).
 cd "$(dirname "$0")/.." || exit 1
@@ -33,7 +34,7 @@ BIN=$BUILD/bin
 BED_PREFIX=${VME_PREFIX:-tve-$$-}
 
 COUNT=6 POLICIES="step slew freeze" BURST=alt HOLD=1.5 OUT= MEM=64M DIRTY=2000 PWAIT=0 SLOG=-3
-SETTLE=0
+SETTLE=0 VCARGS=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--count) COUNT=$2; shift ;;
@@ -44,6 +45,7 @@ while [ $# -gt 0 ]; do
 	--prepare-wait) PWAIT=$2; shift ;;
 	--sync-log) SLOG=$2; shift ;;
 	--settle) SETTLE=$2; shift ;;
+	--vmclockd-args) VCARGS=$2; shift ;;
 	--hold) HOLD=$2; shift ;;
 	--out) OUT=$2; shift ;;
 	--mem) MEM=$2; shift ;;
@@ -88,9 +90,21 @@ for h in a b; do
 	mb=0
 	case $BURST in yes | auto) mb=1 ;; esac
 	bed_bg $h "$D/vmclockd-$h.log" "$BIN/vmclockd" --clock "vclock:$vc" --ptpd "$D/ptpd-$h.uds" \
-		--interval 0.1 --socket "$D/vc-$h.sock" --migration-burst=$mb
+		--interval 0.1 --socket "$D/vc-$h.sock" --migration-burst=$mb $VCARGS
 done
 vc() { "$BIN/vmclockd" --socket "$D/vc-$1.sock" --send "$2"; }
+# PTP messages on both hosts' links to the grandmaster (rx + tx frames: Sync, Follow_Up,
+# Delay_Req/Resp, Announce, Signaling), for the burst's extra messages; ptp_frames HOST tx:
+# what HOST sent (Delay_Req, Signaling)
+ptp_frames() {
+	n=0
+	for h in ${1:-a b}; do
+		for f in ${2:-rx tx}; do
+			n=$((n + $(bed_exec $h cat /sys/class/net/veth0/statistics/${f}_packets)))
+		done
+	done
+	echo $n
+}
 
 # both hosts synchronised, with a bound under 20 us
 t=0
@@ -117,7 +131,8 @@ bed_bg a "$D/tsvmm-0.log" "$BIN/tsvmm" run $VMARGS --dirty-rate "$DIRTY" --wss 4
 	--control "$D/vm-0.ctl" || fail "tsvmm"
 SRCPID=$BED_LASTPID
 sleep 2
-echo "# i policy burst src dst downtime_ms host_err_ns burst_src burst_dst" >"$D/migrations.txt"
+echo "# i policy burst src dst downtime_ms host_err_ns burst_src burst_dst ptp_frames span_s dst_bound_before dst_tx" \
+	>"$D/migrations.txt"
 npol=$(echo $POLICIES | wc -w)
 i=1
 ok=0
@@ -130,6 +145,10 @@ while [ $i -le "$COUNT" ]; do
 	*) burst=$((((i - 1) / npol) % 2)) ;;
 	esac
 	port=$((5100 + i))
+	f0=$(ptp_frames) s0=$(date +%s.%N) x0=$(ptp_frames $dst tx)
+	st=$(vc $dst status) # the destination's bound (and its terms) before any burst
+	hb=$(kv maxerror_ns "$st")
+	echo "$i before $dst $st" >>"$D/terms.log"
 	bed_bg $dst "$D/tsvmm-$i.log" "$BIN/tsvmm" run $VMARGS --incoming "$dip:$port" \
 		--vmclockd "$D/vc-$dst.sock" --vmclock-vm "${BED_PREFIX}vm.$dst" --vmclock-policy "$pol" \
 		--vmclock-log "$D/vm-$i.vlog" --control "$D/vm-$i.ctl"
@@ -151,14 +170,17 @@ while [ $i -le "$COUNT" ]; do
 		tail -n 3 "$D/tsvmm-$((i - 1)).log" "$D/tsvmm-$i.log" >&2
 		break
 	fi
+	echo "$i resume $dst $(vc $dst status)" >>"$D/terms.log"
 	herr=$("$BIN/tsync-vclock" error "$([ $dst = a ] && echo "$VA" || echo "$VB")")
 	dt=$(sed -n 's/.*downtime \([0-9.]*\) ms.*/\1/p' "$D/tsvmm-$i.log" | head -n 1)
-	echo "$i $pol $burst $src $dst ${dt:-nan} $herr $bs $bd" >>"$D/migrations.txt"
 	t=0
 	while bed_alive "$SRCPID" && [ $t -lt 100 ]; do sleep 0.05; t=$((t + 1)); done
 	SRCPID=$DSTPID
 	ok=$((ok + 1))
 	sleep "$HOLD"
+	# frames from this migration's prepare to the end of its hold (the burst's own span)
+	fr=$(($(ptp_frames) - f0)) xn=$(($(ptp_frames $dst tx) - x0)) span=$(awk -v a="$s0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
+	echo "$i $pol $burst $src $dst ${dt:-nan} $herr $bs $bd $fr $span ${hb:--} $xn" >>"$D/migrations.txt"
 	i=$((i + 1))
 done
 sleep 0.3

@@ -12,17 +12,27 @@ void vmclock_bound_reset(struct vmclock_bound_hist *h)
 
 /* The delay window holds the last distinct values: the delay moves at the Delay_Req rate,
  * which a burst of Sync does not raise, so a window of samples would be too short. */
+double vmclock_bound_delay(const struct tsync_status *st)
+{
+	return (st->have & TSYNC_ST_DELAY_AVG) ? round(st->delay_avg_ns) : (double)st->delay_ns;
+}
+
 static void add_delay(struct vmclock_bound_hist *h, const struct tsync_status *st)
 {
-	if (!(st->have & TSYNC_ST_DELAY))
+	if (!(st->have & (TSYNC_ST_DELAY | TSYNC_ST_DELAY_AVG)))
 		return;
-	double d = (double)st->delay_ns;
+	double d = vmclock_bound_delay(st);
 	if (h->dn && h->delay[(h->dhead + VMCLOCK_BOUND_WIN - 1) % VMCLOCK_BOUND_WIN] == d)
 		return;
 	h->delay[h->dhead] = d;
 	h->dhead = (h->dhead + 1) % VMCLOCK_BOUND_WIN;
 	if (h->dn < VMCLOCK_BOUND_WIN)
 		h->dn++;
+}
+
+double vmclock_bound_offset(const struct tsync_status *st)
+{
+	return (st->have & TSYNC_ST_OFFSET_AVG) ? st->offset_avg_ns : (double)st->offset_ns;
 }
 
 bool vmclock_bound_add(struct vmclock_bound_hist *h, const struct tsync_status *st)
@@ -38,7 +48,7 @@ bool vmclock_bound_add(struct vmclock_bound_hist *h, const struct tsync_status *
 		h->last_samples = st->samples;
 		h->have_last = true;
 	}
-	h->off[h->head] = (double)st->offset_ns;
+	h->off[h->head] = vmclock_bound_offset(st);
 	h->freq[h->head] = (st->have & TSYNC_ST_FREQ) ? st->freq_ppb : NAN;
 	h->head = (h->head + 1) % VMCLOCK_BOUND_WIN;
 	if (h->n < VMCLOCK_BOUND_WIN)
@@ -72,9 +82,9 @@ double vmclock_bound_path(const struct vmclock_bound_hist *h, const struct tsync
 		lo = fmin(lo, h->delay[i]);
 		hi = fmax(hi, h->delay[i]);
 	}
-	if (st->have & TSYNC_ST_DELAY) {
-		lo = fmin(lo, (double)st->delay_ns);
-		hi = fmax(hi, (double)st->delay_ns);
+	if (st->have & (TSYNC_ST_DELAY | TSYNC_ST_DELAY_AVG)) {
+		lo = fmin(lo, vmclock_bound_delay(st));
+		hi = fmax(hi, vmclock_bound_delay(st));
 	}
 	return hi > lo ? hi - lo : 0;
 }
@@ -127,9 +137,9 @@ void vmclock_bound_eval(const struct vmclock_bound_hist *h, const struct tsync_s
 	t->path_ns = vmclock_bound_path(h, st);
 	t->asym_ns = asym_ns;
 	t->trusted =
-	        st->est_ns >= 0 && vmclock_bound_trusted(h, (double)st->offset_ns, t->est_ns, k);
+	        st->est_ns >= 0 && vmclock_bound_trusted(h, vmclock_bound_offset(st), t->est_ns, k);
 	if (!t->trusted) {
-		double peak = fabs((double)st->offset_ns);
+		double peak = fabs(vmclock_bound_offset(st));
 		for (unsigned i = 0; i < h->n; i++)
 			peak = fmax(peak, fabs(h->off[i]));
 		t->converge_ns = peak;

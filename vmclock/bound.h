@@ -49,6 +49,13 @@ struct vmclock_bound_terms {
 	double freq_maxerror;
 };
 
+/* The measured offset the window takes: ptpd-wl's offsets averaged over ~0.1 s when it
+ * reports them (offset_avg_ns: the last offset at 1 Sync/s, in a 64 Sync/s burst ~13
+ * samples' worth, whose timestamp noise the servo averages out too), else the last one. */
+double vmclock_bound_offset(const struct tsync_status *st);
+/* The mean path delay the path term takes: ptpd-wl's delay averaged over ~0.1 s at each new
+ * delay sample (delay_avg_ns, whole ns) when reported, else the last one. */
+double vmclock_bound_delay(const struct tsync_status *st);
 /* Empty the window (the servo was reset or the clock stepped). */
 void vmclock_bound_reset(struct vmclock_bound_hist *h);
 /* Add the status's sample once (by its sample count; every call without TSYNC_ST_SAMPLES).

@@ -343,15 +343,27 @@ int vmclockd_command(struct vmclockd *d, const char *line, char *reply, unsigned
 		unsigned n = 0;
 		for (unsigned i = 0; i < VMCLOCKD_MAX_VMS; i++)
 			n += d->vms[i].used;
-		snprintf(reply, len,
-		         "ok state=%s maxerror_ns=%" PRIu64 " freq_maxerror_ppb=%.1f vms=%u "
-		         "samples=%" PRIu64 " rate_resets=%u ptpd_est_ns=%.0f ptpd_pulls=%" PRIu64
-		         " ptpd_errors=%" PRIu64 " mig_bursts=%" PRIu64
-		         " mig_burst_errors=%" PRIu64,
-		         vmclockd_state_name(d->est.status), d->est.maxerror_ns,
-		         d->est.freq_maxerror * 1e9, n, d->samples, d->rate.resets,
-		         d->ptpd.path ? d->ptpd.last.est_ns : -1.0, d->ptpd.pulls, d->ptpd.errors,
-		         d->bursts, d->burst_errors);
+		/* the bound's terms over the current window (ptpd-wl's last status) */
+		struct vmclock_bound_terms t = {0};
+		if (d->ptpd.path && d->ptpd.answered)
+			vmclock_bound_eval(&d->ptpd.hist, &d->ptpd.last, d->ptpd.sigma,
+			                   (double)d->ptpd.margin_ns, d->ptpd.freq_floor,
+			                   d->ptpd.freq_locked, &t);
+		int o = snprintf(
+		        reply, len,
+		        "ok state=%s maxerror_ns=%" PRIu64 " freq_maxerror_ppb=%.1f vms=%u "
+		        "samples=%" PRIu64 " rate_resets=%u ptpd_est_ns=%.0f ptpd_pulls=%" PRIu64
+		        " ptpd_errors=%" PRIu64 " mig_bursts=%" PRIu64 " mig_burst_errors=%" PRIu64,
+		        vmclockd_state_name(d->est.status), d->est.maxerror_ns,
+		        d->est.freq_maxerror * 1e9, n, d->samples, d->rate.resets,
+		        d->ptpd.path ? d->ptpd.last.est_ns : -1.0, d->ptpd.pulls, d->ptpd.errors,
+		        d->bursts, d->burst_errors);
+		if (o > 0 && (size_t)o < len)
+			snprintf(reply + o, len - (size_t)o,
+			         " bound_asym_ns=%.0f bound_path_ns=%.0f bound_sigma_ns=%.0f "
+			         "bound_spread_ns=%.0f bound_converge_ns=%.0f bound_trusted=%d",
+			         t.asym_ns, t.path_ns, t.sigma_ns, t.spread_ns, t.converge_ns,
+			         t.trusted);
 		return 0;
 	}
 	if (strcmp(verb, "burst") == 0) {

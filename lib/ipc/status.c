@@ -59,6 +59,10 @@ int tsync_status_encode(const struct tsync_status *st, char *out, size_t len)
 		kv_put_f(&o, "age_ms", st->age_ms, 0);
 	if (st->have & TSYNC_ST_BURST)
 		kv_put_f(&o, "burst_s", st->burst_s, 1);
+	if (st->have & TSYNC_ST_OFFSET_AVG)
+		kv_put_f(&o, "offset_avg_ns", st->offset_avg_ns, 0);
+	if (st->have & TSYNC_ST_DELAY_AVG)
+		kv_put_f(&o, "delay_avg_ns", st->delay_avg_ns, 0);
 	return kv_out_end(&o);
 }
 
@@ -124,5 +128,9 @@ int tsync_status_decode(const char *reply, struct tsync_status *st)
 		e = opt_f(&in, "age_ms", &st->age_ms, TSYNC_ST_AGE, &st->have);
 	if (!e)
 		e = opt_f(&in, "burst_s", &st->burst_s, TSYNC_ST_BURST, &st->have);
+	if (!e)
+		e = opt_f(&in, "offset_avg_ns", &st->offset_avg_ns, TSYNC_ST_OFFSET_AVG, &st->have);
+	if (!e)
+		e = opt_f(&in, "delay_avg_ns", &st->delay_avg_ns, TSYNC_ST_DELAY_AVG, &st->have);
 	return e ? -EPROTO : 0;
 }

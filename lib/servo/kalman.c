@@ -19,12 +19,17 @@
  * Q adapts (see adapt_q): an EWMA (1/16) of nu^2/S above 1.5, or of nu/sqrt(S) beyond 3 of its
  * sigmas, multiplies Q by 1.1 per sample; NIS below 1.2 relaxes it by 1% per sample toward the
  * configured Q, so unmodelled wander cannot make the filter (and its estimate) overconfident.
+ * Above 8 samples/s (an on-demand burst: 64 Sync/s) the steps are per 1/8 s, not per sample:
+ * a quarter second of correlated timestamp noise would otherwise inflate Q 20-fold and the
+ * filter would follow the noise.
  *
  * Outliers: an innovation above 5 sigma(S) is rejected (prediction only); the 4th outlier in a
  * row re-opens the gate, inflates P by the innovation and is followed (a real time step).
  *
- * Control: frequency = -y - theta / Tc, Tc = 2 sync intervals (halve the offset each sample),
- * clamped to max_frequency.
+ * Control: frequency = -y - theta / Tc, Tc = 2 sync intervals (halve the offset each sample)
+ * but at least 0.25 s, clamped to max_frequency. The floor matters only above 8 Sync/s: at
+ * 64 Sync/s a 31 ms Tc turned the estimate's few hundred ns of noise into +-10 ppm of steering
+ * (a vmclock page, rated over a TSC baseline, cannot follow that).
  *
  * States: the first sample is held (s0); the second initialises the filter exactly from the two
  * offsets (theta = z, y = slope - u) and returns JUMP (step by -offset) if first_update and
@@ -45,6 +50,8 @@
 #define GATE_SIGMA     5.0    /* innovation gate */
 #define GATE_REOPEN    3      /* outliers in a row rejected before the gate re-opens */
 #define TC_INTERVALS   2.0    /* offset correction time, in sync intervals */
+#define TC_MIN_S       0.25   /* ... and at least this, s */
+#define ADAPT_STEP_S   0.125  /* Q adapts at most one step per this, s */
 #define R_WINDOW       1024   /* second-difference samples in the median */
 #define R_MED_CHI2     0.4549 /* median of chi^2 with 1 degree of freedom */
 #define R_PRIOR        1e6    /* ns^2 (1 us): used until R_MIN_SAMPLES, as a floor */
@@ -193,7 +200,9 @@ static void set_r(struct kalman_servo *k, double r)
 
 static double control(struct kalman_servo *k)
 {
-	k->u = servo_clamp(&k->base, -k->y - k->theta / (TC_INTERVALS * k->base.interval_s));
+	double tc = fmax(TC_INTERVALS * k->base.interval_s, TC_MIN_S);
+
+	k->u = servo_clamp(&k->base, -k->y - k->theta / tc);
 	return k->u;
 }
 
@@ -215,23 +224,24 @@ static void predict(struct kalman_servo *k, double dt)
  * bias (m^2 > 9 var(m), slow wander smaller than the noise) means unmodelled clock dynamics:
  * inflate Q fast; relax it slowly toward the configured Q otherwise. This keeps the filter,
  * and its error estimate, from being overconfident when the model is wrong. */
-static void adapt_q(struct kalman_servo *k, double nu, double s)
+static void adapt_q(struct kalman_servo *k, double nu, double s, double dt)
 {
 	double nis = nu * nu / s, x = nu / sqrt(s);
 	const double var_m = NIS_SMOOTH / (2 - NIS_SMOOTH);
+	double w = dt < ADAPT_STEP_S ? dt / ADAPT_STEP_S : 1.0; /* steps per sample */
 
 	if (nis > GATE_SIGMA * GATE_SIGMA)
 		nis = GATE_SIGMA * GATE_SIGMA;
 	k->nis += NIS_SMOOTH * (nis - k->nis);
 	k->bias += NIS_SMOOTH * (x - k->bias);
 	if ((k->nis > NIS_HIGH || k->bias * k->bias > 9 * var_m) && k->qscale < QSCALE_MAX)
-		k->qscale *= QSCALE_UP;
+		k->qscale *= w < 1.0 ? pow(QSCALE_UP, w) : QSCALE_UP;
 	else if (k->nis < NIS_LOW && k->qscale > 1.0)
-		k->qscale = fmax(1.0, k->qscale * QSCALE_DOWN);
+		k->qscale = fmax(1.0, k->qscale * (w < 1.0 ? pow(QSCALE_DOWN, w) : QSCALE_DOWN));
 }
 
 /* Measurement update with gating; returns 1 if the sample was used. */
-static int update(struct kalman_servo *k, double z, double weight)
+static int update(struct kalman_servo *k, double z, double weight, double dt)
 {
 	double rw = k->r / weight, nu = z - k->theta, s, k0, k1;
 	double p00, p01, p11;
@@ -249,7 +259,7 @@ static int update(struct kalman_servo *k, double z, double weight)
 		s = k->p[0][0] + rw;
 	}
 	if (k->rejects == 0)
-		adapt_q(k, nu, s);
+		adapt_q(k, nu, s, dt);
 	k->rejects = 0;
 	p00 = k->p[0][0];
 	p01 = k->p[0][1];
@@ -330,7 +340,7 @@ static double kalman_sample(struct servo *s, int64_t offset_ns, uint64_t local_n
 	if (!(dt > 0) || dt > 1e6)
 		dt = s->interval_s;
 	predict(k, dt);
-	update(k, (double)offset_ns, weight);
+	update(k, (double)offset_ns, weight, dt);
 	*state = SERVO_LOCKED;
 	return control(k);
 }

@@ -4,6 +4,7 @@
  * statlog, chrony) and the clock-wide best master decision over all ports (bmc_state.c).
  */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -106,6 +107,7 @@ struct ptpd_clock *ptpd_clock_create(struct config *cfg, struct reactor *r,
 			tclock_destroy(env->clk);
 		return NULL;
 	}
+	c->burst_log_dr = 127;
 	if (env)
 		c->env = *env;
 	sim_rng_seed(&c->rng, c->env.seed);
@@ -212,6 +214,22 @@ static void log_sample(struct ptpd_clock *c, tmv_t offset, tmv_t delay)
 	}
 }
 
+/* Exponential average over time, time constant AVG_TAU_S: at 1 value/s it is the last value,
+ * at 64/s (a burst) it averages ~13 values' timestamp noise. */
+#define AVG_TAU_S 0.1
+static void avg_add(struct ptpd_avg *a, double x, int64_t mono)
+{
+	double dt = (double)(mono - a->mono) / 1e9;
+	double w = a->mono && dt > 0 ? 1 - exp(-dt / AVG_TAU_S) : 1.0;
+	a->v += w * (x - a->v);
+	a->mono = mono ? mono : 1;
+}
+
+void ptpd_clock_delay_sample(struct ptpd_clock *c, tmv_t delay)
+{
+	avg_add(&c->delay_avg, (double)delay, (int64_t)ptpd_clock_mono(c));
+}
+
 void ptpd_clock_sample(struct ptpd_clock *c, struct ptpd_port *p, tmv_t offset, tmv_t t2,
                        tmv_t rx_raw, tmv_t delay, int log_sync_interval)
 {
@@ -227,6 +245,7 @@ void ptpd_clock_sample(struct ptpd_clock *c, struct ptpd_port *p, tmv_t offset, 
 
 	c->cur.offset_from_master = offset;
 	c->cur.mean_path_delay = delay;
+	avg_add(&c->offset_avg, (double)offset, (int64_t)x.mono);
 	c->tstatus.master_offset = offset;
 	c->tstatus.ingress_time = t2;
 	c->tstatus.gm_present = 1;
@@ -238,6 +257,8 @@ void ptpd_clock_sample(struct ptpd_clock *c, struct ptpd_port *p, tmv_t offset, 
 	}
 	enum servo_state st = sync_sample(c->sync, &x);
 	c->sstate = st;
+	if (st != SERVO_LOCKED)
+		c->offset_avg.mono = 0; /* stepped or starting over: the next sample restarts it */
 	c->freq_ppb = sync_freq(c->sync);
 	c->step_gen = sync_step_gen(c->sync);
 	if (!c->free_running)

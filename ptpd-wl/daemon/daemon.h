@@ -93,6 +93,12 @@ struct ptpd_env {
 	uint64_t seed; /* the random number generator (randomised Delay_Req timers) */
 };
 
+/* An exponential average over time (ptpd_avg_add). */
+struct ptpd_avg {
+	double v;
+	int64_t mono; /* monotonic ns of the last value, 0: none (the next value restarts it) */
+};
+
 struct ptpd_clock {
 	struct config *cfg;
 	struct reactor *r;
@@ -131,6 +137,15 @@ struct ptpd_clock {
 	/* tsync_ctl.c: status and the on-demand burst */
 	double burst_until_s; /* reactor time (monotonic) end of a burst, s (0: none) */
 	struct reactor_timer *burst_timer;
+	/* Delay_Req interval (log2 s) of our slave ports during our own burst, 127: none. A
+	 * ptp4l master changes only its Sync rate on a message interval request and keeps
+	 * announcing logMinDelayReqInterval 0, so the path delay (and the offsets through it)
+	 * would stay at the slow rate; it answers a faster Delay_Req all the same. */
+	int8_t burst_log_dr;
+	/* exponential averages, time constant 0.1 s, of the offsets and of the mean path delay
+	 * at each new delay sample ("tsync status" offset_avg_ns, delay_avg_ns: what vmclockd's
+	 * bound takes, one per poll; at 1/s they are the last values) */
+	struct ptpd_avg offset_avg, delay_avg;
 };
 
 /* Build the clock and its ports from cfg (after ptpd_config_check) in env (NULL: all from the
@@ -140,6 +155,8 @@ struct ptpd_clock *ptpd_clock_create(struct config *cfg, struct reactor *r,
 void ptpd_clock_destroy(struct ptpd_clock *c);
 /* The daemon's monotonic time now (its reactor's time source: real or simulated), ns. */
 tmv_t ptpd_clock_mono(struct ptpd_clock *c);
+/* A new mean path (or link) delay from the port's filter: into the clock's average. */
+void ptpd_clock_delay_sample(struct ptpd_clock *c, tmv_t delay);
 /* Local time now, ns. */
 tmv_t ptpd_clock_now(struct ptpd_clock *c);
 /* Map a packet timestamp (CLOCK_REALTIME for software, PHC for hardware) to local time.
@@ -224,6 +241,10 @@ int ptpd_port_send(struct ptpd_port *p, enum transport_channel ch, enum transpor
 void ptpd_port_tx_announce(struct ptpd_port *p);
 void ptpd_port_tx_sync(struct ptpd_port *p);
 void ptpd_port_tx_delay_req(struct ptpd_port *p);
+/* A slave port's Delay_Req interval now: the master's, or our burst's if that is faster. */
+int8_t ptpd_port_delay_req_log(const struct ptpd_port *p);
+/* Send the next Delay_Req within the current interval (the rate just changed). */
+void ptpd_port_delay_req_rearm(struct ptpd_port *p);
 void ptpd_port_tx_pdelay_req(struct ptpd_port *p);
 void ptpd_port_rx_delay_req(struct ptpd_port *p, const struct ptp_msg *m, tmv_t rx,
                             const struct transport_addr *src);

@@ -27,6 +27,17 @@ static uint64_t random_interval_ns(struct ptpd_clock *c, int8_t log)
 	return v < 1000 ? 1000 : v;
 }
 
+int8_t ptpd_port_delay_req_log(const struct ptpd_port *p)
+{
+	int8_t b = p->c->burst_log_dr;
+	return b < p->log_delay_req ? b : p->log_delay_req;
+}
+
+void ptpd_port_delay_req_rearm(struct ptpd_port *p)
+{
+	reactor_timer_arm(p->t_delay, random_interval_ns(p->c, ptpd_port_delay_req_log(p)), 0);
+}
+
 static void on_timer(struct reactor *r, struct reactor_timer *t, uint64_t n, void *arg)
 {
 	struct ptpd_port *p = arg;
@@ -38,7 +49,7 @@ static void on_timer(struct reactor *r, struct reactor_timer *t, uint64_t n, voi
 		ptpd_port_tx_sync(p);
 	} else if (t == p->t_delay) {
 		ptpd_port_tx_delay_req(p);
-		reactor_timer_arm(p->t_delay, random_interval_ns(p->c, p->log_delay_req), 0);
+		ptpd_port_delay_req_rearm(p);
 	} else if (t == p->t_pdelay) {
 		ptpd_port_tx_pdelay_req(p);
 	} else if (t == p->t_timeout) {
@@ -237,8 +248,7 @@ static void enter_state(struct ptpd_port *p, enum ptp_port_state old)
 	}
 	if (slave && !p->p2p) {
 		if (!reactor_timer_armed(p->t_delay))
-			reactor_timer_arm(p->t_delay, random_interval_ns(p->c, p->log_delay_req),
-			                  0);
+			ptpd_port_delay_req_rearm(p);
 	} else {
 		reactor_timer_disarm(p->t_delay);
 	}

@@ -123,6 +123,7 @@ static void delay_sample(struct ptpd_port *p, struct delay_filter *f, tmv_t d, c
 	}
 	p->mean_delay = delay_filter_push(f, d);
 	p->have_delay = true;
+	ptpd_clock_delay_sample(p->c, p->mean_delay);
 }
 
 /* The master's Sync interval (log2 s) the servo is tuned for: the Sync's logMessageInterval

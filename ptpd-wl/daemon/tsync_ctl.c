@@ -7,7 +7,7 @@
  * octet would be messageType 4, which does not exist); the reply is one text datagram:
  *   tsync status  (the reply: include/tsync/status.h, written by tsync_status_encode)
  *     ok port_state=SLAVE servo=s2 status=synchronized offset_ns=N est_ns=E freq_ppb=F
- *        delay_ns=D log_sync=L samples=N age_ms=A burst_s=B
+ *        delay_ns=D log_sync=L samples=N age_ms=A burst_s=B offset_avg_ns=M delay_avg_ns=P
  *     est_ns: the servo's 1-sigma estimate of its own time error (kalman; -1 if the servo
  *     has none), age_ms: since the last offset sample, status: what a vmclock page should
  *     say (synchronized: a slave port, servo locked, a sample within 4 Sync intervals;
@@ -17,7 +17,10 @@
  *     Delay_Req) at 2^L s (default -6): a Signaling message with the IEEE 802.1AS message
  *     interval request TLV (organization 00-80-C2, subtype 2), which ptpd-wl masters and
  *     linuxptp's ptp4l honour; at the end a second request restores the master's initial
- *     rates (timeSyncInterval 126).
+ *     rates (timeSyncInterval 126). Our slave ports send Delay_Req at 2^L s too during the
+ *     burst (ptp4l changes only its Sync rate and keeps announcing a slow Delay_Req rate,
+ *     but answers every Delay_Req): otherwise the path delay, and every offset through it,
+ *     would move at the slow rate while the Sync samples come fast.
  * A bad command, an unknown or repeated argument or a value that is not a number in range
  * gets "err ..." naming it (parsing is strict: "log_sync=abc" is never read as 0).
  * A ptpd-wl master that receives the request sets logSyncInterval (and the
@@ -159,12 +162,20 @@ static void send_ival_request(struct ptpd_port *p, int8_t sync)
 		pr_info("port %u: asked the master for Sync every 2^%d s", p->index + 1, sync);
 }
 
+/* Ask the masters for Sync at 2^sync s (126: their initial rate) and send our own Delay_Req
+ * at the same rate during the burst (ptpd_clock.burst_log_dr), from now on. */
 static void burst_request(struct ptpd_clock *c, int8_t sync)
 {
+	int8_t dr = sync == 126 ? 127 : sync;
+	bool faster = dr < c->burst_log_dr;
+	c->burst_log_dr = dr;
 	for (unsigned i = 0; i < c->nports; i++) {
 		struct ptpd_port *p = c->ports[i];
-		if (p->ds.state == PTP_PS_SLAVE || p->ds.state == PTP_PS_UNCALIBRATED)
-			send_ival_request(p, sync);
+		if (p->ds.state != PTP_PS_SLAVE && p->ds.state != PTP_PS_UNCALIBRATED)
+			continue;
+		send_ival_request(p, sync);
+		if (faster && !p->p2p)
+			ptpd_port_delay_req_rearm(p);
 	}
 }
 
@@ -264,6 +275,8 @@ static int cmd_status(struct ptpd_clock *c, char *out, size_t len)
 	        .samples = samples,
 	        .age_ms = samples ? age * 1e3 : -1.0,
 	        .burst_s = c->burst_until_s > now ? c->burst_until_s - now : 0.0,
+	        .offset_avg_ns = c->offset_avg.v,
+	        .delay_avg_ns = c->delay_avg.mono ? c->delay_avg.v : (double)c->cur.mean_path_delay,
 	        .have = TSYNC_ST_ALL,
 	};
 	tsync_sync_state_parse(

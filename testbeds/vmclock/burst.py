@@ -8,7 +8,9 @@ same hosts at 1 Sync/s: one arm without any burst, one with the destination's on
 burst. Per arm and policy (medians over migrations, ns): |err| and bound at resume (the first
 guest reading on the destination), the host part of the bound (bound - |err| at resume: what
 is left once the policy's own lag is paid), coverage, and tightness = median bound / largest
-|err| over the readings from resume to the next switchover. Ends with
+|err| over the readings from resume to the next switchover; the burst's extra messages: PTP
+frames on both hosts' links per migration (destination start to end of hold) less the
+no-burst arm's frame rate times the same span. Ends with
   burst: bound xB error xE coverage P% readings N tightness T
 B, E: without-burst / with-burst of the step migrations' bound and |err| at resume (at step
 the guest reads its host's clock, so the ratio is the burst's, not the policy's lag); P, N
@@ -27,6 +29,20 @@ def tight(g):
     return median([r['bound'] for r in post]) / worst if worst > 0 else float('nan')
 
 
+def frame_rate(res):
+    """PTP frames per second over an arm's migrations (None without counts)."""
+    ms = [x['m'] for x in res if x['m'].get('frames') is not None and x['m'].get('span_s')]
+    span = sum(m['span_s'] for m in ms)
+    return sum(m['frames'] for m in ms) / span if span > 0 else None
+
+
+def extra(g, rate):
+    """median extra frames per migration against the no-burst rate, as text."""
+    v = [x['m']['frames'] - rate * x['m']['span_s'] for x in g
+         if rate is not None and x['m'].get('frames') is not None and x['m'].get('span_s')]
+    return '%.0f' % median(v) if v else '-'
+
+
 def main():
     if len(sys.argv) != 3:
         print(__doc__)
@@ -43,8 +59,9 @@ def main():
         inside += sum(1 for r in bounded if r['ok'] == 1)
         arms[name] = res
     print('| policy | burst | n | \\|err\\| at resume | bound at resume | host part of the bound '
-          '| \\|err\\| +1 s | coverage | tightness |')
-    print('| --- | --- | --- | --- | --- | --- | --- | --- | --- |')
+          '| \\|err\\| +1 s | coverage | tightness | extra messages |')
+    print('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |')
+    rate = frame_rate(arms['no'])
     tights = []
     for pol in ('step', 'slew', 'freeze'):
         for name in ('no', 'yes'):
@@ -54,12 +71,12 @@ def main():
             t = tight(g)
             tights.append(t)
             nviol = sum(x['viol'] for x in g)
-            print('| %s | %s | %d | %.0f | %.0f | %.0f | %.0f | %s | %.2f |'
+            print('| %s | %s | %d | %.0f | %.0f | %.0f | %.0f | %s | %.2f | %s |'
                   % (pol, name, len(g), median([abs(x['at']['err']) for x in g]),
                      median([x['at']['bound'] for x in g]),
                      median([x['at']['bound'] - abs(x['at']['err']) for x in g]),
                      median([abs(x['one']['err']) for x in g]),
-                     '100 %' if nviol == 0 else '%d violations' % nviol, t))
+                     '100 %' if nviol == 0 else '%d violations' % nviol, t, extra(g, rate)))
     step = {k: [x for x in v if x['m']['policy'] == 'step'] for k, v in arms.items()}
     if not step['no'] or not step['yes']:
         print('burst: no step migration in one of the arms')

@@ -275,7 +275,8 @@ static void vmclock(void)
 	         "status\nstatus vm1\nstop vm1 counter=12\nburst seconds=2 log_sync=-5 wait=1\n"
 	         "migrate-in vm1 policy=slew %s\n%s\n"
 	         "ok port_state=SLAVE servo=s2 status=synchronized offset_ns=-12 est_ns=40 "
-	         "freq_ppb=12.5 delay_ns=3000 log_sync=-3 samples=99 age_ms=80 burst_s=0.0\n"
+	         "freq_ppb=12.5 delay_ns=3000 log_sync=-3 samples=99 age_ms=80 burst_s=0.0 "
+	         "offset_avg_ns=-9 delay_avg_ns=2990\n"
 	         "quit\n",
 	         line, line);
 	put("vmclock_ctl", "commands", text, strlen(text));

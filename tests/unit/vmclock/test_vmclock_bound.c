@@ -65,6 +65,55 @@ Test(vmclock_bound, spread_is_the_rms_of_the_last_window)
 	cr_assert_float_eq(vmclock_bound_spread(&h, NULL), 100, 1e-9);
 }
 
+/* With ptpd-wl's averaged offset (offset_avg_ns) the window, the trust test and the
+ * convergence term take it, not the last raw offset; without it the raw one. */
+Test(vmclock_bound, averaged_offset_when_reported)
+{
+	struct vmclock_bound_hist h;
+	vmclock_bound_reset(&h);
+	struct tsync_status st = {0};
+	for (unsigned i = 0; i < VMCLOCK_BOUND_WIN; i++) {
+		st = sample(i + 1, i % 2 ? 400 : -400, 1000, 20);
+		st.offset_avg_ns = i % 2 ? 60 : -60;
+		st.have |= TSYNC_ST_OFFSET_AVG;
+		vmclock_bound_add(&h, &st);
+	}
+	cr_assert_float_eq(vmclock_bound_offset(&st), 60, 1e-9);
+	cr_assert_float_eq(vmclock_bound_spread(&h, NULL), 60, 1e-9);
+	struct vmclock_bound_terms t;
+	vmclock_bound_eval(&h, &st, 3, 1000, 1e-7, 1e-6, &t);
+	cr_assert(t.trusted);
+	cr_assert_float_eq(t.maxerror_ns, 1000 + 3 * 60, 1e-6);
+	/* the averaged offset far outside the window: not trusted, converge = its size */
+	st.samples++;
+	st.offset_avg_ns = 5000;
+	vmclock_bound_eval(&h, &st, 3, 1000, 1e-7, 1e-6, &t);
+	cr_assert_not(t.trusted);
+	cr_assert_float_eq(t.converge_ns, 5000, 1e-6);
+	/* not reported: the raw offset */
+	st.have &= ~(unsigned)TSYNC_ST_OFFSET_AVG;
+	cr_assert_float_eq(vmclock_bound_offset(&st), 400, 1e-9);
+}
+
+/* With ptpd-wl's averaged delay (delay_avg_ns) the path term is how far the average moved. */
+Test(vmclock_bound, averaged_delay_when_reported)
+{
+	struct vmclock_bound_hist h;
+	vmclock_bound_reset(&h);
+	struct tsync_status st = {0};
+	for (unsigned i = 0; i < VMCLOCK_BOUND_WIN; i++) {
+		st = sample(i + 1, 0, 1000, 20);
+		st.delay_ns = i % 2 ? 1400 : 600; /* one filter output's jitter */
+		st.delay_avg_ns = i % 2 ? 1050.4 : 950;
+		st.have |= TSYNC_ST_DELAY | TSYNC_ST_DELAY_AVG;
+		vmclock_bound_add(&h, &st);
+	}
+	cr_assert_float_eq(vmclock_bound_delay(&st), 1050, 1e-9, "whole ns");
+	cr_assert_float_eq(vmclock_bound_path(&h, &st), 100, 1e-9);
+	st.have &= ~(unsigned)TSYNC_ST_DELAY_AVG;
+	cr_assert_float_eq(vmclock_bound_delay(&st), 1400, 1e-9);
+}
+
 Test(vmclock_bound, path_is_how_far_the_path_delay_moved)
 {
 	struct vmclock_bound_hist h;
