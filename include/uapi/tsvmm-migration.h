@@ -104,7 +104,7 @@ enum tsmig_rec_type {
 	TSMIG_REC_GO = 9,
 	TSMIG_REC_REGION = 10,
 	TSMIG_REC_TSC =
-	        14, /* struct tsmig_tsc (optional, after CLOCK): the guest's TSC at the stop */
+	        15, /* struct tsmig_tsc (optional, after CLOCK): the guest's TSC at the stop */
 	/* destination -> source */
 	TSMIG_REC_READY = 16,
 	TSMIG_REC_RUNNING = 17,
