@@ -155,6 +155,10 @@ static int receive(struct dst *d)
 				                  ps.pages);
 			break;
 		}
+		case TSMIG_REC_DISK_MISSING:
+			if ((r = dst_disk_missing(d, h.len)))
+				return r;
+			break;
 		case TSMIG_REC_CPU:
 			memcpy(d->st, d->buf, sizeof(*d->st));
 			if (d->st->version != VCPU_STATE_VERSION ||
@@ -284,23 +288,28 @@ static int run(struct dst *d, const char *addr)
 	if (h.type != TSMIG_REC_GO)
 		return dst_fail(d, -EPROTO, "%s record instead of GO", tsmig_rec_name(h.type));
 	dst_disk_copy_for_test(d);
+	if (d->nmissing && (r = dst_pc_prepare(d)))
+		return r;
 	devices_migrate_in(vmm_devices(d->vmm), d->vmm); /* vmclock: vmclockd's page; logged */
 	if ((r = vmm_start(d->vmm)))
 		return dst_fail(d, r, "cannot start the vCPU: %s", strerror(-r));
 	uint64_t run_rt = mig_realtime_ns();
 	dst_status(d, TSMIG_REC_RUNNING, 0, "running"); /* the source may already be gone */
+	if (d->nmissing)
+		dst_pc_start(d); /* logged; a failure leaves the guest waiting on missing blocks */
 	devices_migration(vmm_devices(d->vmm), d->vmm, false, DEV_MIG_END, 0);
 	pr_info("incoming from %s: guest running; downtime %.3f ms (source stop -> vCPU start), "
 	        "%llu bytes, %llu passes, pages full %llu zero %llu dup %llu disk %llu lz4 %llu "
 	        "zstd %llu, disk mismatches %llu, disk blocks written %llu (%llu copied from held "
-	        "blocks)",
+	        "blocks), %llu blocks follow in post-copy",
 	        addr, run_rt > d->stop_rt ? (run_rt - d->stop_rt) / 1e6 : 0.0,
 	        (unsigned long long)d->conn.bytes_rx, (unsigned long long)d->passes,
 	        (unsigned long long)d->n[TSMIG_PAGE_FULL],
 	        (unsigned long long)d->n[TSMIG_PAGE_ZERO], (unsigned long long)d->n[TSMIG_PAGE_DUP],
 	        (unsigned long long)d->n[TSMIG_PAGE_DISK], (unsigned long long)d->n[TSMIG_PAGE_LZ4],
 	        (unsigned long long)d->n[TSMIG_PAGE_ZSTD], (unsigned long long)d->disk_mismatch,
-	        (unsigned long long)d->disk_blocks_rx, (unsigned long long)d->disk_dedup);
+	        (unsigned long long)d->disk_blocks_rx, (unsigned long long)d->disk_dedup,
+	        (unsigned long long)d->nmissing);
 	return 0;
 }
 

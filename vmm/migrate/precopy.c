@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "devices/blk.h"
 #include "devices/device.h"
 #include "migrate/checksum.h"
 #include "migrate/compress.h"
@@ -71,7 +72,8 @@ static int flush(struct src *s)
 	int r = mig_send_flags(&s->conn, TSMIG_REC_PAGES, s->region, s->rec, (uint32_t)s->rec_len);
 	s->rec_len = 0;
 	publish(s);
-	if (r == -EPIPE || r == -ECONNRESET || !r) {
+	if (!s->pc_running && (r == -EPIPE || r == -ECONNRESET || !r)) {
+		/* (in post-copy the destination talks: postcopy_src.c reads it) */
 		int e = peer_refused(s); /* its reason beats "connection lost" */
 		r = e ? e : r;
 	}
@@ -239,14 +241,45 @@ static int send_block(struct src *s, uint64_t b)
 	int r = s->dst_h ? dedup_block(s, b, mig_page_hash(s->page)) : 0;
 	if (r)
 		return r < 0 ? r : 0;
+	return precopy_put_block(s, b);
+}
+
+int precopy_put_block(struct src *s, uint64_t b)
+{
 	if (mig_page_is_zero(s->page))
 		return zero_add(s, b);
-	r = zero_flush(s);
+	int r = zero_flush(s);
 	unsigned kind;
 	size_t n = r || !s->comp ? 0 : mig_compress_page(s->comp, s->page, s->cbuf, &kind);
-	if (r || n)
+	if (r || n) {
+		s->met.disk_comp_bytes += n;
 		return r ? r : put(s, b, kind, 1, s->cbuf, (uint32_t)n);
+	}
+	s->met.disk_full_bytes += TSMIG_PAGE_SIZE;
 	return put(s, b, TSMIG_PAGE_FULL, 1, s->page, TSMIG_PAGE_SIZE);
+}
+
+int precopy_flush(struct src *s)
+{
+	int r = zero_flush(s);
+	return r ? r : flush(s);
+}
+
+/* storage flim: the pending blocks in hot-area order (read-hot first, write-hot last); with
+ * post-copy the write-hot ones stay pending until the switchover (sent now, they would be
+ * sent again). 0 or -errno. */
+static int send_disk_hot(struct src *s)
+{
+	if (s->blk)
+		blk_read_counts(s->blk, s->hot.r, s->hot.n);
+	uint64_t n = hotarea_order(&s->hot, s->dpending, s->postcopy, s->dorder), left = 0;
+	int r = 0;
+	for (uint64_t i = 0; !r && i < n; i++)
+		r = send_block(s, s->dorder[i]);
+	for (size_t w = 0; w < (s->dblocks + 63) / 64; w++)
+		left += (uint64_t)__builtin_popcountll(s->dpending[w]);
+	s->met.disk_hot_deferred = left;
+	return r;
 }
 
 /* migrate-disk: the disk blocks pending (all in pass 0, then those written since), in PAGES
@@ -254,12 +287,14 @@ static int send_block(struct src *s, uint64_t b)
  * reference then reads the block's new content at the destination. 0 or -errno. */
 static int send_disk(struct src *s)
 {
-	if (!s->dmap)
+	if (!s->dmap || (s->final && s->postcopy)) /* post-copy: pending blocks follow */
 		return 0;
 	uint64_t before = s->met.pages_sent;
-	int r = 0;
+	int r = s->hot.n ? -EALREADY : 0;
 	s->region = MIG_DISK_REGION;
-	for (size_t w = 0; !r && w < (s->dblocks + 63) / 64; w++) {
+	if (r)
+		r = send_disk_hot(s);
+	for (size_t w = 0; !r && !s->hot.n && w < (s->dblocks + 63) / 64; w++) {
 		uint64_t x = s->dpending[w];
 		s->dpending[w] = 0;
 		for (; !r && x; x &= x - 1)
@@ -297,6 +332,8 @@ static int send_pass(struct src *s, const uint64_t *bm, uint64_t *sent)
 static void disk_written(void *arg, uint64_t first, uint64_t count)
 {
 	struct src *s = arg;
+	if (s->hot.n)
+		hotarea_written(&s->hot, first, count);
 	for (uint64_t b = first; s->dmap && b < first + count && b < s->dblocks; b++)
 		s->dpending[b / 64] |= 1ULL << (b % 64); /* migrate-disk: send it again */
 	if (!s->disk)
@@ -362,6 +399,8 @@ static int disk_precopy(struct src *s)
 		        .dirty_rate_pps = dt ? dirty * 1000000000ULL / dt : 0,
 		};
 		enum mig_conv c = mig_converge(&in, &exp);
+		if (s->postcopy && c == MIG_CONV_CONTINUE)
+			c = MIG_CONV_DOWNTIME; /* early switchover: what is left follows it */
 		if (c != MIG_CONV_CONTINUE) {
 			pr_info("storage %s: %u disk passes in %.1f ms, %llu blocks sent, %llu "
 			        "dirty left (%s), dedup: %llu held, %llu by reference",
@@ -457,6 +496,8 @@ static int stop_and_copy(struct src *s, uint64_t stop_rt)
 	s->met.final_pages = sent;
 	s->met.final_ns = mig_mono_ns() - t0;
 	precopy_log_pass(s, sent, s->conn.bytes_tx - b0, mig_mono_ns() - t0);
+	if (s->postcopy && (r = pc_src_declare(s)))
+		return r;
 	struct vcpu_state *st = calloc(1, sizeof(*st));
 	struct kvm_clock_data clk;
 	uint8_t *dev = NULL;
@@ -490,6 +531,8 @@ static int stop_and_copy(struct src *s, uint64_t stop_rt)
 	s->rh = NULL;
 	r = r ?: mig_ramhash_finish(s->drh, false);
 	s->drh = NULL;
+	if (!r && s->postcopy)
+		pc_src_leaves(s);
 	for (size_t w = 0; !r && w < s->words; w++)
 		for (uint64_t x = s->known_bm[w]; x; x &= x - 1) {
 			uint64_t p = w * 64 + (uint64_t)__builtin_ctzll(x);
@@ -572,7 +615,11 @@ static int migrate(struct src *s)
 	    (r = wait_status(s, TSMIG_REC_RUNNING, &st)))
 		return r;
 	s->met.downtime_ns = st.realtime_ns > stop_rt ? st.realtime_ns - stop_rt : 0;
-	return 0;
+	if (!s->postcopy)
+		return 0;
+	s->pc_running = true;
+	publish(s);
+	return pc_src_run(s);
 }
 
 void *precopy_thread(void *arg)
@@ -590,7 +637,23 @@ void *precopy_thread(void *arg)
 	mig_ramhash_finish(s->rh, true); /* a failure after the stop left it running */
 	s->rh = NULL;
 	devices_migration(vmm_devices(g->vmm), g->vmm, true, r ? DEV_MIG_CANCEL : DEV_MIG_END, 0);
-	if (r) {
+	if (s->blk) {
+		struct blk_pc_stats io;
+		blk_pc_stats(s->blk, &io);
+		s->met.io_read_blocks = io.guest_read_blocks - s->met.io_read_blocks;
+		s->met.io_write_blocks = io.guest_write_blocks - s->met.io_write_blocks;
+	}
+	if (r && s->pc_running) {
+		/* post-copy: the destination runs the guest and may still lack blocks: this side
+		 * must neither resume nor drop its image */
+		snprintf(s->met.pc_state, sizeof(s->met.pc_state), "link-lost");
+		s->met.status = MIG_FAILED;
+		snprintf(s->met.error, sizeof(s->met.error),
+		         "post-copy: %.120s; the destination runs the guest and waits for the "
+		         "blocks not confirmed: this source stays paused and keeps its image",
+		         s->conn.err[0] ? s->conn.err : strerror(-r));
+		pr_err("migration to %s: %s", g->uri, s->met.error);
+	} else if (r) {
 		if (s->paused)
 			vmm_resume(g->vmm);
 		vm_dirty_log_stop(s->vm);
