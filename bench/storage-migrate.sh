@@ -65,7 +65,7 @@ run() {
 	tot= dn= by= pc= ok=MISMATCH
 	if bed_wait_for "$TMP/$t.dst" "waiting for a migration" 5 && wait_guest "$TMP/$t.ssock" 2 30; then
 		sleep 2 # the source's own writes (and reads) on top of the template
-		ctl "$TMP/$t.ssock" "{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"mode\":\"zero\",\"storage\":\"$3\",\"max-bandwidth\":$BW,\"downtime-limit\":300$4}}" >/dev/null
+		ctl "$TMP/$t.ssock" "{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"mode\":\"zero\",\"storage\":\"$3\",\"max-bandwidth\":$BW,\"downtime-limit\":300,\"statlog\":\"$TMP/$t.statlog\"$4}}" >/dev/null
 		ctl "$TMP/$t.ssock" "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"tcp:$B:$PORT\"}}" >/dev/null
 		wait_exit "$s" 600 || echo "storage-migrate: $t: the source did not finish" >&2
 	fi
@@ -85,6 +85,8 @@ run() {
 	echo "  $1 $t: total ${tot:-fail} ms, downtime ${dn:-fail} ms, ${by:-?} bytes, checksum $ok ($chk)"
 	[ -n "$pc" ] && echo "    post-copy: $pc"
 	grep -h "storage $3:" "$TMP/$t.src" | sed 's/.*storage/    storage/'
+	# where the downtime went (the statlog's closing note)
+	sed -n 's/.*completed: setup [^,]*, total [^,]*, \(downtime .*\), bytes [0-9]*, \(final pass .*\), checksum [0-9a-f]*$/    \1, \2/p' "$TMP/$t.statlog" 2>/dev/null | head -n 1
 	ctl "$TMP/$t.dsock" '{"execute":"quit"}' >/dev/null
 	wait_exit "$d" 5 || bed_stop "$d"
 	bed_stop "$s" 2>/dev/null

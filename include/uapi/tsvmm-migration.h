@@ -108,6 +108,8 @@ enum tsmig_rec_type {
 	                              * (count + 63) / 64 little-endian u64 words: the blocks the
 	                              * destination lacks at the switchover (they follow after it) */
 	TSMIG_REC_POSTCOPY_END = 12, /* struct tsmig_pc_end: every missing block was sent */
+	TSMIG_REC_PC_RESUME = 13,    /* struct tsmig_pc_resume: first record of a connection
+	                              * that resumes a post-copy phase after a lost link */
 	/* destination -> source */
 	TSMIG_REC_READY = 16,
 	TSMIG_REC_RUNNING = 17,
@@ -121,6 +123,8 @@ enum tsmig_rec_type {
 	                               * waits for (send them before the prefetch stream) */
 	TSMIG_REC_POSTCOPY_DONE = 22, /* struct tsmig_pc_done: every block arrived and matched;
 	                               * the source may drop its copy */
+	TSMIG_REC_PC_HAVE = 23,       /* answer to PC_RESUME: DISK_MISSING's layout, the blocks
+	                               * still missing (every chunk of the disk, in order) */
 };
 
 #define TSMIG_REQ_MAX 512
@@ -130,6 +134,14 @@ enum tsmig_rec_type {
 struct tsmig_pc_end {
 	uint64_t blocks;
 	uint64_t digest;
+};
+
+/* PC_RESUME: which migration resumes (its switchover checksum). */
+struct tsmig_pc_resume {
+	uint32_t magic;  /* TSMIG_MAGIC */
+	uint32_t resume; /* reconnects of this post-copy phase so far, from 1 */
+	uint8_t digest[16];
+	uint64_t reserved[2];
 };
 
 /* POSTCOPY_DONE: what the destination saw in post-copy (blk.h's blk_pc_stats). */
@@ -290,6 +302,7 @@ TSMIG_ASSERT_OFF(struct tsmig_status, realtime_ns, 8);
 TSMIG_ASSERT_OFF(struct tsmig_status, msg, 16);
 _Static_assert(sizeof(struct tsmig_status) == 16 + TSMIG_MSG_MAX, "tsmig_status size");
 _Static_assert(sizeof(struct tsmig_pc_end) == 16, "tsmig_pc_end size");
+_Static_assert(sizeof(struct tsmig_pc_resume) == 40, "tsmig_pc_resume size");
 _Static_assert(sizeof(struct tsmig_pc_done) == 128, "tsmig_pc_done size");
 
 #undef TSMIG_ASSERT_OFF

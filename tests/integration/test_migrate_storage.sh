@@ -19,9 +19,11 @@
 #     their digest matches at the destination, and the destination's disk equals the
 #     source's at its stop plus the guest's later writes (testbeds/migrate/storage-check.py);
 #   - post-copy with the link cut after a few blocks (TSVMM_MIG_FAULT=postcopy-cut=N at the
-#     source): the destination names the failure and the blocks still missing, its guest
-#     waits on them, it still quits cleanly; the source stays paused with its image and says
-#     why in query-migrate;
+#     source): the source reconnects, the destination says what it still lacks, the
+#     post-copy completes with the digest and the end-state check; with "postcopy-resume": 0
+#     the destination names the lost link and the blocks still missing, its guest waits on
+#     them, it still quits cleanly; the source stays paused with its image and says why in
+#     query-migrate;
 # The link is shaped by tsync-netem (2 ms each way, 400 Mbit/s; no sch_netem here).
 # Needs /dev/kvm (skips only where it is absent), root and ip netns.
 . tests/integration/lib.sh
@@ -163,21 +165,42 @@ else
 fi
 stop_pair $tag
 
-echo "-- flim post-copy, the link cut after 5 blocks (TSVMM_MIG_FAULT=postcopy-cut=5)"
-tag=cut
-if SRC_ENV=TSVMM_MIG_FAULT=postcopy-cut=5 start_pair $tag 5311; then
+echo "-- flim post-copy, the link cut after 5 blocks (TSVMM_MIG_FAULT=postcopy-cut=5): resumed"
+# cut_migrate TAG PORT EXTRA_PARAMS: a flim migration whose source cuts the link after 5
+# post-copy blocks
+cut_migrate() {
+	SRC_ENV=TSVMM_MIG_FAULT=postcopy-cut=5 start_pair "$1" "$2" || return 1
 	sleep 0.5
-	ctl "$TMP/$tag.ssock" '{"execute":"migrate-set-parameters","arguments":{"mode":"zero","storage":"flim","max-bandwidth":24000000}}' >/dev/null
-	ctl "$TMP/$tag.ssock" '{"execute":"migrate","arguments":{"uri":"tcp:'$B':5311"}}' >/dev/null
+	ctl "$TMP/$1.ssock" "{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"mode\":\"zero\",\"storage\":\"flim\",\"max-bandwidth\":24000000$3}}" >/dev/null
+	ctl "$TMP/$1.ssock" "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"tcp:$B:$2\"}}" >/dev/null
+}
+tag=resume
+if cut_migrate $tag 5312 ""; then
+	check "resume: the source completes" wait_exit "$SPID" 20
+	again=$(sed -n 's/.*post-copy: reconnected after [0-9.]* ms, \([0-9]*\) blocks sent again.*/\1/p' "$TMP/$tag.src")
+	check "resume: the source reconnected after the cut (${again:-no} blocks sent again)" [ -n "$again" ]
+	check "resume: the destination took the reconnect" grep -q 'incoming post-copy: the source reconnected from' "$TMP/$tag.dst"
+	check "resume: post-copy completed, digest matched" grep -q 'incoming post-copy: complete, .*digest [0-9a-f]* matches' "$TMP/$tag.dst"
+	ctl "$TMP/$tag.dsock" '{"execute":"stop"}' >/dev/null
+	chk=$(python3 testbeds/migrate/storage-check.py "$TMP/$tag.src.img" "$TMP/$tag.dst.img")
+	check "resume: destination disk = source's at its stop + later guest writes: $chk" cond '[ "${chk%%:*}" = ok ]'
+else
+	fail "resume: both VMs up"
+fi
+stop_pair $tag
+
+echo "-- flim post-copy, the link cut after 5 blocks, no reconnect (postcopy-resume 0)"
+tag=cut
+if cut_migrate $tag 5311 ',"postcopy-resume":0'; then
 	q=$(wait_mig "$TMP/$tag.ssock" 400)
 	err=$(echo "$q" | sed -n 's/.*"error": "\([^"]*\)".*/\1/p')
 	check "cut: the source names the post-copy failure: ${err%%;*}" cond '[ "$(jget "$q" status)" = failed ] && echo "$err" | grep -q "post-copy: link cut.*stays paused and keeps its image"'
 	m=$(echo "$q" | sed -n 's/.*"postcopy": {"state": "link-lost", "missing": \([0-9]*\).*/\1/p')
 	check "cut: query-migrate reports the post-copy state and the blocks missing (${m:-none})" cond '[ "${m:-0}" -gt 0 ]'
 	check "cut: the source stays paused (the destination runs the guest)" [ "$(jget "$(ctl "$TMP/$tag.ssock" '{"execute":"query-status"}')" status)" = paused ]
-	bed_wait_for "$TMP/$tag.dst" "incoming post-copy failed" 5 || true
-	line=$(grep 'incoming post-copy failed' "$TMP/$tag.dst")
-	left=$(echo "$line" | sed -n 's/.*; \([0-9]*\) of [0-9]* blocks still missing: guest reads of them wait.*/\1/p')
+	bed_wait_for "$TMP/$tag.dst" "incoming post-copy: link to the source lost" 5 || true
+	line=$(grep 'incoming post-copy: link to the source lost' "$TMP/$tag.dst")
+	left=$(echo "$line" | sed -n 's/.*; \([0-9]*\) of [0-9]* blocks still missing: guest reads of them wait.*waiting for the source to reconnect.*/\1/p')
 	check "cut: the destination names the lost link and the blocks still missing (${left:-?})" cond '[ "${left:-0}" -gt 0 ]'
 	# the guest reads a missing block sooner or later: its vCPU then waits (samples stop)
 	waits=0

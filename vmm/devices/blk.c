@@ -417,6 +417,19 @@ int blk_pc_fill(struct blk *b, uint64_t i, const void *data)
 	return r;
 }
 
+void blk_pc_reask(struct blk *b)
+{
+	struct blk_pc *pc = b->pc;
+	if (!pc)
+		return;
+	pthread_mutex_lock(&pc->lock);
+	pc->nreq = 0;
+	for (uint64_t i = 0; i < b->blocks; i++)
+		if (BIT(pc->asked, i) && BIT(pc->missing, i))
+			pc->req[pc->nreq++] = i;
+	pthread_mutex_unlock(&pc->lock);
+}
+
 void blk_pc_detach(struct blk *b)
 {
 	if (!b->pc)

@@ -58,6 +58,8 @@ size_t blk_pc_take(struct blk *b, uint64_t *out, size_t cap);
 /* Block blk's content arrived: 1 written, 0 dropped (the guest overwrote it), -EINVAL (not
  * missing at the switchover, or delivered twice), -EIO (write failed). */
 int blk_pc_fill(struct blk *b, uint64_t blk, const void *data);
+/* Queue again every block asked for and not delivered yet (after a reconnect). */
+void blk_pc_reask(struct blk *b);
 /* The migration thread stops delivering (done or link lost): no more want calls. */
 void blk_pc_detach(struct blk *b);
 void blk_pc_stats(struct blk *b, struct blk_pc_stats *st);

@@ -262,6 +262,7 @@ static int load_and_verify(struct dst *d)
 		                tsmig_rec_name(h.type));
 	memcpy(&ck, d->buf, sizeof(ck));
 	char a[33], b[33];
+	memcpy(d->digest, mine, sizeof(d->digest));
 	if (memcmp(ck.digest, mine, 16))
 		return dst_fail(d, -EBADMSG,
 		                "checksum mismatch: source %s, here %s: refusing to run",
@@ -319,6 +320,7 @@ int migrate_incoming(struct vmm *m, const char *addr, char *err, size_t errlen)
 	                .vm = vmm_vm(m),
 	                .disk_fd = -1,
 	                .wdisk_fd = -1,
+	                .listen_addr = addr,
 	                .err = err,
 	                .errlen = errlen};
 	sigset_t sigs;

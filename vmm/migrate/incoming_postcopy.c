@@ -7,9 +7,13 @@
  * device (a block the guest overwrote meanwhile is dropped), keeps the hash of what arrived,
  * and on POSTCOPY_END compares the digest of those hashes with the source's (the content
  * of each block at the source's stop): equal, it confirms with POSTCOPY_DONE and the source
- * may drop its copy. Any failure (link lost, a hostile record) is logged with the blocks
- * still missing: the guest then waits on them (no reconnect in this version), the source
- * keeps its copy.
+ * may drop its copy. A lost link: the blocks still missing are logged, the guest waits on
+ * them while this thread listens on the --incoming address again for the source's
+ * reconnect (PC_RESUME with this migration's switchover checksum; TLS again when the first
+ * connection had it; anything else is refused and the wait goes on), answers PC_HAVE (the
+ * blocks it still lacks), asks again for the blocks its guest waits on, and goes on.
+ * A hostile record ends the phase (logged, ERROR to the source): the guest then waits on the
+ * blocks still missing, the source keeps its copy.
  */
 #include <errno.h>
 #include <poll.h>
@@ -40,6 +44,10 @@ struct pcd {
 	uint64_t *missing, *got, *h; /* at the switchover; arrived; XXH3-64 of what arrived */
 	uint64_t nmissing, ngot;
 	int evfd;
+	int timeout_ms;
+	char addr[256];     /* --incoming ADDR:PORT, for a reconnect */
+	uint8_t digest[16]; /* the switchover checksum */
+	uint32_t resumes;
 	bool started, stop;
 	pthread_t thread;
 	uint8_t *buf;
@@ -191,11 +199,97 @@ static int send_requests(struct pcd *p)
 	return 0;
 }
 
+/* PC_HAVE records: the blocks missing at the switchover not received yet, every chunk. */
+static int send_have(struct pcd *p)
+{
+	uint64_t words = p->dlim.npages / 64 + 1;
+	uint64_t *still = calloc(words, 8);
+	int r = still ? 0 : -ENOMEM;
+	for (uint64_t w = 0; still && w < words; w++)
+		still[w] = p->missing[w] & ~p->got[w];
+	for (uint64_t first = 0; !r && first < p->dlim.npages; first += PCREC_MISSING_CHUNK) {
+		uint64_t n = p->dlim.npages - first < PCREC_MISSING_CHUNK ? p->dlim.npages - first
+		                                                          : PCREC_MISSING_CHUNK;
+		uint32_t len = pcrec_missing_build(still, first, n, p->buf);
+		r = mig_send(&p->conn, TSMIG_REC_PC_HAVE, p->buf, len);
+	}
+	free(still);
+	return r;
+}
+
+/* One connection on lfd that resumes this migration: 0 (p->conn set up, PC_HAVE sent), 1
+ * (refused: wait on), -ECANCELED (stopping). */
+static int accept_resume(struct pcd *p, int lfd)
+{
+	char peer[80], err[256];
+	int fd = mig_accept(lfd, p->evfd, peer, sizeof(peer), err, sizeof(err));
+	if (fd == -ECANCELED) {
+		uint64_t v;
+		if (read(p->evfd, &v, sizeof(v)) < 0) { /* a want() woke us: nothing to send now */
+		}
+		return __atomic_load_n(&p->stop, __ATOMIC_ACQUIRE) ? -ECANCELED : 1;
+	}
+	if (fd < 0)
+		return 1;
+	mig_conn_init(&p->conn, fd, false, p->timeout_ms, -1);
+	mig_conn_set_deadline(&p->conn, 5000);
+	struct tsmig_rec_hdr h;
+	struct tsmig_pc_resume rs;
+	int r = p->tls ? mig_conn_start_tls(&p->conn, p->tls, NULL) : 0;
+	r = r ?: mig_recv(&p->conn, &h, &rs, sizeof(rs));
+	if (!r && (h.type != TSMIG_REC_PC_RESUME || rs.magic != TSMIG_MAGIC ||
+	           memcmp(rs.digest, p->digest, sizeof(rs.digest))))
+		r = FAIL(-EPROTO, "%s is not this migration's source resuming (%s)", peer,
+		         tsmig_rec_name(h.type));
+	else if (r)
+		FAIL(r, "%s: %.200s", peer, p->conn.err);
+	mig_conn_set_deadline(&p->conn, 0);
+	r = r ?: send_have(p);
+	if (r) {
+		pr_err("incoming post-copy: refused a reconnect: %s", p->err);
+		mig_conn_close(&p->conn);
+		return 1;
+	}
+	pr_info("incoming post-copy: the source reconnected from %s (resume %u)", peer, rs.resume);
+	return 0;
+}
+
+/* The link broke: wait for the source on the --incoming address. 0 or -errno. */
+static int resume(struct pcd *p)
+{
+	struct blk_pc_stats st;
+	blk_pc_stats(p->blk, &st);
+	pr_err("incoming post-copy: link to the source lost (%s); %llu of %llu blocks still "
+	       "missing: guest reads of them wait (its vCPU blocks on each); waiting for the "
+	       "source to reconnect on %s",
+	       p->err, (unsigned long long)st.left, (unsigned long long)st.missing, p->addr);
+	mig_conn_close(&p->conn);
+	char err[256];
+	int lfd = mig_listen(p->addr, err, sizeof(err)), r = 1;
+	if (lfd < 0)
+		return FAIL(lfd, "listening on %s again: %.200s", p->addr, err);
+	while (r == 1)
+		r = accept_resume(p, lfd);
+	close(lfd);
+	if (!r) {
+		p->resumes++;
+		blk_pc_reask(p->blk); /* the blocks the guest waits on, first */
+	}
+	return r;
+}
+
 static void *pcd_thread(void *arg)
 {
 	struct pcd *p = arg;
 	int r = 0;
-	while (!r && !__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE)) {
+	while (r <= 0 && !__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE)) {
+		if (r == -ECONNRESET || r == -EPIPE || r == -ETIMEDOUT) {
+			if ((r = resume(p)))
+				break;
+			continue;
+		}
+		if (r)
+			break;
 		struct pollfd f[2] = {{.fd = p->conn.fd, .events = POLLIN},
 		                      {.fd = p->evfd, .events = POLLIN}};
 		if (!mig_conn_readable(&p->conn) && poll(f, 2, 1000) < 0)
@@ -204,7 +298,7 @@ static void *pcd_thread(void *arg)
 		if (f[1].revents & POLLIN && read(p->evfd, &v, sizeof(v)) < 0)
 			continue;
 		if ((r = send_requests(p)))
-			break;
+			continue;
 		while (!r && mig_conn_readable(&p->conn)) {
 			struct tsmig_rec_hdr h;
 			if ((r = mig_recv(&p->conn, &h, p->buf, TSMIG_REC_MAX))) {
@@ -221,7 +315,7 @@ static void *pcd_thread(void *arg)
 		}
 	}
 	blk_pc_detach(p->blk);
-	if (r < 0) {
+	if (r < 0 && r != -ECANCELED) {
 		struct blk_pc_stats st;
 		blk_pc_stats(p->blk, &st);
 		pr_err("incoming post-copy failed: %s; %llu of %llu blocks still missing: guest "
@@ -263,6 +357,9 @@ int dst_pc_prepare(struct dst *d)
 	d->missing = NULL;
 	p->nmissing = d->nmissing;
 	p->conn.fd = -1;
+	p->timeout_ms = d->conn.timeout_ms;
+	snprintf(p->addr, sizeof(p->addr), "%s", d->listen_addr);
+	memcpy(p->digest, d->digest, sizeof(p->digest));
 	struct blk_fetch f = {.want = pcd_want, .stop = pcd_stop, .arg = p};
 	int r = blk_pc_start(b, p->missing, p->dlim.npages, &f);
 	if (r) {

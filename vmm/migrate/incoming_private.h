@@ -38,7 +38,9 @@ struct dst {
 	uint64_t *missing;    /* storage flim post-copy: blocks the image lacks at the switchover */
 	uint64_t nmissing;
 	struct pcd *pc; /* the post-copy thread's state (owned by the block device once set) */
-	uint8_t *buf;   /* one record */
+	const char *listen_addr; /* --incoming ADDR:PORT: a post-copy reconnect comes there */
+	uint8_t digest[16];      /* the switchover checksum (names the migration on reconnect) */
+	uint8_t *buf;            /* one record */
 	struct vcpu_state *st;
 	struct tsmig_clock clk;
 	uint8_t *dev;

@@ -39,6 +39,8 @@ struct mig_params {
 	bool pc_prefetch;  /* ["postcopy-prefetch"] stream the missing blocks in hot-area order
 	                    * (off: on demand only for pc_ondemand_ms, then in block order) */
 	uint32_t pc_ondemand_ms; /* ["postcopy-ondemand-ms"] see pc_prefetch, default 2000 */
+	uint32_t pc_resume_ms;   /* ["postcopy-resume"] a lost post-copy link is reconnected
+	                          * for this long (ms, default 30000; 0: not at all) */
 };
 
 /* Storage migration modes (issue 15). */
@@ -98,6 +100,7 @@ struct mig_metrics {
 	uint64_t pc_missing, pc_prefetched, pc_demanded, pc_misses, pc_hits, pc_dropped;
 	uint64_t pc_wait_p50_ns, pc_wait_p99_ns, pc_wait_max_ns, pc_ns;
 	uint64_t io_read_blocks, io_write_blocks; /* guest disk I/O during the migration */
+	uint32_t pc_resumes;                      /* post-copy links reconnected */
 	char pc_state[16];                        /* "" | "running" | "done" | "link-lost" */
 	uint64_t bandwidth_bps;                   /* measured in the last pass, bytes/s */
 	uint64_t dirty_pages;                     /* dirty after the last pass */

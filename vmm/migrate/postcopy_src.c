@@ -9,8 +9,11 @@
  * records (a request never waits behind much), holding back while the socket's send queue is
  * long. Then POSTCOPY_END with the digest of the missing blocks' hashes, and the
  * destination's POSTCOPY_DONE (every block arrived and matched) ends it: only then may the
- * source drop its copy. A lost link leaves this side paused with its image (not resumed:
- * the destination runs the guest).
+ * source drop its copy. A lost link is reconnected for up to "postcopy-resume" ms: a new
+ * connection (TLS again when the first was), PC_RESUME naming this migration by its
+ * switchover checksum, the destination's PC_HAVE (the blocks it still lacks), and the stream
+ * goes on with those. Without a reconnect this side stays paused with its image (it cannot
+ * resume the guest: the destination runs it).
  */
 #include <errno.h>
 #include <linux/sockios.h>
@@ -24,6 +27,7 @@
 #include "migrate/migrate_private.h"
 #include "migrate/postcopy_rec.h"
 #include "migrate/precopy_private.h"
+#include "migrate/tls.h"
 #include "tsync/log.h"
 
 #define PC_CHUNK    8           /* blocks per prefetch record (32 KiB) */
@@ -102,7 +106,7 @@ static void take_stats(struct src *s, const struct tsmig_pc_done *d)
 }
 
 /* One record from the destination: requests served at once; 1 on POSTCOPY_DONE. */
-static int on_record(struct src *s, bool end_sent, int *cut)
+static int on_record(struct src *s, bool end_sent)
 {
 	struct tsmig_rec_hdr h;
 	union {
@@ -121,7 +125,6 @@ static int on_record(struct src *s, bool end_sent, int *cut)
 		for (int i = 0; n > 0 && !r && i < n; i++)
 			r = put_missing(s, req[i], &k);
 		s->met.pc_demanded += k;
-		*cut -= (int)k;
 		return n < 0 ? n : r ? r : flush_now(s, true);
 	}
 	case TSMIG_REC_POSTCOPY_DONE:
@@ -156,6 +159,89 @@ static bool outq_full(const struct src *s)
 	return ioctl(s->conn.fd, SIOCOUTQ, &q) == 0 && q > PC_OUTQ_MAX;
 }
 
+/* The destination's PC_HAVE records (every chunk of the disk): the blocks it lacks are to be
+ * sent again. 0 or -errno. */
+static int take_have(struct src *s, uint64_t *again)
+{
+	size_t words = (s->dblocks + 63) / 64 + 1;
+	uint64_t *still = calloc(words, 8), added;
+	int r = still ? 0 : -ENOMEM;
+	for (uint64_t first = 0; !r && first < s->dblocks; first += PCREC_MISSING_CHUNK) {
+		struct tsmig_rec_hdr h;
+		if ((r = mig_recv(&s->conn, &h, s->rec, TSMIG_REC_MAX)))
+			break;
+		if (h.type != TSMIG_REC_PC_HAVE) {
+			snprintf(s->conn.err, sizeof(s->conn.err),
+			         "post-copy resume: destination sent %s, expected PC_HAVE",
+			         tsmig_rec_name(h.type));
+			r = -EPROTO;
+			break;
+		}
+		r = pcrec_missing_parse(s->rec, h.len, s->dblocks, still, &added, s->conn.err,
+		                        sizeof(s->conn.err));
+	}
+	*again = 0;
+	for (size_t w = 0; !r && w + 1 < words; w++) {
+		uint64_t x = still[w] & s->missing[w];
+		*again += (uint64_t)__builtin_popcountll(x & s->pc_sent[w]);
+		s->pc_sent[w] &= ~x;
+	}
+	free(still);
+	return r;
+}
+
+/* The link broke in post-copy: connect again (within pc_resume_ms), PC_RESUME, PC_HAVE.
+ * 0 or -errno (reason in s->conn.err). */
+static int reconnect(struct src *s)
+{
+	uint64_t t0 = mig_mono_ns(), until = t0 + s->p.pc_resume_ms * 1000000ULL, again = 0;
+	char why[256];
+	snprintf(why, sizeof(why), "%s", s->conn.err);
+	pr_err("storage flim post-copy: link lost (%s): reconnecting for up to %u ms", why,
+	       s->p.pc_resume_ms);
+	struct mig_tls_opts to;
+	migration_tls_opts(s->g, &to);
+	s->met.pc_resumes++;
+	while (mig_mono_ns() < until) {
+		s->bytes_base += s->conn.bytes_tx;
+		mig_conn_close(&s->conn);
+		s->conn.bytes_tx = 0;
+		int fd = mig_connect(s->g->uri, 1000, s->g->cancel_fd, s->conn.err,
+		                     sizeof(s->conn.err));
+		if (fd == -ECANCELED)
+			return fd;
+		if (fd < 0) {
+			struct pollfd p = {.fd = s->g->cancel_fd, .events = POLLIN};
+			poll(&p, 1, 200);
+			continue;
+		}
+		mig_conn_init(&s->conn, fd, true, (int)s->p.timeout_ms, s->g->cancel_fd);
+		s->conn.rate_bps = s->p.max_bandwidth;
+		struct tsmig_pc_resume rs = {.magic = TSMIG_MAGIC, .resume = s->met.pc_resumes};
+		memcpy(rs.digest, s->digest, sizeof(rs.digest));
+		int r = s->tls ? mig_conn_start_tls(&s->conn, s->tls, to.hostname) : 0;
+		r = r ?: mig_send(&s->conn, TSMIG_REC_PC_RESUME, &rs, sizeof(rs));
+		r = r ?: take_have(s, &again);
+		if (!r) {
+			pr_info("storage flim post-copy: reconnected after %.1f ms, %llu blocks "
+			        "sent "
+			        "again",
+			        (mig_mono_ns() - t0) / 1e6, (unsigned long long)again);
+			return 0;
+		}
+		if (r == -ECANCELED || r == -EPROTO || r == -EBADMSG)
+			return r; /* the destination answered, but not as expected: no retry */
+	}
+	snprintf(s->conn.err, sizeof(s->conn.err), "link lost (%.100s), no reconnect within %u ms",
+	         why, s->p.pc_resume_ms);
+	return -ETIMEDOUT;
+}
+
+static bool link_error(int r)
+{
+	return r == -ECONNRESET || r == -EPIPE || r == -ETIMEDOUT || r == -ECONNREFUSED;
+}
+
 int pc_src_run(struct src *s)
 {
 	uint64_t t0 = mig_mono_ns(), n = 0, next = 0;
@@ -178,16 +264,21 @@ int pc_src_run(struct src *s)
 	int r = 0;
 	s->region = MIG_DISK_REGION;
 	uint64_t end_wait = 0;
-	while (!r) {
+	while (r <= 0) {
 		if (cut >= 0 && s->met.pc_demanded + s->met.pc_prefetched >= (uint64_t)cut) {
 			shutdown(s->conn.fd, SHUT_RDWR);
 			snprintf(s->conn.err, sizeof(s->conn.err),
 			         "link cut after %d post-copy blocks (TSVMM_MIG_FAULT)", cut);
 			r = -ECONNRESET;
-			break;
+			cut = -1;
 		}
 		while (!r && mig_conn_readable(&s->conn))
-			r = on_record(s, end_sent, &cut);
+			r = on_record(s, end_sent);
+		if (r < 0 && link_error(r) && s->p.pc_resume_ms && !(r = reconnect(s))) {
+			next = 0; /* the blocks the destination still lacks are unsent again */
+			end_sent = false;
+			continue;
+		}
 		if (r)
 			break;
 		if (next < n && mig_mono_ns() >= stream_at && !outq_full(s)) {

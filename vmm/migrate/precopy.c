@@ -36,7 +36,7 @@
 
 static void publish(struct src *s)
 {
-	s->met.bytes_wire = s->conn.bytes_tx;
+	s->met.bytes_wire = s->bytes_base + s->conn.bytes_tx;
 	pthread_mutex_lock(&s->g->lock);
 	s->met.total_ns = mig_mono_ns() - s->g->start_ns;
 	s->g->met = s->met;
@@ -543,6 +543,7 @@ static int stop_and_copy(struct src *s, uint64_t stop_rt)
 		                        dev, devlen, &st->regs, ck.digest);
 	s->met.checksum_ns = mig_mono_ns() - t1;
 	mig_digest_hex(ck.digest, s->digest_hex);
+	memcpy(s->digest, ck.digest, sizeof(s->digest));
 	if (!r)
 		r = mig_send(&s->conn, TSMIG_REC_CHECKSUM, &ck, sizeof(ck));
 out:

@@ -71,6 +71,8 @@ struct src {
 	bool postcopy, pc_running; /* pc_running: the destination runs the guest */
 	uint64_t *missing, *pc_h, *pc_sent;
 	uint64_t pc_missing;
+	uint8_t digest[16];  /* the switchover checksum: names this migration in PC_RESUME */
+	uint64_t bytes_base; /* bytes sent on connections before a post-copy reconnect */
 	uint64_t run_start, run_len; /* pending ZERO run */
 	bool final;                  /* in the stop-and-copy pass */
 	uint64_t *known, *known_bm;  /* sent-page hashes the checksum uses (see set_known) */
