@@ -108,6 +108,10 @@ enum tsmig_rec_type {
 	                              * (count + 63) / 64 little-endian u64 words: the blocks the
 	                              * destination lacks at the switchover (they follow after it) */
 	TSMIG_REC_POSTCOPY_END = 12, /* struct tsmig_pc_end: every missing block was sent */
+	TSMIG_REC_VERIFY = 14,       /* struct tsmig_checksum, after RUNNING when the HELLO has
+	                              * TSMIG_F_VERIFY: the checksum over the source's RAM as
+	                              * read after its stop (the switchover checksum used the
+	                              * hashes of the copies sent: no RAM read in the downtime) */
 	TSMIG_REC_PC_RESUME = 13,    /* struct tsmig_pc_resume: first record of a connection
 	                              * that resumes a post-copy phase after a lost link */
 	/* destination -> source */
@@ -123,6 +127,7 @@ enum tsmig_rec_type {
 	                               * waits for (send them before the prefetch stream) */
 	TSMIG_REC_POSTCOPY_DONE = 22, /* struct tsmig_pc_done: every block arrived and matched;
 	                               * the source may drop its copy */
+	TSMIG_REC_VERIFIED = 24,      /* struct tsmig_status: VERIFY matched the switchover's */
 	TSMIG_REC_PC_HAVE = 23,       /* answer to PC_RESUME: DISK_MISSING's layout, the blocks
 	                               * still missing (every chunk of the disk, in order) */
 };
@@ -186,6 +191,7 @@ enum tsmig_feature {
 	TSMIG_F_DISK = 4,
 	TSMIG_F_LZ4 = 8,
 	TSMIG_F_ZSTD = 16,
+	TSMIG_F_VERIFY = 32, /* checksum "early": VERIFY follows RUNNING */
 };
 
 struct tsmig_hello {

@@ -11,7 +11,7 @@
 #     RAM and disk matches, and the guest runs on at the destination, still writing;
 #   - a DUP reference whose announced hash its block does not match (injected at the source)
 #     is refused by the destination, which never runs the guest; the source runs on;
-#   - a bad "storage" value is refused by name.
+#   - a bad "storage" or "checksum" value is refused by name.
 #   - storage "flim" (dedup against the destination's template image: its hash index at the
 #     start; hot-area scheduling; early switchover with post-copy): the template's blocks are
 #     not sent, blocks moved within the image go as references, at least 24 of the disk's
@@ -225,6 +225,8 @@ BPID=$BED_LASTPID
 wait_guest "$TMP/bad.ssock" 0 || true
 r=$(ctl "$TMP/bad.ssock" '{"execute":"migrate-set-parameters","arguments":{"storage":"flimsy"}}')
 check "storage flimsy: refused ($r)" cond 'echo "$r" | grep -q "\"storage\\\\\" must be none, precopy or flim"'
+r=$(ctl "$TMP/bad.ssock" '{"execute":"migrate-set-parameters","arguments":{"checksum":"late"}}')
+check "checksum late: refused ($r)" cond 'echo "$r" | grep -q "\"checksum\\\\\" must be stop or early"'
 ctl "$TMP/bad.ssock" '{"execute":"quit"}' >/dev/null
 wait_exit "$BPID" 5 || bed_stop "$BPID"
 

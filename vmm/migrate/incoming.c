@@ -274,6 +274,37 @@ static int load_and_verify(struct dst *d)
 	return 0;
 }
 
+/* checksum early: the source's checksum over its RAM as read after its stop (VERIFY) must
+ * equal the switchover checksum of what this side received. Logged either way; a mismatch
+ * is also sent as ERROR (the source then keeps its copy). 0 or -errno. */
+static int verify_after_switch(struct dst *d)
+{
+	struct tsmig_rec_hdr h;
+	struct tsmig_checksum ck;
+	char a[33], b[33];
+	int r = mig_recv(&d->conn, &h, d->buf, TSMIG_REC_MAX);
+	if (!r && h.type != TSMIG_REC_VERIFY)
+		r = dst_fail(d, -EPROTO, "%s record instead of VERIFY", tsmig_rec_name(h.type));
+	if (!r) {
+		memcpy(&ck, d->buf, sizeof(ck));
+		if (memcmp(ck.digest, d->digest, sizeof(ck.digest)))
+			r = dst_fail(
+			        d, -EBADMSG,
+			        "after the switchover: the source's RAM as read after its stop "
+			        "(%s) differs from what was received (%s)",
+			        mig_digest_hex(ck.digest, a), mig_digest_hex(d->digest, b));
+	}
+	if (r) {
+		pr_err("incoming: checksum early: %s", d->err[0] ? d->err : d->conn.err);
+		if (r == -EBADMSG || r == -EPROTO)
+			dst_status(d, TSMIG_REC_ERROR, r, d->err);
+		return r;
+	}
+	pr_info("incoming: checksum early: the source's RAM after its stop verified (%s)",
+	        mig_digest_hex(ck.digest, a));
+	return dst_status(d, TSMIG_REC_VERIFIED, 0, "verified");
+}
+
 static int run(struct dst *d, const char *addr)
 {
 	int r = receive(d);
@@ -296,6 +327,8 @@ static int run(struct dst *d, const char *addr)
 		return dst_fail(d, r, "cannot start the vCPU: %s", strerror(-r));
 	uint64_t run_rt = mig_realtime_ns();
 	dst_status(d, TSMIG_REC_RUNNING, 0, "running"); /* the source may already be gone */
+	if (d->features & TSMIG_F_VERIFY)
+		verify_after_switch(d); /* logged */
 	if (d->nmissing)
 		dst_pc_start(d); /* logged; a failure leaves the guest waiting on missing blocks */
 	devices_migration(vmm_devices(d->vmm), d->vmm, false, DEV_MIG_END, 0);

@@ -40,6 +40,7 @@ struct dst {
 	struct pcd *pc; /* the post-copy thread's state (owned by the block device once set) */
 	const char *listen_addr; /* --incoming ADDR:PORT: a post-copy reconnect comes there */
 	uint8_t digest[16];      /* the switchover checksum (names the migration on reconnect) */
+	uint32_t features;       /* the HELLO's (TSMIG_F_VERIFY: VERIFY follows RUNNING) */
 	uint8_t *buf;            /* one record */
 	struct vcpu_state *st;
 	struct tsmig_clock clk;

@@ -64,7 +64,8 @@ static int check_keys(const json_t *obj, char *err, size_t errlen)
 	                                    "postcopy",
 	                                    "postcopy-prefetch",
 	                                    "postcopy-ondemand-ms",
-	                                    "postcopy-resume"};
+	                                    "postcopy-resume",
+	                                    "checksum"};
 	const char *k;
 	json_t *v;
 	if (!json_is_object(obj)) {
@@ -156,6 +157,11 @@ int mig_params_parse(struct mig_params *p, const json_t *json, char *err, size_t
 			BAD("\"postcopy-ondemand-ms\" must be 0 .. 600000");
 		n.pc_ondemand_ms = (uint32_t)u;
 	}
+	if ((r = json_get_string(json, "checksum", s, sizeof(s))) != -ENOENT) {
+		if (r || (strcmp(s, "stop") && strcmp(s, "early")))
+			BAD("\"checksum\" must be stop or early");
+		n.checksum_early = !strcmp(s, "early");
+	}
 	if ((r = json_get_u64(json, "postcopy-resume", &u)) != -ENOENT) {
 		if (r || u > 3600000)
 			BAD("\"postcopy-resume\" must be 0 .. 3600000 ms");
@@ -225,7 +231,7 @@ size_t mig_metrics_json(const struct mig_metrics *m, const struct mig_params *p,
 	        "\"on-demand\": %llu, \"misses\": %llu, \"prefetch-hits\": %llu, "
 	        "\"prefetch-hit-rate\": %.3f, \"dropped\": %llu, \"miss-wait-p50\": %.3f, "
 	        "\"miss-wait-p99\": %.3f, \"miss-wait-max\": %.3f, \"time\": %.3f, "
-	        "\"resumes\": %u}, "
+	        "\"resumes\": %u}, \"verify-time\": %.3f, "
 	        "\"guest-io\": {\"read-blocks\": %llu, \"write-blocks\": %llu, "
 	        "\"read-MBps\": %.3f, \"write-MBps\": %.3f}, "
 	        "\"compressed-bytes\": %llu, \"dirty-pages\": %llu, \"checksum-time\": %.3f, "
@@ -234,7 +240,7 @@ size_t mig_metrics_json(const struct mig_metrics *m, const struct mig_params *p,
 	        "\"max-iterations\": %u, \"zero\": %s, \"dup\": %s, \"disk\": %s, "
 	        "\"compress\": \"%s\", \"timeout\": %u, \"migrate-disk\": %s, \"storage\": "
 	        "\"%s\", \"postcopy\": %s, \"postcopy-prefetch\": %s, \"postcopy-ondemand-ms\": "
-	        "%u, \"postcopy-resume\": %u}, "
+	        "%u, \"postcopy-resume\": %u, \"checksum\": \"%s\"}, "
 	        "\"transport\": %s, "
 	        "\"error\": %s}",
 	        mig_status_name(m->status), m->setup_ns / 1e6, m->total_ns / 1e6,
@@ -259,7 +265,7 @@ size_t mig_metrics_json(const struct mig_metrics *m, const struct mig_params *p,
 	        m->pc_hits + m->pc_misses ? (double)m->pc_hits / (double)(m->pc_hits + m->pc_misses)
 	                                  : 0.0,
 	        (unsigned long long)m->pc_dropped, m->pc_wait_p50_ns / 1e6, m->pc_wait_p99_ns / 1e6,
-	        m->pc_wait_max_ns / 1e6, m->pc_ns / 1e6, m->pc_resumes,
+	        m->pc_wait_max_ns / 1e6, m->pc_ns / 1e6, m->pc_resumes, m->verify_ns / 1e6,
 	        (unsigned long long)m->io_read_blocks, (unsigned long long)m->io_write_blocks,
 	        m->total_ns ? m->io_read_blocks * 4096.0 / (m->total_ns / 1e9) / 1e6 : 0.0,
 	        m->total_ns ? m->io_write_blocks * 4096.0 / (m->total_ns / 1e9) / 1e6 : 0.0,
@@ -270,7 +276,8 @@ size_t mig_metrics_json(const struct mig_metrics *m, const struct mig_params *p,
 	        p->dup ? "true" : "false", p->disk ? "true" : "false",
 	        mig_compress_name(p->compress), p->timeout_ms, p->migrate_disk ? "true" : "false",
 	        mig_storage_name(p->storage), p->postcopy ? "true" : "false",
-	        p->pc_prefetch ? "true" : "false", p->pc_ondemand_ms, p->pc_resume_ms, tq, errq);
+	        p->pc_prefetch ? "true" : "false", p->pc_ondemand_ms, p->pc_resume_ms,
+	        p->checksum_early ? "early" : "stop", tq, errq);
 	return n < 0 ? 0 : (size_t)n;
 }
 

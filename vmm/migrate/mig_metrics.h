@@ -39,6 +39,9 @@ struct mig_params {
 	bool pc_prefetch;  /* ["postcopy-prefetch"] stream the missing blocks in hot-area order
 	                    * (off: on demand only for pc_ondemand_ms, then in block order) */
 	uint32_t pc_ondemand_ms; /* ["postcopy-ondemand-ms"] see pc_prefetch, default 2000 */
+	bool checksum_early;     /* ["checksum"] "early": the switchover checksum from the hashes
+	                      * of the copies sent (no RAM read after the stop), RAM re-read
+	                      * and verified after RUNNING; "stop" (default): re-read at the stop */
 	uint32_t pc_resume_ms;   /* ["postcopy-resume"] a lost post-copy link is reconnected
 	                          * for this long (ms, default 30000; 0: not at all) */
 };
@@ -101,6 +104,7 @@ struct mig_metrics {
 	uint64_t pc_wait_p50_ns, pc_wait_p99_ns, pc_wait_max_ns, pc_ns;
 	uint64_t io_read_blocks, io_write_blocks; /* guest disk I/O during the migration */
 	uint32_t pc_resumes;                      /* post-copy links reconnected */
+	uint64_t verify_ns;                       /* checksum early: RUNNING -> VERIFIED */
 	char pc_state[16];                        /* "" | "running" | "done" | "link-lost" */
 	uint64_t bandwidth_bps;                   /* measured in the last pass, bytes/s */
 	uint64_t dirty_pages;                     /* dirty after the last pass */

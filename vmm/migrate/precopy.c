@@ -150,13 +150,21 @@ static int send_page(struct src *s, uint64_t pfn)
 		s->kind[pfn] = SENT_ZERO;
 		if (s->final || pfn == REPORT_PFN)
 			set_known(s, pfn, s->zero_h64);
+		if (s->p.checksum_early)
+			s->rehash[pfn] = s->zero_h64;
 		return 0;
 	}
 	if ((r = zero_flush(s)))
 		return r;
 	memcpy(s->page, live, TSMIG_PAGE_SIZE);
-	if (s->final || pfn == REPORT_PFN)
-		set_known(s, pfn, mig_page_hash64(s->page));
+	if (s->final || pfn == REPORT_PFN || s->p.checksum_early) {
+		/* checksum early: the leaf is the hash of the copy sent (no RAM read at the stop) */
+		uint64_t h64 = mig_page_hash64(s->page);
+		if (s->p.checksum_early) /* else the stop's RAM hash workers own rehash */
+			s->rehash[pfn] = h64;
+		if (s->final || pfn == REPORT_PFN)
+			set_known(s, pfn, h64);
+	}
 	struct mig_hash h = {0, 0};
 	if (s->p.dup || s->p.disk)
 		h = mig_page_hash(s->page);
@@ -546,6 +554,12 @@ static int stop_and_copy(struct src *s, uint64_t stop_rt)
 	memcpy(s->digest, ck.digest, sizeof(s->digest));
 	if (!r)
 		r = mig_send(&s->conn, TSMIG_REC_CHECKSUM, &ck, sizeof(ck));
+	if (!r && s->p.checksum_early) { /* for VERIFY after RUNNING */
+		s->ck_dev = dev;
+		s->ck_devlen = devlen;
+		s->ck_regs = st->regs;
+		dev = NULL;
+	}
 out:
 	free(st);
 	free(dev);
@@ -572,6 +586,48 @@ static int wait_status(struct src *s, unsigned want, struct tsmig_status *out)
 	return 0;
 }
 
+/* checksum early, after RUNNING: hash RAM as the stop left it (this side stays paused) and
+ * send VERIFY, the checksum over those hashes with the switchover's disk leaves, device blob
+ * and registers; the destination compares it with the switchover checksum and answers
+ * VERIFIED. A page the dirty log missed shows here, named by the first that differs from the
+ * copy sent. 0 or -errno. */
+static int verify_after_switch(struct src *s)
+{
+	uint64_t t0 = mig_mono_ns();
+	uint64_t *h = malloc(s->npages * sizeof(uint64_t));
+	struct mig_ramhash *rh =
+	        h ? mig_ramhash_start(s->ram, s->npages, h, s->hash_threads) : NULL;
+	int r = rh ? mig_ramhash_finish(rh, false) : -ENOMEM;
+	uint64_t bad = UINT64_MAX;
+	for (size_t w = 0; !r && w < s->words; w++) /* the VMM's own late writes, as sent */
+		for (uint64_t x = s->known_bm[w]; x; x &= x - 1) {
+			uint64_t p = w * 64 + (uint64_t)__builtin_ctzll(x);
+			h[p] = s->known[p];
+		}
+	for (uint64_t p = 0; !r && p < s->npages && bad == UINT64_MAX; p++)
+		if (h[p] != s->rehash[p])
+			bad = p;
+	struct tsmig_checksum ck = {.pages = s->npages};
+	if (!r)
+		r = mig_checksum_leaves(h, s->npages, s->dhash, s->dmap ? s->dblocks : 0, s->ck_dev,
+		                        s->ck_devlen, &s->ck_regs, ck.digest);
+	free(h);
+	struct tsmig_status st;
+	r = r ?: mig_send(&s->conn, TSMIG_REC_VERIFY, &ck, sizeof(ck));
+	r = r ?: wait_status(s, TSMIG_REC_VERIFIED, &st);
+	s->met.verify_ns = mig_mono_ns() - t0;
+	if (bad != UINT64_MAX)
+		pr_err("checksum early: page %llu changed after its last copy (the dirty log "
+		       "missed "
+		       "it)%s",
+		       (unsigned long long)bad, r ? "" : " but the destination verified?");
+	if (!r)
+		pr_info("checksum early: the destination verified the RAM as read after the stop "
+		        "(%.1f ms after RUNNING)",
+		        s->met.verify_ns / 1e6);
+	return r;
+}
+
 /* The whole source side; on return the vCPU is running again unless it completed. */
 static int migrate(struct src *s)
 {
@@ -595,8 +651,11 @@ static int migrate(struct src *s)
 	uint64_t stop_rt = mig_realtime_ns();
 	s->paused = !was_paused; /* resume on failure only what we paused */
 	/* The checksum's view of the source: every page read from RAM now that the vCPU is
-	 * stopped, whatever the dirty log said. Workers hash while this thread sends. */
-	if (!(s->rh = mig_ramhash_start(s->ram, s->npages, s->rehash, s->hash_threads)))
+	 * stopped, whatever the dirty log said. Workers hash while this thread sends. With
+	 * checksum early the leaves are the hashes of the copies sent, and RAM is re-read
+	 * after RUNNING (verify_after_switch): the downtime does not grow with RAM. */
+	if (!s->p.checksum_early &&
+	    !(s->rh = mig_ramhash_start(s->ram, s->npages, s->rehash, s->hash_threads)))
 		return -ENOMEM;
 	/* migrate-disk: the disk too (only the vCPU writes it, through the block device) */
 	if (s->dmap &&
@@ -616,6 +675,9 @@ static int migrate(struct src *s)
 	    (r = wait_status(s, TSMIG_REC_RUNNING, &st)))
 		return r;
 	s->met.downtime_ns = st.realtime_ns > stop_rt ? st.realtime_ns - stop_rt : 0;
+	s->after_switch = true;
+	if (s->p.checksum_early && (r = verify_after_switch(s)))
+		return r;
 	if (!s->postcopy)
 		return 0;
 	s->pc_running = true;
@@ -644,15 +706,19 @@ void *precopy_thread(void *arg)
 		s->met.io_read_blocks = io.guest_read_blocks - s->met.io_read_blocks;
 		s->met.io_write_blocks = io.guest_write_blocks - s->met.io_write_blocks;
 	}
-	if (r && s->pc_running) {
-		/* post-copy: the destination runs the guest and may still lack blocks: this side
-		 * must neither resume nor drop its image */
-		snprintf(s->met.pc_state, sizeof(s->met.pc_state), "link-lost");
+	if (r && s->after_switch) {
+		/* the destination runs the guest (and in post-copy may still lack blocks): this
+		 * side must neither resume nor drop its image */
+		if (s->pc_running)
+			snprintf(s->met.pc_state, sizeof(s->met.pc_state), "link-lost");
 		s->met.status = MIG_FAILED;
 		snprintf(s->met.error, sizeof(s->met.error),
-		         "post-copy: %.120s; the destination runs the guest and waits for the "
-		         "blocks not confirmed: this source stays paused and keeps its image",
-		         s->conn.err[0] ? s->conn.err : strerror(-r));
+		         "%s: %.100s; the destination runs the guest%s: this source stays paused "
+		         "and "
+		         "keeps its image",
+		         s->pc_running ? "post-copy" : "after the switchover",
+		         s->conn.err[0] ? s->conn.err : strerror(-r),
+		         s->pc_running ? " and waits for the blocks not confirmed" : "");
 		pr_err("migration to %s: %s", g->uri, s->met.error);
 	} else if (r) {
 		if (s->paused)

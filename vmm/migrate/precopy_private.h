@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <linux/kvm.h>
+
 #include "migrate/conn.h"
 #include "migrate/dedup.h"
 #include "migrate/hotarea.h"
@@ -71,8 +73,14 @@ struct src {
 	bool postcopy, pc_running; /* pc_running: the destination runs the guest */
 	uint64_t *missing, *pc_h, *pc_sent;
 	uint64_t pc_missing;
-	uint8_t digest[16];  /* the switchover checksum: names this migration in PC_RESUME */
-	uint64_t bytes_base; /* bytes sent on connections before a post-copy reconnect */
+	uint8_t digest[16]; /* the switchover checksum: names this migration in PC_RESUME */
+	/* checksum early: the device blob and registers the switchover checksum covered, for
+	 * VERIFY's checksum after RUNNING; after_switch: the destination runs the guest */
+	uint8_t *ck_dev;
+	size_t ck_devlen;
+	struct kvm_regs ck_regs;
+	bool after_switch;
+	uint64_t bytes_base;         /* bytes sent on connections before a post-copy reconnect */
 	uint64_t run_start, run_len; /* pending ZERO run */
 	bool final;                  /* in the stop-and-copy pass */
 	uint64_t *known, *known_bm;  /* sent-page hashes the checksum uses (see set_known) */

@@ -83,6 +83,7 @@ void precopy_src_destroy(struct src *s)
 	free(s->missing);
 	free(s->pc_h);
 	free(s->pc_sent);
+	free(s->ck_dev);
 	free(s->dst_h);
 	hindex_destroy(s->didx);
 	mig_tls_free(s->tls);
@@ -302,6 +303,7 @@ int precopy_setup(struct src *s)
 	        .mem_size = vm_mem_size(s->vm),
 	        .page_size = TSMIG_PAGE_SIZE,
 	        .features = (s->p.zero ? TSMIG_F_ZERO : 0) | (s->p.dup ? TSMIG_F_DUP : 0) |
+	                    (s->p.checksum_early ? TSMIG_F_VERIFY : 0) |
 	                    (s->disk ? TSMIG_F_DISK : 0) |
 	                    (s->p.compress == MIG_COMPRESS_LZ4    ? TSMIG_F_LZ4
 	                     : s->p.compress == MIG_COMPRESS_ZSTD ? TSMIG_F_ZSTD
