@@ -2,7 +2,9 @@
 # Storage migration bench (issue 15): precopy vs flim for one VM whose disk is built from a
 # template both hosts hold, with the guest's moderate I/O workload (write=4M,read=8M: 4 MB/s
 # written, 8 MB/s read, hot sets of 10 % / 20 % of the disk) running throughout.
-#   bench/storage-migrate.sh [--quick] [BUILD]          (root, /dev/kvm)
+#   [CHECKSUM=stop|early] bench/storage-migrate.sh [--quick] [BUILD]   (root, /dev/kvm)
+# CHECKSUM (default stop): the "checksum" parameter of every run (early: no RAM or disk
+# read in the downtime, verified after RUNNING).
 # Links through tsync-netem (user-space relay; this kernel has no sch_netem):
 #   wan  100 Mbit/s, 10 ms each way (20 ms RTT); max-bandwidth 11.5 MB/s (just under the link)
 #   1g   1 Gbit/s, 1 ms each way (2 ms RTT); max-bandwidth 60 MB/s (the relay's CPU limit here)
@@ -65,7 +67,7 @@ run() {
 	tot= dn= by= pc= ok=MISMATCH
 	if bed_wait_for "$TMP/$t.dst" "waiting for a migration" 5 && wait_guest "$TMP/$t.ssock" 2 30; then
 		sleep 2 # the source's own writes (and reads) on top of the template
-		ctl "$TMP/$t.ssock" "{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"mode\":\"zero\",\"storage\":\"$3\",\"max-bandwidth\":$BW,\"downtime-limit\":300,\"statlog\":\"$TMP/$t.statlog\"$4}}" >/dev/null
+		ctl "$TMP/$t.ssock" "{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"mode\":\"zero\",\"storage\":\"$3\",\"max-bandwidth\":$BW,\"downtime-limit\":300,\"statlog\":\"$TMP/$t.statlog\",\"checksum\":\"${CHECKSUM:-stop}\"$4}}" >/dev/null
 		ctl "$TMP/$t.ssock" "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"tcp:$B:$PORT\"}}" >/dev/null
 		wait_exit "$s" 600 || echo "storage-migrate: $t: the source did not finish" >&2
 	fi
@@ -98,7 +100,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a != "") printf "%.3f", 
 SUMMARY=
 for L in $LINKS; do
 	link "$L"
-	echo "== link $L (RTT $RTT ms), disk $DISK MiB, RAM 128 MiB, I/O $IO"
+	echo "== link $L (RTT $RTT ms), disk $DISK MiB, RAM 128 MiB, I/O $IO, checksum ${CHECKSUM:-stop}"
 	run "$L" "$L-precopy" precopy ""
 	pt=$tot pd=$dn pb=$by pok=$ok
 	run "$L" "$L-flim" flim ""

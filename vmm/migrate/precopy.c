@@ -342,6 +342,8 @@ static void disk_written(void *arg, uint64_t first, uint64_t count)
 	struct src *s = arg;
 	if (s->hot.n)
 		hotarea_written(&s->hot, first, count);
+	for (uint64_t b = first; s->dstale && b < first + count && b < s->dblocks; b++)
+		s->dstale[b / 64] |= 1ULL << (b % 64);
 	for (uint64_t b = first; s->dmap && b < first + count && b < s->dblocks; b++)
 		s->dpending[b / 64] |= 1ULL << (b % 64); /* migrate-disk: send it again */
 	if (!s->disk)
@@ -539,6 +541,12 @@ static int stop_and_copy(struct src *s, uint64_t stop_rt)
 	s->rh = NULL;
 	r = r ?: mig_ramhash_finish(s->drh, false);
 	s->drh = NULL;
+	for (size_t w = 0; !r && s->dstale && w < (s->dblocks + 63) / 64; w++)
+		for (uint64_t x = s->dstale[w]; x;
+		     x &= x - 1) { /* written since: as the stop left it */
+			uint64_t b = w * 64 + (uint64_t)__builtin_ctzll(x);
+			s->dhash[b] = mig_page_hash64(s->dmap + b * TSMIG_PAGE_SIZE);
+		}
 	if (!r && s->postcopy)
 		pc_src_leaves(s);
 	for (size_t w = 0; !r && w < s->words; w++)
@@ -607,11 +615,29 @@ static int verify_after_switch(struct src *s)
 	for (uint64_t p = 0; !r && p < s->npages && bad == UINT64_MAX; p++)
 		if (h[p] != s->rehash[p])
 			bad = p;
+	/* the disk as the stop left it, read again (post-copy: missing blocks' leaves are 0) */
+	uint64_t *dh = s->dmap && !r ? malloc(s->dblocks * sizeof(uint64_t)) : NULL;
+	if (s->dmap && !r && !dh)
+		r = -ENOMEM;
+	if (dh && !(rh = mig_ramhash_start(s->dmap, s->dblocks, dh, s->hash_threads)))
+		r = -ENOMEM;
+	uint64_t dbad = UINT64_MAX;
+	if (dh && !r && !(r = mig_ramhash_finish(rh, false)))
+		for (uint64_t b = 0; b < s->dblocks; b++) {
+			if (s->postcopy && s->missing[b / 64] >> (b % 64) & 1)
+				dh[b] = 0;
+			if (dh[b] != s->dhash[b] && dbad == UINT64_MAX)
+				dbad = b;
+		}
+	if (dbad != UINT64_MAX)
+		pr_err("checksum early: disk block %llu changed after its hash at the stop",
+		       (unsigned long long)dbad);
 	struct tsmig_checksum ck = {.pages = s->npages};
 	if (!r)
-		r = mig_checksum_leaves(h, s->npages, s->dhash, s->dmap ? s->dblocks : 0, s->ck_dev,
+		r = mig_checksum_leaves(h, s->npages, dh, s->dmap ? s->dblocks : 0, s->ck_dev,
 		                        s->ck_devlen, &s->ck_regs, ck.digest);
 	free(h);
+	free(dh);
 	struct tsmig_status st;
 	r = r ?: mig_send(&s->conn, TSMIG_REC_VERIFY, &ck, sizeof(ck));
 	r = r ?: wait_status(s, TSMIG_REC_VERIFIED, &st);
@@ -657,8 +683,9 @@ static int migrate(struct src *s)
 	if (!s->p.checksum_early &&
 	    !(s->rh = mig_ramhash_start(s->ram, s->npages, s->rehash, s->hash_threads)))
 		return -ENOMEM;
-	/* migrate-disk: the disk too (only the vCPU writes it, through the block device) */
-	if (s->dmap &&
+	/* migrate-disk: the disk too (only the vCPU writes it, through the block device);
+	 * checksum early: hashed since the setup, the blocks written since again (dstale) */
+	if (s->dmap && !s->dstale &&
 	    !(s->drh = mig_ramhash_start(s->dmap, s->dblocks, s->dhash, s->hash_threads)))
 		return -ENOMEM;
 	s->met.status = MIG_DEVICE;

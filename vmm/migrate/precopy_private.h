@@ -60,6 +60,7 @@ struct src {
 	uint64_t *dpending;
 	uint64_t *dhash;
 	struct mig_ramhash *drh;
+	uint64_t *dstale; /* checksum early: blocks written since drh (started at setup) began */
 	/* storage flim: what the destination's image holds per block as far as the source
 	 * knows (its DISK_INDEX, then what was sent), and content -> a block holding it */
 	struct mig_hash *dst_h;

@@ -84,6 +84,7 @@ void precopy_src_destroy(struct src *s)
 	free(s->pc_h);
 	free(s->pc_sent);
 	free(s->ck_dev);
+	free(s->dstale);
 	free(s->dst_h);
 	hindex_destroy(s->didx);
 	mig_tls_free(s->tls);
@@ -251,6 +252,12 @@ int precopy_setup(struct src *s)
 	if (s->p.storage == MIG_STORAGE_FLIM &&
 	    (!(s->dst_h = calloc(s->dblocks, sizeof(*s->dst_h))) ||
 	     !(s->didx = hindex_create(s->dblocks * 2))))
+		return -ENOMEM;
+	/* checksum early: the disk's leaves are hashed now, in the background, and the blocks
+	 * written meanwhile again at the stop (dstale): the stop reads only those */
+	if (s->p.checksum_early && s->dmap &&
+	    (!(s->dstale = calloc((s->dblocks + 63) / 64 + 1, sizeof(uint64_t))) ||
+	     !(s->drh = mig_ramhash_start(s->dmap, s->dblocks, s->dhash, 1))))
 		return -ENOMEM;
 	s->blk = devices_priv(vmm_devices(s->g->vmm), "blk");
 	if (s->blk) { /* the guest's disk I/O during the migration (query-migrate guest-io) */
