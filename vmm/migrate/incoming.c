@@ -274,35 +274,35 @@ static int load_and_verify(struct dst *d)
 	return 0;
 }
 
-/* checksum early: the source's checksum over its RAM as read after its stop (VERIFY) must
- * equal the switchover checksum of what this side received. Logged either way; a mismatch
- * is also sent as ERROR (the source then keeps its copy). 0 or -errno. */
-static int verify_after_switch(struct dst *d)
+int dst_verify(struct mig_conn *c, const uint8_t digest[16], char *err, size_t errlen)
 {
 	struct tsmig_rec_hdr h;
 	struct tsmig_checksum ck;
+	struct tsmig_status st = {0};
 	char a[33], b[33];
-	int r = mig_recv(&d->conn, &h, d->buf, TSMIG_REC_MAX);
-	if (!r && h.type != TSMIG_REC_VERIFY)
-		r = dst_fail(d, -EPROTO, "%s record instead of VERIFY", tsmig_rec_name(h.type));
-	if (!r) {
-		memcpy(&ck, d->buf, sizeof(ck));
-		if (memcmp(ck.digest, d->digest, sizeof(ck.digest)))
-			r = dst_fail(
-			        d, -EBADMSG,
-			        "after the switchover: the source's RAM as read after its stop "
-			        "(%s) differs from what was received (%s)",
-			        mig_digest_hex(ck.digest, a), mig_digest_hex(d->digest, b));
-	}
+	int r = mig_recv(c, &h, &ck, sizeof(ck));
+	if (r)
+		snprintf(err, errlen, "%.200s", c->err);
+	else if (h.type != TSMIG_REC_VERIFY)
+		r = -EPROTO,
+		snprintf(err, errlen, "%s record instead of VERIFY", tsmig_rec_name(h.type));
+	else if (memcmp(ck.digest, digest, sizeof(ck.digest)))
+		r = -EBADMSG, snprintf(err, errlen,
+		                       "after the switchover: the source's RAM as read after its "
+		                       "stop (%s) differs from what was received (%s)",
+		                       mig_digest_hex(ck.digest, a), mig_digest_hex(digest, b));
 	if (r) {
-		pr_err("incoming: checksum early: %s", d->err[0] ? d->err : d->conn.err);
+		pr_err("incoming: checksum early: %s", err);
+		st.err = r;
+		snprintf(st.msg, sizeof(st.msg), "%.100s", err);
 		if (r == -EBADMSG || r == -EPROTO)
-			dst_status(d, TSMIG_REC_ERROR, r, d->err);
+			mig_send(c, TSMIG_REC_ERROR, &st, sizeof(st));
 		return r;
 	}
 	pr_info("incoming: checksum early: the source's RAM after its stop verified (%s)",
 	        mig_digest_hex(ck.digest, a));
-	return dst_status(d, TSMIG_REC_VERIFIED, 0, "verified");
+	snprintf(st.msg, sizeof(st.msg), "verified");
+	return mig_send(c, TSMIG_REC_VERIFIED, &st, sizeof(st));
 }
 
 static int run(struct dst *d, const char *addr)
@@ -326,9 +326,9 @@ static int run(struct dst *d, const char *addr)
 	if ((r = vmm_start(d->vmm)))
 		return dst_fail(d, r, "cannot start the vCPU: %s", strerror(-r));
 	uint64_t run_rt = mig_realtime_ns();
-	dst_status(d, TSMIG_REC_RUNNING, 0, "running"); /* the source may already be gone */
-	if (d->features & TSMIG_F_VERIFY)
-		verify_after_switch(d); /* logged */
+	dst_status(d, TSMIG_REC_RUNNING, 0, "running");   /* the source may already be gone */
+	if (d->features & TSMIG_F_VERIFY && !d->nmissing) /* post-copy: after its last block */
+		dst_verify(&d->conn, d->digest, d->err, d->errlen); /* logged */
 	if (d->nmissing)
 		dst_pc_start(d); /* logged; a failure leaves the guest waiting on missing blocks */
 	devices_migration(vmm_devices(d->vmm), d->vmm, false, DEV_MIG_END, 0);

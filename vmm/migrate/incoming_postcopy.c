@@ -48,6 +48,7 @@ struct pcd {
 	char addr[256];     /* --incoming ADDR:PORT, for a reconnect */
 	uint8_t digest[16]; /* the switchover checksum */
 	uint32_t resumes;
+	bool verify; /* checksum early: VERIFY follows POSTCOPY_DONE */
 	bool started, stop;
 	pthread_t thread;
 	uint8_t *buf;
@@ -315,6 +316,8 @@ static void *pcd_thread(void *arg)
 		}
 	}
 	blk_pc_detach(p->blk);
+	if (r == 1 && p->verify) /* the source re-read its RAM and disk once done: logged */
+		dst_verify(&p->conn, p->digest, p->err, sizeof(p->err));
 	if (r < 0 && r != -ECANCELED) {
 		struct blk_pc_stats st;
 		blk_pc_stats(p->blk, &st);
@@ -357,6 +360,7 @@ int dst_pc_prepare(struct dst *d)
 	d->missing = NULL;
 	p->nmissing = d->nmissing;
 	p->conn.fd = -1;
+	p->verify = d->features & TSMIG_F_VERIFY;
 	p->timeout_ms = d->conn.timeout_ms;
 	snprintf(p->addr, sizeof(p->addr), "%s", d->listen_addr);
 	memcpy(p->digest, d->digest, sizeof(p->digest));

@@ -104,6 +104,10 @@ int dst_disk_missing(struct dst *d, uint32_t len);
  * thread from then on (its destroy ends it). 0 or -errno (err).
  */
 int dst_pc_prepare(struct dst *d);
+/* checksum early, after RUNNING (post-copy: after POSTCOPY_DONE): receive VERIFY on c and
+ * compare it with digest (the switchover checksum); answer VERIFIED, or ERROR naming both.
+ * Logged either way. 0 or -errno (err). */
+int dst_verify(struct mig_conn *c, const uint8_t digest[16], char *err, size_t errlen);
 int dst_pc_start(struct dst *d);
 
 #endif

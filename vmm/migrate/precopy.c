@@ -703,13 +703,15 @@ static int migrate(struct src *s)
 		return r;
 	s->met.downtime_ns = st.realtime_ns > stop_rt ? st.realtime_ns - stop_rt : 0;
 	s->after_switch = true;
-	if (s->p.checksum_early && (r = verify_after_switch(s)))
-		return r;
 	if (!s->postcopy)
-		return 0;
+		return s->p.checksum_early ? verify_after_switch(s) : 0;
 	s->pc_running = true;
 	publish(s);
-	return pc_src_run(s);
+	/* post-copy first: the guest's reads of missing blocks must not wait for the re-read */
+	if ((r = pc_src_run(s)))
+		return r;
+	s->pc_running = false;
+	return s->p.checksum_early ? verify_after_switch(s) : 0;
 }
 
 void *precopy_thread(void *arg)
