@@ -7,7 +7,7 @@
 #   bench/storage-downtime.sh [BUILD]          (root, /dev/kvm)
 # One line per size and mode, then per mode: downtime(4 GiB)/downtime(256 MiB).
 cd "$(dirname "$0")/.." || exit 2
-BUILD=${1:-build}
+BUILD=${1:-${BUILD:-build}}
 BIN=$BUILD/bin
 V=$BIN/tsvmm
 . testbeds/netns.sh

@@ -19,7 +19,7 @@
 cd "$(dirname "$0")/.." || exit 2
 QUICK=0
 [ "$1" = --quick ] && { QUICK=1; shift; }
-BUILD=${1:-build}
+BUILD=${1:-${BUILD:-build}}
 BIN=$BUILD/bin
 V=$BIN/tsvmm
 . testbeds/netns.sh
