@@ -47,6 +47,7 @@ for mem in 256M 1G 4G; do
 	done
 done
 for ck in stop early; do
+	a=0 b=0
 	eval "a=\$dn_${ck}_256M b=\$dn_${ck}_4G"
 	echo "checksum $ck: downtime 4 GiB / 256 MiB = $(awk -v a="$a" -v b="$b" 'BEGIN { if (a > 0) printf "%.2f", b / a; else print "n/a" }')x"
 done

@@ -64,7 +64,7 @@ run() {
 	bed_bg a "$TMP/$t.src" "$V" run $GUEST --disk "$TMP/$t.src.img" --control "$TMP/$t.ssock" \
 		--serial /dev/null
 	s=$BED_LASTPID
-	tot= dn= by= pc= ok=MISMATCH
+	tot='' dn='' by='' pc='' ok=MISMATCH
 	if bed_wait_for "$TMP/$t.dst" "waiting for a migration" 5 && wait_guest "$TMP/$t.ssock" 2 30; then
 		sleep 2 # the source's own writes (and reads) on top of the template
 		ctl "$TMP/$t.ssock" "{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"mode\":\"zero\",\"storage\":\"$3\",\"max-bandwidth\":$BW,\"downtime-limit\":300,\"statlog\":\"$TMP/$t.statlog\",\"checksum\":\"${CHECKSUM:-stop}\"$4}}" >/dev/null

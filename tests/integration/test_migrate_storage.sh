@@ -190,7 +190,7 @@ fi
 stop_pair $tag
 
 echo "-- flim post-copy, the link cut after 5 blocks, no reconnect (postcopy-resume 0)"
-tag=cut
+tag='cut'
 if cut_migrate $tag 5311 ',"postcopy-resume":0'; then
 	q=$(wait_mig "$TMP/$tag.ssock" 400)
 	err=$(echo "$q" | sed -n 's/.*"error": "\([^"]*\)".*/\1/p')
