@@ -39,5 +39,5 @@ echo "== dtp-sim: plain DTP and its enhancements against the bounds, simulator s
 run bench/dtp-sim.sh "$BUILD" delay
 echo "== peers on vclocks: ptpd-wl vs ptp4l vs chronyd, true error against true error (root)"
 run env BUILD="$BUILD" bench/peers-vclock.sh
-echo "== storage migration: none, precopy, flim at 100 Mbit/s (root, /dev/kvm)"
-run env BUILD="$BUILD" bench/storage-migrate.sh 128 12500000
+echo "== storage migration: precopy vs flim over wan and 1g (root, /dev/kvm)"
+run env BUILD="$BUILD" CHECKSUM=early bench/storage-migrate.sh "$BUILD"

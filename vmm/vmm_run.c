@@ -134,6 +134,7 @@ int vmm_pause(struct vmm *m)
 	}
 	m->want_pause = true;
 	pthread_mutex_unlock(&m->lock);
+	devices_kick(m->devs); /* a device may hold the vCPU thread (post-copy block wait) */
 	vcpu_kick(m->vcpu);
 	pthread_mutex_lock(&m->lock);
 	while (!m->parked)

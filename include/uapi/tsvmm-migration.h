@@ -103,6 +103,17 @@ enum tsmig_rec_type {
 	TSMIG_REC_CHECKSUM = 8,
 	TSMIG_REC_GO = 9,
 	TSMIG_REC_REGION = 10,
+	TSMIG_REC_DISK_MISSING = 11, /* storage flim post-copy, before DATA_END: struct
+	                              * tsmig_disk_index (first a multiple of 64, count bits) then
+	                              * (count + 63) / 64 little-endian u64 words: the blocks the
+	                              * destination lacks at the switchover (they follow after it) */
+	TSMIG_REC_POSTCOPY_END = 12, /* struct tsmig_pc_end: every missing block was sent */
+	TSMIG_REC_VERIFY = 14,       /* struct tsmig_checksum, after RUNNING when the HELLO has
+	                              * TSMIG_F_VERIFY: the checksum over the source's RAM as
+	                              * read after its stop (the switchover checksum used the
+	                              * hashes of the copies sent: no RAM read in the downtime) */
+	TSMIG_REC_PC_RESUME = 13,    /* struct tsmig_pc_resume: first record of a connection
+	                              * that resumes a post-copy phase after a lost link */
 	TSMIG_REC_TSC =
 	        15, /* struct tsmig_tsc (optional, after CLOCK): the guest's TSC at the stop */
 	/* destination -> source */
@@ -110,10 +121,42 @@ enum tsmig_rec_type {
 	TSMIG_REC_RUNNING = 17,
 	TSMIG_REC_ERROR = 18,
 	TSMIG_REC_PASS_ACK = 19,
-	TSMIG_REC_DISK_INDEX = 20, /* struct tsmig_disk_index, then count 16-byte XXH3-128
+	TSMIG_REC_DISK_INDEX = 20,    /* struct tsmig_disk_index, then count 16-byte XXH3-128
 	                            * hashes: what the destination's image holds in blocks
 	                            * first .. first + count - 1, sent in block order when the
 	                            * DISK region asked for it (TSMIG_REGION_F_INDEX) */
+	TSMIG_REC_BLOCK_REQ = 21,     /* post-copy: 1..TSMIG_REQ_MAX u64 block numbers the guest
+	                               * waits for (send them before the prefetch stream) */
+	TSMIG_REC_POSTCOPY_DONE = 22, /* struct tsmig_pc_done: every block arrived and matched;
+	                               * the source may drop its copy */
+	TSMIG_REC_VERIFIED = 24,      /* struct tsmig_status: VERIFY matched the switchover's */
+	TSMIG_REC_PC_HAVE = 23,       /* answer to PC_RESUME: DISK_MISSING's layout, the blocks
+	                               * still missing (every chunk of the disk, in order) */
+};
+
+#define TSMIG_REQ_MAX 512
+
+/* POSTCOPY_END: blocks missing at the switchover and the XXH3-64 over (block, XXH3-64 of
+ * its content at the source's stop) pairs (little-endian u64s) in block order. */
+struct tsmig_pc_end {
+	uint64_t blocks;
+	uint64_t digest;
+};
+
+/* PC_RESUME: which migration resumes (its switchover checksum). */
+struct tsmig_pc_resume {
+	uint32_t magic;  /* TSMIG_MAGIC */
+	uint32_t resume; /* reconnects of this post-copy phase so far, from 1 */
+	uint8_t digest[16];
+	uint64_t reserved[2];
+};
+
+/* POSTCOPY_DONE: what the destination saw in post-copy (blk.h's blk_pc_stats). */
+struct tsmig_pc_done {
+	uint64_t blocks, filled, dropped, misses, hits, requested;
+	uint64_t wait_p50_ns, wait_p99_ns, wait_max_ns, duration_ns;
+	uint64_t guest_read_blocks, guest_write_blocks;
+	uint64_t reserved[4];
 };
 
 /* REGION flags: a DISK region whose source wants the destination's DISK_INDEX (storage flim:
@@ -150,6 +193,7 @@ enum tsmig_feature {
 	TSMIG_F_DISK = 4,
 	TSMIG_F_LZ4 = 8,
 	TSMIG_F_ZSTD = 16,
+	TSMIG_F_VERIFY = 32, /* checksum "early": VERIFY follows RUNNING */
 };
 
 struct tsmig_hello {
@@ -284,6 +328,10 @@ _Static_assert(sizeof(struct tsmig_checksum) == 24, "tsmig_checksum size");
 TSMIG_ASSERT_OFF(struct tsmig_status, realtime_ns, 8);
 TSMIG_ASSERT_OFF(struct tsmig_status, msg, 16);
 _Static_assert(sizeof(struct tsmig_status) == 16 + TSMIG_MSG_MAX, "tsmig_status size");
+_Static_assert(sizeof(struct tsmig_pc_end) == 16, "tsmig_pc_end size");
+_Static_assert(sizeof(struct tsmig_pc_resume) == 40, "tsmig_pc_resume size");
+_Static_assert(sizeof(struct tsmig_pc_done) == 128, "tsmig_pc_done size");
+
 #undef TSMIG_ASSERT_OFF
 
 #endif

@@ -19,7 +19,7 @@ FUZZ_LDLIBS  := -lpcap -lgsl -lgslcblas -lxxhash -llz4 -lzstd -lgnutls -ljansson
 FUZZ_DEP_SRCS := $(LIB_SRCS) $(wildcard ptpd-wl/core/*.c ptpd-wl/daemon/*.c) \
 		 $(wildcard analysis/readers/*.c analysis/metrics/*.c) \
 		 vmm/control_json.c vmm/migrate/stream.c vmm/migrate/compress.c vmm/migrate/tls.c \
-		 vmm/vcpu_tsc_rec.c vmm/manager/evac_spec.c \
+		 vmm/vcpu_tsc_rec.c vmm/manager/evac_spec.c vmm/migrate/postcopy_rec.c \
 		 $(filter-out vmclock/main.c,$(wildcard vmclock/*.c)) $(wildcard dtp/core/*.c)
 FUZZ_DEP_OBJS := $(FUZZ_DEP_SRCS:%.c=$(FUZZ_DIR)/obj/%.o)
 FUZZ_DEP_LIB  := $(FUZZ_DIR)/libfuzzdeps.a

@@ -171,6 +171,13 @@ void devices_migration(struct devices *d, struct vmm *m, bool source, enum dev_m
 			d->inst[i].ops->migration(d->inst[i].priv, m, source, ev, pages);
 }
 
+void devices_kick(struct devices *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (d->inst[i].ops->kick)
+			d->inst[i].ops->kick(d->inst[i].priv);
+}
+
 long devices_dirty_blocks(struct devices *d, bool start, dev_dirty_fn fn, void *arg)
 {
 	long total = 0;

@@ -83,6 +83,9 @@ struct device_ops {
 	void (*pause)(void *priv, uint64_t tsc);
 	/* The vCPU runs again (vmm_resume). Optional. */
 	void (*resume)(void *priv);
+	/* vmm_pause wants the vCPU back: a device that blocks the vCPU thread (the block device
+	 * waiting for a post-copy block) returns from its exit now. Any thread. Optional. */
+	void (*kick)(void *priv);
 	/* Migration destination: every device's state is loaded and the checksum matched, the
 	 * vCPU has not run yet: finish the move with this host's services (vmclock: ask
 	 * vmclockd for a fresh page). 0 or -errno (logged by the op; the guest runs on).
@@ -133,6 +136,8 @@ int devices_mmio(void *d, uint64_t gpa, bool write, uint8_t *data, unsigned len)
 /* The vCPU parked at host TSC tsc / runs again: the pause and resume ops, in table order. */
 void devices_pause(struct devices *d, uint64_t tsc);
 void devices_resume(struct devices *d);
+/* vmm_pause is about to wait for the vCPU: the kick ops, in table order. */
+void devices_kick(struct devices *d);
 
 /* The migrate_in ops, in table order, all of them; the first error or 0. */
 int devices_migrate_in(struct devices *d, struct vmm *m);

@@ -156,6 +156,10 @@ static int receive(struct dst *d)
 				                  ps.pages);
 			break;
 		}
+		case TSMIG_REC_DISK_MISSING:
+			if ((r = dst_disk_missing(d, h.len)))
+				return r;
+			break;
 		case TSMIG_REC_CPU:
 			memcpy(d->st, d->buf, sizeof(*d->st));
 			if (d->st->version != VCPU_STATE_VERSION ||
@@ -265,6 +269,7 @@ static int load_and_verify(struct dst *d)
 		                tsmig_rec_name(h.type));
 	memcpy(&ck, d->buf, sizeof(ck));
 	char a[33], b[33];
+	memcpy(d->digest, mine, sizeof(d->digest));
 	if (memcmp(ck.digest, mine, 16))
 		return dst_fail(d, -EBADMSG,
 		                "checksum mismatch: source %s, here %s: refusing to run",
@@ -274,6 +279,37 @@ static int load_and_verify(struct dst *d)
 	        mig_digest_hex(mine, a), SAMPLE_PAGES, nblocks ? ", disk blocks too" : "",
 	        ck_ns / 1e6);
 	return 0;
+}
+
+int dst_verify(struct mig_conn *c, const uint8_t digest[16], char *err, size_t errlen)
+{
+	struct tsmig_rec_hdr h;
+	struct tsmig_checksum ck;
+	struct tsmig_status st = {0};
+	char a[33], b[33];
+	int r = mig_recv(c, &h, &ck, sizeof(ck));
+	if (r)
+		snprintf(err, errlen, "%.200s", c->err);
+	else if (h.type != TSMIG_REC_VERIFY)
+		r = -EPROTO,
+		snprintf(err, errlen, "%s record instead of VERIFY", tsmig_rec_name(h.type));
+	else if (memcmp(ck.digest, digest, sizeof(ck.digest)))
+		r = -EBADMSG, snprintf(err, errlen,
+		                       "after the switchover: the source's RAM as read after its "
+		                       "stop (%s) differs from what was received (%s)",
+		                       mig_digest_hex(ck.digest, a), mig_digest_hex(digest, b));
+	if (r) {
+		pr_err("incoming: checksum early: %s", err);
+		st.err = r;
+		snprintf(st.msg, sizeof(st.msg), "%.100s", err);
+		if (r == -EBADMSG || r == -EPROTO)
+			mig_send(c, TSMIG_REC_ERROR, &st, sizeof(st));
+		return r;
+	}
+	pr_info("incoming: checksum early: the source's RAM after its stop verified (%s)",
+	        mig_digest_hex(ck.digest, a));
+	snprintf(st.msg, sizeof(st.msg), "verified");
+	return mig_send(c, TSMIG_REC_VERIFIED, &st, sizeof(st));
 }
 
 static int run(struct dst *d, const char *addr)
@@ -293,23 +329,30 @@ static int run(struct dst *d, const char *addr)
 	dst_disk_copy_for_test(d);
 	if ((r = vmm_tsc_resume(d->vmm, d->have_tsc ? &d->tsc : NULL)))
 		return dst_fail(d, r, "cannot continue the guest's TSC: %s", strerror(-r));
+	if (d->nmissing && (r = dst_pc_prepare(d)))
+		return r;
 	devices_migrate_in(vmm_devices(d->vmm), d->vmm); /* vmclock: vmclockd's page; logged */
 	if ((r = vmm_start(d->vmm)))
 		return dst_fail(d, r, "cannot start the vCPU: %s", strerror(-r));
 	uint64_t run_rt = mig_realtime_ns();
-	dst_status(d, TSMIG_REC_RUNNING, 0, "running"); /* the source may already be gone */
+	dst_status(d, TSMIG_REC_RUNNING, 0, "running");   /* the source may already be gone */
+	if (d->features & TSMIG_F_VERIFY && !d->nmissing) /* post-copy: after its last block */
+		dst_verify(&d->conn, d->digest, d->err, d->errlen); /* logged */
+	if (d->nmissing)
+		dst_pc_start(d); /* logged; a failure leaves the guest waiting on missing blocks */
 	devices_migration(vmm_devices(d->vmm), d->vmm, false, DEV_MIG_END, 0);
 	pr_info("incoming from %s: guest running; downtime %.3f ms (source stop -> vCPU start), "
 	        "%llu bytes, %llu passes, pages full %llu zero %llu dup %llu disk %llu lz4 %llu "
 	        "zstd %llu, disk mismatches %llu, disk blocks written %llu (%llu copied from held "
-	        "blocks)",
+	        "blocks), %llu blocks follow in post-copy",
 	        addr, run_rt > d->stop_rt ? (run_rt - d->stop_rt) / 1e6 : 0.0,
 	        (unsigned long long)d->conn.bytes_rx, (unsigned long long)d->passes,
 	        (unsigned long long)d->n[TSMIG_PAGE_FULL],
 	        (unsigned long long)d->n[TSMIG_PAGE_ZERO], (unsigned long long)d->n[TSMIG_PAGE_DUP],
 	        (unsigned long long)d->n[TSMIG_PAGE_DISK], (unsigned long long)d->n[TSMIG_PAGE_LZ4],
 	        (unsigned long long)d->n[TSMIG_PAGE_ZSTD], (unsigned long long)d->disk_mismatch,
-	        (unsigned long long)d->disk_blocks_rx, (unsigned long long)d->disk_dedup);
+	        (unsigned long long)d->disk_blocks_rx, (unsigned long long)d->disk_dedup,
+	        (unsigned long long)d->nmissing);
 	return 0;
 }
 
@@ -319,6 +362,7 @@ int migrate_incoming(struct vmm *m, const char *addr, char *err, size_t errlen)
 	                .vm = vmm_vm(m),
 	                .disk_fd = -1,
 	                .wdisk_fd = -1,
+	                .listen_addr = addr,
 	                .err = err,
 	                .errlen = errlen};
 	sigset_t sigs;

@@ -52,6 +52,7 @@ static int hello(struct dst *d, const char *disk_path)
 	memcpy(&hi, d->buf, sizeof(hi));
 	if ((r = tsmig_hello_check(&hi, d->err, d->errlen)))
 		return r; /* d->err names both versions */
+	d->features = hi.features;
 	if (hi.mem_size != vm_mem_size(d->vm))
 		return dst_fail(d, -EINVAL, "source has %llu MiB of RAM, this VM %llu MiB",
 		                (unsigned long long)(hi.mem_size >> 20),

@@ -17,6 +17,7 @@
 #include "migrate/compress.h"
 #include "migrate/dedup.h"
 #include "migrate/incoming_private.h"
+#include "migrate/postcopy_rec.h"
 #include "tsync/log.h"
 #include "vmm.h"
 
@@ -190,6 +191,11 @@ int dst_disk_leaves(struct dst *d, const uint64_t **dh, uint64_t *n)
 		return 0;
 	uint64_t blocks = d->dlim.npages, h;
 	int r = 0;
+	for (uint64_t b = 0; d->missing && b < blocks; b++)
+		if (d->missing[b / 64] >> (b % 64) & 1) { /* post-copy: leaf 0 on both ends */
+			d->dh[b] = 0;
+			d->dhave[b / 64] |= 1ULL << (b % 64);
+		}
 	for (uint64_t b = 0; !r && b < blocks; b++)
 		if (!(d->dhave[b / 64] >> (b % 64) & 1) && !(r = read_hash(d, b, &d->dh[b])))
 			d->dhave[b / 64] |= 1ULL << (b % 64);
@@ -199,6 +205,8 @@ int dst_disk_leaves(struct dst *d, const uint64_t **dh, uint64_t *n)
 		x ^= x >> 7;
 		x ^= x << 17;
 		uint64_t b = blocks <= SAMPLE_BLOCKS ? i % blocks : x % blocks;
+		if (d->missing && d->missing[b / 64] >> (b % 64) & 1)
+			continue;
 		if (!(r = read_hash(d, b, &h)) && h != d->dh[b])
 			r = dst_fail(
 			        d, -EBADMSG,
@@ -219,7 +227,23 @@ void dst_disk_close(struct dst *d)
 	d->wdisk_fd = -1;
 	free(d->dh);
 	free(d->dhave);
-	d->dh = d->dhave = NULL;
+	free(d->missing);
+	d->dh = d->dhave = d->missing = NULL;
+}
+
+int dst_disk_missing(struct dst *d, uint32_t len)
+{
+	if (!d->disk_region || !d->disk_indexed)
+		return dst_fail(d, -EPROTO,
+		                "DISK_MISSING without a DISK region that asked for the "
+		                "index (storage flim)");
+	if (!d->missing && !(d->missing = calloc(d->dlim.npages / 64 + 1, sizeof(uint64_t))))
+		return dst_fail(d, -ENOMEM, "post-copy: out of memory");
+	uint64_t added;
+	int r = pcrec_missing_parse(d->buf, len, d->dlim.npages, d->missing, &added, d->err,
+	                            d->errlen);
+	d->nmissing += added;
+	return r;
 }
 
 void dst_disk_copy_for_test(struct dst *d)

@@ -15,6 +15,7 @@ struct vmm;
 struct vm;
 struct vcpu_state;
 struct mig_tls;
+struct pcd;
 
 struct dst {
 	struct vmm *vmm;
@@ -34,7 +35,13 @@ struct dst {
 	bool disk_indexed;    /* the DISK region asked for DISK_INDEX (DUP entries allowed) */
 	uint64_t *dh, *dhave; /* per block: XXH3-64 of what was written (the checksum's leaf) */
 	uint64_t fault_block; /* test fault: this disk block is written wrong (UINT64_MAX: none) */
-	uint8_t *buf;         /* one record */
+	uint64_t *missing;    /* storage flim post-copy: blocks the image lacks at the switchover */
+	uint64_t nmissing;
+	struct pcd *pc; /* the post-copy thread's state (owned by the block device once set) */
+	const char *listen_addr; /* --incoming ADDR:PORT: a post-copy reconnect comes there */
+	uint8_t digest[16];      /* the switchover checksum (names the migration on reconnect) */
+	uint32_t features;       /* the HELLO's (TSMIG_F_VERIFY: VERIFY follows RUNNING) */
+	uint8_t *buf;            /* one record */
 	struct vcpu_state *st;
 	struct tsmig_clock clk;
 	uint8_t *dev;
@@ -87,5 +94,22 @@ void dst_disk_close(struct dst *d);
  * environment, copy the disk image as the switchover left it to PATH before the vCPU runs
  * (the guest's later writes would hide what the migration wrote). Logged on failure. */
 void dst_disk_copy_for_test(struct dst *d);
+/* A DISK_MISSING record (storage flim post-copy): its blocks are not in the image at the
+ * switchover (their checksum leaves are 0 on both ends) and follow it. 0 or -errno (err). */
+int dst_disk_missing(struct dst *d, uint32_t len);
+
+/*
+ * incoming_postcopy.c: with blocks missing, dst_pc_prepare (after GO, before the vCPU runs)
+ * puts the block device into post-copy; dst_pc_start (after RUNNING) moves d->conn to the
+ * post-copy thread, which sends the guest's block requests, writes the blocks that arrive,
+ * checks POSTCOPY_END's digest and confirms with POSTCOPY_DONE. The block device owns the
+ * thread from then on (its destroy ends it). 0 or -errno (err).
+ */
+int dst_pc_prepare(struct dst *d);
+/* checksum early, after RUNNING (post-copy: after POSTCOPY_DONE): receive VERIFY on c and
+ * compare it with digest (the switchover checksum); answer VERIFIED, or ERROR naming both.
+ * Logged either way. 0 or -errno (err). */
+int dst_verify(struct mig_conn *c, const uint8_t digest[16], char *err, size_t errlen);
+int dst_pc_start(struct dst *d);
 
 #endif

@@ -14,6 +14,10 @@ void mig_params_default(struct mig_params *p)
 	p->downtime_limit_ms = MIG_DEFAULT_DOWNTIME_MS;
 	p->max_iterations = MIG_DEFAULT_MAX_ITER;
 	p->timeout_ms = MIG_DEFAULT_TIMEOUT_MS;
+	p->postcopy = true;
+	p->pc_prefetch = true;
+	p->pc_ondemand_ms = 2000;
+	p->pc_resume_ms = 30000;
 }
 
 static int set_mode(struct mig_params *p, const char *mode)
@@ -45,10 +49,23 @@ static int set_mode(struct mig_params *p, const char *mode)
 /* Every member of obj must be known. */
 static int check_keys(const json_t *obj, char *err, size_t errlen)
 {
-	static const char *const known[] = {"downtime-limit", "max-bandwidth", "max-iterations",
-	                                    "zero",           "dup",           "disk",
-	                                    "compress",       "timeout",       "statlog",
-	                                    "mode",           "migrate-disk",  "storage"};
+	static const char *const known[] = {"downtime-limit",
+	                                    "max-bandwidth",
+	                                    "max-iterations",
+	                                    "zero",
+	                                    "dup",
+	                                    "disk",
+	                                    "compress",
+	                                    "timeout",
+	                                    "statlog",
+	                                    "mode",
+	                                    "migrate-disk",
+	                                    "storage",
+	                                    "postcopy",
+	                                    "postcopy-prefetch",
+	                                    "postcopy-ondemand-ms",
+	                                    "postcopy-resume",
+	                                    "checksum"};
 	const char *k;
 	json_t *v;
 	if (!json_is_object(obj)) {
@@ -125,6 +142,31 @@ int mig_params_parse(struct mig_params *p, const json_t *json, char *err, size_t
 			BAD("\"migrate-disk\" must be a boolean");
 		n.migrate_disk = b;
 	}
+	if ((r = json_get_bool(json, "postcopy", &b)) != -ENOENT) {
+		if (r)
+			BAD("\"postcopy\" must be a boolean");
+		n.postcopy = b;
+	}
+	if ((r = json_get_bool(json, "postcopy-prefetch", &b)) != -ENOENT) {
+		if (r)
+			BAD("\"postcopy-prefetch\" must be a boolean");
+		n.pc_prefetch = b;
+	}
+	if ((r = json_get_u64(json, "postcopy-ondemand-ms", &u)) != -ENOENT) {
+		if (r || u > 600000)
+			BAD("\"postcopy-ondemand-ms\" must be 0 .. 600000");
+		n.pc_ondemand_ms = (uint32_t)u;
+	}
+	if ((r = json_get_string(json, "checksum", s, sizeof(s))) != -ENOENT) {
+		if (r || (strcmp(s, "stop") && strcmp(s, "early")))
+			BAD("\"checksum\" must be stop or early");
+		n.checksum_early = !strcmp(s, "early");
+	}
+	if ((r = json_get_u64(json, "postcopy-resume", &u)) != -ENOENT) {
+		if (r || u > 3600000)
+			BAD("\"postcopy-resume\" must be 0 .. 3600000 ms");
+		n.pc_resume_ms = (uint32_t)u;
+	}
 	if ((r = json_get_string(json, "storage", s, sizeof(s))) != -ENOENT) {
 		int m = r ? -1 : mig_storage_parse(s);
 		if (m < 0)
@@ -181,13 +223,24 @@ size_t mig_metrics_json(const struct mig_metrics *m, const struct mig_params *p,
 	        "\"compressed\": %llu, \"full\": %llu, \"disk-rewritten\": %llu}, "
 	        "\"disk-blocks\": {\"total\": %llu, \"sent\": %llu, \"passes\": %u, "
 	        "\"dirty\": %llu, \"precopy-time\": %.3f, \"dedup-held\": %llu, "
-	        "\"dedup-ref\": %llu}, "
+	        "\"dedup-ref\": %llu, \"hot-deferred\": %llu}, "
+	        "\"bytes-by-category\": {\"disk-full\": %llu, \"disk-compressed\": %llu, "
+	        "\"ram-compressed\": %llu, \"dedup-held-blocks\": %llu, \"dedup-ref-blocks\": "
+	        "%llu, \"dedup-dup-pages\": %llu, \"zero-pages\": %llu}, "
+	        "\"postcopy\": {\"state\": \"%s\", \"missing\": %llu, \"prefetched\": %llu, "
+	        "\"on-demand\": %llu, \"misses\": %llu, \"prefetch-hits\": %llu, "
+	        "\"prefetch-hit-rate\": %.3f, \"dropped\": %llu, \"miss-wait-p50\": %.3f, "
+	        "\"miss-wait-p99\": %.3f, \"miss-wait-max\": %.3f, \"time\": %.3f, "
+	        "\"resumes\": %u}, \"verify-time\": %.3f, "
+	        "\"guest-io\": {\"read-blocks\": %llu, \"write-blocks\": %llu, "
+	        "\"read-MBps\": %.3f, \"write-MBps\": %.3f}, "
 	        "\"compressed-bytes\": %llu, \"dirty-pages\": %llu, \"checksum-time\": %.3f, "
 	        "\"final-pages\": %llu, \"final-time\": %.3f, \"ready-wait\": %.3f, "
 	        "\"parameters\": {\"downtime-limit\": %llu, \"max-bandwidth\": %llu, "
 	        "\"max-iterations\": %u, \"zero\": %s, \"dup\": %s, \"disk\": %s, "
 	        "\"compress\": \"%s\", \"timeout\": %u, \"migrate-disk\": %s, \"storage\": "
-	        "\"%s\"}, "
+	        "\"%s\", \"postcopy\": %s, \"postcopy-prefetch\": %s, \"postcopy-ondemand-ms\": "
+	        "%u, \"postcopy-resume\": %u, \"checksum\": \"%s\"}, "
 	        "\"transport\": %s, "
 	        "\"error\": %s}",
 	        mig_status_name(m->status), m->setup_ns / 1e6, m->total_ns / 1e6,
@@ -202,13 +255,29 @@ size_t mig_metrics_json(const struct mig_metrics *m, const struct mig_params *p,
 	        (unsigned long long)m->disk_blocks_sent, m->disk_passes,
 	        (unsigned long long)m->disk_dirty, m->disk_precopy_ns / 1e6,
 	        (unsigned long long)m->disk_dedup_held, (unsigned long long)m->disk_dedup_ref,
+	        (unsigned long long)m->disk_hot_deferred, (unsigned long long)m->disk_full_bytes,
+	        (unsigned long long)m->disk_comp_bytes, (unsigned long long)m->compressed_bytes,
+	        (unsigned long long)m->disk_dedup_held, (unsigned long long)m->disk_dedup_ref,
+	        (unsigned long long)m->dup, (unsigned long long)m->zero,
+	        m->pc_state[0] ? m->pc_state : "none", (unsigned long long)m->pc_missing,
+	        (unsigned long long)m->pc_prefetched, (unsigned long long)m->pc_demanded,
+	        (unsigned long long)m->pc_misses, (unsigned long long)m->pc_hits,
+	        m->pc_hits + m->pc_misses ? (double)m->pc_hits / (double)(m->pc_hits + m->pc_misses)
+	                                  : 0.0,
+	        (unsigned long long)m->pc_dropped, m->pc_wait_p50_ns / 1e6, m->pc_wait_p99_ns / 1e6,
+	        m->pc_wait_max_ns / 1e6, m->pc_ns / 1e6, m->pc_resumes, m->verify_ns / 1e6,
+	        (unsigned long long)m->io_read_blocks, (unsigned long long)m->io_write_blocks,
+	        m->total_ns ? m->io_read_blocks * 4096.0 / (m->total_ns / 1e9) / 1e6 : 0.0,
+	        m->total_ns ? m->io_write_blocks * 4096.0 / (m->total_ns / 1e9) / 1e6 : 0.0,
 	        (unsigned long long)m->compressed_bytes, (unsigned long long)m->dirty_pages,
 	        m->checksum_ns / 1e6, (unsigned long long)m->final_pages, m->final_ns / 1e6,
 	        m->ready_ns / 1e6, (unsigned long long)p->downtime_limit_ms,
 	        (unsigned long long)p->max_bandwidth, p->max_iterations, p->zero ? "true" : "false",
 	        p->dup ? "true" : "false", p->disk ? "true" : "false",
 	        mig_compress_name(p->compress), p->timeout_ms, p->migrate_disk ? "true" : "false",
-	        mig_storage_name(p->storage), tq, errq);
+	        mig_storage_name(p->storage), p->postcopy ? "true" : "false",
+	        p->pc_prefetch ? "true" : "false", p->pc_ondemand_ms, p->pc_resume_ms,
+	        p->checksum_early ? "early" : "stop", tq, errq);
 	return n < 0 ? 0 : (size_t)n;
 }
 

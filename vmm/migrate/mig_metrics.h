@@ -34,6 +34,16 @@ struct mig_params {
 	                    * default, for destinations without the source's storage */
 	int storage;       /* ["storage"] "none" | "precopy" | "flim" (enum mig_storage); the
 	                    * last two imply migrate-disk */
+	bool postcopy;     /* ["postcopy"] flim: switch over once RAM converged, the disk
+	                    * blocks still missing follow (on demand + prefetch); default on */
+	bool pc_prefetch;  /* ["postcopy-prefetch"] stream the missing blocks in hot-area order
+	                    * (off: on demand only for pc_ondemand_ms, then in block order) */
+	uint32_t pc_ondemand_ms; /* ["postcopy-ondemand-ms"] see pc_prefetch, default 2000 */
+	bool checksum_early;     /* ["checksum"] "early": the switchover checksum from the hashes
+	                      * of the copies sent (no RAM read after the stop), RAM re-read
+	                      * and verified after RUNNING; "stop" (default): re-read at the stop */
+	uint32_t pc_resume_ms;   /* ["postcopy-resume"] a lost post-copy link is reconnected
+	                          * for this long (ms, default 30000; 0: not at all) */
 };
 
 /* Storage migration modes (issue 15). */
@@ -86,9 +96,19 @@ struct mig_metrics {
 	uint64_t disk_precopy_ns; /* time of the disk-only passes */
 	uint64_t disk_dedup_held; /* flim: blocks not sent, the destination held them in place */
 	uint64_t disk_dedup_ref;  /* flim: blocks sent as a reference to another held block */
-	uint64_t bandwidth_bps;   /* measured in the last pass, bytes/s */
-	uint64_t dirty_pages;     /* dirty after the last pass */
-	uint64_t checksum_ns;     /* DATA_END sent -> CHECKSUM ready: the part of the source's RAM
+	uint64_t disk_full_bytes, disk_comp_bytes; /* disk blocks sent whole / compressed */
+	uint64_t disk_hot_deferred;                /* flim: write-hot blocks held back */
+	/* flim post-copy: blocks missing at the switchover, sent (prefetch / on demand), the
+	 * destination's view (misses, prefetch hits, waits), its duration, the guest's I/O */
+	uint64_t pc_missing, pc_prefetched, pc_demanded, pc_misses, pc_hits, pc_dropped;
+	uint64_t pc_wait_p50_ns, pc_wait_p99_ns, pc_wait_max_ns, pc_ns;
+	uint64_t io_read_blocks, io_write_blocks; /* guest disk I/O during the migration */
+	uint32_t pc_resumes;                      /* post-copy links reconnected */
+	uint64_t verify_ns;                       /* checksum early: RUNNING -> VERIFIED */
+	char pc_state[16];                        /* "" | "running" | "done" | "link-lost" */
+	uint64_t bandwidth_bps;                   /* measured in the last pass, bytes/s */
+	uint64_t dirty_pages;                     /* dirty after the last pass */
+	uint64_t checksum_ns; /* DATA_END sent -> CHECKSUM ready: the part of the source's RAM
 	                       * hash (started at the stop) not hidden behind the final pass */
 	uint64_t final_pages, final_ns; /* stop-and-copy pass: pages, send time */
 	uint64_t ready_ns;              /* CHECKSUM sent -> READY received (destination checks) */

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "devices/blk.h"
 #include "devices/device.h"
 #include "migrate/checksum.h"
 #include "migrate/compress.h"
@@ -36,7 +37,7 @@
 
 static void publish(struct src *s)
 {
-	s->met.bytes_wire = s->conn.bytes_tx;
+	s->met.bytes_wire = s->bytes_base + s->conn.bytes_tx;
 	pthread_mutex_lock(&s->g->lock);
 	s->met.total_ns = mig_mono_ns() - s->g->start_ns;
 	s->g->met = s->met;
@@ -72,7 +73,8 @@ static int flush(struct src *s)
 	int r = mig_send_flags(&s->conn, TSMIG_REC_PAGES, s->region, s->rec, (uint32_t)s->rec_len);
 	s->rec_len = 0;
 	publish(s);
-	if (r == -EPIPE || r == -ECONNRESET || !r) {
+	if (!s->pc_running && (r == -EPIPE || r == -ECONNRESET || !r)) {
+		/* (in post-copy the destination talks: postcopy_src.c reads it) */
 		int e = peer_refused(s); /* its reason beats "connection lost" */
 		r = e ? e : r;
 	}
@@ -149,13 +151,21 @@ static int send_page(struct src *s, uint64_t pfn)
 		s->kind[pfn] = SENT_ZERO;
 		if (s->final || pfn == REPORT_PFN)
 			set_known(s, pfn, s->zero_h64);
+		if (s->p.checksum_early)
+			s->rehash[pfn] = s->zero_h64;
 		return 0;
 	}
 	if ((r = zero_flush(s)))
 		return r;
 	memcpy(s->page, live, TSMIG_PAGE_SIZE);
-	if (s->final || pfn == REPORT_PFN)
-		set_known(s, pfn, mig_page_hash64(s->page));
+	if (s->final || pfn == REPORT_PFN || s->p.checksum_early) {
+		/* checksum early: the leaf is the hash of the copy sent (no RAM read at the stop) */
+		uint64_t h64 = mig_page_hash64(s->page);
+		if (s->p.checksum_early) /* else the stop's RAM hash workers own rehash */
+			s->rehash[pfn] = h64;
+		if (s->final || pfn == REPORT_PFN)
+			set_known(s, pfn, h64);
+	}
 	struct mig_hash h = {0, 0};
 	if (s->p.dup || s->p.disk)
 		h = mig_page_hash(s->page);
@@ -240,14 +250,45 @@ static int send_block(struct src *s, uint64_t b)
 	int r = s->dst_h ? dedup_block(s, b, mig_page_hash(s->page)) : 0;
 	if (r)
 		return r < 0 ? r : 0;
+	return precopy_put_block(s, b);
+}
+
+int precopy_put_block(struct src *s, uint64_t b)
+{
 	if (mig_page_is_zero(s->page))
 		return zero_add(s, b);
-	r = zero_flush(s);
+	int r = zero_flush(s);
 	unsigned kind;
 	size_t n = r || !s->comp ? 0 : mig_compress_page(s->comp, s->page, s->cbuf, &kind);
-	if (r || n)
+	if (r || n) {
+		s->met.disk_comp_bytes += n;
 		return r ? r : put(s, b, kind, 1, s->cbuf, (uint32_t)n);
+	}
+	s->met.disk_full_bytes += TSMIG_PAGE_SIZE;
 	return put(s, b, TSMIG_PAGE_FULL, 1, s->page, TSMIG_PAGE_SIZE);
+}
+
+int precopy_flush(struct src *s)
+{
+	int r = zero_flush(s);
+	return r ? r : flush(s);
+}
+
+/* storage flim: the pending blocks in hot-area order (read-hot first, write-hot last); with
+ * post-copy the write-hot ones stay pending until the switchover (sent now, they would be
+ * sent again). 0 or -errno. */
+static int send_disk_hot(struct src *s)
+{
+	if (s->blk)
+		blk_read_counts(s->blk, s->hot.r, s->hot.n);
+	uint64_t n = hotarea_order(&s->hot, s->dpending, s->postcopy, s->dorder), left = 0;
+	int r = 0;
+	for (uint64_t i = 0; !r && i < n; i++)
+		r = send_block(s, s->dorder[i]);
+	for (size_t w = 0; w < (s->dblocks + 63) / 64; w++)
+		left += (uint64_t)__builtin_popcountll(s->dpending[w]);
+	s->met.disk_hot_deferred = left;
+	return r;
 }
 
 /* migrate-disk: the disk blocks pending (all in pass 0, then those written since), in PAGES
@@ -255,12 +296,14 @@ static int send_block(struct src *s, uint64_t b)
  * reference then reads the block's new content at the destination. 0 or -errno. */
 static int send_disk(struct src *s)
 {
-	if (!s->dmap)
+	if (!s->dmap || (s->final && s->postcopy)) /* post-copy: pending blocks follow */
 		return 0;
 	uint64_t before = s->met.pages_sent;
-	int r = 0;
+	int r = s->hot.n ? -EALREADY : 0;
 	s->region = MIG_DISK_REGION;
-	for (size_t w = 0; !r && w < (s->dblocks + 63) / 64; w++) {
+	if (r)
+		r = send_disk_hot(s);
+	for (size_t w = 0; !r && !s->hot.n && w < (s->dblocks + 63) / 64; w++) {
 		uint64_t x = s->dpending[w];
 		s->dpending[w] = 0;
 		for (; !r && x; x &= x - 1)
@@ -298,6 +341,10 @@ static int send_pass(struct src *s, const uint64_t *bm, uint64_t *sent)
 static void disk_written(void *arg, uint64_t first, uint64_t count)
 {
 	struct src *s = arg;
+	if (s->hot.n)
+		hotarea_written(&s->hot, first, count);
+	for (uint64_t b = first; s->dstale && b < first + count && b < s->dblocks; b++)
+		s->dstale[b / 64] |= 1ULL << (b % 64);
 	for (uint64_t b = first; s->dmap && b < first + count && b < s->dblocks; b++)
 		s->dpending[b / 64] |= 1ULL << (b % 64); /* migrate-disk: send it again */
 	if (!s->disk)
@@ -363,6 +410,8 @@ static int disk_precopy(struct src *s)
 		        .dirty_rate_pps = dt ? dirty * 1000000000ULL / dt : 0,
 		};
 		enum mig_conv c = mig_converge(&in, &exp);
+		if (s->postcopy && c == MIG_CONV_CONTINUE)
+			c = MIG_CONV_DOWNTIME; /* early switchover: what is left follows it */
 		if (c != MIG_CONV_CONTINUE) {
 			pr_info("storage %s: %u disk passes in %.1f ms, %llu blocks sent, %llu "
 			        "dirty left (%s), dedup: %llu held, %llu by reference",
@@ -458,6 +507,8 @@ static int stop_and_copy(struct src *s, uint64_t stop_rt)
 	s->met.final_pages = sent;
 	s->met.final_ns = mig_mono_ns() - t0;
 	precopy_log_pass(s, sent, s->conn.bytes_tx - b0, mig_mono_ns() - t0);
+	if (s->postcopy && (r = pc_src_declare(s)))
+		return r;
 	struct vcpu_state *st = calloc(1, sizeof(*st));
 	struct kvm_clock_data clk;
 	uint8_t *dev = NULL;
@@ -494,6 +545,14 @@ static int stop_and_copy(struct src *s, uint64_t stop_rt)
 	s->rh = NULL;
 	r = r ?: mig_ramhash_finish(s->drh, false);
 	s->drh = NULL;
+	for (size_t w = 0; !r && s->dstale && w < (s->dblocks + 63) / 64; w++)
+		for (uint64_t x = s->dstale[w]; x;
+		     x &= x - 1) { /* written since: as the stop left it */
+			uint64_t b = w * 64 + (uint64_t)__builtin_ctzll(x);
+			s->dhash[b] = mig_page_hash64(s->dmap + b * TSMIG_PAGE_SIZE);
+		}
+	if (!r && s->postcopy)
+		pc_src_leaves(s);
 	for (size_t w = 0; !r && w < s->words; w++)
 		for (uint64_t x = s->known_bm[w]; x; x &= x - 1) {
 			uint64_t p = w * 64 + (uint64_t)__builtin_ctzll(x);
@@ -504,8 +563,15 @@ static int stop_and_copy(struct src *s, uint64_t stop_rt)
 		                        dev, devlen, &st->regs, ck.digest);
 	s->met.checksum_ns = mig_mono_ns() - t1;
 	mig_digest_hex(ck.digest, s->digest_hex);
+	memcpy(s->digest, ck.digest, sizeof(s->digest));
 	if (!r)
 		r = mig_send(&s->conn, TSMIG_REC_CHECKSUM, &ck, sizeof(ck));
+	if (!r && s->p.checksum_early) { /* for VERIFY after RUNNING */
+		s->ck_dev = dev;
+		s->ck_devlen = devlen;
+		s->ck_regs = st->regs;
+		dev = NULL;
+	}
 out:
 	free(st);
 	free(dev);
@@ -532,6 +598,66 @@ static int wait_status(struct src *s, unsigned want, struct tsmig_status *out)
 	return 0;
 }
 
+/* checksum early, after RUNNING: hash RAM as the stop left it (this side stays paused) and
+ * send VERIFY, the checksum over those hashes with the switchover's disk leaves, device blob
+ * and registers; the destination compares it with the switchover checksum and answers
+ * VERIFIED. A page the dirty log missed shows here, named by the first that differs from the
+ * copy sent. 0 or -errno. */
+static int verify_after_switch(struct src *s)
+{
+	uint64_t t0 = mig_mono_ns();
+	uint64_t *h = malloc(s->npages * sizeof(uint64_t));
+	struct mig_ramhash *rh =
+	        h ? mig_ramhash_start(s->ram, s->npages, h, s->hash_threads) : NULL;
+	int r = rh ? mig_ramhash_finish(rh, false) : -ENOMEM;
+	uint64_t bad = UINT64_MAX;
+	for (size_t w = 0; !r && w < s->words; w++) /* the VMM's own late writes, as sent */
+		for (uint64_t x = s->known_bm[w]; x; x &= x - 1) {
+			uint64_t p = w * 64 + (uint64_t)__builtin_ctzll(x);
+			h[p] = s->known[p];
+		}
+	for (uint64_t p = 0; !r && p < s->npages && bad == UINT64_MAX; p++)
+		if (h[p] != s->rehash[p])
+			bad = p;
+	/* the disk as the stop left it, read again (post-copy: missing blocks' leaves are 0) */
+	uint64_t *dh = s->dmap && !r ? malloc(s->dblocks * sizeof(uint64_t)) : NULL;
+	if (s->dmap && !r && !dh)
+		r = -ENOMEM;
+	if (dh && !(rh = mig_ramhash_start(s->dmap, s->dblocks, dh, s->hash_threads)))
+		r = -ENOMEM;
+	uint64_t dbad = UINT64_MAX;
+	if (dh && !r && !(r = mig_ramhash_finish(rh, false)))
+		for (uint64_t b = 0; b < s->dblocks; b++) {
+			if (s->postcopy && s->missing[b / 64] >> (b % 64) & 1)
+				dh[b] = 0;
+			if (dh[b] != s->dhash[b] && dbad == UINT64_MAX)
+				dbad = b;
+		}
+	if (dbad != UINT64_MAX)
+		pr_err("checksum early: disk block %llu changed after its hash at the stop",
+		       (unsigned long long)dbad);
+	struct tsmig_checksum ck = {.pages = s->npages};
+	if (!r)
+		r = mig_checksum_leaves(h, s->npages, dh, s->dmap ? s->dblocks : 0, s->ck_dev,
+		                        s->ck_devlen, &s->ck_regs, ck.digest);
+	free(h);
+	free(dh);
+	struct tsmig_status st;
+	r = r ?: mig_send(&s->conn, TSMIG_REC_VERIFY, &ck, sizeof(ck));
+	r = r ?: wait_status(s, TSMIG_REC_VERIFIED, &st);
+	s->met.verify_ns = mig_mono_ns() - t0;
+	if (bad != UINT64_MAX)
+		pr_err("checksum early: page %llu changed after its last copy (the dirty log "
+		       "missed "
+		       "it)%s",
+		       (unsigned long long)bad, r ? "" : " but the destination verified?");
+	if (!r)
+		pr_info("checksum early: the destination verified the RAM as read after the stop "
+		        "(%.1f ms after RUNNING)",
+		        s->met.verify_ns / 1e6);
+	return r;
+}
+
 /* The whole source side; on return the vCPU is running again unless it completed. */
 static int migrate(struct src *s)
 {
@@ -555,11 +681,15 @@ static int migrate(struct src *s)
 	uint64_t stop_rt = mig_realtime_ns();
 	s->paused = !was_paused; /* resume on failure only what we paused */
 	/* The checksum's view of the source: every page read from RAM now that the vCPU is
-	 * stopped, whatever the dirty log said. Workers hash while this thread sends. */
-	if (!(s->rh = mig_ramhash_start(s->ram, s->npages, s->rehash, s->hash_threads)))
+	 * stopped, whatever the dirty log said. Workers hash while this thread sends. With
+	 * checksum early the leaves are the hashes of the copies sent, and RAM is re-read
+	 * after RUNNING (verify_after_switch): the downtime does not grow with RAM. */
+	if (!s->p.checksum_early &&
+	    !(s->rh = mig_ramhash_start(s->ram, s->npages, s->rehash, s->hash_threads)))
 		return -ENOMEM;
-	/* migrate-disk: the disk too (only the vCPU writes it, through the block device) */
-	if (s->dmap &&
+	/* migrate-disk: the disk too (only the vCPU writes it, through the block device);
+	 * checksum early: hashed since the setup, the blocks written since again (dstale) */
+	if (s->dmap && !s->dstale &&
 	    !(s->drh = mig_ramhash_start(s->dmap, s->dblocks, s->dhash, s->hash_threads)))
 		return -ENOMEM;
 	s->met.status = MIG_DEVICE;
@@ -576,7 +706,16 @@ static int migrate(struct src *s)
 	    (r = wait_status(s, TSMIG_REC_RUNNING, &st)))
 		return r;
 	s->met.downtime_ns = st.realtime_ns > stop_rt ? st.realtime_ns - stop_rt : 0;
-	return 0;
+	s->after_switch = true;
+	if (!s->postcopy)
+		return s->p.checksum_early ? verify_after_switch(s) : 0;
+	s->pc_running = true;
+	publish(s);
+	/* post-copy first: the guest's reads of missing blocks must not wait for the re-read */
+	if ((r = pc_src_run(s)))
+		return r;
+	s->pc_running = false;
+	return s->p.checksum_early ? verify_after_switch(s) : 0;
 }
 
 void *precopy_thread(void *arg)
@@ -594,7 +733,27 @@ void *precopy_thread(void *arg)
 	mig_ramhash_finish(s->rh, true); /* a failure after the stop left it running */
 	s->rh = NULL;
 	devices_migration(vmm_devices(g->vmm), g->vmm, true, r ? DEV_MIG_CANCEL : DEV_MIG_END, 0);
-	if (r) {
+	if (s->blk) {
+		struct blk_pc_stats io;
+		blk_pc_stats(s->blk, &io);
+		s->met.io_read_blocks = io.guest_read_blocks - s->met.io_read_blocks;
+		s->met.io_write_blocks = io.guest_write_blocks - s->met.io_write_blocks;
+	}
+	if (r && s->after_switch) {
+		/* the destination runs the guest (and in post-copy may still lack blocks): this
+		 * side must neither resume nor drop its image */
+		if (s->pc_running)
+			snprintf(s->met.pc_state, sizeof(s->met.pc_state), "link-lost");
+		s->met.status = MIG_FAILED;
+		snprintf(s->met.error, sizeof(s->met.error),
+		         "%s: %.100s; the destination runs the guest%s: this source stays paused "
+		         "and "
+		         "keeps its image",
+		         s->pc_running ? "post-copy" : "after the switchover",
+		         s->conn.err[0] ? s->conn.err : strerror(-r),
+		         s->pc_running ? " and waits for the blocks not confirmed" : "");
+		pr_err("migration to %s: %s", g->uri, s->met.error);
+	} else if (r) {
 		if (s->paused)
 			vmm_resume(g->vmm);
 		vm_dirty_log_stop(s->vm);

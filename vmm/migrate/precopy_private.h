@@ -6,12 +6,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <linux/kvm.h>
+
 #include "migrate/conn.h"
 #include "migrate/dedup.h"
+#include "migrate/hotarea.h"
 #include "migrate/mig_metrics.h"
 #include "uapi/tsvmm-migration.h"
 
 struct migration;
+struct blk;
 struct mig_compressor;
 struct mig_ramhash;
 struct statlog;
@@ -56,10 +60,28 @@ struct src {
 	uint64_t *dpending;
 	uint64_t *dhash;
 	struct mig_ramhash *drh;
+	uint64_t *dstale; /* checksum early: blocks written since drh (started at setup) began */
 	/* storage flim: what the destination's image holds per block as far as the source
 	 * knows (its DISK_INDEX, then what was sent), and content -> a block holding it */
 	struct mig_hash *dst_h;
 	struct hindex *didx;
+	/* storage flim: hot-area scheduling (write counts from dirty_blocks, read counts from
+	 * the block device) and the send order; post-copy: the blocks the destination lacks
+	 * at the switchover and their hashes at the stop */
+	struct hotarea hot;
+	uint64_t *dorder;
+	struct blk *blk;
+	bool postcopy, pc_running; /* pc_running: the destination runs the guest */
+	uint64_t *missing, *pc_h, *pc_sent;
+	uint64_t pc_missing;
+	uint8_t digest[16]; /* the switchover checksum: names this migration in PC_RESUME */
+	/* checksum early: the device blob and registers the switchover checksum covered, for
+	 * VERIFY's checksum after RUNNING; after_switch: the destination runs the guest */
+	uint8_t *ck_dev;
+	size_t ck_devlen;
+	struct kvm_regs ck_regs;
+	bool after_switch;
+	uint64_t bytes_base;         /* bytes sent on connections before a post-copy reconnect */
 	uint64_t run_start, run_len; /* pending ZERO run */
 	bool final;                  /* in the stop-and-copy pass */
 	uint64_t *known, *known_bm;  /* sent-page hashes the checksum uses (see set_known) */
@@ -88,5 +110,20 @@ int precopy_setup(struct src *s);
 /* One statlog row for a finished pass / the closing notes. */
 void precopy_log_pass(struct src *s, uint64_t pages, uint64_t bytes, uint64_t ns);
 void precopy_log_end(struct src *s);
+
+/* postcopy_src.c (storage flim): pc_src_declare, in the stop-and-copy pass: the blocks still
+ * pending become the missing set, declared in DISK_MISSING records. pc_src_leaves, once the
+ * disk was hashed after the stop: the missing blocks' hashes are kept for POSTCOPY_END and
+ * their checksum leaves zeroed (the destination cannot hash what it does not hold yet).
+ * pc_src_run, after RUNNING: stream the missing blocks (BLOCK_REQ first, then in hot-area
+ * order), POSTCOPY_END, wait for POSTCOPY_DONE. 0 or -errno (reason in s->conn.err). */
+int pc_src_declare(struct src *s);
+void pc_src_leaves(struct src *s);
+int pc_src_run(struct src *s);
+/* One disk block (s->page holds it) as a FULL, compressed or ZERO entry into the PAGES
+ * record s->rec of the DISK region (precopy.c). 0 or -errno. */
+int precopy_put_block(struct src *s, uint64_t b);
+/* Send the PAGES record being built. 0 or -errno. */
+int precopy_flush(struct src *s);
 
 #endif

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "devices/blk.h"
 #include "devices/device.h"
 #include "migrate/checksum.h"
 #include "migrate/compress.h"
@@ -77,6 +78,13 @@ void precopy_src_destroy(struct src *s)
 		munmap((void *)s->dmap, s->dblocks * TSMIG_PAGE_SIZE);
 	free(s->dpending);
 	free(s->dhash);
+	hotarea_free(&s->hot);
+	free(s->dorder);
+	free(s->missing);
+	free(s->pc_h);
+	free(s->pc_sent);
+	free(s->ck_dev);
+	free(s->dstale);
 	free(s->dst_h);
 	hindex_destroy(s->didx);
 	mig_tls_free(s->tls);
@@ -245,6 +253,31 @@ int precopy_setup(struct src *s)
 	    (!(s->dst_h = calloc(s->dblocks, sizeof(*s->dst_h))) ||
 	     !(s->didx = hindex_create(s->dblocks * 2))))
 		return -ENOMEM;
+	/* checksum early: the disk's leaves are hashed now, in the background, and the blocks
+	 * written meanwhile again at the stop (dstale): the stop reads only those */
+	if (s->p.checksum_early && s->dmap &&
+	    (!(s->dstale = calloc((s->dblocks + 63) / 64 + 1, sizeof(uint64_t))) ||
+	     !(s->drh = mig_ramhash_start(s->dmap, s->dblocks, s->dhash, 1))))
+		return -ENOMEM;
+	s->blk = devices_priv(vmm_devices(s->g->vmm), "blk");
+	if (s->blk) { /* the guest's disk I/O during the migration (query-migrate guest-io) */
+		struct blk_pc_stats io;
+		blk_pc_stats(s->blk, &io);
+		s->met.io_read_blocks = io.guest_read_blocks;
+		s->met.io_write_blocks = io.guest_write_blocks;
+	}
+	if (s->p.storage == MIG_STORAGE_FLIM) {
+		size_t words = (s->dblocks + 63) / 64 + 1;
+		if (hotarea_init(&s->hot, s->dblocks) ||
+		    !(s->dorder = calloc(s->dblocks, sizeof(uint64_t))) ||
+		    !(s->missing = calloc(words, sizeof(uint64_t))) ||
+		    !(s->pc_sent = calloc(words, sizeof(uint64_t))) ||
+		    !(s->pc_h = calloc(s->dblocks, sizeof(uint64_t))))
+			return -ENOMEM;
+		/* post-copy needs every RAM page self-contained: a page sent as a DISK reference
+		 * would read a block the destination may not hold yet */
+		s->postcopy = s->p.postcopy && !s->disk && s->blk;
+	}
 	if (s->p.compress && !(s->comp = mig_compressor_create(s->p.compress)))
 		return -ENOMEM;
 	struct mig_tls_opts to;
@@ -277,6 +310,7 @@ int precopy_setup(struct src *s)
 	        .mem_size = vm_mem_size(s->vm),
 	        .page_size = TSMIG_PAGE_SIZE,
 	        .features = (s->p.zero ? TSMIG_F_ZERO : 0) | (s->p.dup ? TSMIG_F_DUP : 0) |
+	                    (s->p.checksum_early ? TSMIG_F_VERIFY : 0) |
 	                    (s->disk ? TSMIG_F_DISK : 0) |
 	                    (s->p.compress == MIG_COMPRESS_LZ4    ? TSMIG_F_LZ4
 	                     : s->p.compress == MIG_COMPRESS_ZSTD ? TSMIG_F_ZSTD
@@ -344,5 +378,33 @@ void precopy_log_end(struct src *s)
 	for (char *p = note; *p; p++)
 		if (*p == '\n')
 			*p = ' ';
+	statlog_note(s->log, note);
+	if (!s->dmap)
+		return;
+	double secs = m->total_ns ? m->total_ns / 1e9 : 1;
+	snprintf(note, sizeof(note),
+	         "storage %s: bytes full %llu compressed %llu (RAM %llu), dedup held %llu blocks, "
+	         "by reference %llu blocks, zero pages %llu; guest I/O during the migration "
+	         "read %.2f MB/s write %.2f MB/s",
+	         mig_storage_name(s->p.storage), (unsigned long long)m->disk_full_bytes,
+	         (unsigned long long)m->disk_comp_bytes, (unsigned long long)m->compressed_bytes,
+	         (unsigned long long)m->disk_dedup_held, (unsigned long long)m->disk_dedup_ref,
+	         (unsigned long long)m->zero, m->io_read_blocks * 4096.0 / secs / 1e6,
+	         m->io_write_blocks * 4096.0 / secs / 1e6);
+	statlog_note(s->log, note);
+	if (!m->pc_state[0])
+		return;
+	snprintf(note, sizeof(note),
+	         "post-copy %s: %llu blocks missing at the switchover, %llu prefetched, %llu on "
+	         "demand, %.3f ms; misses %llu, prefetch hits %llu (rate %.3f), dropped %llu, miss "
+	         "wait p50 %.3f ms p99 %.3f ms max %.3f ms",
+	         m->pc_state, (unsigned long long)m->pc_missing,
+	         (unsigned long long)m->pc_prefetched, (unsigned long long)m->pc_demanded,
+	         m->pc_ns / 1e6, (unsigned long long)m->pc_misses, (unsigned long long)m->pc_hits,
+	         m->pc_hits + m->pc_misses
+	                 ? (double)m->pc_hits / (double)(m->pc_hits + m->pc_misses)
+	                 : 0.0,
+	         (unsigned long long)m->pc_dropped, m->pc_wait_p50_ns / 1e6,
+	         m->pc_wait_p99_ns / 1e6, m->pc_wait_max_ns / 1e6);
 	statlog_note(s->log, note);
 }
