@@ -23,6 +23,7 @@
 #include "core/dtp_wire.h"
 #include "dpdk_tp.h"
 #include "dtpd_config.h"
+#include "dtpd_ext.h"
 #include "node.h"
 #include "dtpd_status.h"
 #include "tsync/ipc.h"
@@ -137,7 +138,8 @@ static void send_frame(void *arg, unsigned port, const struct dtp_frame *f0)
 	memcpy(f.dst, dtp_dst, 6);
 	memcpy(f.src, d->mac[port], 6);
 	dtpd_frame_refresh(&f, osc_now());
-	if (dtp_frame_encode(&f, buf, sizeof(buf)) < 0)
+	if (dtp_frame_encode(&f, buf, sizeof(buf)) < 0 ||
+	    dtpd_ext_encode(buf, sizeof(buf), dtpd_counter_bound(&d->node)) < 0)
 		return;
 	/* the L2 transport writes the Ethernet header itself */
 	ssize_t n = transport_send(d->tp[port], TRANS_EVENT, TRANS_DEST_DEFAULT, NULL, buf + 14,
@@ -201,6 +203,18 @@ static void on_frame(void *arg, struct transport *t, enum transport_channel ch, 
 	}
 	if (!memcmp(f.src, d->mac[p], 6))
 		return;
+	if (f.type == DTP_MSG_BEACON) {
+		/* the sender's counter bound (include/uapi/dtpd.h); a plain DTP peer has none: 0 */
+		int64_t cb = 0;
+		int erc = dtpd_ext_decode(fr, len + 14, &cb);
+		if (erc == -ERANGE) {
+			d->bad_frames++;
+			pl_warning(1.0, "%s: dropped a bad frame (%s; %llu so far)", d->ifname[p],
+			           dtpd_ext_strerror(erc), (unsigned long long)d->bad_frames);
+			return;
+		}
+		d->node.rt[p].peer_cbound_ns = erc < 0 ? 0 : cb;
+	}
 	tmv_t t4c = 0;
 	if (!tsync_ts_valid(rx_ts)) {
 		d->no_stamp++;

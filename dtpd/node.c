@@ -78,6 +78,18 @@ void dtpd_node_clock_stepped(struct dtpd_node *nd, int64_t delta_ns)
 	nd->dev_clk += delta_ns;
 }
 
+static int64_t median(const int64_t *v, unsigned n)
+{
+	int64_t s[DTPD_DELAY_RING];
+	for (unsigned i = 0; i < n; i++) {
+		unsigned j = i;
+		for (; j > 0 && s[j - 1] > v[i]; j--)
+			s[j] = s[j - 1];
+		s[j] = v[i];
+	}
+	return n ? (n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2) : 0;
+}
+
 /* Carry out a core output on port at clock time clk (the send happens now). */
 static void apply(struct dtpd_node *nd, unsigned port, const struct dtp_output *o, int64_t clk,
                   int64_t mono, int64_t echo_ts)
@@ -118,7 +130,6 @@ void dtpd_node_link(struct dtpd_node *nd, unsigned port, bool up, int64_t clk, i
 	dtpd_node_advance(nd, clk);
 	nd->rt[port].link = up;
 	nd->rt[port].last_rx = mono;
-	nd->rt[port].dsum = 0;
 	nd->rt[port].dn = 0;
 	input(nd, port, up ? DTP_EV_LINK_UP : DTP_EV_LINK_DOWN, clk, mono);
 }
@@ -131,6 +142,7 @@ int dtpd_node_rx(struct dtpd_node *nd, unsigned port, const struct dtp_frame *f,
 	struct dtpd_port_rt *rt = &nd->rt[port];
 	struct dtp_port *pt = &nd->ports[port];
 	int rc = 0;
+	bool took = false;
 	rt->last_rx = mono;
 	rt->rx_frames++;
 	dtpd_node_advance(nd, t4);
@@ -142,12 +154,27 @@ int dtpd_node_rx(struct dtpd_node *nd, unsigned port, const struct dtp_frame *f,
 		int64_t d = ((int64_t)t4 - (int64_t)f->echo_ts) / 2;
 		if (turn < 0)
 			turn = 0;
-		/* the mean of the exchanges since the link came up (delay_samples asks the core
-		 * for several) */
-		rt->dsum += d < 0 ? 0 : d;
+		if (d < 0)
+			d = 0;
+		/* the median of the last DTPD_DELAY_RING exchanges since the link came up
+		 * (delay_samples asks the core for several): the discipline's delay */
+		rt->dring[rt->dn % DTPD_DELAY_RING] = d;
+		if (!rt->dn || d < rt->dmin_ns)
+			rt->dmin_ns = d;
 		rt->dn++;
-		rt->delay_ns = rt->dsum / rt->dn;
+		rt->delay_ns = median(rt->dring, rt->dn < DTPD_DELAY_RING ? (unsigned)rt->dn
+		                                                          : DTPD_DELAY_RING);
 		nd->dev.params.alpha = dtpd_ns_to_ticks(turn + 2 * nd->p.margin_ns);
+		took = true;
+	}
+	/* a beacon before the port has DTPD_ACQUIRE_SAMPLES delay samples (or delay_samples,
+	 * if fewer) is not used: the first lc would rest on one round trip */
+	unsigned need = nd->dev.params.delay_samples < DTPD_ACQUIRE_SAMPLES
+	                        ? nd->dev.params.delay_samples
+	                        : DTPD_ACQUIRE_SAMPLES;
+	if (f->type == DTP_MSG_BEACON && rt->dn < (int64_t)need) {
+		rt->early++;
+		return 0;
 	}
 	if (f->type == DTP_MSG_BEACON && !nd->p.root && rt->upstream &&
 	    pt->state == DTP_PORT_SYNC) {
@@ -175,6 +202,13 @@ int dtpd_node_rx(struct dtpd_node *nd, unsigned port, const struct dtp_frame *f,
 	                                                       : DTP_EV_RX_BEACON;
 	struct dtp_output o = dtp_device_input(&nd->dev, port, ev, &m);
 	nd->dev.params.alpha = saved_alpha;
+	/* the core's d: the least delay seen less the margin, not the core's mean (one round
+	 * trip stretched by a loaded machine would set lc ahead of the upstream's counter for
+	 * good: the max rule never takes a lead back) */
+	if (took && pt->state == DTP_PORT_SYNC) {
+		int64_t dd = rt->dmin_ns - nd->p.margin_ns;
+		pt->d = dd > 0 ? dtpd_ns_to_ticks(dd) : 0;
+	}
 	/* the INIT-ACK's echo: the INIT's tx time advanced by our turnaround (t3 - t2), t3 = now
 	 * (the caller sends at once) */
 	int64_t echo = (int64_t)f->tx_ts + (clk_now > t4 ? clk_now - t4 : 0);
@@ -204,7 +238,6 @@ void dtpd_node_timers(struct dtpd_node *nd, int64_t clk, int64_t mono)
 			/* the peer went silent (restarted, or its link flapped unseen): start over */
 			rt->silences++;
 			rt->last_rx = mono;
-			rt->dsum = 0;
 			rt->dn = 0;
 			input(nd, i, DTP_EV_LINK_DOWN, clk, mono);
 			input(nd, i, DTP_EV_LINK_UP, clk, mono);

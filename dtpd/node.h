@@ -18,9 +18,12 @@
  * Delay (dtpd's INIT-ACK): echo_ts = the INIT's tx_ts (requester's clock) advanced by the
  * responder's turnaround (its INIT rx stamp to the INIT-ACK's send), so the requester's
  * delay is (t4 - echo_ts) / 2 without knowing the responder's clock. The core gets the same
- * exchange with alpha = turnaround + 2 * margin: its d is the true delay less margin, so a
- * node whose counter leads by less than margin (timestamp noise, a servo still settling)
- * never drags its neighbours forward through the max rule.
+ * exchange with alpha = turnaround + 2 * margin, and after each sample its d is set to the
+ * least delay seen less margin (not the core's mean): a node whose counter leads by less
+ * than margin (timestamp noise, a servo still settling) never drags its neighbours forward
+ * through the max rule, and one round trip stretched by load never sets lc ahead for good. A
+ * port uses no BEACON before it has DTPD_ACQUIRE_SAMPLES delay samples. The discipline's delay
+ * is the median of the last DTPD_DELAY_RING samples.
  *
  * Direction: by default counters flow from the root down. A BEACON on a downstream port (all
  * of the root's, upstream 0 of the others) that would move lc forward is rejected and counted
@@ -43,20 +46,25 @@
 #include "core/dtp_device.h"
 #include "core/dtp_wire.h"
 
-#define DTPD_MAX_PORTS 8
+#define DTPD_MAX_PORTS  8
+#define DTPD_DELAY_RING 16
 
 struct dtpd_port_rt {
-	int64_t retry_at, beacon_at; /* mono deadlines, 0 = disarmed */
-	int64_t last_rx;             /* mono of the last frame received */
-	int64_t init_t1;             /* clock time of the outstanding INIT */
-	int64_t delay_ns;            /* measured one-way delay (valid in SYNC): the mean */
-	int64_t dsum;                /* ... of dn exchanges since the link came up */
+	int64_t retry_at, beacon_at;    /* mono deadlines, 0 = disarmed */
+	int64_t last_rx;                /* mono of the last frame received */
+	int64_t init_t1;                /* clock time of the outstanding INIT */
+	int64_t delay_ns;               /* measured one-way delay (valid in SYNC): the median */
+	int64_t dring[DTPD_DELAY_RING]; /* ... of the last exchanges (dn since the link came up) */
 	int64_t dn;
+	int64_t dmin_ns; /* the least of them: the core's d is this less the margin */
 	int64_t last_offset_ns;
-	bool upstream; /* beacons from here discipline the clock */
+	int64_t peer_cbound_ns; /* the peer's counter bound from its last BEACON's trailer
+	                         * (include/uapi/dtpd.h): 0 without one, -1 unknown */
+	bool upstream;          /* beacons from here discipline the clock */
 	bool link;
 	uint64_t samples, rx_frames, silences;
 	uint64_t rejected; /* downstream beacons that would have moved lc forward */
+	uint64_t early;    /* beacons before the port had its first delay samples */
 };
 
 struct dtpd_node_params {
@@ -93,6 +101,9 @@ struct dtpd_node {
 };
 
 #define DTPD_FOLLOWER_LAG (INT64_C(1) << 50)
+
+/* Delay samples a port needs before its beacons are used (fewer if delay_samples is less). */
+#define DTPD_ACQUIRE_SAMPLES 4
 
 /* ns per tick, in ps */
 #define DTPD_TICK_PS DTP_TICK_PS

@@ -7,13 +7,16 @@
 #   c. the root is never dragged forward (its jump count stays 0)
 #   d. the true error of mid's and leaf's vclocks against the root's vclock (tsync-judge) has
 #      RMS below RMS_NS and max below MAX_NS
-#   c2. mid's own bound (status bound_ns) covers its true error at that moment
+#   c2. mid's own bound (status bound_ns) covers its true error at that moment, and over the
+#      judged span every sample of mid's and leaf's true error is within its own bound
+#      (bench/dtpd_cover.py: 100 % coverage; the leaf's bound carries mid's counter bound)
 #   e. a link down/up between mid and leaf: leaf's port leaves SYNC and comes back, and the
 #      leaf's clock is again within MAX_NS of the root's
 #   f. --help, a bad option and a bad frame are handled (exit codes; the bad frame is counted)
 #   g. the DPDK transport: a dtpd on DPDK's EAL (--no-huge, a net_af_packet vdev on its veth,
 #      TSC stamps at rx/tx burst, busy loop) follows an AF_PACKET root: SYNC, says "tsc",
-#      true error below DPDK_RMS_NS / DPDK_MAX_NS; it stops cleanly (EAL runtime dir removed);
+#      true error below DPDK_RMS_NS / DPDK_MAX_NS, own bound covering every sample; it stops
+#      cleanly (EAL runtime dir removed);
 #      an EAL that cannot start fails with a message naming the way out (af_packet)
 cd "$(dirname "$0")/../.." || exit 1
 . tests/integration/lib.sh
@@ -76,12 +79,24 @@ wait_sync() { # NODE... within 10 s
 check "every port of root, mid and leaf reaches SYNC" wait_sync r m l
 for n in r m l; do echo "    $n: $(st $n)"; done
 
-# d. (the servo settles in about a second: mid judged 4 s after 2 s, then leaf 4 s)
+# d. (the servo settles in about a second: mid judged 4 s after 2 s, then leaf 4 s) and c2.
+# (mid's and leaf's own bounds sampled over the same 10 s, every 0.2 s)
+python3 bench/dtpd_cover.py --bin "$BIN" --ref "$VR" --node m:"$VM":"$PTP_DIR/m.sock" \
+	--node l:"$VL":"$PTP_DIR/l.sock" --duration 10 --settle 2 >"$PTP_DIR/cover" 2>&1 &
+cover_pid=$!
 jm=$("$BIN/tsync-judge" --vclock "$VM" --ref "$VR" --duration 6 --interval 0.1 --settle 2 \
 	--lock-ns 20000 2>&1)
 jl=$("$BIN/tsync-judge" --vclock "$VL" --ref "$VR" --duration 4 --interval 0.1 --lock-ns 20000 2>&1)
 echo "    mid:  $jm"
 echo "    leaf: $jl"
+wait $cover_pid
+sed 's/^/    /' "$PTP_DIR/cover"
+covered() { # NODE FILE: every sample (at least 20) within the node's own bound
+	_c=$(grep "node=$1 " "$2")
+	[ -n "$_c" ] && [ "$(kv n "$_c")" -ge 20 ] && [ "$(kv covered "$_c")" = "$(kv n "$_c")" ]
+}
+check "mid's own bound covers every sample of its true error" covered m "$PTP_DIR/cover"
+check "leaf's own bound (2 hops) covers every sample of its true error" covered l "$PTP_DIR/cover"
 judged() { # "judge line" [HOPS=1] -> rms and max within limits
 	_r=$(echo "$1" | sed -n 's/.*rms_ns=\([0-9.]*\).*/\1/p')
 	_m=$(echo "$1" | sed -n 's/.*max_ns=\([0-9.]*\).*/\1/p')
@@ -154,9 +169,15 @@ echo "    d: $(st d)"
 sed -n 's/^\(dtpd.*timestamps [a-z]*\).*/    \1/p' "$PTP_DIR/d.log"
 check "the DPDK node says it uses TSC stamps (no timesync on a vdev)" \
 	sh -c "grep -q 'transport dpdk, timestamps tsc' '$PTP_DIR/d.log' && [ \"\$(echo '$(st d)' | tr ' ' '\n' | sed -n 's/^ts=//p')\" = tsc ]"
+python3 bench/dtpd_cover.py --bin "$BIN" --ref "$VR2" --node d:"$VD":"$PTP_DIR/d.sock" \
+	--duration 5 --settle 1 >"$PTP_DIR/cover.d" 2>&1 &
+cover_pid=$!
 jd=$("$BIN/tsync-judge" --vclock "$VD" --ref "$VR2" --duration 5 --interval 0.1 --settle 1 \
 	--lock-ns 50000 2>&1)
+wait $cover_pid
 echo "    dpdk: $jd"
+sed 's/^/    /' "$PTP_DIR/cover.d"
+check "the DPDK node's own bound covers every sample of its true error" covered d "$PTP_DIR/cover.d"
 echo "    dpdk node: $(ps -o pcpu=,etime= -p "$DPID") (%CPU, elapsed: a spinning busy loop)"
 RMS_NS=$DPDK_RMS_NS MAX_NS=$DPDK_MAX_NS
 check "the DPDK node's clock follows the root's: rms < $RMS_NS ns, max < $MAX_NS ns" judged "$jd"

@@ -47,6 +47,8 @@ struct net {
 	struct inflight q[256];
 	int nq;
 	bool cut;
+	int spike_n; /* the next spike_n INIT-ACKs to the follower take spike ns longer */
+	int64_t spike;
 	int nsamples;
 	struct dtpd_sample last;
 };
@@ -63,7 +65,12 @@ static void send_cb(void *arg, unsigned port, const struct dtp_frame *f)
 	(void)port;
 	if (N.cut || N.nq == 256)
 		return;
-	N.q[N.nq++] = (struct inflight){.to = 1 - from, .f = *f, .at = N.now + N.delay};
+	int64_t extra = 0;
+	if (from == 0 && f->type == DTP_MSG_INIT_ACK && N.spike_n > 0) {
+		N.spike_n--;
+		extra = N.spike;
+	}
+	N.q[N.nq++] = (struct inflight){.to = 1 - from, .f = *f, .at = N.now + N.delay + extra};
 }
 
 static void setup_net(int64_t off1, double rate1, int64_t margin)
@@ -151,6 +158,24 @@ Test(dtpd_node, margin_against_a_fast_follower)
 	run(300 * MS);
 	cr_expect_eq(N.nd[0].dev.jumps, 0);
 	cr_expect_gt(N.nd[0].rt[0].rejected, 5);
+}
+
+Test(dtpd_node, a_stretched_round_trip_sets_no_lead)
+{
+	/* the first round trip is 400 us long (a loaded machine): the follower's counter must
+	 * not take it as the delay (it would lead the root's by ~180 us for good) */
+	setup_net(-3 * MS, 0, 20000);
+	N.nd[1].dev.params.delay_samples = 8;
+	N.nd[0].dev.params.delay_samples = 8;
+	N.spike_n = 1;
+	N.spike = 400000;
+	run(500 * MS);
+	cr_assert(dtpd_node_all_sync(&N.nd[1]));
+	int64_t lag = dtp_cnt_diff(N.nd[0].dev.gc, N.nd[1].dev.gc);
+	cr_expect(lag >= 0 && lag <= dtpd_ns_to_ticks(20000) + 2, "lag %lld ticks", (long long)lag);
+	cr_expect_eq(N.nd[1].rt[0].dmin_ns, N.delay);
+	cr_expect_leq(llabs(N.last.offset_ns + 3 * MS), 7, "offset %lld",
+	              (long long)N.last.offset_ns);
 }
 
 Test(dtpd_node, step_moves_the_counters)

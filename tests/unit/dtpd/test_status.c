@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "dtpd_config.h"
+#include "dtpd_ext.h"
 #include "dtpd_status.h"
 #include "tsync/kv.h"
 
@@ -40,9 +41,45 @@ Test(dtpd_status, line_parses_back)
 	cr_expect_eq(v, -100);
 	cr_expect_eq(kv_get_ll(&in, "bound_ns", 0, 1000000, &v), 0);
 	cr_expect_eq(v, 250 + 4000 + 30 + 1000);
+	cr_expect_eq(kv_get_ll(&in, "cbound_ns", 0, 1000000, &v), 0);
+	cr_expect_eq(v, 4000 + 1000);
 	cr_expect_eq(dtpd_own_bound(&nd, -1), 5250);
-	nd.rt[0].upstream = false; /* only upstream ports count */
-	cr_expect_eq(dtpd_own_bound(&nd, -1), 1000);
+	/* the upstream's counter bound (its frames' trailer) adds to both */
+	nd.rt[0].peer_cbound_ns = 7000;
+	cr_expect_eq(dtpd_own_bound(&nd, -1), 12250);
+	cr_expect_eq(dtpd_counter_bound(&nd), 12000);
+	nd.rt[0].peer_cbound_ns = -1; /* the upstream does not know its own: nor do we */
+	cr_expect_eq(dtpd_own_bound(&nd, -1), -1);
+	cr_expect_eq(dtpd_counter_bound(&nd), -1);
+	nd.rt[0].peer_cbound_ns = 0;
+	nd.rt[0].upstream = false; /* only upstream ports count: none has samples */
+	cr_expect_eq(dtpd_own_bound(&nd, -1), -1);
+	nd.p.root = true;
+	cr_expect_eq(dtpd_own_bound(&nd, -1), 0);
+	cr_expect_eq(dtpd_counter_bound(&nd), 0);
+}
+
+Test(dtpd_ext, trailer_round_trip_and_refusals)
+{
+	uint8_t f[64] = {0};
+	int64_t b = 5;
+	cr_expect_eq(dtpd_ext_decode(f, sizeof(f), &b), -ENOENT); /* a plain DTP frame */
+	cr_expect_eq(dtpd_ext_encode(f, 55, 1), -ENOSPC);
+	cr_assert_eq(dtpd_ext_encode(f, sizeof(f), 123456789), DTPD_EXT_END);
+	cr_expect_eq(f[44], 0xD7);
+	cr_expect_eq(f[45], 0xB0);
+	cr_expect_eq(dtpd_ext_decode(f, sizeof(f), &b), 0);
+	cr_expect_eq(b, 123456789);
+	cr_expect_eq(dtpd_ext_decode(f, DTPD_EXT_END - 1, &b), -ENOENT); /* truncated */
+	cr_assert_eq(dtpd_ext_encode(f, sizeof(f), -1), DTPD_EXT_END);
+	cr_expect_eq(dtpd_ext_decode(f, sizeof(f), &b), 0);
+	cr_expect_eq(b, -1);
+	f[46] = 2; /* another trailer version: ignored */
+	cr_expect_eq(dtpd_ext_decode(f, sizeof(f), &b), -ENOENT);
+	f[46] = 1;
+	f[48] = 0x7f; /* out of range */
+	cr_expect_eq(dtpd_ext_decode(f, sizeof(f), &b), -ERANGE);
+	cr_expect_str_eq(dtpd_ext_strerror(-ERANGE), "bound trailer out of range");
 }
 
 Test(dtpd_config, table_and_node_params)

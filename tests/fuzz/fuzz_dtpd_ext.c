@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: MIT
+/*
+ * libFuzzer target: dtpd's frame trailer (dtpd/dtpd_ext.c, layout include/uapi/dtpd.h) on any
+ * bytes. Properties: no read outside the input; a decoded bound is -1 or within
+ * DTPD_BOUND_MAX; what decodes re-encodes to the same trailer bytes except the flags.
+ */
+#include <string.h>
+
+#include "../../dtpd/dtpd_ext.c" /* by path: the fuzz build does not archive dtpd/ */
+#include "util.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	uint8_t *in = malloc(size ? size : 1), out[DTPD_EXT_END];
+	if (!in)
+		return 0;
+	memcpy(in, data, size); /* exact size: ASan sees any over-read */
+	int64_t b = 0, b2 = 0;
+	int rc = dtpd_ext_decode(in, size, &b);
+	FUZZ_CHECK(rc == 0 || rc == -ENOENT || rc == -ERANGE);
+	if (rc == 0) {
+		FUZZ_CHECK(b == -1 || (b >= 0 && (uint64_t)b <= DTPD_BOUND_MAX));
+		FUZZ_CHECK(dtpd_ext_encode(out, sizeof(out), b) == DTPD_EXT_END);
+		FUZZ_CHECK(memcmp(out + 44, in + 44, 3) == 0 && memcmp(out + 48, in + 48, 8) == 0);
+		FUZZ_CHECK(dtpd_ext_decode(out, sizeof(out), &b2) == 0 && b2 == b);
+	}
+	free(in);
+	return 0;
+}
