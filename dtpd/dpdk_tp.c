@@ -30,7 +30,7 @@ struct dpdk_tp {
 	/* TSC -> CLOCK_MONOTONIC_RAW: the calibrated period and a pair refreshed every second
 	 * (so a period error never accumulates), from pairing windows under 20 us only */
 	struct counter *tsc;
-	struct counter_pair pair;
+	struct counter_pair pair, anchor;
 	double ns_per_tick;
 	uint64_t refresh_ticks;
 };
@@ -101,29 +101,47 @@ void dtpd_dpdk_eal_cleanup(void)
 	eal_up = false;
 }
 
-/* A new pair if its window is narrow (a preempted read would misplace the pairing). */
+/* A new pair if its window is narrow (a preempted read would misplace the pairing); the
+ * period re-measured from the first such pair to it once they are a second apart (a loaded
+ * machine once left a 20 ms calibration 1 % off: the clock then drifted 10 ms a second). */
 static void tsc_repair(struct dpdk_tp *m)
 {
 	struct counter_pair p;
-	if (counter_pair_read(m->tsc, &counter_clock_raw, 7, &p) == 0 &&
-	    (double)p.window_ticks * m->ns_per_tick < 20000)
-		m->pair = p;
+	if (counter_pair_read(m->tsc, &counter_clock_raw, 7, &p) != 0 ||
+	    (double)p.window_ticks * m->ns_per_tick >= 20000)
+		return;
+	m->pair = p;
+	double npt, err;
+	if (!m->anchor.counter) {
+		m->anchor = p;
+	} else if (p.time_ns - m->anchor.time_ns >= 1000000000 &&
+	           counter_rate_between(64, &m->anchor, &p, m->ns_per_tick, 1, &npt, &err) == 0 &&
+	           err < 1e-4) {
+		m->ns_per_tick = npt;
+	}
 }
 
 static int tsc_calibrate(struct dpdk_tp *m)
 {
-	struct counter_cal cal;
+	struct counter_cal cal = {0};
 	if (!m->tsc)
 		m->tsc = counter_tsc_create(0);
 	if (!m->tsc)
 		return -ENODEV;
-	int rc = counter_calibrate(m->tsc, &counter_clock_raw, 20000000, &cal);
+	int rc = 0;
+	/* a calibration whose pairs were preempted says so (rel_err): try again */
+	for (int i = 0; i < 8; i++) {
+		rc = counter_calibrate(m->tsc, &counter_clock_raw, 20000000, &cal);
+		if (rc || cal.rel_err < 1e-4)
+			break;
+	}
 	if (!rc)
 		rc = counter_pair_read(m->tsc, &counter_clock_raw, 15, &m->pair);
 	if (rc)
 		return rc;
 	m->ns_per_tick = cal.ns_per_tick;
 	m->refresh_ticks = (uint64_t)(1e9 / cal.ns_per_tick);
+	m->anchor = (struct counter_pair){0};
 	return 0;
 }
 

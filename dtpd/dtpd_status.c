@@ -11,52 +11,26 @@ static int64_t abs64(int64_t v)
 	return v < 0 ? -v : v;
 }
 
-static int64_t max64(int64_t a, int64_t b)
+int64_t dtpd_own_bound(const struct dtpd_node *nd, double est_ns)
 {
-	return a > b ? a : b;
-}
-
-/* The worst upstream port's peer counter bound + (clock: delay + |last offset|; counter:
- * max(delay + margin, the core's d)), or
- * -1 when a port with samples has an unknown peer bound or no port has samples. */
-static int64_t worst_upstream(const struct dtpd_node *nd, bool with_offset)
-{
-	/* per upstream port: the asymmetry no exchange can see is at most the one-way delay
-	 * (both directions take >= 0) */
+	if (nd->p.root)
+		return 0;
+	/* the worst upstream port's peer bound + |last offset| + delay (the asymmetry no
+	 * exchange can see is at most the one-way delay: both directions take >= 0) */
 	int64_t worst = -1;
 	for (unsigned i = 0; i < nd->n; i++) {
 		const struct dtpd_port_rt *rt = &nd->rt[i];
 		if (!rt->upstream || !rt->samples)
 			continue;
-		if (rt->peer_cbound_ns < 0)
+		if (rt->peer_bound_ns < 0)
 			return -1;
-		/* the counter: behind the peer's by up to margin + delay, ahead by up to the
-		 * core's d (a delay over-estimate) */
-		int64_t dc = (int64_t)((__int128)nd->ports[i].d * DTPD_TICK_PS / 1000);
-		int64_t b = rt->peer_cbound_ns +
-		            (with_offset ? rt->delay_ns + abs64(rt->last_offset_ns)
-		                         : max64(rt->delay_ns + nd->p.margin_ns, dc));
+		int64_t b = rt->peer_bound_ns + rt->delay_ns + abs64(rt->last_offset_ns);
 		if (b > worst)
 			worst = b;
 	}
-	return worst;
-}
-
-int64_t dtpd_own_bound(const struct dtpd_node *nd, double est_ns)
-{
-	if (nd->p.root)
-		return 0;
-	int64_t w = worst_upstream(nd, true);
-	if (w < 0)
+	if (worst < 0)
 		return -1;
-	return w + (est_ns > 0 ? (int64_t)(3 * est_ns) : 0) + nd->p.margin_ns;
-}
-
-int64_t dtpd_counter_bound(const struct dtpd_node *nd)
-{
-	if (nd->p.root)
-		return 0;
-	return worst_upstream(nd, false);
+	return worst + (est_ns > 0 ? (int64_t)(3 * est_ns) : 0) + nd->p.margin_ns;
 }
 
 int dtpd_status(const struct dtpd_node *nd, const struct dtpd_status_extra *x, char *buf,
@@ -80,10 +54,13 @@ int dtpd_status(const struct dtpd_node *nd, const struct dtpd_status_extra *x, c
 	for (unsigned i = 0; i < nd->n; i++)
 		early += nd->rt[i].early;
 	kv_put_ull(&o, "early", early);
+	unsigned long long late = 0;
+	for (unsigned i = 0; i < nd->n; i++)
+		late += nd->rt[i].late;
+	kv_put_ull(&o, "late", late);
 	kv_put_str(&o, "servo", x->servo ? x->servo : "none");
 	kv_put_ull(&o, "samples", x->samples);
 	kv_put_ll(&o, "bound_ns", dtpd_own_bound(nd, x->est_ns));
-	kv_put_ll(&o, "cbound_ns", dtpd_counter_bound(nd));
 	kv_put_str(&o, "ts", x->ts ? x->ts : "none");
 	kv_put_ll(&o, "ports", nd->n);
 	for (unsigned i = 0; i < nd->n; i++) {

@@ -17,19 +17,13 @@ struct dtpd_status_extra {
 	const char *ts; /* timestamp source ("sys", "tsc", "nic") */
 };
 
-/* "ok role=... gc=... gc_minus_real_ns=... bound_ns=... cbound_ns=... pN_state=..." into buf:
- * the reply length or -errno. The own bound (non-root): the worst upstream port's (the
- * upstream's counter bound from its frames' trailer + |last offset| + its one-way delay: the
- * unseen asymmetry is at most that), + 3 sigma of the servo's estimate, + the delay margin;
- * the root's is 0; -1 while an upstream's bound is unknown. cbound_ns: this node's counter
- * bound, the one its frames carry (include/uapi/dtpd.h). */
+/* "ok role=... gc=... gc_minus_real_ns=... bound_ns=... pN_state=..." into buf: the reply
+ * length or -errno. The own bound (non-root): the worst upstream port's (the upstream's own
+ * bound from its frames' trailer + |last offset| + its one-way delay: the unseen asymmetry is
+ * at most that), + 3 sigma of the servo's estimate, + the delay margin; the root's is 0; -1
+ * while an upstream's bound is unknown or no sample came yet. */
 int dtpd_status(const struct dtpd_node *nd, const struct dtpd_status_extra *x, char *buf,
                 size_t cap);
 /* The bound the status reports, ns. */
 int64_t dtpd_own_bound(const struct dtpd_node *nd, double est_ns);
-/* How far this node's counter may be from the root's, ns: 0 at the root; else the worst
- * upstream port's (peer's counter bound + margin + one-way delay); -1 unknown (no sample yet,
- * or an upstream said unknown). */
-int64_t dtpd_counter_bound(const struct dtpd_node *nd);
-
 #endif

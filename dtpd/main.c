@@ -37,6 +37,13 @@
 
 static const uint8_t dtp_dst[6] = {0x01, 0x80, 0xC2, 0x00, 0x00, 0x0E};
 
+#define TXLAT_MAX_NS 1000000 /* a TX stamp later than this after the send: not a latency */
+
+struct dtpd_txlat {
+	int64_t ring[DTPD_DELAY_RING];
+	unsigned n;
+};
+
 struct dtpd {
 	struct config *cfg;
 	struct reactor *r;
@@ -46,6 +53,7 @@ struct dtpd {
 	struct transport *tp[DTPD_MAX_PORTS];
 	char ifname[DTPD_MAX_PORTS][IF_NAMESIZE];
 	uint8_t mac[DTPD_MAX_PORTS][6];
+	struct dtpd_txlat txlat[DTPD_MAX_PORTS];
 	unsigned n;
 	int ctl_fd, ifq_fd;
 	int log_interval;
@@ -75,6 +83,9 @@ static void usage(FILE *f)
 	        "  upstream 0|1             per [iface]: beacons from it discipline the clock (1)\n"
 	        "  downstream_max_rule 0|1  apply beacons from downstream ports too (plain DTP, "
 	        "0)\n"
+	        "  late_filter_ns N         a beacon stamped this much later than the recent "
+	        "least\n"
+	        "                           gives no discipline sample (50000; 0: off)\n"
 	        "  ctl_socket PATH          the status/control Unix datagram socket\n"
 	        "  transport af_packet|dpdk dpdk: ports from EAL vdevs/PCI, a busy loop\n"
 	        "  dpdk_eal_args ARGS       EAL arguments (default: --no-huge --no-pci "
@@ -137,16 +148,40 @@ static void send_frame(void *arg, unsigned port, const struct dtp_frame *f0)
 	uint8_t buf[DTP_FRAME_MIN_WIRE] = {0};
 	memcpy(f.dst, dtp_dst, 6);
 	memcpy(f.src, d->mac[port], 6);
-	dtpd_frame_refresh(&f, osc_now());
-	if (dtp_frame_encode(&f, buf, sizeof(buf)) < 0 ||
-	    dtpd_ext_encode(buf, sizeof(buf), dtpd_counter_bound(&d->node)) < 0)
+	/* the frame's stamps stand for the instant it leaves: now + the send path's latency
+	 * (the median of the last DTPD_DELAY_RING, from the TX stamps), so the one-way delay the
+	 * peer sees holds no send path of ours (it differs from node to node: a bias of half
+	 * the difference otherwise, measured 5 us) */
+	struct dtpd_txlat *tl = &d->txlat[port];
+	/* the clock between two oscillator reads (a vclock read takes microseconds) */
+	int64_t o1 = osc_now(), clk = clock_now(d), pre = osc_now();
+	clk += (pre - o1) / 2;
+	int64_t pred =
+	        tl->n ? dtpd_median(tl->ring, tl->n < DTPD_DELAY_RING ? tl->n : DTPD_DELAY_RING)
+	              : 0;
+	dtpd_frame_refresh(&f, pre + pred);
+	/* the trailer: our own bound and our clock - time(counter) at the instant it leaves */
+	double est = -1;
+	if (sync_error_estimate(d->sync, &est) < 0)
+		est = -1;
+	int64_t corr = clk + pred - dtpd_counter_ns(d->node.p.epoch_ns, f.counter, clk);
+	struct dtpd_ext x = {.bound_ns = dtpd_own_bound(&d->node, est),
+	                     .has_corr = f.type == DTP_MSG_BEACON && corr > INT32_MIN &&
+	                                 corr < INT32_MAX,
+	                     .corr_ns = (int32_t)corr};
+	if (dtp_frame_encode(&f, buf, sizeof(buf)) < 0 || dtpd_ext_encode(buf, sizeof(buf), &x) < 0)
 		return;
 	/* the L2 transport writes the Ethernet header itself */
+	struct tsync_ts tx = tsync_ts_none();
 	ssize_t n = transport_send(d->tp[port], TRANS_EVENT, TRANS_DEST_DEFAULT, NULL, buf + 14,
-	                           sizeof(buf) - 14, NULL);
+	                           sizeof(buf) - 14, &tx);
 	if (n < 0 && n != -ETIMEDOUT) {
 		d->sends_failed++;
 		pr_debug("%s: %s", d->ifname[port], transport_last_error(d->tp[port]));
+	} else if (n >= 0 && tsync_ts_valid(&tx)) {
+		int64_t lat = (tx.src == TS_SRC_TSC ? tx.ns : osc_of_sys(tx.ns)) - pre;
+		if (lat >= 0 && lat < TXLAT_MAX_NS)
+			tl->ring[tl->n++ % DTPD_DELAY_RING] = lat;
 	}
 }
 
@@ -204,16 +239,18 @@ static void on_frame(void *arg, struct transport *t, enum transport_channel ch, 
 	if (!memcmp(f.src, d->mac[p], 6))
 		return;
 	if (f.type == DTP_MSG_BEACON) {
-		/* the sender's counter bound (include/uapi/dtpd.h); a plain DTP peer has none: 0 */
-		int64_t cb = 0;
-		int erc = dtpd_ext_decode(fr, len + 14, &cb);
+		/* the sender's bound and clock correction (include/uapi/dtpd.h); a plain DTP peer
+		 * has none: its counter is taken as the root's */
+		struct dtpd_ext x = {0};
+		int erc = dtpd_ext_decode(fr, len + 14, &x);
 		if (erc == -ERANGE) {
 			d->bad_frames++;
 			pl_warning(1.0, "%s: dropped a bad frame (%s; %llu so far)", d->ifname[p],
 			           dtpd_ext_strerror(erc), (unsigned long long)d->bad_frames);
 			return;
 		}
-		d->node.rt[p].peer_cbound_ns = erc < 0 ? 0 : cb;
+		d->node.rt[p].peer_bound_ns = erc < 0 ? 0 : x.bound_ns;
+		d->node.rt[p].peer_corr_ns = erc < 0 ? 0 : x.corr_ns;
 	}
 	tmv_t t4c = 0;
 	if (!tsync_ts_valid(rx_ts)) {
@@ -264,7 +301,10 @@ static void on_tick(struct reactor *r, struct reactor_timer *t, uint64_t exp, vo
 	if (d->node.p.root && mono >= d->next_self) {
 		struct dtpd_sample s;
 		d->next_self = mono + d->node.p.beacon_ns;
-		if (dtpd_node_self_sample(&d->node, osc, clock_now(d), &s))
+		/* the clock read between two oscillator reads, taken at their midpoint (a vclock
+		 * read takes microseconds: reading it after the oscillator biased every node) */
+		int64_t o1 = osc_now(), c = clock_now(d), o2 = osc_now();
+		if (dtpd_node_self_sample(&d->node, o1 + (o2 - o1) / 2, c, &s))
 			feed(d, &s, 0);
 	}
 	if (d->ticks++ % 20 == 0) {

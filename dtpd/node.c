@@ -78,7 +78,7 @@ void dtpd_node_clock_stepped(struct dtpd_node *nd, int64_t delta_ns)
 	nd->dev_clk += delta_ns;
 }
 
-static int64_t median(const int64_t *v, unsigned n)
+int64_t dtpd_median(const int64_t *v, unsigned n)
 {
 	int64_t s[DTPD_DELAY_RING];
 	for (unsigned i = 0; i < n; i++) {
@@ -88,6 +88,27 @@ static int64_t median(const int64_t *v, unsigned n)
 		s[j] = v[i];
 	}
 	return n ? (n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2) : 0;
+}
+
+/* A beacon stamped late (the receiver descheduled before it read the stamp, a queue): its
+ * oscillator one-way time (t4 - the sender's tx_ts: the delay plus the oscillators' offset)
+ * exceeds the least of the last DTPD_LATE_RING by more than late_ns. Counted, not used for
+ * the discipline, unless DTPD_LATE_RING in a row were (the oscillators drifted apart). */
+static bool late_stamp(struct dtpd_node *nd, struct dtpd_port_rt *rt, int64_t owd)
+{
+	int64_t least = owd;
+	unsigned n = rt->owd_n < DTPD_LATE_RING ? rt->owd_n : DTPD_LATE_RING;
+	for (unsigned i = 0; i < n; i++)
+		if (rt->owd[i] < least)
+			least = rt->owd[i];
+	rt->owd[rt->owd_n++ % DTPD_LATE_RING] = owd;
+	if (nd->p.late_ns <= 0 || owd - least <= nd->p.late_ns || rt->late_run >= DTPD_LATE_RING) {
+		rt->late_run = 0;
+		return false;
+	}
+	rt->late++;
+	rt->late_run++;
+	return true;
 }
 
 /* Carry out a core output on port at clock time clk (the send happens now). */
@@ -162,8 +183,8 @@ int dtpd_node_rx(struct dtpd_node *nd, unsigned port, const struct dtp_frame *f,
 		if (!rt->dn || d < rt->dmin_ns)
 			rt->dmin_ns = d;
 		rt->dn++;
-		rt->delay_ns = median(rt->dring, rt->dn < DTPD_DELAY_RING ? (unsigned)rt->dn
-		                                                          : DTPD_DELAY_RING);
+		rt->delay_ns = dtpd_median(rt->dring, rt->dn < DTPD_DELAY_RING ? (unsigned)rt->dn
+		                                                               : DTPD_DELAY_RING);
 		nd->dev.params.alpha = dtpd_ns_to_ticks(turn + 2 * nd->p.margin_ns);
 		took = true;
 	}
@@ -177,8 +198,8 @@ int dtpd_node_rx(struct dtpd_node *nd, unsigned port, const struct dtp_frame *f,
 		return 0;
 	}
 	if (f->type == DTP_MSG_BEACON && !nd->p.root && rt->upstream &&
-	    pt->state == DTP_PORT_SYNC) {
-		int64_t ct = dtpd_counter_ns(nd->p.epoch_ns, f->counter, t4_clk);
+	    pt->state == DTP_PORT_SYNC && !late_stamp(nd, rt, t4 - (int64_t)f->tx_ts)) {
+		int64_t ct = dtpd_counter_ns(nd->p.epoch_ns, f->counter, t4_clk) + rt->peer_corr_ns;
 		s->port = port;
 		s->delay_ns = rt->delay_ns;
 		s->clk_ns = t4_clk;

@@ -33,8 +33,13 @@
  * A follower sends no BEACON until it has received one on an upstream port in SYNC (its lagging
  * start counter would otherwise reach downstream nodes as the network's).
  *
+ * Late stamps: an upstream BEACON whose oscillator one-way time (t4 - its tx_ts) exceeds the
+ * least of the last DTPD_LATE_RING by more than late_ns gives no sample (counted in late):
+ * a DPDK node descheduled on a loaded machine reads its TSC stamp hundreds of us late.
+ *
  * Discipline sample (non-root, upstream ports): a BEACON(c) received at t4 says the upstream
- * counter is c + d at t4: offset = t4 - (time of c) - d (local - master).
+ * clock is time(c) + corr + d at t4 (corr: the sender's clock - time(c) from the frame's
+ * trailer, include/uapi/dtpd.h): offset = t4 - (time(c) + corr) - d (local - master).
  */
 #ifndef DTPD_NODE_H
 #define DTPD_NODE_H
@@ -48,6 +53,7 @@
 
 #define DTPD_MAX_PORTS  8
 #define DTPD_DELAY_RING 16
+#define DTPD_LATE_RING  4
 
 struct dtpd_port_rt {
 	int64_t retry_at, beacon_at;    /* mono deadlines, 0 = disarmed */
@@ -58,13 +64,17 @@ struct dtpd_port_rt {
 	int64_t dn;
 	int64_t dmin_ns; /* the least of them: the core's d is this less the margin */
 	int64_t last_offset_ns;
-	int64_t peer_cbound_ns; /* the peer's counter bound from its last BEACON's trailer
-	                         * (include/uapi/dtpd.h): 0 without one, -1 unknown */
-	bool upstream;          /* beacons from here discipline the clock */
+	int64_t peer_bound_ns; /* the peer's own bound from its last BEACON's trailer
+	                        * (include/uapi/dtpd.h): 0 without one, -1 unknown */
+	int64_t peer_corr_ns;  /* ... and its clock - time(counter) at tx (0 without one) */
+	bool upstream;         /* beacons from here discipline the clock */
 	bool link;
 	uint64_t samples, rx_frames, silences;
-	uint64_t rejected; /* downstream beacons that would have moved lc forward */
-	uint64_t early;    /* beacons before the port had its first delay samples */
+	uint64_t rejected;           /* downstream beacons that would have moved lc forward */
+	uint64_t early;              /* beacons before the port had its first delay samples */
+	uint64_t late;               /* beacons stamped late: not used for the discipline */
+	int64_t owd[DTPD_LATE_RING]; /* the last beacons' oscillator one-way times */
+	unsigned owd_n, late_run;
 };
 
 struct dtpd_node_params {
@@ -76,6 +86,7 @@ struct dtpd_node_params {
 	int64_t retry_ns;         /* INIT retry */
 	int64_t rx_timeout_ns;    /* silence in SYNC: the link restarts (0: never) */
 	bool downstream_max_rule; /* apply downstream beacons too (plain DTP) */
+	int64_t late_ns;          /* a beacon this much later than the recent least: no sample */
 };
 
 struct dtpd_sample {
@@ -113,6 +124,9 @@ struct dtpd_node {
 int64_t dtpd_counter_ns(int64_t epoch_ns, uint64_t c, int64_t near_ns);
 /* Time -> counter (modulo 2^53), rounded down. */
 uint64_t dtpd_counter_at(int64_t epoch_ns, int64_t t_ns);
+/* The median of v[0..n) (n <= DTPD_DELAY_RING; the mean of the middle two if n is even), 0
+ * for n = 0. */
+int64_t dtpd_median(const int64_t *v, unsigned n);
 /* ns -> whole ticks, rounded toward zero. */
 int64_t dtpd_ns_to_ticks(int64_t ns);
 

@@ -9,21 +9,31 @@
  *      offset  size  field
  *      44      2     tag 0xD7B0 (DTPD_EXT_TAG); any other value: no trailer
  *      46      1     trailer version (DTPD_EXT_VERSION, 1); another value: no trailer
- *      47      1     flags, zero on send, ignored on receipt
- *      48      8     counter bound, ns: how far the sender's counter (the one its BEACONs
- *                    carry) may be from the root's, as the sender knows it (0 at the root;
- *                    DTPD_BOUND_UNKNOWN: the sender has none yet). Above DTPD_BOUND_MAX
- *                    (other than DTPD_BOUND_UNKNOWN) the trailer is refused (-ERANGE)
+ *      47      1     flags: bit 0 (DTPD_EXT_F_CORR) the correction below is valid; other
+ *                    bits zero on send, ignored on receipt
+ *      48      8     bound, ns: how far what the frame's counter stands for may be from the
+ *                    root's clock, as the sender knows it (0 at the root; DTPD_BOUND_UNKNOWN:
+ *                    the sender has none yet): with DTPD_EXT_F_CORR the sender's own clock
+ *                    bound, else its counter's. Above DTPD_BOUND_MAX (other than
+ *                    DTPD_BOUND_UNKNOWN) the trailer is refused (-ERANGE)
+ *      56      4     correction, ns, signed: the sender's clock minus the time of the frame's
+ *                    counter (epoch + counter x 6.4 ns) at the instant the frame leaves
  *
- *    56 bytes from the destination MAC (DTPD_EXT_END), within the 60-byte minimum frame.
+ *    60 bytes from the destination MAC (DTPD_EXT_END): the whole minimum Ethernet frame.
  *
- *    A node's counter bound: its upstream's (from the trailer of the BEACONs it follows) +
- *    max(delay margin + one-way delay, the DTP core's d): its counter is set d = least
- *    measured delay - margin after the upstream's, so it lags by up to the margin + the
- *    asymmetry no two-way exchange sees (at most the one-way delay), and leads by at most d. A node's own
- *    (clock) bound, `bound_ns` in `dtpd ctl SOCK status`: the upstream's counter bound + the
- *    last |offset| + the one-way delay + 3 sigma of the servo's estimate + the margin. A frame
- *    without the trailer (a plain DTP peer) counts as a counter bound of 0 (the root's).
+ *    Why the correction: a counter set by the max rule keeps the largest timestamp noise it
+ *    ever saw (it never goes back), so after a while a follower's counter leads its
+ *    upstream's by that much (measured 4.6 us on veth) while its clock, disciplined to the
+ *    upstream's beacons, stays close. A BEACON's receiver disciplines its clock to time(c) +
+ *    correction (the sender's clock, as PTP boundary clocks do); the counters still follow the
+ *    max rule, unchanged.
+ *
+ *    A node's own (clock) bound, `bound_ns` in `dtpd ctl SOCK status`: the upstream's bound
+ *    (the trailer of the BEACONs it follows) + the last |offset| + the one-way delay (the
+ *    asymmetry no two-way exchange sees is at most that) + 3 sigma of the servo's estimate +
+ *    the delay margin. Its counter bound (`cbound_ns`): the upstream's counter bound +
+ *    max(delay margin + one-way delay, the DTP core's d). A frame without the trailer (a
+ *    plain DTP peer) counts as a bound of 0 (the root's) and no correction.
  */
 #ifndef UAPI_DTPD_H
 #define UAPI_DTPD_H
@@ -31,9 +41,10 @@
 #include <stdint.h>
 
 #define DTPD_EXT_OFF       44
-#define DTPD_EXT_END       56
+#define DTPD_EXT_END       60
 #define DTPD_EXT_TAG       0xD7B0
 #define DTPD_EXT_VERSION   1
+#define DTPD_EXT_F_CORR    0x01
 #define DTPD_BOUND_UNKNOWN UINT64_MAX
 #define DTPD_BOUND_MAX     (UINT64_C(1) << 62)
 

@@ -178,6 +178,23 @@ Test(dtpd_node, a_stretched_round_trip_sets_no_lead)
 	              (long long)N.last.offset_ns);
 }
 
+Test(dtpd_node, late_stamps_give_no_sample)
+{
+	setup_net(-3 * MS, 0, 20000);
+	N.nd[1].p.late_ns = 50000;
+	run(300 * MS);
+	cr_assert(dtpd_node_all_sync(&N.nd[1]));
+	int before = N.nsamples;
+	/* the next beacons arrive 200 us late (a descheduled reader): no samples, counted */
+	N.delay += 200000;
+	run(600 * MS);
+	cr_expect_eq(N.nd[1].rt[0].late, DTPD_LATE_RING, "late %llu",
+	             (unsigned long long)N.nd[1].rt[0].late);
+	/* after DTPD_LATE_RING in a row the new delay is taken (the oscillators drifted) */
+	cr_expect_gt(N.nsamples, before);
+	cr_expect_eq(N.nd[1].rt[0].late_run, 0);
+}
+
 Test(dtpd_node, step_moves_the_counters)
 {
 	setup_net(-3 * MS, 0, 20000);
