@@ -28,6 +28,7 @@ static const struct config_item table[] = {
         CFG_BOOL("downstream_max_rule", G, 0),
         CFG_INT("late_filter_ns", G, 50000, 0, 1000000000),
         CFG_STRING("ctl_socket", G, NULL),
+        CFG_STRING("counter_page", G, NULL),
         CFG_ENUM("transport", G, DTPD_TP_AF_PACKET, transport_enum),
         CFG_STRING("dpdk_eal_args", G, NULL),
         CFG_INT("dpdk_poll_us", G, 0, 0, 1000000),

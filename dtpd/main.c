@@ -23,9 +23,11 @@
 #include "core/dtp_wire.h"
 #include "dpdk_tp.h"
 #include "dtpd_config.h"
+#include "dtpd_cpage.h"
 #include "dtpd_ext.h"
 #include "node.h"
 #include "dtpd_status.h"
+#include "tsync/counter.h"
 #include "tsync/ipc.h"
 #include "tsync/kv.h"
 #include "tsync/log.h"
@@ -64,13 +66,17 @@ struct dtpd {
 	bool dpdk, stop;
 	const char *ts_name;
 	int64_t next_self; /* root: next sample of its clock against its counter (mono) */
+	struct dtpd_counter_page *cpage; /* counter_page: the shared counter page, or NULL */
+	struct counter *tsc;
+	uint64_t tsc_ns_q32;
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 	        "usage: dtpd [-f FILE] -i IFACE [-i IFACE...] [--key=value...]\n"
-	        "       dtpd ctl SOCKET status\n"
+	        "       dtpd ctl SOCKET status|'burst SECONDS'\n"
+	        "       dtpd counter PATH     read a counter page (include/uapi/dtpd.h)\n"
 	        "The DTP daemon: DTP L2 frames (ethertype 0x88B5) on each interface, a 156.25 MHz\n"
 	        "counter derived from the node's clock, the clock disciplined to the network's\n"
 	        "counter (epoch + counter * 6.4 ns). Keys (any --key=value or INI file line):\n"
@@ -87,6 +93,7 @@ static void usage(FILE *f)
 	        "least\n"
 	        "                           gives no discipline sample (50000; 0: off)\n"
 	        "  ctl_socket PATH          the status/control Unix datagram socket\n"
+	        "  counter_page PATH        the shared counter page (include/uapi/dtpd.h)\n"
 	        "  transport af_packet|dpdk dpdk: ports from EAL vdevs/PCI, a busy loop\n"
 	        "  dpdk_eal_args ARGS       EAL arguments (default: --no-huge --no-pci "
 	        "--no-shconf\n"
@@ -102,17 +109,66 @@ static void usage(FILE *f)
 static int ctl_client(int argc, char **argv)
 {
 	if (argc < 4) {
-		fprintf(stderr, "usage: dtpd ctl SOCKET status\n");
+		fprintf(stderr, "usage: dtpd ctl SOCKET status|'burst SECONDS'\n");
 		return 2;
 	}
 	char reply[KV_MAX_LINE + 1];
-	int n = ipc_dgram_request(argv[2], argv[3], strlen(argv[3]), reply, sizeof(reply), 2000);
+	char req[128] = "";
+	for (int i = 3; i < argc; i++) /* "burst 2" as one word or two */
+		if (snprintf(req + strlen(req), sizeof(req) - strlen(req), "%s%s", i > 3 ? " " : "",
+		             argv[i]) >= (int)(sizeof(req) - strlen(req))) {
+			fprintf(stderr, "dtpd ctl: request too long\n");
+			return 2;
+		}
+	int n = ipc_dgram_request(argv[2], req, strlen(req), reply, sizeof(reply), 2000);
 	if (n < 0) {
 		fprintf(stderr, "dtpd ctl: %s: %s\n", argv[2], ipc_strerror(n));
 		return 1;
 	}
 	printf("%s\n", reply);
 	return strncmp(reply, "ok", 2) == 0 ? 0 : 1;
+}
+
+/* `dtpd counter PATH`: the counter page's counter and time now. */
+static int counter_client(int argc, char **argv)
+{
+	const struct dtpd_counter_page *p;
+	struct dtpd_counter_page snap;
+	if (argc != 3) {
+		fprintf(stderr, "usage: dtpd counter PATH\n");
+		return 2;
+	}
+	int rc = dtpd_cpage_open(argv[2], &p);
+	if (rc == 0)
+		rc = dtpd_cpage_read(p, &snap, 1000);
+	if (rc < 0) {
+		fprintf(stderr, "dtpd counter: %s: %s\n", argv[2],
+		        rc == -EPROTO   ? "not a dtpd counter page (magic, version or size)"
+		        : rc == -EAGAIN ? "the writer stayed busy"
+		                        : strerror(-rc));
+		return 1;
+	}
+	struct timespec rt;
+	struct counter *tsc = counter_tsc_create(0);
+	if (!(snap.flags & DTPD_CPAGE_F_TSC) || !tsc) {
+		fprintf(stderr, "dtpd counter: %s: no TSC pair in the page\n", argv[2]);
+		counter_destroy(tsc);
+		dtpd_cpage_unmap(p);
+		return 1;
+	}
+	uint64_t now = counter_read(tsc);
+	clock_gettime(CLOCK_REALTIME, &rt);
+	int64_t real = rt.tv_sec * 1000000000LL + rt.tv_nsec;
+	int64_t t = dtpd_cpage_time_at(&snap, now, real);
+	printf("ok counter=%llu time_ns=%lld time_minus_real_ns=%lld clock_minus_counter_ns=%lld "
+	       "bound_ns=%lld sync=%s root=%s updates=%llu\n",
+	       (unsigned long long)dtpd_cpage_counter_at(&snap, now), (long long)t,
+	       (long long)(t - real), (long long)snap.clock_minus_counter_ns,
+	       (long long)snap.bound_ns, snap.flags & DTPD_CPAGE_F_SYNC ? "yes" : "no",
+	       snap.flags & DTPD_CPAGE_F_ROOT ? "yes" : "no", (unsigned long long)snap.updates);
+	counter_destroy(tsc);
+	dtpd_cpage_unmap(p);
+	return 0;
 }
 
 static int64_t clock_now(struct dtpd *d)
@@ -292,6 +348,54 @@ static bool link_running(struct dtpd *d, unsigned p)
 	return (ifr.ifr_flags & IFF_UP) && (ifr.ifr_flags & IFF_RUNNING);
 }
 
+/* The counter page (include/uapi/dtpd.h): the counter at a TSC / CLOCK_MONOTONIC_RAW pair. */
+static void cpage_update(struct dtpd *d)
+{
+	struct counter_pair pr;
+	struct dtpd_counter_page v = {0};
+	if (d->tsc && counter_pair_read(d->tsc, &counter_clock_raw, 5, &pr) == 0) {
+		v.flags |= DTPD_CPAGE_F_TSC;
+		v.tsc = pr.counter;
+		v.tsc_ns_q32 = d->tsc_ns_q32;
+		v.mono_raw_ns = pr.time_ns;
+	} else {
+		v.mono_raw_ns = osc_now();
+	}
+	dtpd_node_advance(&d->node, v.mono_raw_ns);
+	if (d->node.dev_clk > v.mono_raw_ns && (v.flags & DTPD_CPAGE_F_TSC))
+		v.tsc += (uint64_t)(((__int128)(d->node.dev_clk - v.mono_raw_ns) << 32) /
+		                    (__int128)d->tsc_ns_q32);
+	v.mono_raw_ns = d->node.dev_clk;
+	v.counter = d->node.dev.gc;
+	v.epoch_ns = d->node.p.epoch_ns;
+	int64_t clk = clock_now(d);
+	v.clock_minus_counter_ns =
+	        clk - dtpd_counter_ns(v.epoch_ns, v.counter, clk) - (osc_now() - v.mono_raw_ns);
+	double est = -1;
+	if (sync_error_estimate(d->sync, &est) < 0)
+		est = -1;
+	v.bound_ns = dtpd_own_bound(&d->node, est);
+	v.flags |= (dtpd_node_all_sync(&d->node) ? DTPD_CPAGE_F_SYNC : 0) |
+	           (d->node.p.root ? DTPD_CPAGE_F_ROOT : 0);
+	dtpd_cpage_write(d->cpage, &v);
+}
+
+/* The TSC for the counter page, its period calibrated (retried while imprecise). */
+static void cpage_tsc(struct dtpd *d)
+{
+	struct counter_cal cal = {0};
+	d->tsc = counter_tsc_create(0);
+	for (int i = 0; d->tsc && i < 8; i++)
+		if (counter_calibrate(d->tsc, &counter_clock_raw, 20000000, &cal) == 0 &&
+		    cal.rel_err < 1e-4) {
+			d->tsc_ns_q32 = (uint64_t)(cal.ns_per_tick * 4294967296.0);
+			return;
+		}
+	pr_warning("counter_page: no calibrated TSC; the page has no TSC pair");
+	counter_destroy(d->tsc);
+	d->tsc = NULL;
+}
+
 static void on_tick(struct reactor *r, struct reactor_timer *t, uint64_t exp, void *arg)
 {
 	struct dtpd *d = arg;
@@ -307,6 +411,8 @@ static void on_tick(struct reactor *r, struct reactor_timer *t, uint64_t exp, vo
 		if (dtpd_node_self_sample(&d->node, o1 + (o2 - o1) / 2, c, &s))
 			feed(d, &s, 0);
 	}
+	if (d->cpage && d->ticks % 20 == 10)
+		cpage_update(d);
 	if (d->ticks++ % 20 == 0) {
 		for (unsigned p = 0; p < d->n; p++) {
 			bool up = link_running(d, p);
@@ -317,6 +423,22 @@ static void on_tick(struct reactor *r, struct reactor_timer *t, uint64_t exp, vo
 	}
 	/* a fresh reading: the counter a BEACON carries is taken now, just before it is sent */
 	dtpd_node_timers(&d->node, osc_now(), mono);
+}
+
+/* "burst SECONDS": beacons at 1/8 of the interval for SECONDS (0 < S <= 3600). */
+static int ctl_burst(struct dtpd *d, const char *arg, char *reply, size_t cap)
+{
+	char *end;
+	double sec = strtod(arg, &end);
+	while (*end == ' ')
+		end++;
+	if (end == arg || *end || !(sec > 0 && sec <= 3600))
+		return snprintf(reply, cap,
+		                "error reason=bad_seconds (burst SECONDS, 0 < S <= 3600)");
+	dtpd_node_advance(&d->node, osc_now());
+	int64_t iv = dtpd_node_burst(&d->node, (int64_t)(sec * 1e9), reactor_now(d->r));
+	pr_info("burst for %.3f s: beacons every %.3f ms", sec, (double)iv / 1e6);
+	return snprintf(reply, cap, "ok burst_s=%.3f interval_ns=%lld", sec, (long long)iv);
 }
 
 static void on_ctl(struct reactor *r, int fd, short revents, void *arg)
@@ -353,6 +475,8 @@ static void on_ctl(struct reactor *r, int fd, short revents, void *arg)
 		len = dtpd_status(&d->node, &x, reply, sizeof(reply));
 		if (len < 0)
 			len = snprintf(reply, sizeof(reply), "error reason=%s", "reply_too_long");
+	} else if (!strncmp(req, "burst ", 6) || !strcmp(req, "burst")) {
+		len = ctl_burst(d, req + 5, reply, sizeof(reply));
 	} else {
 		len = snprintf(reply, sizeof(reply), "error reason=unknown_command");
 	}
@@ -482,6 +606,8 @@ int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "ctl"))
 		return ctl_client(argc, argv);
+	if (argc > 1 && !strcmp(argv[1], "counter"))
+		return counter_client(argc, argv);
 	static struct dtpd dd;
 	struct dtpd *d = &dd;
 	d->ctl_fd = d->ifq_fd = -1;
@@ -521,6 +647,15 @@ int main(int argc, char **argv)
 		}
 		reactor_add_fd(d->r, d->ctl_fd, POLLIN, on_ctl, d);
 	}
+	const char *cp = config_get_string(d->cfg, NULL, "counter_page");
+	if (cp && *cp) {
+		int crc = dtpd_cpage_create(cp, &d->cpage);
+		if (crc < 0) {
+			pr_err("counter_page %s: %s", cp, strerror(-crc));
+			return 1;
+		}
+		cpage_tsc(d);
+	}
 	struct reactor_timer *tick = reactor_timer_create(d->r, on_tick, d);
 	if (!tick || reactor_timer_arm(tick, TICK_NS, TICK_NS) < 0)
 		return 1;
@@ -555,6 +690,11 @@ int main(int argc, char **argv)
 		close(d->ctl_fd);
 		unlink(cs);
 	}
+	if (d->cpage) {
+		dtpd_cpage_unmap(d->cpage);
+		unlink(cp);
+	}
+	counter_destroy(d->tsc);
 	for (unsigned p = 0; p < d->n; p++)
 		transport_destroy(d->tp[p]);
 	if (d->dpdk)

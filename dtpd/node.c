@@ -121,7 +121,7 @@ static void apply(struct dtpd_node *nd, unsigned port, const struct dtp_output *
 	if (o->timers & DTP_ACT_ARM_RETRY)
 		rt->retry_at = mono + nd->p.retry_ns;
 	if (o->timers & DTP_ACT_ARM_BEACON)
-		rt->beacon_at = mono + nd->p.beacon_ns;
+		rt->beacon_at = mono + dtp_device_beacon_interval(&nd->dev, nd->p.beacon_ns);
 	/* a follower's counter means nothing until an upstream beacon has handed it the
 	 * network's: it sends no BEACON before (a neighbour would discipline to it) */
 	if (!o->send || (o->msg.type == DTP_MSG_BEACON && !nd->p.root && !nd->acquired))
@@ -273,6 +273,16 @@ void dtpd_node_timers(struct dtpd_node *nd, int64_t clk, int64_t mono)
 			input(nd, i, DTP_EV_BEACON_TIMER, clk, mono);
 		}
 	}
+}
+
+int64_t dtpd_node_burst(struct dtpd_node *nd, int64_t dur_ns, int64_t mono)
+{
+	dtp_device_burst(&nd->dev, dtpd_ns_to_ticks(dur_ns));
+	int64_t iv = dtp_device_beacon_interval(&nd->dev, nd->p.beacon_ns);
+	for (unsigned i = 0; i < nd->n; i++)
+		if (nd->rt[i].beacon_at && nd->rt[i].beacon_at > mono + iv)
+			nd->rt[i].beacon_at = mono + iv;
+	return iv;
 }
 
 int64_t dtpd_node_next_deadline(const struct dtpd_node *nd)

@@ -156,6 +156,10 @@ int dtpd_node_rx(struct dtpd_node *nd, unsigned port, const struct dtp_frame *f,
                  int64_t t4_clk, int64_t clk_now, int64_t mono, struct dtpd_sample *s);
 /* Run due timers and the silence check at (oscillator time clk, mono). */
 void dtpd_node_timers(struct dtpd_node *nd, int64_t clk, int64_t mono);
+/* On-demand burst (dtp_device_burst): beacons every beacon_ns / burst_div (8) for the next
+ * dur_ns of the oscillator; the armed beacon timers are brought forward. Returns the burst's
+ * beacon interval, ns. */
+int64_t dtpd_node_burst(struct dtpd_node *nd, int64_t dur_ns, int64_t mono);
 /* The earliest armed deadline (mono), or 0. */
 int64_t dtpd_node_next_deadline(const struct dtpd_node *nd);
 /* true when every port with link is in SYNC (and at least one has link). */

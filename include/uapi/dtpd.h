@@ -35,10 +35,49 @@
  *    max(delay margin + one-way delay, the DTP core's d). A frame without the trailer (a
  *    plain DTP peer) counts as a bound of 0 (the root's) and no correction.
  */
+/*
+ * 2. The counter page (dtpd's `counter_page PATH`, e.g. /dev/shm/dtpd): a file of one struct
+ *    dtpd_counter_page, native byte order, that applications map read-only to read the
+ *    network's counter without asking the daemon. dtpd rewrites it every 100 ms under a
+ *    seqlock and removes it on exit:
+ *
+ *      writer: seq += 1 (odd); fields; seq += 1 (even), with release ordering
+ *      reader: s1 = seq (acquire); if odd, retry; copy the fields; fence (acquire);
+ *              if seq != s1, retry
+ *
+ *    The counter at TSC value t: counter + (t - tsc) x tsc_ns_q32 / 2^32 / 6.4 (ticks of
+ *    156.25 MHz), modulo 2^53; its time: epoch_ns + counter x 6.4 ns (the root's clock, as
+ *    far as bound_ns); the node's own clock is that + clock_minus_counter_ns. A reader
+ *    should check magic, version and size first, and flags & DTPD_CPAGE_F_SYNC (every port
+ *    with a link in SYNC) before it trusts the counter. dtpd/dtpd_cpage.c has a reader
+ *    (dtpd_cpage_read), `dtpd counter PATH` prints it.
+ */
 #ifndef UAPI_DTPD_H
 #define UAPI_DTPD_H
 
 #include <stdint.h>
+
+#define DTPD_CPAGE_MAGIC   0x43505444u /* "DTPC" */
+#define DTPD_CPAGE_VERSION 1
+#define DTPD_CPAGE_F_SYNC  0x1 /* every port with a link is in SYNC */
+#define DTPD_CPAGE_F_ROOT  0x2 /* this node is the root */
+#define DTPD_CPAGE_F_TSC   0x4 /* tsc and tsc_ns_q32 are valid (an x86 TSC) */
+
+struct dtpd_counter_page {
+	uint32_t magic;                 /* DTPD_CPAGE_MAGIC */
+	uint16_t version;               /* DTPD_CPAGE_VERSION */
+	uint16_t size;                  /* sizeof(struct dtpd_counter_page) */
+	uint32_t seq;                   /* the seqlock: odd while dtpd writes */
+	uint32_t flags;                 /* DTPD_CPAGE_F_* */
+	uint64_t counter;               /* the global counter (53 bits) at the pair's instant */
+	uint64_t tsc;                   /* the TSC at that instant */
+	uint64_t tsc_ns_q32;            /* CLOCK_MONOTONIC_RAW ns per TSC tick, x 2^32 */
+	int64_t mono_raw_ns;            /* CLOCK_MONOTONIC_RAW at that instant */
+	int64_t epoch_ns;               /* the time of counter 0, ns since 1970 */
+	int64_t clock_minus_counter_ns; /* the node's clock - time(counter) */
+	int64_t bound_ns;               /* the node's own bound (-1: unknown) */
+	uint64_t updates;               /* writes so far */
+};
 
 #define DTPD_EXT_OFF       44
 #define DTPD_EXT_END       60

@@ -4,7 +4,8 @@
 #   a. every port of every node reaches SYNC
 #   b. the network's counters agree: each node's counter (mapped to time) minus CLOCK_REALTIME,
 #      read through `dtpd ctl SOCK status`, within COUNTER_NS of the root's
-#   c. the root is never dragged forward (its jump count stays 0)
+#   c. the root is never dragged forward (its jump count stays 0); mid's counter page (dtpd
+#      counter PATH, read through the TSC) agrees with its status
 #   d. the true error of mid's and leaf's vclocks against the root's vclock (tsync-judge) has
 #      RMS below RMS_NS and max below MAX_NS
 #   c2. mid's own bound (status bound_ns) covers its true error at that moment, and over the
@@ -12,7 +13,8 @@
 #      (bench/dtpd_cover.py: 100 % coverage; the leaf's bound carries mid's counter bound)
 #   e. a link down/up between mid and leaf: leaf's port leaves SYNC and comes back, and the
 #      leaf's clock is again within MAX_NS of the root's
-#   f. --help, a bad option and a bad frame are handled (exit codes; the bad frame is counted)
+#   f. --help, a bad option and a bad frame are handled (exit codes; the bad frame is counted);
+#      `dtpd ctl SOCK burst SECONDS` starts a beacon burst (and a bad SECONDS is refused)
 #   g. the DPDK transport: a dtpd on DPDK's EAL (--no-huge, a net_af_packet vdev on its veth,
 #      TSC stamps at rx/tx burst, busy loop) follows an AF_PACKET root: SYNC, says "tsc",
 #      true error below DPDK_RMS_NS / DPDK_MAX_NS, own bound covering every sample; it stops
@@ -51,7 +53,8 @@ bed_bg r "$PTP_DIR/r.log" "$BIN/dtpd" -i veth0 --root=1 --clock=vclock:"$VR" \
 	--ctl_socket="$PTP_DIR/r.sock" $common
 printf '[veth0]\nupstream 1\n[veth1]\nupstream 0\n' >"$PTP_DIR/m.cfg"
 bed_bg m "$PTP_DIR/m.log" "$BIN/dtpd" -f "$PTP_DIR/m.cfg" --clock=vclock:"$VM" \
-	--ctl_socket="$PTP_DIR/m.sock" --statlog="$PTP_DIR/m.statlog" $common
+	--ctl_socket="$PTP_DIR/m.sock" --statlog="$PTP_DIR/m.statlog" \
+	--counter_page="$PTP_DIR/m.cpage" $common
 bed_bg l "$PTP_DIR/l.log" "$BIN/dtpd" -i veth0 --clock=vclock:"$VL" \
 	--ctl_socket="$PTP_DIR/l.sock" $common
 
@@ -117,6 +120,15 @@ check "the counters agree within $COUNTER_NS ns (mid $((cm - cr)), leaf $((cl - 
 	sh -c "fabs() { [ \$1 -lt 0 ] && echo \$((-\$1)) || echo \$1; }
 	       [ \$(fabs $((cm - cr))) -lt $COUNTER_NS ] && [ \$(fabs $((cl - cr))) -lt $COUNTER_NS ]"
 check "the root was never dragged forward (jumps=$(val r jumps))" [ "$(val r jumps)" = 0 ]
+# the counter page (include/uapi/dtpd.h) read through the TSC agrees with the status socket
+pg=$("$BIN/dtpd" counter "$PTP_DIR/m.cpage" 2>&1)
+cm=$(val m gc_minus_real_ns)
+echo "    mid's counter page: $pg"
+check "mid's counter page says sync and its counter - real time is within 50 us of the status's" \
+	sh -c "echo '$pg' | grep -q 'sync=yes' && d=\$(( $(kv time_minus_real_ns "$pg" | grep . || echo 999999999) - $cm )) &&
+	       [ \${d#-} -lt 50000 ]"
+check "a file that is not a counter page is refused by name" \
+	sh -c "'$BIN/dtpd' counter '$PTP_DIR/m.cfg' 2>&1 | grep -q 'm.cfg: not a dtpd counter page'"
 # the own bound of mid (one hop) against its true error at the same moment
 bm=$(val m bound_ns)
 em=$("$BIN/tsync-vclock" error "$VM" --ref "$VR" --count 1 2>/dev/null | tr -d ' ')
@@ -145,6 +157,12 @@ sleep 0.3
 check "a frame of a wrong version is dropped with a reason in the log" \
 	grep -q 'bad frame (wrong version or ethertype; 1 so far)' "$PTP_DIR/m.log"
 check "mid still answers after it" [ "$(val m sync)" = yes ]
+# a beacon burst on request (vmclockd asks for one when a migration starts)
+b=$(bed_exec r "$BIN/dtpd" ctl "$PTP_DIR/r.sock" burst 1 2>&1)
+check "burst 1 is accepted with the burst's interval ($b)" sh -c "echo '$b' | grep -q '^ok burst_s=1.000 interval_ns=12500000'"
+b=$(bed_exec r "$BIN/dtpd" ctl "$PTP_DIR/r.sock" burst -3 2>&1)
+check "burst -3 is refused naming the range ($b)" sh -c "echo '$b' | grep -q 'error reason=bad_seconds'"
+check "the root logs the burst" grep -q 'burst for 1.000 s: beacons every 12.500 ms' "$PTP_DIR/r.log"
 grep -c "clock stepped" "$PTP_DIR/m.log" "$PTP_DIR/l.log" | sed 's/^/    /'
 bed_cleanup # the chain is done: the DPDK busy loop below gets the CPU to itself
 

@@ -195,6 +195,25 @@ Test(dtpd_node, late_stamps_give_no_sample)
 	cr_expect_eq(N.nd[1].rt[0].late_run, 0);
 }
 
+Test(dtpd_node, burst_beacons_faster_for_a_while)
+{
+	setup_net(-3 * MS, 0, 20000);
+	run(300 * MS);
+	uint64_t rx0 = N.nd[1].rt[0].rx_frames;
+	run(400 * MS); /* 10 ms beacons: about 10 in 100 ms */
+	uint64_t normal = N.nd[1].rt[0].rx_frames - rx0;
+	int64_t iv = dtpd_node_burst(&N.nd[0], 100 * MS, N.now);
+	cr_expect_eq(iv, 10 * MS / 8);
+	rx0 = N.nd[1].rt[0].rx_frames;
+	run(500 * MS);
+	uint64_t burst = N.nd[1].rt[0].rx_frames - rx0;
+	cr_expect_gt(burst, 6 * normal, "burst %llu, normal %llu", (unsigned long long)burst,
+	             (unsigned long long)normal);
+	rx0 = N.nd[1].rt[0].rx_frames;
+	run(700 * MS); /* over: back to the base interval (200 ms) */
+	cr_expect_leq(N.nd[1].rt[0].rx_frames - rx0, 2 * normal + 2);
+}
+
 Test(dtpd_node, step_moves_the_counters)
 {
 	setup_net(-3 * MS, 0, 20000);
