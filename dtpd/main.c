@@ -24,6 +24,8 @@
 #include "dpdk_tp.h"
 #include "dtpd_config.h"
 #include "dtpd_cpage.h"
+#include "dtpd_ctl.h"
+#include "dtpd_req.h"
 #include "dtpd_ext.h"
 #include "node.h"
 #include "dtpd_status.h"
@@ -69,13 +71,15 @@ struct dtpd {
 	struct dtpd_counter_page *cpage; /* counter_page: the shared counter page, or NULL */
 	struct counter *tsc;
 	uint64_t tsc_ns_q32;
+	int64_t last_sample; /* mono of the last discipline sample (0: none) */
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 	        "usage: dtpd [-f FILE] -i IFACE [-i IFACE...] [--key=value...]\n"
-	        "       dtpd ctl SOCKET status|'burst SECONDS'\n"
+	        "       dtpd ctl SOCKET status|'burst SECONDS'|'tsync status'|\n"
+	        "                       'tsync burst seconds=S'   (vmclockd --dtpd pulls these)\n"
 	        "       dtpd counter PATH     read a counter page (include/uapi/dtpd.h)\n"
 	        "The DTP daemon: DTP L2 frames (ethertype 0x88B5) on each interface, a 156.25 MHz\n"
 	        "counter derived from the node's clock, the clock disciplined to the network's\n"
@@ -251,6 +255,7 @@ static void feed(struct dtpd *d, const struct dtpd_sample *s, tmv_t sys)
 	                        .log_interval = d->log_interval,
 	                        .source = s->port};
 	sync_sample(d->sync, &x);
+	d->last_sample = x.mono;
 	unsigned g = sync_step_gen(d->sync);
 	if (g != d->step_gen) {
 		d->step_gen = g;
@@ -425,20 +430,31 @@ static void on_tick(struct reactor *r, struct reactor_timer *t, uint64_t exp, vo
 	dtpd_node_timers(&d->node, osc_now(), mono);
 }
 
-/* "burst SECONDS": beacons at 1/8 of the interval for SECONDS (0 < S <= 3600). */
-static int ctl_burst(struct dtpd *d, const char *arg, char *reply, size_t cap)
+/* A burst of sec seconds: beacons at 1/8 of the interval. */
+static int64_t start_burst(struct dtpd *d, double sec)
 {
-	char *end;
-	double sec = strtod(arg, &end);
-	while (*end == ' ')
-		end++;
-	if (end == arg || *end || !(sec > 0 && sec <= 3600))
-		return snprintf(reply, cap,
-		                "error reason=bad_seconds (burst SECONDS, 0 < S <= 3600)");
 	dtpd_node_advance(&d->node, osc_now());
 	int64_t iv = dtpd_node_burst(&d->node, (int64_t)(sec * 1e9), reactor_now(d->r));
 	pr_info("burst for %.3f s: beacons every %.3f ms", sec, (double)iv / 1e6);
-	return snprintf(reply, cap, "ok burst_s=%.3f interval_ns=%lld", sec, (long long)iv);
+	return iv;
+}
+
+/* The `tsync status` reply vmclockd pulls (include/tsync/status.h). */
+static int tsync_status_reply(struct dtpd *d, char *reply, size_t cap)
+{
+	double est = -1;
+	if (sync_error_estimate(d->sync, &est) < 0)
+		est = -1;
+	int64_t now = reactor_now(d->r);
+	double age = d->last_sample ? (double)(now - d->last_sample) / 1e6 : -1;
+	const struct dtp_device *dev = &d->node.dev;
+	double burst = dev->burst && dev->burst_until > dev->free
+	                       ? (double)(dev->burst_until - dev->free) * DTPD_TICK_PS / 1e12
+	                       : 0;
+	struct tsync_status st;
+	dtpd_ctl_tsync_status(&d->node, (int)sync_state(d->sync), est, sync_samples(d->sync), age,
+	                      burst, &st);
+	return tsync_status_encode(&st, reply, cap);
 }
 
 static void on_ctl(struct reactor *r, int fd, short revents, void *arg)
@@ -454,8 +470,12 @@ static void on_ctl(struct reactor *r, int fd, short revents, void *arg)
 		return;
 	req[n] = 0;
 	req[strcspn(req, "\r\n")] = 0;
-	int len;
-	if (!strcmp(req, "status")) {
+	int len = 0;
+	struct dtpd_req q;
+	if (dtpd_req_parse(req, &q, reply, sizeof(reply)) < 0) {
+		len = (int)strlen(reply);
+		pl_warning(1.0, "ctl: refused '%.40s': %s", req, reply);
+	} else if (q.kind == DTPD_REQ_STATUS) {
 		struct timespec ts;
 		int64_t clk = clock_now(d);
 		clock_gettime(CLOCK_REALTIME, &ts);
@@ -473,13 +493,20 @@ static void on_ctl(struct reactor *r, int fd, short revents, void *arg)
 		        .samples = sync_samples(d->sync),
 		        .ts = d->ts_name};
 		len = dtpd_status(&d->node, &x, reply, sizeof(reply));
-		if (len < 0)
-			len = snprintf(reply, sizeof(reply), "error reason=%s", "reply_too_long");
-	} else if (!strncmp(req, "burst ", 6) || !strcmp(req, "burst")) {
-		len = ctl_burst(d, req + 5, reply, sizeof(reply));
+	} else if (q.kind == DTPD_REQ_BURST) {
+		int64_t iv = start_burst(d, q.seconds);
+		len = snprintf(reply, sizeof(reply), "ok burst_s=%.3f interval_ns=%lld", q.seconds,
+		               (long long)iv);
+	} else if (q.kind == DTPD_REQ_TSYNC_STATUS) {
+		dtpd_node_advance(&d->node, osc_now());
+		len = tsync_status_reply(d, reply, sizeof(reply));
 	} else {
-		len = snprintf(reply, sizeof(reply), "error reason=unknown_command");
+		int64_t iv = start_burst(d, q.seconds);
+		len = snprintf(reply, sizeof(reply), "ok burst log_sync=%d seconds=%.1f",
+		               (int)floor(log2((double)iv / 1e9)), q.seconds);
 	}
+	if (len < 0)
+		len = snprintf(reply, sizeof(reply), "error reason=%s", "reply_too_long");
 	(void)sendto(fd, reply, (size_t)len, MSG_NOSIGNAL, (struct sockaddr *)&from, fl);
 }
 

@@ -11,6 +11,8 @@
 #   c2. mid's own bound (status bound_ns) covers its true error at that moment, and over the
 #      judged span every sample of mid's and leaf's true error is within its own bound
 #      (bench/dtpd_cover.py: 100 % coverage; the leaf's bound carries mid's counter bound)
+#   c3. vmclockd --dtpd mid.sock publishes a synchronized page from mid's `tsync status`, and
+#      its burst request reaches dtpd
 #   e. a link down/up between mid and leaf: leaf's port leaves SYNC and comes back, and the
 #      leaf's clock is again within MAX_NS of the root's
 #   f. --help, a bad option and a bad frame are handled (exit codes; the bad frame is counted);
@@ -133,6 +135,28 @@ check "a file that is not a counter page is refused by name" \
 bm=$(val m bound_ns)
 em=$("$BIN/tsync-vclock" error "$VM" --ref "$VR" --count 1 2>/dev/null | tr -d ' ')
 check "mid's own bound holds: |true error| $em ns <= bound_ns $bm" fabs_le "${em:-x}" "${bm:-0}"
+
+# vmclockd --dtpd: it pulls mid's `tsync status` as it pulls ptpd-wl's, and its burst (the
+# request its migration plans send) reaches dtpd
+mkdir -p "$PTP_DIR/vmcp"
+bed_bg m "$PTP_DIR/vmc.log" "$BIN/vmclockd" --clock "vclock:$VM" --dtpd "$PTP_DIR/m.sock" \
+	--interval 0.1 --socket "$PTP_DIR/vmc.sock" --page-dir "$PTP_DIR/vmcp" --vm vm1
+vst() { bed_exec m "$BIN/vmclockd" --socket "$PTP_DIR/vmc.sock" --send "$1" 2>&1; }
+vs_ok() {
+	_t=50
+	while [ $_t -gt 0 ]; do
+		vst status | grep -q 'state=synchronized' && return 0
+		sleep 0.1
+		_t=$((_t - 1))
+	done
+	return 1
+}
+check "vmclockd --dtpd: mid's page is synchronized" vs_ok
+echo "    vmclockd: $(vst status)"
+vb=$(vst "burst seconds=1 wait=0.3")
+echo "    vmclockd burst: $vb"
+check "vmclockd's burst request reaches dtpd" \
+	sh -c "echo '$vb' | grep -q '^ok burst' && grep -q 'burst for 1.000 s' '$PTP_DIR/m.log'"
 
 # e. link down/up between mid and leaf
 ip -n "$(bed_ns m)" link set veth1 down
