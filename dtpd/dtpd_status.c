@@ -30,7 +30,8 @@ int64_t dtpd_own_bound(const struct dtpd_node *nd, double est_ns)
 	}
 	if (worst < 0)
 		return -1;
-	return worst + (est_ns > 0 ? (int64_t)(3 * est_ns) : 0) + nd->p.margin_ns;
+	return worst + (est_ns > 0 ? (int64_t)(3 * est_ns) : 0) + nd->p.margin_ns +
+	       nd->p.stamp_err_ns;
 }
 
 int dtpd_status(const struct dtpd_node *nd, const struct dtpd_status_extra *x, char *buf,
@@ -58,6 +59,10 @@ int dtpd_status(const struct dtpd_node *nd, const struct dtpd_status_extra *x, c
 	for (unsigned i = 0; i < nd->n; i++)
 		late += nd->rt[i].late;
 	kv_put_ull(&o, "late", late);
+	unsigned long long wild = 0;
+	for (unsigned i = 0; i < nd->n; i++)
+		wild += nd->rt[i].wild;
+	kv_put_ull(&o, "wild", wild);
 	kv_put_str(&o, "servo", x->servo ? x->servo : "none");
 	kv_put_ull(&o, "samples", x->samples);
 	kv_put_ll(&o, "bound_ns", dtpd_own_bound(nd, x->est_ns));

@@ -104,6 +104,7 @@ static void usage(FILE *f)
 	        "                           --file-prefix=dtpd-PID -m 16 -l 0 --no-telemetry and\n"
 	        "                           --vdev=net_af_packetI,iface=IFACE per interface)\n"
 	        "  dpdk_poll_us N           sleep N us when a poll round found nothing (0: spin)\n"
+	        "  dpdk_tsc_stamp_err_ns N  TSC stamps' error, added to the own bound (50000)\n"
 	        "  logging_level N          syslog level 0..7 (6)\n"
 	        "  clock SPEC | clock_type/vclock/phc_device, clock_servo, statlog, chrony_*,\n"
 	        "  free_running, pi_* / kalman_* ...   the discipline engine's keys "
@@ -327,8 +328,14 @@ static void on_frame(void *arg, struct transport *t, enum transport_channel ch, 
 	}
 	struct dtpd_sample s;
 	enum dtp_port_state before = d->node.ports[p].state;
+	uint64_t wild0 = d->node.rt[p].wild;
 	if (dtpd_node_rx(&d->node, p, &f, osc, t4c, osc_now(), reactor_now(d->r), &s))
 		feed(d, &s, sys);
+	if (d->node.rt[p].wild != wild0)
+		pl_warning(1.0,
+		           "%s: dropped a beacon with a wild counter (%+lld ns ahead; %llu so far)",
+		           d->ifname[p], (long long)d->node.rt[p].wild_last_ns,
+		           (unsigned long long)d->node.rt[p].wild);
 	if (before != DTP_PORT_SYNC && d->node.ports[p].state == DTP_PORT_SYNC)
 		pr_info("%s: SYNC, delay %lld ns", d->ifname[p], (long long)d->node.rt[p].delay_ns);
 }
@@ -550,6 +557,9 @@ static int open_ports(struct dtpd *d)
 		}
 		if (d->dpdk) {
 			d->ts_name = dtpd_dpdk_ts_name(d->tp[p]);
+			if (!strcmp(d->ts_name, "tsc"))
+				d->node.p.stamp_err_ns =
+				        config_get_i64(d->cfg, NULL, "dpdk_tsc_stamp_err_ns");
 		} else if (reactor_add_fd(d->r, transport_fd(d->tp[p], TRANS_EVENT), POLLIN, on_rx,
 		                          d) < 0) {
 			return -1;

@@ -111,6 +111,32 @@ static bool late_stamp(struct dtpd_node *nd, struct dtpd_port_rt *rt, int64_t ow
 	return true;
 }
 
+/* A BEACON the max rule would apply (an upstream port's, or any with downstream_max_rule)
+ * whose counter (+ d) is more than wild_ns ahead of gc once the node has the network's
+ * counter (the root, or a follower that acquired it), in SYNC: dropped and
+ * counted (wild, wild_last_ns), never applied (the max rule would keep it for good), unless
+ * DTPD_WILD_ACCEPT came in a row (the upstream restarted with a new counter). */
+static bool wild_counter(struct dtpd_node *nd, unsigned port, uint64_t c)
+{
+	struct dtpd_port_rt *rt = &nd->rt[port];
+	struct dtp_port *pt = &nd->ports[port];
+	/* only where the max rule would apply it: downstream beacons are rejected anyway */
+	bool applies = (!nd->p.root && rt->upstream) || nd->p.downstream_max_rule;
+	if (nd->p.wild_ns <= 0 || !applies || (!nd->p.root && !nd->acquired) ||
+	    pt->state != DTP_PORT_SYNC)
+		return false;
+	int64_t ahead = dtp_cnt_diff(dtp_cnt_add(c, pt->d), nd->dev.gc);
+	int64_t ahead_ns = (int64_t)((__int128)ahead * DTPD_TICK_PS / 1000);
+	if (ahead_ns <= nd->p.wild_ns || rt->wild_run >= DTPD_WILD_ACCEPT) {
+		rt->wild_run = 0;
+		return false;
+	}
+	rt->wild++;
+	rt->wild_run++;
+	rt->wild_last_ns = ahead_ns;
+	return true;
+}
+
 /* Carry out a core output on port at clock time clk (the send happens now). */
 static void apply(struct dtpd_node *nd, unsigned port, const struct dtp_output *o, int64_t clk,
                   int64_t mono, int64_t echo_ts)
@@ -197,6 +223,8 @@ int dtpd_node_rx(struct dtpd_node *nd, unsigned port, const struct dtp_frame *f,
 		rt->early++;
 		return 0;
 	}
+	if (f->type == DTP_MSG_BEACON && wild_counter(nd, port, f->counter))
+		return 0;
 	if (f->type == DTP_MSG_BEACON && !nd->p.root && rt->upstream &&
 	    pt->state == DTP_PORT_SYNC && !late_stamp(nd, rt, t4 - (int64_t)f->tx_ts)) {
 		int64_t ct = dtpd_counter_ns(nd->p.epoch_ns, f->counter, t4_clk) + rt->peer_corr_ns;

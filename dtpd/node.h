@@ -33,6 +33,9 @@
  * A follower sends no BEACON until it has received one on an upstream port in SYNC (its lagging
  * start counter would otherwise reach downstream nodes as the network's).
  *
+ * Wild counters: once the node has the network's counter, a BEACON more than wild_ns ahead
+ * of the port's lc is dropped and counted (wild), unless DTPD_WILD_ACCEPT came in a row.
+ *
  * Late stamps: an upstream BEACON whose oscillator one-way time (t4 - its tx_ts) exceeds the
  * least of the last DTPD_LATE_RING by more than late_ns gives no sample (counted in late):
  * a DPDK node descheduled on a loaded machine reads its TSC stamp hundreds of us late.
@@ -54,6 +57,10 @@
 #define DTPD_MAX_PORTS  8
 #define DTPD_DELAY_RING 16
 #define DTPD_LATE_RING  4
+/* Wild beacons in a row after which the counter is taken (the upstream restarted). */
+#define DTPD_WILD_ACCEPT 50
+/* Wild beacons in a row after which the counter is taken (the upstream restarted). */
+#define DTPD_WILD_ACCEPT 50
 
 struct dtpd_port_rt {
 	int64_t retry_at, beacon_at;    /* mono deadlines, 0 = disarmed */
@@ -70,9 +77,12 @@ struct dtpd_port_rt {
 	bool upstream;         /* beacons from here discipline the clock */
 	bool link;
 	uint64_t samples, rx_frames, silences;
-	uint64_t rejected;           /* downstream beacons that would have moved lc forward */
-	uint64_t early;              /* beacons before the port had its first delay samples */
-	uint64_t late;               /* beacons stamped late: not used for the discipline */
+	uint64_t rejected; /* downstream beacons that would have moved lc forward */
+	uint64_t early;    /* beacons before the port had its first delay samples */
+	uint64_t late;     /* beacons stamped late: not used for the discipline */
+	uint64_t wild;     /* beacons whose counter jumped > wild_ns ahead: dropped */
+	int64_t wild_last_ns;
+	unsigned wild_run;
 	int64_t owd[DTPD_LATE_RING]; /* the last beacons' oscillator one-way times */
 	unsigned owd_n, late_run;
 };
@@ -87,6 +97,8 @@ struct dtpd_node_params {
 	int64_t rx_timeout_ns;    /* silence in SYNC: the link restarts (0: never) */
 	bool downstream_max_rule; /* apply downstream beacons too (plain DTP) */
 	int64_t late_ns;          /* a beacon this much later than the recent least: no sample */
+	int64_t wild_ns;          /* a beacon counter this far ahead of lc is dropped (0: off) */
+	int64_t stamp_err_ns;     /* the timestamps' own error, added to the own bound */
 };
 
 struct dtpd_sample {

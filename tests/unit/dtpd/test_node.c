@@ -214,6 +214,33 @@ Test(dtpd_node, burst_beacons_faster_for_a_while)
 	cr_expect_leq(N.nd[1].rt[0].rx_frames - rx0, 2 * normal + 2);
 }
 
+Test(dtpd_node, wild_counters_are_dropped)
+{
+	setup_net(-3 * MS, 0, 20000);
+	N.nd[1].p.wild_ns = 1000000;
+	run(300 * MS);
+	cr_assert(N.nd[1].acquired);
+	uint64_t gc = N.nd[1].dev.gc;
+	/* a beacon a day ahead: dropped, counted, the counter untouched */
+	struct dtp_frame f = {
+	        .type = DTP_MSG_BEACON,
+	        .counter = dtp_cnt_add(N.nd[0].dev.gc, dtpd_ns_to_ticks(86400000000000LL)),
+	        .tx_ts = (uint64_t)clk(0, N.now)};
+	struct dtpd_sample s;
+	cr_expect_eq(dtpd_node_rx(&N.nd[1], 0, &f, clk(1, N.now), clk(1, N.now), clk(1, N.now),
+	                          N.now, &s),
+	             0);
+	cr_expect_eq(N.nd[1].rt[0].wild, 1);
+	cr_expect_gt(N.nd[1].rt[0].wild_last_ns, 86399000000000LL);
+	cr_expect_lt(dtp_cnt_diff(N.nd[1].dev.gc, gc), dtpd_ns_to_ticks(1000000));
+	/* DTPD_WILD_ACCEPT in a row: the upstream restarted, the counter is taken */
+	for (int i = 0; i < DTPD_WILD_ACCEPT + 1; i++)
+		dtpd_node_rx(&N.nd[1], 0, &f, clk(1, N.now), clk(1, N.now), clk(1, N.now), N.now,
+		             &s);
+	cr_expect_eq(N.nd[1].rt[0].wild, DTPD_WILD_ACCEPT);
+	cr_expect_gt(dtp_cnt_diff(N.nd[1].dev.gc, gc), dtpd_ns_to_ticks(86000000000000LL));
+}
+
 Test(dtpd_node, step_moves_the_counters)
 {
 	setup_net(-3 * MS, 0, 20000);
