@@ -14,6 +14,7 @@
 #include <rte_mbuf.h>
 
 #include "dpdk_tp.h"
+#include "dtpd_stamp.h"
 #include "tsync/counter.h"
 
 #define NB_DESC   256
@@ -27,6 +28,7 @@ struct dpdk_tp {
 	struct rte_mempool *pool;
 	struct rte_ether_addr mac;
 	bool nic_ts;
+	struct dtpd_stamper st; /* NIC timesync stamps or the TSC's (dtpd_stamp.h) */
 	/* TSC -> CLOCK_MONOTONIC_RAW: the calibrated period and a pair refreshed every second
 	 * (so a period error never accumulates), from pairing windows under 20 us only */
 	struct counter *tsc;
@@ -36,6 +38,22 @@ struct dpdk_tp {
 };
 
 #define DT(t) container_of((t), struct dpdk_tp, base)
+
+/* rte_eth_timesync_* behind dtpd_stamp.h's ops (dev: the port id) */
+static int dpdk_ts_enable(void *dev)
+{
+	return rte_eth_timesync_enable(*(uint16_t *)dev);
+}
+static int dpdk_ts_read_rx(void *dev, struct timespec *ts)
+{
+	return rte_eth_timesync_read_rx_timestamp(*(uint16_t *)dev, ts, 0);
+}
+static int dpdk_ts_read_tx(void *dev, struct timespec *ts)
+{
+	return rte_eth_timesync_read_tx_timestamp(*(uint16_t *)dev, ts);
+}
+static const struct dtpd_timesync_ops timesync_ops = {
+        .enable = dpdk_ts_enable, .read_rx = dpdk_ts_read_rx, .read_tx = dpdk_ts_read_tx};
 
 static bool eal_up;
 
@@ -197,7 +215,7 @@ static int dt_open(struct transport *t, const char *iface)
 	}
 	rte_eth_promiscuous_enable(m->port);
 	rte_eth_macaddr_get(m->port, &m->mac);
-	m->nic_ts = rte_eth_timesync_enable(m->port) == 0;
+	m->nic_ts = dtpd_stamper_init(&m->st, &timesync_ops, &m->port, 100);
 	if (!m->nic_ts && (rc = tsc_calibrate(m)) < 0) {
 		rte_eth_dev_stop(m->port);
 		return transport_err(t, rc, "%s: TSC calibration failed", iface);
@@ -241,14 +259,8 @@ static ssize_t dt_send(struct transport *t, enum transport_channel ch, enum tran
 		rte_pktmbuf_free(mb);
 		return transport_err(t, -EAGAIN, "%s: DPDK tx queue full", t->iface);
 	}
-	if (tx_ts) {
-		struct timespec ts;
-		if (m->nic_ts && rte_eth_timesync_read_tx_timestamp(m->port, &ts) == 0)
-			*tx_ts = tsync_ts_make(TS_SRC_NIC, ts.tv_sec * 1000000000LL + ts.tv_nsec,
-			                       1000);
-		else if (!m->nic_ts)
-			*tx_ts = tsc_stamp(m, tsc);
-	}
+	if (tx_ts)
+		*tx_ts = dtpd_stamper_tx(&m->st, m->nic_ts ? tsync_ts_none() : tsc_stamp(m, tsc));
 	return (ssize_t)len;
 }
 
@@ -262,15 +274,8 @@ static int deliver(struct dpdk_tp *m, struct rte_mbuf *mb, uint64_t tsc, transpo
 		struct rte_ether_hdr *eh = rte_pktmbuf_mtod(mb, struct rte_ether_hdr *);
 		if (rte_be_to_cpu_16(eh->ether_type) == t->cfg.l2_ethertype &&
 		    !rte_is_same_ether_addr(&eh->src_addr, &m->mac)) {
-			struct tsync_ts ts = tsc_stamp(m, tsc);
-			struct timespec hw;
-			if (m->nic_ts) {
-				ts = tsync_ts_none();
-				if (rte_eth_timesync_read_rx_timestamp(m->port, &hw, 0) == 0)
-					ts = tsync_ts_make(TS_SRC_NIC,
-					                   hw.tv_sec * 1000000000LL + hw.tv_nsec,
-					                   1000);
-			}
+			struct tsync_ts ts = dtpd_stamper_rx(&m->st, m->nic_ts ? tsync_ts_none()
+			                                                       : tsc_stamp(m, tsc));
 			struct transport_addr src;
 			memset(&src, 0, sizeof(src));
 			src.sll.sll_family = AF_PACKET;
