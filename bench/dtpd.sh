@@ -16,6 +16,7 @@
 #   bench/dtpd.sh [--quick] [--dpdk-poll-us N] [--topo chain|tree|both] [BUILD]
 #
 # --quick: 25 s runs (10 s settle) instead of 90 s (30 s settle). Needs root.
+# shellcheck disable=SC2154 # per-node variables (IFS_n, V_n_sfx, PID_n_sfx...) are set by eval
 cd "$(dirname "$0")/.." || exit 1
 DUR=90
 SETTLE=30
@@ -26,7 +27,7 @@ while [ $# -gt 0 ]; do
 	--quick) DUR=25 SETTLE=10 ;;
 	--dpdk-poll-us) POLL_US=$2 && shift ;;
 	--topo) TOPOS=$2 && shift ;;
-	-h | --help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//' && exit 0 ;;
+	-h | --help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' && exit 0 ;;
 	-*) echo "bench/dtpd.sh: unknown option $1" >&2 && exit 2 ;;
 	*) BUILD=$1 ;;
 	esac
