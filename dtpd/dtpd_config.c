@@ -26,10 +26,16 @@ static const struct config_item table[] = {
         CFG_INT("delay_samples", G, 8, 0, 1000),
         CFG_BOOL("upstream", P, 1),
         CFG_BOOL("downstream_max_rule", G, 0),
+        CFG_INT("late_filter_ns", G, 50000, 0, 1000000000),
+        CFG_INT("wild_counter_ns", G, 1000000, 0, INT64_C(1000000000000)),
         CFG_STRING("ctl_socket", G, NULL),
+        CFG_STRING("counter_page", G, NULL),
         CFG_ENUM("transport", G, DTPD_TP_AF_PACKET, transport_enum),
         CFG_STRING("dpdk_eal_args", G, NULL),
         CFG_INT("dpdk_poll_us", G, 0, 0, 1000000),
+        /* what TSC stamps at rx/tx burst may be off from the wire, added to the own bound:
+         * a DPDK follower was measured 31 us off with its offsets near 0 (af_packet vdev) */
+        CFG_INT("dpdk_tsc_stamp_err_ns", G, 50000, 0, 1000000000),
         CFG_INT("logging_level", G, 6, 0, 7),
 };
 
@@ -53,6 +59,8 @@ int dtpd_config_node(const struct config *cfg, struct dtpd_node_params *p, char 
 	p->dtp.guard_arm = config_get_i64(cfg, NULL, "jump_guard_arm");
 	p->dtp.delay_samples = (unsigned)config_get_int(cfg, NULL, "delay_samples");
 	p->downstream_max_rule = config_get_bool(cfg, NULL, "downstream_max_rule");
+	p->late_ns = config_get_i64(cfg, NULL, "late_filter_ns");
+	p->wild_ns = config_get_i64(cfg, NULL, "wild_counter_ns");
 	if (p->rx_timeout_ns && p->rx_timeout_ns <= p->retry_ns) {
 		snprintf(err, errlen,
 		         "rx_timeout_beacons * beacon_interval_ms must exceed retry_interval_ms");

@@ -15,16 +15,23 @@ int64_t dtpd_own_bound(const struct dtpd_node *nd, double est_ns)
 {
 	if (nd->p.root)
 		return 0;
-	/* per upstream port: |offset| + its delay (the asymmetry no exchange can see is at most
-	 * the one-way delay: both directions take >= 0) */
-	int64_t worst = 0;
+	/* the worst upstream port's peer bound + |last offset| + delay (the asymmetry no
+	 * exchange can see is at most the one-way delay: both directions take >= 0) */
+	int64_t worst = -1;
 	for (unsigned i = 0; i < nd->n; i++) {
 		const struct dtpd_port_rt *rt = &nd->rt[i];
-		int64_t b = abs64(rt->last_offset_ns) + rt->delay_ns;
-		if (rt->upstream && rt->samples && b > worst)
+		if (!rt->upstream || !rt->samples)
+			continue;
+		if (rt->peer_bound_ns < 0)
+			return -1;
+		int64_t b = rt->peer_bound_ns + rt->delay_ns + abs64(rt->last_offset_ns);
+		if (b > worst)
 			worst = b;
 	}
-	return worst + (est_ns > 0 ? (int64_t)(3 * est_ns) : 0) + nd->p.margin_ns;
+	if (worst < 0)
+		return -1;
+	return worst + (est_ns > 0 ? (int64_t)(3 * est_ns) : 0) + nd->p.margin_ns +
+	       nd->p.stamp_err_ns;
 }
 
 int dtpd_status(const struct dtpd_node *nd, const struct dtpd_status_extra *x, char *buf,
@@ -44,6 +51,18 @@ int dtpd_status(const struct dtpd_node *nd, const struct dtpd_status_extra *x, c
 	for (unsigned i = 0; i < nd->n; i++)
 		rej += nd->rt[i].rejected;
 	kv_put_ull(&o, "rejected", rej);
+	unsigned long long early = 0;
+	for (unsigned i = 0; i < nd->n; i++)
+		early += nd->rt[i].early;
+	kv_put_ull(&o, "early", early);
+	unsigned long long late = 0;
+	for (unsigned i = 0; i < nd->n; i++)
+		late += nd->rt[i].late;
+	kv_put_ull(&o, "late", late);
+	unsigned long long wild = 0;
+	for (unsigned i = 0; i < nd->n; i++)
+		wild += nd->rt[i].wild;
+	kv_put_ull(&o, "wild", wild);
 	kv_put_str(&o, "servo", x->servo ? x->servo : "none");
 	kv_put_ull(&o, "samples", x->samples);
 	kv_put_ll(&o, "bound_ns", dtpd_own_bound(nd, x->est_ns));

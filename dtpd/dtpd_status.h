@@ -18,13 +18,14 @@ struct dtpd_status_extra {
 };
 
 /* "ok role=... gc=... gc_minus_real_ns=... bound_ns=... pN_state=..." into buf: the reply
- * length or -errno. The own bound (non-root): the worst upstream port's |last offset| + its
- * one-way delay (the unseen asymmetry is at most that), + 3 sigma of the servo's estimate, +
- * the delay margin (the upstream counter's lag); the root's is 0. Not proven for a node more
- * than one hop from the root: the upstream's own error is not carried in the frame. */
+ * length or -errno. The own bound (non-root): the worst upstream port's (the upstream's own
+ * bound from its frames' trailer + |last offset| + its one-way delay: the unseen asymmetry is
+ * at most that), + 3 sigma of the servo's estimate, + the delay margin, + the timestamps'
+ * own error where they are not taken at the wire (stamp_err_ns: DPDK's TSC stamps); the
+ * root's is 0; -1
+ * while an upstream's bound is unknown or no sample came yet. */
 int dtpd_status(const struct dtpd_node *nd, const struct dtpd_status_extra *x, char *buf,
                 size_t cap);
 /* The bound the status reports, ns. */
 int64_t dtpd_own_bound(const struct dtpd_node *nd, double est_ns);
-
 #endif

@@ -23,8 +23,13 @@
 #include "core/dtp_wire.h"
 #include "dpdk_tp.h"
 #include "dtpd_config.h"
+#include "dtpd_cpage.h"
+#include "dtpd_ctl.h"
+#include "dtpd_req.h"
+#include "dtpd_ext.h"
 #include "node.h"
 #include "dtpd_status.h"
+#include "tsync/counter.h"
 #include "tsync/ipc.h"
 #include "tsync/kv.h"
 #include "tsync/log.h"
@@ -36,6 +41,13 @@
 
 static const uint8_t dtp_dst[6] = {0x01, 0x80, 0xC2, 0x00, 0x00, 0x0E};
 
+#define TXLAT_MAX_NS 1000000 /* a TX stamp later than this after the send: not a latency */
+
+struct dtpd_txlat {
+	int64_t ring[DTPD_DELAY_RING];
+	unsigned n;
+};
+
 struct dtpd {
 	struct config *cfg;
 	struct reactor *r;
@@ -45,6 +57,7 @@ struct dtpd {
 	struct transport *tp[DTPD_MAX_PORTS];
 	char ifname[DTPD_MAX_PORTS][IF_NAMESIZE];
 	uint8_t mac[DTPD_MAX_PORTS][6];
+	struct dtpd_txlat txlat[DTPD_MAX_PORTS];
 	unsigned n;
 	int ctl_fd, ifq_fd;
 	int log_interval;
@@ -55,13 +68,19 @@ struct dtpd {
 	bool dpdk, stop;
 	const char *ts_name;
 	int64_t next_self; /* root: next sample of its clock against its counter (mono) */
+	struct dtpd_counter_page *cpage; /* counter_page: the shared counter page, or NULL */
+	struct counter *tsc;
+	uint64_t tsc_ns_q32;
+	int64_t last_sample; /* mono of the last discipline sample (0: none) */
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 	        "usage: dtpd [-f FILE] -i IFACE [-i IFACE...] [--key=value...]\n"
-	        "       dtpd ctl SOCKET status\n"
+	        "       dtpd ctl SOCKET status|'burst SECONDS'|'tsync status'|\n"
+	        "                       'tsync burst seconds=S'   (vmclockd --dtpd pulls these)\n"
+	        "       dtpd counter PATH     read a counter page (include/uapi/dtpd.h)\n"
 	        "The DTP daemon: DTP L2 frames (ethertype 0x88B5) on each interface, a 156.25 MHz\n"
 	        "counter derived from the node's clock, the clock disciplined to the network's\n"
 	        "counter (epoch + counter * 6.4 ns). Keys (any --key=value or INI file line):\n"
@@ -74,13 +93,18 @@ static void usage(FILE *f)
 	        "  upstream 0|1             per [iface]: beacons from it discipline the clock (1)\n"
 	        "  downstream_max_rule 0|1  apply beacons from downstream ports too (plain DTP, "
 	        "0)\n"
+	        "  late_filter_ns N         a beacon stamped this much later than the recent "
+	        "least\n"
+	        "                           gives no discipline sample (50000; 0: off)\n"
 	        "  ctl_socket PATH          the status/control Unix datagram socket\n"
+	        "  counter_page PATH        the shared counter page (include/uapi/dtpd.h)\n"
 	        "  transport af_packet|dpdk dpdk: ports from EAL vdevs/PCI, a busy loop\n"
 	        "  dpdk_eal_args ARGS       EAL arguments (default: --no-huge --no-pci "
 	        "--no-shconf\n"
 	        "                           --file-prefix=dtpd-PID -m 16 -l 0 --no-telemetry and\n"
 	        "                           --vdev=net_af_packetI,iface=IFACE per interface)\n"
 	        "  dpdk_poll_us N           sleep N us when a poll round found nothing (0: spin)\n"
+	        "  dpdk_tsc_stamp_err_ns N  TSC stamps' error, added to the own bound (50000)\n"
 	        "  logging_level N          syslog level 0..7 (6)\n"
 	        "  clock SPEC | clock_type/vclock/phc_device, clock_servo, statlog, chrony_*,\n"
 	        "  free_running, pi_* / kalman_* ...   the discipline engine's keys "
@@ -90,17 +114,66 @@ static void usage(FILE *f)
 static int ctl_client(int argc, char **argv)
 {
 	if (argc < 4) {
-		fprintf(stderr, "usage: dtpd ctl SOCKET status\n");
+		fprintf(stderr, "usage: dtpd ctl SOCKET status|'burst SECONDS'\n");
 		return 2;
 	}
 	char reply[KV_MAX_LINE + 1];
-	int n = ipc_dgram_request(argv[2], argv[3], strlen(argv[3]), reply, sizeof(reply), 2000);
+	char req[128] = "";
+	for (int i = 3; i < argc; i++) /* "burst 2" as one word or two */
+		if (snprintf(req + strlen(req), sizeof(req) - strlen(req), "%s%s", i > 3 ? " " : "",
+		             argv[i]) >= (int)(sizeof(req) - strlen(req))) {
+			fprintf(stderr, "dtpd ctl: request too long\n");
+			return 2;
+		}
+	int n = ipc_dgram_request(argv[2], req, strlen(req), reply, sizeof(reply), 2000);
 	if (n < 0) {
 		fprintf(stderr, "dtpd ctl: %s: %s\n", argv[2], ipc_strerror(n));
 		return 1;
 	}
 	printf("%s\n", reply);
 	return strncmp(reply, "ok", 2) == 0 ? 0 : 1;
+}
+
+/* `dtpd counter PATH`: the counter page's counter and time now. */
+static int counter_client(int argc, char **argv)
+{
+	const struct dtpd_counter_page *p;
+	struct dtpd_counter_page snap;
+	if (argc != 3) {
+		fprintf(stderr, "usage: dtpd counter PATH\n");
+		return 2;
+	}
+	int rc = dtpd_cpage_open(argv[2], &p);
+	if (rc == 0)
+		rc = dtpd_cpage_read(p, &snap, 1000);
+	if (rc < 0) {
+		fprintf(stderr, "dtpd counter: %s: %s\n", argv[2],
+		        rc == -EPROTO   ? "not a dtpd counter page (magic, version or size)"
+		        : rc == -EAGAIN ? "the writer stayed busy"
+		                        : strerror(-rc));
+		return 1;
+	}
+	struct timespec rt;
+	struct counter *tsc = counter_tsc_create(0);
+	if (!(snap.flags & DTPD_CPAGE_F_TSC) || !tsc) {
+		fprintf(stderr, "dtpd counter: %s: no TSC pair in the page\n", argv[2]);
+		counter_destroy(tsc);
+		dtpd_cpage_unmap(p);
+		return 1;
+	}
+	uint64_t now = counter_read(tsc);
+	clock_gettime(CLOCK_REALTIME, &rt);
+	int64_t real = rt.tv_sec * 1000000000LL + rt.tv_nsec;
+	int64_t t = dtpd_cpage_time_at(&snap, now, real);
+	printf("ok counter=%llu time_ns=%lld time_minus_real_ns=%lld clock_minus_counter_ns=%lld "
+	       "bound_ns=%lld sync=%s root=%s updates=%llu\n",
+	       (unsigned long long)dtpd_cpage_counter_at(&snap, now), (long long)t,
+	       (long long)(t - real), (long long)snap.clock_minus_counter_ns,
+	       (long long)snap.bound_ns, snap.flags & DTPD_CPAGE_F_SYNC ? "yes" : "no",
+	       snap.flags & DTPD_CPAGE_F_ROOT ? "yes" : "no", (unsigned long long)snap.updates);
+	counter_destroy(tsc);
+	dtpd_cpage_unmap(p);
+	return 0;
 }
 
 static int64_t clock_now(struct dtpd *d)
@@ -136,15 +209,40 @@ static void send_frame(void *arg, unsigned port, const struct dtp_frame *f0)
 	uint8_t buf[DTP_FRAME_MIN_WIRE] = {0};
 	memcpy(f.dst, dtp_dst, 6);
 	memcpy(f.src, d->mac[port], 6);
-	dtpd_frame_refresh(&f, osc_now());
-	if (dtp_frame_encode(&f, buf, sizeof(buf)) < 0)
+	/* the frame's stamps stand for the instant it leaves: now + the send path's latency
+	 * (the median of the last DTPD_DELAY_RING, from the TX stamps), so the one-way delay the
+	 * peer sees holds no send path of ours (it differs from node to node: a bias of half
+	 * the difference otherwise, measured 5 us) */
+	struct dtpd_txlat *tl = &d->txlat[port];
+	/* the clock between two oscillator reads (a vclock read takes microseconds) */
+	int64_t o1 = osc_now(), clk = clock_now(d), pre = osc_now();
+	clk += (pre - o1) / 2;
+	int64_t pred =
+	        tl->n ? dtpd_median(tl->ring, tl->n < DTPD_DELAY_RING ? tl->n : DTPD_DELAY_RING)
+	              : 0;
+	dtpd_frame_refresh(&f, pre + pred);
+	/* the trailer: our own bound and our clock - time(counter) at the instant it leaves */
+	double est = -1;
+	if (sync_error_estimate(d->sync, &est) < 0)
+		est = -1;
+	int64_t corr = clk + pred - dtpd_counter_ns(d->node.p.epoch_ns, f.counter, clk);
+	struct dtpd_ext x = {.bound_ns = dtpd_own_bound(&d->node, est),
+	                     .has_corr = f.type == DTP_MSG_BEACON && corr > INT32_MIN &&
+	                                 corr < INT32_MAX,
+	                     .corr_ns = (int32_t)corr};
+	if (dtp_frame_encode(&f, buf, sizeof(buf)) < 0 || dtpd_ext_encode(buf, sizeof(buf), &x) < 0)
 		return;
 	/* the L2 transport writes the Ethernet header itself */
+	struct tsync_ts tx = tsync_ts_none();
 	ssize_t n = transport_send(d->tp[port], TRANS_EVENT, TRANS_DEST_DEFAULT, NULL, buf + 14,
-	                           sizeof(buf) - 14, NULL);
+	                           sizeof(buf) - 14, &tx);
 	if (n < 0 && n != -ETIMEDOUT) {
 		d->sends_failed++;
 		pr_debug("%s: %s", d->ifname[port], transport_last_error(d->tp[port]));
+	} else if (n >= 0 && tsync_ts_valid(&tx)) {
+		int64_t lat = (tx.src == TS_SRC_TSC ? tx.ns : osc_of_sys(tx.ns)) - pre;
+		if (lat >= 0 && lat < TXLAT_MAX_NS)
+			tl->ring[tl->n++ % DTPD_DELAY_RING] = lat;
 	}
 }
 
@@ -158,6 +256,7 @@ static void feed(struct dtpd *d, const struct dtpd_sample *s, tmv_t sys)
 	                        .log_interval = d->log_interval,
 	                        .source = s->port};
 	sync_sample(d->sync, &x);
+	d->last_sample = x.mono;
 	unsigned g = sync_step_gen(d->sync);
 	if (g != d->step_gen) {
 		d->step_gen = g;
@@ -201,6 +300,20 @@ static void on_frame(void *arg, struct transport *t, enum transport_channel ch, 
 	}
 	if (!memcmp(f.src, d->mac[p], 6))
 		return;
+	if (f.type == DTP_MSG_BEACON) {
+		/* the sender's bound and clock correction (include/uapi/dtpd.h); a plain DTP peer
+		 * has none: its counter is taken as the root's */
+		struct dtpd_ext x = {0};
+		int erc = dtpd_ext_decode(fr, len + 14, &x);
+		if (erc == -ERANGE) {
+			d->bad_frames++;
+			pl_warning(1.0, "%s: dropped a bad frame (%s; %llu so far)", d->ifname[p],
+			           dtpd_ext_strerror(erc), (unsigned long long)d->bad_frames);
+			return;
+		}
+		d->node.rt[p].peer_bound_ns = erc < 0 ? 0 : x.bound_ns;
+		d->node.rt[p].peer_corr_ns = erc < 0 ? 0 : x.corr_ns;
+	}
 	tmv_t t4c = 0;
 	if (!tsync_ts_valid(rx_ts)) {
 		d->no_stamp++;
@@ -215,8 +328,14 @@ static void on_frame(void *arg, struct transport *t, enum transport_channel ch, 
 	}
 	struct dtpd_sample s;
 	enum dtp_port_state before = d->node.ports[p].state;
+	uint64_t wild0 = d->node.rt[p].wild;
 	if (dtpd_node_rx(&d->node, p, &f, osc, t4c, osc_now(), reactor_now(d->r), &s))
 		feed(d, &s, sys);
+	if (d->node.rt[p].wild != wild0)
+		pl_warning(1.0,
+		           "%s: dropped a beacon with a wild counter (%+lld ns ahead; %llu so far)",
+		           d->ifname[p], (long long)d->node.rt[p].wild_last_ns,
+		           (unsigned long long)d->node.rt[p].wild);
 	if (before != DTP_PORT_SYNC && d->node.ports[p].state == DTP_PORT_SYNC)
 		pr_info("%s: SYNC, delay %lld ns", d->ifname[p], (long long)d->node.rt[p].delay_ns);
 }
@@ -241,6 +360,54 @@ static bool link_running(struct dtpd *d, unsigned p)
 	return (ifr.ifr_flags & IFF_UP) && (ifr.ifr_flags & IFF_RUNNING);
 }
 
+/* The counter page (include/uapi/dtpd.h): the counter at a TSC / CLOCK_MONOTONIC_RAW pair. */
+static void cpage_update(struct dtpd *d)
+{
+	struct counter_pair pr;
+	struct dtpd_counter_page v = {0};
+	if (d->tsc && counter_pair_read(d->tsc, &counter_clock_raw, 5, &pr) == 0) {
+		v.flags |= DTPD_CPAGE_F_TSC;
+		v.tsc = pr.counter;
+		v.tsc_ns_q32 = d->tsc_ns_q32;
+		v.mono_raw_ns = pr.time_ns;
+	} else {
+		v.mono_raw_ns = osc_now();
+	}
+	dtpd_node_advance(&d->node, v.mono_raw_ns);
+	if (d->node.dev_clk > v.mono_raw_ns && (v.flags & DTPD_CPAGE_F_TSC))
+		v.tsc += (uint64_t)(((__int128)(d->node.dev_clk - v.mono_raw_ns) << 32) /
+		                    (__int128)d->tsc_ns_q32);
+	v.mono_raw_ns = d->node.dev_clk;
+	v.counter = d->node.dev.gc;
+	v.epoch_ns = d->node.p.epoch_ns;
+	int64_t clk = clock_now(d);
+	v.clock_minus_counter_ns =
+	        clk - dtpd_counter_ns(v.epoch_ns, v.counter, clk) - (osc_now() - v.mono_raw_ns);
+	double est = -1;
+	if (sync_error_estimate(d->sync, &est) < 0)
+		est = -1;
+	v.bound_ns = dtpd_own_bound(&d->node, est);
+	v.flags |= (dtpd_node_all_sync(&d->node) ? DTPD_CPAGE_F_SYNC : 0) |
+	           (d->node.p.root ? DTPD_CPAGE_F_ROOT : 0);
+	dtpd_cpage_write(d->cpage, &v);
+}
+
+/* The TSC for the counter page, its period calibrated (retried while imprecise). */
+static void cpage_tsc(struct dtpd *d)
+{
+	struct counter_cal cal = {0};
+	d->tsc = counter_tsc_create(0);
+	for (int i = 0; d->tsc && i < 8; i++)
+		if (counter_calibrate(d->tsc, &counter_clock_raw, 20000000, &cal) == 0 &&
+		    cal.rel_err < 1e-4) {
+			d->tsc_ns_q32 = (uint64_t)(cal.ns_per_tick * 4294967296.0);
+			return;
+		}
+	pr_warning("counter_page: no calibrated TSC; the page has no TSC pair");
+	counter_destroy(d->tsc);
+	d->tsc = NULL;
+}
+
 static void on_tick(struct reactor *r, struct reactor_timer *t, uint64_t exp, void *arg)
 {
 	struct dtpd *d = arg;
@@ -250,9 +417,14 @@ static void on_tick(struct reactor *r, struct reactor_timer *t, uint64_t exp, vo
 	if (d->node.p.root && mono >= d->next_self) {
 		struct dtpd_sample s;
 		d->next_self = mono + d->node.p.beacon_ns;
-		if (dtpd_node_self_sample(&d->node, osc, clock_now(d), &s))
+		/* the clock read between two oscillator reads, taken at their midpoint (a vclock
+		 * read takes microseconds: reading it after the oscillator biased every node) */
+		int64_t o1 = osc_now(), c = clock_now(d), o2 = osc_now();
+		if (dtpd_node_self_sample(&d->node, o1 + (o2 - o1) / 2, c, &s))
 			feed(d, &s, 0);
 	}
+	if (d->cpage && d->ticks % 20 == 10)
+		cpage_update(d);
 	if (d->ticks++ % 20 == 0) {
 		for (unsigned p = 0; p < d->n; p++) {
 			bool up = link_running(d, p);
@@ -263,6 +435,33 @@ static void on_tick(struct reactor *r, struct reactor_timer *t, uint64_t exp, vo
 	}
 	/* a fresh reading: the counter a BEACON carries is taken now, just before it is sent */
 	dtpd_node_timers(&d->node, osc_now(), mono);
+}
+
+/* A burst of sec seconds: beacons at 1/8 of the interval. */
+static int64_t start_burst(struct dtpd *d, double sec)
+{
+	dtpd_node_advance(&d->node, osc_now());
+	int64_t iv = dtpd_node_burst(&d->node, (int64_t)(sec * 1e9), reactor_now(d->r));
+	pr_info("burst for %.3f s: beacons every %.3f ms", sec, (double)iv / 1e6);
+	return iv;
+}
+
+/* The `tsync status` reply vmclockd pulls (include/tsync/status.h). */
+static int tsync_status_reply(struct dtpd *d, char *reply, size_t cap)
+{
+	double est = -1;
+	if (sync_error_estimate(d->sync, &est) < 0)
+		est = -1;
+	int64_t now = reactor_now(d->r);
+	double age = d->last_sample ? (double)(now - d->last_sample) / 1e6 : -1;
+	const struct dtp_device *dev = &d->node.dev;
+	double burst = dev->burst && dev->burst_until > dev->free
+	                       ? (double)(dev->burst_until - dev->free) * DTPD_TICK_PS / 1e12
+	                       : 0;
+	struct tsync_status st;
+	dtpd_ctl_tsync_status(&d->node, (int)sync_state(d->sync), est, sync_samples(d->sync), age,
+	                      burst, &st);
+	return tsync_status_encode(&st, reply, cap);
 }
 
 static void on_ctl(struct reactor *r, int fd, short revents, void *arg)
@@ -278,8 +477,12 @@ static void on_ctl(struct reactor *r, int fd, short revents, void *arg)
 		return;
 	req[n] = 0;
 	req[strcspn(req, "\r\n")] = 0;
-	int len;
-	if (!strcmp(req, "status")) {
+	int len = 0;
+	struct dtpd_req q;
+	if (dtpd_req_parse(req, &q, reply, sizeof(reply)) < 0) {
+		len = (int)strlen(reply);
+		pl_warning(1.0, "ctl: refused '%.40s': %s", req, reply);
+	} else if (q.kind == DTPD_REQ_STATUS) {
 		struct timespec ts;
 		int64_t clk = clock_now(d);
 		clock_gettime(CLOCK_REALTIME, &ts);
@@ -297,11 +500,20 @@ static void on_ctl(struct reactor *r, int fd, short revents, void *arg)
 		        .samples = sync_samples(d->sync),
 		        .ts = d->ts_name};
 		len = dtpd_status(&d->node, &x, reply, sizeof(reply));
-		if (len < 0)
-			len = snprintf(reply, sizeof(reply), "error reason=%s", "reply_too_long");
+	} else if (q.kind == DTPD_REQ_BURST) {
+		int64_t iv = start_burst(d, q.seconds);
+		len = snprintf(reply, sizeof(reply), "ok burst_s=%.3f interval_ns=%lld", q.seconds,
+		               (long long)iv);
+	} else if (q.kind == DTPD_REQ_TSYNC_STATUS) {
+		dtpd_node_advance(&d->node, osc_now());
+		len = tsync_status_reply(d, reply, sizeof(reply));
 	} else {
-		len = snprintf(reply, sizeof(reply), "error reason=unknown_command");
+		int64_t iv = start_burst(d, q.seconds);
+		len = snprintf(reply, sizeof(reply), "ok burst log_sync=%d seconds=%.1f",
+		               (int)floor(log2((double)iv / 1e9)), q.seconds);
 	}
+	if (len < 0)
+		len = snprintf(reply, sizeof(reply), "error reason=%s", "reply_too_long");
 	(void)sendto(fd, reply, (size_t)len, MSG_NOSIGNAL, (struct sockaddr *)&from, fl);
 }
 
@@ -345,6 +557,9 @@ static int open_ports(struct dtpd *d)
 		}
 		if (d->dpdk) {
 			d->ts_name = dtpd_dpdk_ts_name(d->tp[p]);
+			if (!strcmp(d->ts_name, "tsc"))
+				d->node.p.stamp_err_ns =
+				        config_get_i64(d->cfg, NULL, "dpdk_tsc_stamp_err_ns");
 		} else if (reactor_add_fd(d->r, transport_fd(d->tp[p], TRANS_EVENT), POLLIN, on_rx,
 		                          d) < 0) {
 			return -1;
@@ -428,6 +643,8 @@ int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "ctl"))
 		return ctl_client(argc, argv);
+	if (argc > 1 && !strcmp(argv[1], "counter"))
+		return counter_client(argc, argv);
 	static struct dtpd dd;
 	struct dtpd *d = &dd;
 	d->ctl_fd = d->ifq_fd = -1;
@@ -467,6 +684,15 @@ int main(int argc, char **argv)
 		}
 		reactor_add_fd(d->r, d->ctl_fd, POLLIN, on_ctl, d);
 	}
+	const char *cp = config_get_string(d->cfg, NULL, "counter_page");
+	if (cp && *cp) {
+		int crc = dtpd_cpage_create(cp, &d->cpage);
+		if (crc < 0) {
+			pr_err("counter_page %s: %s", cp, strerror(-crc));
+			return 1;
+		}
+		cpage_tsc(d);
+	}
 	struct reactor_timer *tick = reactor_timer_create(d->r, on_tick, d);
 	if (!tick || reactor_timer_arm(tick, TICK_NS, TICK_NS) < 0)
 		return 1;
@@ -501,6 +727,11 @@ int main(int argc, char **argv)
 		close(d->ctl_fd);
 		unlink(cs);
 	}
+	if (d->cpage) {
+		dtpd_cpage_unmap(d->cpage);
+		unlink(cp);
+	}
+	counter_destroy(d->tsc);
 	for (unsigned p = 0; p < d->n; p++)
 		transport_destroy(d->tp[p]);
 	if (d->dpdk)

@@ -78,6 +78,65 @@ void dtpd_node_clock_stepped(struct dtpd_node *nd, int64_t delta_ns)
 	nd->dev_clk += delta_ns;
 }
 
+int64_t dtpd_median(const int64_t *v, unsigned n)
+{
+	int64_t s[DTPD_DELAY_RING];
+	for (unsigned i = 0; i < n; i++) {
+		unsigned j = i;
+		for (; j > 0 && s[j - 1] > v[i]; j--)
+			s[j] = s[j - 1];
+		s[j] = v[i];
+	}
+	return n ? (n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2) : 0;
+}
+
+/* A beacon stamped late (the receiver descheduled before it read the stamp, a queue): its
+ * oscillator one-way time (t4 - the sender's tx_ts: the delay plus the oscillators' offset)
+ * exceeds the least of the last DTPD_LATE_RING by more than late_ns. Counted, not used for
+ * the discipline, unless DTPD_LATE_RING in a row were (the oscillators drifted apart). */
+static bool late_stamp(struct dtpd_node *nd, struct dtpd_port_rt *rt, int64_t owd)
+{
+	int64_t least = owd;
+	unsigned n = rt->owd_n < DTPD_LATE_RING ? rt->owd_n : DTPD_LATE_RING;
+	for (unsigned i = 0; i < n; i++)
+		if (rt->owd[i] < least)
+			least = rt->owd[i];
+	rt->owd[rt->owd_n++ % DTPD_LATE_RING] = owd;
+	if (nd->p.late_ns <= 0 || owd - least <= nd->p.late_ns || rt->late_run >= DTPD_LATE_RING) {
+		rt->late_run = 0;
+		return false;
+	}
+	rt->late++;
+	rt->late_run++;
+	return true;
+}
+
+/* A BEACON the max rule would apply (an upstream port's, or any with downstream_max_rule)
+ * whose counter (+ d) is more than wild_ns ahead of gc once the node has the network's
+ * counter (the root, or a follower that acquired it), in SYNC: dropped and
+ * counted (wild, wild_last_ns), never applied (the max rule would keep it for good), unless
+ * DTPD_WILD_ACCEPT came in a row (the upstream restarted with a new counter). */
+static bool wild_counter(struct dtpd_node *nd, unsigned port, uint64_t c)
+{
+	struct dtpd_port_rt *rt = &nd->rt[port];
+	struct dtp_port *pt = &nd->ports[port];
+	/* only where the max rule would apply it: downstream beacons are rejected anyway */
+	bool applies = (!nd->p.root && rt->upstream) || nd->p.downstream_max_rule;
+	if (nd->p.wild_ns <= 0 || !applies || (!nd->p.root && !nd->acquired) ||
+	    pt->state != DTP_PORT_SYNC)
+		return false;
+	int64_t ahead = dtp_cnt_diff(dtp_cnt_add(c, pt->d), nd->dev.gc);
+	int64_t ahead_ns = (int64_t)((__int128)ahead * DTPD_TICK_PS / 1000);
+	if (ahead_ns <= nd->p.wild_ns || rt->wild_run >= DTPD_WILD_ACCEPT) {
+		rt->wild_run = 0;
+		return false;
+	}
+	rt->wild++;
+	rt->wild_run++;
+	rt->wild_last_ns = ahead_ns;
+	return true;
+}
+
 /* Carry out a core output on port at clock time clk (the send happens now). */
 static void apply(struct dtpd_node *nd, unsigned port, const struct dtp_output *o, int64_t clk,
                   int64_t mono, int64_t echo_ts)
@@ -88,7 +147,7 @@ static void apply(struct dtpd_node *nd, unsigned port, const struct dtp_output *
 	if (o->timers & DTP_ACT_ARM_RETRY)
 		rt->retry_at = mono + nd->p.retry_ns;
 	if (o->timers & DTP_ACT_ARM_BEACON)
-		rt->beacon_at = mono + nd->p.beacon_ns;
+		rt->beacon_at = mono + dtp_device_beacon_interval(&nd->dev, nd->p.beacon_ns);
 	/* a follower's counter means nothing until an upstream beacon has handed it the
 	 * network's: it sends no BEACON before (a neighbour would discipline to it) */
 	if (!o->send || (o->msg.type == DTP_MSG_BEACON && !nd->p.root && !nd->acquired))
@@ -118,7 +177,6 @@ void dtpd_node_link(struct dtpd_node *nd, unsigned port, bool up, int64_t clk, i
 	dtpd_node_advance(nd, clk);
 	nd->rt[port].link = up;
 	nd->rt[port].last_rx = mono;
-	nd->rt[port].dsum = 0;
 	nd->rt[port].dn = 0;
 	input(nd, port, up ? DTP_EV_LINK_UP : DTP_EV_LINK_DOWN, clk, mono);
 }
@@ -131,6 +189,7 @@ int dtpd_node_rx(struct dtpd_node *nd, unsigned port, const struct dtp_frame *f,
 	struct dtpd_port_rt *rt = &nd->rt[port];
 	struct dtp_port *pt = &nd->ports[port];
 	int rc = 0;
+	bool took = false;
 	rt->last_rx = mono;
 	rt->rx_frames++;
 	dtpd_node_advance(nd, t4);
@@ -142,16 +201,33 @@ int dtpd_node_rx(struct dtpd_node *nd, unsigned port, const struct dtp_frame *f,
 		int64_t d = ((int64_t)t4 - (int64_t)f->echo_ts) / 2;
 		if (turn < 0)
 			turn = 0;
-		/* the mean of the exchanges since the link came up (delay_samples asks the core
-		 * for several) */
-		rt->dsum += d < 0 ? 0 : d;
+		if (d < 0)
+			d = 0;
+		/* the median of the last DTPD_DELAY_RING exchanges since the link came up
+		 * (delay_samples asks the core for several): the discipline's delay */
+		rt->dring[rt->dn % DTPD_DELAY_RING] = d;
+		if (!rt->dn || d < rt->dmin_ns)
+			rt->dmin_ns = d;
 		rt->dn++;
-		rt->delay_ns = rt->dsum / rt->dn;
+		rt->delay_ns = dtpd_median(rt->dring, rt->dn < DTPD_DELAY_RING ? (unsigned)rt->dn
+		                                                               : DTPD_DELAY_RING);
 		nd->dev.params.alpha = dtpd_ns_to_ticks(turn + 2 * nd->p.margin_ns);
+		took = true;
 	}
+	/* a beacon before the port has DTPD_ACQUIRE_SAMPLES delay samples (or delay_samples,
+	 * if fewer) is not used: the first lc would rest on one round trip */
+	unsigned need = nd->dev.params.delay_samples < DTPD_ACQUIRE_SAMPLES
+	                        ? nd->dev.params.delay_samples
+	                        : DTPD_ACQUIRE_SAMPLES;
+	if (f->type == DTP_MSG_BEACON && rt->dn < (int64_t)need) {
+		rt->early++;
+		return 0;
+	}
+	if (f->type == DTP_MSG_BEACON && wild_counter(nd, port, f->counter))
+		return 0;
 	if (f->type == DTP_MSG_BEACON && !nd->p.root && rt->upstream &&
-	    pt->state == DTP_PORT_SYNC) {
-		int64_t ct = dtpd_counter_ns(nd->p.epoch_ns, f->counter, t4_clk);
+	    pt->state == DTP_PORT_SYNC && !late_stamp(nd, rt, t4 - (int64_t)f->tx_ts)) {
+		int64_t ct = dtpd_counter_ns(nd->p.epoch_ns, f->counter, t4_clk) + rt->peer_corr_ns;
 		s->port = port;
 		s->delay_ns = rt->delay_ns;
 		s->clk_ns = t4_clk;
@@ -175,6 +251,13 @@ int dtpd_node_rx(struct dtpd_node *nd, unsigned port, const struct dtp_frame *f,
 	                                                       : DTP_EV_RX_BEACON;
 	struct dtp_output o = dtp_device_input(&nd->dev, port, ev, &m);
 	nd->dev.params.alpha = saved_alpha;
+	/* the core's d: the least delay seen less the margin, not the core's mean (one round
+	 * trip stretched by a loaded machine would set lc ahead of the upstream's counter for
+	 * good: the max rule never takes a lead back) */
+	if (took && pt->state == DTP_PORT_SYNC) {
+		int64_t dd = rt->dmin_ns - nd->p.margin_ns;
+		pt->d = dd > 0 ? dtpd_ns_to_ticks(dd) : 0;
+	}
 	/* the INIT-ACK's echo: the INIT's tx time advanced by our turnaround (t3 - t2), t3 = now
 	 * (the caller sends at once) */
 	int64_t echo = (int64_t)f->tx_ts + (clk_now > t4 ? clk_now - t4 : 0);
@@ -204,7 +287,6 @@ void dtpd_node_timers(struct dtpd_node *nd, int64_t clk, int64_t mono)
 			/* the peer went silent (restarted, or its link flapped unseen): start over */
 			rt->silences++;
 			rt->last_rx = mono;
-			rt->dsum = 0;
 			rt->dn = 0;
 			input(nd, i, DTP_EV_LINK_DOWN, clk, mono);
 			input(nd, i, DTP_EV_LINK_UP, clk, mono);
@@ -219,6 +301,16 @@ void dtpd_node_timers(struct dtpd_node *nd, int64_t clk, int64_t mono)
 			input(nd, i, DTP_EV_BEACON_TIMER, clk, mono);
 		}
 	}
+}
+
+int64_t dtpd_node_burst(struct dtpd_node *nd, int64_t dur_ns, int64_t mono)
+{
+	dtp_device_burst(&nd->dev, dtpd_ns_to_ticks(dur_ns));
+	int64_t iv = dtp_device_beacon_interval(&nd->dev, nd->p.beacon_ns);
+	for (unsigned i = 0; i < nd->n; i++)
+		if (nd->rt[i].beacon_at && nd->rt[i].beacon_at > mono + iv)
+			nd->rt[i].beacon_at = mono + iv;
+	return iv;
 }
 
 int64_t dtpd_node_next_deadline(const struct dtpd_node *nd)

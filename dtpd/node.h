@@ -18,9 +18,12 @@
  * Delay (dtpd's INIT-ACK): echo_ts = the INIT's tx_ts (requester's clock) advanced by the
  * responder's turnaround (its INIT rx stamp to the INIT-ACK's send), so the requester's
  * delay is (t4 - echo_ts) / 2 without knowing the responder's clock. The core gets the same
- * exchange with alpha = turnaround + 2 * margin: its d is the true delay less margin, so a
- * node whose counter leads by less than margin (timestamp noise, a servo still settling)
- * never drags its neighbours forward through the max rule.
+ * exchange with alpha = turnaround + 2 * margin, and after each sample its d is set to the
+ * least delay seen less margin (not the core's mean): a node whose counter leads by less
+ * than margin (timestamp noise, a servo still settling) never drags its neighbours forward
+ * through the max rule, and one round trip stretched by load never sets lc ahead for good. A
+ * port uses no BEACON before it has DTPD_ACQUIRE_SAMPLES delay samples. The discipline's delay
+ * is the median of the last DTPD_DELAY_RING samples.
  *
  * Direction: by default counters flow from the root down. A BEACON on a downstream port (all
  * of the root's, upstream 0 of the others) that would move lc forward is rejected and counted
@@ -30,8 +33,16 @@
  * A follower sends no BEACON until it has received one on an upstream port in SYNC (its lagging
  * start counter would otherwise reach downstream nodes as the network's).
  *
+ * Wild counters: once the node has the network's counter, a BEACON more than wild_ns ahead
+ * of the port's lc is dropped and counted (wild), unless DTPD_WILD_ACCEPT came in a row.
+ *
+ * Late stamps: an upstream BEACON whose oscillator one-way time (t4 - its tx_ts) exceeds the
+ * least of the last DTPD_LATE_RING by more than late_ns gives no sample (counted in late):
+ * a DPDK node descheduled on a loaded machine reads its TSC stamp hundreds of us late.
+ *
  * Discipline sample (non-root, upstream ports): a BEACON(c) received at t4 says the upstream
- * counter is c + d at t4: offset = t4 - (time of c) - d (local - master).
+ * clock is time(c) + corr + d at t4 (corr: the sender's clock - time(c) from the frame's
+ * trailer, include/uapi/dtpd.h): offset = t4 - (time(c) + corr) - d (local - master).
  */
 #ifndef DTPD_NODE_H
 #define DTPD_NODE_H
@@ -43,20 +54,37 @@
 #include "core/dtp_device.h"
 #include "core/dtp_wire.h"
 
-#define DTPD_MAX_PORTS 8
+#define DTPD_MAX_PORTS  8
+#define DTPD_DELAY_RING 16
+#define DTPD_LATE_RING  4
+/* Wild beacons in a row after which the counter is taken (the upstream restarted). */
+#define DTPD_WILD_ACCEPT 50
+/* Wild beacons in a row after which the counter is taken (the upstream restarted). */
+#define DTPD_WILD_ACCEPT 50
 
 struct dtpd_port_rt {
-	int64_t retry_at, beacon_at; /* mono deadlines, 0 = disarmed */
-	int64_t last_rx;             /* mono of the last frame received */
-	int64_t init_t1;             /* clock time of the outstanding INIT */
-	int64_t delay_ns;            /* measured one-way delay (valid in SYNC): the mean */
-	int64_t dsum;                /* ... of dn exchanges since the link came up */
+	int64_t retry_at, beacon_at;    /* mono deadlines, 0 = disarmed */
+	int64_t last_rx;                /* mono of the last frame received */
+	int64_t init_t1;                /* clock time of the outstanding INIT */
+	int64_t delay_ns;               /* measured one-way delay (valid in SYNC): the median */
+	int64_t dring[DTPD_DELAY_RING]; /* ... of the last exchanges (dn since the link came up) */
 	int64_t dn;
+	int64_t dmin_ns; /* the least of them: the core's d is this less the margin */
 	int64_t last_offset_ns;
-	bool upstream; /* beacons from here discipline the clock */
+	int64_t peer_bound_ns; /* the peer's own bound from its last BEACON's trailer
+	                        * (include/uapi/dtpd.h): 0 without one, -1 unknown */
+	int64_t peer_corr_ns;  /* ... and its clock - time(counter) at tx (0 without one) */
+	bool upstream;         /* beacons from here discipline the clock */
 	bool link;
 	uint64_t samples, rx_frames, silences;
 	uint64_t rejected; /* downstream beacons that would have moved lc forward */
+	uint64_t early;    /* beacons before the port had its first delay samples */
+	uint64_t late;     /* beacons stamped late: not used for the discipline */
+	uint64_t wild;     /* beacons whose counter jumped > wild_ns ahead: dropped */
+	int64_t wild_last_ns;
+	unsigned wild_run;
+	int64_t owd[DTPD_LATE_RING]; /* the last beacons' oscillator one-way times */
+	unsigned owd_n, late_run;
 };
 
 struct dtpd_node_params {
@@ -68,6 +96,9 @@ struct dtpd_node_params {
 	int64_t retry_ns;         /* INIT retry */
 	int64_t rx_timeout_ns;    /* silence in SYNC: the link restarts (0: never) */
 	bool downstream_max_rule; /* apply downstream beacons too (plain DTP) */
+	int64_t late_ns;          /* a beacon this much later than the recent least: no sample */
+	int64_t wild_ns;          /* a beacon counter this far ahead of lc is dropped (0: off) */
+	int64_t stamp_err_ns;     /* the timestamps' own error, added to the own bound */
 };
 
 struct dtpd_sample {
@@ -94,6 +125,9 @@ struct dtpd_node {
 
 #define DTPD_FOLLOWER_LAG (INT64_C(1) << 50)
 
+/* Delay samples a port needs before its beacons are used (fewer if delay_samples is less). */
+#define DTPD_ACQUIRE_SAMPLES 4
+
 /* ns per tick, in ps */
 #define DTPD_TICK_PS DTP_TICK_PS
 
@@ -102,6 +136,9 @@ struct dtpd_node {
 int64_t dtpd_counter_ns(int64_t epoch_ns, uint64_t c, int64_t near_ns);
 /* Time -> counter (modulo 2^53), rounded down. */
 uint64_t dtpd_counter_at(int64_t epoch_ns, int64_t t_ns);
+/* The median of v[0..n) (n <= DTPD_DELAY_RING; the mean of the middle two if n is even), 0
+ * for n = 0. */
+int64_t dtpd_median(const int64_t *v, unsigned n);
 /* ns -> whole ticks, rounded toward zero. */
 int64_t dtpd_ns_to_ticks(int64_t ns);
 
@@ -131,6 +168,10 @@ int dtpd_node_rx(struct dtpd_node *nd, unsigned port, const struct dtp_frame *f,
                  int64_t t4_clk, int64_t clk_now, int64_t mono, struct dtpd_sample *s);
 /* Run due timers and the silence check at (oscillator time clk, mono). */
 void dtpd_node_timers(struct dtpd_node *nd, int64_t clk, int64_t mono);
+/* On-demand burst (dtp_device_burst): beacons every beacon_ns / burst_div (8) for the next
+ * dur_ns of the oscillator; the armed beacon timers are brought forward. Returns the burst's
+ * beacon interval, ns. */
+int64_t dtpd_node_burst(struct dtpd_node *nd, int64_t dur_ns, int64_t mono);
 /* The earliest armed deadline (mono), or 0. */
 int64_t dtpd_node_next_deadline(const struct dtpd_node *nd);
 /* true when every port with link is in SYNC (and at least one has link). */

@@ -32,6 +32,7 @@ static const struct config_item table[] = {
         CFG_STRING("tsc_transform", G, NULL),    /* OFFSET,PPM: this host's emulated TSC */
         CFG_BOOL("vm_generation", G, 0),
         CFG_STRING("ptpd", G, NULL),
+        CFG_STRING("dtpd", G, NULL), /* dtpd's ctl_socket instead of --ptpd (dtpd_pull.c) */
         CFG_DOUBLE("ptpd_sigma", G, 3, 1, 100), /* k: coverage factor (bound.h) */
         CFG_STRING("ptpd_tstamp", G, "sys"),    /* sys | phc | nic (DTP ticks) | sim */
         CFG_STRING("ptpd_asymmetry", G, NULL),  /* NULL: by ptpd_tstamp */
@@ -148,6 +149,8 @@ int vmclockd_config_apply(const struct config *cfg, struct vmclockd *d, struct v
 	d->burst_hold_s = config_get_double(cfg, NULL, "burst_hold");
 	d->burst_log_sync = config_get_int(cfg, NULL, "burst_log_sync");
 	d->ptpd.path = config_get_string(cfg, NULL, "ptpd");
+	if (vmclockd_dtpd_config(d, config_get_string(cfg, NULL, "dtpd"), err, len) < 0)
+		return -EINVAL;
 	d->ptpd.sigma = config_get_double(cfg, NULL, "ptpd_sigma");
 	enum ts_source src;
 	const char *ts = config_get_string(cfg, NULL, "ptpd_tstamp");

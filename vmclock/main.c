@@ -62,6 +62,7 @@ static void usage(FILE *f)
 	        "  --vm-generation           publish VM_GEN_COUNTER_PRESENT\n"
 	        "  --ptpd SOCK               pull state and error estimate from ptpd-wl's "
 	        "uds_address\n"
+	        "  --dtpd SOCK               the same from dtpd's ctl_socket (bursts too)\n"
 	        "  --ptpd-sigma K            maxerror = asym + K x sigma + converge (3; "
 	        "vmclock/README.md)\n"
 	        "  --ptpd-tstamp S           timestamps: sys|phc|nic|sim, sets the asymmetry "

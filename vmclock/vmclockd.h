@@ -180,6 +180,9 @@ void vmclockd_ptpd_silent(const struct vmclockd_ptpd_cfg *cfg, struct vmclockd_e
 /* Pull the status into d->est (no-op without --ptpd). 0 or -errno (then
  * vmclockd_ptpd_silent). */
 int vmclockd_ptpd_pull(struct vmclockd *d);
+/* --dtpd SOCK (dtpd_pull.c): dtpd answers ptpd-wl's `tsync status` / `tsync burst`, so the
+ * pull above serves it; sets d->ptpd.path. 0, or -1 with err (--ptpd given too). */
+int vmclockd_dtpd_config(struct vmclockd *d, const char *sock, char *err, size_t len);
 /* Ask ptpd-wl for a burst (Sync every 2^log_sync s for seconds), without waiting for it to
  * settle. 0 or -errno (-EPROTO: ptpd-wl refused; -ENOENT: no --ptpd). */
 int vmclockd_ptpd_burst_start(struct vmclockd *d, double seconds, int log_sync);

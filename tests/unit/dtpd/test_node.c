@@ -47,6 +47,8 @@ struct net {
 	struct inflight q[256];
 	int nq;
 	bool cut;
+	int spike_n; /* the next spike_n INIT-ACKs to the follower take spike ns longer */
+	int64_t spike;
 	int nsamples;
 	struct dtpd_sample last;
 };
@@ -63,7 +65,12 @@ static void send_cb(void *arg, unsigned port, const struct dtp_frame *f)
 	(void)port;
 	if (N.cut || N.nq == 256)
 		return;
-	N.q[N.nq++] = (struct inflight){.to = 1 - from, .f = *f, .at = N.now + N.delay};
+	int64_t extra = 0;
+	if (from == 0 && f->type == DTP_MSG_INIT_ACK && N.spike_n > 0) {
+		N.spike_n--;
+		extra = N.spike;
+	}
+	N.q[N.nq++] = (struct inflight){.to = 1 - from, .f = *f, .at = N.now + N.delay + extra};
 }
 
 static void setup_net(int64_t off1, double rate1, int64_t margin)
@@ -151,6 +158,87 @@ Test(dtpd_node, margin_against_a_fast_follower)
 	run(300 * MS);
 	cr_expect_eq(N.nd[0].dev.jumps, 0);
 	cr_expect_gt(N.nd[0].rt[0].rejected, 5);
+}
+
+Test(dtpd_node, a_stretched_round_trip_sets_no_lead)
+{
+	/* the first round trip is 400 us long (a loaded machine): the follower's counter must
+	 * not take it as the delay (it would lead the root's by ~180 us for good) */
+	setup_net(-3 * MS, 0, 20000);
+	N.nd[1].dev.params.delay_samples = 8;
+	N.nd[0].dev.params.delay_samples = 8;
+	N.spike_n = 1;
+	N.spike = 400000;
+	run(500 * MS);
+	cr_assert(dtpd_node_all_sync(&N.nd[1]));
+	int64_t lag = dtp_cnt_diff(N.nd[0].dev.gc, N.nd[1].dev.gc);
+	cr_expect(lag >= 0 && lag <= dtpd_ns_to_ticks(20000) + 2, "lag %lld ticks", (long long)lag);
+	cr_expect_eq(N.nd[1].rt[0].dmin_ns, N.delay);
+	cr_expect_leq(llabs(N.last.offset_ns + 3 * MS), 7, "offset %lld",
+	              (long long)N.last.offset_ns);
+}
+
+Test(dtpd_node, late_stamps_give_no_sample)
+{
+	setup_net(-3 * MS, 0, 20000);
+	N.nd[1].p.late_ns = 50000;
+	run(300 * MS);
+	cr_assert(dtpd_node_all_sync(&N.nd[1]));
+	int before = N.nsamples;
+	/* the next beacons arrive 200 us late (a descheduled reader): no samples, counted */
+	N.delay += 200000;
+	run(600 * MS);
+	cr_expect_eq(N.nd[1].rt[0].late, DTPD_LATE_RING, "late %llu",
+	             (unsigned long long)N.nd[1].rt[0].late);
+	/* after DTPD_LATE_RING in a row the new delay is taken (the oscillators drifted) */
+	cr_expect_gt(N.nsamples, before);
+	cr_expect_eq(N.nd[1].rt[0].late_run, 0);
+}
+
+Test(dtpd_node, burst_beacons_faster_for_a_while)
+{
+	setup_net(-3 * MS, 0, 20000);
+	run(300 * MS);
+	uint64_t rx0 = N.nd[1].rt[0].rx_frames;
+	run(400 * MS); /* 10 ms beacons: about 10 in 100 ms */
+	uint64_t normal = N.nd[1].rt[0].rx_frames - rx0;
+	int64_t iv = dtpd_node_burst(&N.nd[0], 100 * MS, N.now);
+	cr_expect_eq(iv, 10 * MS / 8);
+	rx0 = N.nd[1].rt[0].rx_frames;
+	run(500 * MS);
+	uint64_t burst = N.nd[1].rt[0].rx_frames - rx0;
+	cr_expect_gt(burst, 6 * normal, "burst %llu, normal %llu", (unsigned long long)burst,
+	             (unsigned long long)normal);
+	rx0 = N.nd[1].rt[0].rx_frames;
+	run(700 * MS); /* over: back to the base interval (200 ms) */
+	cr_expect_leq(N.nd[1].rt[0].rx_frames - rx0, 2 * normal + 2);
+}
+
+Test(dtpd_node, wild_counters_are_dropped)
+{
+	setup_net(-3 * MS, 0, 20000);
+	N.nd[1].p.wild_ns = 1000000;
+	run(300 * MS);
+	cr_assert(N.nd[1].acquired);
+	uint64_t gc = N.nd[1].dev.gc;
+	/* a beacon a day ahead: dropped, counted, the counter untouched */
+	struct dtp_frame f = {
+	        .type = DTP_MSG_BEACON,
+	        .counter = dtp_cnt_add(N.nd[0].dev.gc, dtpd_ns_to_ticks(86400000000000LL)),
+	        .tx_ts = (uint64_t)clk(0, N.now)};
+	struct dtpd_sample s;
+	cr_expect_eq(dtpd_node_rx(&N.nd[1], 0, &f, clk(1, N.now), clk(1, N.now), clk(1, N.now),
+	                          N.now, &s),
+	             0);
+	cr_expect_eq(N.nd[1].rt[0].wild, 1);
+	cr_expect_gt(N.nd[1].rt[0].wild_last_ns, 86399000000000LL);
+	cr_expect_lt(dtp_cnt_diff(N.nd[1].dev.gc, gc), dtpd_ns_to_ticks(1000000));
+	/* DTPD_WILD_ACCEPT in a row: the upstream restarted, the counter is taken */
+	for (int i = 0; i < DTPD_WILD_ACCEPT + 1; i++)
+		dtpd_node_rx(&N.nd[1], 0, &f, clk(1, N.now), clk(1, N.now), clk(1, N.now), N.now,
+		             &s);
+	cr_expect_eq(N.nd[1].rt[0].wild, DTPD_WILD_ACCEPT);
+	cr_expect_gt(dtp_cnt_diff(N.nd[1].dev.gc, gc), dtpd_ns_to_ticks(86000000000000LL));
 }
 
 Test(dtpd_node, step_moves_the_counters)

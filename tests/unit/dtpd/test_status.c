@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "dtpd_config.h"
+#include "dtpd_ext.h"
 #include "dtpd_status.h"
 #include "tsync/kv.h"
 
@@ -41,32 +42,44 @@ Test(dtpd_status, line_parses_back)
 	cr_expect_eq(kv_get_ll(&in, "bound_ns", 0, 1000000, &v), 0);
 	cr_expect_eq(v, 250 + 4000 + 30 + 1000);
 	cr_expect_eq(dtpd_own_bound(&nd, -1), 5250);
-	nd.rt[0].upstream = false; /* only upstream ports count */
-	cr_expect_eq(dtpd_own_bound(&nd, -1), 1000);
+	/* the upstream's own bound (its frames' trailer) adds to ours */
+	nd.rt[0].peer_bound_ns = 7000;
+	cr_expect_eq(dtpd_own_bound(&nd, -1), 12250);
+	nd.rt[0].peer_bound_ns = -1; /* the upstream does not know its own: nor do we */
+	cr_expect_eq(dtpd_own_bound(&nd, -1), -1);
+	nd.rt[0].peer_bound_ns = 0;
+	nd.rt[0].upstream = false; /* only upstream ports count: none has samples */
+	cr_expect_eq(dtpd_own_bound(&nd, -1), -1);
+	nd.p.root = true;
+	cr_expect_eq(dtpd_own_bound(&nd, -1), 0);
 }
 
-Test(dtpd_config, table_and_node_params)
+Test(dtpd_ext, trailer_round_trip_and_refusals)
 {
-	struct config *cfg = dtpd_config_create();
-	cr_assert_not_null(cfg);
-	struct config_error ce;
-	cr_assert_eq(config_read_string(cfg,
-	                                "root 1\nbeacon_interval_ms 50\nclock_servo kalman\n"
-	                                "[veth0]\nupstream 0\n",
-	                                "t", &ce),
-	             0, "%s", ce.msg);
-	struct dtpd_node_params p;
-	char err[128];
-	cr_assert_eq(dtpd_config_node(cfg, &p, err, sizeof(err)), 0);
-	cr_expect(p.root);
-	cr_expect_eq(p.beacon_ns, 50000000);
-	cr_expect_eq(p.epoch_ns, 1767225600LL * 1000000000LL);
-	cr_expect_not(config_get_bool(cfg, "veth0", "upstream"));
-	cr_expect_neq(config_read_string(cfg, "beacon_interval_ms 0\n", "t", &ce), 0);
-	cr_expect_neq(config_read_string(cfg, "[veth1]\nroot 1\n", "t", &ce), 0);
-	cr_expect_eq(
-	        config_read_string(cfg, "rx_timeout_beacons 1\nbeacon_interval_ms 100\n", "t", &ce),
-	        0);
-	cr_expect_eq(dtpd_config_node(cfg, &p, err, sizeof(err)), -EINVAL);
-	config_destroy(cfg);
+	uint8_t f[64] = {0};
+	struct dtpd_ext x = {.bound_ns = 5}, y;
+	cr_expect_eq(dtpd_ext_decode(f, sizeof(f), &y), -ENOENT); /* a plain DTP frame */
+	cr_expect_eq(dtpd_ext_encode(f, DTPD_EXT_END - 1, &x), -ENOSPC);
+	x = (struct dtpd_ext){.bound_ns = 123456789, .has_corr = true, .corr_ns = -4600};
+	cr_assert_eq(dtpd_ext_encode(f, sizeof(f), &x), DTPD_EXT_END);
+	cr_expect_eq(f[44], 0xD7);
+	cr_expect_eq(f[45], 0xB0);
+	cr_expect_eq(f[47], DTPD_EXT_F_CORR);
+	cr_expect_eq(dtpd_ext_decode(f, sizeof(f), &y), 0);
+	cr_expect_eq(y.bound_ns, 123456789);
+	cr_expect(y.has_corr);
+	cr_expect_eq(y.corr_ns, -4600);
+	cr_expect_eq(dtpd_ext_decode(f, DTPD_EXT_END - 1, &y), -ENOENT); /* truncated */
+	x = (struct dtpd_ext){.bound_ns = -1, .corr_ns = 77};
+	cr_assert_eq(dtpd_ext_encode(f, sizeof(f), &x), DTPD_EXT_END);
+	cr_expect_eq(dtpd_ext_decode(f, sizeof(f), &y), 0);
+	cr_expect_eq(y.bound_ns, -1);
+	cr_expect(!y.has_corr);
+	cr_expect_eq(y.corr_ns, 0); /* no correction without the flag */
+	f[46] = 2;                  /* another trailer version: ignored */
+	cr_expect_eq(dtpd_ext_decode(f, sizeof(f), &y), -ENOENT);
+	f[46] = 1;
+	f[48] = 0x7f; /* out of range */
+	cr_expect_eq(dtpd_ext_decode(f, sizeof(f), &y), -ERANGE);
+	cr_expect_str_eq(dtpd_ext_strerror(-ERANGE), "bound trailer out of range");
 }

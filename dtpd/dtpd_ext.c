@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: MIT
+/* The bound trailer of dtpd's L2 frames (dtpd_ext.h). */
+#include <errno.h>
+
+#include "dtpd_ext.h"
+
+int dtpd_ext_encode(uint8_t *frame, size_t cap, const struct dtpd_ext *x)
+{
+	if (cap < DTPD_EXT_END)
+		return -ENOSPC;
+	uint64_t v = x->bound_ns < 0                          ? DTPD_BOUND_UNKNOWN
+	             : (uint64_t)x->bound_ns > DTPD_BOUND_MAX ? DTPD_BOUND_MAX
+	                                                      : (uint64_t)x->bound_ns;
+	uint8_t *p = frame + DTPD_EXT_OFF;
+	p[0] = DTPD_EXT_TAG >> 8;
+	p[1] = DTPD_EXT_TAG & 0xff;
+	p[2] = DTPD_EXT_VERSION;
+	p[3] = x->has_corr ? DTPD_EXT_F_CORR : 0;
+	for (int i = 0; i < 8; i++)
+		p[4 + i] = (uint8_t)(v >> (56 - 8 * i));
+	uint32_t c = x->has_corr ? (uint32_t)x->corr_ns : 0;
+	for (int i = 0; i < 4; i++)
+		p[12 + i] = (uint8_t)(c >> (24 - 8 * i));
+	return DTPD_EXT_END;
+}
+
+int dtpd_ext_decode(const uint8_t *frame, size_t len, struct dtpd_ext *x)
+{
+	if (len < DTPD_EXT_END)
+		return -ENOENT;
+	const uint8_t *p = frame + DTPD_EXT_OFF;
+	if (((unsigned)p[0] << 8 | p[1]) != DTPD_EXT_TAG || p[2] != DTPD_EXT_VERSION)
+		return -ENOENT;
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[4 + i];
+	if (v != DTPD_BOUND_UNKNOWN && v > DTPD_BOUND_MAX)
+		return -ERANGE;
+	uint32_t c = 0;
+	for (int i = 0; i < 4; i++)
+		c = c << 8 | p[12 + i];
+	x->bound_ns = v == DTPD_BOUND_UNKNOWN ? -1 : (int64_t)v;
+	x->has_corr = p[3] & DTPD_EXT_F_CORR;
+	x->corr_ns = x->has_corr ? (int32_t)c : 0;
+	return 0;
+}
+
+const char *dtpd_ext_strerror(int rc)
+{
+	return rc == -ENOENT   ? "no bound trailer"
+	       : rc == -ERANGE ? "bound trailer out of range"
+	                       : "bad bound trailer";
+}

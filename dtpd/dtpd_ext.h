@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/* The bound trailer of dtpd's L2 frames (layout: include/uapi/dtpd.h). Pure. */
+#ifndef DTPD_EXT_H
+#define DTPD_EXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "uapi/dtpd.h"
+
+struct dtpd_ext {
+	int64_t bound_ns; /* -1: unknown */
+	bool has_corr;
+	int32_t corr_ns; /* the sender's clock - time(counter) at tx (has_corr) */
+};
+
+/* Write the trailer into frame (from the destination MAC, cap >= DTPD_EXT_END); a bound < 0
+ * is sent as unknown, a correction beyond int32 as none. DTPD_EXT_END, or -ENOSPC. */
+int dtpd_ext_encode(uint8_t *frame, size_t cap, const struct dtpd_ext *x);
+/* Read it from a received frame of len bytes (from the destination MAC): 0 with *x, -ENOENT
+ * when there is none (short frame, another tag or version: a plain DTP peer), -ERANGE for a
+ * bound above DTPD_BOUND_MAX. */
+int dtpd_ext_decode(const uint8_t *frame, size_t len, struct dtpd_ext *x);
+/* "no trailer", "bound out of range", ... for a decode error. */
+const char *dtpd_ext_strerror(int rc);
+
+#endif

@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: MIT
+/*
+ * libFuzzer target: dtpd's frame trailer (dtpd/dtpd_ext.c, layout include/uapi/dtpd.h) on any
+ * bytes. Properties: no read outside the input; a decoded bound is -1 or within
+ * DTPD_BOUND_MAX; what decodes re-encodes to the same tag, version and bound and decodes again to the same
+ * trailer.
+ */
+#include <string.h>
+
+#include "../../dtpd/dtpd_ext.c" /* by path: the fuzz build does not archive dtpd/ */
+#include "util.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	uint8_t *in = malloc(size ? size : 1), out[DTPD_EXT_END];
+	if (!in)
+		return 0;
+	memcpy(in, data, size); /* exact size: ASan sees any over-read */
+	struct dtpd_ext x, y;
+	int rc = dtpd_ext_decode(in, size, &x);
+	FUZZ_CHECK(rc == 0 || rc == -ENOENT || rc == -ERANGE);
+	if (rc == 0) {
+		FUZZ_CHECK(x.bound_ns == -1 ||
+		           (x.bound_ns >= 0 && (uint64_t)x.bound_ns <= DTPD_BOUND_MAX));
+		FUZZ_CHECK(x.has_corr || x.corr_ns == 0);
+		FUZZ_CHECK(dtpd_ext_encode(out, sizeof(out), &x) == DTPD_EXT_END);
+		FUZZ_CHECK(memcmp(out + 44, in + 44, 3) == 0 && memcmp(out + 48, in + 48, 8) == 0);
+		FUZZ_CHECK(dtpd_ext_decode(out, sizeof(out), &y) == 0 && y.bound_ns == x.bound_ns &&
+		           y.has_corr == x.has_corr && y.corr_ns == x.corr_ns);
+	}
+	free(in);
+	return 0;
+}
