@@ -41,3 +41,9 @@ echo "== peers on vclocks: ptpd-wl vs ptp4l vs chronyd, true error against true 
 run env BUILD="$BUILD" bench/peers-vclock.sh
 echo "== storage migration: precopy vs flim over wan and 1g (root, /dev/kvm)"
 run env BUILD="$BUILD" CHECKSUM=early bench/storage-migrate.sh "$BUILD"
+echo "== storage migration: downtime against RAM size, checksum stop vs early (root, /dev/kvm, 4 GiB RAM)"
+run bench/storage-downtime.sh "$BUILD"
+echo "== evacuate: real runs, controller vs sequential/all/fixed-k (root, /dev/kvm, netns; ~25 min)"
+run bench/evacuate-real.sh "$BUILD"
+echo "== dtpd (AF_PACKET, DPDK EAL) vs ptpd-wl boundary clocks on a chain and a tree (root, netns)"
+run env BUILD="$BUILD" bench/dtpd.sh
