@@ -9,7 +9,6 @@
 #include <poll.h>
 
 #include "daemon.h"
-#include "wifi/wifi_transport.h"
 #include "tsync/log.h"
 #include "tsync/net.h"
 
@@ -132,13 +131,10 @@ struct ptpd_port *ptpd_port_create(struct ptpd_clock *c, unsigned index, const c
 		pr_err("%s: bad ptp_dst_mac or p2p_dst_mac", iface);
 		goto fail;
 	}
-	struct wifi_tp_cfg wc;
 	if (c->env.transport)
 		p->t = c->env.transport(c->env.arg, index, iface, &tc);
 	else if (p->ttype == TRANS_IMPL) /* network_transport wifi */
-		p->t = wifi_tp_cfg_read(cfg, iface, &wc, aerr, sizeof(aerr))
-		               ? NULL
-		               : wifi_transport_create(&tc, &wc);
+		p->t = ptpd_port_wifi_create(p, &tc);
 	else
 		p->t = transport_create(p->ttype, &tc);
 	p->t_announce = reactor_timer_create(c->r, on_timer, p);

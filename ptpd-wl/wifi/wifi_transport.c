@@ -14,6 +14,7 @@
 #include "tsync/transport_impl.h"
 #include "wifi_frame.h"
 #include "wifi_io.h"
+#include "wifi_tm.h"
 #include "wifi_transport.h"
 #include "wifi_tsf.h"
 
@@ -44,6 +45,11 @@ struct wifi_tp {
 	struct rx_item q[RXQ];
 	unsigned qh, qn;
 	struct wifi_tp_stats st;
+	/* wifi_mode tm */
+	struct wifi_tm tm;
+	wifi_map_fn map;
+	wifi_sample_fn sample;
+	void *hook_arg;
 };
 
 #define WT(t) container_of(t, struct wifi_tp, base)
@@ -82,12 +88,11 @@ int wifi_tp_cfg_read(const struct config *cfg, const char *iface, struct wifi_tp
 	}
 	wc->tstamp = (enum wifi_tstamp)config_get_int(cfg, iface, "wifi_tstamp");
 	wc->mode = (enum wifi_mode)config_get_int(cfg, iface, "wifi_mode");
-	if (wc->mode == WIFI_MODE_TM) {
-		snprintf(
-		        err, errlen,
-		        "%s: wifi_mode tm (802.11v Timing Measurement as the sample source) is not "
-		        "implemented yet; use wifi_mode ptp",
-		        iface);
+	if (wc->mode == WIFI_MODE_TM && (wc->tstamp != WIFI_TS_MAC || !wc->have_peer)) {
+		snprintf(err, errlen,
+		         "%s: wifi_mode tm (802.11v Timing Measurement) needs wifi_tstamp mac and "
+		         "wifi_peer",
+		         iface);
 		return -EINVAL;
 	}
 	return 0;
@@ -125,7 +130,23 @@ static bool for_us(const struct wifi_tp *w, const struct wifi_rx *rx)
 	       ((rx->h.ra[0] & 1) || !memcmp(rx->h.ra, w->mac, 6));
 }
 
+/* A message for the daemon: for us, not too long, and in wifi_mode tm not a Sync or Follow_Up
+ * (TM is the sample source there). */
+static bool deliverable(struct wifi_tp *w, const struct wifi_rx *rx)
+{
+	if (!for_us(w, rx) || rx->payload_len > MSG_MAX)
+		return false;
+	unsigned type = rx->payload_len ? rx->payload[0] & 0xf : 0xf;
+	if (w->wc.mode == WIFI_MODE_TM && (type == 0 || type == 8)) {
+		w->st.tm_dropped_ptp++;
+		return false;
+	}
+	return true;
+}
+
 /* Read one record: 1 (*rx filled, *sys its software stamp), 0 none, -errno. */
+static void tm_observe(struct wifi_tp *w, const struct wifi_rx *rx);
+
 static int next(struct wifi_tp *w, struct wifi_rx *rx, int64_t *sys)
 {
 	const uint8_t *d;
@@ -138,8 +159,69 @@ static int next(struct wifi_tp *w, struct wifi_rx *rx, int64_t *sys)
 		if (w->st.rx_bad++ < 5)
 			pr_warning("wifi %s: dropped a frame: %s", w->base.iface, why);
 		rx->kind = WIFI_OTHER;
+	} else if (w->wc.mode == WIFI_MODE_TM) {
+		tm_observe(w, rx);
 	}
 	return 1;
+}
+
+/* ---- wifi_mode tm (wifi_tm.h) ---- */
+static void tm_observe(struct wifi_tp *w, const struct wifi_rx *rx)
+{
+	bool ack = rx->h.type == WLAN_CTRL && rx->h.subtype == WLAN_SUB_ACK;
+	bool to_me = !memcmp(rx->h.ra, w->mac, 6), peer = !memcmp(rx->h.ta, w->wc.peer, 6);
+	int64_t s;
+	if ((!ack && rx->kind != WIFI_TM) || !rx->have_tsft || wifi_tsf_track(&w->tsf, false) ||
+	    wifi_tsf_to_sys(&w->tsf, rx->tsft, &s))
+		return;
+	if (rx->kind == WIFI_TM && rx->tx_status && !memcmp(rx->h.ta, w->mac, 6)) {
+		wifi_tm_sent(&w->tm, rx->tm.dialog, s); /* t1 */
+	} else if (ack && !rx->tx_status && to_me) {
+		wifi_tm_acked(&w->tm, s); /* t4 */
+	} else if (ack && rx->tx_status && !memcmp(rx->h.ra, w->wc.peer, 6)) {
+		wifi_tm_ack_sent(&w->tm, s); /* t3 */
+	} else if (rx->kind == WIFI_TM && !rx->tx_status && to_me && peer) {
+		int64_t t2, t3, off, del;
+		uint8_t k = rx->tm.follow_up;
+		wifi_tm_received(&w->tm, rx->tm.dialog, s); /* t2 */
+		if (!k || !w->map || !w->sample || !wifi_tm_exchange(&w->tm, k, &t2, &t3))
+			return;
+		int64_t l2 = w->map(w->hook_arg, t2), l3 = w->map(w->hook_arg, t3);
+		if (!l2 || !l3)
+			return;
+		wifi_tm_offset(wifi_tm_unwrap((uint32_t)rx->tm.tod_raw, l2), l2, l3,
+		               wifi_tm_unwrap((uint32_t)rx->tm.toa_raw, l3), &off, &del);
+		w->st.tm_samples++;
+		w->sample(w->hook_arg, off, l2, t2, del);
+	}
+}
+
+/* After a Sync: a TM frame to the peer, following up the last complete exchange. */
+static void tm_send(struct wifi_tp *w)
+{
+	uint8_t f[WIFI_RT_MAX + WIFI_DATA_HDR + 16], fup = 0;
+	int64_t t1 = 0, t4 = 0;
+	uint32_t tod = 0, toa = 0;
+	if (w->map && wifi_tm_follow_up(&w->tm, &fup, &t1, &t4)) {
+		tod = (uint32_t)(w->map(w->hook_arg, t1) / 10);
+		toa = (uint32_t)(w->map(w->hook_arg, t4) / 10);
+	}
+	struct wifi_tx tx = {.seq = w->seq++ & 0xfff};
+	memcpy(tx.ra, w->wc.peer, 6);
+	memcpy(tx.ta, w->mac, 6);
+	memcpy(tx.bssid, w->wc.peer, 6);
+	size_t n =
+	        wifi_frame_build_tm(f, sizeof(f), &tx, wifi_tm_next_token(&w->tm), fup, tod, toa);
+	if (n && !wifi_io_inject(&w->io, f, n))
+		w->st.tm_sent++;
+}
+
+void wifi_transport_tm_hooks(struct transport *t, wifi_map_fn map, wifi_sample_fn sample, void *arg)
+{
+	struct wifi_tp *w = WT(t);
+	w->map = map;
+	w->sample = sample;
+	w->hook_arg = arg;
 }
 
 static void enqueue(struct wifi_tp *w, const struct wifi_rx *rx, const struct tsync_ts *ts)
@@ -227,7 +309,7 @@ static ssize_t wt_recv(struct transport *t, enum transport_channel ch, void *buf
 		for (int i = 0; i < READ_MAX; i++) {
 			if ((r = next(w, &rx, &sys)) <= 0)
 				break;
-			if (for_us(w, &rx) && rx.payload_len <= MSG_MAX) {
+			if (deliverable(w, &rx)) {
 				if (map_ts(w, &rx, sys, &it.ts))
 					it.ts = tsync_ts_none();
 				memcpy(it.buf, rx.payload, rx.payload_len);
@@ -280,7 +362,7 @@ static int tx_status(struct wifi_tp *w, uint16_t seq, struct tsync_ts *ts)
 			w->st.tx_status++;
 			return map_ts(w, &rx, sys, ts);
 		}
-		if (for_us(w, &rx)) {
+		if (deliverable(w, &rx)) {
 			struct tsync_ts rts;
 			if (map_ts(w, &rx, sys, &rts))
 				rts = tsync_ts_none();
@@ -318,6 +400,9 @@ static ssize_t wt_send(struct transport *t, enum transport_channel ch, enum tran
 	if (e)
 		return transport_err(t, e, "%s: inject: %s", t->iface, strerror(-e));
 	w->st.tx++;
+	bool sync = len > 0 && (((const uint8_t *)buf)[0] & 0xf) == 0;
+	if (w->wc.mode == WIFI_MODE_TM && sync && !tx_ts)
+		tm_send(w);
 	if (!tx_ts)
 		return (ssize_t)len;
 	if (w->wc.tstamp == WIFI_TS_SOFTWARE) {
@@ -327,6 +412,8 @@ static ssize_t wt_send(struct transport *t, enum transport_channel ch, enum tran
 	e = tx_status(w, tx.seq, tx_ts);
 	if (e == -ETIMEDOUT)
 		w->st.tx_no_status++;
+	if (w->wc.mode == WIFI_MODE_TM && sync)
+		tm_send(w);
 	return e ? e : (ssize_t)len;
 }
 
@@ -357,6 +444,7 @@ static int wt_init(struct transport *t, void *arg)
 	w->wc = *(const struct wifi_tp_cfg *)arg;
 	w->epfd = w->evfd = -1;
 	w->io.fd = -1;
+	wifi_tm_init(&w->tm);
 	return 0;
 }
 

@@ -9,8 +9,14 @@
  *
  * Keys (per port): wifi_medium PATH (the emulator's station socket; empty: iface is a
  * monitor interface), wifi_tstamp mac|software, wifi_peer MAC (unicast to it, ACKed and
- * retried; empty: PTP's group address, not ACKed), wifi_mode ptp (tm: not implemented),
- * wifi_tsf PATH (the TSF's debugfs file on hardware; empty: mac80211's of iface).
+ * retried; empty: PTP's group address, not ACKed), wifi_mode ptp|tm, wifi_tsf PATH (the TSF's
+ * debugfs file on hardware; empty: mac80211's of iface).
+ *
+ * wifi_mode tm (802.1AS-2020 clause 12 style, wifi_tm.h; needs wifi_tstamp mac and wifi_peer):
+ * every Sync the daemon sends is followed by an 802.11v Timing Measurement frame to the peer
+ * carrying the t1 / t4 of the previous one, and the receiving side turns each completed
+ * exchange into a sample through the hooks (wifi_transport_tm_hooks: the daemon's servo path);
+ * it drops Sync and Follow_Up then, so that PTP's own exchange does not feed the servo too.
  */
 #ifndef PTPD_WIFI_TRANSPORT_H
 #define PTPD_WIFI_TRANSPORT_H
@@ -43,9 +49,18 @@ int wifi_tp_cfg_read(const struct config *cfg, const char *iface, struct wifi_tp
 struct transport *wifi_transport_create(const struct transport_config *tc,
                                         const struct wifi_tp_cfg *wc);
 
+/* wifi_mode tm: map a CLOCK_REALTIME time onto the daemon's clock; take a sample (offset =
+ * local minus master, t2 on the local clock and as CLOCK_REALTIME, mean path delay; ns). */
+typedef int64_t (*wifi_map_fn)(void *arg, int64_t sys_ns);
+typedef void (*wifi_sample_fn)(void *arg, int64_t offset, int64_t t2, int64_t t2_sys,
+                               int64_t delay);
+void wifi_transport_tm_hooks(struct transport *t, wifi_map_fn map, wifi_sample_fn sample,
+                             void *arg);
+
 /* Counters for logs and tests. */
 struct wifi_tp_stats {
 	unsigned long rx_ptp, rx_bad, rx_no_tsft, tx, tx_status, tx_no_status;
+	unsigned long tm_sent, tm_samples, tm_dropped_ptp;
 };
 void wifi_transport_stats(struct transport *t, struct wifi_tp_stats *st);
 

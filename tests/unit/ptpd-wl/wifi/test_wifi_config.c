@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* network_transport wifi: its keys (wifi_medium, wifi_tstamp, wifi_peer, wifi_mode) and their
- * cross-checks in ptpd_config_check. */
+ * cross-checks in ptpd_config_check (wifi_mode tm needs MAC stamps and a peer). */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <string.h>
@@ -36,11 +36,18 @@ Test(wifi_config, keys)
 	cr_assert_eq(check("network_transport wifi\n", err, sizeof(err), &wc), 0, "%s", err);
 	cr_assert(!wc.have_peer && wc.tstamp == WIFI_TS_MAC && !wc.medium[0] &&
 	          wc.mode == WIFI_MODE_PTP);
+	cr_assert_eq(check("network_transport wifi\nwifi_mode tm\nwifi_peer 02:00:00:00:00:01\n",
+	                   err, sizeof(err), &wc),
+	             0, "%s", err);
+	cr_assert_eq(wc.mode, WIFI_MODE_TM);
 	static const struct {
 		const char *text, *want;
 	} bad[] = {
 	        {"network_transport wifi\nwifi_peer 02:00\n", "bad wifi_peer '02:00'"},
-	        {"network_transport wifi\nwifi_mode tm\n", "wifi_mode tm"},
+	        {"network_transport wifi\nwifi_mode tm\n", "needs wifi_tstamp mac and wifi_peer"},
+	        {"network_transport wifi\nwifi_mode tm\nwifi_tstamp software\n"
+	         "wifi_peer 02:00:00:00:00:01\n",
+	         "needs wifi_tstamp mac and wifi_peer"},
 	        {"network_transport wifi\ntime_stamping hardware\nclock phc:/dev/ptp0\n",
 	         "network_transport wifi needs time_stamping software"},
 	};
