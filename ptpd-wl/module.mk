@@ -24,9 +24,11 @@ MODULE_OBJS    += $(PTPD_TOOL_SRCS:%.c=$(BUILD)/obj/%.o)
 
 $(PTPD_TOOLS): $(BUILD)/bin/%: $(BUILD)/obj/ptpd-wl/tools/%.o $(PTPD_CORE_OBJS) $(LIB)
 	$(link)
-# ptp-wifi-replay reads captures through the wifi transport's parser (ptpd-wl/wifi/)
-$(BUILD)/bin/ptp-wifi-replay: $(BUILD)/obj/ptpd-wl/wifi/wifi_frame.o $(BUILD)/obj/ptpd-wl/wifi/wifi_tsf.o
-$(BUILD)/bin/ptp-wifi-replay: LDLIBS := -lpcap $(LDLIBS)
+# ptp-wifi-replay and ptp-wifi-tap use the wifi transport's frame code (ptpd-wl/wifi/)
+PTPD_WIFI_TOOLS := $(BUILD)/bin/ptp-wifi-replay $(BUILD)/bin/ptp-wifi-tap
+$(PTPD_WIFI_TOOLS): $(BUILD)/obj/ptpd-wl/wifi/wifi_frame.o $(BUILD)/obj/ptpd-wl/wifi/wifi_tsf.o \
+                    $(BUILD)/obj/ptpd-wl/wifi/wifi_io.o
+$(PTPD_WIFI_TOOLS): LDLIBS := -lpcap $(LDLIBS)
 
 # --- the daemon: build/bin/ptpd-wl ------------------------------------------------------------
 # >>> DAEMON ENGINEER: this section is yours. The binary is built only once ptpd-wl/main.c (or
