@@ -183,19 +183,17 @@ static void write_record(struct live *lv, const struct pend *p)
 		memcpy(r + h, f->b, f->len);
 		len = h + f->len;
 	}
-	if (st->cfd < 0 && !st->cap)
+	if (st->cfd < 0) /* no station process: nobody hears it (and the capture says so) */
 		return;
 	int64_t now = realtime_ns();
 	uint32_t w[4] = {(uint32_t)(now / 1000000000), (uint32_t)(now % 1000000000), (uint32_t)len,
 	                 (uint32_t)len};
 	memcpy(pkt, w, 16);
-	if (st->cfd >= 0) {
-		ssize_t n = send(st->cfd, pkt, 16 + len, MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (n == (ssize_t)(16 + len))
-			st->written++;
-		else
-			st->dropped++; /* the station does not keep up: a monitor interface drops too */
-	}
+	ssize_t n = send(st->cfd, pkt, 16 + len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (n == (ssize_t)(16 + len))
+		st->written++;
+	else
+		st->dropped++; /* the station does not keep up: a monitor interface drops too */
 	if (st->cap) {
 		struct pcap_pkthdr ph = {.caplen = (bpf_u_int32)len, .len = (bpf_u_int32)len};
 		ph.ts.tv_sec = (time_t)w[0];

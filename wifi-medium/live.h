@@ -38,7 +38,7 @@ struct live_cfg {
 	uint32_t rate, len; /* background frames and the default rate of injected ones */
 	uint64_t seed;
 	double ppm;          /* TSF rate errors drawn in +-ppm */
-	const char *capture; /* a pcap of every frame on the air, as station nlive hears them */
+	const char *capture; /* DIR2/staK.pcap: each record offered to live station K while connected */
 };
 
 /* One record for a live station, planned from a DCF event (pure). */

@@ -5,7 +5,8 @@
 # master's). Then the capture the medium wrote for the slave is read back offline:
 # tsync-analyze radiotap must parse every record the slave was given, and ptp-wifi-replay (the
 # transport's parser, with the medium's TSF model as truth) must find the exchanges and the
-# path delay the live slave measured.
+# path delay the live slave measured. Last, a short run of wifi_mode tm (802.11v Timing
+# Measurement as the only sample source) must lock too.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/integration/lib.sh
 for b in tsync-wifi-medium ptpd-wl tsync-judge tsync-vclock ptp-wifi-replay tsync-analyze; do
@@ -64,4 +65,20 @@ check "replayed path delay ($pd ns) agrees with the live slave's ($live_pd ns) w
 # judged with the medium's truth, must put it within 1.5 us of true time
 mt=$(kv master_minus_true_ns "$rep")
 check "replayed master clock minus true time within 1.5 us ($mt ns)" fabs_le "$mt" 1500
+
+# --- wifi_mode tm -----------------------------------------------------------------------------
+out=$(BUILD=$BUILD bench/wifi.sh --scenarios idle --modes tm --duration 14 --settle 7 --keep "$T" 2>&1)
+echo "$out" | sed 's/^/    /'
+line=$(echo "$out" | grep '^wifi scenario=idle mode=tm slave=1 ')
+lock=$(kv lock_s "$line")
+rms=$(kv rms_ns "$line")
+check "tm: the slave reached SLAVE ($(kv state "$line"))" [ "$(kv state "$line")" = SLAVE ]
+check "tm: locked within 7 s (lock_s=$lock)" \
+	awk -v l="$lock" 'BEGIN { exit !(l != "-" && l != "" && l + 0 <= 7) }'
+check "tm: true-error RMS after 7 s below 2 us (rms_ns=$rms)" \
+	awk -v v="$rms" 'BEGIN { exit !(v != "" && v != "nan" && v + 0 < 2000) }'
+# the slave's samples came from TM exchanges only: it dropped every Sync (none in its statlog
+# before TM) and sent no Delay_Req
+inj=$(sed -n 's/^sta1: injected \([0-9]*\),.*/\1/p' "$T/idle-tm/medium.log")
+check "tm: the slave sent no PTP frame (injected $inj)" [ "$inj" = 0 ]
 finish
