@@ -37,8 +37,9 @@ struct live_cfg {
 	double duration;    /* s (<= 0: until SIGINT/SIGTERM) */
 	uint32_t rate, len; /* background frames and the default rate of injected ones */
 	uint64_t seed;
-	double ppm;          /* TSF rate errors drawn in +-ppm */
-	const char *capture; /* DIR2/staK.pcap: each record offered to live station K while connected */
+	double ppm; /* TSF rate errors drawn in +-ppm */
+	/* DIR2/staK.pcap (NULL: none): each record offered to live station K while connected */
+	const char *capture;
 };
 
 /* One record for a live station, planned from a DCF event (pure). */
