@@ -39,3 +39,5 @@ echo "== peers on vclocks: ptpd-wl vs ptp4l vs chronyd, true error against true 
 run env BUILD="$BUILD" bench/peers-vclock.sh
 echo "== storage migration: none, precopy, flim at 100 Mbit/s (root, /dev/kvm)"
 run env BUILD="$BUILD" bench/storage-migrate.sh 128 12500000
+echo "== wireless: ptpd-wl over the emulated 802.11 medium, MAC (TSF) vs software stamps, TM, ptp4l (root)"
+run env BUILD="$BUILD" bench/wifi.sh
