@@ -144,9 +144,10 @@ static bool deliverable(struct wifi_tp *w, const struct wifi_rx *rx)
 	return true;
 }
 
-/* Read one record: 1 (*rx filled, *sys its software stamp), 0 none, -errno. */
 static void tm_observe(struct wifi_tp *w, const struct wifi_rx *rx);
 
+/* Read one record: 1 (*rx filled, *sys its software stamp), 0 none, -errno. A malformed frame
+ * is counted, logged (the first five) and handed on as WIFI_OTHER. */
 static int next(struct wifi_tp *w, struct wifi_rx *rx, int64_t *sys)
 {
 	const uint8_t *d;
