@@ -14,12 +14,10 @@
 #include "tsync/transport_impl.h"
 #include "wifi_frame.h"
 #include "wifi_io.h"
-#include "wifi_tm.h"
 #include "wifi_transport.h"
+#include "wifi_tp_private.h"
 #include "wifi_tsf.h"
 
-#define RXQ      32
-#define MSG_MAX  1500
 #define READ_MAX 256 /* records read per recv call at most */
 
 const struct config_enum wifi_tstamp_enum[] = {
@@ -27,37 +25,10 @@ const struct config_enum wifi_tstamp_enum[] = {
 const struct config_enum wifi_mode_enum[] = {
         {"ptp", WIFI_MODE_PTP}, {"tm", WIFI_MODE_TM}, {NULL, 0}};
 
-struct rx_item {
-	uint8_t buf[MSG_MAX];
-	size_t len;
-	struct tsync_ts ts;
-	uint8_t ta[6];
-};
-
-struct wifi_tp {
-	struct transport base;
-	struct wifi_tp_cfg wc;
-	struct wifi_io io;
-	struct wifi_tsf tsf;
-	uint8_t mac[6];
-	uint16_t seq;
-	int epfd, evfd;
-	struct rx_item q[RXQ];
-	unsigned qh, qn;
-	struct wifi_tp_stats st;
-	/* wifi_mode tm */
-	struct wifi_tm tm;
-	wifi_map_fn map;
-	wifi_sample_fn sample;
-	void *hook_arg;
-};
-
-#define WT(t) container_of(t, struct wifi_tp, base)
-
 static const uint8_t ptp_group[6] = TRANS_PTP_DST_MAC;
 static const uint8_t p2p_group[6] = TRANS_P2P_DST_MAC;
 
-static int64_t sys_now(void)
+int64_t wifi_tp_sys_now(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -144,11 +115,9 @@ static bool deliverable(struct wifi_tp *w, const struct wifi_rx *rx)
 	return true;
 }
 
-static void tm_observe(struct wifi_tp *w, const struct wifi_rx *rx);
-
 /* Read one record: 1 (*rx filled, *sys its software stamp), 0 none, -errno. A malformed frame
  * is counted, logged (the first five) and handed on as WIFI_OTHER. */
-static int next(struct wifi_tp *w, struct wifi_rx *rx, int64_t *sys)
+int wifi_tp_next(struct wifi_tp *w, struct wifi_rx *rx, int64_t *sys)
 {
 	const uint8_t *d;
 	size_t len;
@@ -161,68 +130,9 @@ static int next(struct wifi_tp *w, struct wifi_rx *rx, int64_t *sys)
 			pr_warning("wifi %s: dropped a frame: %s", w->base.iface, why);
 		rx->kind = WIFI_OTHER;
 	} else if (w->wc.mode == WIFI_MODE_TM) {
-		tm_observe(w, rx);
+		wifi_tp_tm_observe(w, rx);
 	}
 	return 1;
-}
-
-/* ---- wifi_mode tm (wifi_tm.h) ---- */
-static void tm_observe(struct wifi_tp *w, const struct wifi_rx *rx)
-{
-	bool ack = rx->h.type == WLAN_CTRL && rx->h.subtype == WLAN_SUB_ACK;
-	bool to_me = !memcmp(rx->h.ra, w->mac, 6), peer = !memcmp(rx->h.ta, w->wc.peer, 6);
-	int64_t s;
-	if ((!ack && rx->kind != WIFI_TM) || !rx->have_tsft || wifi_tsf_track(&w->tsf, false) ||
-	    wifi_tsf_to_sys(&w->tsf, rx->tsft, &s))
-		return;
-	if (rx->kind == WIFI_TM && rx->tx_status && !memcmp(rx->h.ta, w->mac, 6)) {
-		wifi_tm_sent(&w->tm, rx->tm.dialog, s); /* t1 */
-	} else if (ack && !rx->tx_status && to_me) {
-		wifi_tm_acked(&w->tm, s); /* t4 */
-	} else if (ack && rx->tx_status && !memcmp(rx->h.ra, w->wc.peer, 6)) {
-		wifi_tm_ack_sent(&w->tm, s); /* t3 */
-	} else if (rx->kind == WIFI_TM && !rx->tx_status && to_me && peer) {
-		int64_t t2, t3, off, del;
-		uint8_t k = rx->tm.follow_up;
-		wifi_tm_received(&w->tm, rx->tm.dialog, s); /* t2 */
-		if (!k || !w->map || !w->sample || !wifi_tm_exchange(&w->tm, k, &t2, &t3))
-			return;
-		int64_t l2 = w->map(w->hook_arg, t2), l3 = w->map(w->hook_arg, t3);
-		if (!l2 || !l3)
-			return;
-		wifi_tm_offset(wifi_tm_unwrap((uint32_t)rx->tm.tod_raw, l2), l2, l3,
-		               wifi_tm_unwrap((uint32_t)rx->tm.toa_raw, l3), &off, &del);
-		w->st.tm_samples++;
-		w->sample(w->hook_arg, off, l2, t2, del);
-	}
-}
-
-/* After a Sync: a TM frame to the peer, following up the last complete exchange. */
-static void tm_send(struct wifi_tp *w)
-{
-	uint8_t f[WIFI_RT_MAX + WIFI_DATA_HDR + 16], fup = 0;
-	int64_t t1 = 0, t4 = 0;
-	uint32_t tod = 0, toa = 0;
-	if (w->map && wifi_tm_follow_up(&w->tm, &fup, &t1, &t4)) {
-		tod = (uint32_t)(w->map(w->hook_arg, t1) / 10);
-		toa = (uint32_t)(w->map(w->hook_arg, t4) / 10);
-	}
-	struct wifi_tx tx = {.seq = w->seq++ & 0xfff};
-	memcpy(tx.ra, w->wc.peer, 6);
-	memcpy(tx.ta, w->mac, 6);
-	memcpy(tx.bssid, w->wc.peer, 6);
-	size_t n =
-	        wifi_frame_build_tm(f, sizeof(f), &tx, wifi_tm_next_token(&w->tm), fup, tod, toa);
-	if (n && !wifi_io_inject(&w->io, f, n))
-		w->st.tm_sent++;
-}
-
-void wifi_transport_tm_hooks(struct transport *t, wifi_map_fn map, wifi_sample_fn sample, void *arg)
-{
-	struct wifi_tp *w = WT(t);
-	w->map = map;
-	w->sample = sample;
-	w->hook_arg = arg;
 }
 
 static void enqueue(struct wifi_tp *w, const struct wifi_rx *rx, const struct tsync_ts *ts)
@@ -308,7 +218,7 @@ static ssize_t wt_recv(struct transport *t, enum transport_channel ch, void *buf
 		int64_t sys;
 		int r = 0;
 		for (int i = 0; i < READ_MAX; i++) {
-			if ((r = next(w, &rx, &sys)) <= 0)
+			if ((r = wifi_tp_next(w, &rx, &sys)) <= 0)
 				break;
 			if (deliverable(w, &rx)) {
 				if (map_ts(w, &rx, sys, &it.ts))
@@ -343,15 +253,15 @@ static ssize_t wt_recv(struct transport *t, enum transport_channel ch, void *buf
 /* Wait for the TX status of our frame seq (until the deadline), queueing what else arrives. */
 static int tx_status(struct wifi_tp *w, uint16_t seq, struct tsync_ts *ts)
 {
-	int64_t deadline = sys_now() + (int64_t)w->base.cfg.tx_timeout_ms * 1000000;
+	int64_t deadline = wifi_tp_sys_now() + (int64_t)w->base.cfg.tx_timeout_ms * 1000000;
 	for (;;) {
 		struct wifi_rx rx;
 		int64_t sys;
-		int r = next(w, &rx, &sys);
+		int r = wifi_tp_next(w, &rx, &sys);
 		if (r < 0)
 			return r;
 		if (r == 0) {
-			int64_t left = deadline - sys_now();
+			int64_t left = deadline - wifi_tp_sys_now();
 			if (left <= 0)
 				return -ETIMEDOUT;
 			struct pollfd pf = {.fd = w->io.fd, .events = POLLIN};
@@ -396,14 +306,14 @@ static ssize_t wt_send(struct transport *t, enum transport_channel ch, enum tran
 	if (!n)
 		return transport_err(t, -EMSGSIZE, "%s: message of %zu bytes too long", t->iface,
 		                     len);
-	int64_t sw = sys_now();
+	int64_t sw = wifi_tp_sys_now();
 	int e = wifi_io_inject(&w->io, f, n);
 	if (e)
 		return transport_err(t, e, "%s: inject: %s", t->iface, strerror(-e));
 	w->st.tx++;
 	bool sync = len > 0 && (((const uint8_t *)buf)[0] & 0xf) == 0;
 	if (w->wc.mode == WIFI_MODE_TM && sync && !tx_ts)
-		tm_send(w);
+		wifi_tp_tm_send(w);
 	if (!tx_ts)
 		return (ssize_t)len;
 	if (w->wc.tstamp == WIFI_TS_SOFTWARE) {
@@ -414,7 +324,7 @@ static ssize_t wt_send(struct transport *t, enum transport_channel ch, enum tran
 	if (e == -ETIMEDOUT)
 		w->st.tx_no_status++;
 	if (w->wc.mode == WIFI_MODE_TM && sync)
-		tm_send(w);
+		wifi_tp_tm_send(w);
 	return e ? e : (ssize_t)len;
 }
 
