@@ -93,7 +93,11 @@ int main(int argc, char **argv)
 			tap = optarg;
 		else if (o == 'p' && !net_mac_parse(optarg, peer))
 			have_peer = true;
-		else {
+		else if (o == 'p') {
+			fprintf(stderr, PROG ": bad --peer '%s' (expected aa:bb:cc:dd:ee:ff)\n",
+			        optarg);
+			return 2;
+		} else {
 			fprintf(stderr,
 			        "usage: " PROG " --medium DIR/staK.sock --tap NAME [--peer MAC]\n");
 			return 2;

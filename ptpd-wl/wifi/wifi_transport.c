@@ -193,6 +193,12 @@ static int wt_open(struct transport *t, const char *iface)
 static void wt_close(struct transport *t)
 {
 	struct wifi_tp *w = WT(t);
+	const struct wifi_tp_stats *st = &w->st;
+	if (w->io.rx)
+		pr_info("wifi %s: %lu PTP frames in, %lu out, %lu TX status (%lu missed), %lu "
+		        "malformed, %lu without TSFT; TM: %lu sent, %lu samples",
+		        t->iface, st->rx_ptp, st->tx, st->tx_status, st->tx_no_status, st->rx_bad,
+		        st->rx_no_tsft, st->tm_sent, st->tm_samples);
 	wifi_io_close(&w->io);
 	if (w->epfd > 0)
 		close(w->epfd);
