@@ -6,6 +6,9 @@
  * tracked with lib/counter: wifi_tsf.h) or host software timestamps. Every message goes on
  * the event channel (transport_fd(TRANS_GENERAL) is -1, as L2); the fd to poll is an epoll fd
  * over the capture and an eventfd raised while frames read during a send wait for recv.
+ * MAC TX stamps need the TX status record of each sent frame with its TSFT on the capture: the
+ * emulated medium gives it; stock mac80211 TX status radiotap headers carry no TSFT, so on such
+ * hardware use wifi_tstamp software.
  *
  * Keys (per port): wifi_medium PATH (the emulator's station socket; empty: iface is a
  * monitor interface), wifi_tstamp mac|software, wifi_peer MAC (unicast to it, ACKed and
