@@ -15,21 +15,46 @@ done
 T=$(mktemp -d /tmp/tsync-test-wifi.XXXXXX) || exit 1
 trap 'rm -rf "$T"' EXIT
 kv() { echo "$2" | tr " " "\n" | sed -n "s/^$1=//p" | head -n 1; }
+# tsync-judge --ref reads the slave's and the master's vclock one after the other: a preemption
+# of the judge between the two reads shows as one sample off by minus its length (-14 us seen
+# at load average 9 while the neighbours were at -40 ns, and in the slave's own offsets
+# nothing). The judge leaves such samples out of its RMS and max (n is smaller) but not out of
+# lock_s, so the lock time is taken from its statlog through a median of 3 samples (100 ms
+# apart), which removes single samples and keeps every real excursion (the servo cannot come
+# back within 100 ms). Prints "lock_s=.. rms_ns=.. max_ns=.. spikes=N" (of the filtered series).
+score() { # statlog settle
+	awk -v settle="$2" '
+	!/^#/ { t[n] = $1; e[n] = $2; n++ }
+	END {
+		lock = -1; s2 = 0; k = 0; mx = 0; sp = 0
+		for (i = 0; i < n; i++) {
+			a = e[i > 0 ? i - 1 : i]; b = e[i]; c = e[i < n - 1 ? i + 1 : i]
+			m = (a > b) ? ((b > c) ? b : ((a > c) ? c : a)) : ((a > c) ? a : ((b > c) ? c : b))
+			if (m != b) { d = m - b; if (d < 0) d = -d; if (d > 2000) sp++ }
+			am = m < 0 ? -m : m
+			if (am > 2000) lock = -1; else if (lock < 0) lock = t[i]
+			if (t[i] >= settle) { s2 += m * m; k++; if (am > mx) mx = am }
+		}
+		printf "lock_s=%s rms_ns=%.0f max_ns=%.0f spikes=%d\n", lock < 0 ? "-" : sprintf("%.1f", lock), k ? sqrt(s2 / k) : -1, mx, sp
+	}' "$1"
+}
 
 # bench/wifi.sh removes its processes and vclocks on every exit path (its own trap)
 out=$(BUILD=$BUILD bench/wifi.sh --scenarios idle --modes mac --duration 24 --settle 12 \
 	--keep "$T" 2>&1)
 echo "$out" | sed 's/^/    /'
 line=$(echo "$out" | grep '^wifi scenario=idle mode=mac slave=1 ')
-lock=$(kv lock_s "$line")
-rms=$(kv rms_ns "$line")
-max=$(kv max_ns "$line")
 st=$(kv state "$line")
 D=$T/idle-mac
+sc=$(score "$D/judge.statlog" 12)
+echo "    median-of-3 judge: $sc"
+lock=$(kv lock_s "$sc")
+rms=$(kv rms_ns "$line")
+max=$(kv max_ns "$line")
 check "the slave station reached SLAVE (last state: $st)" [ "$st" = SLAVE ]
 # the TSF's 1 us resolution and a loaded machine (the medium's records late by up to tens of
 # ms under load are harmless to MAC stamps): 1 us RMS is the target, 2 us the margin
-check "locked within 12 s (lock_s=$lock, |err| <= 2 us from then on)" \
+check "locked within 12 s (lock_s=$lock, |err| <= 2 us from then on, median of 3)" \
 	awk -v l="$lock" 'BEGIN { exit !(l != "-" && l != "" && l + 0 <= 12) }'
 check "true-error RMS after 12 s below 2 us (rms_ns=$rms)" \
 	awk -v v="$rms" 'BEGIN { exit !(v != "" && v != "nan" && v + 0 < 2000) }'
@@ -70,7 +95,9 @@ check "replayed master clock minus true time within 1.5 us ($mt ns)" fabs_le "$m
 out=$(BUILD=$BUILD bench/wifi.sh --scenarios idle --modes tm --duration 14 --settle 7 --keep "$T" 2>&1)
 echo "$out" | sed 's/^/    /'
 line=$(echo "$out" | grep '^wifi scenario=idle mode=tm slave=1 ')
-lock=$(kv lock_s "$line")
+sc=$(score "$T/idle-tm/judge.statlog" 7)
+echo "    median-of-3 judge: $sc"
+lock=$(kv lock_s "$sc")
 rms=$(kv rms_ns "$line")
 check "tm: the slave reached SLAVE ($(kv state "$line"))" [ "$(kv state "$line")" = SLAVE ]
 check "tm: locked within 7 s (lock_s=$lock)" \
