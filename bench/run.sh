@@ -47,3 +47,5 @@ echo "== evacuate: real runs, controller vs sequential/all/fixed-k (root, /dev/k
 run bench/evacuate-real.sh "$BUILD"
 echo "== dtpd (AF_PACKET, DPDK EAL) vs ptpd-wl boundary clocks on a chain and a tree (root, netns)"
 run env BUILD="$BUILD" bench/dtpd.sh
+echo "== wireless: ptpd-wl over the emulated 802.11 medium, MAC (TSF) vs software stamps, TM, ptp4l (root)"
+run env BUILD="$BUILD" bench/wifi.sh

@@ -24,6 +24,11 @@ MODULE_OBJS    += $(PTPD_TOOL_SRCS:%.c=$(BUILD)/obj/%.o)
 
 $(PTPD_TOOLS): $(BUILD)/bin/%: $(BUILD)/obj/ptpd-wl/tools/%.o $(PTPD_CORE_OBJS) $(LIB)
 	$(link)
+# ptp-wifi-replay and ptp-wifi-tap use the wifi transport's frame code (ptpd-wl/wifi/)
+PTPD_WIFI_TOOLS := $(BUILD)/bin/ptp-wifi-replay $(BUILD)/bin/ptp-wifi-tap
+$(PTPD_WIFI_TOOLS): $(BUILD)/obj/ptpd-wl/wifi/wifi_frame.o $(BUILD)/obj/ptpd-wl/wifi/wifi_tsf.o \
+                    $(BUILD)/obj/ptpd-wl/wifi/wifi_io.o
+$(PTPD_WIFI_TOOLS): LDLIBS := -lpcap $(LDLIBS)
 
 # --- the daemon: build/bin/ptpd-wl ------------------------------------------------------------
 # >>> DAEMON ENGINEER: this section is yours. The binary is built only once ptpd-wl/main.c (or
@@ -33,7 +38,7 @@ $(PTPD_TOOLS): $(BUILD)/bin/%: $(BUILD)/obj/ptpd-wl/tools/%.o $(PTPD_CORE_OBJS) 
 # >>> and daemon objects without main() to UNIT_EXTRA_OBJS if unit tests need them.
 # (daemon engineer) daemon/*.c hold everything but main(): they are also linked into the
 # unit-test binary (tests/unit/ptpd-wl/daemon/*.c); main.c only into build/bin/ptpd-wl.
-PTPD_DAEMON_SRCS := $(sort $(wildcard ptpd-wl/daemon/*.c))
+PTPD_DAEMON_SRCS := $(sort $(wildcard ptpd-wl/daemon/*.c ptpd-wl/wifi/*.c))
 PTPD_DAEMON_OBJS := $(PTPD_DAEMON_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_EXTRA_OBJS  += $(PTPD_DAEMON_OBJS)
 MODULE_OBJS      += $(PTPD_DAEMON_OBJS)
@@ -41,6 +46,7 @@ ifneq ($(wildcard ptpd-wl/main.c),)
 BINS             += $(BUILD)/bin/ptpd-wl
 MODULE_OBJS      += $(BUILD)/obj/ptpd-wl/main.o
 
+$(BUILD)/bin/ptpd-wl: LDLIBS := -lpcap $(LDLIBS)
 $(BUILD)/bin/ptpd-wl: $(BUILD)/obj/ptpd-wl/main.o $(PTPD_DAEMON_OBJS) $(PTPD_CORE_OBJS) $(LIB)
 	$(link)
 endif

@@ -184,3 +184,14 @@ size_t dcf_run(struct dcf *d, uint64_t until, dcf_event_cb cb, void *arg)
 		}
 	}
 }
+
+uint64_t dcf_next_start(const struct dcf *d)
+{
+	uint64_t t = UINT64_MAX;
+	for (unsigned i = 0; i < d->n; i++)
+		if (d->sta[i].count) {
+			uint64_t ti = tx_time(d, &d->sta[i]);
+			t = ti < t ? ti : t;
+		}
+	return t;
+}

@@ -98,5 +98,8 @@ int dcf_enqueue(struct dcf *d, unsigned s, const struct dcf_frame *f);
 /* Run every transmission that starts before until (all frames arriving before until must be
  * queued). Returns the number of events reported. */
 size_t dcf_run(struct dcf *d, uint64_t until, dcf_event_cb cb, void *arg);
+/* When the next transmission starts if no other frame arrives first (ns), UINT64_MAX when
+ * every queue is empty: a live medium sleeps until then. */
+uint64_t dcf_next_start(const struct dcf *d);
 
 #endif

@@ -17,6 +17,9 @@
  *   tsync-wifi-medium --out DIR [--stations N] [--load F] [--duration S] [--rate KBPS]
  *                     [--len BYTES] [--seed X]
  *                     [--tm-interval MS]
+ *   tsync-wifi-medium --live DIR [--live-stations K] [--stations N] [--load F] [--duration S]
+ *                     [--ppm P] [--capture DIR2] [--rate KBPS] [--len BYTES] [--seed X]
+ *     (live.h: real time, stations 0..K-1 are processes on DIR/staK.sock)
  */
 #include <errno.h>
 #include <getopt.h>
@@ -29,6 +32,7 @@
 #include <sys/stat.h>
 
 #include "dcf.h"
+#include "live.h"
 #include "tsf.h"
 #include "tsync/cli.h"
 #include "tsync/radiotap.h"
@@ -235,7 +239,12 @@ static void usage(FILE *f)
 	        "(default 1)]\n"
 	        "         [--rate KBPS (OFDM, default 54000)] [--len BYTES (default 1500)] "
 	        "[--seed X]\n"
-	        "         [--tm-interval MS (AP -> station 1 Timing Measurement, default off)]\n",
+	        "         [--tm-interval MS (AP -> station 1 Timing Measurement, default off)]\n"
+	        "       tsync-wifi-medium --live DIR [--live-stations K (default 2)] [--stations "
+	        "N]\n"
+	        "         [--load F] [--duration S (default: until SIGTERM)] [--ppm P (TSF rate\n"
+	        "         errors within +-P, default 20)] [--capture DIR2] [--rate] [--len] "
+	        "[--seed]\n",
 	        DCF_MAX_STATIONS);
 }
 
@@ -249,6 +258,10 @@ int main(int argc, char **argv)
 	                                     {"len", required_argument, NULL, 'L'},
 	                                     {"seed", required_argument, NULL, 's'},
 	                                     {"tm-interval", required_argument, NULL, 't'},
+	                                     {"live", required_argument, NULL, 'V'},
+	                                     {"live-stations", required_argument, NULL, 'K'},
+	                                     {"ppm", required_argument, NULL, 'p'},
+	                                     {"capture", required_argument, NULL, 'c'},
 	                                     {"help", no_argument, NULL, 'h'},
 	                                     {NULL, 0, NULL, 0}};
 	static struct sim sm;
@@ -263,6 +276,9 @@ int main(int argc, char **argv)
 	long n = 3, rate = 54000, len = 1500, seed_l = 1;
 	double tm_ms = 0;
 	int bad = 0;
+	struct live_cfg lc = {.nlive = 2, .ppm = 20};
+	long nlive = 2;
+	bool dur_set = false;
 	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (o) {
 		case 'o':
@@ -272,10 +288,11 @@ int main(int argc, char **argv)
 			bad |= cli_long(PROG, "--stations", optarg, 2, DCF_MAX_STATIONS, &n) != 0;
 			break;
 		case 'l':
-			bad |= cli_double(PROG, "--load", optarg, 1e-6, 2, &sm.load) != 0;
+			bad |= cli_double(PROG, "--load", optarg, 0, 2, &sm.load) != 0;
 			break;
 		case 'd':
 			bad |= cli_double(PROG, "--duration", optarg, 1e-3, 3600, &duration) != 0;
+			dur_set = true;
 			break;
 		case 'r':
 			bad |= cli_long(PROG, "--rate", optarg, 1000, 10000000, &rate) != 0;
@@ -289,6 +306,19 @@ int main(int argc, char **argv)
 		case 't':
 			bad |= cli_double(PROG, "--tm-interval", optarg, 1, 60000, &tm_ms) != 0;
 			break;
+		case 'V':
+			lc.dir = optarg;
+			break;
+		case 'K':
+			bad |= cli_long(PROG, "--live-stations", optarg, 1, DCF_MAX_STATIONS,
+			                &nlive) != 0;
+			break;
+		case 'p':
+			bad |= cli_double(PROG, "--ppm", optarg, 0, 1000, &lc.ppm) != 0;
+			break;
+		case 'c':
+			lc.capture = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -299,6 +329,29 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc) {
 		fprintf(stderr, PROG ": unexpected argument '%s'\n", argv[optind]);
+		bad = 1;
+	}
+	if (lc.dir && !bad) {
+		if (nlive > n) {
+			fprintf(stderr, PROG ": --live-stations %ld exceeds --stations %ld\n",
+			        nlive, n);
+			return 2;
+		}
+		lc.n = (unsigned)n;
+		lc.nlive = (unsigned)nlive;
+		lc.load = sm.load;
+		lc.duration = dur_set ? duration : 0;
+		lc.rate = (uint32_t)rate;
+		lc.len = (uint32_t)len;
+		lc.seed = (uint64_t)seed_l;
+		if (!dcf_airtime_ns(lc.len, lc.rate)) {
+			fprintf(stderr, PROG ": --rate %u kbit/s is not an OFDM rate\n", lc.rate);
+			return 2;
+		}
+		return live_run(&lc);
+	}
+	if (!bad && sm.load <= 0) {
+		fprintf(stderr, PROG ": --load must be > 0 without --live\n");
 		bad = 1;
 	}
 	if (!dir && !bad) {

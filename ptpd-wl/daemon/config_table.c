@@ -12,14 +12,18 @@
 #include <syslog.h>
 
 #include "daemon.h"
+#include "wifi/wifi_transport.h"
 
 #define G CFG_SCOPE_GLOBAL
 #define P CFG_SCOPE_PORT
 
 static const struct config_enum ts_enum[] = {
         {"software", TS_SOFTWARE}, {"hardware", TS_HARDWARE}, {NULL, 0}};
-static const struct config_enum trans_enum[] = {
-        {"UDPv4", TRANS_UDP_IPV4}, {"UDPv6", TRANS_UDP_IPV6}, {"L2", TRANS_IEEE_802_3}, {NULL, 0}};
+static const struct config_enum trans_enum[] = {{"UDPv4", TRANS_UDP_IPV4},
+                                                {"UDPv6", TRANS_UDP_IPV6},
+                                                {"L2", TRANS_IEEE_802_3},
+                                                {"wifi", TRANS_IMPL},
+                                                {NULL, 0}};
 static const struct config_enum dm_enum[] = {{"E2E", PTP_DM_E2E}, {"P2P", PTP_DM_P2P}, {NULL, 0}};
 static const struct config_enum filter_enum[] = {{"moving_median", 0}, {NULL, 0}};
 
@@ -70,6 +74,12 @@ static const struct config_item table[] = {
         CFG_STRING("p2p_dst_mac", P, "01:80:C2:00:00:0E"),
         /* the masters this port may follow (core/accept.h); empty: any */
         CFG_STRING("acceptable_master_table", P, ""),
+        /* network_transport wifi (wifi/wifi_transport.h) */
+        CFG_STRING("wifi_medium", P, ""),
+        CFG_STRING("wifi_peer", P, ""),
+        CFG_STRING("wifi_tsf", P, ""),
+        CFG_ENUM("wifi_tstamp", P, WIFI_TS_MAC, wifi_tstamp_enum),
+        CFG_ENUM("wifi_mode", P, WIFI_MODE_PTP, wifi_mode_enum),
 };
 
 struct config *ptpd_config_create(void)
@@ -123,6 +133,19 @@ int ptpd_config_check(struct config *cfg, char *err, size_t errlen)
 		                       aerr, sizeof(aerr))) {
 			snprintf(err, errlen, "%s: acceptable_master_table: %s", s, aerr);
 			return -EINVAL;
+		}
+		struct wifi_tp_cfg wc;
+		if (config_get_int(cfg, s, "network_transport") == TRANS_IMPL) {
+			if (wifi_tp_cfg_read(cfg, s, &wc, err, errlen))
+				return -EINVAL;
+			if (ts != TS_SOFTWARE) {
+				snprintf(err, errlen,
+				         "%s: network_transport wifi needs time_stamping software "
+				         "(MAC "
+				         "stamps are chosen with wifi_tstamp mac)",
+				         s);
+				return -EINVAL;
+			}
 		}
 		if (config_get_bool(cfg, s, "masterOnly") &&
 		    config_get_bool(cfg, NULL, "slaveOnly")) {

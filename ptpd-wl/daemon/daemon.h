@@ -235,6 +235,8 @@ int ptpd_port_start(struct ptpd_port *p);
 void ptpd_port_dispatch(struct ptpd_port *p, enum ptp_fsm_event ev, bool mdiff);
 struct ptp_port_id ptpd_port_id(const struct ptpd_port *p);
 void ptpd_port_arm_announce_timeout(struct ptpd_port *p);
+/* port_wifi.c: the transport of network_transport wifi (NULL on failure, logged) */
+struct transport *ptpd_port_wifi_create(struct ptpd_port *p, const struct transport_config *tc);
 /* port_tx.c */
 int ptpd_port_send(struct ptpd_port *p, enum transport_channel ch, enum transport_dest dest,
                    const struct transport_addr *to, const uint8_t *buf, int len, tmv_t *tx_local);

@@ -142,8 +142,12 @@ struct ptpd_port *ptpd_port_create(struct ptpd_clock *c, unsigned index, const c
 		pr_err("%s: bad ptp_dst_mac or p2p_dst_mac", iface);
 		goto fail;
 	}
-	p->t = c->env.transport ? c->env.transport(c->env.arg, index, iface, &tc)
-	                        : transport_create(p->ttype, &tc);
+	if (c->env.transport)
+		p->t = c->env.transport(c->env.arg, index, iface, &tc);
+	else if (p->ttype == TRANS_IMPL) /* network_transport wifi */
+		p->t = ptpd_port_wifi_create(p, &tc);
+	else
+		p->t = transport_create(p->ttype, &tc);
 	p->t_announce = reactor_timer_create(c->r, on_timer, p);
 	p->t_sync = reactor_timer_create(c->r, on_timer, p);
 	p->t_delay = reactor_timer_create(c->r, on_timer, p);
@@ -181,7 +185,7 @@ int ptpd_port_start(struct ptpd_port *p)
 	char err[200];
 	int e;
 
-	if (!p->c->env.transport && !ts_caps_get(p->iface, &caps) &&
+	if (!p->c->env.transport && p->ttype != TRANS_IMPL && !ts_caps_get(p->iface, &caps) &&
 	    ts_caps_check(p->iface, &caps, p->c->ts_mode, err, sizeof(err))) {
 		pr_err("%s", err);
 		return -EOPNOTSUPP;

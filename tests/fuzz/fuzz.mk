@@ -16,7 +16,7 @@ FUZZ_CFLAGS  := -std=gnu11 -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Werror 
 FUZZ_LDLIBS  := -lpcap -lgsl -lgslcblas -lxxhash -llz4 -lzstd -lgnutls -ljansson -lm -lrt -lpthread
 
 # Everything a target may need, in one archive: the linker takes only what is referenced.
-FUZZ_DEP_SRCS := $(LIB_SRCS) $(wildcard ptpd-wl/core/*.c ptpd-wl/daemon/*.c) \
+FUZZ_DEP_SRCS := $(LIB_SRCS) $(wildcard ptpd-wl/core/*.c ptpd-wl/daemon/*.c ptpd-wl/wifi/*.c) \
 		 $(wildcard analysis/readers/*.c analysis/metrics/*.c) \
 		 vmm/control_json.c vmm/migrate/stream.c vmm/migrate/compress.c vmm/migrate/tls.c \
 		 vmm/vcpu_tsc_rec.c vmm/manager/evac_spec.c vmm/migrate/postcopy_rec.c \

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/* The wifi transport's state, shared by wifi_transport.c (transport_ops) and wifi_tp_tm.c
+ * (wifi_mode tm). */
+#ifndef PTPD_WIFI_TP_PRIVATE_H
+#define PTPD_WIFI_TP_PRIVATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "tsync/transport_impl.h"
+#include "wifi_frame.h"
+#include "wifi_io.h"
+#include "wifi_tm.h"
+#include "wifi_transport.h"
+#include "wifi_tsf.h"
+
+#define RXQ     32   /* messages read while a send waits for its TX status */
+#define MSG_MAX 1500 /* the longest PTP message carried */
+
+struct rx_item {
+	uint8_t buf[MSG_MAX];
+	size_t len;
+	struct tsync_ts ts;
+	uint8_t ta[6];
+};
+
+struct wifi_tp {
+	struct transport base;
+	struct wifi_tp_cfg wc;
+	struct wifi_io io;
+	struct wifi_tsf tsf;
+	uint8_t mac[6];
+	uint16_t seq;
+	int epfd, evfd;
+	struct rx_item q[RXQ];
+	unsigned qh, qn;
+	struct wifi_tp_stats st;
+	/* wifi_mode tm */
+	struct wifi_tm tm;
+	wifi_map_fn map;
+	wifi_sample_fn sample;
+	void *hook_arg;
+};
+
+#define WT(t) container_of(t, struct wifi_tp, base)
+
+/* CLOCK_REALTIME now, ns. */
+int64_t wifi_tp_sys_now(void);
+/* Read one record: 1 (*rx filled, *sys its software stamp), 0 none, -errno. */
+int wifi_tp_next(struct wifi_tp *w, struct wifi_rx *rx, int64_t *sys);
+/* wifi_mode tm: watch a record for t1..t4 (and take a sample when an exchange completes); send
+ * the TM frame that follows a Sync. */
+void wifi_tp_tm_observe(struct wifi_tp *w, const struct wifi_rx *rx);
+void wifi_tp_tm_send(struct wifi_tp *w);
+
+#endif
