@@ -111,6 +111,28 @@ if [ -x "$BIN/tsync-wifi-medium" ] && [ -x "$BIN/tsync-analyze" ]; then
 	rm -rf "$WDIR"
 fi
 
+if [ -x "$BIN/tsync-wifi-medium" ] && [ -x "$BIN/ptpd-wl" ] && [ -x "$BIN/tsync-judge" ]; then
+	echo
+	echo "== PTP over 802.11: ptpd-wl master and slave on the live emulated medium (network_transport"
+	echo "   wifi, 50 % of the airtime taken by 4 other stations), MAC (TSF) vs host software stamps"
+	WD=${DEMO_WIFI_DURATION:-14}
+	BUILD=$BUILD bench/wifi.sh --duration "$WD" --settle $((WD / 2)) --scenarios load50 \
+		--modes "mac software" 2>/dev/null | awk '
+	function kv(key,   i, a) { for (i = 1; i <= NF; i++) { split($i, a, "=");
+		if (a[1] == key) return a[2] } return "-" }
+	/^wifi scenario=/ && /rms_ns=/ { n++; m[n] = kv("mode"); r[n] = kv("rms_ns"); p[n] = kv("p99_ns");
+		l[n] = kv("lock_s") }
+	END {
+		printf "   %-22s %12s %12s %9s\n", "stamps", "true RMS", "p99", "lock (s)"
+		for (i = 1; i <= n; i++) {
+			name = m[i] == "mac" ? "MAC (radiotap TSFT)" : "host software"
+			printf "   %-22s %9.2f us %9.2f us %9s\n", name, r[i] / 1e3, p[i] / 1e3, l[i]
+		}
+		if (n == 2 && r[1] > 0)
+			printf "   (software / MAC RMS: %.0fx; true error = slave vclock - master vclock)\n", r[2] / r[1]
+	}'
+fi
+
 sh testbeds/migrate/demo.sh "$BUILD"
 
 # >>> vmclock end to end (issue 6; testbeds/vmclock/demo.sh)
