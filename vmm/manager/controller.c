@@ -149,17 +149,16 @@ static int next_queued(struct evac_ctl *c, const struct evac_vm *vms, int n)
 	return best_idle >= 0 ? best_idle : best;
 }
 
-/* Sort helper: indices of the VMs that will run, by key ascending (insertion sort: n is
+/* Sort helper: indices of the VMs that will run, by key[] ascending (insertion sort: n is
  * small). */
-static int ordered(const struct evac_vm *vms, int n, int *idx,
-                   double (*key)(const struct evac_vm *, double), double b)
+static int ordered(const struct evac_vm *vms, int n, int *idx, const double *key)
 {
 	int m = 0;
 	for (int i = 0; i < n; i++) {
 		if (!will_run(&vms[i]))
 			continue;
 		int j = m++;
-		while (j > 0 && key(&vms[idx[j - 1]], b) > key(&vms[i], b)) {
+		while (j > 0 && key[idx[j - 1]] > key[i]) {
 			idx[j] = idx[j - 1];
 			j--;
 		}
@@ -168,45 +167,60 @@ static int ordered(const struct evac_vm *vms, int n, int *idx,
 	return m;
 }
 
-static double neg_dirty(const struct evac_vm *v, double b)
+/* Rule 2's serving order: the expected remaining time at the whole capacity (rule 1's key at
+ * C); with a deadline, a running VM that cannot cross before it goes last and is hopeless. */
+static double serve_key(const struct evac_ctl *c, const struct evac_vm *v, double b, bool *hopeless)
 {
-	(void)b;
-	return -v->dirty_bps;
+	double key = evac_priority(v, b);
+	double left = c->p.deadline_s - (double)c->steps * c->p.interval_s;
+	*hopeless = c->p.deadline_s > 0 && !v->start && v->state == EVAC_ACTIVE && key > left;
+	return *hopeless ? key + 1e12 : key;
 }
 
-/* Rule 2 of controller.h: floors by dirty rate, demands by priority, leftover. Only the
- * first `limit` in priority order get more than their floor (rule 5: after a drop). */
-static void allocate(struct evac_vm *vms, int n, double b, int settle, int limit)
+/* Rule 2 of controller.h: floors in serving order (a floor that does not fit holds its VM
+ * at the keep-alive trickle), demands by priority, leftover. Only the first `limit` served
+ * VMs get more than their floor (rule 5: after a drop). */
+static void allocate(const struct evac_ctl *c, struct evac_vm *vms, int n, double b, int limit)
 {
-	int idx[n > 0 ? n : 1];
-	double demand[n > 0 ? n : 1], left = b;
-	int m = ordered(vms, n, idx, neg_dirty, b);
+	int idx[n > 0 ? n : 1], serve[n > 0 ? n : 1], m_srv = 0;
+	double key[n > 0 ? n : 1], demand[n > 0 ? n : 1], left = b;
+	bool hopeless[n > 0 ? n : 1];
+	int can = 0; /* running VMs that can make the deadline */
+	for (int i = 0; i < n; i++) {
+		key[i] = will_run(&vms[i]) ? serve_key(c, &vms[i], b, &hopeless[i]) : 0;
+		can += will_run(&vms[i]) && !hopeless[i];
+	}
+	int m = ordered(vms, n, idx, key), m_all = m;
 	/* every running VM keeps a cap > 0, and at least KEEP_ALIVE while that fits in half of b */
 	double keep = m > 0 ? fmax(b * MIN_CAP / m, fmin(KEEP_ALIVE, b / (2.0 * m))) : 0;
 	left -= keep * m;
 	for (int j = 0; j < m; j++) {
 		struct evac_vm *v = &vms[idx[j]];
 		double prev = v->cap_bps, d;
-		if (v->start || v->state == EVAC_SETUP || prev <= 0 || v->active_steps <= settle)
+		if (v->start || v->state == EVAC_SETUP || prev <= 0 ||
+		    v->active_steps <= c->p.settle)
 			d = b; /* new: offer what the others leave */
 		else if (v->tput_bps >= CAP_LIMITED * prev)
 			d = PROBE_UP * prev;
 		else
 			d = HEADROOM * v->tput_bps;
-		double f = floor_of(v, b);
+		double f = floor_of(v, b), give = f - keep > 0 ? f - keep : 0;
 		demand[idx[j]] = d > f ? d : f;
-		double give = f - keep < left ? f - keep : left;
-		if (give < 0)
-			give = 0;
-		v->cap_bps = keep + give;
+		v->cap_bps = keep;
+		if (hopeless[idx[j]] && can > 0)
+			continue; /* lost anyway: its bytes go to those that can make it */
+		if (give > left)  /* its floor does not fit: above its dirty rate or held */
+			give = keep + left > v->dirty_bps ? left : 0;
+		if (give <= 0 && f > keep)
+			continue;
+		v->cap_bps += give;
 		left -= give;
+		serve[m_srv++] = idx[j];
 	}
-	m = ordered(vms, n, idx, evac_priority, b);
-	if (limit < m)
-		m = limit;
+	m = m_srv < limit ? m_srv : limit;
 	for (int j = 0; j < m && left > 0; j++) { /* no starvation: up to a fair share */
-		struct evac_vm *v = &vms[idx[j]];
-		double want = demand[idx[j]] < b / m ? demand[idx[j]] : b / m;
+		struct evac_vm *v = &vms[serve[j]];
+		double want = demand[serve[j]] < b / m ? demand[serve[j]] : b / m;
 		double more = want - v->cap_bps;
 		if (more <= 0)
 			continue;
@@ -216,8 +230,8 @@ static void allocate(struct evac_vm *vms, int n, double b, int settle, int limit
 		left -= more;
 	}
 	for (int j = 0; j < m && left > 0; j++) {
-		struct evac_vm *v = &vms[idx[j]];
-		double more = demand[idx[j]] - v->cap_bps;
+		struct evac_vm *v = &vms[serve[j]];
+		double more = demand[serve[j]] - v->cap_bps;
 		if (more > left)
 			more = left;
 		if (more > 0) {
@@ -226,16 +240,18 @@ static void allocate(struct evac_vm *vms, int n, double b, int settle, int limit
 		}
 	}
 	if (left > 0 && m > 0) { /* to the first cap-limited one, else the first */
-		int to = idx[0];
+		int to = serve[0];
 		for (int j = 0; j < m; j++) {
-			const struct evac_vm *v = &vms[idx[j]];
+			const struct evac_vm *v = &vms[serve[j]];
 			if (v->state == EVAC_ACTIVE && !v->start &&
 			    v->tput_bps >= CAP_LIMITED * v->cap_bps) {
-				to = idx[j];
+				to = serve[j];
 				break;
 			}
 		}
 		vms[to].cap_bps += left;
+	} else if (left > 0 && m_all > 0) {
+		vms[idx[0]].cap_bps += left; /* nobody's floor fits: the first in serving order */
 	}
 }
 
@@ -404,7 +420,7 @@ static int step_controller(struct evac_ctl *c, struct evac_vm *vms, int n, int k
 	}
 	if (k <= c->kmax)
 		c->shrink = false;
-	allocate(vms, n, b, c->p.settle, c->shrink ? c->kmax : n);
+	allocate(c, vms, n, b, c->shrink ? c->kmax : n);
 	return k;
 }
 

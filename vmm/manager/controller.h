@@ -19,10 +19,16 @@
  *     shortest effective work first (SRPT), which minimises the sum of completion times on
  *     one shared link and counts a dirty rate as the extra work it causes (pre-copy of R
  *     bytes at rate b while D is dirtied sends about R b / (b - D) bytes).
- *  2. Bandwidth. Caps never sum above B. First every running migration gets its floor,
- *     min(B, 1.5 D) -- highest dirty rate first: at a cap at or below D pre-copy cannot
- *     converge (every byte is wasted), and the bytes saved per extra byte/s, R D / (b - D)^2,
- *     are largest for the highest dirty rate. Then each gets its demand up to a fair share
+ *  2. Bandwidth. Caps never sum above B. Every running migration keeps a keep-alive trickle
+ *     (its source gives up after 10 s without progress; the VMM cannot pause a migration).
+ *     Then, in serving order -- the expected remaining time at the whole capacity, R / (C - D)
+ *     (rule 1's key), with a deadline those that cannot cross before it last -- each gets its
+ *     floor, min(B, 1.5 D): at a cap at or below D pre-copy cannot converge (every byte is
+ *     resent). A floor that does not fit in what is left holds its migration at the trickle
+ *     (unless what is left still lifts it above D): no cap sits between the trickle and the
+ *     dirty rate, where passes never shrink. With a deadline, a started migration that cannot
+ *     cross before it is held while one that can is running (it is lost anyway). Then each
+ *     served one gets its demand up to a fair share
  *     B / k (a started migration is never starved: its duration counts), then the rest of
  *     its demand in priority order: a
  *     migration that used >= 80 % of its cap is "cap-limited" and asks for 1.25x its cap
