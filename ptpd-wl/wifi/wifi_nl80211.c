@@ -71,8 +71,7 @@ int wifi_nl_parse(const void *buf, size_t len, int family, struct wifi_nl_event 
 	/* the attributes must fill the payload exactly (libnl's parser skips a bad tail) */
 	const struct nlattr *a;
 	int rem;
-	nla_for_each_attr(a, genlmsg_attrdata(g, 0), genlmsg_attrlen(g, 0), rem)
-		;
+	nla_for_each_attr(a, genlmsg_attrdata(g, 0), genlmsg_attrlen(g, 0), rem);
 	if (rem != 0)
 		return fail(why, "attribute lengths do not add up to the message length");
 	struct nlattr *tb[NL80211_ATTR_MAX + 1];
@@ -304,8 +303,8 @@ int wifi_nl_register_tm(struct wifi_nl *nl, char *err, size_t errlen)
 	return e;
 }
 
-int wifi_nl_send(struct wifi_nl *nl, const uint8_t *frame, size_t len, uint64_t *cookie,
-                 char *err, size_t errlen)
+int wifi_nl_send(struct wifi_nl *nl, const uint8_t *frame, size_t len, uint64_t *cookie, char *err,
+                 size_t errlen)
 {
 	struct nl_msg *m = new_msg(nl, NL80211_CMD_FRAME);
 	if (!m || nla_put(m, NL80211_ATTR_FRAME, (int)len, frame)) {

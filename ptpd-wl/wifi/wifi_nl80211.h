@@ -89,8 +89,8 @@ int wifi_nl_set_hwts(struct wifi_nl *nl, const uint8_t *peer, bool on, char *err
 int wifi_nl_register_tm(struct wifi_nl *nl, char *err, size_t errlen);
 /* NL80211_CMD_FRAME: send an 802.11 management frame (no radiotap); *cookie names its TX
  * status. 0 or -errno + err. */
-int wifi_nl_send(struct wifi_nl *nl, const uint8_t *frame, size_t len, uint64_t *cookie,
-                 char *err, size_t errlen);
+int wifi_nl_send(struct wifi_nl *nl, const uint8_t *frame, size_t len, uint64_t *cookie, char *err,
+                 size_t errlen);
 /* Read what is queued without blocking, handing each parsed event to on_event. 0 or -errno. */
 int wifi_nl_poll(struct wifi_nl *nl);
 /* A device-clock stamp as CLOCK_REALTIME ns, through the PHC (read now). 0 or -errno. */

@@ -12,15 +12,14 @@
 #define FAM 28 /* nl80211's id in these messages (any; the parser is told it) */
 
 /* A Timing Measurement action frame (24-byte management header + body). */
-static const uint8_t tm_frame[] = {
-        0xd0, 0,    0,    0,                   /* frame control (action), duration */
-        2,    0,    0,    0,    0,    1,       /* RA */
-        2,    0,    0,    0,    0,    2,       /* TA */
-        2,    0,    0,    0,    0,    1,       /* BSSID */
-        0x10, 0,                               /* sequence control */
-        11,   1,    7,    6,                   /* Unprotected WNM, TM, dialog 7, follow-up 6 */
-        0,    0,    0,    0,    0,    0, 0, 0, /* TOD, TOA */
-        0,    0};                              /* max TOD / TOA error */
+static const uint8_t tm_frame[] = {0xd0, 0, 0, 0,       /* frame control (action), duration */
+                                   2,    0, 0, 0, 0, 1, /* RA */
+                                   2,    0, 0, 0, 0, 2, /* TA */
+                                   2,    0, 0, 0, 0, 1, /* BSSID */
+                                   0x10, 0,             /* sequence control */
+                                   11,   1, 7, 6, /* Unprotected WNM, TM, dialog 7, follow-up 6 */
+                                   0,    0, 0, 0, 0, 0, 0, 0, /* TOD, TOA */
+                                   0,    0};                  /* max TOD / TOA error */
 
 struct opts {
 	uint8_t cmd;
@@ -60,7 +59,8 @@ static int parse(const struct opts *o, struct wifi_nl_event *ev, const char **wh
 
 Test(wifi_nl80211, rx_frame_with_both_stamps)
 {
-	struct opts o = {.cmd = NL80211_CMD_FRAME, .frame = true, .rx = 5000000123, .tx = 5000016333};
+	struct opts o = {
+	        .cmd = NL80211_CMD_FRAME, .frame = true, .rx = 5000000123, .tx = 5000016333};
 	struct wifi_nl_event ev;
 	const char *why = NULL;
 	cr_assert_eq(parse(&o, &ev, &why), 0, "%s", why);
@@ -132,8 +132,11 @@ Test(wifi_nl80211, missing_attributes_are_refused)
 	refused(&(struct opts){.cmd = NL80211_CMD_FRAME, .rx = 5}, "no NL80211_ATTR_FRAME");
 	refused(&(struct opts){.cmd = NL80211_CMD_FRAME_TX_STATUS, .frame = true, .tx = 5},
 	        "without NL80211_ATTR_COOKIE");
-	refused(&(struct opts){.cmd = NL80211_CMD_FRAME_TX_STATUS, .frame = true, .cookie = true,
-	                       .ack = true, .rx = 5},
+	refused(&(struct opts){.cmd = NL80211_CMD_FRAME_TX_STATUS,
+	                       .frame = true,
+	                       .cookie = true,
+	                       .ack = true,
+	                       .rx = 5},
 	        "without NL80211_ATTR_TX_HW_TIMESTAMP");
 	refused(&(struct opts){.cmd = NL80211_CMD_GET_INTERFACE, .frame = true, .rx = 5},
 	        "not NL80211_CMD_FRAME");
@@ -143,8 +146,11 @@ Test(wifi_nl80211, wrong_lengths_and_values_are_refused)
 {
 	refused(&(struct opts){.cmd = NL80211_CMD_FRAME, .frame = true, .rx = 5, .stamp_len = 4},
 	        "not 8 bytes");
-	refused(&(struct opts){.cmd = NL80211_CMD_FRAME_TX_STATUS, .frame = true, .cookie = true,
-	                       .tx = 5, .stamp_len = 12},
+	refused(&(struct opts){.cmd = NL80211_CMD_FRAME_TX_STATUS,
+	                       .frame = true,
+	                       .cookie = true,
+	                       .tx = 5,
+	                       .stamp_len = 12},
 	        "not 8 bytes");
 	refused(&(struct opts){.cmd = NL80211_CMD_FRAME, .frame = true, .rx = 1ull << 63},
 	        "beyond 2^63");
