@@ -72,8 +72,8 @@ void wifi_tp_tm_send(struct wifi_tp *w)
 	/* nl80211 takes the 802.11 frame without the radiotap header (its length: bytes 2-3) */
 	size_t rt = (size_t)f[2] | (size_t)f[3] << 8;
 	char err[200];
+	w->tm_token = token; /* before the send: its TX status may come with the reply */
 	if (rt < n && !wifi_nl_send(&w->nl, f + rt, n - rt, &w->tm_cookie, err, sizeof(err))) {
-		w->tm_token = token;
 		w->st.tm_sent++;
 	} else if (w->st.tm_sent == 0) {
 		pr_warning("wifi %s: TM frame not sent: %s", w->wc.nl_iface, err);
@@ -87,7 +87,10 @@ static void nl_event(void *arg, const struct wifi_nl_event *ev)
 	struct wifi_tp *w = arg;
 	int64_t a, b;
 	if (ev->kind == WIFI_NL_TX_STATUS) {
-		if (ev->cookie != w->tm_cookie || !ev->ack || !tsync_ts_valid(&ev->rx_hw) ||
+		/* the cookie of the frame being sent (its reply read already) or of the last */
+		uint64_t want = w->nl.req_seq && w->nl.have_reply_cookie ? w->nl.reply_cookie
+		                                                         : w->tm_cookie;
+		if (ev->cookie != want || !ev->ack || !tsync_ts_valid(&ev->rx_hw) ||
 		    wifi_nl_to_sys(&w->nl, &ev->tx_hw, &a) ||
 		    wifi_nl_to_sys(&w->nl, &ev->rx_hw, &b))
 			return;
