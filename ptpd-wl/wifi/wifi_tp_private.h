@@ -60,6 +60,9 @@ void wifi_tp_tm_send(struct wifi_tp *w);
 /* wifi_tstamp nl80211: open nl80211 on wc.nl_iface, stamp the peer's TM frames, register for
  * them (0 or -errno with err naming the cause); switch stamping off and close. */
 int wifi_tp_nl_open(struct wifi_tp *w, char *err, size_t errlen);
+/* An nl80211 event (arg: the wifi_tp): our TM frame's TX status gives t1/t4, the peer's TM
+ * frame t2/t3 and, when it follows up a complete exchange, a sample through the hooks. */
+void wifi_tp_nl_event(void *arg, const struct wifi_nl_event *ev);
 void wifi_tp_nl_close(struct wifi_tp *w);
 
 #endif

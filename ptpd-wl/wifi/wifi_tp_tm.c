@@ -82,7 +82,7 @@ void wifi_tp_tm_send(struct wifi_tp *w)
 
 /* An nl80211 event (wifi_nl80211.h): the TX status of our TM frame (t1, t4) or a TM frame from
  * the peer (t2, t3), the hardware stamps mapped to CLOCK_REALTIME through the device's PHC. */
-static void nl_event(void *arg, const struct wifi_nl_event *ev)
+void wifi_tp_nl_event(void *arg, const struct wifi_nl_event *ev)
 {
 	struct wifi_tp *w = arg;
 	int64_t a, b;
@@ -114,7 +114,7 @@ static void nl_event(void *arg, const struct wifi_nl_event *ev)
 int wifi_tp_nl_open(struct wifi_tp *w, char *err, size_t errlen)
 {
 	char e2[240];
-	int e = wifi_nl_open(&w->nl, w->wc.nl_iface, nl_event, w, e2, sizeof(e2));
+	int e = wifi_nl_open(&w->nl, w->wc.nl_iface, wifi_tp_nl_event, w, e2, sizeof(e2));
 	if (e) { /* e2 names the interface */
 		snprintf(err, errlen, "wifi_tstamp nl80211: %s", e2);
 		return e;
