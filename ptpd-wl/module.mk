@@ -7,8 +7,9 @@
 #         PTP messages for tests/integration/test_hostile_ptpd.sh).
 
 # wifi_tstamp nl80211 (ptpd-wl/wifi/wifi_nl80211.c): libnl-genl-3 through pkg-config
-PTPD_NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
-PTPD_NL_LIBS   := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null)
+# (Debian's paths as the fallback: on a fresh machine this is read before make deps installs it)
+PTPD_NL_CFLAGS := $(or $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null),-I/usr/include/libnl3)
+PTPD_NL_LIBS   := $(or $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null),-lnl-genl-3 -lnl-3)
 $(BUILD)/obj/ptpd-wl/%.o: CPPFLAGS += $(PTPD_NL_CFLAGS)
 $(BUILD)/obj/tests/unit/ptpd-wl/%.o: CPPFLAGS += $(PTPD_NL_CFLAGS)
 UNIT_LDLIBS += $(PTPD_NL_LIBS)
