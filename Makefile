@@ -22,7 +22,7 @@ endif
 
 DEB_PKGS := linuxptp chrony libpcap-dev libdpdk-dev libgsl-dev libcriterion-dev iproute2 \
             gnuplot-nox pkg-config clang-format libxxhash-dev liblz4-dev libzstd-dev python3 \
-            clang libclang-rt-14-dev libgnutls28-dev openssl tshark libjansson-dev \
+            clang libclang-rt-14-dev libgnutls28-dev openssl tshark libjansson-dev libnl-genl-3-dev \
             python3-numpy
 # make bench also compares against QEMU (qemu-system-data holds qboot.rom)
 BENCH_PKGS := qemu-system-x86 qemu-system-data ethtool time

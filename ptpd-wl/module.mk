@@ -6,6 +6,14 @@
 #         codec; used by tests/integration/test_ptp_mgmt_codec.sh), ptp-inject (crafts hostile
 #         PTP messages for tests/integration/test_hostile_ptpd.sh).
 
+# wifi_tstamp nl80211 (ptpd-wl/wifi/wifi_nl80211.c): libnl-genl-3 through pkg-config
+# (Debian's paths as the fallback: on a fresh machine this is read before make deps installs it)
+PTPD_NL_CFLAGS := $(or $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null),-I/usr/include/libnl3)
+PTPD_NL_LIBS   := $(or $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null),-lnl-genl-3 -lnl-3)
+$(BUILD)/obj/ptpd-wl/%.o: CPPFLAGS += $(PTPD_NL_CFLAGS)
+$(BUILD)/obj/tests/unit/ptpd-wl/%.o: CPPFLAGS += $(PTPD_NL_CFLAGS)
+UNIT_LDLIBS += $(PTPD_NL_LIBS)
+
 PTPD_CORE_SRCS := $(sort $(wildcard ptpd-wl/core/*.c))
 PTPD_CORE_OBJS := $(PTPD_CORE_SRCS:%.c=$(BUILD)/obj/%.o)
 
@@ -46,7 +54,7 @@ ifneq ($(wildcard ptpd-wl/main.c),)
 BINS             += $(BUILD)/bin/ptpd-wl
 MODULE_OBJS      += $(BUILD)/obj/ptpd-wl/main.o
 
-$(BUILD)/bin/ptpd-wl: LDLIBS := -lpcap $(LDLIBS)
+$(BUILD)/bin/ptpd-wl: LDLIBS := -lpcap $(PTPD_NL_LIBS) $(LDLIBS)
 $(BUILD)/bin/ptpd-wl: $(BUILD)/obj/ptpd-wl/main.o $(PTPD_DAEMON_OBJS) $(PTPD_CORE_OBJS) $(LIB)
 	$(link)
 endif

@@ -78,6 +78,7 @@ static const struct config_item table[] = {
         CFG_STRING("wifi_medium", P, ""),
         CFG_STRING("wifi_peer", P, ""),
         CFG_STRING("wifi_tsf", P, ""),
+        CFG_STRING("wifi_nl_iface", P, ""),
         CFG_ENUM("wifi_tstamp", P, WIFI_TS_MAC, wifi_tstamp_enum),
         CFG_ENUM("wifi_mode", P, WIFI_MODE_PTP, wifi_mode_enum),
 };

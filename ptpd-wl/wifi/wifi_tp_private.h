@@ -10,6 +10,7 @@
 #include "tsync/transport_impl.h"
 #include "wifi_frame.h"
 #include "wifi_io.h"
+#include "wifi_nl80211.h"
 #include "wifi_tm.h"
 #include "wifi_transport.h"
 #include "wifi_tsf.h"
@@ -40,6 +41,10 @@ struct wifi_tp {
 	wifi_map_fn map;
 	wifi_sample_fn sample;
 	void *hook_arg;
+	/* wifi_tstamp nl80211: TM frames through nl80211, the last one's token and cookie */
+	struct wifi_nl nl;
+	uint64_t tm_cookie;
+	uint8_t tm_token;
 };
 
 #define WT(t) container_of(t, struct wifi_tp, base)
@@ -52,5 +57,12 @@ int wifi_tp_next(struct wifi_tp *w, struct wifi_rx *rx, int64_t *sys);
  * the TM frame that follows a Sync. */
 void wifi_tp_tm_observe(struct wifi_tp *w, const struct wifi_rx *rx);
 void wifi_tp_tm_send(struct wifi_tp *w);
+/* wifi_tstamp nl80211: open nl80211 on wc.nl_iface, stamp the peer's TM frames, register for
+ * them (0 or -errno with err naming the cause); switch stamping off and close. */
+int wifi_tp_nl_open(struct wifi_tp *w, char *err, size_t errlen);
+/* An nl80211 event (arg: the wifi_tp): our TM frame's TX status gives t1/t4, the peer's TM
+ * frame t2/t3 and, when it follows up a complete exchange, a sample through the hooks. */
+void wifi_tp_nl_event(void *arg, const struct wifi_nl_event *ev);
+void wifi_tp_nl_close(struct wifi_tp *w);
 
 #endif

@@ -20,8 +20,10 @@
 
 #define READ_MAX 256 /* records read per recv call at most */
 
-const struct config_enum wifi_tstamp_enum[] = {
-        {"mac", WIFI_TS_MAC}, {"software", WIFI_TS_SOFTWARE}, {NULL, 0}};
+const struct config_enum wifi_tstamp_enum[] = {{"mac", WIFI_TS_MAC},
+                                               {"software", WIFI_TS_SOFTWARE},
+                                               {"nl80211", WIFI_TS_NL80211},
+                                               {NULL, 0}};
 const struct config_enum wifi_mode_enum[] = {
         {"ptp", WIFI_MODE_PTP}, {"tm", WIFI_MODE_TM}, {NULL, 0}};
 
@@ -42,6 +44,13 @@ int wifi_tp_cfg_read(const struct config *cfg, const char *iface, struct wifi_tp
 	const char *m = config_get_string(cfg, iface, "wifi_medium");
 	const char *peer = config_get_string(cfg, iface, "wifi_peer");
 	const char *tp = config_get_string(cfg, iface, "wifi_tsf");
+	const char *nli = config_get_string(cfg, iface, "wifi_nl_iface");
+	if (nli && strlen(nli) >= sizeof(wc->nl_iface)) {
+		snprintf(err, errlen, "%s: wifi_nl_iface name too long (max %zu)", iface,
+		         sizeof(wc->nl_iface) - 1);
+		return -EINVAL;
+	}
+	snprintf(wc->nl_iface, sizeof(wc->nl_iface), "%s", nli && *nli ? nli : iface);
 	if (m && strlen(m) >= sizeof(wc->medium)) {
 		snprintf(err, errlen, "%s: wifi_medium path too long (max %zu)", iface,
 		         sizeof(wc->medium) - 1);
@@ -59,10 +68,26 @@ int wifi_tp_cfg_read(const struct config *cfg, const char *iface, struct wifi_tp
 	}
 	wc->tstamp = (enum wifi_tstamp)config_get_int(cfg, iface, "wifi_tstamp");
 	wc->mode = (enum wifi_mode)config_get_int(cfg, iface, "wifi_mode");
-	if (wc->mode == WIFI_MODE_TM && (wc->tstamp != WIFI_TS_MAC || !wc->have_peer)) {
+	if (wc->mode == WIFI_MODE_TM && (wc->tstamp == WIFI_TS_SOFTWARE || !wc->have_peer)) {
 		snprintf(err, errlen,
-		         "%s: wifi_mode tm (802.11v Timing Measurement) needs wifi_tstamp mac and "
-		         "wifi_peer",
+		         "%s: wifi_mode tm (802.11v Timing Measurement) needs wifi_tstamp mac or "
+		         "nl80211, and wifi_peer",
+		         iface);
+		return -EINVAL;
+	}
+	if (wc->tstamp == WIFI_TS_NL80211 && wc->mode != WIFI_MODE_TM) {
+		snprintf(
+		        err, errlen,
+		        "%s: wifi_tstamp nl80211 needs wifi_mode tm: the driver stamps only Timing "
+		        "Measurement / FTM management frames, not PTP's data frames",
+		        iface);
+		return -EINVAL;
+	}
+	if (wc->tstamp == WIFI_TS_NL80211 && wc->medium[0]) {
+		snprintf(err, errlen,
+		         "%s: wifi_tstamp nl80211 needs a real nl80211 interface: the emulated "
+		         "medium "
+		         "(wifi_medium) has none (use wifi_tstamp mac there)",
 		         iface);
 		return -EINVAL;
 	}
@@ -80,7 +105,7 @@ static void q_signal(struct wifi_tp *w, bool on)
 
 static int map_ts(struct wifi_tp *w, const struct wifi_rx *rx, int64_t sys_ns, struct tsync_ts *ts)
 {
-	if (w->wc.tstamp == WIFI_TS_SOFTWARE) {
+	if (w->wc.tstamp != WIFI_TS_MAC) { /* nl80211: PTP's frames have software stamps */
 		*ts = tsync_ts_make(TS_SRC_SYS, sys_ns, TS_RES_NS);
 		return 0;
 	}
@@ -148,7 +173,7 @@ static void enqueue(struct wifi_tp *w, const struct wifi_rx *rx, const struct ts
 		q_signal(w, true);
 }
 
-static int wt_open(struct transport *t, const char *iface)
+static int wt_open_io(struct transport *t, const char *iface)
 {
 	struct wifi_tp *w = WT(t);
 	char err[300];
@@ -163,6 +188,8 @@ static int wt_open(struct transport *t, const char *iface)
 		    (e = wifi_io_open_medium(&w->io, w->wc.medium, err, sizeof(err))))
 			return transport_err(t, e, "%s: %s", iface, err);
 	} else {
+		if (w->wc.tstamp == WIFI_TS_NL80211 && (e = wifi_tp_nl_open(w, err, sizeof(err))))
+			return transport_err(t, e, "%s", err);
 		if ((e = net_if_mac(iface, w->mac)))
 			return transport_err(t, e, "%s: no MAC address", iface);
 		if (w->wc.tstamp == WIFI_TS_MAC &&
@@ -186,8 +213,20 @@ static int wt_open(struct transport *t, const char *iface)
 	}
 	ev.data.fd = w->evfd;
 	epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->evfd, &ev);
+	if (w->nl.sk) {
+		ev.data.fd = wifi_nl_fd(&w->nl);
+		epoll_ctl(w->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	}
 	w->qh = w->qn = 0;
 	return 0;
+}
+
+static int wt_open(struct transport *t, const char *iface)
+{
+	int e = wt_open_io(t, iface);
+	if (e)
+		wifi_tp_nl_close(WT(t));
+	return e;
 }
 
 static void wt_close(struct transport *t)
@@ -200,6 +239,7 @@ static void wt_close(struct transport *t)
 		        t->iface, st->rx_ptp, st->tx, st->tx_status, st->tx_no_status, st->rx_bad,
 		        st->rx_no_tsft, st->tm_sent, st->tm_samples);
 	wifi_io_close(&w->io);
+	wifi_tp_nl_close(w);
 	if (w->epfd > 0)
 		close(w->epfd);
 	if (w->evfd > 0)
@@ -214,6 +254,8 @@ static ssize_t wt_recv(struct transport *t, enum transport_channel ch, void *buf
 	struct rx_item it;
 	if (ch != TRANS_EVENT)
 		return -EAGAIN;
+	if (w->nl.sk)
+		wifi_nl_poll(&w->nl); /* TM frames and TX status: samples through the hooks */
 	if (w->qn) {
 		it = w->q[w->qh];
 		w->qh = (w->qh + 1) % RXQ;
@@ -322,8 +364,10 @@ static ssize_t wt_send(struct transport *t, enum transport_channel ch, enum tran
 		wifi_tp_tm_send(w);
 	if (!tx_ts)
 		return (ssize_t)len;
-	if (w->wc.tstamp == WIFI_TS_SOFTWARE) {
+	if (w->wc.tstamp != WIFI_TS_MAC) {
 		*tx_ts = tsync_ts_make(TS_SRC_SYS, sw, TS_RES_NS);
+		if (w->wc.mode == WIFI_MODE_TM && sync)
+			wifi_tp_tm_send(w);
 		return (ssize_t)len;
 	}
 	e = tx_status(w, tx.seq, tx_ts);
@@ -361,6 +405,7 @@ static int wt_init(struct transport *t, void *arg)
 	w->wc = *(const struct wifi_tp_cfg *)arg;
 	w->epfd = w->evfd = -1;
 	w->io.fd = -1;
+	w->nl.phc_fd = -1;
 	wifi_tm_init(&w->tm);
 	return 0;
 }

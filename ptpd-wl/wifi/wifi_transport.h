@@ -20,6 +20,12 @@
  * carrying the t1 / t4 of the previous one, and the receiving side turns each completed
  * exchange into a sample through the hooks (wifi_transport_tm_hooks: the daemon's servo path);
  * it drops Sync and Follow_Up then, so that PTP's own exchange does not feed the servo too.
+ *
+ * wifi_tstamp nl80211 (wifi_nl80211.h; only with wifi_mode tm, wifi_peer, no wifi_medium):
+ * t1..t4 are the driver's hardware stamps of the TM frames and their ACKs, which are sent and
+ * received through nl80211 on wifi_nl_iface (the managed interface of the same phy; empty:
+ * iface) after NL80211_CMD_SET_HW_TIMESTAMP for the peer; PTP's own messages still go
+ * through iface (the monitor interface) with software stamps.
  */
 #ifndef PTPD_WIFI_TRANSPORT_H
 #define PTPD_WIFI_TRANSPORT_H
@@ -30,12 +36,13 @@
 #include "tsync/config.h"
 #include "tsync/transport.h"
 
-enum wifi_tstamp { WIFI_TS_MAC = 0, WIFI_TS_SOFTWARE = 1 };
+enum wifi_tstamp { WIFI_TS_MAC = 0, WIFI_TS_SOFTWARE = 1, WIFI_TS_NL80211 = 2 };
 enum wifi_mode { WIFI_MODE_PTP = 0, WIFI_MODE_TM = 1 };
 
 struct wifi_tp_cfg {
 	char medium[108];
 	char tsf_path[256];
+	char nl_iface[16]; /* wifi_nl_iface (empty: iface) */
 	uint8_t peer[6];
 	bool have_peer;
 	enum wifi_tstamp tstamp;

@@ -13,7 +13,7 @@ FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS  := -std=gnu11 -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Werror -MMD -MP \
 		-Wno-gnu-variable-sized-type-not-at-end \
 		$(FUZZ_SAN) -fsanitize=fuzzer-no-link
-FUZZ_LDLIBS  := -lpcap -lgsl -lgslcblas -lxxhash -llz4 -lzstd -lgnutls -ljansson -lm -lrt -lpthread
+FUZZ_LDLIBS  := -lpcap $(PTPD_NL_LIBS) -lgsl -lgslcblas -lxxhash -llz4 -lzstd -lgnutls -ljansson -lm -lrt -lpthread
 
 # Everything a target may need, in one archive: the linker takes only what is referenced.
 FUZZ_DEP_SRCS := $(LIB_SRCS) $(wildcard ptpd-wl/core/*.c ptpd-wl/daemon/*.c ptpd-wl/wifi/*.c) \
@@ -32,11 +32,12 @@ FUZZ_SEEDGEN  := $(FUZZ_DIR)/bin/seedgen
 
 # include paths per directory, as the module.mk files give them to gcc
 $(FUZZ_DIR)/obj/analysis/%.o:   FUZZ_INC := -Ianalysis
-$(FUZZ_DIR)/obj/ptpd-wl/%.o:    FUZZ_INC := -Iptpd-wl
+$(FUZZ_DIR)/obj/ptpd-wl/%.o:    FUZZ_INC := -Iptpd-wl $(PTPD_NL_CFLAGS)
 $(FUZZ_DIR)/obj/vmm/%.o:        FUZZ_INC := -Ivmm
 $(FUZZ_DIR)/obj/vmclock/%.o:    FUZZ_INC := -Ivmclock
 $(FUZZ_DIR)/obj/dtp/%.o:        FUZZ_INC := -Idtp
-$(FUZZ_DIR)/obj/tests/fuzz/%.o: FUZZ_INC := -Ianalysis -Iptpd-wl -Ivmm -Ivmclock -Itests/fuzz
+$(FUZZ_DIR)/obj/tests/fuzz/%.o: FUZZ_INC := -Ianalysis -Iptpd-wl -Ivmm -Ivmclock -Itests/fuzz \
+				 $(PTPD_NL_CFLAGS)
 
 $(FUZZ_DIR)/obj/%.o: %.c
 	@mkdir -p $(@D)
