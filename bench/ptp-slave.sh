@@ -7,7 +7,8 @@
 # usage: bench/ptp-slave.sh [--transport UDPv4|UDPv6|L2] [--delay E2E|P2P]
 #          [--servo pi|linreg|kalman] [--duration S] [--settle S] [--sync LOG2]
 #          [--netem "delay 200us 50us loss 1%"] [--relay "--delay 200us --jitter 50us --loss 1%"]
-#          [--no-ptp4l] [--opt --key=value]... [--out DIR]
+#          [--no-ptp4l] [--opt --key=value]... [--out DIR] [--lock-ns N]
+# --lock-ns N: the judge's lock threshold (lock_s: |true error| <= N from then on; default 2000).
 # --out DIR keeps the judge's statlog (judge.statlog) and the daemons' logs in DIR.
 # --netem shapes the links with tc netem (kernels with sch_netem); --relay routes each link
 # through a middle namespace running tsync-netem (user-space link emulator) with those args.
@@ -19,7 +20,7 @@ BIN=$BUILD/bin
 . testbeds/ptp/lib.sh
 BED_PREFIX=tsa-$$-
 
-TRANS=UDPv4 DELAY=E2E SERVO=kalman DUR=30 SETTLE= SYNC=-3 NETEM= RELAY= P4=1 OPTS= OUT=
+TRANS=UDPv4 DELAY=E2E SERVO=kalman DUR=30 SETTLE= SYNC=-3 NETEM= RELAY= P4=1 OPTS= OUT= LOCKNS=2000
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--transport) TRANS=$2; shift ;;
@@ -31,6 +32,7 @@ while [ $# -gt 0 ]; do
 	--netem) NETEM=$2; shift ;;
 	--relay) RELAY=$2; shift ;;
 	--out) OUT=$2; shift ;;
+	--lock-ns) LOCKNS=$2; shift ;;
 	--no-ptp4l) P4= ;;
 	--opt) OPTS="$OPTS $2"; shift ;;
 	*) echo "ptp-slave: unknown argument $1" >&2; exit 1 ;;
@@ -92,7 +94,7 @@ uds_address $PTP_DIR/p4.uds" -i veth0 || exit 1
 fi
 
 JUDGE=$("$BIN/tsync-judge" --vclock "$VC" --duration "$DUR" --interval 0.1 --settle "$SETTLE" \
-	--statlog "$PTP_DIR/judge.statlog")
+	--lock-ns "$LOCKNS" --statlog "$PTP_DIR/judge.statlog")
 echo "bench slave transport=$TRANS delay=$DELAY servo=$SERVO duration=$DUR settle=$SETTLE sync=$SYNC netem=$(echo "${NETEM:-none}" | tr ' ' '_') relay=$(echo "${RELAY:-none}" | tr ' ' '_')"
 echo "$JUDGE"
 echo "ptpd_cpu $(ptp_cpu_rss "$PTPD")"
