@@ -71,7 +71,15 @@ run() {
 	# a silent peer gives way after 1 s when another connection waits: the real source,
 	# connecting meanwhile, waits in the backlog and then migrates
 	bed_bg a "$TMP/$tag.silent1" "$PY" -c "$STRAY" $B "$port" silent
-	sleep 0.5
+	# the silent peer must be connected before the real source (the backlog is FIFO): under
+	# ASan and load the interpreter took longer than a fixed 0.5 s and the source came first
+	_t=100
+	while [ -z "$(bed_exec b ss -Htn state established "( sport = :$port )" 2>/dev/null)" ] &&
+		[ $_t -gt 0 ]; do
+		sleep 0.05
+		_t=$((_t - 1))
+	done
+	sleep 0.2
 	r=$(ctl "$TMP/$tag.ssock" "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"tcp:$B:$port\"}}")
 	check "$tag: migrate accepted" [ "$r" = '{"return": {}}' ]
 	check "$tag: source quits after the destination runs" wait_exit "$spid" 20
