@@ -8,7 +8,11 @@
 # on REF; tsync-judge scores every slave vclock against REF at 10 Hz.
 #
 # usage: bench/peers-vclock.sh [--quick] [--duration S] [--settle S]
-#          [--relay "--delay 200us --jitter 50us --loss 1%"] [--out DIR]
+#          [--relay "--delay 200us --jitter 50us --loss 1%"] [--out DIR] [--ptpd-opts "..."]
+# --ptpd-opts: extra ptpd-wl options for its three slaves (e.g. "--delay_filter_length=64").
+# --out DIR: keep the judge's statlog (judge.statlog, one err column per peer in PEERS order,
+#   named in DIR/columns; t[s] = 0 at DIR/judge.started), ptpd-wl's statlogs (its own offsets,
+#   NAME.statlog, "started" in its header) and every daemon's log.
 # --quick: 40 s, settle 20 (ptp4l's PI with its software-stamping gains needs 0.016/ki = 37 s
 #   at 8 Sync/s before its first frequency estimate, so its row mostly shows that wait).
 # --relay: each link goes through tsync-netem in a middle namespace with those arguments.
@@ -21,7 +25,7 @@ BIN=$BUILD/bin
 . testbeds/ptp/lib.sh
 BED_PREFIX=bpv-$$-
 
-DUR=120 SETTLE=60 RELAY= OUT=
+DUR=120 SETTLE=60 RELAY= OUT= PTPD_OPTS=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--quick) DUR=40 SETTLE=20 ;;
@@ -29,6 +33,7 @@ while [ $# -gt 0 ]; do
 	--settle) SETTLE=$2; shift ;;
 	--relay) RELAY=$2; shift ;;
 	--out) OUT=$2; shift ;;
+	--ptpd-opts) PTPD_OPTS=$2; shift ;;
 	*) echo "peers-vclock: unknown argument $1" >&2; exit 1 ;;
 	esac
 	shift
@@ -76,10 +81,11 @@ for p in $PEERS; do
 	eval "vc=\$VC_$i"
 	case "$p" in
 	ptpd-*)
+		# shellcheck disable=SC2086
 		ptpd_start "$p" "$p" -i veth0 --clock_type=vclock --vclock="$vc" --clock_servo="${p#ptpd-}" \
 			--network_transport=UDPv4 --delay_mechanism=E2E --logSyncInterval=-3 \
 			--logAnnounceInterval=-2 --logMinDelayReqInterval=-3 --summary_interval=-3 -s \
-			--statlog="$PTP_DIR/$p.statlog" || exit 1 ;;
+			--statlog="$PTP_DIR/$p.statlog" $PTPD_OPTS || exit 1 ;;
 	ptp4l-*)
 		peer_ptp4l "$p" "$p" "$vc" "$PTPCFG
 slaveOnly 1
@@ -99,6 +105,8 @@ for p in $PEERS; do
 	i=$((i + 1))
 	eval "VCS=\"\$VCS --vclock \$VC_$i\""
 done
+# the judge's t[s] = 0 on this wall clock (ptpd-wl statlogs carry their own "started")
+date -u +%Y-%m-%dT%H:%M:%S.%NZ >"$PTP_DIR/judge.started"
 # shellcheck disable=SC2086
 JUDGE=$("$BIN/tsync-judge" $VCS --ref "$REF" --duration "$DUR" --interval 0.1 \
 	--settle "$SETTLE" --statlog "$PTP_DIR/judge.statlog")
@@ -114,6 +122,11 @@ for p in $PEERS; do
 		"$(kv max_ns "$j")" "$(kv lock_s "$j")" "$(kv cpu_s "$cpu")"
 done
 if [ -n "$OUT" ]; then
-	mkdir -p "$OUT" && cp "$PTP_DIR"/judge.statlog "$PTP_DIR"/*.log "$OUT"/ 2>/dev/null
+	mkdir -p "$OUT" && cp "$PTP_DIR"/*.statlog "$PTP_DIR"/judge.started "$PTP_DIR"/*.log "$OUT"/ 2>/dev/null
+	i=0
+	for p in $PEERS; do
+		i=$((i + 1))
+		echo "err$((i - 1))[ns] $p"
+	done >"$OUT/columns"
 fi
 exit 0

@@ -21,7 +21,8 @@
  * configured Q, so unmodelled wander cannot make the filter (and its estimate) overconfident.
  * Above 8 samples/s (an on-demand burst: 64 Sync/s) the steps are per 1/8 s, not per sample:
  * a quarter second of correlated timestamp noise would otherwise inflate Q 20-fold and the
- * filter would follow the noise.
+ * filter would follow the noise. An adaptive R is inflated the same way while the innovations
+ * stay white (heavy-tailed noise the median does not see), at most 8 samples/s.
  *
  * Outliers: an innovation above 5 sigma(S) is rejected (prediction only); the 4th outlier in a
  * row re-opens the gate, inflates P by the innovation and is followed (a real time step).
@@ -64,6 +65,7 @@
 #define QSCALE_UP      1.1
 #define QSCALE_DOWN    0.99
 #define QSCALE_MAX     1e8
+#define CORR_SIGMAS    1.0 /* lag-1 EWMA above this many sigmas of a white one: wander */
 
 struct kalman_servo {
 	struct servo base;
@@ -78,6 +80,9 @@ struct kalman_servo {
 	double qscale;   /* >= 1: adaptive inflation of Q */
 	double nis;      /* EWMA of innovation^2 / S, 1 when consistent */
 	double bias;     /* EWMA of innovation / sqrt(S), 0 when consistent */
+	double corr;     /* EWMA of x_k x_k-1 (x = innovation / sqrt(S)), 0 when white */
+	double x_prev;   /* last normalised innovation */
+	double rscale;   /* >= 1: adaptive inflation of R (heavy-tailed noise) */
 	double r_fixed;  /* ns^2, 0 = adaptive */
 	double r;        /* current R, ns^2 */
 	/* second-difference R estimator */
@@ -218,32 +223,50 @@ static void predict(struct kalman_servo *k, double dt)
 	k->p[1][1] = p11 + q2 * dt;
 }
 
-/* Innovation consistency. With the right Q and R the normalised innovations nu / sqrt(S) are
- * white N(0, 1): their squares average 1 and their EWMA mean m has variance a / (2 - a).
+/* Innovation consistency. With the right Q and R the normalised innovations x = nu / sqrt(S)
+ * are white N(0, 1): their squares average 1 and their EWMA mean m has variance a / (2 - a).
  * R is estimated apart (second differences), so a lasting excess (NIS EWMA > 1.5) or a
  * bias (m^2 > 9 var(m), slow wander smaller than the noise) means unmodelled clock dynamics:
  * inflate Q fast; relax it slowly toward the configured Q otherwise. This keeps the filter,
- * and its error estimate, from being overconfident when the model is wrong. */
+ * and its error estimate, from being overconfident when the model is wrong.
+ * An excess whose innovations stay white (their lag-1 product's EWMA within 1 sigma of a
+ * white sequence's) also means the noise is wider than the median-based R says: heavy-tailed
+ * software stamps under load, where 30 % of the samples carry an exponential delay the
+ * median does not see. Then R is inflated too (at most 8 Sync/s), so NIS comes back to 1
+ * before Q has grown enough for the filter to follow the noise (issue 18: in simulation
+ * 390-430 ns true sd instead of 90-210). */
 static void adapt_q(struct kalman_servo *k, double nu, double s, double dt)
 {
-	double nis = nu * nu / s, x = nu / sqrt(s);
+	double nis = nu * nu / s, x = nu / sqrt(s), xc = fmax(-GATE_SIGMA, fmin(GATE_SIGMA, x));
 	const double var_m = NIS_SMOOTH / (2 - NIS_SMOOTH);
 	double w = dt < ADAPT_STEP_S ? dt / ADAPT_STEP_S : 1.0; /* steps per sample */
+	double up = w < 1.0 ? pow(QSCALE_UP, w) : QSCALE_UP;
+	double down = w < 1.0 ? pow(QSCALE_DOWN, w) : QSCALE_DOWN;
 
 	if (nis > GATE_SIGMA * GATE_SIGMA)
 		nis = GATE_SIGMA * GATE_SIGMA;
 	k->nis += NIS_SMOOTH * (nis - k->nis);
 	k->bias += NIS_SMOOTH * (x - k->bias);
+	k->corr += NIS_SMOOTH * (xc * k->x_prev - k->corr);
+	k->x_prev = xc;
 	if ((k->nis > NIS_HIGH || k->bias * k->bias > 9 * var_m) && k->qscale < QSCALE_MAX)
-		k->qscale *= w < 1.0 ? pow(QSCALE_UP, w) : QSCALE_UP;
+		k->qscale *= up;
 	else if (k->nis < NIS_LOW && k->qscale > 1.0)
-		k->qscale = fmax(1.0, k->qscale * (w < 1.0 ? pow(QSCALE_DOWN, w) : QSCALE_DOWN));
+		k->qscale = fmax(1.0, k->qscale * down);
+	if (w < 1.0 || k->r_fixed > 0)
+		return; /* an on-demand burst (64 Sync/s), or R configured: R is left alone */
+	if (k->nis > NIS_HIGH && k->corr <= CORR_SIGMAS * sqrt(var_m) * k->nis) {
+		if (k->rscale < QSCALE_MAX)
+			k->rscale *= up;
+	} else if (k->nis < NIS_LOW && k->rscale > 1.0) {
+		k->rscale = fmax(1.0, k->rscale * down);
+	}
 }
 
 /* Measurement update with gating; returns 1 if the sample was used. */
 static int update(struct kalman_servo *k, double z, double weight, double dt)
 {
-	double rw = k->r / weight, nu = z - k->theta, s, k0, k1;
+	double rw = k->r * k->rscale / weight, nu = z - k->theta, s, k0, k1;
 	double p00, p01, p11;
 
 	s = k->p[0][0] + rw;
@@ -361,8 +384,11 @@ static void kalman_reset(struct servo *s)
 	k->have_prev = 0;
 	k->have_rate = 0;
 	k->qscale = 1.0;
+	k->rscale = 1.0;
 	k->nis = 1.0;
 	k->bias = 0.0;
+	k->corr = 0.0;
+	k->x_prev = 0.0;
 }
 
 static int kalman_error_estimate(struct servo *s, double *err_ns)
@@ -401,6 +427,7 @@ struct servo *kalman_servo_create(const struct servo_config *cfg, double fadj_pp
 	k->u = fadj_ppb;
 	k->q2 = fn * fn;
 	k->qscale = 1.0;
+	k->rscale = 1.0;
 	k->nis = 1.0;
 	k->r_fixed = cfg->kalman_meas_noise_ns * cfg->kalman_meas_noise_ns;
 	k->r = k->r_fixed > 0 ? k->r_fixed : R_PRIOR;
