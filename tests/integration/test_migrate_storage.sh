@@ -128,7 +128,7 @@ for storage in none precopy flim; do
 		# 8192 blocks: all but the 256 moved and those the guest wrote are held
 		check "flim: blocks the destination's template holds are not sent (${held:-?} of 8192)" cond '[ "${held:-0}" -ge 6000 ]'
 		check "flim: the moved MiB goes as references to template blocks (${ref:-?} of 256)" cond '[ "${ref:-0}" -ge 200 ] && [ "${ref:-0}" -le 300 ]'
-		dref=$(sed -n 's/.*(\([0-9]*\) copied from held blocks).*/\1/p' "$TMP/$tag.dst")
+		dref=$(sed -n 's/.*(\([0-9]*\) copied from held blocks, .*/\1/p' "$TMP/$tag.dst")
 		check "flim: the destination copied them from its image ($dref)" [ "${dref:-x}" = "$ref" ]
 		# the same guest RAM goes either way: the disk's 32 MiB make the difference
 		check "flim: at least 24 MiB fewer bytes than precopy ($bytes_flim vs $bytes_precopy)" cond '[ "$((bytes_precopy - bytes_flim))" -ge 25165824 ]'

@@ -344,7 +344,7 @@ static int run(struct dst *d, const char *addr)
 	pr_info("incoming from %s: guest running; downtime %.3f ms (source stop -> vCPU start), "
 	        "%llu bytes, %llu passes, pages full %llu zero %llu dup %llu disk %llu lz4 %llu "
 	        "zstd %llu, disk mismatches %llu, disk blocks written %llu (%llu copied from held "
-	        "blocks), %llu blocks follow in post-copy",
+	        "blocks, %llu from RAM pages), %llu blocks follow in post-copy",
 	        addr, run_rt > d->stop_rt ? (run_rt - d->stop_rt) / 1e6 : 0.0,
 	        (unsigned long long)d->conn.bytes_rx, (unsigned long long)d->passes,
 	        (unsigned long long)d->n[TSMIG_PAGE_FULL],
@@ -352,7 +352,7 @@ static int run(struct dst *d, const char *addr)
 	        (unsigned long long)d->n[TSMIG_PAGE_DISK], (unsigned long long)d->n[TSMIG_PAGE_LZ4],
 	        (unsigned long long)d->n[TSMIG_PAGE_ZSTD], (unsigned long long)d->disk_mismatch,
 	        (unsigned long long)d->disk_blocks_rx, (unsigned long long)d->disk_dedup,
-	        (unsigned long long)d->nmissing);
+	        (unsigned long long)d->disk_ram_dedup, (unsigned long long)d->nmissing);
 	return 0;
 }
 

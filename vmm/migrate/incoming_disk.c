@@ -93,6 +93,8 @@ int dst_disk_region(struct dst *d, const struct tsmig_region *rg)
 	d->fault_block =
 	        f && !strncmp(f, "dst-block=", 10) ? strtoull(f + 10, NULL, 0) : UINT64_MAX;
 	d->disk_indexed = rg->flags & TSMIG_REGION_F_INDEX;
+	if (d->disk_indexed) /* storage flim: blocks may name the RAM pages received */
+		d->dlim.ram_pages = d->lim.npages;
 	return d->disk_indexed ? send_index(d) : 0;
 }
 
@@ -112,6 +114,24 @@ static int put_block(struct dst *d, uint64_t b, const uint8_t *data)
 	d->dhave[b / 64] |= 1ULL << (b % 64);
 	d->disk_blocks_rx++;
 	return 0;
+}
+
+/* A RAM entry: block e->pfn takes the content of RAM page e->ref.ref, which must hash as
+ * announced (the vCPU has not run: the page holds what the migration wrote). */
+static int ram_block(struct dst *d, const struct tsmig_entry *e)
+{
+	const uint8_t *pg = d->ram + e->ref.ref * TSMIG_PAGE_SIZE;
+	if (!d->disk_indexed || e->ref.ref >= d->lim.npages)
+		return dst_fail(d, -EBADMSG,
+		                "disk block %llu: a RAM reference (page %llu) outside storage flim",
+		                (unsigned long long)e->pfn, (unsigned long long)e->ref.ref);
+	if (!mig_hash_eq(mig_page_hash(pg), mig_hash_get(e->ref.hash)))
+		return dst_fail(d, -EBADMSG,
+		                "disk block %llu: RAM reference to page %llu, which does not hold "
+		                "the content announced",
+		                (unsigned long long)e->pfn, (unsigned long long)e->ref.ref);
+	d->disk_ram_dedup++;
+	return put_block(d, e->pfn, pg);
 }
 
 static int apply_block(struct dst *d, const struct tsmig_entry *e)
@@ -154,6 +174,8 @@ static int apply_block(struct dst *d, const struct tsmig_entry *e)
 			        (unsigned long long)e->pfn, (unsigned long long)e->ref.ref);
 		d->disk_dedup++;
 		return put_block(d, e->pfn, tmp);
+	case TSMIG_PAGE_RAM: /* storage flim: a RAM page this VM received (the parser bounds ref) */
+		return ram_block(d, e);
 	default:
 		return dst_fail(d, -EBADMSG, "disk block %llu: a DISK reference in a DISK region",
 		                (unsigned long long)e->pfn);

@@ -223,10 +223,11 @@ size_t mig_metrics_json(const struct mig_metrics *m, const struct mig_params *p,
 	        "\"compressed\": %llu, \"full\": %llu, \"disk-rewritten\": %llu}, "
 	        "\"disk-blocks\": {\"total\": %llu, \"sent\": %llu, \"passes\": %u, "
 	        "\"dirty\": %llu, \"precopy-time\": %.3f, \"dedup-held\": %llu, "
-	        "\"dedup-ref\": %llu, \"hot-deferred\": %llu}, "
+	        "\"dedup-ref\": %llu, \"dedup-ram\": %llu, \"hot-deferred\": %llu}, "
 	        "\"bytes-by-category\": {\"disk-full\": %llu, \"disk-compressed\": %llu, "
 	        "\"ram-compressed\": %llu, \"dedup-held-blocks\": %llu, \"dedup-ref-blocks\": "
-	        "%llu, \"dedup-dup-pages\": %llu, \"zero-pages\": %llu}, "
+	        "%llu, \"dedup-ram-blocks\": %llu, \"dedup-dup-pages\": %llu, \"zero-pages\": "
+	        "%llu}, "
 	        "\"postcopy\": {\"state\": \"%s\", \"missing\": %llu, \"prefetched\": %llu, "
 	        "\"on-demand\": %llu, \"misses\": %llu, \"prefetch-hits\": %llu, "
 	        "\"prefetch-hit-rate\": %.3f, \"dropped\": %llu, \"miss-wait-p50\": %.3f, "
@@ -255,9 +256,10 @@ size_t mig_metrics_json(const struct mig_metrics *m, const struct mig_params *p,
 	        (unsigned long long)m->disk_blocks_sent, m->disk_passes,
 	        (unsigned long long)m->disk_dirty, m->disk_precopy_ns / 1e6,
 	        (unsigned long long)m->disk_dedup_held, (unsigned long long)m->disk_dedup_ref,
-	        (unsigned long long)m->disk_hot_deferred, (unsigned long long)m->disk_full_bytes,
-	        (unsigned long long)m->disk_comp_bytes, (unsigned long long)m->compressed_bytes,
-	        (unsigned long long)m->disk_dedup_held, (unsigned long long)m->disk_dedup_ref,
+	        (unsigned long long)m->disk_dedup_ram, (unsigned long long)m->disk_hot_deferred,
+	        (unsigned long long)m->disk_full_bytes, (unsigned long long)m->disk_comp_bytes,
+	        (unsigned long long)m->compressed_bytes, (unsigned long long)m->disk_dedup_held,
+	        (unsigned long long)m->disk_dedup_ref, (unsigned long long)m->disk_dedup_ram,
 	        (unsigned long long)m->dup, (unsigned long long)m->zero,
 	        m->pc_state[0] ? m->pc_state : "none", (unsigned long long)m->pc_missing,
 	        (unsigned long long)m->pc_prefetched, (unsigned long long)m->pc_demanded,

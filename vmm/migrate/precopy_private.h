@@ -91,6 +91,7 @@ struct src {
 	unsigned hash_threads;  /* its worker threads */
 	bool fault_lose_dirty;  /* test fault: drop every dirty log after pass 0 */
 	bool fault_bad_ref;     /* test fault: disk DUP references announce a wrong hash */
+	bool fault_bad_ram_ref; /* test fault: disk RAM references name a page beyond RAM */
 	uint64_t fixed_ns;      /* downtime estimate that does not scale with dirty pages */
 	struct mig_metrics met;
 	bool paused, go_sent;

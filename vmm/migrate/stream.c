@@ -143,6 +143,7 @@ int tsmig_entry_next(const uint8_t *p, size_t len, size_t *off, const struct tsm
 		break;
 	case TSMIG_PAGE_DUP:
 	case TSMIG_PAGE_DISK:
+	case TSMIG_PAGE_RAM:
 		want_min = want_max = sizeof(struct tsmig_ref);
 		break;
 	case TSMIG_PAGE_LZ4:
@@ -160,7 +161,7 @@ int tsmig_entry_next(const uint8_t *p, size_t len, size_t *off, const struct tsm
 	e->count = h.count;
 	e->len = h.len;
 	e->data = p + o + sizeof(h);
-	if (h.kind == TSMIG_PAGE_DUP || h.kind == TSMIG_PAGE_DISK) {
+	if (h.kind == TSMIG_PAGE_DUP || h.kind == TSMIG_PAGE_DISK || h.kind == TSMIG_PAGE_RAM) {
 		memcpy(&e->ref, e->data, sizeof(e->ref));
 		if (h.kind == TSMIG_PAGE_DUP && e->ref.ref >= lim->npages)
 			return bad(err, errlen, o, "DUP reference beyond RAM", e->ref.ref);
@@ -169,6 +170,13 @@ int tsmig_entry_next(const uint8_t *p, size_t len, size_t *off, const struct tsm
 			           e->ref.ref);
 		if (h.kind == TSMIG_PAGE_DISK && e->ref.ref >= lim->disk_blocks)
 			return bad(err, errlen, o, "DISK reference beyond the disk", e->ref.ref);
+		if (h.kind == TSMIG_PAGE_RAM && !lim->ram_pages)
+			return bad(err, errlen, o,
+			           "RAM reference where none is allowed (not a flim DISK region), "
+			           "page",
+			           e->ref.ref);
+		if (h.kind == TSMIG_PAGE_RAM && e->ref.ref >= lim->ram_pages)
+			return bad(err, errlen, o, "RAM reference beyond RAM, page", e->ref.ref);
 	}
 	*off = o + sizeof(h) + h.len;
 	return 1;
