@@ -11,6 +11,12 @@
 #     RAM and disk matches, and the guest runs on at the destination, still writing;
 #   - a DUP reference whose announced hash its block does not match (injected at the source)
 #     is refused by the destination, which never runs the guest; the source runs on;
+#   - storage flim with mode "all" and a page-cache guest (--io ...,cache=300: each write is a
+#     RAM page flushed to disk 300 ms later): dirty blocks equal to a RAM page the destination
+#     received go as RAM references (counted in the source's statlog, copied from its RAM by
+#     the destination, the same count), the checksums match and the end-state check passes;
+#     a RAM reference naming a page beyond the destination's RAM (TSVMM_MIG_FAULT=bad-ram-ref)
+#     is refused by name, the guest never runs there, the source runs on;
 #   - a bad "storage" or "checksum" value is refused by name.
 #   - storage "flim" (dedup against the destination's template image: its hash index at the
 #     start; hot-area scheduling; early switchover with post-copy): the template's blocks are
@@ -69,6 +75,11 @@ stop_pair() {
 	ctl "$TMP/$1.ssock" '{"execute":"quit"}' >/dev/null
 	wait_exit "$DPID" 5 || bed_stop "$DPID"
 	wait_exit "$SPID" 5 || bed_stop "$SPID"
+}
+end_state() { # NAME TAG: the destination's disk = the source's at its stop + later guest writes
+	ctl "$TMP/$2.dsock" '{"execute":"stop"}' >/dev/null
+	chk=$(python3 testbeds/migrate/storage-check.py "$TMP/$2.src.img" "$TMP/$2.dst.img")
+	check "$1: destination disk = source's at its stop + later guest writes: $chk" cond '[ "${chk%%:*}" = ok ]'
 }
 io_w() { jget "$(ctl "$1" '{"execute":"query-status"}')" io_written_blocks; }
 t0=$(date +%s)
@@ -135,9 +146,7 @@ for storage in none precopy flim; do
 		pc=$(sed -n 's/.*storage flim post-copy: \([0-9]*\) blocks.*/\1/p' "$TMP/$tag.src")
 		dpc=$(sed -n 's/.*incoming post-copy: complete, \([0-9]*\) blocks.*digest [0-9a-f]* matches.*/\1/p' "$TMP/$tag.dst")
 		check "flim: blocks followed the switchover and their digest matched (${pc:-none} sent, ${dpc:-none} checked)" cond '[ "${pc:-0}" -gt 0 ] && [ "$pc" = "$dpc" ]'
-		ctl "$TMP/$tag.dsock" '{"execute":"stop"}' >/dev/null
-		chk=$(python3 testbeds/migrate/storage-check.py "$TMP/$tag.src.img" "$TMP/$tag.dst.img")
-		check "flim: destination disk = source's at its stop + later guest writes: $chk" cond '[ "${chk%%:*}" = ok ]'
+		end_state flim $tag
 		ctl "$TMP/$tag.dsock" '{"execute":"cont"}' >/dev/null
 		n1=$(grep -c 'storage flim: bytes full [0-9]* .*guest I/O during the migration read [0-9.]* MB/s' "$TMP/$tag.statlog")
 		n2=$(grep -c "post-copy done: $pc blocks missing at the switchover.*misses [0-9]*, prefetch hits [0-9]* (rate [0-9.]*).*miss wait p50 [0-9.]* ms p99" "$TMP/$tag.statlog")
@@ -169,6 +178,48 @@ else
 fi
 stop_pair $tag
 
+echo "-- flim with dup and a page-cache guest (cache=300: blocks written from RAM pages 300 ms later)"
+# the guest's writes wait 300 ms in RAM pages before they reach the disk (a page cache's
+# writeback); spread over the disk (write-share 0.2) so that most are sent before the
+# switchover: a dirty block whose content the destination already received as a RAM page
+# goes as a RAM reference, verified by hash at the destination
+GUEST_PLAIN=$GUEST
+GUEST="$GUEST_PLAIN --io write=4M,read=8M,write-share=0.2,cache=300"
+tag=ramref
+if start_pair $tag 5313; then
+	sleep 1
+	ctl "$TMP/$tag.ssock" "{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"mode\":\"all\",\"storage\":\"flim\",\"max-bandwidth\":24000000,\"statlog\":\"$TMP/$tag.statlog\"}}" >/dev/null
+	ctl "$TMP/$tag.ssock" "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"tcp:$B:5313\"}}" >/dev/null
+	check "ramref: the source completes" wait_exit "$SPID" 20
+	ram=$(sed -n 's/.*storage flim: bytes full .*from RAM pages \([0-9]*\) blocks.*/\1/p' "$TMP/$tag.statlog")
+	dram=$(sed -n 's/.*copied from held blocks, \([0-9]*\) from RAM pages).*/\1/p' "$TMP/$tag.dst")
+	check "ramref: blocks went as RAM references (${ram:-?}) and the destination copied them from its RAM (${dram:-?})" cond '[ "${ram:-0}" -gt 0 ] && [ "$ram" = "$dram" ]'
+	srcsum=$(sed -n 's/.*completed: .*checksum \([0-9a-f]*\).*/\1/p' "$TMP/$tag.src")
+	dstsum=$(sed -n 's/.*checksum \([0-9a-f]*\) matches.*disk blocks too.*/\1/p' "$TMP/$tag.dst")
+	check "ramref: checksums over RAM and disk match ($srcsum)" cond '[ -n "$srcsum" ] && [ "$srcsum" = "$dstsum" ]'
+	end_state ramref $tag
+else
+	fail "ramref: both VMs up"
+fi
+stop_pair $tag
+
+echo "-- flim: a RAM reference naming a page beyond the destination's RAM (TSVMM_MIG_FAULT=bad-ram-ref)"
+tag=badram
+if SRC_ENV=TSVMM_MIG_FAULT=bad-ram-ref start_pair $tag 5314; then
+	sleep 1
+	ctl "$TMP/$tag.ssock" '{"execute":"migrate-set-parameters","arguments":{"mode":"all","storage":"flim","max-bandwidth":24000000}}' >/dev/null
+	ctl "$TMP/$tag.ssock" "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"tcp:$B:5314\"}}" >/dev/null
+	q=$(wait_mig "$TMP/$tag.ssock")
+	err=$(echo "$q" | sed -n 's/.*"error": "\([^"]*\)".*/\1/p')
+	check "bad-ram-ref: refused by the destination: ${err%%: source*}" cond '[ "$(jget "$q" status)" = failed ] && echo "$err" | grep -q "RAM reference beyond RAM"'
+	check "bad-ram-ref: destination never ran the guest" sh -c "! grep -q 'guest running' '$TMP/$tag.dst'"
+	check "bad-ram-ref: source runs on" [ "$(jget "$(ctl "$TMP/$tag.ssock" '{"execute":"query-status"}')" status)" = running ]
+else
+	fail "bad-ram-ref: both VMs up"
+fi
+stop_pair $tag
+GUEST=$GUEST_PLAIN
+
 echo "-- flim post-copy, the link cut after 5 blocks (TSVMM_MIG_FAULT=postcopy-cut=5): resumed"
 # cut_migrate TAG PORT EXTRA_PARAMS: a flim migration whose source cuts the link after 5
 # post-copy blocks
@@ -185,9 +236,7 @@ if cut_migrate $tag 5312 ""; then
 	check "resume: the source reconnected after the cut (${again:-no} blocks sent again)" [ -n "$again" ]
 	check "resume: the destination took the reconnect" grep -q 'incoming post-copy: the source reconnected from' "$TMP/$tag.dst"
 	check "resume: post-copy completed, digest matched" grep -q 'incoming post-copy: complete, .*digest [0-9a-f]* matches' "$TMP/$tag.dst"
-	ctl "$TMP/$tag.dsock" '{"execute":"stop"}' >/dev/null
-	chk=$(python3 testbeds/migrate/storage-check.py "$TMP/$tag.src.img" "$TMP/$tag.dst.img")
-	check "resume: destination disk = source's at its stop + later guest writes: $chk" cond '[ "${chk%%:*}" = ok ]'
+	end_state resume $tag
 else
 	fail "resume: both VMs up"
 fi
