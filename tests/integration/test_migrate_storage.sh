@@ -15,8 +15,10 @@
 #     RAM page flushed to disk 300 ms later): dirty blocks equal to a RAM page the destination
 #     received go as RAM references (counted in the source's statlog, copied from its RAM by
 #     the destination, the same count), the checksums match and the end-state check passes;
-#     a RAM reference naming a page beyond the destination's RAM (TSVMM_MIG_FAULT=bad-ram-ref)
-#     is refused by name, the guest never runs there, the source runs on;
+#     and RAM pages equal to a block the destination's image holds go as BLOCK references (the
+#     same counts at both ends); a RAM reference naming a page beyond the destination's RAM
+#     (TSVMM_MIG_FAULT=bad-ram-ref) is refused by name, the guest never runs there, the source
+#     runs on; so is a BLOCK reference beyond the disk (bad-block-ref);
 #   - a bad "storage" or "checksum" value is refused by name.
 #   - storage "flim" (dedup against the destination's template image: its hash index at the
 #     start; hot-area scheduling; early switchover with post-copy): the template's blocks are
@@ -194,6 +196,10 @@ if start_pair $tag 5313; then
 	ram=$(sed -n 's/.*storage flim: bytes full .*from RAM pages \([0-9]*\) blocks.*/\1/p' "$TMP/$tag.statlog")
 	dram=$(sed -n 's/.*copied from held blocks, \([0-9]*\) from RAM pages).*/\1/p' "$TMP/$tag.dst")
 	check "ramref: blocks went as RAM references (${ram:-?}) and the destination copied them from its RAM (${dram:-?})" cond '[ "${ram:-0}" -gt 0 ] && [ "$ram" = "$dram" ]'
+	# and back: a cache page sent after its block went as a BLOCK reference to that block
+	blk=$(sed -n 's/.*storage flim: bytes full .*RAM pages from blocks \([0-9]*\),.*/\1/p' "$TMP/$tag.statlog")
+	dblk=$(sed -n 's/.*guest running.* zstd [0-9]* block \([0-9]*\),.*/\1/p' "$TMP/$tag.dst")
+	check "ramref: RAM pages went as BLOCK references (${blk:-?}), the destination read them from its image (${dblk:-?})" cond '[ "${blk:-0}" -gt 0 ] && [ "$blk" = "$dblk" ]'
 	srcsum=$(sed -n 's/.*completed: .*checksum \([0-9a-f]*\).*/\1/p' "$TMP/$tag.src")
 	dstsum=$(sed -n 's/.*checksum \([0-9a-f]*\) matches.*disk blocks too.*/\1/p' "$TMP/$tag.dst")
 	check "ramref: checksums over RAM and disk match ($srcsum)" cond '[ -n "$srcsum" ] && [ "$srcsum" = "$dstsum" ]'
@@ -203,21 +209,28 @@ else
 fi
 stop_pair $tag
 
+# bad_ref FAULT PORT PATTERN: a flim migration from a source with that fault is refused by the
+# destination with an error matching PATTERN, the guest never runs there, the source runs on
+bad_ref() {
+	tag=$1
+	if SRC_ENV=TSVMM_MIG_FAULT=$1 start_pair $tag $2; then
+		sleep 1
+		ctl "$TMP/$tag.ssock" '{"execute":"migrate-set-parameters","arguments":{"mode":"all","storage":"flim","max-bandwidth":24000000}}' >/dev/null
+		ctl "$TMP/$tag.ssock" "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"tcp:$B:$2\"}}" >/dev/null
+		q=$(wait_mig "$TMP/$tag.ssock")
+		err=$(echo "$q" | sed -n 's/.*"error": "\([^"]*\)".*/\1/p')
+		check "$1: refused by the destination: ${err%%: source*}" cond '[ "$(jget "$q" status)" = failed ] && echo "$err" | grep -q "$3"'
+		check "$1: destination never ran the guest" sh -c "! grep -q 'guest running' '$TMP/$tag.dst'"
+		check "$1: source runs on" [ "$(jget "$(ctl "$TMP/$tag.ssock" '{"execute":"query-status"}')" status)" = running ]
+	else
+		fail "$1: both VMs up"
+	fi
+	stop_pair $tag
+}
 echo "-- flim: a RAM reference naming a page beyond the destination's RAM (TSVMM_MIG_FAULT=bad-ram-ref)"
-tag=badram
-if SRC_ENV=TSVMM_MIG_FAULT=bad-ram-ref start_pair $tag 5314; then
-	sleep 1
-	ctl "$TMP/$tag.ssock" '{"execute":"migrate-set-parameters","arguments":{"mode":"all","storage":"flim","max-bandwidth":24000000}}' >/dev/null
-	ctl "$TMP/$tag.ssock" "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"tcp:$B:5314\"}}" >/dev/null
-	q=$(wait_mig "$TMP/$tag.ssock")
-	err=$(echo "$q" | sed -n 's/.*"error": "\([^"]*\)".*/\1/p')
-	check "bad-ram-ref: refused by the destination: ${err%%: source*}" cond '[ "$(jget "$q" status)" = failed ] && echo "$err" | grep -q "RAM reference beyond RAM"'
-	check "bad-ram-ref: destination never ran the guest" sh -c "! grep -q 'guest running' '$TMP/$tag.dst'"
-	check "bad-ram-ref: source runs on" [ "$(jget "$(ctl "$TMP/$tag.ssock" '{"execute":"query-status"}')" status)" = running ]
-else
-	fail "bad-ram-ref: both VMs up"
-fi
-stop_pair $tag
+bad_ref bad-ram-ref 5314 "RAM reference beyond RAM"
+echo "-- flim: a BLOCK reference naming a block beyond the destination's disk (bad-block-ref)"
+bad_ref bad-block-ref 5315 "BLOCK reference beyond the disk"
 GUEST=$GUEST_PLAIN
 
 echo "-- flim post-copy, the link cut after 5 blocks (TSVMM_MIG_FAULT=postcopy-cut=5): resumed"

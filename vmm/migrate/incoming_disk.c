@@ -93,8 +93,10 @@ int dst_disk_region(struct dst *d, const struct tsmig_region *rg)
 	d->fault_block =
 	        f && !strncmp(f, "dst-block=", 10) ? strtoull(f + 10, NULL, 0) : UINT64_MAX;
 	d->disk_indexed = rg->flags & TSMIG_REGION_F_INDEX;
-	if (d->disk_indexed) /* storage flim: blocks may name the RAM pages received */
+	if (d->disk_indexed) { /* storage flim: blocks may name RAM pages received, and back */
 		d->dlim.ram_pages = d->lim.npages;
+		d->lim.own_blocks = d->dlim.npages;
+	}
 	return d->disk_indexed ? send_index(d) : 0;
 }
 
@@ -180,6 +182,27 @@ static int apply_block(struct dst *d, const struct tsmig_entry *e)
 		return dst_fail(d, -EBADMSG, "disk block %llu: a DISK reference in a DISK region",
 		                (unsigned long long)e->pfn);
 	}
+}
+
+int dst_disk_block_page(struct dst *d, const struct tsmig_entry *e, uint8_t *pg)
+{
+	uint8_t tmp[TSMIG_PAGE_SIZE];
+	if (!d->disk_indexed || e->ref.ref >= d->dlim.npages)
+		return dst_fail(d, -EBADMSG,
+		                "page %llu: a BLOCK reference (block %llu) outside storage flim",
+		                (unsigned long long)e->pfn, (unsigned long long)e->ref.ref);
+	if (pread(d->wdisk_fd, tmp, TSMIG_PAGE_SIZE, (off_t)(e->ref.ref * TSMIG_PAGE_SIZE)) !=
+	    TSMIG_PAGE_SIZE)
+		return dst_fail(d, -EIO, "page %llu: reading block %llu: %s",
+		                (unsigned long long)e->pfn, (unsigned long long)e->ref.ref,
+		                strerror(errno));
+	if (!mig_hash_eq(mig_page_hash(tmp), mig_hash_get(e->ref.hash)))
+		return dst_fail(d, -EBADMSG,
+		                "page %llu: BLOCK reference to block %llu, which does not hold the "
+		                "content announced",
+		                (unsigned long long)e->pfn, (unsigned long long)e->ref.ref);
+	memcpy(pg, tmp, TSMIG_PAGE_SIZE);
+	return 0;
 }
 
 int dst_disk_pages(struct dst *d, uint32_t len)

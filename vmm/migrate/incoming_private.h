@@ -51,7 +51,7 @@ struct dst {
 	struct tsmig_tsc tsc; /* the source's TSC record (have_tsc) */
 	bool have_tsc;
 	uint64_t stop_rt, passes, bytes;
-	uint64_t n[TSMIG_PAGE_ZSTD + 1]; /* pages by kind */
+	uint64_t n[TSMIG_PAGE_BLOCK + 1]; /* pages by kind */
 	uint64_t disk_mismatch;
 	/* The checksum's leaves: ph[p] is the XXH3-64 of page p read back from RAM right after
 	 * this side last wrote it (zero runs: the zero page's hash), for pages set in have. */
@@ -89,6 +89,9 @@ int dst_admit(struct dst *d, int lfd, int sfd, char *peer, size_t peerlen);
  */
 int dst_disk_region(struct dst *d, const struct tsmig_region *rg);
 int dst_disk_pages(struct dst *d, uint32_t len);
+/* A BLOCK entry of the RAM region (storage flim): page pg takes block e->ref.ref of this VM's
+ * image, which must hash as announced. 0 or -errno (err). */
+int dst_disk_block_page(struct dst *d, const struct tsmig_entry *e, uint8_t *pg);
 int dst_disk_leaves(struct dst *d, const uint64_t **dh, uint64_t *n);
 void dst_disk_close(struct dst *d);
 /* Test hook (tests/integration/test_migrate_storage.sh): with TSVMM_MIG_DISK_COPY=PATH in the

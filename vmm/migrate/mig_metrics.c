@@ -220,13 +220,14 @@ size_t mig_metrics_json(const struct mig_metrics *m, const struct mig_params *p,
 	        "\"downtime\": %.3f, \"expected-downtime\": %.3f, \"iterations\": %u, "
 	        "\"converge\": \"%s\", \"bytes\": %llu, \"bandwidth\": %llu, \"pages\": {"
 	        "\"total\": %llu, \"sent\": %llu, \"zero\": %llu, \"dup\": %llu, \"disk\": %llu, "
-	        "\"compressed\": %llu, \"full\": %llu, \"disk-rewritten\": %llu}, "
+	        "\"compressed\": %llu, \"full\": %llu, \"disk-rewritten\": %llu, \"block\": %llu}, "
 	        "\"disk-blocks\": {\"total\": %llu, \"sent\": %llu, \"passes\": %u, "
 	        "\"dirty\": %llu, \"precopy-time\": %.3f, \"dedup-held\": %llu, "
 	        "\"dedup-ref\": %llu, \"dedup-ram\": %llu, \"hot-deferred\": %llu}, "
 	        "\"bytes-by-category\": {\"disk-full\": %llu, \"disk-compressed\": %llu, "
 	        "\"ram-compressed\": %llu, \"dedup-held-blocks\": %llu, \"dedup-ref-blocks\": "
-	        "%llu, \"dedup-ram-blocks\": %llu, \"dedup-dup-pages\": %llu, \"zero-pages\": "
+	        "%llu, \"dedup-ram-blocks\": %llu, \"dedup-block-pages\": %llu, "
+	        "\"dedup-dup-pages\": %llu, \"zero-pages\": "
 	        "%llu}, "
 	        "\"postcopy\": {\"state\": \"%s\", \"missing\": %llu, \"prefetched\": %llu, "
 	        "\"on-demand\": %llu, \"misses\": %llu, \"prefetch-hits\": %llu, "
@@ -252,18 +253,19 @@ size_t mig_metrics_json(const struct mig_metrics *m, const struct mig_params *p,
 	        (unsigned long long)m->pages_sent, (unsigned long long)m->zero,
 	        (unsigned long long)m->dup, (unsigned long long)m->disk,
 	        (unsigned long long)m->compressed, (unsigned long long)m->full,
-	        (unsigned long long)m->disk_rewritten, (unsigned long long)m->disk_blocks,
-	        (unsigned long long)m->disk_blocks_sent, m->disk_passes,
-	        (unsigned long long)m->disk_dirty, m->disk_precopy_ns / 1e6,
+	        (unsigned long long)m->disk_rewritten, (unsigned long long)m->block_pages,
+	        (unsigned long long)m->disk_blocks, (unsigned long long)m->disk_blocks_sent,
+	        m->disk_passes, (unsigned long long)m->disk_dirty, m->disk_precopy_ns / 1e6,
 	        (unsigned long long)m->disk_dedup_held, (unsigned long long)m->disk_dedup_ref,
 	        (unsigned long long)m->disk_dedup_ram, (unsigned long long)m->disk_hot_deferred,
 	        (unsigned long long)m->disk_full_bytes, (unsigned long long)m->disk_comp_bytes,
 	        (unsigned long long)m->compressed_bytes, (unsigned long long)m->disk_dedup_held,
 	        (unsigned long long)m->disk_dedup_ref, (unsigned long long)m->disk_dedup_ram,
-	        (unsigned long long)m->dup, (unsigned long long)m->zero,
-	        m->pc_state[0] ? m->pc_state : "none", (unsigned long long)m->pc_missing,
-	        (unsigned long long)m->pc_prefetched, (unsigned long long)m->pc_demanded,
-	        (unsigned long long)m->pc_misses, (unsigned long long)m->pc_hits,
+	        (unsigned long long)m->block_pages, (unsigned long long)m->dup,
+	        (unsigned long long)m->zero, m->pc_state[0] ? m->pc_state : "none",
+	        (unsigned long long)m->pc_missing, (unsigned long long)m->pc_prefetched,
+	        (unsigned long long)m->pc_demanded, (unsigned long long)m->pc_misses,
+	        (unsigned long long)m->pc_hits,
 	        m->pc_hits + m->pc_misses ? (double)m->pc_hits / (double)(m->pc_hits + m->pc_misses)
 	                                  : 0.0,
 	        (unsigned long long)m->pc_dropped, m->pc_wait_p50_ns / 1e6, m->pc_wait_p99_ns / 1e6,

@@ -97,6 +97,7 @@ struct mig_metrics {
 	uint64_t disk_dedup_held; /* flim: blocks not sent, the destination held them in place */
 	uint64_t disk_dedup_ref;  /* flim: blocks sent as a reference to another held block */
 	uint64_t disk_dedup_ram;  /* flim: blocks sent as a reference to a RAM page sent */
+	uint64_t block_pages;     /* flim: RAM pages sent as a reference to a block held */
 	uint64_t disk_full_bytes, disk_comp_bytes; /* disk blocks sent whole / compressed */
 	uint64_t disk_hot_deferred;                /* flim: write-hot blocks held back */
 	/* flim post-copy: blocks missing at the switchover, sent (prefetch / on demand), the

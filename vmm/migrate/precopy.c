@@ -172,7 +172,7 @@ static int send_page(struct src *s, uint64_t pfn)
 			set_known(s, pfn, h64);
 	}
 	struct mig_hash h = {0, 0};
-	if (s->p.dup || s->p.disk)
+	if (s->p.dup || s->p.disk || s->dst_h)
 		h = mig_page_hash(s->page);
 	uint64_t ref;
 	if (s->p.dup && hindex_get(s->dupidx, h, &ref) && dup_valid(s, ref, h)) {
@@ -180,6 +180,15 @@ static int send_page(struct src *s, uint64_t pfn)
 		s->hash[pfn] = h;
 		s->met.dup++;
 		return put_ref(s, pfn, TSMIG_PAGE_DUP, h, ref);
+	}
+	if (s->dst_h && hindex_get(s->didx, h, &ref) && ref < s->dblocks &&
+	    mig_hash_eq(s->dst_h[ref], h)) { /* flim: a block the destination's image holds */
+		s->kind[pfn] = SENT_DUP;
+		if (s->p.dup)
+			s->hash[pfn] = h;
+		s->met.block_pages++;
+		return put_ref(s, pfn, TSMIG_PAGE_BLOCK, h,
+		               ref ^ (uint64_t)s->fault_bad_block_ref << 40);
 	}
 	if (s->p.disk && s->disk && disk_index_lookup(s->disk, s->page, h, &ref)) {
 		s->kind[pfn] = SENT_DISK;

@@ -175,6 +175,22 @@ Test(vmm_migrate_stream, ram_entries_bounded)
 	cr_assert(strstr(err, "RAM reference where none is allowed"), "%s", err);
 }
 
+/* BLOCK entries (storage flim: a RAM page naming a block of the destination's own image):
+ * only once a flim DISK region is declared (own_blocks), bounded by its blocks. */
+Test(vmm_migrate_stream, block_entries_bounded)
+{
+	struct tsmig_limits rlim = {.npages = 1000, .own_blocks = 50};
+	cr_assert_eq(parse_one(999, TSMIG_PAGE_BLOCK, 1, 24, 24, 49, &rlim), 1);
+	cr_assert_eq(parse_one(0, TSMIG_PAGE_BLOCK, 1, 24, 24, 50, &rlim), -EBADMSG);
+	cr_assert(strstr(err, "BLOCK reference beyond the disk"), "%s", err);
+	cr_assert_eq(parse_one(0, TSMIG_PAGE_BLOCK, 1, 24, 24, UINT64_MAX, &rlim), -EBADMSG);
+	cr_assert_eq(parse_one(0, TSMIG_PAGE_BLOCK, 1, 4096, 4096, 0, &rlim), -EBADMSG);
+	cr_assert_eq(parse_one(0, TSMIG_PAGE_BLOCK, 3, 24, 24, 0, &rlim), -EBADMSG);
+	cr_assert_eq(parse_one(0, TSMIG_PAGE_BLOCK, 1, 24, 24, 0, &lim), -EBADMSG);
+	cr_assert(strstr(err, "BLOCK reference where none is allowed"), "%s", err);
+	cr_assert_eq(parse_one(0, 9, 1, 24, 24, 0, &rlim), -EBADMSG); /* the next kind: unknown */
+}
+
 Test(vmm_migrate_stream, random_payloads_stay_in_bounds)
 {
 	unsigned seed = 12345;
