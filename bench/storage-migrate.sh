@@ -7,8 +7,9 @@
 # read in the downtime, verified after RUNNING).
 # PAGECACHE=1: the guest writes through a page cache (--io ...,write-share=0.2,cache=300: each
 # write is a RAM page flushed to disk 300 ms later, spread over the disk) and each link also
-# runs flim with mode "dup" (flim-dup: dirty blocks equal to a RAM page the destination
-# received go as RAM references) next to flim's mode "zero" (no RAM references), and prints
+# runs flim with "dup" on as well (flim-dup: dirty blocks equal to a RAM page the destination
+# received go as RAM references; RAM pages equal to a block it holds go as BLOCK references
+# either way), next to flim's mode "zero", and prints
 #   storage LINK page cache: flim-dup/flim bytes xB, N blocks from RAM pages
 # Links through tsync-netem (user-space relay; this kernel has no sch_netem):
 #   wan  100 Mbit/s, 10 ms each way (20 ms RTT); max-bandwidth 11.5 MB/s (just under the link)
@@ -56,8 +57,8 @@ link() { # wan | 1g
 	done
 }
 
-# run LINK TAG STORAGE EXTRA_PARAMS: one migration (mode $MODE, default zero); sets tot dn by
-# ck pc (post-copy line), rb (blocks sent as RAM references), ok
+# run LINK TAG STORAGE EXTRA_PARAMS: one migration (mode zero); sets tot dn by ck pc (post-copy
+# line), rb (blocks sent as RAM references), ok
 run() {
 	PORT=$((PORT + 1))
 	t=$2
@@ -74,7 +75,7 @@ run() {
 	tot='' dn='' by='' pc='' ok=MISMATCH
 	if bed_wait_for "$TMP/$t.dst" "waiting for a migration" 5 && wait_guest "$TMP/$t.ssock" 2 30; then
 		sleep 2 # the source's own writes (and reads) on top of the template
-		ctl "$TMP/$t.ssock" "{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"mode\":\"${MODE:-zero}\",\"storage\":\"$3\",\"max-bandwidth\":$BW,\"downtime-limit\":300,\"statlog\":\"$TMP/$t.statlog\",\"checksum\":\"${CHECKSUM:-stop}\"$4}}" >/dev/null
+		ctl "$TMP/$t.ssock" "{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"mode\":\"zero\",\"storage\":\"$3\",\"max-bandwidth\":$BW,\"downtime-limit\":300,\"statlog\":\"$TMP/$t.statlog\",\"checksum\":\"${CHECKSUM:-stop}\"$4}}" >/dev/null
 		ctl "$TMP/$t.ssock" "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"tcp:$B:$PORT\"}}" >/dev/null
 		wait_exit "$s" 600 || echo "storage-migrate: $t: the source did not finish" >&2
 	fi
@@ -95,7 +96,7 @@ run() {
 	[ -n "$pc" ] && echo "    post-copy: $pc"
 	grep -h "storage $3:" "$TMP/$t.src" | sed 's/.*storage/    storage/'
 	# bytes by category, dedup (held, by reference, from RAM pages) over the whole migration
-	n=$(sed -n 's/.*\(storage [a-z]*: bytes full .*zero pages [0-9]*\);.*/\1/p' "$TMP/$t.statlog" 2>/dev/null | head -n 1)
+	n=$(sed -n 's/.*\(storage [a-z]*: bytes full .*dup pages [0-9]*\);.*/\1/p' "$TMP/$t.statlog" 2>/dev/null | head -n 1)
 	[ -n "$n" ] && echo "    $n"
 	rb=$(echo "$n" | sed -n 's/.*from RAM pages \([0-9]*\) blocks.*/\1/p')
 	# where the downtime went (the statlog's closing note)
@@ -124,7 +125,7 @@ for L in $LINKS; do
 	c=MISMATCH
 	[ "$pok$fok$ook" = okokok ] && c=ok
 	if [ "${PAGECACHE:-0}" = 1 ]; then
-		MODE=dup run "$L" "$L-flimdup" flim ""
+		run "$L" "$L-flimdup" flim ',"dup":true'
 		[ "$ok" = ok ] || c=MISMATCH
 		PCLINE="$PCLINE
 storage $L page cache: flim-dup/flim bytes $(ratio "$by" "$fb")x, ${rb:-?} blocks from RAM pages"
