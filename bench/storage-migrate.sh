@@ -7,10 +7,11 @@
 # read in the downtime, verified after RUNNING).
 # PAGECACHE=1: the guest writes through a page cache (--io ...,write-share=0.2,cache=300: each
 # write is a RAM page flushed to disk 300 ms later, spread over the disk) and each link also
-# runs flim with "dup" on as well (flim-dup: dirty blocks equal to a RAM page the destination
-# received go as RAM references; RAM pages equal to a block it holds go as BLOCK references
-# either way), next to flim's mode "zero", and prints
-#   storage LINK page cache: flim-dup/flim bytes xB, N blocks from RAM pages
+# runs flim with "dup" on as well, without ("ram-dedup": false, flim-noram) and with the
+# references between disk and RAM (flim-dup: a dirty block equal to a RAM page the
+# destination received goes as a RAM entry, a RAM page equal to a block its image holds as a
+# BLOCK entry), and prints
+#   storage LINK page cache: flim-dup/flim-noram bytes xB time xT, N RAM + M BLOCK entries
 # Links through tsync-netem (user-space relay; this kernel has no sch_netem):
 #   wan  100 Mbit/s, 10 ms each way (20 ms RTT); max-bandwidth 11.5 MB/s (just under the link)
 #   1g   1 Gbit/s, 1 ms each way (2 ms RTT); max-bandwidth 60 MB/s (the relay's CPU limit here)
@@ -99,6 +100,7 @@ run() {
 	n=$(sed -n 's/.*\(storage [a-z]*: bytes full .*dup pages [0-9]*\);.*/\1/p' "$TMP/$t.statlog" 2>/dev/null | head -n 1)
 	[ -n "$n" ] && echo "    $n"
 	rb=$(echo "$n" | sed -n 's/.*from RAM pages \([0-9]*\) blocks.*/\1/p')
+	bb=$(echo "$n" | sed -n 's/.*RAM pages from blocks \([0-9]*\),.*/\1/p')
 	# where the downtime went (the statlog's closing note)
 	sed -n 's/.*completed: setup [^,]*, total [^,]*, \(downtime .*\), bytes [0-9]*, \(final pass .*\), checksum [0-9a-f]*$/    \1, \2/p' "$TMP/$t.statlog" 2>/dev/null | head -n 1
 	ctl "$TMP/$t.dsock" '{"execute":"quit"}' >/dev/null
@@ -125,10 +127,13 @@ for L in $LINKS; do
 	c=MISMATCH
 	[ "$pok$fok$ook" = okokok ] && c=ok
 	if [ "${PAGECACHE:-0}" = 1 ]; then
+		run "$L" "$L-flimnoram" flim ',"dup":true,"ram-dedup":false'
+		[ "$ok" = ok ] || c=MISMATCH
+		nb=$by nt=$tot
 		run "$L" "$L-flimdup" flim ',"dup":true'
 		[ "$ok" = ok ] || c=MISMATCH
 		PCLINE="$PCLINE
-storage $L page cache: flim-dup/flim bytes $(ratio "$by" "$fb")x, ${rb:-?} blocks from RAM pages"
+storage $L page cache: flim-dup/flim-noram bytes $(ratio "$by" "$nb")x time $(ratio "$tot" "$nt")x, ${rb:-?} RAM + ${bb:-?} BLOCK entries"
 	fi
 	SUMMARY="$SUMMARY
 storage $L: flim/precopy time $(ratio "$ft" "$pt")x bytes $(ratio "$fb" "$pb")x misses(prefetch)/misses(on-demand) $(ratio "$fm" "$om")x downtime flim ${fd:-fail} ms precopy ${pd:-fail} ms checksum $c"

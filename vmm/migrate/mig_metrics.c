@@ -16,6 +16,7 @@ void mig_params_default(struct mig_params *p)
 	p->timeout_ms = MIG_DEFAULT_TIMEOUT_MS;
 	p->postcopy = true;
 	p->pc_prefetch = true;
+	p->ram_dedup = true;
 	p->pc_ondemand_ms = 2000;
 	p->pc_resume_ms = 30000;
 }
@@ -65,7 +66,8 @@ static int check_keys(const json_t *obj, char *err, size_t errlen)
 	                                    "postcopy-prefetch",
 	                                    "postcopy-ondemand-ms",
 	                                    "postcopy-resume",
-	                                    "checksum"};
+	                                    "checksum",
+	                                    "ram-dedup"};
 	const char *k;
 	json_t *v;
 	if (!json_is_object(obj)) {
@@ -146,6 +148,11 @@ int mig_params_parse(struct mig_params *p, const json_t *json, char *err, size_t
 		if (r)
 			BAD("\"postcopy\" must be a boolean");
 		n.postcopy = b;
+	}
+	if ((r = json_get_bool(json, "ram-dedup", &b)) != -ENOENT) {
+		if (r)
+			BAD("\"ram-dedup\" must be a boolean");
+		n.ram_dedup = b;
 	}
 	if ((r = json_get_bool(json, "postcopy-prefetch", &b)) != -ENOENT) {
 		if (r)
@@ -241,7 +248,8 @@ size_t mig_metrics_json(const struct mig_metrics *m, const struct mig_params *p,
 	        "\"parameters\": {\"downtime-limit\": %llu, \"max-bandwidth\": %llu, "
 	        "\"max-iterations\": %u, \"zero\": %s, \"dup\": %s, \"disk\": %s, "
 	        "\"compress\": \"%s\", \"timeout\": %u, \"migrate-disk\": %s, \"storage\": "
-	        "\"%s\", \"postcopy\": %s, \"postcopy-prefetch\": %s, \"postcopy-ondemand-ms\": "
+	        "\"%s\", \"postcopy\": %s, \"postcopy-prefetch\": %s, \"ram-dedup\": %s, "
+	        "\"postcopy-ondemand-ms\": "
 	        "%u, \"postcopy-resume\": %u, \"checksum\": \"%s\"}, "
 	        "\"transport\": %s, "
 	        "\"error\": %s}",
@@ -280,8 +288,8 @@ size_t mig_metrics_json(const struct mig_metrics *m, const struct mig_params *p,
 	        p->dup ? "true" : "false", p->disk ? "true" : "false",
 	        mig_compress_name(p->compress), p->timeout_ms, p->migrate_disk ? "true" : "false",
 	        mig_storage_name(p->storage), p->postcopy ? "true" : "false",
-	        p->pc_prefetch ? "true" : "false", p->pc_ondemand_ms, p->pc_resume_ms,
-	        p->checksum_early ? "early" : "stop", tq, errq);
+	        p->pc_prefetch ? "true" : "false", p->ram_dedup ? "true" : "false",
+	        p->pc_ondemand_ms, p->pc_resume_ms, p->checksum_early ? "early" : "stop", tq, errq);
 	return n < 0 ? 0 : (size_t)n;
 }
 

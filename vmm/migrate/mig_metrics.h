@@ -36,6 +36,8 @@ struct mig_params {
 	                    * last two imply migrate-disk */
 	bool postcopy;     /* ["postcopy"] flim: switch over once RAM converged, the disk
 	                    * blocks still missing follow (on demand + prefetch); default on */
+	bool ram_dedup;    /* ["ram-dedup"] storage flim: RAM and BLOCK references between the
+	                 * disk and RAM (default true; a RAM entry needs dup as well) */
 	bool pc_prefetch;  /* ["postcopy-prefetch"] stream the missing blocks in hot-area order
 	                    * (off: on demand only for pc_ondemand_ms, then in block order) */
 	uint32_t pc_ondemand_ms; /* ["postcopy-ondemand-ms"] see pc_prefetch, default 2000 */

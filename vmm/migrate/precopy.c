@@ -181,7 +181,7 @@ static int send_page(struct src *s, uint64_t pfn)
 		s->met.dup++;
 		return put_ref(s, pfn, TSMIG_PAGE_DUP, h, ref);
 	}
-	if (s->dst_h && hindex_get(s->didx, h, &ref) && ref < s->dblocks &&
+	if (s->dst_h && s->p.ram_dedup && hindex_get(s->didx, h, &ref) && ref < s->dblocks &&
 	    mig_hash_eq(s->dst_h[ref], h)) { /* flim: a block the destination's image holds */
 		s->kind[pfn] = SENT_DUP;
 		if (s->p.dup)
@@ -242,7 +242,7 @@ static int wait_pass_ack(struct src *s, uint32_t pass)
 static int ram_ref(struct src *s, uint64_t b, struct mig_hash h)
 {
 	uint64_t q;
-	if (!s->p.dup || s->after_switch ||
+	if (!s->p.dup || !s->p.ram_dedup || s->after_switch ||
 	    !mig_ram_ref_find(s->dupidx, s->page, h, holds_page, s, &q))
 		return 0;
 	s->met.disk_dedup_ram++;
