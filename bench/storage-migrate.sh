@@ -5,6 +5,13 @@
 #   [CHECKSUM=stop|early] bench/storage-migrate.sh [--quick] [BUILD]   (root, /dev/kvm)
 # CHECKSUM (default stop): the "checksum" parameter of every run (early: no RAM or disk
 # read in the downtime, verified after RUNNING).
+# PAGECACHE=1: the guest writes through a page cache (--io ...,write-share=0.2,cache=300: each
+# write is a RAM page flushed to disk 300 ms later, spread over the disk) and each link also
+# runs flim with "dup" on as well, without ("ram-dedup": false, flim-noram) and with the
+# references between disk and RAM (flim-dup: a dirty block equal to a RAM page the
+# destination received goes as a RAM entry, a RAM page equal to a block its image holds as a
+# BLOCK entry), and prints
+#   storage LINK page cache: flim-dup/flim-noram bytes xB time xT, N RAM + M BLOCK entries
 # Links through tsync-netem (user-space relay; this kernel has no sch_netem):
 #   wan  100 Mbit/s, 10 ms each way (20 ms RTT); max-bandwidth 11.5 MB/s (just under the link)
 #   1g   1 Gbit/s, 1 ms each way (2 ms RTT); max-bandwidth 60 MB/s (the relay's CPU limit here)
@@ -31,6 +38,7 @@ trap 'bed_cleanup; rm -rf "$TMP"; trap - EXIT; exit 130' INT TERM
 A=10.86.0.1 B=10.86.0.2
 if [ $QUICK = 1 ]; then DISK=64 LINKS=wan; else DISK=256 LINKS="wan 1g"; fi
 IO=write=4M,read=8M
+[ "${PAGECACHE:-0}" = 1 ] && IO=$IO,write-share=0.2,cache=300
 GUEST="--mem 128M --profile zero=0.5,random=0.5 --dirty-rate 2000 --wss 512 --io $IO --migrate-plaintext"
 head -c "${DISK}M" /dev/urandom >"$TMP/base.img"
 PORT=5500
@@ -50,7 +58,8 @@ link() { # wan | 1g
 	done
 }
 
-# run LINK TAG STORAGE EXTRA_PARAMS: one migration; sets tot dn by ck pc (post-copy line), ok
+# run LINK TAG STORAGE EXTRA_PARAMS: one migration (mode zero); sets tot dn by ck pc (post-copy
+# line), rb (blocks sent as RAM references), ok
 run() {
 	PORT=$((PORT + 1))
 	t=$2
@@ -87,6 +96,11 @@ run() {
 	echo "  $1 $t: total ${tot:-fail} ms, downtime ${dn:-fail} ms, ${by:-?} bytes, checksum $ok ($chk)"
 	[ -n "$pc" ] && echo "    post-copy: $pc"
 	grep -h "storage $3:" "$TMP/$t.src" | sed 's/.*storage/    storage/'
+	# bytes by category, dedup (held, by reference, from RAM pages) over the whole migration
+	n=$(sed -n 's/.*\(storage [a-z]*: bytes full .*dup pages [0-9]*\);.*/\1/p' "$TMP/$t.statlog" 2>/dev/null | head -n 1)
+	[ -n "$n" ] && echo "    $n"
+	rb=$(echo "$n" | sed -n 's/.*from RAM pages \([0-9]*\) blocks.*/\1/p')
+	bb=$(echo "$n" | sed -n 's/.*RAM pages from blocks \([0-9]*\),.*/\1/p')
 	# where the downtime went (the statlog's closing note)
 	sed -n 's/.*completed: setup [^,]*, total [^,]*, \(downtime .*\), bytes [0-9]*, \(final pass .*\), checksum [0-9a-f]*$/    \1, \2/p' "$TMP/$t.statlog" 2>/dev/null | head -n 1
 	ctl "$TMP/$t.dsock" '{"execute":"quit"}' >/dev/null
@@ -112,7 +126,16 @@ for L in $LINKS; do
 	echo "  $L: post-copy misses $fm with prefetch + hot-area, $om on demand alone; miss wait p50 ${p50:-?} ms (RTT $RTT ms, ratio $(ratio "$p50" "$RTT"))"
 	c=MISMATCH
 	[ "$pok$fok$ook" = okokok ] && c=ok
+	if [ "${PAGECACHE:-0}" = 1 ]; then
+		run "$L" "$L-flimnoram" flim ',"dup":true,"ram-dedup":false'
+		[ "$ok" = ok ] || c=MISMATCH
+		nb=$by nt=$tot
+		run "$L" "$L-flimdup" flim ',"dup":true'
+		[ "$ok" = ok ] || c=MISMATCH
+		PCLINE="$PCLINE
+storage $L page cache: flim-dup/flim-noram bytes $(ratio "$by" "$nb")x time $(ratio "$tot" "$nt")x, ${rb:-?} RAM + ${bb:-?} BLOCK entries"
+	fi
 	SUMMARY="$SUMMARY
 storage $L: flim/precopy time $(ratio "$ft" "$pt")x bytes $(ratio "$fb" "$pb")x misses(prefetch)/misses(on-demand) $(ratio "$fm" "$om")x downtime flim ${fd:-fail} ms precopy ${pd:-fail} ms checksum $c"
 done
-echo "$SUMMARY" | sed '/^$/d'
+echo "$PCLINE$SUMMARY" | sed '/^$/d'

@@ -38,6 +38,18 @@ static int set_one(struct vmm_io_profile *p, const char *k, size_t kn, const cha
 	uint64_t *rate = kn == 5 && !strncmp(k, "write", 5)  ? &p->write_bps
 	                 : kn == 4 && !strncmp(k, "read", 4) ? &p->read_bps
 	                                                     : NULL;
+	if (kn == 5 && !strncmp(k, "cache", 5)) {
+		char *end;
+		errno = 0;
+		unsigned long ms = strtoul(val, &end, 10);
+		if (*end || errno || val[0] == '-' || ms > 60000) {
+			snprintf(err, errlen, "bad cache '%s' (writeback delay, ms, 0 .. 60000)",
+			         val);
+			return -EINVAL;
+		}
+		p->cache_ms = (uint32_t)ms;
+		return 0;
+	}
 	if (rate) {
 		if (vmm_parse_size(val, rate) || (*rate && *rate < TSVMM_PAGE_SIZE)) {
 			snprintf(err, errlen, "bad rate '%s' for %.*s (bytes/s, 0 or >= 4K)", val,
@@ -50,7 +62,7 @@ static int set_one(struct vmm_io_profile *p, const char *k, size_t kn, const cha
 	if (!f) {
 		snprintf(err, errlen,
 		         "unknown key '%.*s' (write, read, write-hot, write-share, read-hot, "
-		         "read-share)",
+		         "read-share, cache)",
 		         (int)kn, k);
 		return -EINVAL;
 	}
@@ -111,13 +123,16 @@ void vmm_io_boot(const struct vmm_io_profile *p, struct tsvmm_boot_params *bp)
 	bp->io_write_share_ppm = ppm(p->write_share);
 	bp->io_read_hot_ppm = ppm(p->read_hot);
 	bp->io_read_share_ppm = ppm(p->read_share);
+	bp->io_cache_ms = p->cache_ms;
 }
 
 void vmm_io_format(const struct vmm_io_profile *p, char *buf, size_t len)
 {
-	snprintf(buf, len,
-	         "write=%llu,read=%llu,write-hot=%.2f,write-share=%.2f,read-hot=%.2f,"
-	         "read-share=%.2f",
-	         (unsigned long long)p->write_bps, (unsigned long long)p->read_bps, p->write_hot,
-	         p->write_share, p->read_hot, p->read_share);
+	int n = snprintf(buf, len,
+	                 "write=%llu,read=%llu,write-hot=%.2f,write-share=%.2f,read-hot=%.2f,"
+	                 "read-share=%.2f",
+	                 (unsigned long long)p->write_bps, (unsigned long long)p->read_bps,
+	                 p->write_hot, p->write_share, p->read_hot, p->read_share);
+	if (p->cache_ms && n > 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, ",cache=%u", p->cache_ms);
 }

@@ -18,12 +18,14 @@ struct vmm_io_profile {
 	uint64_t write_bps, read_bps;  /* bytes per second, 0 = none */
 	double write_hot, write_share; /* hot set (fraction of the disk), share of writes in it */
 	double read_hot, read_share;
+	uint32_t cache_ms; /* page-cache writeback delay, ms (0: writes go straight out) */
 };
 
 /*
  * Parse "key=value,..." with keys write, read (bytes per second: digits with K/M/G), and
  * write-hot, write-share, read-hot, read-share (fractions in [0, 1]; defaults 0.1, 0.9, 0.2,
- * 0.8), or "off". 0, or -EINVAL with a message naming the bad part in err.
+ * 0.8), cache (page-cache writeback delay in ms, 0 .. 60000, default 0: written blocks are
+ * first a RAM page, flushed that much later), or "off". 0, or -EINVAL with a message naming the bad part in err.
  */
 int vmm_io_parse(const char *s, struct vmm_io_profile *p, char *err, size_t errlen);
 /* The profile into the boot parameters' io_* fields. */

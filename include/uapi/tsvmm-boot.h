@@ -136,7 +136,12 @@ struct tsvmm_boot_params {
 	 * both 0: r. Written by the VMM while the vCPU is stopped (boot, incoming migration). */
 	int64_t tsc_mult;
 	uint64_t tsc_add;
-	uint64_t reserved[10];
+	/* page-cache writeback (0: off): each write fills a page of a RAM page cache (a ring in
+	 * the fill region's random segment) and the block is written from that page this many
+	 * ms later, as a page cache flush does (the disk block then equals a RAM page) */
+	uint32_t io_cache_ms;
+	uint32_t io_reserved;
+	uint64_t reserved[9];
 };
 
 #endif /* __ASSEMBLER__ */

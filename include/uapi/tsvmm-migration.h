@@ -58,8 +58,17 @@
  *         at the source when sent; a mismatch at the destination is counted, not fatal: the
  *         source re-sends pages whose block the guest wrote)
  *   LZ4, ZSTD  1 .. 4095 bytes that decompress to exactly 4096
+ *   RAM   struct tsmig_ref, in a DISK region that asked for the index only (storage flim): the
+ *         block takes the content of the destination's RAM page ref (region 0), received
+ *         earlier in this migration (sent before the switchover only: the guest is stopped);
+ *         the page must hash to hash, a mismatch is refused (never a silent copy)
+ *   BLOCK struct tsmig_ref, in the RAM region once a DISK region that asked for the index was
+ *         declared (storage flim): the page takes the content of block ref of the
+ *         destination's own image as it holds it now (its DISK_INDEX, then what was sent;
+ *         entries apply in stream order), which must hash to hash: a mismatch is refused
  * pfn + count <= the block count of the record's region; DUP's ref < that count (a page of
- * the same region); DISK's ref < disk blocks (of the shared image named by HELLO).
+ * the same region); DISK's ref < disk blocks (of the shared image named by HELLO); RAM's
+ * ref < the RAM's pages; BLOCK's ref < the blocks of that DISK region.
  *
  * Checksum (CHECKSUM.digest): XXH3-128 over, in order: the XXH3-64 of every RAM page (u64
  * little endian, page 0 first), when a DISK region was declared the XXH3-64 of every block
@@ -230,6 +239,8 @@ enum tsmig_page_kind {
 	TSMIG_PAGE_DISK = 4,
 	TSMIG_PAGE_LZ4 = 5,
 	TSMIG_PAGE_ZSTD = 6,
+	TSMIG_PAGE_RAM = 7,   /* storage flim, DISK region only: see "Page entries" */
+	TSMIG_PAGE_BLOCK = 8, /* storage flim, RAM region only: see "Page entries" */
 };
 
 struct tsmig_page_entry {

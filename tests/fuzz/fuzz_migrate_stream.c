@@ -32,6 +32,10 @@ static void pages(const uint8_t *p, size_t len, const struct tsmig_limits *lim)
 			FUZZ_CHECK(e.ref.ref < lim->disk_blocks);
 		if (e.kind == TSMIG_PAGE_DUP)
 			FUZZ_CHECK(e.ref.ref < lim->npages);
+		if (e.kind == TSMIG_PAGE_RAM) /* a flim DISK region's reference to a RAM page */
+			FUZZ_CHECK(lim->ram_pages && e.ref.ref < lim->ram_pages);
+		if (e.kind == TSMIG_PAGE_BLOCK) /* a RAM page's reference to a flim block */
+			FUZZ_CHECK(lim->own_blocks && e.ref.ref < lim->own_blocks);
 		if (e.kind == TSMIG_PAGE_LZ4 || e.kind == TSMIG_PAGE_ZSTD) {
 			memset(page + TSMIG_PAGE_SIZE, 0xa5, 64);
 			(void)mig_decompress_page(e.kind, e.data, e.len, page);
@@ -54,6 +58,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(&b, data + 4, 4);
 	lim.npages = 1 + a % (1u << 20); /* up to 4 GiB of RAM */
 	lim.disk_blocks = b % 4096;
+	lim.ram_pages = b >> 31 ? b >> 12 & 0xfffff : 0;     /* a flim DISK region's RAM, or none */
+	lim.own_blocks = b >> 30 & 1 ? b >> 16 & 0x3fff : 0; /* the flim image's blocks, or none */
 	data += 8, size -= 8;
 	while (size >= sizeof(struct tsmig_rec_hdr)) {
 		struct tsmig_rec_hdr h;

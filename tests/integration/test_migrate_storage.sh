@@ -11,6 +11,14 @@
 #     RAM and disk matches, and the guest runs on at the destination, still writing;
 #   - a DUP reference whose announced hash its block does not match (injected at the source)
 #     is refused by the destination, which never runs the guest; the source runs on;
+#   - storage flim with mode "all" and a page-cache guest (--io ...,cache=300: each write is a
+#     RAM page flushed to disk 300 ms later): dirty blocks equal to a RAM page the destination
+#     received go as RAM references (counted in the source's statlog, copied from its RAM by
+#     the destination, the same count), the checksums match and the end-state check passes;
+#     and RAM pages equal to a block the destination's image holds go as BLOCK references (the
+#     same counts at both ends); a RAM reference naming a page beyond the destination's RAM
+#     (TSVMM_MIG_FAULT=bad-ram-ref) is refused by name, the guest never runs there, the source
+#     runs on; so is a BLOCK reference beyond the disk (bad-block-ref);
 #   - a bad "storage" or "checksum" value is refused by name.
 #   - storage "flim" (dedup against the destination's template image: its hash index at the
 #     start; hot-area scheduling; early switchover with post-copy): the template's blocks are
@@ -70,6 +78,11 @@ stop_pair() {
 	wait_exit "$DPID" 5 || bed_stop "$DPID"
 	wait_exit "$SPID" 5 || bed_stop "$SPID"
 }
+end_state() { # NAME TAG: the destination's disk = the source's at its stop + later guest writes
+	ctl "$TMP/$2.dsock" '{"execute":"stop"}' >/dev/null
+	chk=$(python3 testbeds/migrate/storage-check.py "$TMP/$2.src.img" "$TMP/$2.dst.img")
+	check "$1: destination disk = source's at its stop + later guest writes: $chk" cond '[ "${chk%%:*}" = ok ]'
+}
 io_w() { jget "$(ctl "$1" '{"execute":"query-status"}')" io_written_blocks; }
 t0=$(date +%s)
 
@@ -128,16 +141,14 @@ for storage in none precopy flim; do
 		# 8192 blocks: all but the 256 moved and those the guest wrote are held
 		check "flim: blocks the destination's template holds are not sent (${held:-?} of 8192)" cond '[ "${held:-0}" -ge 6000 ]'
 		check "flim: the moved MiB goes as references to template blocks (${ref:-?} of 256)" cond '[ "${ref:-0}" -ge 200 ] && [ "${ref:-0}" -le 300 ]'
-		dref=$(sed -n 's/.*(\([0-9]*\) copied from held blocks).*/\1/p' "$TMP/$tag.dst")
+		dref=$(sed -n 's/.*(\([0-9]*\) copied from held blocks, .*/\1/p' "$TMP/$tag.dst")
 		check "flim: the destination copied them from its image ($dref)" [ "${dref:-x}" = "$ref" ]
 		# the same guest RAM goes either way: the disk's 32 MiB make the difference
 		check "flim: at least 24 MiB fewer bytes than precopy ($bytes_flim vs $bytes_precopy)" cond '[ "$((bytes_precopy - bytes_flim))" -ge 25165824 ]'
 		pc=$(sed -n 's/.*storage flim post-copy: \([0-9]*\) blocks.*/\1/p' "$TMP/$tag.src")
 		dpc=$(sed -n 's/.*incoming post-copy: complete, \([0-9]*\) blocks.*digest [0-9a-f]* matches.*/\1/p' "$TMP/$tag.dst")
 		check "flim: blocks followed the switchover and their digest matched (${pc:-none} sent, ${dpc:-none} checked)" cond '[ "${pc:-0}" -gt 0 ] && [ "$pc" = "$dpc" ]'
-		ctl "$TMP/$tag.dsock" '{"execute":"stop"}' >/dev/null
-		chk=$(python3 testbeds/migrate/storage-check.py "$TMP/$tag.src.img" "$TMP/$tag.dst.img")
-		check "flim: destination disk = source's at its stop + later guest writes: $chk" cond '[ "${chk%%:*}" = ok ]'
+		end_state flim $tag
 		ctl "$TMP/$tag.dsock" '{"execute":"cont"}' >/dev/null
 		n1=$(grep -c 'storage flim: bytes full [0-9]* .*guest I/O during the migration read [0-9.]* MB/s' "$TMP/$tag.statlog")
 		n2=$(grep -c "post-copy done: $pc blocks missing at the switchover.*misses [0-9]*, prefetch hits [0-9]* (rate [0-9.]*).*miss wait p50 [0-9.]* ms p99" "$TMP/$tag.statlog")
@@ -169,6 +180,59 @@ else
 fi
 stop_pair $tag
 
+echo "-- flim with dup and a page-cache guest (cache=300: blocks written from RAM pages 300 ms later)"
+# the guest's writes wait 300 ms in RAM pages before they reach the disk (a page cache's
+# writeback); spread over the disk (write-share 0.2) so that most are sent before the
+# switchover: a dirty block whose content the destination already received as a RAM page
+# goes as a RAM reference, verified by hash at the destination
+GUEST_PLAIN=$GUEST
+GUEST="$GUEST_PLAIN --io write=4M,read=8M,write-share=0.2,cache=300"
+tag=ramref
+if start_pair $tag 5313; then
+	sleep 1
+	ctl "$TMP/$tag.ssock" "{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"mode\":\"all\",\"storage\":\"flim\",\"max-bandwidth\":24000000,\"statlog\":\"$TMP/$tag.statlog\"}}" >/dev/null
+	ctl "$TMP/$tag.ssock" "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"tcp:$B:5313\"}}" >/dev/null
+	check "ramref: the source completes" wait_exit "$SPID" 20
+	ram=$(sed -n 's/.*storage flim: bytes full .*from RAM pages \([0-9]*\) blocks.*/\1/p' "$TMP/$tag.statlog")
+	dram=$(sed -n 's/.*copied from held blocks, \([0-9]*\) from RAM pages).*/\1/p' "$TMP/$tag.dst")
+	check "ramref: blocks went as RAM references (${ram:-?}) and the destination copied them from its RAM (${dram:-?})" cond '[ "${ram:-0}" -gt 0 ] && [ "$ram" = "$dram" ]'
+	# and back: a cache page sent after its block went as a BLOCK reference to that block
+	blk=$(sed -n 's/.*storage flim: bytes full .*RAM pages from blocks \([0-9]*\),.*/\1/p' "$TMP/$tag.statlog")
+	dblk=$(sed -n 's/.*guest running.* zstd [0-9]* block \([0-9]*\),.*/\1/p' "$TMP/$tag.dst")
+	check "ramref: RAM pages went as BLOCK references (${blk:-?}), the destination read them from its image (${dblk:-?})" cond '[ "${blk:-0}" -gt 0 ] && [ "$blk" = "$dblk" ]'
+	srcsum=$(sed -n 's/.*completed: .*checksum \([0-9a-f]*\).*/\1/p' "$TMP/$tag.src")
+	dstsum=$(sed -n 's/.*checksum \([0-9a-f]*\) matches.*disk blocks too.*/\1/p' "$TMP/$tag.dst")
+	check "ramref: checksums over RAM and disk match ($srcsum)" cond '[ -n "$srcsum" ] && [ "$srcsum" = "$dstsum" ]'
+	end_state ramref $tag
+else
+	fail "ramref: both VMs up"
+fi
+stop_pair $tag
+
+# bad_ref FAULT PORT PATTERN: a flim migration from a source with that fault is refused by the
+# destination with an error matching PATTERN, the guest never runs there, the source runs on
+bad_ref() {
+	tag=$1
+	if SRC_ENV=TSVMM_MIG_FAULT=$1 start_pair $tag $2; then
+		sleep 1
+		ctl "$TMP/$tag.ssock" '{"execute":"migrate-set-parameters","arguments":{"mode":"all","storage":"flim","max-bandwidth":24000000}}' >/dev/null
+		ctl "$TMP/$tag.ssock" "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"tcp:$B:$2\"}}" >/dev/null
+		q=$(wait_mig "$TMP/$tag.ssock")
+		err=$(echo "$q" | sed -n 's/.*"error": "\([^"]*\)".*/\1/p')
+		check "$1: refused by the destination: ${err%%: source*}" cond '[ "$(jget "$q" status)" = failed ] && echo "$err" | grep -q "$3"'
+		check "$1: destination never ran the guest" sh -c "! grep -q 'guest running' '$TMP/$tag.dst'"
+		check "$1: source runs on" [ "$(jget "$(ctl "$TMP/$tag.ssock" '{"execute":"query-status"}')" status)" = running ]
+	else
+		fail "$1: both VMs up"
+	fi
+	stop_pair $tag
+}
+echo "-- flim: a RAM reference naming a page beyond the destination's RAM (TSVMM_MIG_FAULT=bad-ram-ref)"
+bad_ref bad-ram-ref 5314 "RAM reference beyond RAM"
+echo "-- flim: a BLOCK reference naming a block beyond the destination's disk (bad-block-ref)"
+bad_ref bad-block-ref 5315 "BLOCK reference beyond the disk"
+GUEST=$GUEST_PLAIN
+
 echo "-- flim post-copy, the link cut after 5 blocks (TSVMM_MIG_FAULT=postcopy-cut=5): resumed"
 # cut_migrate TAG PORT EXTRA_PARAMS: a flim migration whose source cuts the link after 5
 # post-copy blocks
@@ -185,9 +249,7 @@ if cut_migrate $tag 5312 ""; then
 	check "resume: the source reconnected after the cut (${again:-no} blocks sent again)" [ -n "$again" ]
 	check "resume: the destination took the reconnect" grep -q 'incoming post-copy: the source reconnected from' "$TMP/$tag.dst"
 	check "resume: post-copy completed, digest matched" grep -q 'incoming post-copy: complete, .*digest [0-9a-f]* matches' "$TMP/$tag.dst"
-	ctl "$TMP/$tag.dsock" '{"execute":"stop"}' >/dev/null
-	chk=$(python3 testbeds/migrate/storage-check.py "$TMP/$tag.src.img" "$TMP/$tag.dst.img")
-	check "resume: destination disk = source's at its stop + later guest writes: $chk" cond '[ "${chk%%:*}" = ok ]'
+	end_state resume $tag
 else
 	fail "resume: both VMs up"
 fi

@@ -76,6 +76,9 @@ struct guest_io {
 	uint64_t tick, next_step; /* batching period [ticks], TSC of the next batch */
 	uint64_t rng, gen;
 	uint64_t written, read, failed; /* blocks */
+	/* page-cache writeback (io_cache_ms): writes wait in RAM pages of the fill region's
+	 * random segment (a ring of cache_pages) for cache_ticks, then go out from there */
+	uint64_t cache_ticks, cache_pages, head, tail;
 };
 void guest_io_init(struct guest_io *io, uint64_t khz, uint64_t now);
 /* Issue the requests due at TSC now (at most one doorbell per direction). */

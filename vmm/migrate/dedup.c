@@ -122,6 +122,17 @@ bool hindex_get(const struct hindex *x, struct mig_hash key, uint64_t *val)
 	}
 }
 
+bool mig_ram_ref_find(const struct hindex *ram, const void *page, struct mig_hash h,
+                      bool (*holds)(const void *arg, uint64_t q, struct mig_hash h),
+                      const void *arg, uint64_t *q)
+{
+	uint64_t c;
+	if (!ram || !hindex_get(ram, h, &c) || !holds(arg, c, h) || mig_page_is_zero(page))
+		return false;
+	*q = c;
+	return true;
+}
+
 /* ---- disk block index ---- */
 
 struct disk_index {

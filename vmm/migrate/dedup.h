@@ -44,6 +44,14 @@ bool hindex_get(const struct hindex *x, struct mig_hash key, uint64_t *val);
 uint64_t hindex_count(const struct hindex *x);
 void hindex_clear(struct hindex *x);
 
+/* storage flim, a disk block against RAM: the page of the destination's RAM that may stand
+ * for block content page (hash h): the index's candidate, accepted only when holds(arg, q, h)
+ * says the destination holds page q with that content now (the index may be stale), never
+ * for a zero block (a ZERO run is shorter). true with *q. */
+bool mig_ram_ref_find(const struct hindex *ram, const void *page, struct mig_hash h,
+                      bool (*holds)(const void *arg, uint64_t q, struct mig_hash h),
+                      const void *arg, uint64_t *q);
+
 /* ---- disk block index ---- */
 
 struct disk_index;

@@ -71,6 +71,8 @@ static int apply_one(struct dst *d, const struct tsmig_entry *e)
 		d->disk_mismatch += !mig_hash_eq(mig_page_hash(tmp), mig_hash_get(e->ref.hash));
 		memcpy(pg, tmp, TSMIG_PAGE_SIZE);
 		return 0;
+	case TSMIG_PAGE_BLOCK: /* storage flim: a block this VM's image holds */
+		return dst_disk_block_page(d, e, pg);
 	default:
 		if (mig_decompress_page(e->kind, e->data, e->len, pg))
 			return dst_fail(d, -EBADMSG, "page %llu: bad compressed data",
@@ -343,16 +345,18 @@ static int run(struct dst *d, const char *addr)
 	devices_migration(vmm_devices(d->vmm), d->vmm, false, DEV_MIG_END, 0);
 	pr_info("incoming from %s: guest running; downtime %.3f ms (source stop -> vCPU start), "
 	        "%llu bytes, %llu passes, pages full %llu zero %llu dup %llu disk %llu lz4 %llu "
-	        "zstd %llu, disk mismatches %llu, disk blocks written %llu (%llu copied from held "
-	        "blocks), %llu blocks follow in post-copy",
+	        "zstd %llu block %llu, disk mismatches %llu, disk blocks written %llu (%llu copied "
+	        "from held "
+	        "blocks, %llu from RAM pages), %llu blocks follow in post-copy",
 	        addr, run_rt > d->stop_rt ? (run_rt - d->stop_rt) / 1e6 : 0.0,
 	        (unsigned long long)d->conn.bytes_rx, (unsigned long long)d->passes,
 	        (unsigned long long)d->n[TSMIG_PAGE_FULL],
 	        (unsigned long long)d->n[TSMIG_PAGE_ZERO], (unsigned long long)d->n[TSMIG_PAGE_DUP],
 	        (unsigned long long)d->n[TSMIG_PAGE_DISK], (unsigned long long)d->n[TSMIG_PAGE_LZ4],
-	        (unsigned long long)d->n[TSMIG_PAGE_ZSTD], (unsigned long long)d->disk_mismatch,
+	        (unsigned long long)d->n[TSMIG_PAGE_ZSTD],
+	        (unsigned long long)d->n[TSMIG_PAGE_BLOCK], (unsigned long long)d->disk_mismatch,
 	        (unsigned long long)d->disk_blocks_rx, (unsigned long long)d->disk_dedup,
-	        (unsigned long long)d->nmissing);
+	        (unsigned long long)d->disk_ram_dedup, (unsigned long long)d->nmissing);
 	return 0;
 }
 

@@ -93,6 +93,10 @@ int dst_disk_region(struct dst *d, const struct tsmig_region *rg)
 	d->fault_block =
 	        f && !strncmp(f, "dst-block=", 10) ? strtoull(f + 10, NULL, 0) : UINT64_MAX;
 	d->disk_indexed = rg->flags & TSMIG_REGION_F_INDEX;
+	if (d->disk_indexed) { /* storage flim: blocks may name RAM pages received, and back */
+		d->dlim.ram_pages = d->lim.npages;
+		d->lim.own_blocks = d->dlim.npages;
+	}
 	return d->disk_indexed ? send_index(d) : 0;
 }
 
@@ -112,6 +116,24 @@ static int put_block(struct dst *d, uint64_t b, const uint8_t *data)
 	d->dhave[b / 64] |= 1ULL << (b % 64);
 	d->disk_blocks_rx++;
 	return 0;
+}
+
+/* A RAM entry: block e->pfn takes the content of RAM page e->ref.ref, which must hash as
+ * announced (the vCPU has not run: the page holds what the migration wrote). */
+static int ram_block(struct dst *d, const struct tsmig_entry *e)
+{
+	const uint8_t *pg = d->ram + e->ref.ref * TSMIG_PAGE_SIZE;
+	if (!d->disk_indexed || e->ref.ref >= d->lim.npages)
+		return dst_fail(d, -EBADMSG,
+		                "disk block %llu: a RAM reference (page %llu) outside storage flim",
+		                (unsigned long long)e->pfn, (unsigned long long)e->ref.ref);
+	if (!mig_hash_eq(mig_page_hash(pg), mig_hash_get(e->ref.hash)))
+		return dst_fail(d, -EBADMSG,
+		                "disk block %llu: RAM reference to page %llu, which does not hold "
+		                "the content announced",
+		                (unsigned long long)e->pfn, (unsigned long long)e->ref.ref);
+	d->disk_ram_dedup++;
+	return put_block(d, e->pfn, pg);
 }
 
 static int apply_block(struct dst *d, const struct tsmig_entry *e)
@@ -154,10 +176,33 @@ static int apply_block(struct dst *d, const struct tsmig_entry *e)
 			        (unsigned long long)e->pfn, (unsigned long long)e->ref.ref);
 		d->disk_dedup++;
 		return put_block(d, e->pfn, tmp);
+	case TSMIG_PAGE_RAM: /* storage flim: a RAM page this VM received (the parser bounds ref) */
+		return ram_block(d, e);
 	default:
 		return dst_fail(d, -EBADMSG, "disk block %llu: a DISK reference in a DISK region",
 		                (unsigned long long)e->pfn);
 	}
+}
+
+int dst_disk_block_page(struct dst *d, const struct tsmig_entry *e, uint8_t *pg)
+{
+	uint8_t tmp[TSMIG_PAGE_SIZE];
+	if (!d->disk_indexed || e->ref.ref >= d->dlim.npages)
+		return dst_fail(d, -EBADMSG,
+		                "page %llu: a BLOCK reference (block %llu) outside storage flim",
+		                (unsigned long long)e->pfn, (unsigned long long)e->ref.ref);
+	if (pread(d->wdisk_fd, tmp, TSMIG_PAGE_SIZE, (off_t)(e->ref.ref * TSMIG_PAGE_SIZE)) !=
+	    TSMIG_PAGE_SIZE)
+		return dst_fail(d, -EIO, "page %llu: reading block %llu: %s",
+		                (unsigned long long)e->pfn, (unsigned long long)e->ref.ref,
+		                strerror(errno));
+	if (!mig_hash_eq(mig_page_hash(tmp), mig_hash_get(e->ref.hash)))
+		return dst_fail(d, -EBADMSG,
+		                "page %llu: BLOCK reference to block %llu, which does not hold the "
+		                "content announced",
+		                (unsigned long long)e->pfn, (unsigned long long)e->ref.ref);
+	memcpy(pg, tmp, TSMIG_PAGE_SIZE);
+	return 0;
 }
 
 int dst_disk_pages(struct dst *d, uint32_t len)

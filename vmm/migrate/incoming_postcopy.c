@@ -355,6 +355,7 @@ int dst_pc_prepare(struct dst *d)
 	}
 	p->blk = b;
 	p->dlim = d->dlim;
+	p->dlim.ram_pages = 0; /* post-copy: the guest runs, its RAM is no reference */
 	p->region = d->disk_region;
 	p->missing = d->missing; /* taken over */
 	d->missing = NULL;

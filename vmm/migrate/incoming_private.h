@@ -31,9 +31,10 @@ struct dst {
 	int wdisk_fd;
 	struct tsmig_limits dlim;
 	uint64_t disk_blocks_rx;
-	uint64_t disk_dedup;  /* storage flim: blocks copied from a block this image held */
-	bool disk_indexed;    /* the DISK region asked for DISK_INDEX (DUP entries allowed) */
-	uint64_t *dh, *dhave; /* per block: XXH3-64 of what was written (the checksum's leaf) */
+	uint64_t disk_dedup;     /* storage flim: blocks copied from a block this image held */
+	uint64_t disk_ram_dedup; /* storage flim: blocks copied from a RAM page received */
+	bool disk_indexed;       /* the DISK region asked for DISK_INDEX (DUP entries allowed) */
+	uint64_t *dh, *dhave;    /* per block: XXH3-64 of what was written (the checksum's leaf) */
 	uint64_t fault_block; /* test fault: this disk block is written wrong (UINT64_MAX: none) */
 	uint64_t *missing;    /* storage flim post-copy: blocks the image lacks at the switchover */
 	uint64_t nmissing;
@@ -50,7 +51,7 @@ struct dst {
 	struct tsmig_tsc tsc; /* the source's TSC record (have_tsc) */
 	bool have_tsc;
 	uint64_t stop_rt, passes, bytes;
-	uint64_t n[TSMIG_PAGE_ZSTD + 1]; /* pages by kind */
+	uint64_t n[TSMIG_PAGE_BLOCK + 1]; /* pages by kind */
 	uint64_t disk_mismatch;
 	/* The checksum's leaves: ph[p] is the XXH3-64 of page p read back from RAM right after
 	 * this side last wrote it (zero runs: the zero page's hash), for pages set in have. */
@@ -79,8 +80,8 @@ int dst_admit(struct dst *d, int lfd, int sfd, char *peer, size_t peerlen);
 /*
  * incoming_disk.c: migrate-disk, the destination side. dst_disk_region: a DISK region was
  * declared: open this VM's disk (--disk) for writing; it must have the region's size.
- * dst_disk_pages: one PAGES record of it (FULL, ZERO, LZ4, ZSTD entries; references are
- * refused): the blocks are written to the image, the hash of each kept. dst_disk_leaves:
+ * dst_disk_pages: one PAGES record of it (FULL, ZERO, LZ4, ZSTD entries; with storage flim
+ * DUP (a block of the image) and RAM (a page received) references, verified by hash): the blocks are written to the image, the hash of each kept. dst_disk_leaves:
  * after DATA_END, the checksum's leaves of the disk (*dh, *n blocks; NULL and 0 without a
  * DISK region): the hashes kept, blocks never written hashed from the image, and a random
  * sample of blocks re-read, which must still hash as written. dst_disk_close: close and free
@@ -88,6 +89,9 @@ int dst_admit(struct dst *d, int lfd, int sfd, char *peer, size_t peerlen);
  */
 int dst_disk_region(struct dst *d, const struct tsmig_region *rg);
 int dst_disk_pages(struct dst *d, uint32_t len);
+/* A BLOCK entry of the RAM region (storage flim): page pg takes block e->ref.ref of this VM's
+ * image, which must hash as announced. 0 or -errno (err). */
+int dst_disk_block_page(struct dst *d, const struct tsmig_entry *e, uint8_t *pg);
 int dst_disk_leaves(struct dst *d, const uint64_t **dh, uint64_t *n);
 void dst_disk_close(struct dst *d);
 /* Test hook (tests/integration/test_migrate_storage.sh): with TSVMM_MIG_DISK_COPY=PATH in the

@@ -16,6 +16,7 @@ void mig_params_default(struct mig_params *p)
 	p->timeout_ms = MIG_DEFAULT_TIMEOUT_MS;
 	p->postcopy = true;
 	p->pc_prefetch = true;
+	p->ram_dedup = true;
 	p->pc_ondemand_ms = 2000;
 	p->pc_resume_ms = 30000;
 }
@@ -65,7 +66,8 @@ static int check_keys(const json_t *obj, char *err, size_t errlen)
 	                                    "postcopy-prefetch",
 	                                    "postcopy-ondemand-ms",
 	                                    "postcopy-resume",
-	                                    "checksum"};
+	                                    "checksum",
+	                                    "ram-dedup"};
 	const char *k;
 	json_t *v;
 	if (!json_is_object(obj)) {
@@ -147,6 +149,11 @@ int mig_params_parse(struct mig_params *p, const json_t *json, char *err, size_t
 			BAD("\"postcopy\" must be a boolean");
 		n.postcopy = b;
 	}
+	if ((r = json_get_bool(json, "ram-dedup", &b)) != -ENOENT) {
+		if (r)
+			BAD("\"ram-dedup\" must be a boolean");
+		n.ram_dedup = b;
+	}
 	if ((r = json_get_bool(json, "postcopy-prefetch", &b)) != -ENOENT) {
 		if (r)
 			BAD("\"postcopy-prefetch\" must be a boolean");
@@ -220,13 +227,15 @@ size_t mig_metrics_json(const struct mig_metrics *m, const struct mig_params *p,
 	        "\"downtime\": %.3f, \"expected-downtime\": %.3f, \"iterations\": %u, "
 	        "\"converge\": \"%s\", \"bytes\": %llu, \"bandwidth\": %llu, \"pages\": {"
 	        "\"total\": %llu, \"sent\": %llu, \"zero\": %llu, \"dup\": %llu, \"disk\": %llu, "
-	        "\"compressed\": %llu, \"full\": %llu, \"disk-rewritten\": %llu}, "
+	        "\"compressed\": %llu, \"full\": %llu, \"disk-rewritten\": %llu, \"block\": %llu}, "
 	        "\"disk-blocks\": {\"total\": %llu, \"sent\": %llu, \"passes\": %u, "
 	        "\"dirty\": %llu, \"precopy-time\": %.3f, \"dedup-held\": %llu, "
-	        "\"dedup-ref\": %llu, \"hot-deferred\": %llu}, "
+	        "\"dedup-ref\": %llu, \"dedup-ram\": %llu, \"hot-deferred\": %llu}, "
 	        "\"bytes-by-category\": {\"disk-full\": %llu, \"disk-compressed\": %llu, "
 	        "\"ram-compressed\": %llu, \"dedup-held-blocks\": %llu, \"dedup-ref-blocks\": "
-	        "%llu, \"dedup-dup-pages\": %llu, \"zero-pages\": %llu}, "
+	        "%llu, \"dedup-ram-blocks\": %llu, \"dedup-block-pages\": %llu, "
+	        "\"dedup-dup-pages\": %llu, \"zero-pages\": "
+	        "%llu}, "
 	        "\"postcopy\": {\"state\": \"%s\", \"missing\": %llu, \"prefetched\": %llu, "
 	        "\"on-demand\": %llu, \"misses\": %llu, \"prefetch-hits\": %llu, "
 	        "\"prefetch-hit-rate\": %.3f, \"dropped\": %llu, \"miss-wait-p50\": %.3f, "
@@ -239,7 +248,8 @@ size_t mig_metrics_json(const struct mig_metrics *m, const struct mig_params *p,
 	        "\"parameters\": {\"downtime-limit\": %llu, \"max-bandwidth\": %llu, "
 	        "\"max-iterations\": %u, \"zero\": %s, \"dup\": %s, \"disk\": %s, "
 	        "\"compress\": \"%s\", \"timeout\": %u, \"migrate-disk\": %s, \"storage\": "
-	        "\"%s\", \"postcopy\": %s, \"postcopy-prefetch\": %s, \"postcopy-ondemand-ms\": "
+	        "\"%s\", \"postcopy\": %s, \"postcopy-prefetch\": %s, \"ram-dedup\": %s, "
+	        "\"postcopy-ondemand-ms\": "
 	        "%u, \"postcopy-resume\": %u, \"checksum\": \"%s\"}, "
 	        "\"transport\": %s, "
 	        "\"error\": %s}",
@@ -251,17 +261,19 @@ size_t mig_metrics_json(const struct mig_metrics *m, const struct mig_params *p,
 	        (unsigned long long)m->pages_sent, (unsigned long long)m->zero,
 	        (unsigned long long)m->dup, (unsigned long long)m->disk,
 	        (unsigned long long)m->compressed, (unsigned long long)m->full,
-	        (unsigned long long)m->disk_rewritten, (unsigned long long)m->disk_blocks,
-	        (unsigned long long)m->disk_blocks_sent, m->disk_passes,
-	        (unsigned long long)m->disk_dirty, m->disk_precopy_ns / 1e6,
+	        (unsigned long long)m->disk_rewritten, (unsigned long long)m->block_pages,
+	        (unsigned long long)m->disk_blocks, (unsigned long long)m->disk_blocks_sent,
+	        m->disk_passes, (unsigned long long)m->disk_dirty, m->disk_precopy_ns / 1e6,
 	        (unsigned long long)m->disk_dedup_held, (unsigned long long)m->disk_dedup_ref,
-	        (unsigned long long)m->disk_hot_deferred, (unsigned long long)m->disk_full_bytes,
-	        (unsigned long long)m->disk_comp_bytes, (unsigned long long)m->compressed_bytes,
-	        (unsigned long long)m->disk_dedup_held, (unsigned long long)m->disk_dedup_ref,
-	        (unsigned long long)m->dup, (unsigned long long)m->zero,
-	        m->pc_state[0] ? m->pc_state : "none", (unsigned long long)m->pc_missing,
-	        (unsigned long long)m->pc_prefetched, (unsigned long long)m->pc_demanded,
-	        (unsigned long long)m->pc_misses, (unsigned long long)m->pc_hits,
+	        (unsigned long long)m->disk_dedup_ram, (unsigned long long)m->disk_hot_deferred,
+	        (unsigned long long)m->disk_full_bytes, (unsigned long long)m->disk_comp_bytes,
+	        (unsigned long long)m->compressed_bytes, (unsigned long long)m->disk_dedup_held,
+	        (unsigned long long)m->disk_dedup_ref, (unsigned long long)m->disk_dedup_ram,
+	        (unsigned long long)m->block_pages, (unsigned long long)m->dup,
+	        (unsigned long long)m->zero, m->pc_state[0] ? m->pc_state : "none",
+	        (unsigned long long)m->pc_missing, (unsigned long long)m->pc_prefetched,
+	        (unsigned long long)m->pc_demanded, (unsigned long long)m->pc_misses,
+	        (unsigned long long)m->pc_hits,
 	        m->pc_hits + m->pc_misses ? (double)m->pc_hits / (double)(m->pc_hits + m->pc_misses)
 	                                  : 0.0,
 	        (unsigned long long)m->pc_dropped, m->pc_wait_p50_ns / 1e6, m->pc_wait_p99_ns / 1e6,
@@ -276,8 +288,8 @@ size_t mig_metrics_json(const struct mig_metrics *m, const struct mig_params *p,
 	        p->dup ? "true" : "false", p->disk ? "true" : "false",
 	        mig_compress_name(p->compress), p->timeout_ms, p->migrate_disk ? "true" : "false",
 	        mig_storage_name(p->storage), p->postcopy ? "true" : "false",
-	        p->pc_prefetch ? "true" : "false", p->pc_ondemand_ms, p->pc_resume_ms,
-	        p->checksum_early ? "early" : "stop", tq, errq);
+	        p->pc_prefetch ? "true" : "false", p->ram_dedup ? "true" : "false",
+	        p->pc_ondemand_ms, p->pc_resume_ms, p->checksum_early ? "early" : "stop", tq, errq);
 	return n < 0 ? 0 : (size_t)n;
 }
 

@@ -36,6 +36,8 @@ struct mig_params {
 	                    * last two imply migrate-disk */
 	bool postcopy;     /* ["postcopy"] flim: switch over once RAM converged, the disk
 	                    * blocks still missing follow (on demand + prefetch); default on */
+	bool ram_dedup;    /* ["ram-dedup"] storage flim: RAM and BLOCK references between the
+	                 * disk and RAM (default true; a RAM entry needs dup as well) */
 	bool pc_prefetch;  /* ["postcopy-prefetch"] stream the missing blocks in hot-area order
 	                    * (off: on demand only for pc_ondemand_ms, then in block order) */
 	uint32_t pc_ondemand_ms; /* ["postcopy-ondemand-ms"] see pc_prefetch, default 2000 */
@@ -96,6 +98,8 @@ struct mig_metrics {
 	uint64_t disk_precopy_ns; /* time of the disk-only passes */
 	uint64_t disk_dedup_held; /* flim: blocks not sent, the destination held them in place */
 	uint64_t disk_dedup_ref;  /* flim: blocks sent as a reference to another held block */
+	uint64_t disk_dedup_ram;  /* flim: blocks sent as a reference to a RAM page sent */
+	uint64_t block_pages;     /* flim: RAM pages sent as a reference to a block held */
 	uint64_t disk_full_bytes, disk_comp_bytes; /* disk blocks sent whole / compressed */
 	uint64_t disk_hot_deferred;                /* flim: write-hot blocks held back */
 	/* flim post-copy: blocks missing at the switchover, sent (prefetch / on demand), the

@@ -141,6 +141,11 @@ static bool dup_valid(const struct src *s, uint64_t q, struct mig_hash h)
 	       mig_hash_eq(s->hash[q], h);
 }
 
+static bool holds_page(const void *arg, uint64_t q, struct mig_hash h)
+{
+	return dup_valid(arg, q, h);
+}
+
 static int send_page(struct src *s, uint64_t pfn)
 {
 	const uint8_t *live = s->ram + pfn * TSMIG_PAGE_SIZE;
@@ -167,7 +172,7 @@ static int send_page(struct src *s, uint64_t pfn)
 			set_known(s, pfn, h64);
 	}
 	struct mig_hash h = {0, 0};
-	if (s->p.dup || s->p.disk)
+	if (s->p.dup || s->p.disk || s->dst_h)
 		h = mig_page_hash(s->page);
 	uint64_t ref;
 	if (s->p.dup && hindex_get(s->dupidx, h, &ref) && dup_valid(s, ref, h)) {
@@ -175,6 +180,15 @@ static int send_page(struct src *s, uint64_t pfn)
 		s->hash[pfn] = h;
 		s->met.dup++;
 		return put_ref(s, pfn, TSMIG_PAGE_DUP, h, ref);
+	}
+	if (s->dst_h && s->p.ram_dedup && hindex_get(s->didx, h, &ref) && ref < s->dblocks &&
+	    mig_hash_eq(s->dst_h[ref], h)) { /* flim: a block the destination's image holds */
+		s->kind[pfn] = SENT_DUP;
+		if (s->p.dup)
+			s->hash[pfn] = h;
+		s->met.block_pages++;
+		return put_ref(s, pfn, TSMIG_PAGE_BLOCK, h,
+		               ref ^ (uint64_t)s->fault_bad_block_ref << 40);
 	}
 	if (s->p.disk && s->disk && disk_index_lookup(s->disk, s->page, h, &ref)) {
 		s->kind[pfn] = SENT_DISK;
@@ -222,8 +236,26 @@ static int wait_pass_ack(struct src *s, uint32_t pass)
 	return 0;
 }
 
+/* storage flim with dup: 1 when block b (content h, in s->page, not zero) went as a RAM entry
+ * naming a page the destination received with that content (a page cache flushed to disk);
+ * 0 to send it; -errno. Only before the switchover: the destination's guest is stopped. */
+static int ram_ref(struct src *s, uint64_t b, struct mig_hash h)
+{
+	uint64_t q;
+	if (!s->p.dup || !s->p.ram_dedup || s->after_switch ||
+	    !mig_ram_ref_find(s->dupidx, s->page, h, holds_page, s, &q))
+		return 0;
+	s->met.disk_dedup_ram++;
+	int r = zero_flush(s);
+	h.lo ^= s->fault_bad_ref;
+	if (s->fault_bad_ram_ref) /* test fault: a page the destination does not have */
+		q = s->npages + b;
+	return r ? r : put_ref(s, b, TSMIG_PAGE_RAM, h, q) ?: 1;
+}
+
 /* storage flim: 1 when block b (content h, in s->page) needs no data: the destination holds
- * it in place (skipped) or in another block (a DUP entry sent); 0 to send it; -errno. */
+ * it in place (skipped), in another block (a DUP entry sent) or in a RAM page (a RAM entry);
+ * 0 to send it; -errno. */
 static int dedup_block(struct src *s, uint64_t b, struct mig_hash h)
 {
 	uint64_t j;
@@ -234,7 +266,7 @@ static int dedup_block(struct src *s, uint64_t b, struct mig_hash h)
 	s->dst_h[b] = h;
 	if (!hindex_get(s->didx, h, &j) || j >= s->dblocks || !mig_hash_eq(s->dst_h[j], h)) {
 		hindex_put(s->didx, h, b);
-		return 0;
+		return ram_ref(s, b, h);
 	}
 	s->met.disk_dedup_ref++;
 	int r = zero_flush(s);
@@ -414,13 +446,15 @@ static int disk_precopy(struct src *s)
 			c = MIG_CONV_DOWNTIME; /* early switchover: what is left follows it */
 		if (c != MIG_CONV_CONTINUE) {
 			pr_info("storage %s: %u disk passes in %.1f ms, %llu blocks sent, %llu "
-			        "dirty left (%s), dedup: %llu held, %llu by reference",
+			        "dirty left (%s), dedup: %llu held, %llu by reference, %llu from "
+			        "RAM pages",
 			        mig_storage_name(s->p.storage), s->met.disk_passes,
 			        s->met.disk_precopy_ns / 1e6,
 			        (unsigned long long)s->met.disk_blocks_sent,
 			        (unsigned long long)dirty, mig_conv_name(c),
 			        (unsigned long long)s->met.disk_dedup_held,
-			        (unsigned long long)s->met.disk_dedup_ref);
+			        (unsigned long long)s->met.disk_dedup_ref,
+			        (unsigned long long)s->met.disk_dedup_ram);
 			return 0;
 		}
 	}

@@ -86,12 +86,14 @@ struct src {
 	bool final;                  /* in the stop-and-copy pass */
 	uint64_t *known, *known_bm;  /* sent-page hashes the checksum uses (see set_known) */
 	uint64_t zero_h64;
-	uint64_t *rehash;       /* per page: XXH3-64 of RAM read after the vCPU stopped */
-	struct mig_ramhash *rh; /* that hashing, running from the stop to CHECKSUM */
-	unsigned hash_threads;  /* its worker threads */
-	bool fault_lose_dirty;  /* test fault: drop every dirty log after pass 0 */
-	bool fault_bad_ref;     /* test fault: disk DUP references announce a wrong hash */
-	uint64_t fixed_ns;      /* downtime estimate that does not scale with dirty pages */
+	uint64_t *rehash;         /* per page: XXH3-64 of RAM read after the vCPU stopped */
+	struct mig_ramhash *rh;   /* that hashing, running from the stop to CHECKSUM */
+	unsigned hash_threads;    /* its worker threads */
+	bool fault_lose_dirty;    /* test fault: drop every dirty log after pass 0 */
+	bool fault_bad_ref;       /* test fault: disk DUP references announce a wrong hash */
+	bool fault_bad_ram_ref;   /* test fault: disk RAM references name a page beyond RAM */
+	bool fault_bad_block_ref; /* test fault: RAM BLOCK references name a block beyond */
+	uint64_t fixed_ns;        /* downtime estimate that does not scale with dirty pages */
 	struct mig_metrics met;
 	bool paused, go_sent;
 	struct statlog *log;

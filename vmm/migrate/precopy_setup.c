@@ -64,6 +64,8 @@ struct src *precopy_src_create(struct migration *g)
 	s->fault_lose_dirty = f && !strcmp(f, "lose-dirty");
 	/* test_migrate_storage.sh: DUP references to disk blocks announce a wrong hash */
 	s->fault_bad_ref = f && !strcmp(f, "bad-disk-ref");
+	s->fault_bad_ram_ref = f && !strcmp(f, "bad-ram-ref");
+	s->fault_bad_block_ref = f && !strcmp(f, "bad-block-ref");
 	return s;
 }
 
@@ -382,15 +384,19 @@ void precopy_log_end(struct src *s)
 	if (!s->dmap)
 		return;
 	double secs = m->total_ns ? m->total_ns / 1e9 : 1;
-	snprintf(note, sizeof(note),
-	         "storage %s: bytes full %llu compressed %llu (RAM %llu), dedup held %llu blocks, "
-	         "by reference %llu blocks, zero pages %llu; guest I/O during the migration "
-	         "read %.2f MB/s write %.2f MB/s",
-	         mig_storage_name(s->p.storage), (unsigned long long)m->disk_full_bytes,
-	         (unsigned long long)m->disk_comp_bytes, (unsigned long long)m->compressed_bytes,
-	         (unsigned long long)m->disk_dedup_held, (unsigned long long)m->disk_dedup_ref,
-	         (unsigned long long)m->zero, m->io_read_blocks * 4096.0 / secs / 1e6,
-	         m->io_write_blocks * 4096.0 / secs / 1e6);
+	snprintf(
+	        note, sizeof(note),
+	        "storage %s: bytes full %llu compressed %llu (RAM %llu), dedup held %llu blocks, "
+	        "by reference %llu blocks, from RAM pages %llu blocks, RAM pages from blocks %llu, "
+	        "zero pages %llu, dup pages %llu; guest I/O "
+	        "during the migration "
+	        "read %.2f MB/s write %.2f MB/s",
+	        mig_storage_name(s->p.storage), (unsigned long long)m->disk_full_bytes,
+	        (unsigned long long)m->disk_comp_bytes, (unsigned long long)m->compressed_bytes,
+	        (unsigned long long)m->disk_dedup_held, (unsigned long long)m->disk_dedup_ref,
+	        (unsigned long long)m->disk_dedup_ram, (unsigned long long)m->block_pages,
+	        (unsigned long long)m->zero, (unsigned long long)m->dup,
+	        m->io_read_blocks * 4096.0 / secs / 1e6, m->io_write_blocks * 4096.0 / secs / 1e6);
 	statlog_note(s->log, note);
 	if (!m->pc_state[0])
 		return;

@@ -116,6 +116,21 @@ static int bad(char *err, size_t errlen, size_t off, const char *what, unsigned 
 	return -EBADMSG;
 }
 
+/* Reference entries: what their ref may name is bounded by the limits (0: none allowed). */
+struct ref_kind {
+	const char *none, *beyond;
+};
+static const struct ref_kind ref_kinds[TSMIG_PAGE_BLOCK + 1] = {
+        [TSMIG_PAGE_DUP] = {"DUP reference but no RAM, page", "DUP reference beyond RAM"},
+        [TSMIG_PAGE_DISK] = {"DISK reference but no disk here, block",
+                             "DISK reference beyond the disk"},
+        [TSMIG_PAGE_RAM] = {"RAM reference where none is allowed (not a flim DISK region), page",
+                            "RAM reference beyond RAM, page"},
+        [TSMIG_PAGE_BLOCK] = {"BLOCK reference where none is allowed (no flim DISK region), "
+                              "block",
+                              "BLOCK reference beyond the disk, block"},
+};
+
 int tsmig_entry_next(const uint8_t *p, size_t len, size_t *off, const struct tsmig_limits *lim,
                      struct tsmig_entry *e, char *err, size_t errlen)
 {
@@ -143,6 +158,8 @@ int tsmig_entry_next(const uint8_t *p, size_t len, size_t *off, const struct tsm
 		break;
 	case TSMIG_PAGE_DUP:
 	case TSMIG_PAGE_DISK:
+	case TSMIG_PAGE_RAM:
+	case TSMIG_PAGE_BLOCK:
 		want_min = want_max = sizeof(struct tsmig_ref);
 		break;
 	case TSMIG_PAGE_LZ4:
@@ -160,15 +177,15 @@ int tsmig_entry_next(const uint8_t *p, size_t len, size_t *off, const struct tsm
 	e->count = h.count;
 	e->len = h.len;
 	e->data = p + o + sizeof(h);
-	if (h.kind == TSMIG_PAGE_DUP || h.kind == TSMIG_PAGE_DISK) {
+	if (ref_kinds[h.kind].beyond) {
+		const struct ref_kind *k = &ref_kinds[h.kind];
+		uint64_t max = h.kind == TSMIG_PAGE_DUP    ? lim->npages
+		               : h.kind == TSMIG_PAGE_DISK ? lim->disk_blocks
+		               : h.kind == TSMIG_PAGE_RAM  ? lim->ram_pages
+		                                           : lim->own_blocks;
 		memcpy(&e->ref, e->data, sizeof(e->ref));
-		if (h.kind == TSMIG_PAGE_DUP && e->ref.ref >= lim->npages)
-			return bad(err, errlen, o, "DUP reference beyond RAM", e->ref.ref);
-		if (h.kind == TSMIG_PAGE_DISK && !lim->disk_blocks)
-			return bad(err, errlen, o, "DISK reference but no disk here, block",
-			           e->ref.ref);
-		if (h.kind == TSMIG_PAGE_DISK && e->ref.ref >= lim->disk_blocks)
-			return bad(err, errlen, o, "DISK reference beyond the disk", e->ref.ref);
+		if (!max || e->ref.ref >= max)
+			return bad(err, errlen, o, max ? k->beyond : k->none, e->ref.ref);
 	}
 	*off = o + sizeof(h) + h.len;
 	return 1;

@@ -58,6 +58,8 @@ int tsmig_hello_check(const struct tsmig_hello *hi, char *err, size_t errlen);
 struct tsmig_limits {
 	uint64_t npages;      /* pages of RAM */
 	uint64_t disk_blocks; /* 4 KiB blocks of the disk image, 0: no disk (DISK is an error) */
+	uint64_t ram_pages;   /* RAM pages a RAM entry may name, 0: RAM entries are an error */
+	uint64_t own_blocks;  /* blocks of the flim DISK region a BLOCK entry may name, 0: none */
 };
 
 /* One parsed page entry; data points into the record payload. */
@@ -67,14 +69,14 @@ struct tsmig_entry {
 	unsigned count; /* pages (ZERO runs), else 1 */
 	const uint8_t *data;
 	uint32_t len;
-	struct tsmig_ref ref; /* DUP and DISK */
+	struct tsmig_ref ref; /* DUP, DISK and RAM */
 };
 
 /*
  * Parse the entry at *off of a PAGES payload (len bytes) and advance *off. Returns 1 with e
  * filled, 0 at the end of the payload, or -EBADMSG with a reason in err: a truncated entry,
  * unknown kind, bad count or length for the kind, page range beyond lim->npages, DUP ref
- * beyond RAM, DISK without a disk or beyond it.
+ * beyond RAM, DISK without a disk or beyond it, RAM where lim allows none or beyond RAM, BLOCK likewise (own_blocks).
  */
 int tsmig_entry_next(const uint8_t *p, size_t len, size_t *off, const struct tsmig_limits *lim,
                      struct tsmig_entry *e, char *err, size_t errlen);

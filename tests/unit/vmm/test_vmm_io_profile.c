@@ -42,6 +42,20 @@ Test(vmm_io_profile, parses_locality_and_fills_boot_params)
 	                      "read-share=0.25");
 }
 
+Test(vmm_io_profile, page_cache_writeback_delay)
+{
+	struct vmm_io_profile p;
+	cr_assert_eq(vmm_io_parse("write=4M,cache=500", &p, err, sizeof(err)), 0, "%s", err);
+	struct tsvmm_boot_params bp = {0};
+	vmm_io_boot(&p, &bp);
+	cr_assert_eq(bp.io_cache_ms, 500);
+	char buf[200];
+	vmm_io_format(&p, buf, sizeof(buf));
+	cr_assert(strstr(buf, ",cache=500"), "%s", buf);
+	cr_assert_eq(vmm_io_parse("write=4M", &p, err, sizeof(err)), 0);
+	cr_assert_eq(p.cache_ms, 0);
+}
+
 Test(vmm_io_profile, off_is_no_io)
 {
 	struct vmm_io_profile p;
@@ -62,6 +76,9 @@ Test(vmm_io_profile, rejects_bad_parts_by_name)
 	        {"write=4M,write-hot=1.5", "bad fraction '1.5'"},
 	        {"write=4M,write-hot=0", "hot set of size 0"},
 	        {"read=4M,read-share=x", "bad fraction 'x'"},
+	        {"write=4M,cache=-1", "bad cache '-1'"},
+	        {"write=4M,cache=60001", "bad cache '60001'"},
+	        {"write=4M,cache=5s", "bad cache '5s'"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = 0;

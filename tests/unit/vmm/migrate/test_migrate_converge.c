@@ -138,6 +138,11 @@ Test(vmm_migrate_converge, parameters)
 	cr_assert_eq(p.storage, MIG_STORAGE_FLIM);
 	cr_assert_eq(parse(&p, "{\"storage\": \"none\"}"), 0);
 	cr_assert_eq(p.storage, MIG_STORAGE_NONE);
+	cr_assert(p.ram_dedup); /* flim's references between disk and RAM: on by default */
+	cr_assert_eq(parse(&p, "{\"ram-dedup\": false}"), 0);
+	cr_assert_not(p.ram_dedup);
+	cr_assert_eq(parse(&p, "{\"ram-dedup\": 1}"), -EINVAL);
+	cr_assert_not(p.ram_dedup);
 	cr_assert_eq(mig_storage_parse("Flim"), -1);
 	struct mig_params before = p;
 	const char *bad[] = {

@@ -217,3 +217,52 @@ Test(vmm_migrate_checksum, ramhash_parallel_equals_sequential_and_root)
 	free(h);
 	free(h0);
 }
+
+/* storage flim, disk block -> RAM page: the index's candidate only while the destination holds
+ * it with that content, never for a zero block. */
+struct held {
+	uint64_t page;
+	struct mig_hash h;
+	unsigned asked;
+};
+
+static bool held_fn(const void *arg, uint64_t q, struct mig_hash h)
+{
+	struct held *x = (struct held *)arg;
+	x->asked++;
+	return q == x->page && mig_hash_eq(h, x->h);
+}
+
+Test(vmm_migrate_dedup, ram_ref_matching)
+{
+	struct hindex *ram = hindex_create(64);
+	cr_assert_not_null(ram);
+	static uint8_t blk[TSMIG_PAGE_SIZE], zero[TSMIG_PAGE_SIZE];
+	fill(blk, 9);
+	struct mig_hash h = mig_page_hash(blk), hz = mig_page_hash(zero);
+	struct held x = {.page = 17, .h = h};
+	uint64_t q = 0;
+	/* not indexed: no reference, the holder is not even asked */
+	cr_assert_not(mig_ram_ref_find(ram, blk, h, held_fn, &x, &q));
+	cr_assert_eq(x.asked, 0);
+	cr_assert_not(mig_ram_ref_find(NULL, blk, h, held_fn, &x, &q));
+	/* indexed and held: page 17 */
+	hindex_put(ram, h, 17);
+	cr_assert(mig_ram_ref_find(ram, blk, h, held_fn, &x, &q));
+	cr_assert_eq(q, 17);
+	/* the page was re-sent with other content (the index is stale): no reference */
+	fill(pages[3], 10);
+	x.h = mig_page_hash(pages[3]);
+	q = 5;
+	cr_assert_not(mig_ram_ref_find(ram, blk, h, held_fn, &x, &q));
+	cr_assert_eq(q, 5);
+	/* the index names another page than the one held */
+	x.h = h;
+	x.page = 18;
+	cr_assert_not(mig_ram_ref_find(ram, blk, h, held_fn, &x, &q));
+	/* a zero block never goes as a RAM reference, even with a zero page held */
+	hindex_put(ram, hz, 3);
+	x = (struct held){.page = 3, .h = hz};
+	cr_assert_not(mig_ram_ref_find(ram, zero, hz, held_fn, &x, &q));
+	hindex_destroy(ram);
+}

@@ -158,6 +158,39 @@ Test(vmm_migrate_stream, hostile_entries_rejected)
 	cr_assert_eq(tsmig_entry_next(b, sizeof(b), &off, &lim, &e, err, sizeof(err)), -EBADMSG);
 }
 
+/* RAM entries (storage flim: a disk block naming a RAM page received): only where the limits
+ * allow them (a flim DISK region), bounded by the RAM's pages, a 24-byte reference. */
+Test(vmm_migrate_stream, ram_entries_bounded)
+{
+	struct tsmig_limits dlim = {.npages = 100, .ram_pages = 1000};
+	cr_assert_eq(parse_one(0, TSMIG_PAGE_RAM, 1, 24, 24, 999, &dlim), 1);
+	cr_assert_eq(parse_one(0, TSMIG_PAGE_RAM, 1, 24, 24, 1000, &dlim), -EBADMSG);
+	cr_assert(strstr(err, "RAM reference beyond RAM"), "%s", err);
+	cr_assert_eq(parse_one(0, TSMIG_PAGE_RAM, 1, 24, 24, UINT64_MAX, &dlim), -EBADMSG);
+	cr_assert_eq(parse_one(0, TSMIG_PAGE_RAM, 1, 16, 16, 0, &dlim), -EBADMSG);
+	cr_assert_eq(parse_one(0, TSMIG_PAGE_RAM, 2, 24, 24, 0, &dlim), -EBADMSG);
+	cr_assert_eq(parse_one(100, TSMIG_PAGE_RAM, 1, 24, 24, 0, &dlim), -EBADMSG);
+	/* the RAM region (and a DISK region without the index) allows none */
+	cr_assert_eq(parse_one(0, TSMIG_PAGE_RAM, 1, 24, 24, 0, &lim), -EBADMSG);
+	cr_assert(strstr(err, "RAM reference where none is allowed"), "%s", err);
+}
+
+/* BLOCK entries (storage flim: a RAM page naming a block of the destination's own image):
+ * only once a flim DISK region is declared (own_blocks), bounded by its blocks. */
+Test(vmm_migrate_stream, block_entries_bounded)
+{
+	struct tsmig_limits rlim = {.npages = 1000, .own_blocks = 50};
+	cr_assert_eq(parse_one(999, TSMIG_PAGE_BLOCK, 1, 24, 24, 49, &rlim), 1);
+	cr_assert_eq(parse_one(0, TSMIG_PAGE_BLOCK, 1, 24, 24, 50, &rlim), -EBADMSG);
+	cr_assert(strstr(err, "BLOCK reference beyond the disk"), "%s", err);
+	cr_assert_eq(parse_one(0, TSMIG_PAGE_BLOCK, 1, 24, 24, UINT64_MAX, &rlim), -EBADMSG);
+	cr_assert_eq(parse_one(0, TSMIG_PAGE_BLOCK, 1, 4096, 4096, 0, &rlim), -EBADMSG);
+	cr_assert_eq(parse_one(0, TSMIG_PAGE_BLOCK, 3, 24, 24, 0, &rlim), -EBADMSG);
+	cr_assert_eq(parse_one(0, TSMIG_PAGE_BLOCK, 1, 24, 24, 0, &lim), -EBADMSG);
+	cr_assert(strstr(err, "BLOCK reference where none is allowed"), "%s", err);
+	cr_assert_eq(parse_one(0, 9, 1, 24, 24, 0, &rlim), -EBADMSG); /* the next kind: unknown */
+}
+
 Test(vmm_migrate_stream, random_payloads_stay_in_bounds)
 {
 	unsigned seed = 12345;
