@@ -49,9 +49,11 @@ struct vmclock_bound_terms {
 	double freq_maxerror;
 };
 
-/* The measured offset the window takes: ptpd-wl's offsets averaged over ~0.1 s when it
- * reports them (offset_avg_ns: the last offset at 1 Sync/s, in a 64 Sync/s burst ~13
- * samples' worth, whose timestamp noise the servo averages out too), else the last one. */
+/* The measured offset the window takes: the last one, or ptpd-wl's offsets averaged over
+ * ~0.1 s (offset_avg_ns: the last offset at 1 Sync/s, ~13 samples' worth in a 64 Sync/s
+ * burst) when that is larger in magnitude. The average alone made the bound tighter in bursts
+ * but lagged a real transient of the host's clock (a guest reading 1.4x outside its bound in
+ * CI), so it may only widen the window, never narrow it. */
 double vmclock_bound_offset(const struct tsync_status *st);
 /* The mean path delay the path term takes: ptpd-wl's delay averaged over ~0.1 s at each new
  * delay sample (delay_avg_ns, whole ns) when reported, else the last one. */

@@ -65,8 +65,8 @@ Test(vmclock_bound, spread_is_the_rms_of_the_last_window)
 	cr_assert_float_eq(vmclock_bound_spread(&h, NULL), 100, 1e-9);
 }
 
-/* With ptpd-wl's averaged offset (offset_avg_ns) the window, the trust test and the
- * convergence term take it, not the last raw offset; without it the raw one. */
+/* ptpd-wl's averaged offset (offset_avg_ns) may only widen the window: the window, the trust
+ * test and the convergence term take the larger of it and the last raw offset. */
 Test(vmclock_bound, averaged_offset_when_reported)
 {
 	struct vmclock_bound_hist h;
@@ -78,12 +78,16 @@ Test(vmclock_bound, averaged_offset_when_reported)
 		st.have |= TSYNC_ST_OFFSET_AVG;
 		vmclock_bound_add(&h, &st);
 	}
-	cr_assert_float_eq(vmclock_bound_offset(&st), 60, 1e-9);
-	cr_assert_float_eq(vmclock_bound_spread(&h, NULL), 60, 1e-9);
+	/* a smaller average never narrows the window: the raw offsets' spread stays */
+	cr_assert_float_eq(vmclock_bound_offset(&st), 400, 1e-9);
+	cr_assert_float_eq(vmclock_bound_spread(&h, NULL), 400, 1e-9);
 	struct vmclock_bound_terms t;
 	vmclock_bound_eval(&h, &st, 3, 1000, 1e-7, 1e-6, &t);
 	cr_assert(t.trusted);
-	cr_assert_float_eq(t.maxerror_ns, 1000 + 3 * 60, 1e-6);
+	cr_assert_float_eq(t.maxerror_ns, 1000 + 3 * 400, 1e-6);
+	/* a larger one (the average lagging a transient the last stamp missed) widens it */
+	st.offset_avg_ns = -700;
+	cr_assert_float_eq(vmclock_bound_offset(&st), -700, 1e-9);
 	/* the averaged offset far outside the window: not trusted, converge = its size */
 	st.samples++;
 	st.offset_avg_ns = 5000;
