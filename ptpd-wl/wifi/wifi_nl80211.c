@@ -14,7 +14,6 @@
 
 #include "wifi_nl80211.h"
 
-#define FD_CLOCK(fd)     ((~(clockid_t)(fd) << 3) | 3)
 #define MGMT_ACTION      0x00d0 /* frame control: management, subtype action */
 #define CAT_UNPROT_WNM   11
 #define ACT_TIMING_MEAS  1
@@ -194,13 +193,11 @@ static int open_phc(struct wifi_nl *nl, const char *iface, char *err, size_t err
 	const char *base = strrchr(g.gl_pathv[0], '/') + 1;
 	snprintf(dev, sizeof(dev), "/dev/%s", base);
 	globfree(&g);
-	nl->phc_fd = open(dev, O_RDONLY | O_CLOEXEC);
-	if (nl->phc_fd < 0) {
+	if (!(nl->phc = tclock_create(TCLOCK_PHC, dev))) {
 		int e = -errno;
 		snprintf(err, errlen, "%s: %s: %s", iface, dev, strerror(-e));
 		return e;
 	}
-	nl->phc = FD_CLOCK(nl->phc_fd);
 	return 0;
 }
 
@@ -208,7 +205,6 @@ int wifi_nl_open(struct wifi_nl *nl, const char *iface, wifi_nl_event_fn on_even
                  char *err, size_t errlen)
 {
 	memset(nl, 0, sizeof(*nl));
-	nl->phc_fd = -1;
 	nl->on_event = on_event;
 	nl->arg = arg;
 	int e;
@@ -253,9 +249,8 @@ void wifi_nl_close(struct wifi_nl *nl)
 	if (nl->sk)
 		nl_socket_free(nl->sk);
 	nl->sk = NULL;
-	if (nl->phc_fd >= 0)
-		close(nl->phc_fd);
-	nl->phc_fd = -1;
+	tclock_destroy(nl->phc);
+	nl->phc = NULL;
 }
 
 int wifi_nl_fd(const struct wifi_nl *nl)
@@ -340,15 +335,12 @@ int wifi_nl_poll(struct wifi_nl *nl)
 
 int wifi_nl_to_sys(const struct wifi_nl *nl, const struct tsync_ts *hw, int64_t *sys_ns)
 {
-	struct timespec a, p, b;
-	if (nl->phc_fd < 0)
+	tmv_t clk, sys;
+	int e;
+	if (!nl->phc)
 		return -ENODEV;
-	if (clock_gettime(CLOCK_REALTIME, &a) || clock_gettime(nl->phc, &p) ||
-	    clock_gettime(CLOCK_REALTIME, &b))
-		return -errno;
-	int64_t sa = (int64_t)a.tv_sec * 1000000000 + a.tv_nsec;
-	int64_t sb = (int64_t)b.tv_sec * 1000000000 + b.tv_nsec;
-	int64_t ph = (int64_t)p.tv_sec * 1000000000 + p.tv_nsec;
-	*sys_ns = hw->ns - (ph - (sa + (sb - sa) / 2));
+	if ((e = tclock_read_pair(nl->phc, &clk, &sys, NULL)))
+		return e;
+	*sys_ns = hw->ns - (clk - sys);
 	return 0;
 }

@@ -32,6 +32,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "tsync/clock.h"
 #include "tsync/tstamp.h"
 
 #define WIFI_NL_RES_PS 10000u /* iwlwifi's firmware stamps: 10 ns */
@@ -64,8 +65,8 @@ typedef void (*wifi_nl_event_fn)(void *arg, const struct wifi_nl_event *ev);
 
 struct wifi_nl {
 	struct nl_sock *sk;
-	int family, ifindex, phc_fd;
-	clockid_t phc;
+	int family, ifindex;
+	struct tclock *phc; /* the device's PHC (lib/clock phc driver), NULL: none */
 	wifi_nl_event_fn on_event;
 	void *arg;
 	uint32_t req_seq; /* the request whose reply is awaited (0: none) */

@@ -405,7 +405,6 @@ static int wt_init(struct transport *t, void *arg)
 	w->wc = *(const struct wifi_tp_cfg *)arg;
 	w->epfd = w->evfd = -1;
 	w->io.fd = -1;
-	w->nl.phc_fd = -1;
 	wifi_tm_init(&w->tm);
 	return 0;
 }

@@ -5,10 +5,12 @@
  * transport's use of the events (wifi_tp_nl_event): t1..t4 into the TM exchange and a sample,
  * with CLOCK_MONOTONIC standing in for the device's PHC. */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <linux/nl80211.h>
 #include <netlink/genl/genl.h>
 #include <string.h>
 
+#include "tsync/clock_impl.h"
 #include "wifi/wifi_frame.h"
 #include "wifi/wifi_nl80211.h"
 #include "wifi/wifi_tp_private.h"
@@ -243,6 +245,32 @@ static void take(void *arg, int64_t off, int64_t t2, int64_t t2_sys, int64_t del
 	g->delay = delay;
 }
 
+/* A stand-in for the device's PHC: a clock driver (tsync/clock_impl.h) on CLOCK_MONOTONIC. */
+static int mono_gettime(struct tclock *c, tmv_t *ns)
+{
+	(void)c;
+	return tmv_clock_read(CLOCK_MONOTONIC, ns);
+}
+static int mono_adjfreq(struct tclock *c, double ppb)
+{
+	(void)c, (void)ppb;
+	return -EPERM;
+}
+static int mono_step(struct tclock *c, tmv_t d)
+{
+	(void)c, (void)d;
+	return -EPERM;
+}
+static void mono_destroy(struct tclock *c)
+{
+	(void)c;
+}
+static const struct tclock_ops mono_ops = {.gettime = mono_gettime,
+                                           .adjfreq = mono_adjfreq,
+                                           .step = mono_step,
+                                           .destroy = mono_destroy};
+static struct tclock mono_phc = {.ops = &mono_ops, .type = TCLOCK_PHC, .name = "mono"};
+
 static struct wifi_tp *fake_tp(struct got *g)
 {
 	struct wifi_tp *w = calloc(1, sizeof(*w));
@@ -251,8 +279,7 @@ static struct wifi_tp *fake_tp(struct got *g)
 	memcpy(w->mac, me, 6);
 	memcpy(w->wc.peer, peer, 6);
 	w->wc.have_peer = true;
-	w->nl.phc_fd = 0; /* any open fd: the "PHC" is CLOCK_MONOTONIC */
-	w->nl.phc = CLOCK_MONOTONIC;
+	w->nl.phc = &mono_phc; /* the "PHC" is CLOCK_MONOTONIC */
 	w->map = map_id;
 	w->sample = take;
 	w->hook_arg = g;
