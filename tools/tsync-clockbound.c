@@ -21,6 +21,7 @@
 
 #include "tsync/cli.h"
 #include "tsync/clockbound.h"
+#include "tsync/vmclock_counter.h"
 
 #define PROG "tsync-clockbound"
 
@@ -35,7 +36,11 @@ static void usage(FILE *f)
 	        "(3 x interval)\n"
 	        "  --drift PPM     margin added to the measured drift of CLOCK_REALTIME (15)\n"
 	        "  --count N       updates, then exit (0: until killed)\n"
-	        "  --quiet         no line per update\n");
+	        "  --quiet         no line per update\n"
+	        "  --tsc-transform OFFSET,PPM  this host's TSC, as its vmclockd's --tsc-transform\n"
+	        "                  (the machine's raw TSC by default)\n"
+	        "  --tsc-offset K  the VM's tsc_offset in ticks (vmclockd status NAME): the page\n"
+	        "                  maps the guest's counter, this host's TSC + K\n");
 }
 
 static int64_t rt_ns(void)
@@ -55,11 +60,12 @@ static double page_rate_bound(const struct vmclock_abi *page)
 	return (double)p.counter_period_maxerror_rate_frac_sec / (double)p.counter_period_frac_sec;
 }
 
-static int sample(const struct vmclock_abi *page, struct clockbound_sample *s)
+static int sample(const struct vmclock_abi *page, const struct tsc_xform *ctr,
+                  struct clockbound_sample *s)
 {
 	struct timespec m;
 	s->rt_before_ns = rt_ns();
-	int err = vmclock_read(page, vmclock_counter_tsc, NULL, VMCLOCK_READ_TRIES, &s->r);
+	int err = vmclock_read(page, vmclock_counter_xform, (void *)ctr, VMCLOCK_READ_TRIES, &s->r);
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &m);
 	s->rt_after_ns = rt_ns();
 	s->mono = (struct clockbound_ts){m.tv_sec, m.tv_nsec};
@@ -68,14 +74,16 @@ static int sample(const struct vmclock_abi *page, struct clockbound_sample *s)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {{"shm", 1, 0, 's'},   {"interval", 1, 0, 'i'},
-	                                     {"valid", 1, 0, 'v'}, {"drift", 1, 0, 'd'},
-	                                     {"count", 1, 0, 'n'}, {"quiet", 0, 0, 'q'},
-	                                     {"help", 0, 0, 'h'},  {0, 0, 0, 0}};
+	static const struct option opts[] = {
+	        {"shm", 1, 0, 's'},   {"interval", 1, 0, 'i'},      {"valid", 1, 0, 'v'},
+	        {"drift", 1, 0, 'd'}, {"count", 1, 0, 'n'},         {"quiet", 0, 0, 'q'},
+	        {"help", 0, 0, 'h'},  {"tsc-transform", 1, 0, 'X'}, {"tsc-offset", 1, 0, 'K'},
+	        {0, 0, 0, 0}};
 	const char *shm = CLOCKBOUND_PATH;
 	double interval = 1, valid = 0, drift_ppm = 15;
 	long count = 0;
 	bool quiet = false;
+	const char *xform = NULL, *tsc_offset = NULL;
 	int o;
 	while ((o = getopt_long(argc, argv, "s:i:v:d:n:qh", opts, NULL)) != -1) {
 		int bad = 0;
@@ -98,6 +106,12 @@ int main(int argc, char **argv)
 		case 'q':
 			quiet = true;
 			break;
+		case 'X':
+			xform = optarg;
+			break;
+		case 'K':
+			tsc_offset = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -110,6 +124,12 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc - 1) {
 		usage(stderr);
+		return 2;
+	}
+	struct tsc_xform ctr;
+	char why[256];
+	if (vmclock_counter_parse(xform, tsc_offset, &ctr, why, sizeof(why))) {
+		fprintf(stderr, PROG ": %s\n", why);
 		return 2;
 	}
 	if (valid <= 0)
@@ -142,7 +162,7 @@ int main(int argc, char **argv)
 			                     (long)((interval - (time_t)interval) * 1e9)};
 			nanosleep(&d, NULL);
 		}
-		if ((err = sample(m.abi, &s))) {
+		if ((err = sample(m.abi, &ctr, &s))) {
 			fprintf(stderr, PROG ": %s: %s\n", path, strerror(-err));
 			rc = 1;
 			continue;

@@ -17,6 +17,7 @@
 #include "tsync/cli.h"
 #include "tsync/clock.h"
 #include "tsync/vmclock.h"
+#include "tsync/vmclock_counter.h"
 
 static void usage(FILE *f)
 {
@@ -37,7 +38,11 @@ static void usage(FILE *f)
 	        "  --watch S          read in a tight loop for S seconds and check what a Linux\n"
 	        "                     guest would see (no zero or 1970 page, no UNRELIABLE,\n"
 	        "                     seq_count and marker never back; with --ref, every\n"
-	        "                     bounded reading holds the truth); exit 4 if any fails\n");
+	        "                     bounded reading holds the truth); exit 4 if any fails\n"
+	        "  --tsc-transform OFFSET,PPM  this host's TSC, as its vmclockd's --tsc-transform\n"
+	        "                     (the machine's raw TSC by default)\n"
+	        "  --tsc-offset K     the VM's tsc_offset in ticks (vmclockd status NAME): the\n"
+	        "                     page maps the guest's counter, this host's TSC + K\n");
 }
 
 /*
@@ -73,6 +78,7 @@ struct opts {
 	double interval, watch;
 	const char *ref_spec;
 	bool tai, stop, quiet;
+	struct tsc_xform ctr; /* the page's counter from the machine's TSC (vmclock_counter.h) */
 };
 static int run(const char *path, struct vmclock_page_map *mp, const struct opts *op);
 
@@ -96,14 +102,15 @@ static double now_ns(clockid_t id)
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
-static int run_bench(const struct vmclock_abi *page, long n)
+static int run_bench(const struct vmclock_abi *page, const struct tsc_xform *ctr, long n)
 {
 	struct vmclock_reading r;
 	struct timespec ts;
 	unsigned retries = 0;
 	double t0 = now_ns(CLOCK_MONOTONIC);
 	for (long i = 0; i < n; i++) {
-		int err = vmclock_read(page, vmclock_counter_tsc, NULL, VMCLOCK_READ_TRIES, &r);
+		int err = vmclock_read(page, vmclock_counter_xform, (void *)ctr, VMCLOCK_READ_TRIES,
+		                       &r);
 		if (err) {
 			fprintf(stderr, "tsync-vmclock-read: read %ld: %s\n", i, strerror(-err));
 			return 1;
@@ -122,12 +129,13 @@ static int run_bench(const struct vmclock_abi *page, long n)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {{"count", 1, 0, 'n'}, {"interval", 1, 0, 'i'},
-	                                     {"ref", 1, 0, 'r'},   {"tai", 0, 0, 't'},
-	                                     {"stop", 0, 0, 's'},  {"quiet", 0, 0, 'q'},
-	                                     {"help", 0, 0, 'h'},  {"bench", 1, 0, 'b'},
-	                                     {"watch", 1, 0, 'w'}, {0, 0, 0, 0}};
+	static const struct option opts[] = {
+	        {"count", 1, 0, 'n'},         {"interval", 1, 0, 'i'},   {"ref", 1, 0, 'r'},
+	        {"tai", 0, 0, 't'},           {"stop", 0, 0, 's'},       {"quiet", 0, 0, 'q'},
+	        {"help", 0, 0, 'h'},          {"bench", 1, 0, 'b'},      {"watch", 1, 0, 'w'},
+	        {"tsc-transform", 1, 0, 'X'}, {"tsc-offset", 1, 0, 'K'}, {0, 0, 0, 0}};
 	static struct opts op = {.count = 1, .interval = 0.1};
+	const char *xform = NULL, *tsc_offset = NULL;
 	int o;
 	while ((o = getopt_long(argc, argv, "n:i:r:tsqhb:w:", opts, NULL)) != -1) {
 		switch (o) {
@@ -163,6 +171,12 @@ int main(int argc, char **argv)
 			               &op.watch))
 				return 2;
 			break;
+		case 'X':
+			xform = optarg;
+			break;
+		case 'K':
+			tsc_offset = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -173,6 +187,11 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc - 1 || op.count < 1) {
 		usage(stderr);
+		return 2;
+	}
+	char why[256];
+	if (vmclock_counter_parse(xform, tsc_offset, &op.ctr, why, sizeof(why))) {
+		fprintf(stderr, "tsync-vmclock-read: %s\n", why);
 		return 2;
 	}
 	char path[256];
@@ -197,7 +216,8 @@ int main(int argc, char **argv)
 
 /* --watch: what a Linux guest reading the page in a tight loop would see. 0 all good, 4 some
  * check failed, 1 the page file was truncated. */
-static int run_watch(const struct vmclock_page_map *m, struct tclock *ref, double secs)
+static int run_watch(const struct vmclock_page_map *m, const struct tsc_xform *ctr,
+                     struct tclock *ref, double secs)
 {
 	long reads = 0, errors = 0, zero = 0, epoch = 0, unreliable = 0, initializing = 0;
 	long seq_back = 0, marker_back = 0, markers = 0, backwards = 0, outside = 0;
@@ -212,7 +232,8 @@ static int run_watch(const struct vmclock_page_map *m, struct tclock *ref, doubl
 		tmv_t r1 = 0, r2 = 0;
 		if (ref)
 			tclock_gettime(ref, &r1);
-		int err = vmclock_read(m->abi, vmclock_counter_tsc, NULL, VMCLOCK_READ_TRIES, &r);
+		int err = vmclock_read(m->abi, vmclock_counter_xform, (void *)ctr,
+		                       VMCLOCK_READ_TRIES, &r);
 		if (ref)
 			tclock_gettime(ref, &r2);
 		reads++;
@@ -263,7 +284,7 @@ static int run(const char *path, struct vmclock_page_map *mp, const struct opts 
 	if (stop) {
 		struct vmclock_stop_record rec;
 		char buf[256];
-		err = vmclock_stop_record(m.abi, vmclock_rdtsc(), &rec);
+		err = vmclock_stop_record(m.abi, vmclock_counter_xform((void *)&op->ctr), &rec);
 		if (err && vmclock_page_truncated(&m))
 			return truncated(path);
 		if (err) {
@@ -275,7 +296,7 @@ static int run(const char *path, struct vmclock_page_map *mp, const struct opts 
 		return 0;
 	}
 	if (bench > 0)
-		return run_bench(m.abi, bench);
+		return run_bench(m.abi, &op->ctr, bench);
 	struct tclock *ref = NULL;
 	if (ref_spec && !(ref = open_ref(ref_spec))) {
 		fprintf(stderr, "tsync-vmclock-read: cannot open reference '%s': %s\n", ref_spec,
@@ -283,7 +304,7 @@ static int run(const char *path, struct vmclock_page_map *mp, const struct opts 
 		return 1;
 	}
 	if (op->watch > 0) {
-		int rc = run_watch(&m, ref, op->watch);
+		int rc = run_watch(&m, &op->ctr, ref, op->watch);
 		if (ref)
 			tclock_destroy(ref);
 		return rc == 1 ? truncated(path) : rc;
@@ -301,7 +322,8 @@ static int run(const char *path, struct vmclock_page_map *mp, const struct opts 
 		tmv_t r1 = 0, r2 = 0;
 		if (ref)
 			tclock_gettime(ref, &r1);
-		err = vmclock_read(m.abi, vmclock_counter_tsc, NULL, VMCLOCK_READ_TRIES, &r);
+		err = vmclock_read(m.abi, vmclock_counter_xform, (void *)&op->ctr,
+		                   VMCLOCK_READ_TRIES, &r);
 		if (ref)
 			tclock_gettime(ref, &r2);
 		if (vmclock_page_truncated(&m))

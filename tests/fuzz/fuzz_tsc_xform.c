@@ -3,7 +3,8 @@
  * libFuzzer target: the per-host TSC transform (tsync/tsc_xform.h: tsc_xform_parse, the
  * --tsc-transform value of vmclockd and tsvmm), vmclockd's migrate-in tsc_offset= value
  * (vmclock/tsc.c tsc_offset_parse) and the migration stream's TSC record (vmm/vcpu_tsc_rec.c
- * vcpu_tsc_rec_check: the input's first bytes as a struct tsmig_tsc).
+ * vcpu_tsc_rec_check: the input's first bytes as a struct tsmig_tsc), and the host-side
+ * readers' --tsc-transform/--tsc-offset pair (tsync/vmclock_counter.h).
  * Properties: a transform that parses has |ppm| <= TSC_XFORM_MAX_PPM, is monotonic and
  * inverts exactly (to the largest raw value that gives a transformed one); a refusal says why; a record check that fails names what was wrong.
  */
@@ -12,6 +13,7 @@
 
 #include "tsc.h"
 #include "tsync/tsc_xform.h"
+#include "tsync/vmclock_counter.h"
 #include "util.h"
 #include "vcpu_tsc.h"
 
@@ -46,6 +48,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	uint64_t off;
 	(void)tsc_offset_parse(s, &off);
+	/* the readers' options: the input as the offset, then as both (a refusal names which) */
+	for (int both = 0; both < 2; both++) {
+		err[0] = '\0';
+		if (vmclock_counter_parse(both ? s : NULL, s, &x, err, sizeof(err)))
+			FUZZ_CHECK(!strncmp(err, "--tsc-", 6));
+		else if (!both)
+			FUZZ_CHECK(x.mult == 0);
+	}
 	free(s);
 	return 0;
 }

@@ -99,6 +99,32 @@ mg=$(sed -n 's/.*largest TSC gap \([0-9]*\) us.*/\1/p' "$TMP/good-dst.log" | tai
 check "good: the guest's TSC never stepped back (its largest gap ${mg:-?} us: a step back wraps)" \
 	[ -n "$mg" ] && [ "$mg" -lt 10000000 ]
 
+# readers outside the emulated host B (tsync-vmclock-read, tsync-clockbound, on the machine)
+# read the migrated VM's page (still published by vmclockd b) through B's transform and the
+# VM's tsc_offset (vmclockd b's status). Without them they read the page at the machine's raw
+# TSC, which runs 50 ppm off the guest's counter since the resume (>= 2 s ago: >= 100 us,
+# several times the page's ~20 us bound), or before its counter_value (an error).
+kv() { echo "$2" | tr " " "\n" | sed -n "s/^$1=//p" | head -n 1; }
+K=$(kv tsc_offset "$("$BIN/vmclockd" --socket "$TMP/vc-b.sock" --send "status good")")
+rdr() { "$BIN/tsync-vmclock-read" "$TMP/b/tsync-vmclock.good" --count 5 --interval 0.05 \
+	--ref sys --quiet "$@" 2>&1 | tail -n 1; }
+r=$(rdr --tsc-transform "$XB" --tsc-offset "${K:-x}")
+check "reader with B's transform and the VM's tsc_offset ${K:-?}: every reading inside the bound ($r)" \
+	sh -c "echo '$r' | grep -q '^samples=5 errors=0 .* inbounds=5 '"
+r=$(rdr)
+check "reader without them (the machine's raw TSC): no reading inside the bound ($r)" \
+	sh -c "echo '$r' | grep -q ' inbounds=0 \|^samples=0 '"
+cbr() { "$BIN/tsync-clockbound" "$TMP/b/tsync-vmclock.good" --shm "$TMP/cb.shm" --count 3 \
+	--interval 0.05 "$@" 2>&1; }
+c=$(cbr --tsc-transform "$XB" --tsc-offset "${K:-x}")
+cmax=$(echo "$c" | sed -n 's/^bound_ns=\([0-9]*\) .*status=1 .*/\1/p' | sort -n | tail -n 1)
+check "tsync-clockbound with them: 3 synchronized updates, bound ${cmax:-?} ns < 60 us" \
+	sh -c "[ $(echo "$c" | grep -c '^bound_ns=.* status=1 ') = 3 ] && [ '${cmax:-999999}' -lt 60000 ]"
+c=$(cbr)
+cmin=$(echo "$c" | sed -n 's/^bound_ns=\([0-9]*\) .*/\1/p' | sort -n | head -n 1)
+check "tsync-clockbound without them: no update with a bound under 60 us (smallest ${cmin:-none}; $(echo "$c" | grep -c ERANGE\\\|range) read errors)" \
+	sh -c "[ '${cmin:-999999}' -ge 60000 ]"
+
 # negative control: the destination publishes with the source's TSC calibration
 migrate wrongcal c
 set -- $(readings wrongcal)
