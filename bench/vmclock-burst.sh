@@ -14,6 +14,9 @@
 #   default: three migrations per policy and arm, 8 s hold, 30 s settle (>= 10,000 readings)
 #   --settle S: the hosts run S s at 1 Sync/s past synchronisation before the first migration
 #   --vmclockd-args "A": more vmclockd options for both arms (e.g. "--ptpd-asymmetry 200ns")
+#   --sync dtpd: DTP hosts instead of PTP (dtpd over AF_PACKET from a dtpd root, 1 beacon/s,
+#     vmclockd --dtpd; the burst is dtpd's beacon burst, 8x, relayed from the destination's
+#     dtpd to the root: testbeds/vmclock/dtpd_hosts.sh)
 # Exit 0 if both arms ran every migration and the report was made.
 cd "$(dirname "$0")/.." || exit 1
 BUILD=${BUILD:-build}
@@ -27,6 +30,7 @@ while [ $# -gt 0 ]; do
 	--settle) SETTLE=$2; shift ;;
 	--out) OUT=$2; shift ;;
 	--vmclockd-args) VCARGS=$2; shift ;;
+	--sync) export VME_SYNC=$2; shift ;;
 	*) echo "vmclock-burst: unknown argument $1" >&2; exit 1 ;;
 	esac
 	shift
@@ -36,6 +40,7 @@ KEEP=1
 mkdir -p "$OUT" || exit 1
 [ $KEEP = 1 ] || trap 'rm -rf "$OUT"' EXIT
 T0=$(date +%s)
+[ -z "$VME_SYNC" ] || echo "# hosts: --sync $VME_SYNC (bench/vmclock-e2e-run.sh)"
 rc=0
 for arm in no yes; do
 	mode=--no-burst

@@ -24,6 +24,10 @@
 # the script's burst with none). --sync-log L: the hosts' Sync interval (log2 s, -3).
 # --settle S: run S more seconds once both hosts are synchronised (servos past convergence).
 # --vmclockd-args "A": more options for both vmclockd (e.g. "--ptpd-asymmetry 200ns").
+# --sync dtpd: DTP hosts instead (testbeds/vmclock/dtpd_hosts.sh: a dtpd root on vclock gm
+# = CLOCK_REALTIME, dtpd followers on hostA/hostB over AF_PACKET, vmclockd --dtpd, beacons
+# every 2^L s of --sync-log; the bursts of the hosts' dtpd relayed to the root); the default
+# is $VME_SYNC when set (bench/vmclock-burst.sh --sync), else ptp.
 # Prints analyze.py's report; exit 0 if every migration ran, 1 otherwise. With --out the
 # statlogs, logs and migrations.txt stay in DIR (for plots).
 cd "$(dirname "$0")/.." || exit 1
@@ -34,7 +38,7 @@ BIN=$BUILD/bin
 BED_PREFIX=${VME_PREFIX:-tve-$$-}
 
 COUNT=6 POLICIES="step slew freeze" BURST=alt HOLD=1.5 OUT= MEM=64M DIRTY=2000 PWAIT=0 SLOG=-3
-SETTLE=0 VCARGS=
+SETTLE=0 VCARGS= SYNC=${VME_SYNC:-ptp}
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--count) COUNT=$2; shift ;;
@@ -46,6 +50,7 @@ while [ $# -gt 0 ]; do
 	--sync-log) SLOG=$2; shift ;;
 	--settle) SETTLE=$2; shift ;;
 	--vmclockd-args) VCARGS=$2; shift ;;
+	--sync) SYNC=$2; shift ;;
 	--hold) HOLD=$2; shift ;;
 	--out) OUT=$2; shift ;;
 	--mem) MEM=$2; shift ;;
@@ -73,6 +78,10 @@ bed_link a mig0 10.91.3.1 b mig0 10.91.3.2 || fail "link a-b"
 VA=$(ptp_vclock hostA --offset 300us --ppm 20 --wander-ppb 20 --seed 11) || fail "vclock"
 VB=$(ptp_vclock hostB --offset -200us --ppm -12 --wander-ppb 20 --seed 12) || fail "vclock"
 
+case $SYNC in ptp | dtpd) ;; *) fail "--sync $SYNC: ptp or dtpd" ;; esac
+if [ "$SYNC" = dtpd ]; then
+	. testbeds/vmclock/dtpd_hosts.sh
+else
 ptp4l_start gm gm "network_transport UDPv4
 time_stamping software
 logSyncInterval $SLOG
@@ -92,6 +101,7 @@ for h in a b; do
 	bed_bg $h "$D/vmclockd-$h.log" "$BIN/vmclockd" --clock "vclock:$vc" --ptpd "$D/ptpd-$h.uds" \
 		--interval 0.1 --socket "$D/vc-$h.sock" --migration-burst=$mb $VCARGS
 done
+fi
 vc() { "$BIN/vmclockd" --socket "$D/vc-$1.sock" --send "$2"; }
 # PTP messages on both hosts' links to the grandmaster (rx + tx frames: Sync, Follow_Up,
 # Delay_Req/Resp, Announce, Signaling), for the burst's extra messages; ptp_frames HOST tx:
