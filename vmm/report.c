@@ -70,6 +70,11 @@ int report_vmclock_log(struct report *r, const char *path)
 	return 0;
 }
 
+void report_tsc_kvm_offset(struct report *r, uint64_t off)
+{
+	vmclock_log_kvm_offset(r->vclog, off);
+}
+
 uint64_t report_ticks_to_ns(const struct report *r, uint64_t ticks)
 {
 	return (uint64_t)((unsigned __int128)ticks * 1000000 / r->khz);

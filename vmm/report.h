@@ -45,6 +45,8 @@ int report_drain(struct report *r);
 const struct report_stats *report_stats(const struct report *r);
 /* Score the guest's vmclock readings into a statlog at path (vmclock_log.h). 0 or -errno. */
 int report_vmclock_log(struct report *r, const char *path);
+/* The vCPU reads raw + off (KVM_VCPU_TSC_OFFSET): the vmclock log converts with it. */
+void report_tsc_kvm_offset(struct report *r, uint64_t off);
 /* TSC ticks to ns with this reader's tsc_khz. */
 uint64_t report_ticks_to_ns(const struct report *r, uint64_t ticks);
 

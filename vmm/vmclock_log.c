@@ -23,6 +23,7 @@ struct vmclock_log {
 	uint64_t khz;
 	const volatile struct tsvmm_boot_params *bp; /* the guest's TSC block, NULL: raw */
 	struct tsc_xform block;                      /* the block of the last pair */
+	uint64_t kvm_offset;                         /* KVM's offset to the raw TSC */
 	struct pair prev, cur;
 	unsigned npairs;
 	uint64_t n, bounded, violations, errors;
@@ -66,6 +67,14 @@ void vmclock_log_close(struct vmclock_log *l)
 	free(l);
 }
 
+void vmclock_log_kvm_offset(struct vmclock_log *l, uint64_t off)
+{
+	if (l && off != l->kvm_offset) {
+		l->kvm_offset = off;
+		l->npairs = 0;
+	}
+}
+
 void vmclock_log_pair(struct vmclock_log *l)
 {
 	struct pair best = {0, 0};
@@ -83,7 +92,7 @@ void vmclock_log_pair(struct vmclock_log *l)
 	}
 	if (l->bp) { /* the guest's TSC (vcpu_tsc.h); the block changes only while it is stopped */
 		struct tsc_xform x = {.mult = l->bp->tsc_mult, .offset = l->bp->tsc_add};
-		best.tsc = tsc_xform_apply(&x, best.tsc);
+		best.tsc = tsc_xform_apply(&x, best.tsc + l->kvm_offset);
 		if (x.mult != l->block.mult || x.offset != l->block.offset)
 			l->npairs =
 			        0; /* a new block (a migration): older pairs are another counter */

@@ -28,6 +28,9 @@ struct vmclock_log;
  * guest reads it: vmm/vcpu_tsc.h), NULL: the raw TSC. */
 struct vmclock_log *vmclock_log_open(const char *path, uint64_t tsc_khz,
                                      const volatile struct tsvmm_boot_params *bp);
+/* The vCPU's rdtsc reads raw + off (KVM_VCPU_TSC_OFFSET, vmm/vcpu_tsc.h): the pairs' raw TSC
+ * is shifted by it before the block. Pairs before it are another counter. */
+void vmclock_log_kvm_offset(struct vmclock_log *l, uint64_t off);
 /* Print the summary line (readings, violations, largest |err|) and close. */
 void vmclock_log_close(struct vmclock_log *l);
 /* A fresh (TSC, CLOCK_REALTIME) pair: call before reading the ring's head. */

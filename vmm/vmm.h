@@ -46,6 +46,7 @@ struct vmm_config {
 	bool memstats;              /* print page statistics of the fill region at exit */
 	const char *tsc_transform;  /* OFFSET,PPM: this host's emulated TSC (vcpu_tsc.h) */
 	bool tsc_no_continuity;     /* incoming: no TSC offset (a negative control) */
+	const char *tsc_via;        /* auto|kvm|block: KVM_VCPU_TSC_OFFSET or the block only */
 	/* migration credentials (vmm/migrate/tls.h), both directions: a TLS 1.3 pre-shared key
 	 * file, or X.509 cert + key + CA; or plaintext, only when asked for */
 	const char *tls_psk, *tls_cert, *tls_key, *tls_ca;

@@ -44,6 +44,9 @@ const char vmm_cli_usage[] =
         "                       kept continuous across hosts (vmm/vcpu_tsc.h)\n"
         "  --tsc-no-continuity  (a test's negative control) an incoming guest reads this\n"
         "                       host's TSC as it is, with no offset\n"
+        "  --tsc-via auto|kvm|block  continue the guest's TSC through KVM_VCPU_TSC_OFFSET\n"
+        "                       (auto: where the probe sees KVM apply it; kvm: forced) or\n"
+        "                       tsvmm's TSC block only\n"
         "  --sample-ms N        guest sample period (default 100)\n"
         "  --gap-ns N           report TSC gaps above N ns (default 1000000)\n"
         "  --seed N             seed of the random and pattern pages (default 1)\n"
@@ -86,6 +89,7 @@ static const struct opt opts[] = {
         O("memstats", OPT_FLAG, memstats),
         O("tsc-transform", OPT_STR, tsc_transform),
         O("tsc-no-continuity", OPT_FLAG, tsc_no_continuity),
+        O("tsc-via", OPT_STR, tsc_via),
         O("tls-psk", OPT_STR, tls_psk),
         O("tls-cert", OPT_STR, tls_cert),
         O("tls-key", OPT_STR, tls_key),

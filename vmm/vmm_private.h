@@ -34,6 +34,7 @@ struct vmm {
 	uint64_t start_tsc;
 	uint64_t park_tsc;   /* host TSC when the vCPU thread parked for the current pause */
 	struct vcpu_tsc tsc; /* the guest's TSC on this host (vcpu_tsc.c) */
+	struct vcpu_tsc_caps tsc_caps; /* what this KVM offers for it (probe at setup) */
 };
 
 #endif

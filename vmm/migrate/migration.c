@@ -15,6 +15,7 @@
 #include "migrate/migrate_private.h"
 #include "uapi/tsvmm-migration.h"
 #include "vcpu.h"
+#include "vcpu_tsc.h"
 #include "vm.h"
 #include "vmm.h"
 
@@ -225,7 +226,17 @@ int migrate_cmd_query(void *ctx, const struct ctl_request *req, char *ret, size_
 	(void)req;
 	if (!g)
 		return -ENOMEM;
-	if (migration_query(g, ret, len) >= len) {
+	size_t n = migration_query(g, ret, len);
+	/* + "tsc": how this VMM keeps the guest's TSC (vmm/vcpu_tsc.h), both ends */
+	if (n < len && n > 0 && ret[n - 1] == '}') {
+		n--;
+		n += (size_t)snprintf(ret + n, len - n, ", \"tsc\": ");
+		if (n < len)
+			n += (size_t)vmm_tsc_json(g->vmm, ret + n, len - n);
+		if (n < len)
+			n += (size_t)snprintf(ret + n, len - n, "}");
+	}
+	if (n >= len) {
 		snprintf(ret, len, "reply too long");
 		return -ENOSPC;
 	}

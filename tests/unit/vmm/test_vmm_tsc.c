@@ -101,12 +101,62 @@ Test(vmm_tsc, record_check_names_what_is_wrong)
 Test(vmm_tsc, describe_says_what_is_used)
 {
 	struct vcpu_tsc_caps c = {.set_khz = true, .offset_attr = true, .msr_adjust = true};
-	char line[512];
-	vcpu_tsc_describe(&c, true, line, sizeof(line));
+	char line[640];
+	vcpu_tsc_describe(&c, false, line, sizeof(line));
 	cr_assert(strstr(line, "KVM_CAP_TSC_CONTROL no (no scaling)"), "%s", line);
-	cr_assert(strstr(line, "KVM_VCPU_TSC_OFFSET accepted, not applied"), "%s", line);
+	cr_assert(strstr(line, "KVM_VCPU_TSC_OFFSET refused"), "%s", line);
 	cr_assert(strstr(line, "continued by tsvmm's TSC block"), "%s", line);
-	c.offset_attr = false;
+	/* this machine's PVM KVM: set returns 0, the read back is another value */
+	c.offset_attr_set = true;
+	vcpu_tsc_describe(&c, false, line, sizeof(line));
+	cr_assert(strstr(line, "KVM_VCPU_TSC_OFFSET not kept (KVM_SET_DEVICE_ATTR returns 0, "
+	                       "KVM_GET_DEVICE_ATTR reads back another value)"),
+	          "%s", line);
+	c.offset_attr_kept = true;
+	cr_assert_str_eq(vcpu_tsc_attr_word(&c), "not applied");
+	c.offset_attr_works = true;
 	vcpu_tsc_describe(&c, true, line, sizeof(line));
+	cr_assert(strstr(line, "KVM_VCPU_TSC_OFFSET applied, "), "%s", line);
+	cr_assert(strstr(line, "continued by KVM_VCPU_TSC_OFFSET"), "%s", line);
+	c.offset_attr = false;
+	vcpu_tsc_describe(&c, false, line, sizeof(line));
 	cr_assert(strstr(line, "KVM_VCPU_TSC_OFFSET absent"), "%s", line);
+}
+
+/* Through KVM's offset (the vCPU reads raw + kvm_offset, the block keeps B's transform): the
+ * guest's TSC at B's resume is the target exactly, the remainder in the block is below two
+ * ticks, the page offset (guest - host) stays within a tick of the resume's, and the TSC
+ * record says KVM. */
+Test(vmm_tsc, resume_through_kvm_offset)
+{
+	const uint64_t khz = 2600000;
+	struct vcpu_tsc a = host("0,0", khz);
+	const char *hosts[] = {"1000000000000,50", "-77,-999.5", "0,0", "5,1000"};
+	for (unsigned h = 0; h < sizeof(hosts) / sizeof(hosts[0]); h++) {
+		struct vcpu_tsc b = host(hosts[h], khz);
+		uint64_t park = 82670131100026ULL;
+		struct tsmig_tsc rec;
+		vcpu_tsc_stop_record(&a, park, 0, &rec);
+		uint64_t resume = park + 46800000; /* 18 ms later */
+		uint64_t target = rec.guest_tsc + 18000000ULL * b.host_khz / 1000000;
+		vcpu_tsc_resume_kvm(&b, target, resume);
+		cr_assert(b.via_kvm);
+		cr_assert_eq(vcpu_tsc_guest(&b, resume), target, "%s", hosts[h]);
+		cr_assert_lt(b.offset, 2, "%s: remainder %lu", hosts[h], b.offset);
+		/* what the guest computes: its rdtsc (raw + kvm_offset) through the block */
+		struct tsc_xform gx = vcpu_tsc_guest_xform(&b);
+		for (uint64_t d = 0; d < 1000000000000ULL; d = d * 7 + 1013) {
+			uint64_t g = vcpu_tsc_guest(&b, resume + d);
+			cr_assert_eq(tsc_xform_apply(&gx, resume + d + b.kvm_offset), g);
+			int64_t drift = (int64_t)(vcpu_tsc_page_offset(&b, resume + d) -
+			                          vcpu_tsc_page_offset(&b, resume));
+			cr_assert(drift >= -1 && drift <= 1, "%s: page offset moved %ld", hosts[h],
+			          drift);
+		}
+		vcpu_tsc_stop_record(&b, resume + 2600000000ULL, 0, &rec);
+		cr_assert_eq(rec.flags, TSMIG_TSC_F_EMULATED | TSMIG_TSC_F_KVM);
+		cr_assert_eq(rec.guest_tsc - rec.host_tsc, rec.guest_offset);
+		cr_assert_eq(rec.guest_tsc, vcpu_tsc_guest(&b, resume + 2600000000ULL));
+		cr_assert_eq(vcpu_tsc_rec_check(&rec, err, sizeof(err)), 0, "%s", err);
+	}
 }
