@@ -121,7 +121,7 @@ t=0
 while :; do
 	sa=$(vc a status 2>/dev/null) sb=$(vc b status 2>/dev/null)
 	if [ "$(kv state "$sa")" = synchronized ] && [ "$(kv state "$sb")" = synchronized ] &&
-		[ "$(kv maxerror_ns "$sa")" -lt 20000 ] && [ "$(kv maxerror_ns "$sb")" -lt 20000 ]; then
+		[ "$(kv maxerror_ns "$sa")" -lt "${SYNC_NS:-20000}" ] && [ "$(kv maxerror_ns "$sb")" -lt "${SYNC_NS:-20000}" ]; then
 		break
 	fi
 	t=$((t + 1))

@@ -11,6 +11,9 @@
 # passes each burst a host's dtpd starts on to the root (`dtpd ctl ROOT burst S`): the root's
 # beacons to the hosts at 8x the rate, for as long as the host asked. Logged in
 # $D/relay-HOST.log.
+# "synchronised" (the wait before the first migration): a bound under 100 us (dtpd's own
+# bound on veth software stamps at 1 beacon/s was 15-36 us here, above the PTP hosts' 20 us)
+SYNC_NS=100000
 VG=$(ptp_vclock gm --offset 0) || fail "vclock gm"
 BEACON_MS=$(awk -v l="$SLOG" 'BEGIN { printf "%d", 1000 * 2 ^ l }')
 DTPD_COMMON="--beacon_interval_ms=$BEACON_MS --logging_level=6"
