@@ -79,7 +79,7 @@ static int put_missing(struct src *s, uint64_t b, uint64_t *count)
 	if (!bit(s->missing, b) || bit(s->pc_sent, b))
 		return 0;
 	s->pc_sent[b / 64] |= 1ULL << (b % 64);
-	memcpy(s->page, s->dmap + b * TSMIG_PAGE_SIZE, TSMIG_PAGE_SIZE);
+	memcpy(s->dpage, s->dmap + b * s->dbs, s->dbs);
 	(*count)++;
 	s->met.disk_blocks_sent++;
 	return precopy_put_block(s, b);
@@ -248,7 +248,7 @@ int pc_src_run(struct src *s)
 	snprintf(s->met.pc_state, sizeof(s->met.pc_state), "running");
 	memcpy(s->dpending, s->missing, (s->dblocks + 63) / 64 * 8);
 	if (s->p.pc_prefetch) {
-		blk_read_counts(s->blk, s->hot.r, s->hot.n);
+		precopy_read_counts(s);
 		n = hotarea_order(&s->hot, s->dpending, false, s->dorder);
 	} else {
 		for (uint64_t b = 0; b < s->dblocks; b++)
