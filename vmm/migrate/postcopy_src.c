@@ -30,7 +30,7 @@
 #include "migrate/tls.h"
 #include "tsync/log.h"
 
-#define PC_CHUNK    8           /* blocks per prefetch record (32 KiB) */
+#define PC_CHUNK    (32 << 10)  /* bytes of blocks per prefetch record (at least one block) */
 #define PC_OUTQ_MAX (256 << 10) /* no prefetch while the socket holds more unsent+unacked */
 #define PC_POLL_MS  5
 
@@ -283,7 +283,7 @@ int pc_src_run(struct src *s)
 			break;
 		if (next < n && mig_mono_ns() >= stream_at && !outq_full(s)) {
 			uint64_t k = 0;
-			while (!r && next < n && k < PC_CHUNK)
+			while (!r && next < n && k * s->dbs < PC_CHUNK)
 				r = put_missing(s, s->dorder[next++], &k);
 			s->met.pc_prefetched += k;
 			r = r ?: flush_now(s, false);
