@@ -9,6 +9,8 @@
 #     writes (testbeds/migrate/storage-check.py, which compares 4 KiB blocks);
 #   - storage precopy with the largest block (1 MiB, one FULL entry a record): the checksums
 #     match and the destination's image at the switchover equals the source's after its stop;
+#   - storage flim with the disk idle: nothing is left for post-copy, the migration completes
+#     (the source once waited for a post-copy phase the destination never started);
 #   - a block size that is not a power of two from 4 KiB to 1 MiB is refused by name, and a
 #     disk whose size is not a multiple of the block size fails the migration by name.
 # (hostile REGION block sizes: tests/unit/vmm/migrate/test_migrate_blocksize.c and the
@@ -101,6 +103,24 @@ else
 	fail "pre1m: both VMs up"
 fi
 stop_pair $tag
+
+echo "-- storage flim, the disk idle (no block left for post-copy), block-size 64 KiB"
+# a source whose disk nobody writes: every block goes before the switchover; the source must
+# not wait for a post-copy phase the destination does not start
+GUEST_IO=$GUEST
+GUEST=$(echo "$GUEST_IO" | sed 's/--io [^ ]*//')
+tag=idle
+if start_pair $tag 5704; then
+	migrate $tag 5704 flim 65536
+	check "idle: the source completes" wait_exit "$SPID" 20
+	sums_match idle $tag
+	check "idle: no block followed the switchover" grep -q '0 blocks follow in post-copy' "$TMP/$tag.dst"
+	check "idle: destination image at the switchover equals the source's (cmp)" cmp -s "$TMP/$tag.src.img" "$TMP/$tag.switch.img"
+else
+	fail "idle: both VMs up"
+fi
+stop_pair $tag
+GUEST=$GUEST_IO
 
 echo "-- bad block sizes"
 head -c 4M /dev/zero >"$TMP/odd.img"

@@ -763,7 +763,8 @@ static int migrate(struct src *s)
 		return r;
 	s->met.downtime_ns = st.realtime_ns > stop_rt ? st.realtime_ns - stop_rt : 0;
 	s->after_switch = true;
-	if (!s->postcopy)
+	if (!s->postcopy || !s->pc_missing) /* nothing missing: the destination has no
+	                                     * post-copy phase either */
 		return s->p.checksum_early ? verify_after_switch(s) : 0;
 	s->pc_running = true;
 	publish(s);
