@@ -23,7 +23,11 @@
 # Modes per link: precopy; flim (dedup, hot-area scheduling, early switchover, post-copy with
 # prefetch in hot-area order); flim-od (the same with on-demand fetching alone for 2 s, then
 # the rest in block order: the baseline for the post-copy misses).
-# Sizes (a shared 2-core machine): RAM 128 MiB, disk 256 MiB (--quick: 64 MiB, wan only).
+# Sizes (a shared 2-core machine): RAM 128 MiB, disk 256 MiB (--quick: 64 MiB, wan only);
+# the full run also moves a 1 GiB disk over the 1g link (precopy and flim: BIG=1, the default
+# without --quick; BIG=0 skips it) and prints
+#   storage 1g disk 1 GiB: flim/precopy time xT bytes xB downtime flim D1 ms precopy D2 ms ...
+# LINKS="..." overrides the links of the main rows (LINKS= runs none of them).
 # --qemu: on the wan link, also the disk idle (no guest I/O; the source's disk is the template
 # with 1 MiB of its own changes), tsvmm precopy and flim beside QEMU 7.2 (the multiboot build
 # of the same guest payload, same RAM size and dirtying; testbeds/migrate/qemu.sh) carrying
@@ -61,12 +65,13 @@ trap 'bed_cleanup; rm -rf "$TMP"; trap - EXIT; exit 130' INT TERM
 [ -c /dev/kvm ] && [ "$(id -u)" -eq 0 ] || { echo "needs root and /dev/kvm"; exit 1; }
 . testbeds/migrate/lib.sh
 A=10.86.0.1 B=10.86.0.2
-if [ $QUICK = 1 ]; then DISK=64 LINKS=wan; else DISK=256 LINKS="wan 1g"; fi
+if [ $QUICK = 1 ]; then DISK=64 LINKS=${LINKS-wan} BIG=${BIG:-0}; else DISK=256 LINKS=${LINKS-wan 1g} BIG=${BIG:-1}; fi
 IO=write=4M,read=8M
 [ "${PAGECACHE:-0}" = 1 ] && IO=$IO,write-share=0.2,cache=300
 GUEST="--mem 128M --profile zero=0.5,random=0.5 --dirty-rate 2000 --wss 512 --io $IO --migrate-plaintext"
 head -c "${DISK}M" /dev/urandom >"$TMP/base.img"
-SRCIMG=$TMP/base.img # the source's disk before the guest's own writes
+BASEIMG=$TMP/base.img # the template both hosts hold
+SRCIMG=$BASEIMG       # the source's disk before the guest's own writes
 PORT=5500
 
 link() { # wan | 1g
@@ -90,7 +95,7 @@ run() {
 	PORT=$((PORT + 1))
 	t=$2
 	cp "$SRCIMG" "$TMP/$t.src.img"
-	cp "$TMP/base.img" "$TMP/$t.dst.img"
+	cp "$BASEIMG" "$TMP/$t.dst.img"
 	# shellcheck disable=SC2086
 	bed_bg b "$TMP/$t.dst" "$V" run $GUEST --disk "$TMP/$t.dst.img" --control "$TMP/$t.dsock" \
 		--serial /dev/null --incoming "$B:$PORT"
@@ -132,6 +137,7 @@ run() {
 	ctl "$TMP/$t.dsock" '{"execute":"quit"}' >/dev/null
 	wait_exit "$d" 5 || bed_stop "$d"
 	bed_stop "$s" 2>/dev/null
+	[ "$DISK" -le 256 ] || rm -f "$TMP/$t.src.img" "$TMP/$t.dst.img" # a big disk: room
 }
 
 num() { echo "$1" | sed -n "s/.*[ (]\([0-9]*\) $2.*/\1/p"; }
@@ -219,4 +225,18 @@ storage $L block-size $bs: flim time ${tot:-fail} ms, ${by:-?} bytes, $(num "$pc
 	SUMMARY="$SUMMARY
 storage $L: flim/precopy time $(ratio "$ft" "$pt")x bytes $(ratio "$fb" "$pb")x misses(prefetch)/misses(on-demand) $(ratio "$fm" "$om")x downtime flim ${fd:-fail} ms precopy ${pd:-fail} ms checksum $c"
 done
+if [ "$BIG" = 1 ]; then # a 1 GiB disk on the 1 Gbit/s link: precopy vs flim
+	link 1g
+	DISK=1024
+	head -c 1G /dev/urandom >"$TMP/base1g.img"
+	BASEIMG=$TMP/base1g.img SRCIMG=$TMP/base1g.img
+	echo "== link 1g (RTT $RTT ms), disk $DISK MiB, RAM 128 MiB, I/O $IO, checksum ${CHECKSUM:-stop}"
+	run 1g 1g-1g-precopy precopy ""
+	pt=$tot pd=$dn pb=$by pok=$ok
+	run 1g 1g-1g-flim flim ""
+	c=MISMATCH
+	[ "$pok$ok" = okok ] && c=ok
+	SUMMARY="$SUMMARY
+storage 1g disk 1 GiB: flim/precopy time $(ratio "$tot" "$pt")x bytes $(ratio "$by" "$pb")x downtime flim ${dn:-fail} ms precopy ${pd:-fail} ms; precopy ${pt:-fail} ms flim ${tot:-fail} ms checksum $c"
+fi
 echo "${QLINE:-}$PCLINE$BSLINE$SUMMARY" | sed '/^$/d'
