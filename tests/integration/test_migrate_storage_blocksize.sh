@@ -11,9 +11,13 @@
 #     match and the destination's image at the switchover equals the source's after its stop;
 #   - storage flim with the disk idle: nothing is left for post-copy, the migration completes
 #     (the source once waited for a post-copy phase the destination never started);
+#   - hostile REGION block sizes from the source (TSVMM_MIG_FAULT=region-block-size=N: the
+#     DISK region declares N, the entries keep 4 KiB): 12288 is refused naming the field,
+#     65536 with 4 KiB entries is refused naming the entry's length; the destination never
+#     runs the guest and the source runs on;
 #   - a block size that is not a power of two from 4 KiB to 1 MiB is refused by name, and a
 #     disk whose size is not a multiple of the block size fails the migration by name.
-# (hostile REGION block sizes: tests/unit/vmm/migrate/test_migrate_blocksize.c and the
+# (more hostile REGION block sizes: tests/unit/vmm/migrate/test_migrate_blocksize.c and the
 # migrate_stream fuzz target.) Needs /dev/kvm (skips only where it is absent), root, ip netns.
 . tests/integration/lib.sh
 kvm_bed_setup
@@ -39,8 +43,8 @@ start_pair() { # TAG PORT: the source's disk is the template with 1 MiB moved (a
 		--disk "$TMP/$1.dst.img" --control "$TMP/$1.dsock" --serial /dev/null --incoming "$B:$2"
 	DPID=$BED_LASTPID
 	# shellcheck disable=SC2086
-	bed_bg a "$TMP/$1.src" "$V" run $GUEST --disk "$TMP/$1.src.img" --control "$TMP/$1.ssock" \
-		--serial /dev/null
+	bed_bg a "$TMP/$1.src" env ${SRC_ENV:-TSVMM_NONE=} "$V" run $GUEST --disk "$TMP/$1.src.img" \
+		--control "$TMP/$1.ssock" --serial /dev/null
 	SPID=$BED_LASTPID
 	bed_wait_for "$TMP/$1.dst" "waiting for a migration" 5 && wait_guest "$TMP/$1.ssock"
 }
@@ -121,6 +125,27 @@ else
 fi
 stop_pair $tag
 GUEST=$GUEST_IO
+
+# bad_region TAG PORT BLOCK_SIZE PATTERN: the source (block-size 4096) declares its DISK
+# region with BLOCK_SIZE (TSVMM_MIG_FAULT=region-block-size=N): the destination refuses with
+# an error matching PATTERN, never runs the guest; the source runs on
+bad_region() {
+	if SRC_ENV=TSVMM_MIG_FAULT=region-block-size=$3 start_pair "$1" "$2"; then
+		migrate "$1" "$2" precopy 4096
+		q=$(wait_mig "$TMP/$1.ssock")
+		err=$(echo "$q" | sed -n 's/.*"error": "\([^"]*\)".*/\1/p')
+		check "$1: refused by the destination: ${err%%: source*}" cond '[ "$(jget "$q" status)" = failed ] && echo "$err" | grep -q "$4"'
+		check "$1: destination never ran the guest" sh -c "! grep -q 'guest running' '$TMP/$1.dst'"
+		check "$1: source runs on" [ "$(jget "$(ctl "$TMP/$1.ssock" '{"execute":"query-status"}')" status)" = running ]
+	else
+		fail "$1: both VMs up"
+	fi
+	stop_pair "$1"
+}
+echo "-- a DISK region declaring block_size 12288 (TSVMM_MIG_FAULT=region-block-size=12288)"
+bad_region bs12k 5705 12288 "REGION 1: block_size is not a power of two from 4096 to 1048576 (12288)"
+echo "-- a DISK region declaring 64 KiB blocks whose entries carry 4 KiB (region-block-size=65536)"
+bad_region bsmix 5706 65536 "DISK region 1 (65536-byte blocks): page entry at offset 0: bad data length for the kind (4096)"
 
 echo "-- bad block sizes"
 head -c 4M /dev/zero >"$TMP/odd.img"

@@ -215,6 +215,12 @@ int dst_disk_pages(struct dst *d, uint32_t len)
 	while ((r = tsmig_entry_next(d->buf, len, &off, &d->dlim, &e, d->err, d->errlen)) == 1)
 		if ((r = apply_block(d, &e)))
 			return r;
+	if (r < 0) { /* name the region and its block size: entry sizes follow from it */
+		char why[160];
+		snprintf(why, sizeof(why), "%s", d->err);
+		return dst_fail(d, r, "DISK region %u (%u-byte blocks): %s", d->disk_region, d->dbs,
+		                why);
+	}
 	return r;
 }
 

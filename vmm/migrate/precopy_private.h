@@ -96,6 +96,7 @@ struct src {
 	bool fault_bad_ref;       /* test fault: disk DUP references announce a wrong hash */
 	bool fault_bad_ram_ref;   /* test fault: disk RAM references name a page beyond RAM */
 	bool fault_bad_block_ref; /* test fault: RAM BLOCK references name a block beyond */
+	uint32_t fault_region_bs; /* test fault: the DISK region declares this block_size */
 	uint64_t fixed_ns;        /* downtime estimate that does not scale with dirty pages */
 	struct mig_metrics met;
 	bool paused, go_sent;

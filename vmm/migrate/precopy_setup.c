@@ -66,6 +66,10 @@ struct src *precopy_src_create(struct migration *g)
 	s->fault_bad_ref = f && !strcmp(f, "bad-disk-ref");
 	s->fault_bad_ram_ref = f && !strcmp(f, "bad-ram-ref");
 	s->fault_bad_block_ref = f && !strcmp(f, "bad-block-ref");
+	/* test_migrate_storage_blocksize.sh: the DISK region declares this block_size while
+	 * the entries keep the real one */
+	s->fault_region_bs =
+	        f && !strncmp(f, "region-block-size=", 18) ? (uint32_t)strtoul(f + 18, NULL, 0) : 0;
 	return s;
 }
 
@@ -336,7 +340,7 @@ int precopy_setup(struct src *s)
 	                            .kind = TSMIG_REGION_DISK,
 	                            .flags = s->dst_h ? TSMIG_REGION_F_INDEX : 0,
 	                            .size = s->dblocks * s->dbs,
-	                            .block_size = s->dbs};
+	                            .block_size = s->fault_region_bs ?: s->dbs};
 	if ((r = mig_send(&s->conn, TSMIG_REC_HELLO, &h, sizeof(h))) ||
 	    (r = mig_send(&s->conn, TSMIG_REC_REGION, &ram, sizeof(ram))) ||
 	    (s->dmap && (r = mig_send(&s->conn, TSMIG_REC_REGION, &disk, sizeof(disk)))) ||
