@@ -25,7 +25,7 @@ DEB_PKGS := linuxptp chrony libpcap-dev libdpdk-dev libgsl-dev libcriterion-dev 
             clang libclang-rt-14-dev libgnutls28-dev openssl tshark libjansson-dev libnl-genl-3-dev \
             python3-numpy
 # make bench also compares against QEMU (qemu-system-data holds qboot.rom)
-BENCH_PKGS := qemu-system-x86 qemu-system-data ethtool time
+BENCH_PKGS := qemu-system-x86 qemu-system-data qemu-utils ethtool time
 DEPS_STAMP := $(BUILD)/.deps-ok
 
 LIB_SRCS  := $(sort $(shell find lib -name '*.c'))

@@ -2,7 +2,7 @@
 # Storage migration bench (issue 15): precopy vs flim for one VM whose disk is built from a
 # template both hosts hold, with the guest's moderate I/O workload (write=4M,read=8M: 4 MB/s
 # written, 8 MB/s read, hot sets of 10 % / 20 % of the disk) running throughout.
-#   [CHECKSUM=stop|early] bench/storage-migrate.sh [--quick] [BUILD]   (root, /dev/kvm)
+#   [CHECKSUM=stop|early] bench/storage-migrate.sh [--quick] [--qemu] [BUILD]   (root, /dev/kvm)
 # CHECKSUM (default stop): the "checksum" parameter of every run (early: no RAM or disk
 # read in the downtime, verified after RUNNING).
 # PAGECACHE=1: the guest writes through a page cache (--io ...,write-share=0.2,cache=300: each
@@ -12,20 +12,49 @@
 # destination received goes as a RAM entry, a RAM page equal to a block its image holds as a
 # BLOCK entry), and prints
 #   storage LINK page cache: flim-dup/flim-noram bytes xB time xT, N RAM + M BLOCK entries
+# BLOCKSIZES="65536 262144": each link also runs flim at these block sizes ("block-size"; the
+# runs above use 4096) and prints, per size,
+#   storage LINK block-size N: flim time T ms, B bytes, M misses; vs 4096: time xT bytes xB
+# (at a size other than 4096 there is no dedup between disk blocks and RAM pages; the block
+# device still counts misses per 4 KiB guest read, and a miss fetches the whole block).
 # Links through tsync-netem (user-space relay; this kernel has no sch_netem):
 #   wan  100 Mbit/s, 10 ms each way (20 ms RTT); max-bandwidth 11.5 MB/s (just under the link)
 #   1g   1 Gbit/s, 1 ms each way (2 ms RTT); max-bandwidth 60 MB/s (the relay's CPU limit here)
 # Modes per link: precopy; flim (dedup, hot-area scheduling, early switchover, post-copy with
 # prefetch in hot-area order); flim-od (the same with on-demand fetching alone for 2 s, then
 # the rest in block order: the baseline for the post-copy misses).
-# Sizes (a shared 2-core machine): RAM 128 MiB, disk 256 MiB (--quick: 64 MiB, wan only).
+# Sizes (a shared 2-core machine): RAM 128 MiB, disk 256 MiB (--quick: 64 MiB, wan only);
+# the full run also moves a 1 GiB disk over the 1g link (precopy and flim: BIG=1, the default
+# without --quick; BIG=0 skips it) and prints
+#   storage 1g disk 1 GiB: flim/precopy time xT bytes xB downtime flim D1 ms precopy D2 ms ...
+# LINKS="..." overrides the links of the main rows (LINKS= runs none of them).
+# --qemu: on the wan link, also the disk idle (no guest I/O; the source's disk is the template
+# with 1 MiB of its own changes), tsvmm precopy and flim beside QEMU 7.2 (the multiboot build
+# of the same guest payload, same RAM size and dirtying; testbeds/migrate/qemu.sh) carrying
+# the same image as a virtio-blk drive with its block migration: "blk" (migrate -b: the
+# whole disk) and "blk"+"inc" (migrate -i: the source's qcow2 overlay on the template, the
+# destination's an empty overlay on its copy of the template: only the overlay's clusters).
+# Per row: total time, downtime, bytes (tsvmm: its stream; and for every row the bytes into
+# the destination's veth, TCP/IP headers included: QEMU 7.2's query-migrate counts only RAM
+# bytes once a block migration completed), and the destination's disk against the source's
+# (tsvmm: storage-check.py and the switchover checksum; QEMU: qemu-img compare). QEMU's guest
+# payload cannot drive a disk (its block device is tsvmm's), so QEMU has no I/O rows; it
+# does not dedup against the template's blocks the source did not change, it has no
+# post-copy for the disk in 7.2's block migration, and no switchover checksum.
 # Each flim run ends with testbeds/migrate/storage-check.py: the destination's disk must equal
 # the source's at its stop plus the guest's later writes. One summary line per link, last:
 #   storage LINK: flim/precopy time xT bytes xB misses(prefetch)/misses(on-demand) xM downtime
 #   flim D1 ms precopy D2 ms checksum ok|MISMATCH
 cd "$(dirname "$0")/.." || exit 2
-QUICK=0
-[ "$1" = --quick ] && { QUICK=1; shift; }
+QUICK=0 QEMU=0
+while :; do
+	case $1 in
+	--quick) QUICK=1 ;;
+	--qemu) QEMU=1 ;;
+	*) break ;;
+	esac
+	shift
+done
 BUILD=${1:-${BUILD:-build}}
 BIN=$BUILD/bin
 V=$BIN/tsvmm
@@ -36,11 +65,13 @@ trap 'bed_cleanup; rm -rf "$TMP"; trap - EXIT; exit 130' INT TERM
 [ -c /dev/kvm ] && [ "$(id -u)" -eq 0 ] || { echo "needs root and /dev/kvm"; exit 1; }
 . testbeds/migrate/lib.sh
 A=10.86.0.1 B=10.86.0.2
-if [ $QUICK = 1 ]; then DISK=64 LINKS=wan; else DISK=256 LINKS="wan 1g"; fi
+if [ $QUICK = 1 ]; then DISK=64 LINKS=${LINKS-wan} BIG=${BIG:-0}; else DISK=256 LINKS=${LINKS-wan 1g} BIG=${BIG:-1}; fi
 IO=write=4M,read=8M
 [ "${PAGECACHE:-0}" = 1 ] && IO=$IO,write-share=0.2,cache=300
 GUEST="--mem 128M --profile zero=0.5,random=0.5 --dirty-rate 2000 --wss 512 --io $IO --migrate-plaintext"
 head -c "${DISK}M" /dev/urandom >"$TMP/base.img"
+BASEIMG=$TMP/base.img # the template both hosts hold
+SRCIMG=$BASEIMG       # the source's disk before the guest's own writes
 PORT=5500
 
 link() { # wan | 1g
@@ -63,8 +94,8 @@ link() { # wan | 1g
 run() {
 	PORT=$((PORT + 1))
 	t=$2
-	cp "$TMP/base.img" "$TMP/$t.src.img"
-	cp "$TMP/base.img" "$TMP/$t.dst.img"
+	cp "$SRCIMG" "$TMP/$t.src.img"
+	cp "$BASEIMG" "$TMP/$t.dst.img"
 	# shellcheck disable=SC2086
 	bed_bg b "$TMP/$t.dst" "$V" run $GUEST --disk "$TMP/$t.dst.img" --control "$TMP/$t.dsock" \
 		--serial /dev/null --incoming "$B:$PORT"
@@ -106,12 +137,62 @@ run() {
 	ctl "$TMP/$t.dsock" '{"execute":"quit"}' >/dev/null
 	wait_exit "$d" 5 || bed_stop "$d"
 	bed_stop "$s" 2>/dev/null
+	[ "$DISK" -le 256 ] || rm -f "$TMP/$t.src.img" "$TMP/$t.dst.img" # a big disk: room
 }
 
 num() { echo "$1" | sed -n "s/.*[ (]\([0-9]*\) $2.*/\1/p"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a != "") printf "%.3f", a / b; else printf "n/a" }'; }
 
+rxb() { bed_exec b cat /sys/class/net/veth0/statistics/rx_bytes; } # bytes into the destination
+# qemu_rows LINK: the disk idle, tsvmm precopy and flim, QEMU 7.2 blk and blk+inc
+qemu_rows() {
+	. testbeds/migrate/qemu.sh
+	g=$GUEST SRCIMG=$TMP/idle.src.img
+	cp "$TMP/base.img" "$SRCIMG" # the source's own change: 1 MiB at 0 copied from 8 MiB on
+	dd if="$TMP/base.img" of="$SRCIMG" bs=1M skip=8 count=1 conv=notrunc 2>/dev/null
+	GUEST=$(echo "$g" | sed 's/--io [^ ]*//')
+	echo "== link $1 (RTT $RTT ms), disk $DISK MiB idle (the template + 1 MiB of the source's own), RAM 128 MiB: tsvmm vs QEMU 7.2"
+	w0=$(rxb)
+	run "$1" "$1-idle-precopy" precopy ""
+	QLINE="storage $1 disk idle: tsvmm precopy total ${tot:-fail} ms downtime ${dn:-fail} ms ${by:-?} bytes (wire $(($(rxb) - w0))) checksum $ok"
+	w0=$(rxb)
+	run "$1" "$1-idle-flim" flim ""
+	QLINE="$QLINE; flim total ${tot:-fail} ms downtime ${dn:-fail} ms ${by:-?} bytes (wire $(($(rxb) - w0))) checksum $ok"
+	GUEST=$g SRCIMG=$TMP/base.img
+	if ! why=$(BUILD=$BUILD qemu_available); then
+		QLINE="$QLINE; QEMU skipped: $why"
+		echo "  QEMU skipped: $why"
+		return
+	fi
+	khz=$(BUILD=$BUILD BIN=$BIN qemu_tsc_khz)
+	mkdir -p "$TMP/q"
+	for m in blk inc; do
+		PORT=$((PORT + 1))
+		if [ $m = blk ]; then # the whole image both ways; the destination's is overwritten
+			cp "$TMP/idle.src.img" "$TMP/q.src.img" && cp "$TMP/base.img" "$TMP/q.dst.img"
+			f=raw mig=',"blk":true'
+		else # the source's overlay holds its own clusters only; the destination's is empty
+			qemu-img create -q -f qcow2 -b "$TMP/idle.src.img" -F raw "$TMP/q.src.img" &&
+				qemu-img rebase -f qcow2 -b "$TMP/base.img" -F raw "$TMP/q.src.img" &&
+				qemu-img create -q -f qcow2 -b "$TMP/base.img" -F raw "$TMP/q.dst.img"
+			f=qcow2 mig=',"blk":true,"inc":true'
+		fi
+		w0=$(rxb)
+		r=$(BUILD=$BUILD BIN=$BIN QEMU_MIG_ARGS=$mig \
+			QEMU_SRC_ARGS="-drive file=$TMP/q.src.img,format=$f,if=none,id=d0 -device virtio-blk-pci,drive=d0" \
+			QEMU_DST_ARGS="-drive file=$TMP/q.dst.img,format=$f,if=none,id=d0 -device virtio-blk-pci,drive=d0" \
+			qemu_migrate a b $B $PORT 128 "wss=512 rate=2000 tsc_khz=$khz zero=500 random=500" 300 "$TMP/q")
+		qb=$(($(rxb) - w0)) # QEMU 7.2's query-migrate counts RAM bytes only after block migration
+		cmpr=$(qemu-img compare -q -f $f -F $f "$TMP/q.src.img" "$TMP/q.dst.img" 2>&1 && echo identical || echo "MISMATCH")
+		qt=$(echo "$r" | sed -n 's/.*total_ms=\([0-9]*\).*/\1/p')
+		qd=$(echo "$r" | sed -n 's/.*downtime_ms=\([0-9]*\).*/\1/p')
+		echo "  $1 qemu-$m: $r; wire bytes $qb, qemu-img compare: $cmpr"
+		QLINE="$QLINE; QEMU $m total ${qt:-fail} ms downtime ${qd:-fail} ms wire $qb bytes disk $cmpr"
+	done
+}
+
 SUMMARY=
+[ $QEMU = 1 ] && { link wan; qemu_rows wan; }
 for L in $LINKS; do
 	link "$L"
 	echo "== link $L (RTT $RTT ms), disk $DISK MiB, RAM 128 MiB, I/O $IO, checksum ${CHECKSUM:-stop}"
@@ -135,7 +216,27 @@ for L in $LINKS; do
 		PCLINE="$PCLINE
 storage $L page cache: flim-dup/flim-noram bytes $(ratio "$by" "$nb")x time $(ratio "$tot" "$nt")x, ${rb:-?} RAM + ${bb:-?} BLOCK entries"
 	fi
+	for bs in ${BLOCKSIZES:-}; do
+		run "$L" "$L-flim$bs" flim ",\"block-size\":$bs"
+		[ "$ok" = ok ] || c=MISMATCH
+		BSLINE="$BSLINE
+storage $L block-size $bs: flim time ${tot:-fail} ms, ${by:-?} bytes, $(num "$pc" misses) misses, downtime ${dn:-fail} ms; vs 4096: time $(ratio "$tot" "$ft")x bytes $(ratio "$by" "$fb")x checksum $ok"
+	done
 	SUMMARY="$SUMMARY
 storage $L: flim/precopy time $(ratio "$ft" "$pt")x bytes $(ratio "$fb" "$pb")x misses(prefetch)/misses(on-demand) $(ratio "$fm" "$om")x downtime flim ${fd:-fail} ms precopy ${pd:-fail} ms checksum $c"
 done
-echo "$PCLINE$SUMMARY" | sed '/^$/d'
+if [ "$BIG" = 1 ]; then # a 1 GiB disk on the 1 Gbit/s link: precopy vs flim
+	link 1g
+	DISK=1024
+	head -c 1G /dev/urandom >"$TMP/base1g.img"
+	BASEIMG=$TMP/base1g.img SRCIMG=$TMP/base1g.img
+	echo "== link 1g (RTT $RTT ms), disk $DISK MiB, RAM 128 MiB, I/O $IO, checksum ${CHECKSUM:-stop}"
+	run 1g 1g-1g-precopy precopy ""
+	pt=$tot pd=$dn pb=$by pok=$ok
+	run 1g 1g-1g-flim flim ""
+	c=MISMATCH
+	[ "$pok$ok" = okok ] && c=ok
+	SUMMARY="$SUMMARY
+storage 1g disk 1 GiB: flim/precopy time $(ratio "$tot" "$pt")x bytes $(ratio "$by" "$pb")x downtime flim ${dn:-fail} ms precopy ${pd:-fail} ms; precopy ${pt:-fail} ms flim ${tot:-fail} ms checksum $c"
+fi
+echo "${QLINE:-}$PCLINE$BSLINE$SUMMARY" | sed '/^$/d'

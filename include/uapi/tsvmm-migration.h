@@ -29,8 +29,13 @@
  *             is the guest RAM (kind RAM, size == HELLO.mem_size); a later id may be a disk
  *             (kind DISK, size == the disk image's: migrate-disk; its PAGES carry FULL,
  *             ZERO, LZ4 and ZSTD entries only, written into the destination's image, which
- *             must have that size). block_size is TSMIG_PAGE_SIZE in v2
- *             (the field lets a later version change it); size is a multiple of it.
+ *             must have that size). block_size is TSMIG_PAGE_SIZE for RAM; for a
+ *             DISK region a power of two from TSMIG_BLOCK_MIN to TSMIG_BLOCK_MAX (the
+ *             source's `block-size`): its entries, pfns, DUP refs, DISK_INDEX hashes,
+ *             DISK_MISSING bits, BLOCK_REQ numbers and checksum leaves are in blocks of
+ *             that size, FULL carries block_size bytes, LZ4/ZSTD decompress to it, and RAM
+ *             entries (and BLOCK entries naming it) need block_size 4096; size is a
+ *             multiple of it.
  *   PAGES     a sequence of page entries (struct tsmig_page_entry, then its data), at most
  *             TSMIG_REC_MAX bytes in all; entries never straddle records. The header's
  *             flags field is the id of the region the entries belong to (v2; every other
@@ -51,13 +56,14 @@
  *   ERROR     refused or failed (err: -errno, msg: why). The source resumes its guest.
  *
  * Page entries (inside PAGES): struct tsmig_page_entry, then len data bytes by kind:
- *   FULL  4096 bytes of content                                          count 1
+ *   FULL  4096 bytes of content (a DISK region: its block_size)           count 1
  *   ZERO  no data: pages pfn .. pfn + count - 1 are zero                 count 1..4096
  *   DUP   struct tsmig_ref: copy the destination's page ref (which must hash to hash)
  *   DISK  struct tsmig_ref: read 4 KiB block ref of the shared disk image (hash: its content
  *         at the source when sent; a mismatch at the destination is counted, not fatal: the
  *         source re-sends pages whose block the guest wrote)
- *   LZ4, ZSTD  1 .. 4095 bytes that decompress to exactly 4096
+ *   LZ4, ZSTD  1 .. 4095 bytes that decompress to exactly 4096 (a DISK region: 1 ..
+ *         block_size - 1 bytes that decompress to block_size)
  *   RAM   struct tsmig_ref, in a DISK region that asked for the index only (storage flim): the
  *         block takes the content of the destination's RAM page ref (region 0), received
  *         earlier in this migration (sent before the switchover only: the guest is stopped);
@@ -96,10 +102,14 @@
 #define TSMIG_VERSION     2
 #define TSMIG_REGIONS_MAX 16 /* regions of one stream; PAGES flags < this */
 #define TSMIG_PAGE_SIZE   4096
-#define TSMIG_REC_MAX     (1U << 20) /* largest record payload (bytes) */
-#define TSMIG_ZERO_RUN    4096       /* longest ZERO run (pages) */
-#define TSMIG_MSG_MAX     112        /* tsmig_status.msg, NUL-terminated */
-#define TSMIG_SEED_MIX    0x9e3779b97f4a7c15ULL
+#define TSMIG_BLOCK_MIN   4096       /* a DISK region's smallest block_size */
+#define TSMIG_BLOCK_MAX   (1U << 20) /* a DISK region's largest block_size */
+#define TSMIG_REC_MAX                                                                              \
+	(TSMIG_BLOCK_MAX + 4096) /* largest record payload (bytes): one
+                                                    * FULL entry of the largest block fits */
+#define TSMIG_ZERO_RUN 4096      /* longest ZERO run (pages) */
+#define TSMIG_MSG_MAX  112       /* tsmig_status.msg, NUL-terminated */
+#define TSMIG_SEED_MIX 0x9e3779b97f4a7c15ULL
 
 enum tsmig_rec_type {
 	TSMIG_REC_HELLO = 1,
@@ -228,7 +238,7 @@ struct tsmig_region {
 	uint16_t kind;       /* enum tsmig_region_kind */
 	uint16_t flags;      /* 0 (reserved) */
 	uint64_t size;       /* bytes, a multiple of block_size, > 0 */
-	uint32_t block_size; /* bytes per page/block entry: TSMIG_PAGE_SIZE in v2 */
+	uint32_t block_size; /* bytes per page/block entry: 4096 (RAM), 4 KiB..1 MiB (DISK) */
 	uint32_t reserved;   /* 0 */
 };
 

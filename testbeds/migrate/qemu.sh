@@ -14,6 +14,9 @@
 # bytes. The destination's serial must show new heartbeats: the guest runs after the move
 # (hb_after), and gap_ms is the largest TSC gap the guest reported there (its stop).
 # Needs: qemu-system-x86_64 and /usr/share/qemu/qboot.rom (qemu_available says why not).
+# Optional (storage): QEMU_SRC_ARGS / QEMU_DST_ARGS are more arguments of the source's /
+# destination's QEMU (e.g. a -drive and its -device), QEMU_MIG_ARGS more members of the
+# migrate command (e.g. ,"blk":true,"inc":true: QEMU 7.2's block migration).
 
 QEMU_BIN=${QEMU_BIN:-qemu-system-x86_64}
 QEMU_BIOS=${QEMU_BIOS:-/usr/share/qemu/qboot.rom}
@@ -48,16 +51,18 @@ qemu_start() { # NS OUTDIR TAG MEM_MB CMDLINE [extra args]
 qemu_migrate() {
 	_sn=$1 _dn=$2 _da=$3 _port=$4 _mem=$5 _cmd=$6 _dl=$7 _qo=$8
 	_qmp="${BIN:-build/bin}/tsync-qmp"
-	qemu_start "$_dn" "$_qo" qdst "$_mem" "$_cmd" -incoming "tcp:$_da:$_port"
+	# shellcheck disable=SC2086
+	qemu_start "$_dn" "$_qo" qdst "$_mem" "$_cmd" -incoming "tcp:$_da:$_port" ${QEMU_DST_ARGS:-}
 	_dpid=$BED_LASTPID
-	qemu_start "$_sn" "$_qo" qsrc "$_mem" "$_cmd"
+	# shellcheck disable=SC2086
+	qemu_start "$_sn" "$_qo" qsrc "$_mem" "$_cmd" ${QEMU_SRC_ARGS:-}
 	_spid=$BED_LASTPID
 	bed_wait_for "$_qo/qsrc.ser" "^hb " 60 || { echo "qemu: source guest did not start"; return 1; }
 	_t=100
 	until [ -S "$_qo/qdst.qmp" ] || [ $_t -eq 0 ]; do sleep 0.05; _t=$((_t - 1)); done
 	"$_qmp" "$_qo/qsrc.qmp" "{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"downtime-limit\":$_dl,\"max-bandwidth\":100000000000}}" >/dev/null ||
 		{ echo "qemu: migrate-set-parameters failed"; return 1; }
-	"$_qmp" "$_qo/qsrc.qmp" "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"tcp:$_da:$_port\"}}" >/dev/null ||
+	"$_qmp" "$_qo/qsrc.qmp" "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"tcp:$_da:$_port\"${QEMU_MIG_ARGS:-}}}" >/dev/null ||
 		{ echo "qemu: migrate failed"; return 1; }
 	_t=6000
 	while [ $_t -gt 0 ]; do

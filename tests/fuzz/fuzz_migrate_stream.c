@@ -3,11 +3,13 @@
  * libFuzzer target: the tsvmm migration stream as the destination parses it
  * (vmm/migrate/stream.c record headers and page entries, compress.c page decompression;
  * the loop mirrors vmm/migrate/incoming.c receive() without a VM).
- * Input: 8 bytes of limits (RAM pages, disk blocks), then records: struct tsmig_rec_hdr and
- * its payload. The record check is computed but not required, so that the fuzzer gets past
+ * Input: 8 bytes of limits (RAM pages, disk blocks, the DISK region's block size), then
+ * records: struct tsmig_rec_hdr and its payload (REGION payloads go to tsmig_region_add). The record check is computed but not required, so that the fuzzer gets past
  * it to the payload parsers (conn.c rejects a wrong check before they run).
  * Properties: every accepted entry lies inside RAM (or the disk) and inside its record;
- * decompression writes exactly one page.
+ * decompression writes exactly one block (of the block size); a REGION accepted has a
+ * block_size that is a power of two in 4 KiB .. 1 MiB (4 KiB for RAM) and a size a multiple
+ * of it.
  */
 #include <errno.h>
 #include <string.h>
@@ -18,7 +20,8 @@
 
 static void pages(const uint8_t *p, size_t len, const struct tsmig_limits *lim)
 {
-	static uint8_t page[TSMIG_PAGE_SIZE + 64];
+	static uint8_t page[TSMIG_BLOCK_MAX + 64];
+	size_t bs = lim->block_size ? lim->block_size : TSMIG_PAGE_SIZE;
 	struct tsmig_entry e;
 	char err[160];
 	size_t off = 0, prev = 0;
@@ -33,14 +36,18 @@ static void pages(const uint8_t *p, size_t len, const struct tsmig_limits *lim)
 		if (e.kind == TSMIG_PAGE_DUP)
 			FUZZ_CHECK(e.ref.ref < lim->npages);
 		if (e.kind == TSMIG_PAGE_RAM) /* a flim DISK region's reference to a RAM page */
-			FUZZ_CHECK(lim->ram_pages && e.ref.ref < lim->ram_pages);
+			FUZZ_CHECK(lim->ram_pages && e.ref.ref < lim->ram_pages &&
+			           bs == TSMIG_PAGE_SIZE);
+		if (e.kind == TSMIG_PAGE_FULL)
+			FUZZ_CHECK(e.len == bs);
 		if (e.kind == TSMIG_PAGE_BLOCK) /* a RAM page's reference to a flim block */
 			FUZZ_CHECK(lim->own_blocks && e.ref.ref < lim->own_blocks);
 		if (e.kind == TSMIG_PAGE_LZ4 || e.kind == TSMIG_PAGE_ZSTD) {
-			memset(page + TSMIG_PAGE_SIZE, 0xa5, 64);
-			(void)mig_decompress_page(e.kind, e.data, e.len, page);
+			FUZZ_CHECK(e.len < bs);
+			memset(page + bs, 0xa5, 64);
+			(void)mig_decompress_block(e.kind, e.data, e.len, page, bs);
 			for (int i = 0; i < 64; i++)
-				FUZZ_CHECK(page[TSMIG_PAGE_SIZE + i] == 0xa5);
+				FUZZ_CHECK(page[bs + i] == 0xa5);
 		}
 		prev = off;
 	}
@@ -50,13 +57,15 @@ static void pages(const uint8_t *p, size_t len, const struct tsmig_limits *lim)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct tsmig_limits lim;
+	struct tsmig_regions regs = {.n = 0};
 	uint32_t a, b, seq = 0;
 	char err[200];
 	if (size < 8)
 		return 0;
 	memcpy(&a, data, 4);
 	memcpy(&b, data + 4, 4);
-	lim.npages = 1 + a % (1u << 20); /* up to 4 GiB of RAM */
+	lim.npages = 1 + a % (1u << 20);                   /* up to 4 GiB of RAM */
+	lim.block_size = TSMIG_PAGE_SIZE << (a >> 28) % 9; /* a DISK region's: 4 KiB .. 1 MiB */
 	lim.disk_blocks = b % 4096;
 	lim.ram_pages = b >> 31 ? b >> 12 & 0xfffff : 0;     /* a flim DISK region's RAM, or none */
 	lim.own_blocks = b >> 30 & 1 ? b >> 16 & 0x3fff : 0; /* the flim image's blocks, or none */
@@ -81,6 +90,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)tsmig_rec_check(&h, payload);
 		if (h.type == TSMIG_REC_PAGES)
 			pages(payload, h.len, &lim);
+		if (h.type == TSMIG_REC_REGION && h.len == sizeof(struct tsmig_region)) {
+			struct tsmig_region rg;
+			memcpy(&rg, payload, sizeof(rg));
+			err[0] = '\0';
+			r = tsmig_region_add(&regs, &rg, lim.npages * TSMIG_PAGE_SIZE, err,
+			                     sizeof(err));
+			FUZZ_CHECK(r == 0 || (r == -EBADMSG && err[0]));
+			const struct tsmig_region *t = &regs.r[regs.n ? regs.n - 1 : 0];
+			FUZZ_CHECK(r || (t->block_size >= TSMIG_BLOCK_MIN &&
+			                 t->block_size <= TSMIG_BLOCK_MAX &&
+			                 !(t->block_size & (t->block_size - 1)) &&
+			                 t->size % t->block_size == 0 &&
+			                 (t->kind != TSMIG_REGION_RAM ||
+			                  t->block_size == TSMIG_PAGE_SIZE)));
+		}
 		free(payload);
 		data += h.len, size -= h.len;
 		seq++;

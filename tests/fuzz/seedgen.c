@@ -223,6 +223,38 @@ static void migrate(void)
 	      "disk");
 	rec(b, &off, TSMIG_REC_PAGES, 1, pages, (uint32_t)po);
 	put("migrate_stream", "full-disk", b, off);
+	/* REGIONs (RAM, a DISK of 64 KiB blocks) and a FULL block of it: limits' block size
+	 * 4096 << (a >> 28) % 9 = 64 KiB */
+	static uint8_t big[2 * 64 * 1024 + 4096], blk[64 * 1024];
+	uint32_t a = npages | 4u << 28;
+	memcpy(big, &a, 4);
+	memcpy(big + 4, &blocks, 4);
+	off = 8;
+	po = 0;
+	hi.features &= ~(uint32_t)TSMIG_F_DISK;
+	hi.disk_bytes = 0;
+	rec(big, &off, TSMIG_REC_HELLO, 0, &hi, sizeof(hi));
+	struct tsmig_region ram = {.id = 0,
+	                           .kind = TSMIG_REGION_RAM,
+	                           .size = hi.mem_size,
+	                           .block_size = TSMIG_PAGE_SIZE},
+	                    disk = {.id = 1,
+	                            .kind = TSMIG_REGION_DISK,
+	                            .size = (uint64_t)blocks * sizeof(blk),
+	                            .block_size = sizeof(blk)};
+	rec(big, &off, TSMIG_REC_REGION, 1, &ram, sizeof(ram));
+	rec(big, &off, TSMIG_REC_REGION, 2, &disk, sizeof(disk));
+	for (size_t i = 0; i < sizeof(blk); i++)
+		blk[i] = (uint8_t)(i * 7 + 1);
+	check(!tsmig_entry_put(pages, sizeof(pages), &po, 9, TSMIG_PAGE_ZERO, 2, NULL, 0),
+	      "zero blocks");
+	rec(big, &off, TSMIG_REC_PAGES, 3, pages, (uint32_t)po);
+	po = 0;
+	static uint8_t bp[sizeof(blk) + 64];
+	check(!tsmig_entry_put(bp, sizeof(bp), &po, 3, TSMIG_PAGE_FULL, 1, blk, sizeof(blk)),
+	      "full block");
+	rec(big, &off, TSMIG_REC_PAGES, 4, bp, (uint32_t)po);
+	put("migrate_stream", "regions-64k-block", big, off);
 }
 
 static void control(void)

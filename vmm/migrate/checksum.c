@@ -11,7 +11,7 @@
 #include "migrate/dedup.h"
 #include "uapi/tsvmm-migration.h"
 
-#define CHUNK_PAGES 256 /* pages handed to a hashing thread at once (1 MiB) */
+#define CHUNK_BYTES (1U << 20) /* handed to a hashing thread at once */
 #define MAX_THREADS 8
 
 static uint64_t hash64_default(const void *page)
@@ -30,6 +30,11 @@ uint64_t mig_page_hash64(const void *page)
 		__atomic_store_n(&hash64_fn, fn, __ATOMIC_RELAXED);
 	}
 	return fn(page);
+}
+
+uint64_t mig_block_hash64(const void *blk, size_t size)
+{
+	return size == TSMIG_PAGE_SIZE ? mig_page_hash64(blk) : XXH3_64bits(blk, size);
 }
 
 int mig_checksum_root(const uint64_t *h, uint64_t npages, const void *dev, size_t devlen,
@@ -87,7 +92,8 @@ int mig_checksum(const uint8_t *ram, uint64_t npages, const uint64_t *known,
 
 struct mig_ramhash {
 	const uint8_t *ram;
-	uint64_t npages, nchunks;
+	uint64_t npages, nchunks, chunk; /* chunk: blocks per chunk */
+	size_t bsize;                    /* bytes per block */
 	uint64_t *h;
 	uint64_t zero_h64;
 	uint64_t next; /* next chunk to hand out (atomic) */
@@ -111,12 +117,14 @@ void mig_ramhash_help(struct mig_ramhash *rh)
 		uint64_t c = __atomic_fetch_add(&rh->next, 1, __ATOMIC_RELAXED);
 		if (c >= rh->nchunks)
 			return;
-		uint64_t p = c * CHUNK_PAGES;
-		uint64_t end = p + CHUNK_PAGES < rh->npages ? p + CHUNK_PAGES : rh->npages;
+		uint64_t p = c * rh->chunk;
+		uint64_t end = p + rh->chunk < rh->npages ? p + rh->chunk : rh->npages;
 		for (; p < end; p++) {
-			const uint8_t *pg = rh->ram + p * TSMIG_PAGE_SIZE;
+			const uint8_t *pg = rh->ram + p * rh->bsize;
 			/* the zero test reads a zero page about twice as fast as hashing it */
-			rh->h[p] = mig_page_is_zero(pg) ? rh->zero_h64 : mig_page_hash64(pg);
+			rh->h[p] = mig_block_is_zero(pg, rh->bsize)
+			                   ? rh->zero_h64
+			                   : mig_block_hash64(pg, rh->bsize);
 		}
 		__atomic_fetch_add(&rh->done, 1, __ATOMIC_RELEASE);
 	}
@@ -131,15 +139,27 @@ static void *worker(void *arg)
 struct mig_ramhash *mig_ramhash_start(const uint8_t *ram, uint64_t npages, uint64_t *h,
                                       unsigned threads)
 {
+	return mig_ramhash_start_bs(ram, npages, TSMIG_PAGE_SIZE, h, threads);
+}
+
+struct mig_ramhash *mig_ramhash_start_bs(const uint8_t *ram, uint64_t npages, size_t bsize,
+                                         uint64_t *h, unsigned threads)
+{
 	struct mig_ramhash *rh = calloc(1, sizeof(*rh));
-	if (!rh)
+	uint8_t *zero = calloc(1, bsize);
+	if (!rh || !zero) {
+		free(rh);
+		free(zero);
 		return NULL;
+	}
 	rh->ram = ram;
 	rh->npages = npages;
-	rh->nchunks = (npages + CHUNK_PAGES - 1) / CHUNK_PAGES;
+	rh->bsize = bsize;
+	rh->chunk = bsize < CHUNK_BYTES ? CHUNK_BYTES / bsize : 1;
+	rh->nchunks = (npages + rh->chunk - 1) / rh->chunk;
 	rh->h = h;
-	static const uint8_t zero[TSMIG_PAGE_SIZE];
-	rh->zero_h64 = mig_page_hash64(zero);
+	rh->zero_h64 = mig_block_hash64(zero, bsize);
+	free(zero);
 	threads = threads > MAX_THREADS ? MAX_THREADS : threads;
 	for (; rh->nthreads < threads; rh->nthreads++)
 		if (pthread_create(&rh->threads[rh->nthreads], NULL, worker, rh))

@@ -17,6 +17,8 @@
 
 /* XXH3-64 of one 4 KiB page (the AVX2 build of it when the CPU has AVX2). */
 uint64_t mig_page_hash64(const void *page);
+/* XXH3-64 of a block of size bytes (a multiple of 4096; 4096 is mig_page_hash64). */
+uint64_t mig_block_hash64(const void *blk, size_t size);
 /* The AVX2 build (hash_avx2.c): call only where the CPU has AVX2. */
 uint64_t mig_page_hash64_avx2(const void *page);
 
@@ -54,6 +56,10 @@ unsigned mig_ramhash_threads(void);
  */
 struct mig_ramhash *mig_ramhash_start(const uint8_t *ram, uint64_t npages, uint64_t *h,
                                       unsigned threads);
+/* The same over n blocks of bsize bytes each (a disk image of a DISK region's block size):
+ * h[b] = mig_block_hash64(base + b * bsize, bsize). */
+struct mig_ramhash *mig_ramhash_start_bs(const uint8_t *base, uint64_t n, size_t bsize, uint64_t *h,
+                                         unsigned threads);
 /* Hash chunks in the calling thread until none is left to hand out. */
 void mig_ramhash_help(struct mig_ramhash *rh);
 /*

@@ -9,8 +9,6 @@
 #include "migrate/compress.h"
 #include "uapi/tsvmm-migration.h"
 
-#define WORTH (TSMIG_PAGE_SIZE - TSMIG_PAGE_SIZE / 16) /* largest useful compressed size */
-
 struct mig_compressor {
 	enum mig_compress type;
 	ZSTD_CCtx *zc;
@@ -58,35 +56,46 @@ void mig_compressor_destroy(struct mig_compressor *c)
 	free(c);
 }
 
-size_t mig_compress_page(struct mig_compressor *c, const void *page, void *out, unsigned *kind)
+size_t mig_compress_block(struct mig_compressor *c, const void *blk, size_t size, void *out,
+                          unsigned *kind)
 {
-	size_t n = 0;
+	size_t n = 0, worth = size - size / 16; /* largest useful compressed size */
 	if (c->type == MIG_COMPRESS_LZ4) {
-		int r = LZ4_compress_default(page, out, TSMIG_PAGE_SIZE, WORTH);
+		int r = LZ4_compress_default(blk, out, (int)size, (int)worth);
 		n = r > 0 ? (size_t)r : 0;
 		*kind = TSMIG_PAGE_LZ4;
 	} else if (c->type == MIG_COMPRESS_ZSTD) {
-		size_t r = ZSTD_compress2(c->zc, out, WORTH, page, TSMIG_PAGE_SIZE);
+		size_t r = ZSTD_compress2(c->zc, out, worth, blk, size);
 		n = ZSTD_isError(r) ? 0 : r;
 		*kind = TSMIG_PAGE_ZSTD;
 	}
-	return n > 0 && n <= WORTH ? n : 0;
+	return n > 0 && n <= worth ? n : 0;
+}
+
+size_t mig_compress_page(struct mig_compressor *c, const void *page, void *out, unsigned *kind)
+{
+	return mig_compress_block(c, page, TSMIG_PAGE_SIZE, out, kind);
+}
+
+int mig_decompress_block(unsigned kind, const void *in, size_t len, void *blk, size_t size)
+{
+	if (len == 0 || len >= size)
+		return -EBADMSG;
+	if (kind == TSMIG_PAGE_LZ4) {
+		int r = LZ4_decompress_safe(in, blk, (int)len, (int)size);
+		return r == (int)size ? 0 : -EBADMSG;
+	}
+	if (kind == TSMIG_PAGE_ZSTD) {
+		unsigned long long sz = ZSTD_getFrameContentSize(in, len);
+		if (sz != size)
+			return -EBADMSG;
+		size_t r = ZSTD_decompress(blk, size, in, len);
+		return !ZSTD_isError(r) && r == size ? 0 : -EBADMSG;
+	}
+	return -EBADMSG;
 }
 
 int mig_decompress_page(unsigned kind, const void *in, size_t len, void *page)
 {
-	if (len == 0 || len >= TSMIG_PAGE_SIZE)
-		return -EBADMSG;
-	if (kind == TSMIG_PAGE_LZ4) {
-		int r = LZ4_decompress_safe(in, page, (int)len, TSMIG_PAGE_SIZE);
-		return r == TSMIG_PAGE_SIZE ? 0 : -EBADMSG;
-	}
-	if (kind == TSMIG_PAGE_ZSTD) {
-		unsigned long long sz = ZSTD_getFrameContentSize(in, len);
-		if (sz != TSMIG_PAGE_SIZE)
-			return -EBADMSG;
-		size_t r = ZSTD_decompress(page, TSMIG_PAGE_SIZE, in, len);
-		return !ZSTD_isError(r) && r == TSMIG_PAGE_SIZE ? 0 : -EBADMSG;
-	}
-	return -EBADMSG;
+	return mig_decompress_block(kind, in, len, page, TSMIG_PAGE_SIZE);
 }

@@ -32,8 +32,15 @@ void mig_compressor_destroy(struct mig_compressor *c);
  */
 size_t mig_compress_page(struct mig_compressor *c, const void *page, void *out, unsigned *kind);
 
+/* The same for a block of size bytes (a DISK region's block_size; out: size - 1 bytes). */
+size_t mig_compress_block(struct mig_compressor *c, const void *blk, size_t size, void *out,
+                          unsigned *kind);
+
 /* Decompress len bytes of a TSMIG_PAGE_LZ4 / TSMIG_PAGE_ZSTD entry into page (4 KiB).
  * 0, or -EBADMSG unless the data decompresses to exactly 4096 bytes. */
 int mig_decompress_page(unsigned kind, const void *in, size_t len, void *page);
+
+/* The same for a block of size bytes: 0, or -EBADMSG unless it decompresses to exactly size. */
+int mig_decompress_block(unsigned kind, const void *in, size_t len, void *blk, size_t size);
 
 #endif

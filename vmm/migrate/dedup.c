@@ -13,10 +13,15 @@
 #include "migrate/dedup.h"
 #include "uapi/tsvmm-migration.h"
 
+struct mig_hash mig_block_hash(const void *blk, size_t size)
+{
+	XXH128_hash_t h = XXH3_128bits(blk, size);
+	return (struct mig_hash){.lo = h.low64, .hi = h.high64};
+}
+
 struct mig_hash mig_page_hash(const void *page)
 {
-	XXH128_hash_t h = XXH3_128bits(page, TSMIG_PAGE_SIZE);
-	return (struct mig_hash){.lo = h.low64, .hi = h.high64};
+	return mig_block_hash(page, TSMIG_PAGE_SIZE);
 }
 
 void mig_hash_put(uint8_t out[16], struct mig_hash h)
@@ -43,6 +48,14 @@ bool mig_page_is_zero(const void *page)
 		if (x)
 			return false;
 	}
+	return true;
+}
+
+bool mig_block_is_zero(const void *blk, size_t size)
+{
+	for (size_t o = 0; o < size; o += TSMIG_PAGE_SIZE)
+		if (!mig_page_is_zero((const uint8_t *)blk + o))
+			return false;
 	return true;
 }
 

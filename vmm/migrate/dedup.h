@@ -17,8 +17,9 @@ struct mig_hash {
 	uint64_t lo, hi;
 };
 
-/* XXH3-128 of one 4 KiB page. */
+/* XXH3-128 of one 4 KiB page; of a block of size bytes. */
 struct mig_hash mig_page_hash(const void *page);
+struct mig_hash mig_block_hash(const void *blk, size_t size);
 /* The hash as the stream carries it (16 canonical bytes) and back. */
 void mig_hash_put(uint8_t out[16], struct mig_hash h);
 struct mig_hash mig_hash_get(const uint8_t in[16]);
@@ -26,8 +27,9 @@ static inline bool mig_hash_eq(struct mig_hash a, struct mig_hash b)
 {
 	return a.lo == b.lo && a.hi == b.hi;
 }
-/* Is the 4 KiB page all zero? */
+/* Is the 4 KiB page all zero? The block of size bytes (a multiple of 4096)? */
 bool mig_page_is_zero(const void *page);
+bool mig_block_is_zero(const void *blk, size_t size);
 
 /* ---- hash index ---- */
 

@@ -23,7 +23,7 @@
 
 #define SAMPLE_BLOCKS 256 /* blocks re-read at the switchover */
 
-#define INDEX_CHUNK 256 /* blocks read per pread while hashing the image */
+#define INDEX_CHUNK_BYTES (1U << 20) /* read per pread while hashing the image */
 
 /* storage flim: hash every block of this image (the checksum's leaves from then on: only the
  * migration writes the image until the vCPU runs) and send the hashes as DISK_INDEX records.
@@ -31,28 +31,27 @@
 static int send_index(struct dst *d)
 {
 	uint64_t n = d->dlim.npages, per = (TSMIG_REC_MAX - sizeof(struct tsmig_disk_index)) / 16;
-	uint8_t *blk = malloc(INDEX_CHUNK * TSMIG_PAGE_SIZE);
+	size_t bs = d->dbs, chunk = INDEX_CHUNK_BYTES / bs; /* blocks per read */
+	uint8_t *blk = malloc(INDEX_CHUNK_BYTES);
 	uint8_t *rec = malloc(TSMIG_REC_MAX);
 	int r = blk && rec ? 0 : dst_fail(d, -ENOMEM, "migrate-disk: out of memory");
 	for (uint64_t first = 0; !r && first < n; first += per) {
 		struct tsmig_disk_index ix = {
 		        .first = first, .count = (uint32_t)(n - first < per ? n - first : per)};
 		memcpy(rec, &ix, sizeof(ix));
-		for (uint64_t b = first; !r && b < first + ix.count; b += INDEX_CHUNK) {
-			uint64_t k = first + ix.count - b < INDEX_CHUNK ? first + ix.count - b
-			                                                : INDEX_CHUNK;
-			size_t bytes = k * TSMIG_PAGE_SIZE;
-			if (pread(d->wdisk_fd, blk, bytes, (off_t)(b * TSMIG_PAGE_SIZE)) !=
-			    (ssize_t)bytes) {
+		for (uint64_t b = first; !r && b < first + ix.count; b += chunk) {
+			uint64_t k = first + ix.count - b < chunk ? first + ix.count - b : chunk;
+			size_t bytes = k * bs;
+			if (pread(d->wdisk_fd, blk, bytes, (off_t)(b * bs)) != (ssize_t)bytes) {
 				r = dst_fail(d, -EIO, "migrate-disk: reading block %llu: %s",
 				             (unsigned long long)b, strerror(errno));
 				break;
 			}
 			for (uint64_t i = 0; i < k; i++) {
-				const uint8_t *pg = blk + i * TSMIG_PAGE_SIZE;
+				const uint8_t *pg = blk + i * bs;
 				mig_hash_put(rec + sizeof(ix) + (b + i - first) * 16,
-				             mig_page_hash(pg));
-				d->dh[b + i] = mig_page_hash64(pg);
+				             mig_block_hash(pg, bs));
+				d->dh[b + i] = mig_block_hash64(pg, bs);
 				d->dhave[(b + i) / 64] |= 1ULL << ((b + i) % 64);
 			}
 		}
@@ -84,8 +83,10 @@ int dst_disk_region(struct dst *d, const struct tsmig_region *rg)
 		                "migrate-disk: %.120s has %llu bytes, the source's disk %llu", path,
 		                (unsigned long long)st.st_size, (unsigned long long)rg->size);
 	d->disk_region = rg->id;
-	d->dlim = (struct tsmig_limits){.npages = rg->size / TSMIG_PAGE_SIZE};
-	if (!(d->dh = calloc(d->dlim.npages, sizeof(uint64_t))) ||
+	d->dbs = rg->block_size; /* checked by tsmig_region_add: a power of two, 4 KiB .. 1 MiB */
+	d->dlim = (struct tsmig_limits){.npages = rg->size / d->dbs, .block_size = d->dbs};
+	if (!(d->dblk = malloc(d->dbs)) || !(d->dtmp = malloc(d->dbs)) ||
+	    !(d->dh = calloc(d->dlim.npages, sizeof(uint64_t))) ||
 	    !(d->dhave = calloc(d->dlim.npages / 64 + 1, sizeof(uint64_t))))
 		return dst_fail(d, -ENOMEM, "migrate-disk: out of memory");
 	/* fault injection for tests only (tests/integration/test_migrate_disk.sh) */
@@ -93,7 +94,9 @@ int dst_disk_region(struct dst *d, const struct tsmig_region *rg)
 	d->fault_block =
 	        f && !strncmp(f, "dst-block=", 10) ? strtoull(f + 10, NULL, 0) : UINT64_MAX;
 	d->disk_indexed = rg->flags & TSMIG_REGION_F_INDEX;
-	if (d->disk_indexed) { /* storage flim: blocks may name RAM pages received, and back */
+	/* storage flim: blocks may name RAM pages received, and back (a block is then a page:
+	 * a block size of 4096 only; at another size such entries are refused by the parser) */
+	if (d->disk_indexed && d->dbs == TSMIG_PAGE_SIZE) {
 		d->dlim.ram_pages = d->lim.npages;
 		d->lim.own_blocks = d->dlim.npages;
 	}
@@ -102,17 +105,16 @@ int dst_disk_region(struct dst *d, const struct tsmig_region *rg)
 
 static int put_block(struct dst *d, uint64_t b, const uint8_t *data)
 {
-	uint8_t bad[TSMIG_PAGE_SIZE];
 	if (b == d->fault_block) { /* the test fault: a wrong byte, as a buggy write would */
-		memcpy(bad, data, TSMIG_PAGE_SIZE);
-		bad[0] ^= 0x01;
-		data = bad;
+		if (data != d->dblk)
+			memcpy(d->dblk, data, d->dbs);
+		d->dblk[0] ^= 0x01;
+		data = d->dblk;
 	}
-	if (pwrite(d->wdisk_fd, data, TSMIG_PAGE_SIZE, (off_t)(b * TSMIG_PAGE_SIZE)) !=
-	    TSMIG_PAGE_SIZE)
+	if (pwrite(d->wdisk_fd, data, d->dbs, (off_t)(b * d->dbs)) != (ssize_t)d->dbs)
 		return dst_fail(d, -EIO, "migrate-disk: writing block %llu: %s",
 		                (unsigned long long)b, strerror(errno));
-	d->dh[b] = mig_page_hash64(data);
+	d->dh[b] = mig_block_hash64(data, d->dbs);
 	d->dhave[b / 64] |= 1ULL << (b % 64);
 	d->disk_blocks_rx++;
 	return 0;
@@ -138,19 +140,19 @@ static int ram_block(struct dst *d, const struct tsmig_entry *e)
 
 static int apply_block(struct dst *d, const struct tsmig_entry *e)
 {
-	static const uint8_t zero[TSMIG_PAGE_SIZE];
-	uint8_t tmp[TSMIG_PAGE_SIZE];
+	uint8_t *tmp = d->dtmp;
 	int r = 0;
 	switch (e->kind) {
 	case TSMIG_PAGE_FULL:
 		return put_block(d, e->pfn, e->data);
 	case TSMIG_PAGE_ZERO:
+		memset(tmp, 0, d->dbs);
 		for (uint64_t b = e->pfn; !r && b < e->pfn + e->count; b++)
-			r = put_block(d, b, zero);
+			r = put_block(d, b, tmp);
 		return r;
 	case TSMIG_PAGE_LZ4:
 	case TSMIG_PAGE_ZSTD:
-		if (mig_decompress_page(e->kind, e->data, e->len, tmp))
+		if (mig_decompress_block(e->kind, e->data, e->len, tmp, d->dbs))
 			return dst_fail(d, -EBADMSG, "disk block %llu: bad compressed data",
 			                (unsigned long long)e->pfn);
 		return put_block(d, e->pfn, tmp);
@@ -162,13 +164,13 @@ static int apply_block(struct dst *d, const struct tsmig_entry *e)
 			        "ask for the index",
 			        (unsigned long long)e->pfn);
 		if (e->ref.ref >= d->dlim.npages ||
-		    pread(d->wdisk_fd, tmp, TSMIG_PAGE_SIZE,
-		          (off_t)(e->ref.ref * TSMIG_PAGE_SIZE)) != TSMIG_PAGE_SIZE)
+		    pread(d->wdisk_fd, tmp, d->dbs, (off_t)(e->ref.ref * d->dbs)) !=
+		            (ssize_t)d->dbs)
 			return dst_fail(d, -EBADMSG, "disk block %llu: DUP of block %llu: %s",
 			                (unsigned long long)e->pfn, (unsigned long long)e->ref.ref,
 			                e->ref.ref >= d->dlim.npages ? "beyond the disk"
 			                                             : strerror(errno));
-		if (!mig_hash_eq(mig_page_hash(tmp), mig_hash_get(e->ref.hash)))
+		if (!mig_hash_eq(mig_block_hash(tmp, d->dbs), mig_hash_get(e->ref.hash)))
 			return dst_fail(
 			        d, -EBADMSG,
 			        "disk block %llu: DUP of block %llu, which does not hold the "
@@ -187,7 +189,7 @@ static int apply_block(struct dst *d, const struct tsmig_entry *e)
 int dst_disk_block_page(struct dst *d, const struct tsmig_entry *e, uint8_t *pg)
 {
 	uint8_t tmp[TSMIG_PAGE_SIZE];
-	if (!d->disk_indexed || e->ref.ref >= d->dlim.npages)
+	if (!d->disk_indexed || e->ref.ref >= d->dlim.npages || d->dbs != TSMIG_PAGE_SIZE)
 		return dst_fail(d, -EBADMSG,
 		                "page %llu: a BLOCK reference (block %llu) outside storage flim",
 		                (unsigned long long)e->pfn, (unsigned long long)e->ref.ref);
@@ -213,18 +215,22 @@ int dst_disk_pages(struct dst *d, uint32_t len)
 	while ((r = tsmig_entry_next(d->buf, len, &off, &d->dlim, &e, d->err, d->errlen)) == 1)
 		if ((r = apply_block(d, &e)))
 			return r;
+	if (r < 0) { /* name the region and its block size: entry sizes follow from it */
+		char why[160];
+		snprintf(why, sizeof(why), "%s", d->err);
+		return dst_fail(d, r, "DISK region %u (%u-byte blocks): %s", d->disk_region, d->dbs,
+		                why);
+	}
 	return r;
 }
 
 /* The hash of block b as it is in the image now. 0 or -errno (reason in d->err). */
 static int read_hash(struct dst *d, uint64_t b, uint64_t *h)
 {
-	uint8_t blk[TSMIG_PAGE_SIZE];
-	if (pread(d->wdisk_fd, blk, TSMIG_PAGE_SIZE, (off_t)(b * TSMIG_PAGE_SIZE)) !=
-	    TSMIG_PAGE_SIZE)
+	if (pread(d->wdisk_fd, d->dtmp, d->dbs, (off_t)(b * d->dbs)) != (ssize_t)d->dbs)
 		return dst_fail(d, -EIO, "migrate-disk: reading block %llu: %s",
 		                (unsigned long long)b, strerror(errno));
-	*h = mig_page_hash64(blk);
+	*h = mig_block_hash64(d->dtmp, d->dbs);
 	return 0;
 }
 
@@ -273,6 +279,9 @@ void dst_disk_close(struct dst *d)
 	free(d->dh);
 	free(d->dhave);
 	free(d->missing);
+	free(d->dblk);
+	free(d->dtmp);
+	d->dblk = d->dtmp = NULL;
 	d->dh = d->dhave = d->missing = NULL;
 }
 

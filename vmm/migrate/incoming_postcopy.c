@@ -40,6 +40,8 @@ struct pcd {
 	struct mig_conn conn;
 	struct mig_tls *tls; /* the session's credentials, freed after it */
 	struct tsmig_limits dlim;
+	uint32_t dbs; /* bytes of a disk block: the device's 4 KiB blocks are filled per dbs */
+	uint8_t *tmp; /* dbs bytes */
 	unsigned region;
 	uint64_t *missing, *got, *h; /* at the switchover; arrived; XXH3-64 of what arrived */
 	uint64_t nmissing, ngot;
@@ -78,6 +80,7 @@ static void pcd_stop(void *arg)
 	free(p->got);
 	free(p->h);
 	free(p->buf);
+	free(p->tmp);
 	free(p);
 }
 
@@ -99,10 +102,14 @@ static int fill(struct pcd *p, uint64_t b, const uint8_t *data)
 		            b >= p->dlim.npages              ? "beyond the disk"
 		            : p->got[b / 64] >> (b % 64) & 1 ? "sent twice"
 		                                             : "was not missing");
-	int r = blk_pc_fill(p->blk, b, data);
-	if (r < 0)
-		return FAIL(r, "post-copy block %llu: %s", (unsigned long long)b, strerror(-r));
-	p->h[b] = mig_page_hash64(data);
+	uint64_t per = p->dbs / TSMIG_PAGE_SIZE; /* the device's 4 KiB blocks in one */
+	for (uint64_t i = 0; i < per; i++) {
+		int r = blk_pc_fill(p->blk, b * per + i, data + i * TSMIG_PAGE_SIZE);
+		if (r < 0)
+			return FAIL(r, "post-copy block %llu: %s", (unsigned long long)b,
+			            strerror(-r));
+	}
+	p->h[b] = mig_block_hash64(data, p->dbs);
 	p->got[b / 64] |= 1ULL << (b % 64);
 	p->ngot++;
 	return 0;
@@ -110,8 +117,7 @@ static int fill(struct pcd *p, uint64_t b, const uint8_t *data)
 
 static int on_pages(struct pcd *p, const struct tsmig_rec_hdr *hd)
 {
-	static const uint8_t zero[TSMIG_PAGE_SIZE];
-	uint8_t tmp[TSMIG_PAGE_SIZE];
+	uint8_t *tmp = p->tmp;
 	size_t off = 0;
 	struct tsmig_entry e;
 	int r;
@@ -125,12 +131,13 @@ static int on_pages(struct pcd *p, const struct tsmig_rec_hdr *hd)
 			r = fill(p, e.pfn, e.data);
 			break;
 		case TSMIG_PAGE_ZERO:
+			memset(tmp, 0, p->dbs);
 			for (uint64_t b = e.pfn; !r && b < e.pfn + e.count; b++)
-				r = fill(p, b, zero);
+				r = fill(p, b, tmp);
 			break;
 		case TSMIG_PAGE_LZ4:
 		case TSMIG_PAGE_ZSTD:
-			r = mig_decompress_page(e.kind, e.data, e.len, tmp)
+			r = mig_decompress_block(e.kind, e.data, e.len, tmp, p->dbs)
 			            ? FAIL(-EBADMSG, "post-copy block %llu: bad compressed data",
 			                   (unsigned long long)e.pfn)
 			            : fill(p, e.pfn, tmp);
@@ -192,11 +199,17 @@ static int on_end(struct pcd *p)
 
 static int send_requests(struct pcd *p)
 {
-	uint64_t req[TSMIG_REQ_MAX];
+	uint64_t req[TSMIG_REQ_MAX], per = p->dbs / TSMIG_PAGE_SIZE;
 	size_t n;
-	while ((n = blk_pc_take(p->blk, req, TSMIG_REQ_MAX)))
+	while ((n = blk_pc_take(p->blk, req, TSMIG_REQ_MAX))) {
+		size_t k = 0; /* the device's 4 KiB blocks -> disk blocks, neighbours merged */
+		for (size_t i = 0; i < n; i++)
+			if (!k || req[k - 1] != req[i] / per)
+				req[k++] = req[i] / per;
+		n = k;
 		if (mig_send(&p->conn, TSMIG_REC_BLOCK_REQ, req, (uint32_t)(n * 8)))
 			return FAIL(-ECONNRESET, "sending BLOCK_REQ: %.200s", p->conn.err);
+	}
 	return 0;
 }
 
@@ -342,18 +355,23 @@ int dst_pc_prepare(struct dst *d)
 	size_t words = d->dlim.npages / 64 + 1;
 	if (!b)
 		return dst_fail(d, -ENODEV, "post-copy: no block device");
+	uint64_t per = d->dbs / TSMIG_PAGE_SIZE, nb = d->dlim.npages * per; /* device blocks */
+	uint64_t *dev_missing = per > 1 ? calloc(nb / 64 + 1, 8) : NULL;
 	if (!p || !(p->got = calloc(words, 8)) || !(p->h = calloc(d->dlim.npages + 1, 8)) ||
-	    !(p->buf = malloc(TSMIG_REC_MAX)) ||
-	    (p->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
+	    !(p->buf = malloc(TSMIG_REC_MAX)) || !(p->tmp = malloc(d->dbs)) ||
+	    (per > 1 && !dev_missing) || (p->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
 		if (p) {
 			free(p->got);
 			free(p->h);
 			free(p->buf);
+			free(p->tmp);
 			free(p);
 		}
+		free(dev_missing);
 		return dst_fail(d, -ENOMEM, "post-copy: out of memory");
 	}
 	p->blk = b;
+	p->dbs = d->dbs;
 	p->dlim = d->dlim;
 	p->dlim.ram_pages = 0; /* post-copy: the guest runs, its RAM is no reference */
 	p->region = d->disk_region;
@@ -366,7 +384,12 @@ int dst_pc_prepare(struct dst *d)
 	snprintf(p->addr, sizeof(p->addr), "%s", d->listen_addr);
 	memcpy(p->digest, d->digest, sizeof(p->digest));
 	struct blk_fetch f = {.want = pcd_want, .stop = pcd_stop, .arg = p};
-	int r = blk_pc_start(b, p->missing, p->dlim.npages, &f);
+	/* the block device tracks 4 KiB blocks: every one of a missing disk block is missing */
+	for (uint64_t i = 0; dev_missing && i < nb; i++)
+		if (p->missing[i / per / 64] >> (i / per % 64) & 1)
+			dev_missing[i / 64] |= 1ULL << (i % 64);
+	int r = blk_pc_start(b, dev_missing ? dev_missing : p->missing, nb, &f);
+	free(dev_missing);
 	if (r) {
 		d->missing = p->missing;
 		p->missing = NULL;

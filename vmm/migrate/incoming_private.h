@@ -35,6 +35,8 @@ struct dst {
 	uint64_t disk_ram_dedup; /* storage flim: blocks copied from a RAM page received */
 	bool disk_indexed;       /* the DISK region asked for DISK_INDEX (DUP entries allowed) */
 	uint64_t *dh, *dhave;    /* per block: XXH3-64 of what was written (the checksum's leaf) */
+	uint32_t dbs;            /* bytes of a disk block (the DISK region's block_size) */
+	uint8_t *dblk, *dtmp;    /* dbs bytes each: a block being written wrong (test), scratch */
 	uint64_t fault_block; /* test fault: this disk block is written wrong (UINT64_MAX: none) */
 	uint64_t *missing;    /* storage flim post-copy: blocks the image lacks at the switchover */
 	uint64_t nmissing;

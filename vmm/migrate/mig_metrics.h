@@ -46,6 +46,9 @@ struct mig_params {
 	                      * and verified after RUNNING; "stop" (default): re-read at the stop */
 	uint32_t pc_resume_ms;   /* ["postcopy-resume"] a lost post-copy link is reconnected
 	                          * for this long (ms, default 30000; 0: not at all) */
+	uint32_t block_size;     /* ["block-size"] bytes of a disk block (the DISK region's
+	                          * block_size): a power of two, 4096 (default) .. 1 MiB; the
+	                          * disk image's size must be a multiple of it */
 };
 
 /* Storage migration modes (issue 15). */

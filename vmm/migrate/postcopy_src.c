@@ -30,7 +30,7 @@
 #include "migrate/tls.h"
 #include "tsync/log.h"
 
-#define PC_CHUNK    8           /* blocks per prefetch record (32 KiB) */
+#define PC_CHUNK    (32 << 10)  /* bytes of blocks per prefetch record (at least one block) */
 #define PC_OUTQ_MAX (256 << 10) /* no prefetch while the socket holds more unsent+unacked */
 #define PC_POLL_MS  5
 
@@ -79,7 +79,7 @@ static int put_missing(struct src *s, uint64_t b, uint64_t *count)
 	if (!bit(s->missing, b) || bit(s->pc_sent, b))
 		return 0;
 	s->pc_sent[b / 64] |= 1ULL << (b % 64);
-	memcpy(s->page, s->dmap + b * TSMIG_PAGE_SIZE, TSMIG_PAGE_SIZE);
+	memcpy(s->dpage, s->dmap + b * s->dbs, s->dbs);
 	(*count)++;
 	s->met.disk_blocks_sent++;
 	return precopy_put_block(s, b);
@@ -248,7 +248,7 @@ int pc_src_run(struct src *s)
 	snprintf(s->met.pc_state, sizeof(s->met.pc_state), "running");
 	memcpy(s->dpending, s->missing, (s->dblocks + 63) / 64 * 8);
 	if (s->p.pc_prefetch) {
-		blk_read_counts(s->blk, s->hot.r, s->hot.n);
+		precopy_read_counts(s);
 		n = hotarea_order(&s->hot, s->dpending, false, s->dorder);
 	} else {
 		for (uint64_t b = 0; b < s->dblocks; b++)
@@ -283,7 +283,7 @@ int pc_src_run(struct src *s)
 			break;
 		if (next < n && mig_mono_ns() >= stream_at && !outq_full(s)) {
 			uint64_t k = 0;
-			while (!r && next < n && k < PC_CHUNK)
+			while (!r && next < n && k * s->dbs < PC_CHUNK)
 				r = put_missing(s, s->dorder[next++], &k);
 			s->met.pc_prefetched += k;
 			r = r ?: flush_now(s, false);

@@ -236,14 +236,14 @@ static int wait_pass_ack(struct src *s, uint32_t pass)
 	return 0;
 }
 
-/* storage flim with dup: 1 when block b (content h, in s->page, not zero) went as a RAM entry
+/* storage flim with dup: 1 when block b (content h, in s->dpage, not zero) went as a RAM entry
  * naming a page the destination received with that content (a page cache flushed to disk);
  * 0 to send it; -errno. Only before the switchover: the destination's guest is stopped. */
 static int ram_ref(struct src *s, uint64_t b, struct mig_hash h)
 {
 	uint64_t q;
-	if (!s->p.dup || !s->p.ram_dedup || s->after_switch ||
-	    !mig_ram_ref_find(s->dupidx, s->page, h, holds_page, s, &q))
+	if (!s->p.dup || !s->p.ram_dedup || s->after_switch || s->dbs != TSMIG_PAGE_SIZE ||
+	    !mig_ram_ref_find(s->dupidx, s->dpage, h, holds_page, s, &q))
 		return 0;
 	s->met.disk_dedup_ram++;
 	int r = zero_flush(s);
@@ -253,7 +253,7 @@ static int ram_ref(struct src *s, uint64_t b, struct mig_hash h)
 	return r ? r : put_ref(s, b, TSMIG_PAGE_RAM, h, q) ?: 1;
 }
 
-/* storage flim: 1 when block b (content h, in s->page) needs no data: the destination holds
+/* storage flim: 1 when block b (content h, in s->dpage) needs no data: the destination holds
  * it in place (skipped), in another block (a DUP entry sent) or in a RAM page (a RAM entry);
  * 0 to send it; -errno. */
 static int dedup_block(struct src *s, uint64_t b, struct mig_hash h)
@@ -278,8 +278,8 @@ static int dedup_block(struct src *s, uint64_t b, struct mig_hash h)
  * storage flim nothing or a reference when the destination holds the content. */
 static int send_block(struct src *s, uint64_t b)
 {
-	memcpy(s->page, s->dmap + b * TSMIG_PAGE_SIZE, TSMIG_PAGE_SIZE);
-	int r = s->dst_h ? dedup_block(s, b, mig_page_hash(s->page)) : 0;
+	memcpy(s->dpage, s->dmap + b * s->dbs, s->dbs);
+	int r = s->dst_h ? dedup_block(s, b, mig_block_hash(s->dpage, s->dbs)) : 0;
 	if (r)
 		return r < 0 ? r : 0;
 	return precopy_put_block(s, b);
@@ -287,17 +287,36 @@ static int send_block(struct src *s, uint64_t b)
 
 int precopy_put_block(struct src *s, uint64_t b)
 {
-	if (mig_page_is_zero(s->page))
+	if (mig_block_is_zero(s->dpage, s->dbs))
 		return zero_add(s, b);
 	int r = zero_flush(s);
 	unsigned kind;
-	size_t n = r || !s->comp ? 0 : mig_compress_page(s->comp, s->page, s->cbuf, &kind);
+	size_t n =
+	        r || !s->comp ? 0 : mig_compress_block(s->comp, s->dpage, s->dbs, s->dcbuf, &kind);
 	if (r || n) {
 		s->met.disk_comp_bytes += n;
-		return r ? r : put(s, b, kind, 1, s->cbuf, (uint32_t)n);
+		return r ? r : put(s, b, kind, 1, s->dcbuf, (uint32_t)n);
 	}
-	s->met.disk_full_bytes += TSMIG_PAGE_SIZE;
-	return put(s, b, TSMIG_PAGE_FULL, 1, s->page, TSMIG_PAGE_SIZE);
+	s->met.disk_full_bytes += s->dbs;
+	return put(s, b, TSMIG_PAGE_FULL, 1, s->dpage, s->dbs);
+}
+
+void precopy_read_counts(struct src *s)
+{
+	uint64_t per = s->dbs / TSMIG_PAGE_SIZE, n = blk_blocks(s->blk);
+	uint32_t *c = per > 1 ? malloc(n * sizeof(*c)) : NULL;
+	if (per == 1 || !c) { /* 4 KiB blocks (or out of memory: the first blocks' counts) */
+		blk_read_counts(s->blk, s->hot.r, s->hot.n);
+		free(c);
+		return;
+	}
+	n = blk_read_counts(s->blk, c, n);
+	memset(s->hot.r, 0, s->hot.n * sizeof(*s->hot.r));
+	for (uint64_t i = 0; i < n && i / per < s->hot.n; i++) {
+		uint32_t *r = &s->hot.r[i / per];
+		*r = *r > UINT32_MAX - c[i] ? UINT32_MAX : *r + c[i];
+	}
+	free(c);
 }
 
 int precopy_flush(struct src *s)
@@ -312,7 +331,7 @@ int precopy_flush(struct src *s)
 static int send_disk_hot(struct src *s)
 {
 	if (s->blk)
-		blk_read_counts(s->blk, s->hot.r, s->hot.n);
+		precopy_read_counts(s);
 	uint64_t n = hotarea_order(&s->hot, s->dpending, s->postcopy, s->dorder), left = 0;
 	int r = 0;
 	for (uint64_t i = 0; !r && i < n; i++)
@@ -368,16 +387,18 @@ static int send_pass(struct src *s, const uint64_t *bm, uint64_t *sent)
 	return r || s->final ? r : wait_pass_ack(s, ps.pass);
 }
 
-/* A guest disk write hit blocks [first, first + count): index their new content and re-send
- * pages referring to them. */
+/* A guest disk write hit 4 KiB blocks [first, first + count): index their new content and
+ * re-send pages referring to them; the disk blocks (of block-size) holding them go again. */
 static void disk_written(void *arg, uint64_t first, uint64_t count)
 {
 	struct src *s = arg;
+	uint64_t per = s->dbs / TSMIG_PAGE_SIZE, b0 = first / per,
+	         b1 = count ? (first + count - 1) / per + 1 : b0; /* disk blocks [b0, b1) */
 	if (s->hot.n)
-		hotarea_written(&s->hot, first, count);
-	for (uint64_t b = first; s->dstale && b < first + count && b < s->dblocks; b++)
+		hotarea_written(&s->hot, b0, b1 - b0);
+	for (uint64_t b = b0; s->dstale && b < b1 && b < s->dblocks; b++)
 		s->dstale[b / 64] |= 1ULL << (b % 64);
-	for (uint64_t b = first; s->dmap && b < first + count && b < s->dblocks; b++)
+	for (uint64_t b = b0; s->dmap && b < b1 && b < s->dblocks; b++)
 		s->dpending[b / 64] |= 1ULL << (b % 64); /* migrate-disk: send it again */
 	if (!s->disk)
 		return;
@@ -583,7 +604,7 @@ static int stop_and_copy(struct src *s, uint64_t stop_rt)
 		for (uint64_t x = s->dstale[w]; x;
 		     x &= x - 1) { /* written since: as the stop left it */
 			uint64_t b = w * 64 + (uint64_t)__builtin_ctzll(x);
-			s->dhash[b] = mig_page_hash64(s->dmap + b * TSMIG_PAGE_SIZE);
+			s->dhash[b] = mig_block_hash64(s->dmap + b * s->dbs, s->dbs);
 		}
 	if (!r && s->postcopy)
 		pc_src_leaves(s);
@@ -657,7 +678,7 @@ static int verify_after_switch(struct src *s)
 	uint64_t *dh = s->dmap && !r ? malloc(s->dblocks * sizeof(uint64_t)) : NULL;
 	if (s->dmap && !r && !dh)
 		r = -ENOMEM;
-	if (dh && !(rh = mig_ramhash_start(s->dmap, s->dblocks, dh, s->hash_threads)))
+	if (dh && !(rh = mig_ramhash_start_bs(s->dmap, s->dblocks, s->dbs, dh, s->hash_threads)))
 		r = -ENOMEM;
 	uint64_t dbad = UINT64_MAX;
 	if (dh && !r && !(r = mig_ramhash_finish(rh, false)))
@@ -724,7 +745,8 @@ static int migrate(struct src *s)
 	/* migrate-disk: the disk too (only the vCPU writes it, through the block device);
 	 * checksum early: hashed since the setup, the blocks written since again (dstale) */
 	if (s->dmap && !s->dstale &&
-	    !(s->drh = mig_ramhash_start(s->dmap, s->dblocks, s->dhash, s->hash_threads)))
+	    !(s->drh =
+	              mig_ramhash_start_bs(s->dmap, s->dblocks, s->dbs, s->dhash, s->hash_threads)))
 		return -ENOMEM;
 	s->met.status = MIG_DEVICE;
 	publish(s);
@@ -741,7 +763,8 @@ static int migrate(struct src *s)
 		return r;
 	s->met.downtime_ns = st.realtime_ns > stop_rt ? st.realtime_ns - stop_rt : 0;
 	s->after_switch = true;
-	if (!s->postcopy)
+	if (!s->postcopy || !s->pc_missing) /* nothing missing: the destination has no
+	                                     * post-copy phase either */
 		return s->p.checksum_early ? verify_after_switch(s) : 0;
 	s->pc_running = true;
 	publish(s);

@@ -57,6 +57,9 @@ struct src {
 	 * checksum's leaves, hashed from the stop on like RAM */
 	const uint8_t *dmap;
 	uint64_t dblocks;
+	uint32_t dbs;   /* bytes of a disk block (block-size; the DISK region's) */
+	uint8_t *dpage; /* one disk block being sent (dbs bytes, 64-byte aligned) */
+	uint8_t *dcbuf; /* its compressed form (dbs bytes) */
 	uint64_t *dpending;
 	uint64_t *dhash;
 	struct mig_ramhash *drh;
@@ -93,6 +96,7 @@ struct src {
 	bool fault_bad_ref;       /* test fault: disk DUP references announce a wrong hash */
 	bool fault_bad_ram_ref;   /* test fault: disk RAM references name a page beyond RAM */
 	bool fault_bad_block_ref; /* test fault: RAM BLOCK references name a block beyond */
+	uint32_t fault_region_bs; /* test fault: the DISK region declares this block_size */
 	uint64_t fixed_ns;        /* downtime estimate that does not scale with dirty pages */
 	struct mig_metrics met;
 	bool paused, go_sent;
@@ -122,9 +126,12 @@ void precopy_log_end(struct src *s);
 int pc_src_declare(struct src *s);
 void pc_src_leaves(struct src *s);
 int pc_src_run(struct src *s);
-/* One disk block (s->page holds it) as a FULL, compressed or ZERO entry into the PAGES
+/* One disk block (s->dpage holds it) as a FULL, compressed or ZERO entry into the PAGES
  * record s->rec of the DISK region (precopy.c). 0 or -errno. */
 int precopy_put_block(struct src *s, uint64_t b);
+/* storage flim: the block device's read counters (per 4 KiB) summed per disk block into
+ * s->hot.r (precopy.c). */
+void precopy_read_counts(struct src *s);
 /* Send the PAGES record being built. 0 or -errno. */
 int precopy_flush(struct src *s);
 

@@ -66,6 +66,10 @@ struct src *precopy_src_create(struct migration *g)
 	s->fault_bad_ref = f && !strcmp(f, "bad-disk-ref");
 	s->fault_bad_ram_ref = f && !strcmp(f, "bad-ram-ref");
 	s->fault_bad_block_ref = f && !strcmp(f, "bad-block-ref");
+	/* test_migrate_storage_blocksize.sh: the DISK region declares this block_size while
+	 * the entries keep the real one */
+	s->fault_region_bs =
+	        f && !strncmp(f, "region-block-size=", 18) ? (uint32_t)strtoul(f + 18, NULL, 0) : 0;
 	return s;
 }
 
@@ -77,7 +81,9 @@ void precopy_src_destroy(struct src *s)
 	mig_ramhash_finish(s->drh, true);
 	mig_conn_close(&s->conn);
 	if (s->dmap)
-		munmap((void *)s->dmap, s->dblocks * TSMIG_PAGE_SIZE);
+		munmap((void *)s->dmap, s->dblocks * s->dbs);
+	free(s->dpage);
+	free(s->dcbuf);
 	free(s->dpending);
 	free(s->dhash);
 	hotarea_free(&s->hot);
@@ -144,14 +150,19 @@ static int disk_open(struct src *s, const char *path, char *err, size_t errlen)
 			close(fd);
 		return r;
 	}
-	s->dblocks = (uint64_t)st.st_size / TSMIG_PAGE_SIZE;
-	if (!s->dblocks || (uint64_t)st.st_size % TSMIG_PAGE_SIZE) {
+	s->dbs = s->p.block_size ? s->p.block_size : TSMIG_PAGE_SIZE;
+	s->dblocks = (uint64_t)st.st_size / s->dbs;
+	if (!s->dblocks || (uint64_t)st.st_size % s->dbs) {
 		close(fd);
 		snprintf(err, errlen,
-		         "migrate-disk: %.150s: size %lld is not a non-zero multiple of 4096", path,
-		         (long long)st.st_size);
+		         "migrate-disk: %.150s: size %lld is not a non-zero multiple of the "
+		         "block-size %u",
+		         path, (long long)st.st_size, s->dbs);
 		return -EINVAL;
 	}
+	/* a disk block (its content hash) and a 4 KiB RAM page can be equal only at 4 KiB */
+	if (s->dbs != TSMIG_PAGE_SIZE)
+		s->p.ram_dedup = false;
 	void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
 	int e = errno;
 	close(fd);
@@ -161,7 +172,8 @@ static int disk_open(struct src *s, const char *path, char *err, size_t errlen)
 	}
 	s->dmap = map;
 	size_t words = (s->dblocks + 63) / 64;
-	if (!(s->dpending = malloc(words * sizeof(uint64_t))) ||
+	if (!(s->dpage = aligned_alloc(64, s->dbs)) || !(s->dcbuf = malloc(s->dbs)) ||
+	    !(s->dpending = malloc(words * sizeof(uint64_t))) ||
 	    !(s->dhash = calloc(s->dblocks, sizeof(uint64_t))))
 		return -ENOMEM;
 	memset(s->dpending, 0xff, words * sizeof(uint64_t));
@@ -259,7 +271,7 @@ int precopy_setup(struct src *s)
 	 * written meanwhile again at the stop (dstale): the stop reads only those */
 	if (s->p.checksum_early && s->dmap &&
 	    (!(s->dstale = calloc((s->dblocks + 63) / 64 + 1, sizeof(uint64_t))) ||
-	     !(s->drh = mig_ramhash_start(s->dmap, s->dblocks, s->dhash, 1))))
+	     !(s->drh = mig_ramhash_start_bs(s->dmap, s->dblocks, s->dbs, s->dhash, 1))))
 		return -ENOMEM;
 	s->blk = devices_priv(vmm_devices(s->g->vmm), "blk");
 	if (s->blk) { /* the guest's disk I/O during the migration (query-migrate guest-io) */
@@ -327,8 +339,8 @@ int precopy_setup(struct src *s)
 	struct tsmig_region disk = {.id = MIG_DISK_REGION,
 	                            .kind = TSMIG_REGION_DISK,
 	                            .flags = s->dst_h ? TSMIG_REGION_F_INDEX : 0,
-	                            .size = s->dblocks * TSMIG_PAGE_SIZE,
-	                            .block_size = TSMIG_PAGE_SIZE};
+	                            .size = s->dblocks * s->dbs,
+	                            .block_size = s->fault_region_bs ?: s->dbs};
 	if ((r = mig_send(&s->conn, TSMIG_REC_HELLO, &h, sizeof(h))) ||
 	    (r = mig_send(&s->conn, TSMIG_REC_REGION, &ram, sizeof(ram))) ||
 	    (s->dmap && (r = mig_send(&s->conn, TSMIG_REC_REGION, &disk, sizeof(disk)))) ||

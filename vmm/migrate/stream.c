@@ -148,10 +148,13 @@ int tsmig_entry_next(const uint8_t *p, size_t len, size_t *off, const struct tsm
 		return bad(err, errlen, o, "bad page count", h.count);
 	if (h.pfn >= lim->npages || h.count > lim->npages - h.pfn)
 		return bad(err, errlen, o, "page index beyond RAM", h.pfn);
-	uint32_t want_min, want_max;
+	uint32_t want_min, want_max, bs = lim->block_size ? lim->block_size : TSMIG_PAGE_SIZE;
+	if (h.kind == TSMIG_PAGE_RAM && bs != TSMIG_PAGE_SIZE)
+		return bad(err, errlen, o, "RAM reference in a region whose block size is not 4096",
+		           bs);
 	switch (h.kind) {
 	case TSMIG_PAGE_FULL:
-		want_min = want_max = TSMIG_PAGE_SIZE;
+		want_min = want_max = bs;
 		break;
 	case TSMIG_PAGE_ZERO:
 		want_min = want_max = 0;
@@ -165,7 +168,7 @@ int tsmig_entry_next(const uint8_t *p, size_t len, size_t *off, const struct tsm
 	case TSMIG_PAGE_LZ4:
 	case TSMIG_PAGE_ZSTD:
 		want_min = 1;
-		want_max = TSMIG_PAGE_SIZE - 1;
+		want_max = bs - 1;
 		break;
 	default:
 		return bad(err, errlen, o, "unknown page kind", h.kind);
@@ -246,8 +249,13 @@ int tsmig_region_add(struct tsmig_regions *t, const struct tsmig_region *rg, uin
 	if ((rg->flags & ~known) || rg->reserved)
 		return region_bad(err, errlen, rg, "reserved fields set",
 		                  (rg->flags & ~known) | rg->reserved);
-	if (rg->block_size != TSMIG_PAGE_SIZE)
-		return region_bad(err, errlen, rg, "block size is not 4096", rg->block_size);
+	if (rg->kind == TSMIG_REGION_RAM && rg->block_size != TSMIG_PAGE_SIZE)
+		return region_bad(err, errlen, rg, "RAM block_size is not 4096", rg->block_size);
+	if (rg->block_size < TSMIG_BLOCK_MIN || rg->block_size > TSMIG_BLOCK_MAX ||
+	    (rg->block_size & (rg->block_size - 1)))
+		return region_bad(err, errlen, rg,
+		                  "block_size is not a power of two from 4096 to 1048576",
+		                  rg->block_size);
 	if (!rg->size || rg->size % rg->block_size)
 		return region_bad(err, errlen, rg, "size not a non-zero multiple of the block",
 		                  rg->size);

@@ -38,7 +38,8 @@ struct tsmig_regions {
 
 /*
  * Check a REGION payload against the regions declared so far and add it: id == t->n, kind
- * known, flags and reserved 0, block_size TSMIG_PAGE_SIZE, size a non-zero multiple of it,
+ * known, flags and reserved 0, block_size TSMIG_PAGE_SIZE (RAM) or a power of two in
+ * TSMIG_BLOCK_MIN .. TSMIG_BLOCK_MAX (DISK), size a non-zero multiple of it,
  * at most TSMIG_REGIONS_MAX regions, region 0 RAM of ram_bytes. 0 or -EBADMSG with a reason.
  */
 int tsmig_region_add(struct tsmig_regions *t, const struct tsmig_region *rg, uint64_t ram_bytes,
@@ -60,6 +61,7 @@ struct tsmig_limits {
 	uint64_t disk_blocks; /* 4 KiB blocks of the disk image, 0: no disk (DISK is an error) */
 	uint64_t ram_pages;   /* RAM pages a RAM entry may name, 0: RAM entries are an error */
 	uint64_t own_blocks;  /* blocks of the flim DISK region a BLOCK entry may name, 0: none */
+	uint32_t block_size;  /* bytes of a FULL entry (a DISK region's block_size); 0: 4096 */
 };
 
 /* One parsed page entry; data points into the record payload. */
@@ -76,7 +78,9 @@ struct tsmig_entry {
  * Parse the entry at *off of a PAGES payload (len bytes) and advance *off. Returns 1 with e
  * filled, 0 at the end of the payload, or -EBADMSG with a reason in err: a truncated entry,
  * unknown kind, bad count or length for the kind, page range beyond lim->npages, DUP ref
- * beyond RAM, DISK without a disk or beyond it, RAM where lim allows none or beyond RAM, BLOCK likewise (own_blocks).
+ * beyond RAM, DISK without a disk or beyond it, RAM where lim allows none or beyond RAM, BLOCK
+ * likewise (own_blocks); FULL carries lim->block_size bytes, LZ4/ZSTD fewer, and a RAM entry
+ * needs a block size of 4096 (a block is then one page).
  */
 int tsmig_entry_next(const uint8_t *p, size_t len, size_t *off, const struct tsmig_limits *lim,
                      struct tsmig_entry *e, char *err, size_t errlen);
