@@ -38,5 +38,6 @@ void dtpd_ctl_tsync_status(const struct dtpd_node *nd, int servo, double est_ns,
 	st->samples = samples;
 	st->age_ms = age_ms;
 	st->burst_s = burst_s;
-	st->have = TSYNC_ST_ALL & ~TSYNC_ST_FREQ;
+	/* no robust per-sample offset (offset_med_ns, offset_peak_ns): vmclockd takes the last */
+	st->have = TSYNC_ST_ALL & ~(TSYNC_ST_FREQ | TSYNC_ST_OFFSET_MED | TSYNC_ST_OFFSET_PEAK);
 }
