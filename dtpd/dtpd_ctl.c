@@ -38,5 +38,10 @@ void dtpd_ctl_tsync_status(const struct dtpd_node *nd, int servo, double est_ns,
 	st->samples = samples;
 	st->age_ms = age_ms;
 	st->burst_s = burst_s;
-	st->have = TSYNC_ST_ALL & ~TSYNC_ST_FREQ;
+	/* dtpd computes none of ptpd-wl's averages (offset_avg_ns, delay_avg_ns, offset_med_ns,
+	 * offset_peak_ns): sent as 0 they would be read as measured (a delay_avg_ns of 0 on
+	 * every reply made vmclockd's path term 0); without them vmclockd takes the last offset
+	 * and delay */
+	st->have = TSYNC_ST_ALL & ~(TSYNC_ST_FREQ | TSYNC_ST_OFFSET_AVG | TSYNC_ST_DELAY_AVG |
+	                            TSYNC_ST_OFFSET_MED | TSYNC_ST_OFFSET_PEAK);
 }

@@ -5,7 +5,7 @@
  * turns it and the servo's own 1-sigma estimate into a bound vmclockd can defend:
  *   maxerror = asym + path + k x max(est, spread) + convergence
  *   rate     = trusted ? min(max(floor, k x adev), locked) : locked rate
- * spread: RMS of the last offsets (the innovations the servo saw), path: how far the mean
+ * spread: RMS of the last offsets (ptpd-wl's robust per-sample estimate, one per poll), path: how far the mean
  * path delay moved over its last distinct values (a change of one direction's latency is an
  * asymmetry the offsets never show, e.g. Sync at 64 Hz with Delay_Req at 1 Hz), convergence:
  * the largest |offset| in the window until the window agrees with the servo (enough samples,
@@ -49,11 +49,12 @@ struct vmclock_bound_terms {
 	double freq_maxerror;
 };
 
-/* The measured offset the window takes: the last one, or ptpd-wl's offsets averaged over
- * ~0.1 s (offset_avg_ns: the last offset at 1 Sync/s, ~13 samples' worth in a 64 Sync/s
- * burst) when that is larger in magnitude. The average alone made the bound tighter in bursts
- * but lagged a real transient of the host's clock (a guest reading 1.4x outside its bound in
- * CI), so it may only widen the window, never narrow it. */
+/* The measured offset the window takes: ptpd-wl's offset_peak_ns when reported (of the
+ * medians of its offsets over 0.125 s, taken at every sample, the one largest in magnitude
+ * over the last 0.125 s: at 1 Sync/s the last offset, at 64 Sync/s a median of ~8 that one
+ * delayed stamp hardly moves and a real change of the clock's error moves within ~4 samples);
+ * else the last offset, or ptpd-wl's 0.1 s average when that is larger in magnitude (the
+ * average alone lagged a real transient: a guest reading 1.4x outside its bound in CI). */
 double vmclock_bound_offset(const struct tsync_status *st);
 /* The mean path delay the path term takes: ptpd-wl's delay averaged over ~0.1 s at each new
  * delay sample (delay_avg_ns, whole ns) when reported, else the last one. */

@@ -63,6 +63,10 @@ int tsync_status_encode(const struct tsync_status *st, char *out, size_t len)
 		kv_put_f(&o, "offset_avg_ns", st->offset_avg_ns, 0);
 	if (st->have & TSYNC_ST_DELAY_AVG)
 		kv_put_f(&o, "delay_avg_ns", st->delay_avg_ns, 0);
+	if (st->have & TSYNC_ST_OFFSET_MED)
+		kv_put_f(&o, "offset_med_ns", st->offset_med_ns, 0);
+	if (st->have & TSYNC_ST_OFFSET_PEAK)
+		kv_put_f(&o, "offset_peak_ns", st->offset_peak_ns, 0);
 	return kv_out_end(&o);
 }
 
@@ -132,5 +136,10 @@ int tsync_status_decode(const char *reply, struct tsync_status *st)
 		e = opt_f(&in, "offset_avg_ns", &st->offset_avg_ns, TSYNC_ST_OFFSET_AVG, &st->have);
 	if (!e)
 		e = opt_f(&in, "delay_avg_ns", &st->delay_avg_ns, TSYNC_ST_DELAY_AVG, &st->have);
+	if (!e)
+		e = opt_f(&in, "offset_med_ns", &st->offset_med_ns, TSYNC_ST_OFFSET_MED, &st->have);
+	if (!e)
+		e = opt_f(&in, "offset_peak_ns", &st->offset_peak_ns, TSYNC_ST_OFFSET_PEAK,
+		          &st->have);
 	return e ? -EPROTO : 0;
 }

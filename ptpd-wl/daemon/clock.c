@@ -246,6 +246,7 @@ void ptpd_clock_sample(struct ptpd_clock *c, struct ptpd_port *p, tmv_t offset, 
 	c->cur.offset_from_master = offset;
 	c->cur.mean_path_delay = delay;
 	avg_add(&c->offset_avg, (double)offset, (int64_t)x.mono);
+	offset_robust_add(&c->offset_rob, (double)offset, (int64_t)x.mono);
 	c->tstatus.master_offset = offset;
 	c->tstatus.ingress_time = t2;
 	c->tstatus.gm_present = 1;
@@ -257,8 +258,10 @@ void ptpd_clock_sample(struct ptpd_clock *c, struct ptpd_port *p, tmv_t offset, 
 	}
 	enum servo_state st = sync_sample(c->sync, &x);
 	c->sstate = st;
-	if (st != SERVO_LOCKED)
+	if (st != SERVO_LOCKED) {
 		c->offset_avg.mono = 0; /* stepped or starting over: the next sample restarts it */
+		offset_robust_reset(&c->offset_rob);
+	}
 	c->freq_ppb = sync_freq(c->sync);
 	c->step_gen = sync_step_gen(c->sync);
 	if (!c->free_running)

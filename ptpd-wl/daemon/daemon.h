@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "offset_robust.h"
 #include "core/accept.h"
 #include "core/bmc.h"
 #include "core/delay.h"
@@ -146,6 +147,9 @@ struct ptpd_clock {
 	 * at each new delay sample ("tsync status" offset_avg_ns, delay_avg_ns: what vmclockd's
 	 * bound takes, one per poll; at 1/s they are the last values) */
 	struct ptpd_avg offset_avg, delay_avg;
+	/* the median of the offsets over 0.125 s and its peak, per sample (offset_robust.h:
+	 * "tsync status" offset_med_ns, offset_peak_ns, what vmclockd's spread takes) */
+	struct offset_robust offset_rob;
 };
 
 /* Build the clock and its ports from cfg (after ptpd_config_check) in env (NULL: all from the

@@ -8,6 +8,7 @@
  *   tsync status  (the reply: include/tsync/status.h, written by tsync_status_encode)
  *     ok port_state=SLAVE servo=s2 status=synchronized offset_ns=N est_ns=E freq_ppb=F
  *        delay_ns=D log_sync=L samples=N age_ms=A burst_s=B offset_avg_ns=M delay_avg_ns=P
+ *        [offset_med_ns=R offset_peak_ns=K] (not before the servo's first locked sample)
  *     est_ns: the servo's 1-sigma estimate of its own time error (kalman; -1 if the servo
  *     has none), age_ms: since the last offset sample, status: what a vmclock page should
  *     say (synchronized: a slave port, servo locked, a sample within 4 Sync intervals;
@@ -277,8 +278,11 @@ static int cmd_status(struct ptpd_clock *c, char *out, size_t len)
 	        .burst_s = c->burst_until_s > now ? c->burst_until_s - now : 0.0,
 	        .offset_avg_ns = c->offset_avg.v,
 	        .delay_avg_ns = c->delay_avg.mono ? c->delay_avg.v : (double)c->cur.mean_path_delay,
-	        .have = TSYNC_ST_ALL,
+	        .have = TSYNC_ST_ALL & ~(TSYNC_ST_OFFSET_MED | TSYNC_ST_OFFSET_PEAK),
 	};
+	if (offset_robust_med(&c->offset_rob, &st.offset_med_ns) &&
+	    offset_robust_peak(&c->offset_rob, &st.offset_peak_ns))
+		st.have |= TSYNC_ST_OFFSET_MED | TSYNC_ST_OFFSET_PEAK;
 	tsync_sync_state_parse(
 	        ptpd_vmclock_status(p->ds.state, (int)c->sstate, c->free_running, age, ival),
 	        &st.status);

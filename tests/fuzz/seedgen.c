@@ -308,7 +308,7 @@ static void vmclock(void)
 	         "migrate-in vm1 policy=slew %s\n%s\n"
 	         "ok port_state=SLAVE servo=s2 status=synchronized offset_ns=-12 est_ns=40 "
 	         "freq_ppb=12.5 delay_ns=3000 log_sync=-3 samples=99 age_ms=80 burst_s=0.0 "
-	         "offset_avg_ns=-9 delay_avg_ns=2990\n"
+	         "offset_avg_ns=-9 delay_avg_ns=2990 offset_med_ns=-11 offset_peak_ns=-30\n"
 	         "quit\n",
 	         line, line);
 	put("vmclock_ctl", "commands", text, strlen(text));

@@ -74,6 +74,10 @@ Test(dtpd_ctl, tsync_status)
 	cr_assert_eq(tsync_status_decode(buf, &back), 0, "%s", buf);
 	cr_expect_eq(back.est_ns, 250);
 	cr_expect_eq(back.delay_ns, 1500);
+	/* no averages it does not compute: vmclockd's bound takes the last offset and delay */
+	cr_expect_eq(back.have & (TSYNC_ST_OFFSET_AVG | TSYNC_ST_DELAY_AVG | TSYNC_ST_OFFSET_MED |
+	                          TSYNC_ST_OFFSET_PEAK),
+	             0, "%s", buf);
 	dtpd_ctl_tsync_status(&nd, 2, 250, 5, 500, 0, &st); /* 5 beacons since the last sample */
 	cr_expect_eq(st.status, TSYNC_UNRELIABLE);
 	dtpd_ctl_tsync_status(&nd, 0, 250, 5, 50, 0, &st); /* servo not locked */

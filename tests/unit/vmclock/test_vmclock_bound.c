@@ -99,6 +99,43 @@ Test(vmclock_bound, averaged_offset_when_reported)
 	cr_assert_float_eq(vmclock_bound_offset(&st), 400, 1e-9);
 }
 
+/* ptpd-wl's robust per-sample estimate (offset_peak_ns) is what the window takes when reported:
+ * one noisy stamp in the last offset does not widen it, a lasting change (the peak) does, and
+ * the trust test and the convergence term see the same value. */
+Test(vmclock_bound, robust_peak_when_reported)
+{
+	struct vmclock_bound_hist h;
+	vmclock_bound_reset(&h);
+	struct tsync_status st = {0};
+	for (unsigned i = 0; i < VMCLOCK_BOUND_WIN; i++) {
+		st = sample(i + 1, i == 9 ? 40000 : (i % 2 ? 400 : -400), 1000, 20);
+		st.offset_avg_ns = i == 9 ? 3000 : 0; /* the spike in the average too */
+		st.offset_peak_ns = i % 2 ? 150 : -150;
+		st.have |= TSYNC_ST_OFFSET_AVG | TSYNC_ST_OFFSET_PEAK;
+		vmclock_bound_add(&h, &st);
+	}
+	cr_assert_float_eq(vmclock_bound_offset(&st), 150, 1e-9);
+	cr_assert_float_eq(vmclock_bound_spread(&h, NULL), 150, 1e-9, "the spike left no trace");
+	struct vmclock_bound_terms t;
+	vmclock_bound_eval(&h, &st, 3, 200, 1e-7, 1e-6, &t);
+	cr_assert(t.trusted);
+	cr_assert_float_eq(t.maxerror_ns, 200 + 3 * 150, 1e-6);
+	/* a transient that lasts: the next poll's peak is far outside the window */
+	st.samples++;
+	st.offset_ns = 100;
+	st.offset_peak_ns = -2500;
+	vmclock_bound_eval(&h, &st, 3, 200, 1e-7, 1e-6, &t);
+	cr_assert_not(t.trusted);
+	cr_assert_float_eq(t.converge_ns, 2500, 1e-6);
+	cr_assert_geq(t.maxerror_ns, 2500 + 200 + 3 * 150);
+	vmclock_bound_add(&h, &st);
+	cr_assert_gt(vmclock_bound_spread(&h, NULL), 600, "and it widens the window");
+	/* not reported (dtpd, an older ptpd-wl): the larger of the average and the last offset */
+	st.have &= ~(unsigned)TSYNC_ST_OFFSET_PEAK;
+	st.offset_avg_ns = -700;
+	cr_assert_float_eq(vmclock_bound_offset(&st), -700, 1e-9);
+}
+
 /* With ptpd-wl's averaged delay (delay_avg_ns) the path term is how far the average moved. */
 Test(vmclock_bound, averaged_delay_when_reported)
 {

@@ -22,6 +22,8 @@ static struct tsync_status full(void)
 	                          .burst_s = 1.5,
 	                          .offset_avg_ns = -380,
 	                          .delay_avg_ns = 1650,
+	                          .offset_med_ns = -301,
+	                          .offset_peak_ns = -512,
 	                          .have = TSYNC_ST_ALL};
 	strcpy(st.port_state, "SLAVE");
 	return st;
@@ -36,8 +38,10 @@ Test(ipc_status, round_trip)
 	cr_assert_str_eq(buf,
 	                 "ok port_state=SLAVE servo=s2 status=synchronized offset_ns=-417 "
 	                 "est_ns=110 freq_ppb=-20143.0 delay_ns=1676 log_sync=-3 samples=56 "
-	                 "age_ms=24 burst_s=1.5 offset_avg_ns=-380 delay_avg_ns=1650",
-	                 "the reply ptpd-wl has always written (offset_avg_ns added for issue 14)");
+	                 "age_ms=24 burst_s=1.5 offset_avg_ns=-380 delay_avg_ns=1650 "
+	                 "offset_med_ns=-301 offset_peak_ns=-512",
+	                 "the reply ptpd-wl has always written (offset_avg_ns, offset_med_ns, "
+	                 "offset_peak_ns added for issue 14)");
 	cr_assert_eq(tsync_status_decode(buf, &back), 0);
 	cr_assert_eq(memcmp(&st, &back, sizeof(st)), 0, "decode(encode(st)) == st");
 	/* every state, extremes, the fields alone */
@@ -95,6 +99,8 @@ Test(ipc_status, hostile_replies)
 	        "ok status=synchronized est_ns=1 servo=2",
 	        "ok status=synchronized est_ns=1 servo=s",
 	        "ok status=synchronized est_ns=1 age_ms=inf",
+	        "ok status=synchronized est_ns=1 offset_med_ns=x",
+	        "ok status=synchronized est_ns=1 offset_peak_ns=inf",
 	        "ok status=synchronized est_ns=1 est_ns=2", /* twice */
 	        "ok status=synchronized status=unreliable est_ns=1",
 	        "ok status=synchronized est_ns=1 junk",
