@@ -46,6 +46,9 @@ struct mig_params {
 	                      * and verified after RUNNING; "stop" (default): re-read at the stop */
 	uint32_t pc_resume_ms;   /* ["postcopy-resume"] a lost post-copy link is reconnected
 	                          * for this long (ms, default 30000; 0: not at all) */
+	uint32_t connections;    /* ["connections"] TCP connections the RAM pages of each pass
+	                          * are striped over (1 .. 8, default 1; RAM only: not with
+	                          * migrate-disk or a storage mode) */
 };
 
 /* Storage migration modes (issue 15). */
