@@ -2,7 +2,8 @@
 # Real evacuation runs: the feedback controller against sequential, all-at-once and fixed-k.
 #
 #   bench/evacuate-real.sh [--quick] [BUILD_DIR]
-# (ER_SCENARIOS="a b", ER_POLICIES="controller fixed-k": only those; the summary line needs all)
+# (ER_SCENARIOS="a b", ER_POLICIES="controller fixed-k": only those; the summary line needs all;
+# ER_EVAC_ARGS: more tsvmm evacuate options for every run, e.g. "--connections 3")
 #
 # Bed (network namespaces, root, /dev/kvm): H source hosts h1..hH, each with its own uplink
 # (a TBF on its veth egress), on a bridge (namespace sw); the bridge's port toward the WAN is
@@ -167,7 +168,7 @@ er_run() {
 	[ "$9" != 0 ] && _dl="--deadline $9"
 	# shellcheck disable=SC2086
 	timeout 120 "$V" evacuate --migrate-plaintext --mode all --budget "${10}Mbit" --policy "$2" \
-		--k 2 $_dl $ER_ARGS >"$TMP/$1.out" 2>&1
+		--k 2 $_dl $ER_EVAC_ARGS $ER_ARGS >"$TMP/$1.out" 2>&1
 	wait "$ER_SCHED" 2>/dev/null
 	er_stop "$1" "$4"
 }
@@ -216,7 +217,7 @@ for sc in $SCENARIOS; do
 		for seed in $SEEDS; do
 			tag=$sc-$pol-$seed
 			er_run "$tag" "$pol" "$seed" $N $HOSTS "$sch" "$bf" "$bt" "$dl" "$r0"
-			grep -E "^total:|^ctl t=.* (capacity|kmax [0-9]|start|skip)|^[0-9]+ +/" "$TMP/$tag.out" | sed "s/^/   $tag: /"
+			grep -E "^total:|^ctl t=.* (capacity|kmax [0-9]|start|skip|connections [0-9])|^[0-9]+ +/" "$TMP/$tag.out" | sed "s/^/   $tag: /"
 			ok=$(cat "$TMP/$tag".d? | grep -c "checksum .* matches")
 			echo "   $tag: $(er_score "$TMP/$tag.out") (S saved of MB); $ok destinations passed the checksum"
 			er_score "$TMP/$tag.out" | awk -v p="$pol" '{ print p, $1, $2, $3, $4 }' >>"$TMP/$sc.res"

@@ -74,7 +74,19 @@
  *  7. Deadline (deadline_s > 0: power runs out then, unmoved VMs are lost): a queued VM whose
  *     remaining bytes cannot cross at the whole estimated capacity C before the deadline is
  *     not started (it would only take bandwidth from ones that can still make it).
- * Every change of C or kmax and every skip is flagged in `events` of the step (the caller
+ *  8. Parallel connections (the paper's finding: parallel TCP connections speed up a
+ *     migration whose one connection cannot fill its path): a migration's connections are
+ *     fixed at its start (conns), so the controller keeps the number the next start gets,
+ *     c->conns (p.conns, 1 by default, at first). A settled stream alone on its host that stays below its share
+ *     (its throughput < 80 % of its cap and < C / k) while the bottleneck has headroom
+ *     (X < 85 % of C) for more than `settle` intervals, having been started with the current
+ *     c->conns, is window-limited (one TCP connection over a long or lossy path): c->conns
+ *     doubles, up to max_conns. The next VM started with more connections is a probe: once
+ *     settled it must carry at least 1.3x what the slow stream carried, else (the limit was
+ *     its host or CPU, not the window) c->conns halves back and no increase follows for
+ *     `reprobe_s`. A capacity drop (rule 5) resets it to 1: the streams are then limited by
+ *     the path, not their windows (to p.conns). The baselines always use p.conns (1).
+ * Every change of C, kmax or conns and every skip is flagged in `events` of the step (the caller
  * logs them: the decision log).
  * A VM counts as new (offered the whole unused budget) until it has been ACTIVE for `settle`
  * intervals: its first, partial interval says nothing about what it can use.
@@ -121,6 +133,7 @@ struct evac_vm {
 	/* outputs */
 	double cap_bps; /* bandwidth cap while running (> 0), bytes/s; 0 when not running */
 	bool start;     /* start this queued VM now (the caller then sets state SETUP) */
+	int conns;      /* TCP connections to start it with (set with start; rule 8) */
 	/* controller bookkeeping: zero-initialise the array once and keep it between steps */
 	int setup_steps;  /* intervals seen in SETUP */
 	int active_steps; /* intervals seen in ACTIVE */
@@ -135,6 +148,10 @@ struct evac_ctl_params {
 	int settle;          /* intervals to wait after a change before judging (>= 1) */
 	double reprobe_s;    /* after a failed probe, allow a new one after this long */
 	double deadline_s;   /* power deadline from the first step (0: none), rule 7 */
+	int conns;           /* connections every migration starts with (baselines: always; the
+	                        controller: at first), >= 1 */
+	int max_conns;       /* rule 8: at most this many connections per migration (<= conns:
+	                        off) */
 };
 
 /* Decision events of one step (struct evac_ctl.events). */
@@ -143,6 +160,7 @@ enum {
 	EVAC_EV_CAP_UP = 2,   /* capacity estimate raised (cap-limited streams) */
 	EVAC_EV_KMAX = 4,     /* kmax changed */
 	EVAC_EV_SKIP = 8,     /* a queued VM was not started: it cannot make the deadline */
+	EVAC_EV_CONNS = 16,   /* connections per new migration changed (rule 8) */
 };
 
 void evac_ctl_params_default(struct evac_ctl_params *p, enum evac_policy policy, double budget_bps);
@@ -173,6 +191,15 @@ struct evac_ctl {
 	int kmax_before;   /* kmax before this step */
 	int skipped_vm;    /* the VM of EVAC_EV_SKIP */
 	int drops, raises; /* counters for reports */
+	/* rule 8 */
+	int conns;         /* connections the next start gets */
+	int conns_before;  /* ... before this step */
+	int slow_steps;    /* consecutive intervals with a window-limited stream */
+	int conns_vm;      /* the stream that showed it (for the log), -1: none */
+	double conns_tput, conns_cap; /* its throughput and cap then, bytes/s */
+	int conns_probe_vm;  /* the first VM started with more (-2: the next start, -1: none) */
+	double conns_since_s; /* time since a failed probe */
+	int conns_failed;     /* failed probes (for reports) */
 };
 
 void evac_ctl_init(struct evac_ctl *c, const struct evac_ctl_params *p);

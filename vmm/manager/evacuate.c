@@ -32,6 +32,10 @@ const char evac_usage[] =
         "                    or bits/s with a \"bit\" suffix (1Gbit); required\n"
         "  --policy P        controller (default), sequential, all or fixed-k\n"
         "  --k N             concurrency of fixed-k (default 2)\n"
+        "  --connections N   every migration starts with N TCP connections (1 .. 8,\n"
+        "                    default 1; the controller's rule 8 starts from N)\n"
+        "  --max-connections N  the controller may start a migration with up to N TCP\n"
+        "                    connections (1 .. 8, default 4; 1: never more than --connections)\n"
         "  --deadline S      power runs out S seconds after the start: migrations still\n"
         "                    running are cancelled, those VMs are lost\n"
         "  --mode M          dedup mode for every VM: none, zero, dup, disk, compress, all\n"
@@ -195,7 +199,16 @@ static double first_pass_bytes(struct evm *m, const char *mode)
 static int start_vm(struct evm *m, double t)
 {
 	char req[1536], r[CONTROL_REPLY_MAX];
-	int e = relay_start(&m->relay, m->dst_addr, m->dst_port, (uint64_t)m->v.cap_bps, m->netns);
+	unsigned conns = m->v.conns > 1 ? (unsigned)m->v.conns : 1;
+	snprintf(req, sizeof(req),
+	         "{\"execute\": \"migrate-set-parameters\", \"arguments\": {\"connections\": %u}}",
+	         conns);
+	if (!ctl_ok(m, req, r, sizeof(r))) {
+		snprintf(m->err, sizeof(m->err), "connections %u refused: %.120s", conns, r);
+		return -1;
+	}
+	int e = relay_start(&m->relay, m->dst_addr, m->dst_port, (uint64_t)m->v.cap_bps, m->netns,
+	                    conns);
 	if (e) {
 		snprintf(m->err, sizeof(m->err), "relay: %s", strerror(-e));
 		return -1;
@@ -315,7 +328,7 @@ static int parse_vm(struct evm *m, const char *spec)
 	memcpy(m->netns, sp.netns, sizeof(m->netns));
 	m->dst_port = sp.dst_port;
 	m->fd = -1;
-	m->relay.lfd = -1;
+	relay_init(&m->relay);
 	return 0;
 }
 
@@ -323,7 +336,7 @@ static void report(struct evm *vms, int n, double t0, const struct evac_ctl *c, 
                    enum evac_policy pol)
 {
 	double st[EVAC_SIM_MAX], en[EVAC_SIM_MAX], mk, md, sc, bytes = 0, maxdown = 0;
-	int saved = 0;
+	int saved = 0, conns_max = 1;
 	printf("%-3s %-28s %8s %8s %8s %9s %10s %6s %9s %s\n", "vm", "source", "start_s", "end_s",
 	       "dur_s", "down_ms", "bytes", "passes", "gap_ms", "status");
 	for (int i = 0; i < n; i++) {
@@ -331,6 +344,8 @@ static void report(struct evm *vms, int n, double t0, const struct evac_ctl *c, 
 		st[i] = m->lost ? 0 : m->start_s - t0; /* a lost VM counts the whole window */
 		en[i] = m->end_s - t0;
 		saved += m->ok;
+		if (m->v.conns > conns_max)
+			conns_max = m->v.conns;
 		uint64_t b = relay_bytes(&m->relay);
 		bytes += (double)b;
 		if (m->downtime_ms > maxdown)
@@ -344,10 +359,10 @@ static void report(struct evm *vms, int n, double t0, const struct evac_ctl *c, 
 	printf("total: policy %s, budget %.1f Mbit/s, makespan %.2f s, mean duration %.2f s, "
 	       "sum of completion times %.2f s, score (makespan + mean duration) %.2f s, "
 	       "max downtime %.1f ms, %.1f MB, mean rate %.1f Mbit/s, probes %d ok %d failed, "
-	       "capacity drops %d raises %d, saved %d of %d\n",
+	       "capacity drops %d raises %d, saved %d of %d, connections per migration up to %d\n",
 	       evac_policy_name(pol), budget * 8 / 1e6, mk, md, sc, score, maxdown, bytes / 1e6,
 	       mk > 0 ? bytes * 8 / mk / 1e6 : 0, c->probes_ok, c->probes_failed, c->drops,
-	       c->raises, saved, n);
+	       c->raises, saved, n, conns_max);
 }
 
 /* Source hosts: VMs with the same namespace share one (host ids 0, 1, ... by first use). */
@@ -404,14 +419,24 @@ static void log_step(const struct evac_ctl *c, const struct evac_vm *ev, int n, 
 		       c->cap_est * 8e-6, x * 8e-6, k);
 	if (c->events & EVAC_EV_KMAX)
 		printf("ctl t=%.2f kmax %d -> %d\n", t, c->kmax_before, c->kmax);
+	if (c->events & EVAC_EV_CONNS && c->conns > c->conns_before)
+		printf("ctl t=%.2f connections %d -> %d (vm %d: %.1f Mbit/s of its %.1f Mbit/s cap, "
+		       "below its share while X %.1f of C %.1f Mbit/s)\n",
+		       t, c->conns_before, c->conns, c->conns_vm, c->conns_tput * 8e-6,
+		       c->conns_cap * 8e-6, x * 8e-6, c->cap_est * 8e-6);
+	else if (c->events & EVAC_EV_CONNS)
+		printf("ctl t=%.2f connections %d -> %d (%s)\n", t, c->conns_before, c->conns,
+		       c->events & EVAC_EV_CAP_DOWN ? "capacity drop: path-limited"
+		                                    : "probe: more connections carried no more");
 	if (c->events & EVAC_EV_SKIP)
 		printf("ctl t=%.2f skip vm %d: cannot cross before the deadline\n", t,
 		       c->skipped_vm);
 	for (int i = 0; i < n; i++)
 		if (ev[i].start)
-			printf("ctl t=%.2f start vm %d (host %u, ~%.1f MB, dirty %.1f MB/s) k %d\n",
-			       t, i, ev[i].host, ev[i].remaining / 1e6, ev[i].dirty_bps / 1e6,
-			       k + 1);
+			printf("ctl t=%.2f start vm %d (host %u, ~%.1f MB, dirty %.1f MB/s) k %d "
+			       "connections %d\n",
+			       t, i, ev[i].host, ev[i].remaining / 1e6, ev[i].dirty_bps / 1e6, k + 1,
+			       ev[i].conns > 1 ? ev[i].conns : 1);
 	if (c->steps % (uint64_t)(1 / c->p.interval_s + 0.5) == 0 || c->events) {
 		printf("ctl t=%.2f state X %.1f C %.1f Mbit/s k %d kmax %d caps", t, x * 8e-6,
 		       c->cap_est * 8e-6, k, c->kmax);
@@ -461,12 +486,14 @@ int evacuate_main(int argc, char **argv)
 	                                     {"tls-ca", 1, 0, 'A'},
 	                                     {"migrate-plaintext", 0, 0, 'N'},
 	                                     {"k", 1, 0, 'k'},
+	                                     {"max-connections", 1, 0, 'c'},
+	                                     {"connections", 1, 0, 'n'},
 	                                     {"deadline", 1, 0, 'D'},
 	                                     {"help", 0, 0, 'h'},
 	                                     {0, 0, 0, 0}};
 	struct mig_tls_opts tls = {0};
 	char cred[1100];
-	double budget = 0, interval = 0.25, timeout = 600, deadline = 0, fixed_k = 2;
+	double budget = 0, interval = 0.25, timeout = 600, deadline = 0, fixed_k = 2, max_conns = 4, conns = 1;
 	int pol = EVAC_CONTROLLER, c;
 	unsigned long downtime = 100, seed = 1;
 	const char *mode = "none", *sim = NULL;
@@ -504,6 +531,14 @@ int evacuate_main(int argc, char **argv)
 			break;
 		case 'k':
 			if (cli_double("tsvmm evacuate", "--k", optarg, 1, EVAC_SIM_MAX, &fixed_k))
+				goto bad;
+			break;
+		case 'c':
+			if (cli_double("tsvmm evacuate", "--max-connections", optarg, 1, 8, &max_conns))
+				goto bad;
+			break;
+		case 'n':
+			if (cli_double("tsvmm evacuate", "--connections", optarg, 1, 8, &conns))
 				goto bad;
 			break;
 		case 'D':
@@ -584,6 +619,8 @@ int evacuate_main(int argc, char **argv)
 	evac_ctl_params_default(&p, (enum evac_policy)pol, budget);
 	p.interval_s = interval;
 	p.deadline_s = deadline;
+	p.conns = (int)conns;
+	p.max_conns = (int)(max_conns > conns ? max_conns : conns);
 	if (pol == EVAC_FIXED_K)
 		p.max_concurrency = (int)fixed_k;
 	evac_ctl_init(&ctl, &p);

@@ -152,10 +152,11 @@ static bool dup_valid(const struct src *s, uint64_t q, struct mig_hash h)
 
 /* Parallel connections: the record being built goes on one connection; start a new record
  * before a page when the page (and a pending ZERO run) might not fit, so that the
- * connection chosen for the page's references is the one it goes on. 0 or -errno. */
+ * connection chosen for the page's references is the one it goes on. Records stay short
+ * (MULTI_REC): one blocking write must not hold the others idle for long. 0 or -errno. */
 static int room(struct src *s)
 {
-	if (s->nconn < 2 || s->rec_len + 2 * TSMIG_ENTRY_MAX <= TSMIG_REC_MAX)
+	if (s->nconn < 2 || s->rec_len + 2 * TSMIG_ENTRY_MAX <= MULTI_REC)
 		return 0;
 	int r = zero_flush(s);
 	return r ? r : flush(s);

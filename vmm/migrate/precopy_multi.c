@@ -2,8 +2,9 @@
 /*
  * tsvmm migration source over parallel TCP connections (migrate-set-parameters
  * "connections": N, include/uapi/tsvmm-migration.h "Parallel connections"): the PAGES records
- * of a pass go, one record at a time, to the connection with the fewest bytes waiting in its
- * socket (so a connection whose window is full does not hold the others back); every pass
+ * of a pass (MULTI_REC bytes) go, one record at a time, to the connection with the fewest
+ * bytes not yet sent in its socket (so a connection whose window is full does not hold the
+ * others back); every pass
  * ends with PASS_END on every data connection, then on the control connection.
  */
 #include <errno.h>
@@ -72,7 +73,7 @@ void multi_next(struct src *s)
 	int least = -1;
 	for (unsigned i = 0; i < s->nconn; i++) {
 		int q = 0;
-		if (s->dead[i] || ioctl(conn_of(s, i)->fd, SIOCOUTQ, &q) < 0)
+		if (s->dead[i] || ioctl(conn_of(s, i)->fd, SIOCOUTQNSD, &q) < 0)
 			continue;
 		if (least < 0 || q < least) {
 			least = q;

@@ -130,6 +130,7 @@ void precopy_log_end(struct src *s);
  * and PASS_END on every data connection (before the control one's). multi_bytes_tx: bytes
  * sent on all connections. multi_close. 0 or -errno (reason in s->conn.err). */
 #define MULTI_EARLIER 0xff
+#define MULTI_REC     (128u << 10) /* PAGES record size with several connections */
 struct mig_tls_opts;
 int multi_setup(struct src *s, uint64_t token, const struct mig_tls_opts *to);
 struct mig_conn *multi_conn(struct src *s);
