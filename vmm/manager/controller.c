@@ -409,8 +409,9 @@ static void track_conns(struct evac_ctl *c, const struct evac_vm *vms, int n, in
 	int slow = -1;
 	for (int i = 0; i < n && k > 0 && x < RAISE_AT * c->cap_est; i++) {
 		const struct evac_vm *v = &vms[i];
-		if (v->state == EVAC_ACTIVE && v->active_steps > c->p.settle && v->conns >= c->conns &&
-		    v->cap_bps > 0 && v->tput_bps < WINDOW_LIM * v->cap_bps &&
+		if (v->state == EVAC_ACTIVE && v->active_steps > c->p.settle &&
+		    v->conns >= c->conns && v->cap_bps > 0 &&
+		    v->tput_bps < WINDOW_LIM * v->cap_bps &&
 		    v->tput_bps < WINDOW_LIM * c->cap_est / k && alone_on_host(vms, n, i))
 			slow = i;
 	}

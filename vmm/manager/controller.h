@@ -192,12 +192,12 @@ struct evac_ctl {
 	int skipped_vm;    /* the VM of EVAC_EV_SKIP */
 	int drops, raises; /* counters for reports */
 	/* rule 8 */
-	int conns;         /* connections the next start gets */
-	int conns_before;  /* ... before this step */
-	int slow_steps;    /* consecutive intervals with a window-limited stream */
-	int conns_vm;      /* the stream that showed it (for the log), -1: none */
+	int conns;                    /* connections the next start gets */
+	int conns_before;             /* ... before this step */
+	int slow_steps;               /* consecutive intervals with a window-limited stream */
+	int conns_vm;                 /* the stream that showed it (for the log), -1: none */
 	double conns_tput, conns_cap; /* its throughput and cap then, bytes/s */
-	int conns_probe_vm;  /* the first VM started with more (-2: the next start, -1: none) */
+	int conns_probe_vm;   /* the first VM started with more (-2: the next start, -1: none) */
 	double conns_since_s; /* time since a failed probe */
 	int conns_failed;     /* failed probes (for reports) */
 };

@@ -420,7 +420,8 @@ static void log_step(const struct evac_ctl *c, const struct evac_vm *ev, int n, 
 	if (c->events & EVAC_EV_KMAX)
 		printf("ctl t=%.2f kmax %d -> %d\n", t, c->kmax_before, c->kmax);
 	if (c->events & EVAC_EV_CONNS && c->conns > c->conns_before)
-		printf("ctl t=%.2f connections %d -> %d (vm %d: %.1f Mbit/s of its %.1f Mbit/s cap, "
+		printf("ctl t=%.2f connections %d -> %d (vm %d: %.1f Mbit/s of its %.1f Mbit/s "
+		       "cap, "
 		       "below its share while X %.1f of C %.1f Mbit/s)\n",
 		       t, c->conns_before, c->conns, c->conns_vm, c->conns_tput * 8e-6,
 		       c->conns_cap * 8e-6, x * 8e-6, c->cap_est * 8e-6);
@@ -435,8 +436,8 @@ static void log_step(const struct evac_ctl *c, const struct evac_vm *ev, int n, 
 		if (ev[i].start)
 			printf("ctl t=%.2f start vm %d (host %u, ~%.1f MB, dirty %.1f MB/s) k %d "
 			       "connections %d\n",
-			       t, i, ev[i].host, ev[i].remaining / 1e6, ev[i].dirty_bps / 1e6, k + 1,
-			       ev[i].conns > 1 ? ev[i].conns : 1);
+			       t, i, ev[i].host, ev[i].remaining / 1e6, ev[i].dirty_bps / 1e6,
+			       k + 1, ev[i].conns > 1 ? ev[i].conns : 1);
 	if (c->steps % (uint64_t)(1 / c->p.interval_s + 0.5) == 0 || c->events) {
 		printf("ctl t=%.2f state X %.1f C %.1f Mbit/s k %d kmax %d caps", t, x * 8e-6,
 		       c->cap_est * 8e-6, k, c->kmax);
@@ -493,7 +494,8 @@ int evacuate_main(int argc, char **argv)
 	                                     {0, 0, 0, 0}};
 	struct mig_tls_opts tls = {0};
 	char cred[1100];
-	double budget = 0, interval = 0.25, timeout = 600, deadline = 0, fixed_k = 2, max_conns = 4, conns = 1;
+	double budget = 0, interval = 0.25, timeout = 600, deadline = 0, fixed_k = 2, max_conns = 4,
+	       conns = 1;
 	int pol = EVAC_CONTROLLER, c;
 	unsigned long downtime = 100, seed = 1;
 	const char *mode = "none", *sim = NULL;
@@ -534,7 +536,8 @@ int evacuate_main(int argc, char **argv)
 				goto bad;
 			break;
 		case 'c':
-			if (cli_double("tsvmm evacuate", "--max-connections", optarg, 1, 8, &max_conns))
+			if (cli_double("tsvmm evacuate", "--max-connections", optarg, 1, 8,
+			               &max_conns))
 				goto bad;
 			break;
 		case 'n':

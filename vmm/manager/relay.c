@@ -165,7 +165,8 @@ static void pump(struct relay *r, struct pairs *pp)
 			p[2 * i + 1] = (struct pollfd){.fd = pp->dst_open[i] ? pp->dst[i] : -1,
 			                               .events = POLLIN};
 		}
-		p[2 * pp->n] = (struct pollfd){.fd = pp->n < r->conns ? r->lfd : -1, .events = POLLIN};
+		p[2 * pp->n] =
+		        (struct pollfd){.fd = pp->n < r->conns ? r->lfd : -1, .events = POLLIN};
 		if (tokens < 4096 && cap > 0) {
 			timeout = (int)((4096 - tokens) / cap * 1000) + 1;
 			if (timeout > 20)
@@ -180,8 +181,8 @@ static void pump(struct relay *r, struct pairs *pp)
 			if (p[2 * i].revents && tokens >= 4096) {
 				size_t want = tokens < CHUNK ? (size_t)tokens : CHUNK;
 				ssize_t n = recv(pp->src[i], buf, want, 0);
-				if (n <= 0 || forward(r, pp->dst[i], buf, (size_t)n, true, pp->dst,
-				                      pp->n)) {
+				if (n <= 0 ||
+				    forward(r, pp->dst[i], buf, (size_t)n, true, pp->dst, pp->n)) {
 					pp->src_open[i] = false;
 					shutdown(pp->dst[i], SHUT_WR);
 				} else {
@@ -190,7 +191,8 @@ static void pump(struct relay *r, struct pairs *pp)
 			}
 			if (p[2 * i + 1].revents) {
 				ssize_t n = recv(pp->dst[i], buf, CHUNK, 0);
-				if (n <= 0 || forward(r, pp->src[i], buf, (size_t)n, false, NULL, 0)) {
+				if (n <= 0 ||
+				    forward(r, pp->src[i], buf, (size_t)n, false, NULL, 0)) {
 					pp->dst_open[i] = false;
 					shutdown(pp->src[i], SHUT_WR);
 				}

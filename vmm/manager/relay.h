@@ -27,10 +27,10 @@ enum relay_state { RELAY_WAITING = 0, RELAY_CONNECTED, RELAY_CLOSED, RELAY_FAILE
 #define RELAY_CONN_MAX 8
 
 struct relay {
-	int lfd;                     /* listener */
-	int dfd[RELAY_CONN_MAX];     /* sockets toward the destination (made at start, in netns) */
-	unsigned conns;              /* connections the migration opens */
-	uint16_t port; /* where the source connects (127.0.0.1) */
+	int lfd;                 /* listener */
+	int dfd[RELAY_CONN_MAX]; /* sockets toward the destination (made at start, in netns) */
+	unsigned conns;          /* connections the migration opens */
+	uint16_t port;           /* where the source connects (127.0.0.1) */
 	struct sockaddr_in dst;
 	pthread_t th;
 	bool started;

@@ -25,9 +25,9 @@ static void run(struct evac_ctl *c, const struct path *pa, struct evac_vm *v, in
 				v[i].state = EVAC_SETUP;
 			else if (v[i].state == EVAC_SETUP)
 				v[i].state = EVAC_ACTIVE;
-			want[i] = v[i].state == EVAC_ACTIVE
-			                  ? fmin(fmin(v[i].cap_bps, pa->uplink), v[i].conns * pa->win)
-			                  : 0;
+			want[i] = v[i].state == EVAC_ACTIVE ? fmin(fmin(v[i].cap_bps, pa->uplink),
+			                                           v[i].conns * pa->win)
+			                                    : 0;
 			sum += want[i];
 		}
 		for (int i = 0; i < n; i++) {
