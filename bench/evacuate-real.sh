@@ -13,6 +13,8 @@
 # competing TCP traffic to dst (a congestion burst). tsvmm evacuate runs in the root namespace,
 # its relays in each VM's source namespace (SRC=DST@NETNS).
 # A power deadline: VMs not moved by then are lost (evacuate --deadline).
+# The controller measures the bottleneck on its far side: the bytes dst's e0 received
+# (evacuate --link-stats; L in its log), beside the streams' acknowledged bytes (X).
 #
 # Scenarios (rates scaled to a fifth of 400/100/250 Mbit/s: on this shared 2-core machine one
 # migration stream, CPU-bound, carried only 35-50 Mbit/s, so at 200 Mbit/s the WAN never was
@@ -168,7 +170,7 @@ er_run() {
 	[ "$9" != 0 ] && _dl="--deadline $9"
 	# shellcheck disable=SC2086
 	timeout 120 "$V" evacuate --migrate-plaintext --mode all --budget "${10}Mbit" --policy "$2" \
-		--k 2 $_dl $ER_EVAC_ARGS $ER_ARGS >"$TMP/$1.out" 2>&1
+		--k 2 $_dl --link-stats "$(bed_ns dst):e0" $ER_EVAC_ARGS $ER_ARGS >"$TMP/$1.out" 2>&1
 	wait "$ER_SCHED" 2>/dev/null
 	er_stop "$1" "$4"
 }

@@ -19,10 +19,12 @@
 #define DROP       0.7  /* bulk throughput below this fraction of its mean: a drop */
 #define CAP_FULL   0.9  /* a stream at this fraction of its cap: the path may carry more */
 #define RAISE_AT   0.85 /* ... and X at this fraction of C: raise C */
+#define RAISE_LINK 0.95 /* ... X at this fraction when measured on the bottleneck's far side */
 #define CAP_GROW   1.2  /* by this factor */
 #define REPROBE_AT 1.6  /* C this much above its value at a drop or failed probe: grown back */
 #define WINDOW_LIM 0.8  /* rule 8: a stream below this fraction of its cap and of its share */
 #define CONNS_GAIN 1.3  /* rule 8: a probe with more connections must carry this much more */
+#define HELD_CAP   (1.01 * KEEP_ALIVE) /* a cap at the trickle: a held stream */
 
 const char *evac_policy_name(enum evac_policy p)
 {
@@ -83,6 +85,7 @@ void evac_ctl_init(struct evac_ctl *c, const struct evac_ctl_params *p)
 	c->conns = c->conns_before = c->p.conns;
 	c->conns_vm = c->conns_probe_vm = -1;
 	c->conns_since_s = INFINITY;
+	c->drop_age = c->p.settle + 1; /* no drop yet */
 }
 
 static bool running(const struct evac_vm *v)
@@ -312,6 +315,8 @@ static bool alone_on_host(const struct evac_vm *vms, int n, int i)
 /* Rule 5: the capacity estimate C from the settled streams' throughput. */
 static void track_capacity(struct evac_ctl *c, struct evac_vm *vms, int n, int k, double x)
 {
+	if (c->link_bps > 0 && c->link_bps < x) /* measured where it crossed the bottleneck */
+		x = c->link_bps;
 	double xs = 0, refs = 0;
 	int ks = 0, low = 0;
 	bool full = false;
@@ -321,7 +326,7 @@ static void track_capacity(struct evac_ctl *c, struct evac_vm *vms, int n, int k
 			v->ref_bps = 0;
 			continue;
 		}
-		full = full || (v->cap_bps > 0 && v->tput_bps >= CAP_FULL * v->cap_bps);
+		full = full || (v->cap_bps > HELD_CAP && v->tput_bps >= CAP_FULL * v->cap_bps);
 		if (v->active_steps <= c->p.settle)
 			continue;
 		double spare = 0, *href = alone_on_host(vms, n, i)
@@ -360,11 +365,15 @@ static void track_capacity(struct evac_ctl *c, struct evac_vm *vms, int n, int k
 		c->cap_at_fail = c->cap_est;
 		c->probe_vm = -1;
 		c->events |= EVAC_EV_CAP_DOWN;
+		c->drop_age = 0;
 		c->shrink = kn < k;
 		c->drops++;
 		return;
 	}
-	if (full && x >= RAISE_AT * c->cap_est && c->cap_est < c->p.budget_bps) {
+	double at = c->link_bps > 0 ? RAISE_LINK : RAISE_AT;
+	if (c->drop_age <= c->p.settle) /* the drain of what was queued before the drop */
+		c->drop_age++;
+	else if (full && x >= at * c->cap_est && c->cap_est < c->p.budget_bps) {
 		c->cap_est *= CAP_GROW;
 		if (c->cap_est > c->p.budget_bps)
 			c->cap_est = c->p.budget_bps;

@@ -54,7 +54,12 @@
  *     stream keeps a reference, the mean of its own throughput (a stream alone on its host
  *     starts from the last reference of a stream alone on that host: one that starts after
  *     the path got slower is compared with what its host delivered before; after a drop
- *     these host references are forgotten). When at least two streams
+ *     these host references are forgotten). Held streams (at the keep-alive trickle) are
+ *     never counted as cap-limited: what they report above their cap is the drain of what
+ *     was queued before the bottleneck, not demand. When the caller measures the bottleneck
+ *     on its far side (link_bps), X in this rule is the smaller of the streams' sum and that
+ *     (the sources' acknowledged bytes overstate the path right after a drop). When at
+ *     least two streams
  *     are below 70 % of their references at once, and their sum below 70 % of the sum of
  *     the references, for more than `settle` intervals (one stream alone slowing down -- its
  *     switchover, a busy source CPU -- is not a path signal; several at once are), the path
@@ -64,7 +69,10 @@
  *     concentrate C on the highest-priority VM (SRPT on the smaller link: until k <= kmax
  *     again, only the first kmax in priority order get more than their floor) and a
  *     finishing migration is not replaced. When a stream is cap-limited (>= 90 % of its
- *     cap) and X >= 85 % of C, C grows by 20 % (up to B); once C is 60 % above its value at
+ *     cap) and X >= 85 % of C (95 % when X is measured on the bottleneck's far side), and the
+ *     last drop is more than `settle` intervals old (until then the streams report the drain
+ *     of what was queued before the bottleneck), C grows by 20 % (up to B); once C is 60 %
+ *     above its value at
  *     the last drop or failed probe (more than the measurement noise lets it overshoot), the
  *     path grew back: the migrations held at their floors share it again (kmax = k) and a
  *     new concurrency probe is allowed at once.
@@ -200,6 +208,10 @@ struct evac_ctl {
 	int conns_probe_vm;   /* the first VM started with more (-2: the next start, -1: none) */
 	double conns_since_s; /* time since a failed probe */
 	int conns_failed;     /* failed probes (for reports) */
+	/* input, set by the caller before each step: bytes/s the bottleneck delivered in the last
+	 * interval, measured on its far side (the destination's ingress), 0: unknown */
+	double link_bps;
+	int drop_age; /* intervals since the last capacity drop (capped at settle + 1) */
 };
 
 void evac_ctl_init(struct evac_ctl *c, const struct evac_ctl_params *p);

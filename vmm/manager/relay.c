@@ -78,8 +78,7 @@ static int dial(int fd, const struct sockaddr_in *sa)
 	return connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0 ? -1 : fd;
 }
 
-/* Enter namespace name (this thread only); *saved: the namespace to return to. 0 or -errno. */
-static int netns_enter(const char *name, int *saved)
+int relay_netns_enter(const char *name, int *saved)
 {
 	char path[300];
 	*saved = -1;
@@ -99,7 +98,7 @@ static int netns_enter(const char *name, int *saved)
 	return r;
 }
 
-static void netns_leave(int saved)
+void relay_netns_leave(int saved)
 {
 	if (saved >= 0) {
 		if (setns(saved, CLONE_NEWNET) < 0)
@@ -244,7 +243,7 @@ int relay_start(struct relay *r, const char *dst_addr, uint16_t dst_port, uint64
 		return -EINVAL;
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	socklen_t sl = sizeof(sa);
-	if ((e = netns_enter(netns, &saved)))
+	if ((e = relay_netns_enter(netns, &saved)))
 		return e;
 	r->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	e = r->lfd < 0 || bind(r->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
@@ -255,7 +254,7 @@ int relay_start(struct relay *r, const char *dst_addr, uint16_t dst_port, uint64
 	for (unsigned i = 0; !e && i < r->conns; i++)
 		if ((r->dfd[i] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
 			e = -errno;
-	netns_leave(saved);
+	relay_netns_leave(saved);
 	r->port = ntohs(sa.sin_port);
 	if (!e)
 		e = -pthread_create(&r->th, NULL, relay_thread, r);

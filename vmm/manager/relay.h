@@ -71,6 +71,10 @@ static inline int relay_state(struct relay *r)
 {
 	return __atomic_load_n(&r->state, __ATOMIC_ACQUIRE);
 }
+/* Enter network namespace name (this thread only; NULL or "": stay); *saved: the namespace to
+ * return to with relay_netns_leave. 0 or -errno. */
+int relay_netns_enter(const char *name, int *saved);
+void relay_netns_leave(int saved);
 /* Stop the thread (closing both connections if still open) and the listener. */
 void relay_stop(struct relay *r);
 
