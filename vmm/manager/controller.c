@@ -315,7 +315,7 @@ static bool alone_on_host(const struct evac_vm *vms, int n, int i)
 /* Rule 5: the capacity estimate C from the settled streams' throughput. */
 static void track_capacity(struct evac_ctl *c, struct evac_vm *vms, int n, int k, double x)
 {
-	if (c->link_bps > 0 && c->link_bps < x) /* measured where it crossed the bottleneck */
+	if (c->link_bps > 0) /* measured where it crossed the bottleneck */
 		x = c->link_bps;
 	double xs = 0, refs = 0;
 	int ks = 0, low = 0;

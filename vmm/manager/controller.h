@@ -57,8 +57,10 @@
  *     these host references are forgotten). Held streams (at the keep-alive trickle) are
  *     never counted as cap-limited: what they report above their cap is the drain of what
  *     was queued before the bottleneck, not demand. When the caller measures the bottleneck
- *     on its far side (link_bps), X in this rule is the smaller of the streams' sum and that
- *     (the sources' acknowledged bytes overstate the path right after a drop). When at
+ *     on its far side (link_bps), X in this rule is that: the sources' acknowledged bytes
+ *     overstate the path right after a drop (held streams drain) and understate it while the
+ *     streams recover from the drop's losses (bench: X 4-13 Mbit/s, far side 16-20 Mbit/s,
+ *     at a fall to 20 Mbit/s). It counts the packets' headers and any competing traffic. When at
  *     least two streams
  *     are below 70 % of their references at once, and their sum below 70 % of the sum of
  *     the references, for more than `settle` intervals (one stream alone slowing down -- its
