@@ -7,8 +7,9 @@
 # 3 connections and received bytes on each of them, the guest runs on b. Hostile cases
 # (injected at the source, TSVMM_MIG_FAULT): a data connection dropped mid-pass and a data
 # connection whose PASS_END names another pass: the migration fails with the destination's
-# reason naming the data connection, and the source guest runs on. Refused with a clear
-# error: connections with migrate-disk, connections 9.
+# reason naming the data connection, and the source guest runs on. 2 connections over TLS 1.3
+# (PSK: every data connection has its own handshake). Refused with a clear error: connections
+# with migrate-disk, connections 9.
 . tests/integration/lib.sh
 kvm_bed_setup # /dev/kvm, root, ip netns, $BIN/tsvmm (else skip); V, TMP, cleanup traps
 [ -x "$BIN/tsync-netem" ] || skip_all "$BIN/tsync-netem not built"
@@ -74,6 +75,31 @@ if start_pair m3 4801; then
 	wait_exit "$DPID" 5 || bed_stop "$DPID"
 else
 	fail "m3: both VMs up"
+	bed_stop "$DPID" "$SPID"
+fi
+
+echo "-- 2 connections over TLS 1.3 (PSK): each data connection has its own handshake"
+umask 077
+echo "tsvmm:$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')" >"$TMP/psk"
+TG="${GUEST%--migrate-plaintext}--tls-psk $TMP/psk"
+# shellcheck disable=SC2086
+bed_bg b "$TMP/tls.dst" "$V" run $TG --control "$TMP/tls.dsock" --incoming "$B:4805"
+DPID=$BED_LASTPID
+# shellcheck disable=SC2086
+bed_bg a "$TMP/tls.src" "$V" run $TG --control "$TMP/tls.ssock"
+SPID=$BED_LASTPID
+if bed_wait_for "$TMP/tls.dst" "waiting for a migration" 5 && wait_guest "$TMP/tls.ssock"; then
+	params "$TMP/tls.ssock" 2 >/dev/null
+	ctl "$TMP/tls.ssock" "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"tcp:$B:4805\"}}" >/dev/null
+	wait_exit "$SPID" 40
+	srcsum=$(sed -n 's/.*completed: .*checksum \([0-9a-f]*\).*/\1/p' "$TMP/tls.src")
+	dstsum=$(sed -n 's/.*checksum \([0-9a-f]*\) matches.*/\1/p' "$TMP/tls.dst")
+	check "TLS, 2 connections: checksums match ($srcsum)" cond '[ -n "$srcsum" ] && [ "$srcsum" = "$dstsum" ]'
+	check "TLS, 2 connections: both joined" grep -q "2 TCP connections (1 data connections joined)" "$TMP/tls.dst"
+	ctl "$TMP/tls.dsock" '{"execute":"quit"}' >/dev/null
+	wait_exit "$DPID" 5 || bed_stop "$DPID"
+else
+	fail "tls: both VMs up"
 	bed_stop "$DPID" "$SPID"
 fi
 
