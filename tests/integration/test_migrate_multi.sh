@@ -146,6 +146,8 @@ else
 	fail "p: VM up"
 fi
 
+san=$(grep -l -E "AddressSanitizer|runtime error:|LeakSanitizer" "$TMP"/*.dst "$TMP"/*.src 2>/dev/null)
+check "no sanitizer report (an ASan build: BUILD=build/asan) ${san}" [ -z "$san" ]
 bed_cleanup
 check "no namespace or tsvmm left" cond '! ip netns list | grep -q "^$BED_PREFIX" && ! pgrep -f "$TMP" >/dev/null'
 echo "   duration $(($(date +%s) - t0)) s"
