@@ -5,7 +5,7 @@
 # (3, arms interleaved so that load changes hit every arm), MEM (256M), RATE (100mbit),
 # DELAY (20ms), QUEUE (64k), MODE (all), DIRTY (pages/s, 2000), LOSS (random loss on the
 # path, e.g. 0.3%: tsync-netem --loss; default none).
-# One line per run, then per arm: median total time, downtime, MB sent, goodput.
+# KEEP=1 keeps the run logs ($TMP/src.REP.N, dst.REP.N). One line per run, then per arm: median total time, downtime, MB sent, goodput.
 cd "$(dirname "$0")/.." || exit 1
 BUILD=${1:-build}
 BIN=$BUILD/bin
@@ -13,7 +13,7 @@ V=$BIN/tsvmm
 . testbeds/netns.sh
 . testbeds/migrate/lib.sh
 TMP=$(mktemp -d)
-trap 'bed_cleanup; rm -rf "$TMP"' EXIT
+trap 'bed_cleanup; [ -n "$KEEP" ] && echo "logs kept in $TMP" || rm -rf "$TMP"' EXIT
 trap 'bed_cleanup; rm -rf "$TMP"; trap - EXIT; exit 130' INT TERM
 [ -c /dev/kvm ] && [ "$(id -u)" -eq 0 ] || { echo "needs root and /dev/kvm"; exit 1; }
 CONNS=${CONNS:-1 3}
@@ -41,21 +41,21 @@ for rep in $(seq 1 "$REPS"); do
 	for n in $CONNS; do
 		PORT=$((PORT + 1))
 		# shellcheck disable=SC2086
-		bed_bg b "$TMP/dst" "$V" run $G --control "$TMP/dsock" --incoming "$B:$PORT"
+		bed_bg b "$TMP/dst.$rep.$n" "$V" run $G --control "$TMP/dsock" --incoming "$B:$PORT"
 		d=$BED_LASTPID
 		# shellcheck disable=SC2086
-		bed_bg a "$TMP/src" "$V" run $G --control "$TMP/ssock"
+		bed_bg a "$TMP/src.$rep.$n" "$V" run $G --control "$TMP/ssock"
 		s=$BED_LASTPID
-		if bed_wait_for "$TMP/dst" "waiting for a migration" 5 && wait_guest "$TMP/ssock" 2 30; then
+		if bed_wait_for "$TMP/dst.$rep.$n" "waiting for a migration" 5 && wait_guest "$TMP/ssock" 2 30; then
 			ctl "$TMP/ssock" "{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"mode\":\"$MODE\",\"connections\":$n}}" >/dev/null
 			ctl "$TMP/ssock" "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"tcp:$B:$PORT\"}}" >/dev/null
 			wait_exit "$s" 120
 		fi
-		l=$(grep 'completed: downtime' "$TMP/src")
+		l=$(grep 'completed: downtime' "$TMP/src.$rep.$n")
 		tot=$(echo "$l" | sed -n 's/.*total \([0-9.]*\) ms.*/\1/p')
 		dn=$(echo "$l" | sed -n 's/.*downtime \([0-9.]*\) ms.*/\1/p')
 		by=$(echo "$l" | sed -n 's/.* \([0-9]*\) bytes.*/\1/p')
-		ok=$(grep -c 'checksum .* matches' "$TMP/dst")
+		ok=$(grep -c 'checksum .* matches' "$TMP/dst.$rep.$n")
 		echo "run rep $rep connections $n: total ${tot:-fail} ms downtime ${dn:-fail} ms bytes ${by:-0} checksum-ok $ok"
 		bed_stop "$s" "$d"
 	done
