@@ -140,14 +140,23 @@ static int put_ref(struct src *s, uint64_t pfn, unsigned kind, struct mig_hash h
 	return put(s, pfn, kind, 1, &r, sizeof(r));
 }
 
-/* Can the destination's page q serve as the content h? With parallel connections only when
- * q's copy is applied before this entry: sent in an earlier pass (the pass barrier) or on
- * the connection this entry goes on (records apply in order there). */
+/* Parallel connections: does the destination apply q's copy before an entry that goes on
+ * the current connection, and keep it until then? Yes when q's copy of this pass went on this
+ * connection (records apply in order there), or when it came in an earlier pass (the barrier)
+ * and q is not sent again in this pass (its new copy, on another connection, could be applied
+ * first and the reference would find the new content: refused by hash, a failed migration). */
+static bool multi_ref_ok(const struct src *s, uint64_t q)
+{
+	if (!s->where || s->where[q] == s->cur)
+		return true;
+	return s->where[q] == MULTI_EARLIER && !(s->pass_bm && s->pass_bm[q / 64] >> (q % 64) & 1);
+}
+
+/* Can the destination's page q serve as the content h? */
 static bool dup_valid(const struct src *s, uint64_t q, struct mig_hash h)
 {
 	return q < s->npages && (s->kind[q] == SENT_FULL || s->kind[q] == SENT_DUP) &&
-	       mig_hash_eq(s->hash[q], h) &&
-	       (!s->where || s->where[q] == MULTI_EARLIER || s->where[q] == s->cur);
+	       mig_hash_eq(s->hash[q], h) && multi_ref_ok(s, q);
 }
 
 /* Parallel connections: the record being built goes on one connection; start a new record
@@ -379,6 +388,7 @@ static int send_pass(struct src *s, const uint64_t *bm, uint64_t *sent)
 {
 	uint64_t before = s->met.pages_sent;
 	multi_pass_begin(s);
+	s->pass_bm = bm;
 	int r = send_disk(s);
 	for (size_t w = 0; !r && w < s->words; w++)
 		for (uint64_t x = bm[w]; !r && x; x &= x - 1)
@@ -388,6 +398,7 @@ static int send_pass(struct src *s, const uint64_t *bm, uint64_t *sent)
 	if (!r)
 		r = flush(s);
 	*sent = s->met.pages_sent - before;
+	s->pass_bm = NULL;
 	struct tsmig_pass ps = {.pass = s->met.iterations, .final = s->final, .pages = *sent};
 	if (!r)
 		r = multi_pass_end(s, &ps);

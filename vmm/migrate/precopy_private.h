@@ -51,6 +51,7 @@ struct src {
 	bool dead[TSMIG_CONN_MAX]; /* test fault: dropped on purpose, not used again */
 	uint64_t cpages[TSMIG_CONN_MAX];
 	uint8_t *where;
+	const uint64_t *pass_bm; /* the pages of the pass being sent (NULL between passes) */
 	int fault_conn; /* test fault: 1 drop data connection 1, 2 its PASS_END names pass + 1 */
 	uint64_t *pending, *tmp; /* page bitmaps: to send next, scratch */
 	uint8_t *kind;           /* enum sent_kind per page */
