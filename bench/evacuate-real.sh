@@ -2,7 +2,8 @@
 # Real evacuation runs: the feedback controller against sequential, all-at-once and fixed-k.
 #
 #   bench/evacuate-real.sh [--quick] [BUILD_DIR]
-# (ER_SCENARIOS="a b", ER_POLICIES="controller fixed-k": only those; the summary line needs all)
+# (ER_SCENARIOS="a b", ER_POLICIES="controller fixed-k": only those; the summary line needs all;
+# ER_EVAC_ARGS: more tsvmm evacuate options for every run, e.g. "--connections 3")
 #
 # Bed (network namespaces, root, /dev/kvm): H source hosts h1..hH, each with its own uplink
 # (a TBF on its veth egress), on a bridge (namespace sw); the bridge's port toward the WAN is
@@ -12,6 +13,8 @@
 # competing TCP traffic to dst (a congestion burst). tsvmm evacuate runs in the root namespace,
 # its relays in each VM's source namespace (SRC=DST@NETNS).
 # A power deadline: VMs not moved by then are lost (evacuate --deadline).
+# The controller measures the bottleneck on its far side: the bytes dst's e0 received
+# (evacuate --link-stats; L in its log), beside the streams' acknowledged bytes (X).
 #
 # Scenarios (rates scaled to a fifth of 400/100/250 Mbit/s: on this shared 2-core machine one
 # migration stream, CPU-bound, carried only 35-50 Mbit/s, so at 200 Mbit/s the WAN never was
@@ -167,7 +170,7 @@ er_run() {
 	[ "$9" != 0 ] && _dl="--deadline $9"
 	# shellcheck disable=SC2086
 	timeout 120 "$V" evacuate --migrate-plaintext --mode all --budget "${10}Mbit" --policy "$2" \
-		--k 2 $_dl $ER_ARGS >"$TMP/$1.out" 2>&1
+		--k 2 $_dl --link-stats "$(bed_ns dst):e0" $ER_EVAC_ARGS $ER_ARGS >"$TMP/$1.out" 2>&1
 	wait "$ER_SCHED" 2>/dev/null
 	er_stop "$1" "$4"
 }
@@ -216,7 +219,7 @@ for sc in $SCENARIOS; do
 		for seed in $SEEDS; do
 			tag=$sc-$pol-$seed
 			er_run "$tag" "$pol" "$seed" $N $HOSTS "$sch" "$bf" "$bt" "$dl" "$r0"
-			grep -E "^total:|^ctl t=.* (capacity|kmax [0-9]|start|skip)|^[0-9]+ +/" "$TMP/$tag.out" | sed "s/^/   $tag: /"
+			grep -E "^total:|^ctl t=.* (capacity|kmax [0-9]|start|skip|connections [0-9])|^[0-9]+ +/" "$TMP/$tag.out" | sed "s/^/   $tag: /"
 			ok=$(cat "$TMP/$tag".d? | grep -c "checksum .* matches")
 			echo "   $tag: $(er_score "$TMP/$tag.out") (S saved of MB); $ok destinations passed the checksum"
 			er_score "$TMP/$tag.out" | awk -v p="$pol" '{ print p, $1, $2, $3, $4 }' >>"$TMP/$sc.res"

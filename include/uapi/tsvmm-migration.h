@@ -76,6 +76,26 @@
  * the same region); DISK's ref < disk blocks (of the shared image named by HELLO); RAM's
  * ref < the RAM's pages; BLOCK's ref < the blocks of that DISK region.
  *
+ * Parallel connections (HELLO.connections = N > 1, RAM region only: no DISK region): after
+ * HELLO and REGION on the control connection (index 0), the source opens N - 1 data
+ * connections to the same address; each (after its TLS handshake when the migration uses
+ * TLS) starts with JOIN (HELLO's token, its index, N); the destination refuses a JOIN with
+ * another token, a repeated or out-of-range index. Every connection has its own seq. The
+ * PAGES records of a pass are striped over all N connections; a data connection carries only
+ * PAGES and PASS_END. A pass ends with PASS_END (pass, final, pages sent on that connection)
+ * on every data connection, then PASS_END (the pass's total) on the control connection. The
+ * destination reads each data connection in its own thread and applies its records in order;
+ * a data connection's thread that read PASS_END k waits until the control connection's
+ * PASS_END k, and the control connection's PASS_END k waits for every data connection's
+ * (a per-pass barrier): PASS_ACK k, and the final pass's checksum, come only after every
+ * page of pass k is applied, and no record of pass k + 1 is applied before. So a page re-sent
+ * in pass k + 1 is never overwritten by its pass-k copy from another connection. A DUP entry
+ * names a page sent in an earlier pass, or earlier on the same connection. A PASS_END naming
+ * another pass than the connection's current one, a page count that differs from the pages
+ * received, another record type, or a lost data connection fails the migration (ERROR on
+ * the control connection naming the data connection). CPU, CLOCK, DEVICES, DATA_END,
+ * CHECKSUM, GO and every destination record travel on the control connection.
+ *
  * Checksum (CHECKSUM.digest): XXH3-128 over, in order: the XXH3-64 of every RAM page (u64
  * little endian, page 0 first), when a DISK region was declared the XXH3-64 of every block
  * of the disk image (block 0 first; the source re-reads its image after the stop, the
@@ -151,6 +171,21 @@ enum tsmig_rec_type {
 	TSMIG_REC_VERIFIED = 24,      /* struct tsmig_status: VERIFY matched the switchover's */
 	TSMIG_REC_PC_HAVE = 23,       /* answer to PC_RESUME: DISK_MISSING's layout, the blocks
 	                               * still missing (every chunk of the disk, in order) */
+	TSMIG_REC_JOIN = 25,          /* struct tsmig_join: first record of a data connection
+	                               * (HELLO.connections > 1; see "Parallel connections") */
+};
+
+/* Parallel connections: at most this many TCP connections carry one migration. */
+#define TSMIG_CONN_MAX 8
+
+/* JOIN: the first (and only non-PAGES, non-PASS_END) record of data connection index. */
+struct tsmig_join {
+	uint32_t magic;       /* TSMIG_MAGIC */
+	uint32_t index;       /* 1 .. connections - 1 (0 is the control connection) */
+	uint32_t connections; /* HELLO.connections */
+	uint32_t reserved;    /* 0 */
+	uint64_t token;       /* HELLO.token: which migration this connection joins */
+	uint64_t reserved2;   /* 0 */
 };
 
 #define TSMIG_REQ_MAX 512
@@ -216,14 +251,18 @@ enum tsmig_feature {
 };
 
 struct tsmig_hello {
-	uint32_t magic;      /* TSMIG_MAGIC */
-	uint32_t version;    /* TSMIG_VERSION */
-	uint64_t mem_size;   /* bytes of RAM; the destination's must be equal */
-	uint32_t page_size;  /* TSMIG_PAGE_SIZE */
-	uint32_t features;   /* enum tsmig_feature */
-	uint64_t disk_bytes; /* size of the shared disk image, 0: none (DISK needs equal sizes) */
-	uint64_t tsc_khz;    /* source guest TSC frequency */
-	uint64_t reserved[4];
+	uint32_t magic;       /* TSMIG_MAGIC */
+	uint32_t version;     /* TSMIG_VERSION */
+	uint64_t mem_size;    /* bytes of RAM; the destination's must be equal */
+	uint32_t page_size;   /* TSMIG_PAGE_SIZE */
+	uint32_t features;    /* enum tsmig_feature */
+	uint64_t disk_bytes;  /* size of the shared disk image, 0: none (DISK needs equal sizes) */
+	uint64_t tsc_khz;     /* source guest TSC frequency */
+	uint32_t connections; /* TCP connections of this migration: 0 or 1 one, 2 ..
+	                       * TSMIG_CONN_MAX: the data connections JOIN with token */
+	uint32_t reserved32;  /* 0 */
+	uint64_t token;       /* random, names the migration in JOIN (connections > 1) */
+	uint64_t reserved[2];
 };
 
 /* What a region holds (tsmig_region.kind). */
@@ -328,7 +367,10 @@ TSMIG_ASSERT_OFF(struct tsmig_hello, page_size, 16);
 TSMIG_ASSERT_OFF(struct tsmig_hello, features, 20);
 TSMIG_ASSERT_OFF(struct tsmig_hello, disk_bytes, 24);
 TSMIG_ASSERT_OFF(struct tsmig_hello, tsc_khz, 32);
+TSMIG_ASSERT_OFF(struct tsmig_hello, connections, 40);
+TSMIG_ASSERT_OFF(struct tsmig_hello, token, 48);
 _Static_assert(sizeof(struct tsmig_hello) == 72, "tsmig_hello size");
+_Static_assert(sizeof(struct tsmig_join) == 32, "tsmig_join size");
 TSMIG_ASSERT_OFF(struct tsmig_region, kind, 4);
 TSMIG_ASSERT_OFF(struct tsmig_region, flags, 6);
 TSMIG_ASSERT_OFF(struct tsmig_region, size, 8);

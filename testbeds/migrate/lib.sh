@@ -7,6 +7,7 @@
 #   wait_mig SOCK [TICKS=300] until query-migrate leaves setup/active/device (or the socket is
 #                             gone); prints the last reply; TICKS of 50 ms
 #   wait_exit PID [TIMEOUT_S=10]  until the process is gone (needs testbeds/netns.sh)
+#   guest_advances SOCK       the guest runs: status running and its samples grow in 0.3 s
 #   mkcerts DIR NAME IP       test X.509 credentials (openssl): DIR/NAME-ca.pem (and .key), and
 #                             signed by it DIR/NAME-srv.pem/.key and DIR/NAME-cli.pem/.key for IP
 
@@ -45,6 +46,13 @@ wait_exit() {
 		_t=$((_t - 1))
 	done
 	! bed_alive "$1"
+}
+
+guest_advances() {
+	_s1=$(ctl "$1" '{"execute":"query-status"}')
+	sleep 0.3
+	_s2=$(ctl "$1" '{"execute":"query-status"}')
+	[ "$(jget "$_s2" status)" = running ] && [ "$(jget "$_s2" samples)" -gt "$(jget "$_s1" samples)" ] 2>/dev/null
 }
 
 mkcerts() {

@@ -3,8 +3,10 @@
  * libFuzzer target: the tsvmm migration stream as the destination parses it
  * (vmm/migrate/stream.c record headers and page entries, compress.c page decompression;
  * the loop mirrors vmm/migrate/incoming.c receive() without a VM).
+ * JOIN records are checked against a HELLO made from the limit bytes (connections, token).
  * Input: 8 bytes of limits (RAM pages, disk blocks, the DISK region's block size), then
- * records: struct tsmig_rec_hdr and its payload (REGION payloads go to tsmig_region_add). The record check is computed but not required, so that the fuzzer gets past
+ * records: struct tsmig_rec_hdr and its payload (REGION payloads go to tsmig_region_add).
+ * The record check is computed but not required, so that the fuzzer gets past
  * it to the payload parsers (conn.c rejects a wrong check before they run).
  * Properties: every accepted entry lies inside RAM (or the disk) and inside its record;
  * decompression writes exactly one block (of the block size); a REGION accepted has a
@@ -104,6 +106,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			                 t->size % t->block_size == 0 &&
 			                 (t->kind != TSMIG_REGION_RAM ||
 			                  t->block_size == TSMIG_PAGE_SIZE)));
+		}
+		if (h.type == TSMIG_REC_JOIN) { /* a data connection's first record */
+			struct tsmig_join j;
+			struct tsmig_hello hi = {.connections = 1 + a % TSMIG_CONN_MAX, .token = b};
+			memcpy(&j, payload, sizeof(j));
+			err[0] = '\0';
+			int jr = tsmig_join_check(&j, &hi, err, sizeof(err));
+			FUZZ_CHECK(jr == 0 ? j.index >= 1 && j.index < hi.connections
+			                   : jr == -EPROTO && err[0]);
 		}
 		free(payload);
 		data += h.len, size -= h.len;

@@ -34,10 +34,20 @@ check "the controller measured the drop within 4 s of the change" cond '[ -n "$d
 check "its estimate fell below 60 % of 160 Mbit/s" cond 'echo "$drop" | awk "{ exit !(\$2 > 0 && \$2 < 96) }"'
 # after the drop: every state line's caps sum to at most the estimate C
 over=$(awk -v td="${drop%% *}" '/^ctl t=.* state / && substr($2, 3) + 0 >= td + 0 {
-	c = $7; s = 0
+	for (i = 1; i < NF; i++) if ($i == "C") c = $(i + 1)
+	s = 0
 	for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+:[0-9.]+\/[0-9.]+$/) { split($i, a, "/"); s += a[2] }
 	if (s > c * 1.01 + 0.1) n++ } END { print n + 0 }' "$TMP/t.out")
 check "after the drop, caps stay within the estimate ($over state lines over)" [ "$over" -eq 0 ]
+# measured on the bottleneck's far side (L, dst's received bytes), the estimate must not climb
+# back above the new 40 Mbit/s right after the drop (held streams' acknowledged bytes once
+# raised it within 0.5 s): no state or raise line in the 0.5 s after it shows C > 42
+early=$(awk -v td="${drop%% *}" '/^ctl t=/ { t = substr($2, 3) + 0; if (t < td || t > td + 0.5) next
+	if ($3 == "capacity" && $4 == "raise" && $7 > 42) n++
+	if ($3 == "state") for (i = 1; i < NF; i++) if ($i == "C" && $(i + 1) > 42) n++ }
+	END { print n + 0 }' "$TMP/t.out")
+check "no estimate above the new capacity within 0.5 s of the drop ($early lines)" [ "$early" -eq 0 ]
+check "the log shows the bottleneck's far side (L) and per-pass dirty rates" cond 'grep -q " L [0-9.]* C " "$TMP/t.out" && grep -q "^ctl t=.* pass [0-9]*: dirty" "$TMP/t.out"' 
 src=$(cat "$TMP"/t.d? | grep -c "migration from $ER_NET\.[12]:")
 check "the destinations saw the migrations come from hosts h1/h2 ($src of 4)" [ "$src" -eq 4 ]
 

@@ -19,8 +19,12 @@
 #define DROP       0.7  /* bulk throughput below this fraction of its mean: a drop */
 #define CAP_FULL   0.9  /* a stream at this fraction of its cap: the path may carry more */
 #define RAISE_AT   0.85 /* ... and X at this fraction of C: raise C */
+#define RAISE_LINK 0.95 /* ... X at this fraction when measured on the bottleneck's far side */
 #define CAP_GROW   1.2  /* by this factor */
 #define REPROBE_AT 1.6  /* C this much above its value at a drop or failed probe: grown back */
+#define WINDOW_LIM 0.8  /* rule 8: a stream below this fraction of its cap and of its share */
+#define CONNS_GAIN 1.3  /* rule 8: a probe with more connections must carry this much more */
+#define HELD_CAP   (1.01 * KEEP_ALIVE) /* a cap at the trickle: a held stream */
 
 const char *evac_policy_name(enum evac_policy p)
 {
@@ -59,6 +63,8 @@ void evac_ctl_params_default(struct evac_ctl_params *p, enum evac_policy policy,
 	p->max_concurrency = 0;
 	p->settle = 2;
 	p->reprobe_s = 5.0;
+	p->conns = 1;
+	p->max_conns = 4;
 }
 
 void evac_ctl_init(struct evac_ctl *c, const struct evac_ctl_params *p)
@@ -74,6 +80,12 @@ void evac_ctl_init(struct evac_ctl *c, const struct evac_ctl_params *p)
 	c->since_fail_s = INFINITY;
 	c->cap_est = c->p.budget_bps;
 	c->skipped_vm = -1;
+	if (c->p.conns < 1)
+		c->p.conns = 1;
+	c->conns = c->conns_before = c->p.conns;
+	c->conns_vm = c->conns_probe_vm = -1;
+	c->conns_since_s = INFINITY;
+	c->drop_age = c->p.settle + 1; /* no drop yet */
 }
 
 static bool running(const struct evac_vm *v)
@@ -281,10 +293,14 @@ static void judge_probe(struct evac_ctl *c, const struct evac_vm *vms, int k, do
 	}
 }
 
-static void start(struct evac_vm *v)
+static void start(struct evac_ctl *c, struct evac_vm *vms, int i)
 {
+	struct evac_vm *v = &vms[i];
 	v->start = true;
 	v->cap_bps = 0;
+	v->conns = c->p.policy == EVAC_CONTROLLER ? c->conns : c->p.conns;
+	if (c->conns_probe_vm == -2 && v->conns > c->p.conns) /* the first with more: the probe */
+		c->conns_probe_vm = i;
 }
 
 /* Is VM i the only running one on its host? */
@@ -299,6 +315,8 @@ static bool alone_on_host(const struct evac_vm *vms, int n, int i)
 /* Rule 5: the capacity estimate C from the settled streams' throughput. */
 static void track_capacity(struct evac_ctl *c, struct evac_vm *vms, int n, int k, double x)
 {
+	if (c->link_bps > 0) /* measured where it crossed the bottleneck */
+		x = c->link_bps;
 	double xs = 0, refs = 0;
 	int ks = 0, low = 0;
 	bool full = false;
@@ -308,7 +326,7 @@ static void track_capacity(struct evac_ctl *c, struct evac_vm *vms, int n, int k
 			v->ref_bps = 0;
 			continue;
 		}
-		full = full || (v->cap_bps > 0 && v->tput_bps >= CAP_FULL * v->cap_bps);
+		full = full || (v->cap_bps > HELD_CAP && v->tput_bps >= CAP_FULL * v->cap_bps);
 		if (v->active_steps <= c->p.settle)
 			continue;
 		double spare = 0, *href = alone_on_host(vms, n, i)
@@ -347,11 +365,15 @@ static void track_capacity(struct evac_ctl *c, struct evac_vm *vms, int n, int k
 		c->cap_at_fail = c->cap_est;
 		c->probe_vm = -1;
 		c->events |= EVAC_EV_CAP_DOWN;
+		c->drop_age = 0;
 		c->shrink = kn < k;
 		c->drops++;
 		return;
 	}
-	if (full && x >= RAISE_AT * c->cap_est && c->cap_est < c->p.budget_bps) {
+	double at = c->link_bps > 0 ? RAISE_LINK : RAISE_AT;
+	if (c->drop_age <= c->p.settle) /* the drain of what was queued before the drop */
+		c->drop_age++;
+	else if (full && x >= at * c->cap_est && c->cap_est < c->p.budget_bps) {
 		c->cap_est *= CAP_GROW;
 		if (c->cap_est > c->p.budget_bps)
 			c->cap_est = c->p.budget_bps;
@@ -367,11 +389,59 @@ static void track_capacity(struct evac_ctl *c, struct evac_vm *vms, int n, int k
 	}
 }
 
+/* Rule 8: connections per new migration, from the streams that stay below their share while
+ * the bottleneck has headroom (window-limited). */
+static void track_conns(struct evac_ctl *c, const struct evac_vm *vms, int n, int k, double x)
+{
+	c->conns_since_s += c->p.interval_s;
+	if (c->events & EVAC_EV_CAP_DOWN) { /* path-limited now */
+		c->conns = c->p.conns;
+		c->slow_steps = 0;
+		c->conns_probe_vm = -1;
+		return;
+	}
+	int pv = c->conns_probe_vm;
+	if (pv >= 0 && vms[pv].state != EVAC_ACTIVE && vms[pv].state != EVAC_SETUP) {
+		c->conns_probe_vm = -1; /* finished before it was judged */
+	} else if (pv >= 0 && vms[pv].active_steps > c->p.settle) {
+		/* the probe: more connections must carry clearly more than one did */
+		c->conns_probe_vm = -1;
+		if (vms[pv].tput_bps < CONNS_GAIN * c->conns_tput) {
+			c->conns = c->conns / 2 > c->p.conns ? c->conns / 2 : c->p.conns;
+			c->conns_since_s = 0; /* no new increase before reprobe_s */
+			c->conns_failed++;
+			return;
+		}
+	}
+	if (c->conns_probe_vm != -1 || c->conns_since_s < c->p.reprobe_s)
+		return;
+	int slow = -1;
+	for (int i = 0; i < n && k > 0 && x < RAISE_AT * c->cap_est; i++) {
+		const struct evac_vm *v = &vms[i];
+		if (v->state == EVAC_ACTIVE && v->active_steps > c->p.settle &&
+		    v->conns >= c->conns && v->cap_bps > 0 &&
+		    v->tput_bps < WINDOW_LIM * v->cap_bps &&
+		    v->tput_bps < WINDOW_LIM * c->cap_est / k && alone_on_host(vms, n, i))
+			slow = i;
+	}
+	c->slow_steps = slow >= 0 ? c->slow_steps + 1 : 0;
+	if (c->slow_steps > c->p.settle && c->conns < c->p.max_conns) {
+		c->conns = 2 * c->conns > c->p.max_conns ? c->p.max_conns : 2 * c->conns;
+		c->conns_vm = slow;
+		c->conns_tput = vms[slow].tput_bps;
+		c->conns_cap = vms[slow].cap_bps;
+		c->slow_steps = 0;
+		c->conns_probe_vm = -2; /* the next start is judged */
+	}
+}
+
 static int step_controller(struct evac_ctl *c, struct evac_vm *vms, int n, int k, double x)
 {
 	double work = 0, in_setup = 0;
 	bool all_active = true;
 	track_capacity(c, vms, n, k, x);
+	if (c->p.max_conns > c->p.conns)
+		track_conns(c, vms, n, k, x);
 	double b = c->cap_est;
 	for (int i = 0; i < n; i++) {
 		struct evac_vm *v = &vms[i];
@@ -394,17 +464,17 @@ static int step_controller(struct evac_ctl *c, struct evac_vm *vms, int n, int k
 	int q = next_queued(c, vms, n);
 	int maxc = c->p.max_concurrency > 0 ? c->p.max_concurrency : n;
 	if (q >= 0 && k == 0) {
-		start(&vms[q]);
+		start(c, vms, q);
 		k++;
 		c->under_steps = 0;
 	} else if (q >= 0 && c->probe_vm < 0 && c->under_steps >= c->p.settle && k < maxc &&
 	           b - x >= floor_of(&vms[q], b)) {
 		if (k < c->kmax) {
-			start(&vms[q]); /* replaces a finished one: k was validated */
+			start(c, vms, q); /* replaces a finished one: k was validated */
 			k++;
 			c->under_steps = 0;
 		} else if (k == c->kmax && c->since_fail_s >= c->p.reprobe_s) {
-			start(&vms[q]);
+			start(c, vms, q);
 			c->probe_vm = q;
 			c->k_before = k;
 			c->x_before = all_active ? x : -1;
@@ -414,7 +484,7 @@ static int step_controller(struct evac_ctl *c, struct evac_vm *vms, int n, int k
 	}
 	q = next_queued(c, vms, n);
 	if (q >= 0 && k > 0 && k < maxc && work / b < setup_est) {
-		start(&vms[q]); /* rule 4: its setup overlaps the others' transfer */
+		start(c, vms, q); /* rule 4: its setup overlaps the others' transfer */
 		k++;
 		c->probe_vm = -1;
 	}
@@ -433,6 +503,7 @@ int evac_ctl_step(struct evac_ctl *c, struct evac_vm *vms, int n)
 	c->events = 0;
 	c->cap_before = c->cap_est;
 	c->kmax_before = c->kmax;
+	c->conns_before = c->conns;
 	for (int i = 0; i < n; i++) {
 		vms[i].start = false;
 		vms[i].setup_steps += vms[i].state == EVAC_SETUP;
@@ -448,6 +519,8 @@ int evac_ctl_step(struct evac_ctl *c, struct evac_vm *vms, int n)
 		k = step_controller(c, vms, n, k, x);
 		if (c->kmax != kmax0)
 			c->events |= EVAC_EV_KMAX;
+		if (c->conns != c->conns_before)
+			c->events |= EVAC_EV_CONNS;
 		return k;
 	}
 	if (c->p.policy == EVAC_SEQUENTIAL || c->p.policy == EVAC_FIXED_K) {
@@ -455,13 +528,13 @@ int evac_ctl_step(struct evac_ctl *c, struct evac_vm *vms, int n)
 		                 ? c->p.max_concurrency
 		                 : 1;
 		for (int q = best_queued(vms, n, b); k < kk && q >= 0; q = best_queued(vms, n, b)) {
-			start(&vms[q]);
+			start(c, vms, q);
 			k++;
 		}
 	} else {
 		for (int i = 0; i < n; i++)
 			if (vms[i].state == EVAC_QUEUED) {
-				start(&vms[i]);
+				start(c, vms, i);
 				k++;
 			}
 	}

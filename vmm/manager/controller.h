@@ -54,7 +54,14 @@
  *     stream keeps a reference, the mean of its own throughput (a stream alone on its host
  *     starts from the last reference of a stream alone on that host: one that starts after
  *     the path got slower is compared with what its host delivered before; after a drop
- *     these host references are forgotten). When at least two streams
+ *     these host references are forgotten). Held streams (at the keep-alive trickle) are
+ *     never counted as cap-limited: what they report above their cap is the drain of what
+ *     was queued before the bottleneck, not demand. When the caller measures the bottleneck
+ *     on its far side (link_bps), X in this rule is that: the sources' acknowledged bytes
+ *     overstate the path right after a drop (held streams drain) and understate it while the
+ *     streams recover from the drop's losses (bench: X 4-13 Mbit/s, far side 16-20 Mbit/s,
+ *     at a fall to 20 Mbit/s). It counts the packets' headers and any competing traffic. When at
+ *     least two streams
  *     are below 70 % of their references at once, and their sum below 70 % of the sum of
  *     the references, for more than `settle` intervals (one stream alone slowing down -- its
  *     switchover, a busy source CPU -- is not a path signal; several at once are), the path
@@ -64,7 +71,10 @@
  *     concentrate C on the highest-priority VM (SRPT on the smaller link: until k <= kmax
  *     again, only the first kmax in priority order get more than their floor) and a
  *     finishing migration is not replaced. When a stream is cap-limited (>= 90 % of its
- *     cap) and X >= 85 % of C, C grows by 20 % (up to B); once C is 60 % above its value at
+ *     cap) and X >= 85 % of C (95 % when X is measured on the bottleneck's far side), and the
+ *     last drop is more than `settle` intervals old (until then the streams report the drain
+ *     of what was queued before the bottleneck), C grows by 20 % (up to B); once C is 60 %
+ *     above its value at
  *     the last drop or failed probe (more than the measurement noise lets it overshoot), the
  *     path grew back: the migrations held at their floors share it again (kmax = k) and a
  *     new concurrency probe is allowed at once.
@@ -74,7 +84,19 @@
  *  7. Deadline (deadline_s > 0: power runs out then, unmoved VMs are lost): a queued VM whose
  *     remaining bytes cannot cross at the whole estimated capacity C before the deadline is
  *     not started (it would only take bandwidth from ones that can still make it).
- * Every change of C or kmax and every skip is flagged in `events` of the step (the caller
+ *  8. Parallel connections (the paper's finding: parallel TCP connections speed up a
+ *     migration whose one connection cannot fill its path): a migration's connections are
+ *     fixed at its start (conns), so the controller keeps the number the next start gets,
+ *     c->conns (p.conns, 1 by default, at first). A settled stream alone on its host that stays below its share
+ *     (its throughput < 80 % of its cap and < C / k) while the bottleneck has headroom
+ *     (X < 85 % of C) for more than `settle` intervals, having been started with the current
+ *     c->conns, is window-limited (one TCP connection over a long or lossy path): c->conns
+ *     doubles, up to max_conns. The next VM started with more connections is a probe: once
+ *     settled it must carry at least 1.3x what the slow stream carried, else (the limit was
+ *     its host or CPU, not the window) c->conns halves back and no increase follows for
+ *     `reprobe_s`. A capacity drop (rule 5) resets it to 1: the streams are then limited by
+ *     the path, not their windows (to p.conns). The baselines always use p.conns (1).
+ * Every change of C, kmax or conns and every skip is flagged in `events` of the step (the caller
  * logs them: the decision log).
  * A VM counts as new (offered the whole unused budget) until it has been ACTIVE for `settle`
  * intervals: its first, partial interval says nothing about what it can use.
@@ -121,6 +143,7 @@ struct evac_vm {
 	/* outputs */
 	double cap_bps; /* bandwidth cap while running (> 0), bytes/s; 0 when not running */
 	bool start;     /* start this queued VM now (the caller then sets state SETUP) */
+	int conns;      /* TCP connections to start it with (set with start; rule 8) */
 	/* controller bookkeeping: zero-initialise the array once and keep it between steps */
 	int setup_steps;  /* intervals seen in SETUP */
 	int active_steps; /* intervals seen in ACTIVE */
@@ -135,6 +158,10 @@ struct evac_ctl_params {
 	int settle;          /* intervals to wait after a change before judging (>= 1) */
 	double reprobe_s;    /* after a failed probe, allow a new one after this long */
 	double deadline_s;   /* power deadline from the first step (0: none), rule 7 */
+	int conns;           /* connections every migration starts with (baselines: always; the
+	                        controller: at first), >= 1 */
+	int max_conns;       /* rule 8: at most this many connections per migration (<= conns:
+	                        off) */
 };
 
 /* Decision events of one step (struct evac_ctl.events). */
@@ -143,6 +170,7 @@ enum {
 	EVAC_EV_CAP_UP = 2,   /* capacity estimate raised (cap-limited streams) */
 	EVAC_EV_KMAX = 4,     /* kmax changed */
 	EVAC_EV_SKIP = 8,     /* a queued VM was not started: it cannot make the deadline */
+	EVAC_EV_CONNS = 16,   /* connections per new migration changed (rule 8) */
 };
 
 void evac_ctl_params_default(struct evac_ctl_params *p, enum evac_policy policy, double budget_bps);
@@ -173,6 +201,19 @@ struct evac_ctl {
 	int kmax_before;   /* kmax before this step */
 	int skipped_vm;    /* the VM of EVAC_EV_SKIP */
 	int drops, raises; /* counters for reports */
+	/* rule 8 */
+	int conns;                    /* connections the next start gets */
+	int conns_before;             /* ... before this step */
+	int slow_steps;               /* consecutive intervals with a window-limited stream */
+	int conns_vm;                 /* the stream that showed it (for the log), -1: none */
+	double conns_tput, conns_cap; /* its throughput and cap then, bytes/s */
+	int conns_probe_vm;   /* the first VM started with more (-2: the next start, -1: none) */
+	double conns_since_s; /* time since a failed probe */
+	int conns_failed;     /* failed probes (for reports) */
+	/* input, set by the caller before each step: bytes/s the bottleneck delivered in the last
+	 * interval, measured on its far side (the destination's ingress), 0: unknown */
+	double link_bps;
+	int drop_age; /* intervals since the last capacity drop (capped at settle + 1) */
 };
 
 void evac_ctl_init(struct evac_ctl *c, const struct evac_ctl_params *p);

@@ -65,3 +65,20 @@ int evac_spec_parse(const char *spec, struct evac_spec *o, char *err, size_t err
 	o->dst_port = (uint16_t)v;
 	return 0;
 }
+
+int evac_link_spec_parse(const char *spec, struct evac_link_spec *o, char *err, size_t errlen)
+{
+	memset(o, 0, sizeof(*o));
+	const char *colon = strrchr(spec, ':');
+	const char *why =
+	        !colon ? "no ':DEV'"
+	        : part(o->netns, sizeof(o->netns), spec, (size_t)(colon - spec)) ||
+	                        strchr(o->netns, '/')
+	                ? "namespace empty, too long or with '/'"
+	        : part(o->dev, sizeof(o->dev), colon + 1, strlen(colon + 1)) || strchr(o->dev, '/')
+	                ? "device empty, longer than 15 or with '/'"
+	                : NULL;
+	if (why)
+		snprintf(err, errlen, "bad --link-stats '%.200s': %s (NETNS:DEV)", spec, why);
+	return why ? -1 : 0;
+}

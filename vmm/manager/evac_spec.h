@@ -22,4 +22,12 @@ struct evac_spec {
 /* Parse spec into out. 0, or -1 with err naming what was wrong (and the argument). */
 int evac_spec_parse(const char *spec, struct evac_spec *out, char *err, size_t errlen);
 
+/* --link-stats NETNS:DEV (the destination's ingress device: the bytes it received crossed the
+ * bottleneck): NETNS an ip netns name (no '/'), DEV an interface name (1 .. 15 characters,
+ * no '/' or ':'). 0, or -1 with err naming what was wrong. */
+struct evac_link_spec {
+	char netns[64], dev[16];
+};
+int evac_link_spec_parse(const char *spec, struct evac_link_spec *out, char *err, size_t errlen);
+
 #endif

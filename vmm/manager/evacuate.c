@@ -19,6 +19,7 @@
 #include "manager/evac_sim.h"
 #include "manager/evac_spec.h"
 #include "manager/evacuate.h"
+#include "manager/linkstat.h"
 #include "manager/relay.h"
 #include "migrate/tls.h"
 
@@ -32,6 +33,13 @@ const char evac_usage[] =
         "                    or bits/s with a \"bit\" suffix (1Gbit); required\n"
         "  --policy P        controller (default), sequential, all or fixed-k\n"
         "  --k N             concurrency of fixed-k (default 2)\n"
+        "  --connections N   every migration starts with N TCP connections (1 .. 8,\n"
+        "                    default 1; the controller's rule 8 starts from N)\n"
+        "  --max-connections N  the controller may start a migration with up to N TCP\n"
+        "                    connections (1 .. 8, default 4; 1: never more than --connections)\n"
+        "  --link-stats NETNS:DEV  the destination's ingress device (in namespace NETNS):\n"
+        "                    its received bytes (what crossed the bottleneck) feed the\n"
+        "                    controller's capacity estimate and the log (L)\n"
         "  --deadline S      power runs out S seconds after the start: migrations still\n"
         "                    running are cancelled, those VMs are lost\n"
         "  --mode M          dedup mode for every VM: none, zero, dup, disk, compress, all\n"
@@ -52,6 +60,8 @@ struct evm {
 	int fd;
 	FILE *in;
 	struct relay relay;
+	uint64_t dirty_prev; /* the guest's dirtied counter at the last pass end (or start) */
+	double dirty_t;      /* ... and when */
 	struct evac_vm v;
 	double start_s, end_s, downtime_ms, mig_total_ms, est_bytes;
 	uint64_t bytes_prev, vm_bytes, guest_gap_ns, dirty_pages;
@@ -192,10 +202,36 @@ static double first_pass_bytes(struct evm *m, const char *mode)
 	return (p > 0 ? p : 1) * 4096;
 }
 
+/* A pass ended: the guest's dirty rate over that pass (its own counter), for the controller
+ * (it was measured once before the start; it changes with the guest's work). Logged. */
+static void pass_dirty(struct evm *m, int i, double t, double t0)
+{
+	uint64_t d = guest_dirtied(m);
+	/* a pass of at least 0.2 s while the guest runs (not the stop-and-copy pass) */
+	if (t >= m->dirty_t + 0.2 && d >= m->dirty_prev && m->dirty_prev &&
+	    !strcmp(m->status, "active")) {
+		double was = m->v.dirty_bps;
+		m->v.dirty_bps = (double)(d - m->dirty_prev) * 4096 / (t - m->dirty_t);
+		printf("ctl t=%.2f vm %d pass %u: dirty %.2f MB/s (was %.2f)\n", t - t0, i,
+		       m->passes, m->v.dirty_bps / 1e6, was / 1e6);
+	}
+	m->dirty_prev = d;
+	m->dirty_t = t;
+}
+
 static int start_vm(struct evm *m, double t)
 {
 	char req[1536], r[CONTROL_REPLY_MAX];
-	int e = relay_start(&m->relay, m->dst_addr, m->dst_port, (uint64_t)m->v.cap_bps, m->netns);
+	unsigned conns = m->v.conns > 1 ? (unsigned)m->v.conns : 1;
+	snprintf(req, sizeof(req),
+	         "{\"execute\": \"migrate-set-parameters\", \"arguments\": {\"connections\": %u}}",
+	         conns);
+	if (!ctl_ok(m, req, r, sizeof(r))) {
+		snprintf(m->err, sizeof(m->err), "connections %u refused: %.120s", conns, r);
+		return -1;
+	}
+	int e = relay_start(&m->relay, m->dst_addr, m->dst_port, (uint64_t)m->v.cap_bps, m->netns,
+	                    conns);
 	if (e) {
 		snprintf(m->err, sizeof(m->err), "relay: %s", strerror(-e));
 		return -1;
@@ -206,6 +242,8 @@ static int start_vm(struct evm *m, double t)
 	         "\"tls-hostname\": \"%s\"%s}}",
 	         m->relay.port, m->dst_addr, m->cred);
 	m->start_s = t;
+	m->dirty_prev = guest_dirtied(m); /* for the per-pass dirty rates */
+	m->dirty_t = t;
 	if (!ctl_ok(m, req, r, sizeof(r))) {
 		snprintf(m->err, sizeof(m->err), "migrate refused: %.120s", r);
 		return -1;
@@ -315,7 +353,7 @@ static int parse_vm(struct evm *m, const char *spec)
 	memcpy(m->netns, sp.netns, sizeof(m->netns));
 	m->dst_port = sp.dst_port;
 	m->fd = -1;
-	m->relay.lfd = -1;
+	relay_init(&m->relay);
 	return 0;
 }
 
@@ -323,7 +361,7 @@ static void report(struct evm *vms, int n, double t0, const struct evac_ctl *c, 
                    enum evac_policy pol)
 {
 	double st[EVAC_SIM_MAX], en[EVAC_SIM_MAX], mk, md, sc, bytes = 0, maxdown = 0;
-	int saved = 0;
+	int saved = 0, conns_max = 1;
 	printf("%-3s %-28s %8s %8s %8s %9s %10s %6s %9s %s\n", "vm", "source", "start_s", "end_s",
 	       "dur_s", "down_ms", "bytes", "passes", "gap_ms", "status");
 	for (int i = 0; i < n; i++) {
@@ -331,6 +369,8 @@ static void report(struct evm *vms, int n, double t0, const struct evac_ctl *c, 
 		st[i] = m->lost ? 0 : m->start_s - t0; /* a lost VM counts the whole window */
 		en[i] = m->end_s - t0;
 		saved += m->ok;
+		if (m->v.conns > conns_max)
+			conns_max = m->v.conns;
 		uint64_t b = relay_bytes(&m->relay);
 		bytes += (double)b;
 		if (m->downtime_ms > maxdown)
@@ -344,10 +384,10 @@ static void report(struct evm *vms, int n, double t0, const struct evac_ctl *c, 
 	printf("total: policy %s, budget %.1f Mbit/s, makespan %.2f s, mean duration %.2f s, "
 	       "sum of completion times %.2f s, score (makespan + mean duration) %.2f s, "
 	       "max downtime %.1f ms, %.1f MB, mean rate %.1f Mbit/s, probes %d ok %d failed, "
-	       "capacity drops %d raises %d, saved %d of %d\n",
+	       "capacity drops %d raises %d, saved %d of %d, connections per migration up to %d\n",
 	       evac_policy_name(pol), budget * 8 / 1e6, mk, md, sc, score, maxdown, bytes / 1e6,
 	       mk > 0 ? bytes * 8 / mk / 1e6 : 0, c->probes_ok, c->probes_failed, c->drops,
-	       c->raises, saved, n);
+	       c->raises, saved, n, conns_max);
 }
 
 /* Source hosts: VMs with the same namespace share one (host ids 0, 1, ... by first use). */
@@ -399,22 +439,33 @@ static void log_step(const struct evac_ctl *c, const struct evac_vm *ev, int n, 
 			k++;
 		}
 	if (c->events & (EVAC_EV_CAP_DOWN | EVAC_EV_CAP_UP))
-		printf("ctl t=%.2f capacity %s %.1f -> %.1f Mbit/s (X %.1f Mbit/s, k %d)\n", t,
-		       c->events & EVAC_EV_CAP_DOWN ? "drop" : "raise", c->cap_before * 8e-6,
-		       c->cap_est * 8e-6, x * 8e-6, k);
+		printf("ctl t=%.2f capacity %s %.1f -> %.1f Mbit/s (X %.1f L %.1f Mbit/s, k %d)\n",
+		       t, c->events & EVAC_EV_CAP_DOWN ? "drop" : "raise", c->cap_before * 8e-6,
+		       c->cap_est * 8e-6, x * 8e-6, c->link_bps * 8e-6, k);
 	if (c->events & EVAC_EV_KMAX)
 		printf("ctl t=%.2f kmax %d -> %d\n", t, c->kmax_before, c->kmax);
+	if (c->events & EVAC_EV_CONNS && c->conns > c->conns_before)
+		printf("ctl t=%.2f connections %d -> %d (vm %d: %.1f Mbit/s of its %.1f Mbit/s "
+		       "cap, "
+		       "below its share while X %.1f of C %.1f Mbit/s)\n",
+		       t, c->conns_before, c->conns, c->conns_vm, c->conns_tput * 8e-6,
+		       c->conns_cap * 8e-6, x * 8e-6, c->cap_est * 8e-6);
+	else if (c->events & EVAC_EV_CONNS)
+		printf("ctl t=%.2f connections %d -> %d (%s)\n", t, c->conns_before, c->conns,
+		       c->events & EVAC_EV_CAP_DOWN ? "capacity drop: path-limited"
+		                                    : "probe: more connections carried no more");
 	if (c->events & EVAC_EV_SKIP)
 		printf("ctl t=%.2f skip vm %d: cannot cross before the deadline\n", t,
 		       c->skipped_vm);
 	for (int i = 0; i < n; i++)
 		if (ev[i].start)
-			printf("ctl t=%.2f start vm %d (host %u, ~%.1f MB, dirty %.1f MB/s) k %d\n",
+			printf("ctl t=%.2f start vm %d (host %u, ~%.1f MB, dirty %.1f MB/s) k %d "
+			       "connections %d\n",
 			       t, i, ev[i].host, ev[i].remaining / 1e6, ev[i].dirty_bps / 1e6,
-			       k + 1);
+			       k + 1, ev[i].conns > 1 ? ev[i].conns : 1);
 	if (c->steps % (uint64_t)(1 / c->p.interval_s + 0.5) == 0 || c->events) {
-		printf("ctl t=%.2f state X %.1f C %.1f Mbit/s k %d kmax %d caps", t, x * 8e-6,
-		       c->cap_est * 8e-6, k, c->kmax);
+		printf("ctl t=%.2f state X %.1f L %.1f C %.1f Mbit/s k %d kmax %d caps", t,
+		       x * 8e-6, c->link_bps * 8e-6, c->cap_est * 8e-6, k, c->kmax);
 		for (int i = 0; i < n; i++)
 			if (ev[i].cap_bps > 0)
 				printf(" %d:%.1f/%.1f", i, ev[i].tput_bps * 8e-6,
@@ -461,12 +512,19 @@ int evacuate_main(int argc, char **argv)
 	                                     {"tls-ca", 1, 0, 'A'},
 	                                     {"migrate-plaintext", 0, 0, 'N'},
 	                                     {"k", 1, 0, 'k'},
+	                                     {"max-connections", 1, 0, 'c'},
+	                                     {"connections", 1, 0, 'n'},
+	                                     {"link-stats", 1, 0, 'L'},
 	                                     {"deadline", 1, 0, 'D'},
 	                                     {"help", 0, 0, 'h'},
 	                                     {0, 0, 0, 0}};
 	struct mig_tls_opts tls = {0};
+	struct linkstat link = {0};
+	bool use_link = false;
+	char lerr[400];
 	char cred[1100];
-	double budget = 0, interval = 0.25, timeout = 600, deadline = 0, fixed_k = 2;
+	double budget = 0, interval = 0.25, timeout = 600, deadline = 0, fixed_k = 2, max_conns = 4,
+	       conns = 1;
 	int pol = EVAC_CONTROLLER, c;
 	unsigned long downtime = 100, seed = 1;
 	const char *mode = "none", *sim = NULL;
@@ -505,6 +563,22 @@ int evacuate_main(int argc, char **argv)
 		case 'k':
 			if (cli_double("tsvmm evacuate", "--k", optarg, 1, EVAC_SIM_MAX, &fixed_k))
 				goto bad;
+			break;
+		case 'c':
+			if (cli_double("tsvmm evacuate", "--max-connections", optarg, 1, 8,
+			               &max_conns))
+				goto bad;
+			break;
+		case 'n':
+			if (cli_double("tsvmm evacuate", "--connections", optarg, 1, 8, &conns))
+				goto bad;
+			break;
+		case 'L':
+			if (evac_link_spec_parse(optarg, &link.spec, lerr, sizeof(lerr))) {
+				fprintf(stderr, "tsvmm evacuate: %s\n", lerr);
+				return 2;
+			}
+			use_link = true;
 			break;
 		case 'D':
 			if (cli_double("tsvmm evacuate", "--deadline", optarg, 0.1, 86400,
@@ -584,6 +658,8 @@ int evacuate_main(int argc, char **argv)
 	evac_ctl_params_default(&p, (enum evac_policy)pol, budget);
 	p.interval_s = interval;
 	p.deadline_s = deadline;
+	p.conns = (int)conns;
+	p.max_conns = (int)(max_conns > conns ? max_conns : conns);
 	if (pol == EVAC_FIXED_K)
 		p.max_concurrency = (int)fixed_k;
 	evac_ctl_init(&ctl, &p);
@@ -596,6 +672,12 @@ int evacuate_main(int argc, char **argv)
 	       evac_policy_name((enum evac_policy)pol), n);
 	fflush(stdout);
 	int left = n;
+	uint64_t link_prev = 0;
+	if (use_link && linkstat_read(&link)) {
+		fprintf(stderr, "tsvmm evacuate: --link-stats %s:%s: no such device there\n",
+		        link.spec.netns, link.spec.dev);
+		use_link = false;
+	}
 	while (left > 0 && now_s() - t0 < timeout) {
 		double t = now_s();
 		if (deadline > 0 && t - t0 >= deadline) {
@@ -605,7 +687,10 @@ int evacuate_main(int argc, char **argv)
 		for (int i = 0; i < n; i++) {
 			struct evm *m = &vms[i];
 			if (m->v.state == EVAC_SETUP || m->v.state == EVAC_ACTIVE) {
+				unsigned passes = m->passes;
 				poll_vm(m, t);
+				if (!m->done && m->passes > passes)
+					pass_dirty(m, i, t, t0);
 				if (m->done) {
 					m->v.state = EVAC_DONE;
 					left--;
@@ -616,6 +701,10 @@ int evacuate_main(int argc, char **argv)
 		}
 		if (t >= next_ctl) {
 			double dt = t - last_ctl;
+			if (use_link && !linkstat_read(&link)) { /* the bottleneck's far side */
+				ctl.link_bps = dt > 0 ? (double)(link.total - link_prev) / dt : 0;
+				link_prev = link.total;
+			}
 			for (int i = 0; i < n; i++) {
 				struct evm *m = &vms[i];
 				uint64_t b = relay_acked(&m->relay);

@@ -28,20 +28,23 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* acked = bytes written - bytes the destination has not acknowledged yet */
-static void update_acked(struct relay *r, int dst)
+/* acked = bytes written - bytes the destination has not acknowledged yet (every connection) */
+static void update_acked(struct relay *r, const int *dst, unsigned n)
 {
-	int q = 0;
-	if (ioctl(dst, SIOCOUTQ, &q) == 0 && q >= 0) {
-		uint64_t sent = __atomic_load_n(&r->bytes, __ATOMIC_RELAXED);
-		__atomic_store_n(&r->acked, sent > (uint64_t)q ? sent - (uint64_t)q : 0,
-		                 __ATOMIC_RELAXED);
+	uint64_t queued = 0;
+	for (unsigned i = 0; i < n; i++) {
+		int q = 0;
+		if (dst[i] >= 0 && ioctl(dst[i], SIOCOUTQ, &q) == 0 && q > 0)
+			queued += (uint64_t)q;
 	}
+	uint64_t sent = __atomic_load_n(&r->bytes, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->acked, sent > queued ? sent - queued : 0, __ATOMIC_RELAXED);
 }
 
 /* Write all of p to dst; source -> destination (count) is counted as written and its acked
  * kept fresh while the socket is full. */
-static int forward(struct relay *r, int dst, const char *p, size_t n, bool count)
+static int forward(struct relay *r, int dst, const char *p, size_t n, bool count, const int *dsts,
+                   unsigned nd)
 {
 	while (n) {
 		ssize_t w = send(dst, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -50,7 +53,7 @@ static int forward(struct relay *r, int dst, const char *p, size_t n, bool count
 			if (poll(&pf, 1, 20) < 0 && errno != EINTR)
 				return -1;
 			if (count)
-				update_acked(r, dst);
+				update_acked(r, dsts, nd);
 			if (__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE))
 				return -1;
 			continue;
@@ -75,8 +78,7 @@ static int dial(int fd, const struct sockaddr_in *sa)
 	return connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0 ? -1 : fd;
 }
 
-/* Enter namespace name (this thread only); *saved: the namespace to return to. 0 or -errno. */
-static int netns_enter(const char *name, int *saved)
+int relay_netns_enter(const char *name, int *saved)
 {
 	char path[300];
 	*saved = -1;
@@ -96,7 +98,7 @@ static int netns_enter(const char *name, int *saved)
 	return r;
 }
 
-static void netns_leave(int saved)
+void relay_netns_leave(int saved)
 {
 	if (saved >= 0) {
 		if (setns(saved, CLONE_NEWNET) < 0)
@@ -105,13 +107,48 @@ static void netns_leave(int saved)
 	}
 }
 
-/* Forward src -> dst paced by the cap, dst -> src as it comes, until both sides closed. */
-static void pump(struct relay *r, int src, int dst)
+/* The relayed connections: source side src[i], destination side dst[i]. */
+struct pairs {
+	int src[RELAY_CONN_MAX], dst[RELAY_CONN_MAX];
+	bool src_open[RELAY_CONN_MAX], dst_open[RELAY_CONN_MAX];
+	unsigned n;
+};
+
+/* Accept one more source connection and dial its destination socket. false when it failed
+ * (the relay then fails: the migration cannot run without it). */
+static bool add_pair(struct relay *r, struct pairs *pp)
+{
+	int src = accept4(r->lfd, NULL, NULL, SOCK_CLOEXEC);
+	unsigned i = pp->n;
+	if (src < 0)
+		return errno == EAGAIN || errno == EINTR;
+	int dst = dial(r->dfd[i], &r->dst);
+	r->dfd[i] = -1; /* taken over (closed with the pair, or now) */
+	if (dst < 0) {
+		close(src);
+		return false;
+	}
+	pp->src[i] = src;
+	pp->dst[i] = dst;
+	pp->src_open[i] = pp->dst_open[i] = true;
+	pp->n++;
+	return true;
+}
+
+/* Forward every source -> destination paced by the one cap, destination -> source as it
+ * comes, accepting the migration's further connections meanwhile, until all closed. */
+static void pump(struct relay *r, struct pairs *pp)
 {
 	char *buf = malloc(CHUNK);
 	double tokens = 0, last = now_s();
-	bool src_open = true, dst_open = true;
-	while (buf && (src_open || dst_open) && !__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
+	unsigned rr = 0;
+	struct pollfd p[2 * RELAY_CONN_MAX + 1];
+	for (;;) {
+		bool open = false;
+		for (unsigned i = 0; i < pp->n; i++)
+			open |= pp->src_open[i] || pp->dst_open[i];
+		if (!buf || !open || __atomic_load_n(&r->stop, __ATOMIC_ACQUIRE))
+			break;
 		double t = now_s(), cap = (double)__atomic_load_n(&r->cap_bps, __ATOMIC_RELAXED);
 		double burst = cap * 0.02 > CHUNK ? cap * 0.02 : CHUNK;
 		tokens += (t - last) * (cap > 0 ? cap : 1e12);
@@ -119,34 +156,48 @@ static void pump(struct relay *r, int src, int dst)
 			tokens = burst;
 		last = t;
 		int timeout = 20;
-		update_acked(r, dst);
-		struct pollfd p[2] = {
-		        {.fd = src_open && tokens >= 4096 ? src : -1, .events = POLLIN},
-		        {.fd = dst_open ? dst : -1, .events = POLLIN}};
-		if (src_open && tokens < 4096 && cap > 0) {
+		update_acked(r, pp->dst, pp->n);
+		for (unsigned i = 0; i < pp->n; i++) {
+			p[2 * i] = (struct pollfd){
+			        .fd = pp->src_open[i] && tokens >= 4096 ? pp->src[i] : -1,
+			        .events = POLLIN};
+			p[2 * i + 1] = (struct pollfd){.fd = pp->dst_open[i] ? pp->dst[i] : -1,
+			                               .events = POLLIN};
+		}
+		p[2 * pp->n] =
+		        (struct pollfd){.fd = pp->n < r->conns ? r->lfd : -1, .events = POLLIN};
+		if (tokens < 4096 && cap > 0) {
 			timeout = (int)((4096 - tokens) / cap * 1000) + 1;
 			if (timeout > 20)
 				timeout = 20;
 		}
-		if (poll(p, 2, timeout) < 0 && errno != EINTR)
+		if (poll(p, 2 * pp->n + 1, timeout) < 0 && errno != EINTR)
 			break;
-		if (p[0].revents) {
-			size_t want = tokens < CHUNK ? (size_t)tokens : CHUNK;
-			ssize_t n = recv(src, buf, want, 0);
-			if (n <= 0 || forward(r, dst, buf, (size_t)n, true)) {
-				src_open = false;
-				shutdown(dst, SHUT_WR);
-			} else {
-				tokens -= (double)n;
+		if (p[2 * pp->n].revents && !add_pair(r, pp))
+			break;
+		for (unsigned k = 0; k < pp->n; k++) { /* round robin: no connection starves */
+			unsigned i = (rr + k) % pp->n;
+			if (p[2 * i].revents && tokens >= 4096) {
+				size_t want = tokens < CHUNK ? (size_t)tokens : CHUNK;
+				ssize_t n = recv(pp->src[i], buf, want, 0);
+				if (n <= 0 ||
+				    forward(r, pp->dst[i], buf, (size_t)n, true, pp->dst, pp->n)) {
+					pp->src_open[i] = false;
+					shutdown(pp->dst[i], SHUT_WR);
+				} else {
+					tokens -= (double)n;
+				}
+			}
+			if (p[2 * i + 1].revents) {
+				ssize_t n = recv(pp->dst[i], buf, CHUNK, 0);
+				if (n <= 0 ||
+				    forward(r, pp->src[i], buf, (size_t)n, false, NULL, 0)) {
+					pp->dst_open[i] = false;
+					shutdown(pp->src[i], SHUT_WR);
+				}
 			}
 		}
-		if (p[1].revents) {
-			ssize_t n = recv(dst, buf, CHUNK, 0);
-			if (n <= 0 || forward(r, src, buf, (size_t)n, false)) {
-				dst_open = false;
-				shutdown(src, SHUT_WR);
-			}
-		}
+		rr++;
 	}
 	free(buf);
 	__atomic_store_n(&r->acked, __atomic_load_n(&r->bytes, __ATOMIC_RELAXED), __ATOMIC_RELAXED);
@@ -156,34 +207,35 @@ static void *relay_thread(void *arg)
 {
 	struct relay *r = arg;
 	struct pollfd p = {.fd = r->lfd, .events = POLLIN};
-	int src = -1;
+	struct pairs pp = {.n = 0};
+	bool ok = false;
 	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
 		if (poll(&p, 1, 100) > 0) {
-			src = accept4(r->lfd, NULL, NULL, SOCK_CLOEXEC);
+			ok = add_pair(r, &pp) && pp.n > 0;
 			break;
 		}
 	}
-	int dst = src >= 0 ? dial(r->dfd, &r->dst) : -1;
-	if (dst < 0 && r->dfd >= 0)
-		close(r->dfd);
-	r->dfd = -1;
-	if (dst >= 0) {
+	if (ok) {
 		__atomic_store_n(&r->state, RELAY_CONNECTED, __ATOMIC_RELEASE);
-		pump(r, src, dst);
-		close(dst);
+		pump(r, &pp);
 	}
-	if (src >= 0)
-		close(src);
-	__atomic_store_n(&r->state, dst >= 0 ? RELAY_CLOSED : RELAY_FAILED, __ATOMIC_RELEASE);
+	for (unsigned i = 0; i < pp.n; i++) {
+		close(pp.dst[i]);
+		close(pp.src[i]);
+	}
+	__atomic_store_n(&r->state, ok ? RELAY_CLOSED : RELAY_FAILED, __ATOMIC_RELEASE);
 	return NULL;
 }
 
 int relay_start(struct relay *r, const char *dst_addr, uint16_t dst_port, uint64_t cap_bps,
-                const char *netns)
+                const char *netns, unsigned conns)
 {
 	int saved, e;
 	memset(r, 0, sizeof(*r));
-	r->lfd = r->dfd = -1;
+	r->lfd = -1;
+	for (unsigned i = 0; i < RELAY_CONN_MAX; i++)
+		r->dfd[i] = -1;
+	r->conns = conns < 1 ? 1 : conns > RELAY_CONN_MAX ? RELAY_CONN_MAX : conns;
 	r->cap_bps = cap_bps;
 	r->dst.sin_family = AF_INET;
 	r->dst.sin_port = htons(dst_port);
@@ -191,25 +243,23 @@ int relay_start(struct relay *r, const char *dst_addr, uint16_t dst_port, uint64
 		return -EINVAL;
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	socklen_t sl = sizeof(sa);
-	if ((e = netns_enter(netns, &saved)))
+	if ((e = relay_netns_enter(netns, &saved)))
 		return e;
 	r->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	r->dfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	e = r->lfd < 0 || r->dfd < 0 || bind(r->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	                    listen(r->lfd, 1) < 0 ||
+	e = r->lfd < 0 || bind(r->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	                    listen(r->lfd, (int)r->conns) < 0 ||
 	                    getsockname(r->lfd, (struct sockaddr *)&sa, &sl) < 0
 	            ? -errno
 	            : 0;
-	netns_leave(saved);
+	for (unsigned i = 0; !e && i < r->conns; i++)
+		if ((r->dfd[i] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+			e = -errno;
+	relay_netns_leave(saved);
 	r->port = ntohs(sa.sin_port);
 	if (!e)
 		e = -pthread_create(&r->th, NULL, relay_thread, r);
 	if (e) {
-		if (r->lfd >= 0)
-			close(r->lfd);
-		if (r->dfd >= 0)
-			close(r->dfd);
-		r->lfd = r->dfd = -1;
+		relay_stop(r);
 		return e;
 	}
 	r->started = true;
@@ -225,7 +275,10 @@ void relay_stop(struct relay *r)
 	}
 	if (r->lfd >= 0)
 		close(r->lfd);
-	if (r->dfd >= 0)
-		close(r->dfd);
-	r->lfd = r->dfd = -1;
+	r->lfd = -1;
+	for (unsigned i = 0; i < RELAY_CONN_MAX; i++) {
+		if (r->dfd[i] >= 0)
+			close(r->dfd[i]);
+		r->dfd[i] = -1;
+	}
 }

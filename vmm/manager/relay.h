@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * tsvmm evacuate: a paced TCP relay for one migration stream. Listens on 127.0.0.1:<port>
- * (an ephemeral port), accepts one connection (the source VM's migration), connects to the
- * destination and forwards both ways in its own thread; the source -> destination direction
- * is paced by a token bucket at cap_bps (changeable at any time; 0 = unpaced) and counted in
+ * (an ephemeral port), accepts the source VM's migration connections (as many as the
+ * migration has: "connections", up to RELAY_CONN_MAX), connects each to the destination and
+ * forwards both ways in its own thread; the source -> destination direction of all of them
+ * together is paced by one token bucket at cap_bps (changeable at any time; 0 = unpaced) and
+ * counted in
  * bytes (written, and acknowledged by the destination's TCP: the send buffer holds
  * megabytes, so what was written says little about what crossed the path in the last
  * interval). Destination -> source (status records) is not paced.
@@ -22,9 +24,13 @@
 
 enum relay_state { RELAY_WAITING = 0, RELAY_CONNECTED, RELAY_CLOSED, RELAY_FAILED };
 
+#define RELAY_CONN_MAX 8
+
 struct relay {
-	int lfd, dfd;  /* listener, socket toward the destination (made at start) */
-	uint16_t port; /* where the source connects (127.0.0.1) */
+	int lfd;                 /* listener */
+	int dfd[RELAY_CONN_MAX]; /* sockets toward the destination (made at start, in netns) */
+	unsigned conns;          /* connections the migration opens */
+	uint16_t port;           /* where the source connects (127.0.0.1) */
 	struct sockaddr_in dst;
 	pthread_t th;
 	bool started;
@@ -37,9 +43,18 @@ struct relay {
 	bool stop;
 };
 
-/* Listen (in namespace netns unless NULL or ""), start the thread. 0 or -errno. */
+/* Before relay_start: nothing to close (relay_stop on a relay never started is harmless). */
+static inline void relay_init(struct relay *r)
+{
+	r->lfd = -1;
+	for (unsigned i = 0; i < RELAY_CONN_MAX; i++)
+		r->dfd[i] = -1;
+	r->started = false;
+}
+/* Listen (in namespace netns unless NULL or ""), start the thread; the migration opens conns
+ * (1 .. RELAY_CONN_MAX) connections. 0 or -errno. */
 int relay_start(struct relay *r, const char *dst_addr, uint16_t dst_port, uint64_t cap_bps,
-                const char *netns);
+                const char *netns, unsigned conns);
 static inline void relay_set_cap(struct relay *r, uint64_t cap_bps)
 {
 	__atomic_store_n(&r->cap_bps, cap_bps, __ATOMIC_RELAXED);
@@ -56,6 +71,10 @@ static inline int relay_state(struct relay *r)
 {
 	return __atomic_load_n(&r->state, __ATOMIC_ACQUIRE);
 }
+/* Enter network namespace name (this thread only; NULL or "": stay); *saved: the namespace to
+ * return to with relay_netns_leave. 0 or -errno. */
+int relay_netns_enter(const char *name, int *saved);
+void relay_netns_leave(int saved);
 /* Stop the thread (closing both connections if still open) and the listener. */
 void relay_stop(struct relay *r);
 

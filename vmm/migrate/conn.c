@@ -52,21 +52,29 @@ int mig_parse_addr(const char *s, char *host, size_t hostlen, char *port, size_t
 }
 
 /* Wait for ev on fd, or for cancel_fd. 0, -ETIMEDOUT or -ECANCELED. */
-static int wait_fd(int fd, short ev, int cancel_fd, int timeout_ms)
+static int wait_fd2(int fd, short ev, int cancel_fd, int wake_fd, int timeout_ms)
 {
-	struct pollfd p[2] = {{.fd = fd, .events = ev}, {.fd = cancel_fd, .events = POLLIN}};
+	struct pollfd p[3] = {{.fd = fd, .events = ev},
+	                      {.fd = cancel_fd, .events = POLLIN},
+	                      {.fd = wake_fd, .events = POLLIN}};
 	for (;;) {
-		int n = poll(p, cancel_fd >= 0 ? 2 : 1, timeout_ms);
+		int n = poll(p, 3, timeout_ms); /* negative fds are ignored */
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return -errno;
 		if (n == 0)
 			return -ETIMEDOUT;
-		if (cancel_fd >= 0 && (p[1].revents & POLLIN))
+		if ((cancel_fd >= 0 && (p[1].revents & POLLIN)) ||
+		    (wake_fd >= 0 && (p[2].revents & POLLIN)))
 			return -ECANCELED;
 		return 0;
 	}
+}
+
+static int wait_fd(int fd, short ev, int cancel_fd, int timeout_ms)
+{
+	return wait_fd2(fd, ev, cancel_fd, -1, timeout_ms);
 }
 
 static struct addrinfo *resolve(const char *addr, bool passive, char *err, size_t errlen)
@@ -191,6 +199,7 @@ void mig_conn_init(struct mig_conn *c, int fd, bool is_source, int timeout_ms, i
 	c->is_source = is_source;
 	c->timeout_ms = timeout_ms;
 	c->cancel_fd = cancel_fd;
+	c->wake_fd = -1;
 }
 
 void mig_conn_close(struct mig_conn *c)
@@ -217,7 +226,7 @@ int mig_conn_wait(struct mig_conn *c, short ev)
 		if (ms < 0 || left < (uint64_t)ms)
 			ms = (int)left;
 	}
-	return wait_fd(c->fd, ev, c->cancel_fd, ms);
+	return wait_fd2(c->fd, ev, c->cancel_fd, c->wake_fd, ms);
 }
 
 bool mig_conn_readable(struct mig_conn *c)

@@ -16,6 +16,8 @@
 struct mig_conn {
 	int fd;
 	int cancel_fd;  /* -1: none; readable means cancel (-ECANCELED) */
+	int wake_fd;    /* -1 (mig_conn_init): none; readable: -ECANCELED as well (another
+	                 * connection of the migration failed: incoming_multi.c) */
 	int timeout_ms; /* longest wait for the peer in one send or receive */
 	bool is_source; /* we send source records and receive destination records */
 	uint32_t tx_seq, rx_seq;

@@ -39,7 +39,8 @@ static void written(struct dst *d, uint64_t pfn)
 	if (pfn == d->fault_pfn)
 		pg[0] ^= 0x01; /* the test fault: a wrong byte, as a buggy apply would leave */
 	d->ph[pfn] = mig_page_hash64(pg);
-	d->have[pfn / 64] |= 1ULL << (pfn % 64);
+	/* atomic: parallel connections apply pages of one 64-page word in several threads */
+	__atomic_fetch_or(&d->have[pfn / 64], 1ULL << (pfn % 64), __ATOMIC_RELAXED);
 }
 
 static int apply_one(struct dst *d, const struct tsmig_entry *e)
@@ -94,7 +95,8 @@ static int apply(struct dst *d, const struct tsmig_entry *e)
 				written(d, p);
 			} else {
 				d->ph[p] = d->zero_h64;
-				d->have[p / 64] |= 1ULL << (p % 64);
+				__atomic_fetch_or(&d->have[p / 64], 1ULL << (p % 64),
+				                  __ATOMIC_RELAXED);
 			}
 		}
 		return 0;
@@ -105,7 +107,7 @@ static int apply(struct dst *d, const struct tsmig_entry *e)
 	return r;
 }
 
-static int pages(struct dst *d, uint32_t len)
+int dst_pages(struct dst *d, uint32_t len)
 {
 	size_t off = 0;
 	struct tsmig_entry e;
@@ -114,6 +116,15 @@ static int pages(struct dst *d, uint32_t len)
 		if ((r = apply(d, &e)))
 			return r;
 	return r;
+}
+
+/* RAM pages applied so far (every kind). */
+static uint64_t pages_in(const struct dst *d)
+{
+	uint64_t n = 0;
+	for (unsigned k = TSMIG_PAGE_FULL; k <= TSMIG_PAGE_BLOCK; k++)
+		n += d->n[k];
+	return n;
 }
 
 /* Records up to DATA_END. */
@@ -140,9 +151,12 @@ static int receive(struct dst *d)
 			        tsmig_region_of(&d->regions, &h, d->err, d->errlen);
 			if (!rg)
 				return -EPROTO; /* d->err names the cause */
+			uint64_t before = pages_in(d);
 			r = rg->kind == TSMIG_REGION_DISK ? dst_disk_pages(d, h.len)
-			                                  : pages(d, h.len);
+			                                  : dst_pages(d, h.len);
 			if (r)
+				return r;
+			if (d->mc && (r = dst_multi_pages(d, pages_in(d) - before)))
 				return r;
 			break;
 		}
@@ -150,6 +164,8 @@ static int receive(struct dst *d)
 			struct tsmig_pass ps;
 			memcpy(&ps, d->buf, sizeof(ps));
 			d->passes++;
+			if (d->mc && (r = dst_multi_pass_end(d, &ps))) /* the barrier */
+				return r;
 			if (!ps.final &&
 			    (r = mig_send(&d->conn, TSMIG_REC_PASS_ACK, &ps, sizeof(ps))))
 				return r;
@@ -317,6 +333,10 @@ int dst_verify(struct mig_conn *c, const uint8_t digest[16], char *err, size_t e
 static int run(struct dst *d, const char *addr)
 {
 	int r = receive(d);
+	if (r && d->mc && dst_multi_failed(d)) /* a data connection's reason (in d->err) */
+		r = -EPROTO;
+	if (d->mc) /* their threads ended with the final pass: add up their counts */
+		dst_multi_stop(d);
 	if (!r)
 		r = load_and_verify(d);
 	if (!r)
@@ -349,7 +369,7 @@ static int run(struct dst *d, const char *addr)
 	        "from held "
 	        "blocks, %llu from RAM pages), %llu blocks follow in post-copy",
 	        addr, run_rt > d->stop_rt ? (run_rt - d->stop_rt) / 1e6 : 0.0,
-	        (unsigned long long)d->conn.bytes_rx, (unsigned long long)d->passes,
+	        (unsigned long long)(d->conn.bytes_rx + d->bytes), (unsigned long long)d->passes,
 	        (unsigned long long)d->n[TSMIG_PAGE_FULL],
 	        (unsigned long long)d->n[TSMIG_PAGE_ZERO], (unsigned long long)d->n[TSMIG_PAGE_DUP],
 	        (unsigned long long)d->n[TSMIG_PAGE_DISK], (unsigned long long)d->n[TSMIG_PAGE_LZ4],
@@ -399,6 +419,8 @@ int migrate_incoming(struct vmm *m, const char *addr, char *err, size_t errlen)
 		devices_migration(vmm_devices(m), m, false, DEV_MIG_PREPARE, 0);
 		pr_info("incoming: waiting for a migration on %s (%s)", addr, mig_tls_kind(d.tls));
 		r = dst_admit(&d, lfd, sfd, peer, sizeof(peer));
+		if (!r && d.hello.connections > 1)
+			r = dst_multi_admit(&d, lfd, sfd);
 		if (!r)
 			devices_migration(vmm_devices(m), m, false, DEV_MIG_START, 0);
 		close(lfd); /* one migration per process: later peers are refused by the kernel */
@@ -418,6 +440,7 @@ int migrate_incoming(struct vmm *m, const char *addr, char *err, size_t errlen)
 		snprintf(err, errlen, "incoming migration: %s", strerror(-r));
 	if (r)
 		devices_migration(vmm_devices(m), m, false, DEV_MIG_CANCEL, 0);
+	dst_multi_stop(&d);
 	mig_conn_close(&d.conn);
 	mig_tls_free(d.tls);
 	if (d.disk_fd >= 0)

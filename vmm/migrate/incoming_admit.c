@@ -53,6 +53,7 @@ static int hello(struct dst *d, const char *disk_path)
 	if ((r = tsmig_hello_check(&hi, d->err, d->errlen)))
 		return r; /* d->err names both versions */
 	d->features = hi.features;
+	d->hello = hi;
 	if (hi.mem_size != vm_mem_size(d->vm))
 		return dst_fail(d, -EINVAL, "source has %llu MiB of RAM, this VM %llu MiB",
 		                (unsigned long long)(hi.mem_size >> 20),
@@ -94,13 +95,12 @@ static void refuse(struct dst *d, int r, bool tell)
  * silent for MIG_SILENT_MS while another connection waits in lfd's backlog gives way to it,
  * so that stray silent connections cannot keep a migration waiting 5 s each.
  */
-static int first_byte(struct dst *d, int lfd, uint8_t *b)
+static int first_byte(struct dst *d, struct mig_conn *c, int lfd, uint8_t *b)
 {
-	int keep = d->conn.timeout_ms, r;
+	int keep = c->timeout_ms, r;
 	uint64_t t0 = mig_mono_ns();
-	d->conn.timeout_ms = 100;
-	while ((r = mig_conn_peek(&d->conn, b)) == -ETIMEDOUT &&
-	       mig_mono_ns() < d->conn.deadline_ns) {
+	c->timeout_ms = 100;
+	while ((r = mig_conn_peek(c, b)) == -ETIMEDOUT && mig_mono_ns() < c->deadline_ns) {
 		struct pollfd p = {.fd = lfd, .events = POLLIN};
 		if (mig_mono_ns() - t0 >= MIG_SILENT_MS * 1000000ULL && poll(&p, 1, 0) == 1) {
 			r = dst_fail(d, -ETIMEDOUT, "silent for %d ms while another peer waits",
@@ -108,7 +108,7 @@ static int first_byte(struct dst *d, int lfd, uint8_t *b)
 			break;
 		}
 	}
-	d->conn.timeout_ms = keep;
+	c->timeout_ms = keep;
 	return r;
 }
 
@@ -118,10 +118,10 @@ static int first_byte(struct dst *d, int lfd, uint8_t *b)
  * peer must complete the handshake (authenticated by the PSK or its certificate) within the
  * deadline. Without: a TLS client is refused. *tell: whether the peer can read our records.
  */
-static int secure(struct dst *d, int lfd, bool *tell)
+int dst_secure(struct dst *d, struct mig_conn *c, int lfd, bool *tell)
 {
 	uint8_t b;
-	int r = first_byte(d, lfd, &b);
+	int r = first_byte(d, c, lfd, &b);
 	if (r)
 		return r;
 	if (!d->tls && b == 0x16)
@@ -136,7 +136,7 @@ static int secure(struct dst *d, int lfd, bool *tell)
 		                "(--tls-psk or --tls-cert)",
 		                b, b == TSMIG_REC_HELLO ? ", a plaintext tsvmm migration" : "");
 	*tell = false; /* until the handshake completed: GnuTLS sends the alerts */
-	r = mig_conn_start_tls(&d->conn, d->tls, NULL);
+	r = mig_conn_start_tls(c, d->tls, NULL);
 	*tell = r == 0;
 	return r;
 }
@@ -151,7 +151,7 @@ int dst_admit(struct dst *d, int lfd, int sfd, char *peer, size_t peerlen)
 		mig_conn_set_deadline(&d->conn, MIG_HANDSHAKE_TIMEOUT_MS);
 		d->err[0] = 0;
 		bool tell = true;
-		int r = secure(d, lfd, &tell);
+		int r = dst_secure(d, &d->conn, lfd, &tell);
 		if (!r)
 			r = hello(d, vmm_config(d->vmm)->disk_path);
 		if (r && !d->err[0])

@@ -16,6 +16,7 @@ struct vm;
 struct vcpu_state;
 struct mig_tls;
 struct pcd;
+struct dst_multi;
 
 struct dst {
 	struct vmm *vmm;
@@ -41,10 +42,12 @@ struct dst {
 	uint64_t *missing;    /* storage flim post-copy: blocks the image lacks at the switchover */
 	uint64_t nmissing;
 	struct pcd *pc; /* the post-copy thread's state (owned by the block device once set) */
-	const char *listen_addr; /* --incoming ADDR:PORT: a post-copy reconnect comes there */
-	uint8_t digest[16];      /* the switchover checksum (names the migration on reconnect) */
-	uint32_t features;       /* the HELLO's (TSMIG_F_VERIFY: VERIFY follows RUNNING) */
-	uint8_t *buf;            /* one record */
+	const char *listen_addr;  /* --incoming ADDR:PORT: a post-copy reconnect comes there */
+	uint8_t digest[16];       /* the switchover checksum (names the migration on reconnect) */
+	uint32_t features;        /* the HELLO's (TSMIG_F_VERIFY: VERIFY follows RUNNING) */
+	struct tsmig_hello hello; /* the control connection's HELLO */
+	struct dst_multi *mc;     /* parallel connections (incoming_multi.c), NULL: one */
+	uint8_t *buf;             /* one record */
 	struct vcpu_state *st;
 	struct tsmig_clock clk;
 	uint8_t *dev;
@@ -78,6 +81,27 @@ int dst_status(struct dst *d, unsigned type, int err, const char *msg);
  * (-ECANCELED: SIGINT/SIGTERM on sfd).
  */
 int dst_admit(struct dst *d, int lfd, int sfd, char *peer, size_t peerlen);
+/* incoming_admit.c: c's first byte within its deadline (a silent peer gives way to one
+ * waiting in lfd's backlog), TLS handshake when d->tls. *tell: c can read our records. */
+int dst_secure(struct dst *d, struct mig_conn *c, int lfd, bool *tell);
+/* incoming.c: apply a PAGES record of RAM (d->buf, len bytes). 0 or -errno (d->err). */
+int dst_pages(struct dst *d, uint32_t len);
+
+/*
+ * incoming_multi.c: parallel connections (HELLO.connections > 1). dst_multi_admit, after
+ * dst_admit: accept the data connections on lfd (TLS as the control one, then JOIN naming
+ * the HELLO's token), refusing strays, until all joined (the handshake timeout: fail) and
+ * start one receiving thread each. dst_multi_pages: the control connection applied pages.
+ * dst_multi_pass_end: the control connection's PASS_END ps: wait until every data connection
+ * ended that pass (the barrier), then let them on. dst_multi_failed: a data connection failed
+ * (its reason into d->err; the control connection's waits end at once: wake_fd).
+ * dst_multi_stop: end the threads, add their counts to d, close. 0 or -errno (d->err).
+ */
+int dst_multi_admit(struct dst *d, int lfd, int sfd);
+int dst_multi_pages(struct dst *d, uint64_t count);
+int dst_multi_pass_end(struct dst *d, const struct tsmig_pass *ps);
+bool dst_multi_failed(struct dst *d);
+void dst_multi_stop(struct dst *d);
 
 /*
  * incoming_disk.c: migrate-disk, the destination side. dst_disk_region: a DISK region was

@@ -21,6 +21,7 @@ void mig_params_default(struct mig_params *p)
 	p->pc_ondemand_ms = 2000;
 	p->pc_resume_ms = 30000;
 	p->block_size = TSMIG_PAGE_SIZE;
+	p->connections = 1;
 }
 
 static int set_mode(struct mig_params *p, const char *mode)
@@ -70,7 +71,8 @@ static int check_keys(const json_t *obj, char *err, size_t errlen)
 	                                    "postcopy-resume",
 	                                    "checksum",
 	                                    "ram-dedup",
-	                                    "block-size"};
+	                                    "block-size",
+	                                    "connections"};
 	const char *k;
 	json_t *v;
 	if (!json_is_object(obj)) {
@@ -121,6 +123,11 @@ int mig_params_parse(struct mig_params *p, const json_t *json, char *err, size_t
 		if (r || u == 0 || u > 1000)
 			BAD("\"max-iterations\" must be 1 .. 1000");
 		n.max_iterations = (uint32_t)u;
+	}
+	if ((r = json_get_u64(json, "connections", &u)) != -ENOENT) {
+		if (r || u < 1 || u > TSMIG_CONN_MAX)
+			BAD("\"connections\" must be 1 .. 8 (TCP connections of the migration)");
+		n.connections = (uint32_t)u;
 	}
 	if ((r = json_get_u64(json, "timeout", &u)) != -ENOENT) {
 		if (r || u < 100 || u > 600000)
@@ -258,7 +265,7 @@ size_t mig_metrics_json(const struct mig_metrics *m, const struct mig_params *p,
 	        "\"compress\": \"%s\", \"timeout\": %u, \"migrate-disk\": %s, \"storage\": "
 	        "\"%s\", \"postcopy\": %s, \"postcopy-prefetch\": %s, \"ram-dedup\": %s, "
 	        "\"postcopy-ondemand-ms\": "
-	        "%u, \"postcopy-resume\": %u, \"checksum\": \"%s\", \"block-size\": %u}, "
+	        "%u, \"postcopy-resume\": %u, \"checksum\": \"%s\", \"block-size\": %u, \"connections\": %u}, "
 	        "\"transport\": %s, "
 	        "\"error\": %s}",
 	        mig_status_name(m->status), m->setup_ns / 1e6, m->total_ns / 1e6,
@@ -298,7 +305,7 @@ size_t mig_metrics_json(const struct mig_metrics *m, const struct mig_params *p,
 	        mig_storage_name(p->storage), p->postcopy ? "true" : "false",
 	        p->pc_prefetch ? "true" : "false", p->ram_dedup ? "true" : "false",
 	        p->pc_ondemand_ms, p->pc_resume_ms, p->checksum_early ? "early" : "stop",
-	        p->block_size, tq, errq);
+	        p->block_size, p->connections, tq, errq);
 	return n < 0 ? 0 : (size_t)n;
 }
 

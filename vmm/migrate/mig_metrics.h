@@ -49,6 +49,9 @@ struct mig_params {
 	uint32_t block_size;     /* ["block-size"] bytes of a disk block (the DISK region's
 	                          * block_size): a power of two, 4096 (default) .. 1 MiB; the
 	                          * disk image's size must be a multiple of it */
+	uint32_t connections;    /* ["connections"] TCP connections the RAM pages of each pass
+	                          * are striped over (1 .. 8, default 1; RAM only: not with
+	                          * migrate-disk or a storage mode) */
 };
 
 /* Storage migration modes (issue 15). */

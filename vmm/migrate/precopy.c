@@ -37,7 +37,7 @@
 
 static void publish(struct src *s)
 {
-	s->met.bytes_wire = s->bytes_base + s->conn.bytes_tx;
+	s->met.bytes_wire = s->bytes_base + multi_bytes_tx(s);
 	pthread_mutex_lock(&s->g->lock);
 	s->met.total_ns = mig_mono_ns() - s->g->start_ns;
 	s->g->met = s->met;
@@ -70,8 +70,13 @@ static int flush(struct src *s)
 		snprintf(s->conn.err, sizeof(s->conn.err), "cancelled");
 		return -ECANCELED;
 	}
-	int r = mig_send_flags(&s->conn, TSMIG_REC_PAGES, s->region, s->rec, (uint32_t)s->rec_len);
+	struct mig_conn *c = multi_conn(s); /* connection 0 unless there are several */
+	int r = mig_send_flags(c, TSMIG_REC_PAGES, s->region, s->rec, (uint32_t)s->rec_len);
 	s->rec_len = 0;
+	if (r && c != &s->conn)
+		snprintf(s->conn.err, sizeof(s->conn.err), "data connection %u: %.200s", s->cur,
+		         c->err);
+	multi_next(s);
 	publish(s);
 	if (!s->pc_running && (r == -EPIPE || r == -ECONNRESET || !r)) {
 		/* (in post-copy the destination talks: postcopy_src.c reads it) */
@@ -91,6 +96,7 @@ static int put(struct src *s, uint64_t pfn, unsigned kind, unsigned count, const
 		tsmig_entry_put(s->rec, TSMIG_REC_MAX, &s->rec_len, pfn, kind, count, data, len);
 	}
 	s->met.pages_sent += count;
+	s->cpages[s->cur] += count;
 	return 0;
 }
 
@@ -134,11 +140,35 @@ static int put_ref(struct src *s, uint64_t pfn, unsigned kind, struct mig_hash h
 	return put(s, pfn, kind, 1, &r, sizeof(r));
 }
 
+/* Parallel connections: does the destination apply q's copy before an entry that goes on
+ * the current connection, and keep it until then? Yes when q's copy of this pass went on this
+ * connection (records apply in order there), or when it came in an earlier pass (the barrier)
+ * and q is not sent again in this pass (its new copy, on another connection, could be applied
+ * first and the reference would find the new content: refused by hash, a failed migration). */
+static bool multi_ref_ok(const struct src *s, uint64_t q)
+{
+	if (!s->where || s->where[q] == s->cur)
+		return true;
+	return s->where[q] == MULTI_EARLIER && !(s->pass_bm && s->pass_bm[q / 64] >> (q % 64) & 1);
+}
+
 /* Can the destination's page q serve as the content h? */
 static bool dup_valid(const struct src *s, uint64_t q, struct mig_hash h)
 {
 	return q < s->npages && (s->kind[q] == SENT_FULL || s->kind[q] == SENT_DUP) &&
-	       mig_hash_eq(s->hash[q], h);
+	       mig_hash_eq(s->hash[q], h) && multi_ref_ok(s, q);
+}
+
+/* Parallel connections: the record being built goes on one connection; start a new record
+ * before a page when the page (and a pending ZERO run) might not fit, so that the
+ * connection chosen for the page's references is the one it goes on. Records stay short
+ * (MULTI_REC): one blocking write must not hold the others idle for long. 0 or -errno. */
+static int room(struct src *s)
+{
+	if (s->nconn < 2 || s->rec_len + 2 * TSMIG_ENTRY_MAX <= MULTI_REC)
+		return 0;
+	int r = zero_flush(s);
+	return r ? r : flush(s);
 }
 
 static bool holds_page(const void *arg, uint64_t q, struct mig_hash h)
@@ -149,7 +179,11 @@ static bool holds_page(const void *arg, uint64_t q, struct mig_hash h)
 static int send_page(struct src *s, uint64_t pfn)
 {
 	const uint8_t *live = s->ram + pfn * TSMIG_PAGE_SIZE;
-	int r;
+	int r = room(s);
+	if (r)
+		return r;
+	if (s->where) /* its copy of this pass goes on this connection (a ZERO run: anywhere) */
+		s->where[pfn] = (uint8_t)s->cur;
 	if (s->p.zero && mig_page_is_zero(live)) {
 		if ((r = zero_add(s, pfn)))
 			return r;
@@ -372,6 +406,8 @@ static int send_disk(struct src *s)
 static int send_pass(struct src *s, const uint64_t *bm, uint64_t *sent)
 {
 	uint64_t before = s->met.pages_sent;
+	multi_pass_begin(s);
+	s->pass_bm = bm;
 	int r = send_disk(s);
 	for (size_t w = 0; !r && w < s->words; w++)
 		for (uint64_t x = bm[w]; !r && x; x &= x - 1)
@@ -381,7 +417,12 @@ static int send_pass(struct src *s, const uint64_t *bm, uint64_t *sent)
 	if (!r)
 		r = flush(s);
 	*sent = s->met.pages_sent - before;
+	s->pass_bm = NULL;
 	struct tsmig_pass ps = {.pass = s->met.iterations, .final = s->final, .pages = *sent};
+	if (!r)
+		r = multi_pass_end(s, &ps);
+	if (r == -EPIPE || r == -ECONNRESET) /* a data connection: the destination's reason */
+		r = peer_refused(s) ?: r;
 	if (!r)
 		r = mig_send(&s->conn, TSMIG_REC_PASS_END, &ps, sizeof(ps));
 	return r || s->final ? r : wait_pass_ack(s, ps.pass);
@@ -433,12 +474,12 @@ static int disk_precopy(struct src *s)
 {
 	uint64_t start = mig_mono_ns(), bpb = 0, bw = 0;
 	for (;;) {
-		uint64_t t0 = mig_mono_ns(), b0 = s->conn.bytes_tx, n0 = s->met.disk_blocks_sent;
+		uint64_t t0 = mig_mono_ns(), b0 = multi_bytes_tx(s), n0 = s->met.disk_blocks_sent;
 		int r = send_disk(s);
 		if (r)
 			return r;
 		s->met.disk_passes++;
-		uint64_t dt = mig_mono_ns() - t0, db = s->conn.bytes_tx - b0;
+		uint64_t dt = mig_mono_ns() - t0, db = multi_bytes_tx(s) - b0;
 		uint64_t sent = s->met.disk_blocks_sent - n0;
 		if (db >= (256u << 10) && dt)
 			bw = (uint64_t)((unsigned __int128)db * 1000000000ULL / dt);
@@ -506,7 +547,7 @@ static int precopy(struct src *s)
 	memset(s->pending, 0xff, s->words * sizeof(uint64_t)); /* pass 0: everything */
 	uint64_t bpp = 0;
 	for (;;) {
-		uint64_t t0 = mig_mono_ns(), b0 = s->conn.bytes_tx, sent;
+		uint64_t t0 = mig_mono_ns(), b0 = multi_bytes_tx(s), sent;
 		const uint64_t *bm = s->pending;
 		memcpy(s->tmp, bm, s->words * sizeof(uint64_t));
 		memset(s->pending, 0, s->words * sizeof(uint64_t));
@@ -514,7 +555,7 @@ static int precopy(struct src *s)
 		if (r)
 			return r;
 		s->met.iterations++;
-		uint64_t dt = mig_mono_ns() - t0, db = s->conn.bytes_tx - b0;
+		uint64_t dt = mig_mono_ns() - t0, db = multi_bytes_tx(s) - b0;
 		if (db >= (256u << 10) && dt)
 			s->met.bandwidth_bps =
 			        (uint64_t)((unsigned __int128)db * 1000000000ULL / dt);
@@ -552,7 +593,7 @@ static int stop_and_copy(struct src *s, uint64_t stop_rt)
 	if (dirty < 0)
 		return (int)dirty;
 	s->final = true;
-	uint64_t sent, b0 = s->conn.bytes_tx, t0 = mig_mono_ns();
+	uint64_t sent, b0 = multi_bytes_tx(s), t0 = mig_mono_ns();
 	memcpy(s->tmp, s->pending, s->words * sizeof(uint64_t));
 	int r = send_pass(s, s->tmp, &sent);
 	if (r)
@@ -561,7 +602,7 @@ static int stop_and_copy(struct src *s, uint64_t stop_rt)
 	s->met.dirty_pages = 0;
 	s->met.final_pages = sent;
 	s->met.final_ns = mig_mono_ns() - t0;
-	precopy_log_pass(s, sent, s->conn.bytes_tx - b0, mig_mono_ns() - t0);
+	precopy_log_pass(s, sent, multi_bytes_tx(s) - b0, mig_mono_ns() - t0);
 	if (s->postcopy && (r = pc_src_declare(s)))
 		return r;
 	struct vcpu_state *st = calloc(1, sizeof(*st));

@@ -42,6 +42,17 @@ struct src {
 	size_t words;        /* of a page bitmap */
 	struct mig_tls *tls; /* credentials, NULL: plaintext */
 	struct mig_conn conn;
+	/* parallel connections (p.connections > 1, precopy_multi.c): data[1 .. nconn - 1] (data[0]
+	 * unused: conn is connection 0), the connection the PAGES record being built goes on,
+	 * pages sent on each in this pass, and per page the connection its copy of this pass
+	 * went on (MULTI_EARLIER: an earlier pass, every connection may name it in a DUP) */
+	struct mig_conn data[TSMIG_CONN_MAX];
+	unsigned nconn, cur;
+	bool dead[TSMIG_CONN_MAX]; /* test fault: dropped on purpose, not used again */
+	uint64_t cpages[TSMIG_CONN_MAX];
+	uint8_t *where;
+	const uint64_t *pass_bm; /* the pages of the pass being sent (NULL between passes) */
+	int fault_conn; /* test fault: 1 drop data connection 1, 2 its PASS_END names pass + 1 */
 	uint64_t *pending, *tmp; /* page bitmaps: to send next, scratch */
 	uint8_t *kind;           /* enum sent_kind per page */
 	struct mig_hash *hash;   /* per page, when dup is on */
@@ -116,6 +127,23 @@ int precopy_setup(struct src *s);
 /* One statlog row for a finished pass / the closing notes. */
 void precopy_log_pass(struct src *s, uint64_t pages, uint64_t bytes, uint64_t ns);
 void precopy_log_end(struct src *s);
+
+/* precopy_multi.c: parallel connections. multi_setup, after HELLO and REGION: connect the
+ * data connections (TLS as the control one), each sends JOIN (token). multi_conn: the
+ * connection the record being built goes on; multi_next, after each record: the one with the
+ * fewest bytes waiting in its socket. multi_pass_begin / multi_pass_end: per-pass bookkeeping
+ * and PASS_END on every data connection (before the control one's). multi_bytes_tx: bytes
+ * sent on all connections. multi_close. 0 or -errno (reason in s->conn.err). */
+#define MULTI_EARLIER 0xff
+#define MULTI_REC     (128u << 10) /* PAGES record size with several connections */
+struct mig_tls_opts;
+int multi_setup(struct src *s, uint64_t token, const struct mig_tls_opts *to);
+struct mig_conn *multi_conn(struct src *s);
+void multi_next(struct src *s);
+void multi_pass_begin(struct src *s);
+int multi_pass_end(struct src *s, const struct tsmig_pass *ps);
+uint64_t multi_bytes_tx(const struct src *s);
+void multi_close(struct src *s);
 
 /* postcopy_src.c (storage flim): pc_src_declare, in the stop-and-copy pass: the blocks still
  * pending become the missing set, declared in DISK_MISSING records. pc_src_leaves, once the

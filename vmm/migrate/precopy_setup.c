@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -34,6 +35,9 @@ struct src *precopy_src_create(struct migration *g)
 	s->met = g->met;
 	pthread_mutex_unlock(&g->lock);
 	s->conn.fd = -1;
+	for (unsigned i = 0; i < TSMIG_CONN_MAX; i++)
+		s->data[i].fd = -1;
+	s->nconn = 1;
 	s->vm = vmm_vm(g->vmm);
 	s->npages = vm_mem_size(s->vm) / TSMIG_PAGE_SIZE;
 	s->words = vm_dirty_bitmap_words(s->vm);
@@ -70,6 +74,11 @@ struct src *precopy_src_create(struct migration *g)
 	 * the entries keep the real one */
 	s->fault_region_bs =
 	        f && !strncmp(f, "region-block-size=", 18) ? (uint32_t)strtoul(f + 18, NULL, 0) : 0;
+	/* test_migrate_multi.sh: a data connection that drops, one that names another pass */
+	s->fault_conn = !f                              ? 0
+	                : !strcmp(f, "conn-drop")       ? 1
+	                : !strcmp(f, "conn-wrong-pass") ? 2
+	                                                : 0;
 	return s;
 }
 
@@ -80,6 +89,7 @@ void precopy_src_destroy(struct src *s)
 	mig_ramhash_finish(s->rh, true);
 	mig_ramhash_finish(s->drh, true);
 	mig_conn_close(&s->conn);
+	multi_close(s);
 	if (s->dmap)
 		munmap((void *)s->dmap, s->dblocks * s->dbs);
 	free(s->dpage);
@@ -248,6 +258,14 @@ int precopy_setup(struct src *s)
 	const char *disk_path = vmm_config(s->g->vmm)->disk_path;
 	if (s->p.storage)
 		s->p.migrate_disk = true;
+	if (s->p.connections > 1 && s->p.migrate_disk) {
+		snprintf(err, errlen,
+		         "connections %u: parallel connections carry RAM only, not with "
+		         "migrate-disk or a storage mode",
+		         s->p.connections);
+		return -EINVAL;
+	}
+	s->nconn = s->p.connections ? s->p.connections : 1;
 	if (s->p.dup && !(s->dupidx = hindex_create(s->npages)))
 		return -ENOMEM;
 	if ((s->p.disk && disk_path) || s->p.migrate_disk) {
@@ -317,7 +335,10 @@ int precopy_setup(struct src *s)
 		snprintf(s->met.transport, sizeof(s->met.transport), "plaintext");
 	}
 	pr_info("migration to %s: %s", s->g->uri, s->met.transport);
-	s->conn.rate_bps = s->p.max_bandwidth;
+	s->conn.rate_bps = s->p.max_bandwidth / s->nconn; /* each connection its share */
+	uint64_t token = 0;
+	if (s->nconn > 1 && getrandom(&token, sizeof(token), 0) != sizeof(token))
+		token = mig_realtime_ns() ^ (uint64_t)getpid() << 32;
 	struct tsmig_hello h = {
 	        .magic = TSMIG_MAGIC,
 	        .version = TSMIG_VERSION,
@@ -331,6 +352,8 @@ int precopy_setup(struct src *s)
 	                                                          : 0),
 	        .disk_bytes = s->disk ? disk_index_bytes(s->disk) : 0,
 	        .tsc_khz = vmm_tsc_khz(s->g->vmm),
+	        .connections = s->nconn,
+	        .token = token,
 	};
 	struct tsmig_region ram = {.id = 0,
 	                           .kind = TSMIG_REGION_RAM,
@@ -344,7 +367,7 @@ int precopy_setup(struct src *s)
 	if ((r = mig_send(&s->conn, TSMIG_REC_HELLO, &h, sizeof(h))) ||
 	    (r = mig_send(&s->conn, TSMIG_REC_REGION, &ram, sizeof(ram))) ||
 	    (s->dmap && (r = mig_send(&s->conn, TSMIG_REC_REGION, &disk, sizeof(disk)))) ||
-	    (s->dst_h && (r = recv_index(s))))
+	    (s->dst_h && (r = recv_index(s))) || (s->nconn > 1 && (r = multi_setup(s, token, &to))))
 		return r;
 	if ((r = vm_dirty_log_start(s->vm)) || (r = (int)vm_dirty_log_fetch(s->vm, s->tmp)) < 0) {
 		snprintf(err, errlen, "cannot start dirty logging: %s", strerror(-r));

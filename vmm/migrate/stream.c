@@ -66,6 +66,8 @@ static const struct rec_rule *rule(unsigned type)
 	                                sizeof(struct tsmig_pass)},
 	        [TSMIG_REC_DISK_INDEX] = {"DISK_INDEX", false, sizeof(struct tsmig_disk_index),
 	                                  TSMIG_REC_MAX},
+	        [TSMIG_REC_JOIN] = {"JOIN", true, sizeof(struct tsmig_join),
+	                            sizeof(struct tsmig_join)},
 	};
 	if (type >= sizeof(rules) / sizeof(rules[0]) || !rules[type].name)
 		return NULL;
@@ -226,7 +228,32 @@ int tsmig_hello_check(const struct tsmig_hello *hi, char *err, size_t errlen)
 		         TSMIG_PAGE_SIZE);
 		return -EPROTO;
 	}
+	if (hi->connections > TSMIG_CONN_MAX || hi->reserved32) {
+		snprintf(err, errlen, "HELLO: %u connections (at most %d)%s", hi->connections,
+		         TSMIG_CONN_MAX, hi->reserved32 ? ", reserved field set" : "");
+		return -EPROTO;
+	}
 	return 0;
+}
+
+int tsmig_join_check(const struct tsmig_join *j, const struct tsmig_hello *hi, char *err,
+                     size_t errlen)
+{
+	unsigned n = hi->connections;
+	if (j->magic != TSMIG_MAGIC)
+		snprintf(err, errlen, "JOIN: not a tsvmm migration (magic 0x%x)", j->magic);
+	else if (j->token != hi->token)
+		snprintf(err, errlen, "JOIN: token %016llx is not this migration's",
+		         (unsigned long long)j->token);
+	else if (j->connections != n)
+		snprintf(err, errlen, "JOIN: %u connections, the HELLO said %u", j->connections, n);
+	else if (!j->index || j->index >= n)
+		snprintf(err, errlen, "JOIN: index %u outside 1..%u", j->index, n ? n - 1 : 0);
+	else if (j->reserved || j->reserved2)
+		snprintf(err, errlen, "JOIN: reserved fields set");
+	else
+		return 0;
+	return -EPROTO;
 }
 
 static int region_bad(char *err, size_t errlen, const struct tsmig_region *rg, const char *what,

@@ -55,6 +55,14 @@ const struct tsmig_region *tsmig_region_of(const struct tsmig_regions *t,
  */
 int tsmig_hello_check(const struct tsmig_hello *hi, char *err, size_t errlen);
 
+/*
+ * A data connection's JOIN against the control connection's HELLO: magic, the HELLO's token
+ * and connection count, index 1 .. connections - 1, reserved 0 (a repeated index is the
+ * caller's to refuse). 0, or -EPROTO with a reason naming the field.
+ */
+int tsmig_join_check(const struct tsmig_join *j, const struct tsmig_hello *hi, char *err,
+                     size_t errlen);
+
 /* What the receiver's memory and disk allow. */
 struct tsmig_limits {
 	uint64_t npages;      /* pages of RAM */
