@@ -265,7 +265,8 @@ size_t mig_metrics_json(const struct mig_metrics *m, const struct mig_params *p,
 	        "\"compress\": \"%s\", \"timeout\": %u, \"migrate-disk\": %s, \"storage\": "
 	        "\"%s\", \"postcopy\": %s, \"postcopy-prefetch\": %s, \"ram-dedup\": %s, "
 	        "\"postcopy-ondemand-ms\": "
-	        "%u, \"postcopy-resume\": %u, \"checksum\": \"%s\", \"block-size\": %u, \"connections\": %u}, "
+	        "%u, \"postcopy-resume\": %u, \"checksum\": \"%s\", \"block-size\": %u, "
+	        "\"connections\": %u}, "
 	        "\"transport\": %s, "
 	        "\"error\": %s}",
 	        mig_status_name(m->status), m->setup_ns / 1e6, m->total_ns / 1e6,
