@@ -50,8 +50,11 @@ static int read_all(int fd, void *b, size_t n)
 	return 0;
 }
 
-/* One record: radiotap (TSFT, TX or RX flags) + the 802.11 frame. */
-static void put(int fd, bool tx, uint64_t tsft, const uint8_t *frame, size_t len)
+/* One record: radiotap (TSFT, TX or RX flags) + the 802.11 frame. Runs in the medium's
+ * thread, where a Criterion assert cannot stop the test: returns false instead, and never
+ * raises SIGPIPE when the station has already closed (a software-mode test does not wait for
+ * its TX status record). */
+static bool put(int fd, bool tx, uint64_t tsft, const uint8_t *frame, size_t len)
 {
 	uint8_t rec[16 + 64 + 2048];
 	struct radiotap rt = {.have = 1u << RT_TSFT | 1u << RT_FLAGS, .tsft = tsft};
@@ -60,7 +63,7 @@ static void put(int fd, bool tx, uint64_t tsft, const uint8_t *frame, size_t len
 	memcpy(rec + 16 + h, frame, len);
 	uint32_t w[4] = {0, 0, (uint32_t)(h + len), (uint32_t)(h + len)};
 	memcpy(rec, w, 16);
-	cr_assert_eq(write(fd, rec, 16 + h + len), (ssize_t)(16 + h + len));
+	return send(fd, rec, 16 + h + len, MSG_NOSIGNAL) == (ssize_t)(16 + h + len);
 }
 
 /* Accept the station, then for each injected frame: a Sync from the peer (RX), then the TX
@@ -94,9 +97,10 @@ static void *medium_run(void *arg)
 		size_t n =
 		        wifi_frame_build_data(f, sizeof(f), &tx, WIFI_ETH_P_1588, msg, sizeof(msg));
 		struct radiotap rt2;
-		cr_assert_eq(radiotap_parse(f, n, &rt2, &why), 0);
-		put(fd, false, m->tsft_rx, f + rt2.len, n - rt2.len);
-		put(fd, true, m->tsft_tx, d + rt.len, rh[2] - rt.len);
+		if (radiotap_parse(f, n, &rt2, &why) ||
+		    !put(fd, false, m->tsft_rx, f + rt2.len, n - rt2.len) ||
+		    !put(fd, true, m->tsft_tx, d + rt.len, rh[2] - rt.len))
+			break;
 	}
 	close(fd);
 	return NULL;
