@@ -76,16 +76,26 @@ check "migrate to a bad uri: query-migrate failed naming it, the VM keeps runnin
 	sh -c "echo '$r' | head -n1 | grep -q '\"status\": \"failed\".*unix:/x' && echo '$r' | tail -n1 | grep -q '\"status\": \"running\"'"
 r=$($T ctl "$S" '{"execute": "no-such-thing"}')
 check "unknown command: CommandNotFound" sh -c "echo '$r' | grep -q CommandNotFound"
-r=$($T ctl "$S" '{"execute": "stop"}' '{"execute": "query-status"}')
-check "stop: paused" sh -c "echo '$r' | grep -q '\"status\": \"paused\"'"
-sleep 1
-$T ctl "$S" '{"execute": "cont"}' >/dev/null
-sleep 0.3
-r=$($T ctl "$S" '{"execute": "query-status"}')
-p=$(echo "$r" | json last_pause_ns)
-g=$(echo "$r" | json max_gap_ns)
+# The guest's largest TSC gap (max_gap_ns) must be the pause, as the VMM measured it. On a
+# loaded 2-core machine the vCPU thread can also be kept off the CPU for seconds (CI saw a
+# 3.2 s gap around a 1.0 s pause while other builds ran): then one more stop/cont with a
+# longer pause (4 s), so that its gap is the new largest one.
+for pause in 1 4; do
+	r=$($T ctl "$S" '{"execute": "query-status"}' '{"execute": "stop"}' '{"execute": "query-status"}')
+	g0=$(echo "$r" | json max_gap_ns)
+	[ $pause -eq 1 ] && check "stop: paused" sh -c "echo '$r' | tail -n1 | grep -q '\"status\": \"paused\"'"
+	sleep $pause
+	$T ctl "$S" '{"execute": "cont"}' >/dev/null
+	sleep 0.3
+	r=$($T ctl "$S" '{"execute": "query-status"}')
+	p=$(echo "$r" | json last_pause_ns)
+	g=$(echo "$r" | json max_gap_ns)
+	ok=0
+	[ "${g:-0}" -gt "${g0:-0}" ] && within "${g:-0}" "${p:-1}" 20000000 && ok=1 && break
+	[ $pause -eq 1 ] && echo "  note stop/cont: largest guest TSC gap $g ns (before the stop $g0), VMM pause $p ns: a starved vCPU? once more, 4 s"
+done
 check "cont: running again" sh -c "echo '$r' | grep -q '\"status\": \"running\"'"
-check "stop/cont: guest TSC gap $g ns ~ VMM pause $p ns (within 20 ms)" within "${g:-0}" "${p:-1}" 20000000
+check "stop/cont: guest TSC gap $g ns ~ VMM pause $p ns (within 20 ms; pause ${pause} s)" [ $ok -eq 1 ]
 r=$($T ctl "$S" '{"execute": "stop"}' '{"execute": "x-state-roundtrip"}' '{"execute": "cont"}')
 check "vCPU state get/set/get, device save/load, KVM clock on a paused VM" sh -c "echo '$r' | grep -q '\"regs_sregs_equal\": true'"
 n1=$($T ctl "$S" '{"execute": "query-status"}' | json samples)
