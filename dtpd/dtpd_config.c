@@ -37,6 +37,8 @@ static const struct config_item table[] = {
          * a DPDK follower was measured 31 us off with its offsets near 0 (af_packet vdev) */
         CFG_INT("dpdk_tsc_stamp_err_ns", G, 50000, 0, 1000000000),
         CFG_INT("logging_level", G, 6, 0, 7),
+        CFG_STRING("trace_file", G, NULL),
+        CFG_BOOL("two_step", G, 1),
 };
 
 struct config *dtpd_config_create(void)

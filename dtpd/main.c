@@ -48,6 +48,13 @@ struct dtpd_txlat {
 	unsigned n;
 };
 
+/* two-step: the last BEACON sent on a port, its claimed tx_ts and real TX stamp - tx_ts */
+struct dtpd_prev_tx {
+	bool valid;
+	uint64_t tx_ts;
+	int64_t err_ns;
+};
+
 struct dtpd {
 	struct config *cfg;
 	struct reactor *r;
@@ -57,7 +64,8 @@ struct dtpd {
 	struct transport *tp[DTPD_MAX_PORTS];
 	char ifname[DTPD_MAX_PORTS][IF_NAMESIZE];
 	uint8_t mac[DTPD_MAX_PORTS][6];
-	struct dtpd_txlat txlat[DTPD_MAX_PORTS];
+	struct dtpd_txlat txlat[DTPD_MAX_PORTS][3]; /* per port and frame type */
+	struct dtpd_prev_tx prev_tx[DTPD_MAX_PORTS];
 	unsigned n;
 	int ctl_fd, ifq_fd;
 	int log_interval;
@@ -66,12 +74,14 @@ struct dtpd {
 	int64_t t0_mono;
 	unsigned ticks;
 	bool dpdk, stop;
+	bool two_step; /* BEACONs carry the previous one's TX stamp error (two_step key) */
 	const char *ts_name;
 	int64_t next_self; /* root: next sample of its clock against its counter (mono) */
 	struct dtpd_counter_page *cpage; /* counter_page: the shared counter page, or NULL */
 	struct counter *tsc;
 	uint64_t tsc_ns_q32;
 	int64_t last_sample; /* mono of the last discipline sample (0: none) */
+	FILE *trace;         /* trace_file: one line per sent frame and per beacon (debug) */
 };
 
 static void usage(FILE *f)
@@ -106,6 +116,16 @@ static void usage(FILE *f)
 	        "  dpdk_poll_us N           sleep N us when a poll round found nothing (0: spin)\n"
 	        "  dpdk_tsc_stamp_err_ns N  TSC stamps' error, added to the own bound (50000)\n"
 	        "  logging_level N          syslog level 0..7 (6)\n"
+	        "  two_step 0|1             BEACONs carry the previous one's TX stamp error, "
+	        "receivers\n"
+	        "                           correct its sample with it, and carry our last\n"
+	        "                           measurement of the peer: the discipline's delay comes\n"
+	        "                           from the BEACONs of both directions (1)\n"
+	        "  trace_file PATH          debug: a line per sent frame (tx PORT TYPE TX_TS PRED "
+	        "LAT CORR)\n"
+	        "                           and per beacon (rx PORT TX_TS T4 DELAY OFFSET USED),\n"
+	        "                           INIT (rxi) and INIT-ACK (rxa PORT TX_TS T4 ECHO "
+	        "DELAY)\n"
 	        "  clock SPEC | clock_type/vclock/phc_device, clock_servo, statlog, chrony_*,\n"
 	        "  free_running, pi_* / kalman_* ...   the discipline engine's keys "
 	        "(tsync/sync.h)\n");
@@ -206,14 +226,17 @@ static void send_frame(void *arg, unsigned port, const struct dtp_frame *f0)
 {
 	struct dtpd *d = arg;
 	struct dtp_frame f = *f0;
-	uint8_t buf[DTP_FRAME_MIN_WIRE] = {0};
+	uint8_t buf[DTPD_EXT_LONG_END] = {0};
 	memcpy(f.dst, dtp_dst, 6);
 	memcpy(f.src, d->mac[port], 6);
 	/* the frame's stamps stand for the instant it leaves: now + the send path's latency
 	 * (the median of the last DTPD_DELAY_RING, from the TX stamps), so the one-way delay the
 	 * peer sees holds no send path of ours (it differs from node to node: a bias of half
 	 * the difference otherwise, measured 5 us) */
-	struct dtpd_txlat *tl = &d->txlat[port];
+	/* one ring per frame type: a BEACON sent from the timer measured ~11 us from our stamp
+	 * to the kernel's TX stamp on veth, an INIT-ACK sent from the rx path ~1 us; one shared
+	 * ring predicted the ACKs 10 us late and biased every delay estimate (to 0 at 1 hop) */
+	struct dtpd_txlat *tl = &d->txlat[port][f.type < 3 ? f.type : 2];
 	/* the clock between two oscillator reads (a vclock read takes microseconds) */
 	int64_t o1 = osc_now(), clk = clock_now(d), pre = osc_now();
 	clk += (pre - o1) / 2;
@@ -226,16 +249,29 @@ static void send_frame(void *arg, unsigned port, const struct dtp_frame *f0)
 	if (sync_error_estimate(d->sync, &est) < 0)
 		est = -1;
 	int64_t corr = clk + pred - dtpd_counter_ns(d->node.p.epoch_ns, f.counter, clk);
+	struct dtpd_prev_tx *pv = &d->prev_tx[port];
+	bool beacon = f.type == DTP_MSG_BEACON;
 	struct dtpd_ext x = {.bound_ns = dtpd_own_bound(&d->node, est),
-	                     .has_corr = f.type == DTP_MSG_BEACON && corr > INT32_MIN &&
-	                                 corr < INT32_MAX,
-	                     .corr_ns = (int32_t)corr};
-	if (dtp_frame_encode(&f, buf, sizeof(buf)) < 0 || dtpd_ext_encode(buf, sizeof(buf), &x) < 0)
+	                     .has_corr = beacon && corr > INT32_MIN && corr < INT32_MAX,
+	                     .corr_ns = (int32_t)corr,
+	                     .has_prev = beacon && pv->valid && d->two_step,
+	                     .prev_tx_ts = pv->tx_ts,
+	                     .prev_err_ns = (int32_t)pv->err_ns,
+	                     .has_peer = beacon && d->two_step && d->node.rt[port].x_ok &&
+	                                 d->node.rt[port].x_ns > INT32_MIN &&
+	                                 d->node.rt[port].x_ns < INT32_MAX,
+	                     .peer_x_ns = (int32_t)d->node.rt[port].x_ns};
+	int len = dtp_frame_encode(&f, buf, sizeof(buf)) < 0
+	                  ? -1
+	                  : dtpd_ext_encode(buf, sizeof(buf), &x);
+	if (len < 0)
 		return;
+	if (beacon)
+		pv->valid = false;
 	/* the L2 transport writes the Ethernet header itself */
 	struct tsync_ts tx = tsync_ts_none();
 	ssize_t n = transport_send(d->tp[port], TRANS_EVENT, TRANS_DEST_DEFAULT, NULL, buf + 14,
-	                           sizeof(buf) - 14, &tx);
+	                           (size_t)len - 14, &tx);
 	if (n < 0 && n != -ETIMEDOUT) {
 		d->sends_failed++;
 		pr_debug("%s: %s", d->ifname[port], transport_last_error(d->tp[port]));
@@ -243,6 +279,13 @@ static void send_frame(void *arg, unsigned port, const struct dtp_frame *f0)
 		int64_t lat = (tx.src == TS_SRC_TSC ? tx.ns : osc_of_sys(tx.ns)) - pre;
 		if (lat >= 0 && lat < TXLAT_MAX_NS)
 			tl->ring[tl->n++ % DTPD_DELAY_RING] = lat;
+		/* the next BEACON on this port tells its receiver how far off this one's claim
+		 * was (two-step) */
+		if (beacon && lat - pred > INT32_MIN && lat - pred < INT32_MAX)
+			*pv = (struct dtpd_prev_tx){true, f.tx_ts, lat - pred};
+		if (d->trace)
+			fprintf(d->trace, "tx %u %d %lld %lld %lld %d\n", port, f.type,
+			        (long long)f.tx_ts, (long long)pred, (long long)lat, x.corr_ns);
 	}
 }
 
@@ -305,7 +348,7 @@ static void on_frame(void *arg, struct transport *t, enum transport_channel ch, 
 		 * has none: its counter is taken as the root's */
 		struct dtpd_ext x = {0};
 		int erc = dtpd_ext_decode(fr, len + 14, &x);
-		if (erc == -ERANGE) {
+		if (erc == -ERANGE || erc == -EINVAL) {
 			d->bad_frames++;
 			pl_warning(1.0, "%s: dropped a bad frame (%s; %llu so far)", d->ifname[p],
 			           dtpd_ext_strerror(erc), (unsigned long long)d->bad_frames);
@@ -313,6 +356,11 @@ static void on_frame(void *arg, struct transport *t, enum transport_channel ch, 
 		}
 		d->node.rt[p].peer_bound_ns = erc < 0 ? 0 : x.bound_ns;
 		d->node.rt[p].peer_corr_ns = erc < 0 ? 0 : x.corr_ns;
+		d->node.rt[p].peer_prev = erc == 0 && x.has_prev;
+		d->node.rt[p].peer_prev_tx_ts = x.prev_tx_ts;
+		d->node.rt[p].peer_prev_err_ns = x.prev_err_ns;
+		d->node.rt[p].peer_x_ok = erc == 0 && x.has_peer;
+		d->node.rt[p].peer_x_ns = x.peer_x_ns;
 	}
 	tmv_t t4c = 0;
 	if (!tsync_ts_valid(rx_ts)) {
@@ -329,8 +377,18 @@ static void on_frame(void *arg, struct transport *t, enum transport_channel ch, 
 	struct dtpd_sample s;
 	enum dtp_port_state before = d->node.ports[p].state;
 	uint64_t wild0 = d->node.rt[p].wild;
-	if (dtpd_node_rx(&d->node, p, &f, osc, t4c, osc_now(), reactor_now(d->r), &s))
-		feed(d, &s, sys);
+	d->node.rt[p].rx_sys_ns = sys;
+	int got = dtpd_node_rx(&d->node, p, &f, osc, t4c, osc_now(), reactor_now(d->r), &s);
+	if (got)
+		feed(d, &s, s.sys_ns);
+	if (d->trace && f.type != DTP_MSG_BEACON)
+		fprintf(d->trace, "rx%c %u %lld %lld %lld %lld\n",
+		        f.type == DTP_MSG_INIT ? 'i' : 'a', p, (long long)f.tx_ts, (long long)osc,
+		        (long long)f.echo_ts, (long long)d->node.rt[p].delay_ns);
+	if (d->trace && f.type == DTP_MSG_BEACON)
+		fprintf(d->trace, "rx %u %lld %lld %lld %lld %d\n", p, (long long)f.tx_ts,
+		        (long long)osc, (long long)dtpd_port_delay(&d->node.rt[p]),
+		        (long long)(got ? s.offset_ns : 0), got);
 	if (d->node.rt[p].wild != wild0)
 		pl_warning(1.0,
 		           "%s: dropped a beacon with a wild counter (%+lld ns ahead; %llu so far)",
@@ -420,8 +478,12 @@ static void on_tick(struct reactor *r, struct reactor_timer *t, uint64_t exp, vo
 		/* the clock read between two oscillator reads, taken at their midpoint (a vclock
 		 * read takes microseconds: reading it after the oscillator biased every node) */
 		int64_t o1 = osc_now(), c = clock_now(d), o2 = osc_now();
-		if (dtpd_node_self_sample(&d->node, o1 + (o2 - o1) / 2, c, &s))
+		if (dtpd_node_self_sample(&d->node, o1 + (o2 - o1) / 2, c, &s)) {
 			feed(d, &s, 0);
+			if (d->trace)
+				fprintf(d->trace, "self %lld %lld %lld\n", (long long)o1,
+				        (long long)(o2 - o1), (long long)s.offset_ns);
+		}
 	}
 	if (d->cpage && d->ticks % 20 == 10)
 		cpage_update(d);
@@ -659,6 +721,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	d->dpdk = config_get_int(d->cfg, NULL, "transport") == DTPD_TP_DPDK;
+	d->two_step = config_get_bool(d->cfg, NULL, "two_step");
 	d->ts_name = "sys";
 	d->r = reactor_create();
 	d->t0_mono = reactor_now(d->r);
@@ -692,6 +755,11 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		cpage_tsc(d);
+	}
+	const char *tf = config_get_string(d->cfg, NULL, "trace_file");
+	if (tf && *tf && !(d->trace = fopen(tf, "w"))) {
+		pr_err("trace_file %s: %s", tf, strerror(errno));
+		return 1;
 	}
 	struct reactor_timer *tick = reactor_timer_create(d->r, on_tick, d);
 	if (!tick || reactor_timer_arm(tick, TICK_NS, TICK_NS) < 0)
@@ -731,6 +799,8 @@ int main(int argc, char **argv)
 		dtpd_cpage_unmap(d->cpage);
 		unlink(cp);
 	}
+	if (d->trace)
+		fclose(d->trace);
 	counter_destroy(d->tsc);
 	for (unsigned p = 0; p < d->n; p++)
 		transport_destroy(d->tp[p]);
