@@ -356,10 +356,11 @@ static void on_frame(void *arg, struct transport *t, enum transport_channel ch, 
 		}
 		d->node.rt[p].peer_bound_ns = erc < 0 ? 0 : x.bound_ns;
 		d->node.rt[p].peer_corr_ns = erc < 0 ? 0 : x.corr_ns;
-		d->node.rt[p].peer_prev = erc == 0 && x.has_prev;
+		/* two_step 0: one-step samples and the INIT exchanges' delay, whatever the peer */
+		d->node.rt[p].peer_prev = erc == 0 && x.has_prev && d->two_step;
 		d->node.rt[p].peer_prev_tx_ts = x.prev_tx_ts;
 		d->node.rt[p].peer_prev_err_ns = x.prev_err_ns;
-		d->node.rt[p].peer_x_ok = erc == 0 && x.has_peer;
+		d->node.rt[p].peer_x_ok = erc == 0 && x.has_peer && d->two_step;
 		d->node.rt[p].peer_x_ns = x.peer_x_ns;
 	}
 	tmv_t t4c = 0;
