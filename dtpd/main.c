@@ -121,6 +121,8 @@ static void usage(FILE *f)
 	        "                           correct its sample with it, and carry our last\n"
 	        "                           measurement of the peer: the discipline's delay comes\n"
 	        "                           from the BEACONs of both directions (1)\n"
+	        "  beacon_stagger 0|1       one port's BEACON per timer wake-up: every BEACON is\n"
+	        "                           then a first send, same path both ways (1)\n"
 	        "  trace_file PATH          debug: a line per sent frame (tx PORT TYPE TX_TS PRED "
 	        "LAT CORR)\n"
 	        "                           and per beacon (rx PORT TX_TS T4 DELAY OFFSET USED),\n"

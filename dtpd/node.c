@@ -344,6 +344,7 @@ int dtpd_node_self_sample(struct dtpd_node *nd, int64_t osc, int64_t clk, struct
 
 void dtpd_node_timers(struct dtpd_node *nd, int64_t clk, int64_t mono)
 {
+	bool fired = false;
 	dtpd_node_advance(nd, clk);
 	for (unsigned i = 0; i < nd->n; i++) {
 		struct dtpd_port_rt *rt = &nd->rt[i];
@@ -362,9 +363,10 @@ void dtpd_node_timers(struct dtpd_node *nd, int64_t clk, int64_t mono)
 			rt->retry_at = 0;
 			input(nd, i, DTP_EV_RETRY_TIMEOUT, clk, mono);
 		}
-		if (rt->beacon_at && mono >= rt->beacon_at) {
+		if (rt->beacon_at && mono >= rt->beacon_at && !(nd->p.beacon_stagger && fired)) {
 			rt->beacon_at = 0;
 			input(nd, i, DTP_EV_BEACON_TIMER, clk, mono);
+			fired = true;
 		}
 	}
 }

@@ -135,6 +135,7 @@ struct dtpd_node_params {
 	int64_t late_ns;          /* a beacon this much later than the recent least: no sample */
 	int64_t wild_ns;          /* a beacon counter this far ahead of lc is dropped (0: off) */
 	int64_t stamp_err_ns;     /* the timestamps' own error, added to the own bound */
+	bool beacon_stagger;      /* one BEACON per dtpd_node_timers call (see below) */
 };
 
 struct dtpd_sample {
@@ -206,7 +207,12 @@ void dtpd_node_link(struct dtpd_node *nd, unsigned port, bool up, int64_t clk, i
  * filled when it gives a discipline sample, else 0. */
 int dtpd_node_rx(struct dtpd_node *nd, unsigned port, const struct dtp_frame *f, int64_t t4,
                  int64_t t4_clk, int64_t clk_now, int64_t mono, struct dtpd_sample *s);
-/* Run due timers and the silence check at (oscillator time clk, mono). */
+/* Run due timers and the silence check at (oscillator time clk, mono). With beacon_stagger,
+ * at most one port's BEACON timer fires per call (the others at the next): on veth the first
+ * frame a process sends after its timer woke it reached the peer ~0.8 us later after its TX
+ * stamp than a second one sent right after it (measured: 1.2-1.3 us against 0.45-0.7 us),
+ * so a root that beaconed both ports at once gave its second port's peer a one-way time that
+ * its own (first, cold) BEACON back did not have: half the difference biased that peer. */
 void dtpd_node_timers(struct dtpd_node *nd, int64_t clk, int64_t mono);
 /* On-demand burst (dtp_device_burst): beacons every beacon_ns / burst_div (8) for the next
  * dur_ns of the oscillator; the armed beacon timers are brought forward. Returns the burst's
