@@ -222,6 +222,7 @@ measure() {
 			bnd="$(kv bound_p50_ns "$c")"
 			st=$(bed_exec "$n" "$BIN/dtpd" ctl "$PTP_DIR/$n.$sfx.sock" status 2>/dev/null)
 			late="$(kv late "$st")/$(kv samples "$st")"
+			echo "# $n status: $st" >&2
 		fi
 		printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$TOPO" "$label" \
 			"$n" "$(hops "$n")" "$(kv rms_ns "$j")" "$(kv p99_ns "$j")" "$(kv max_ns "$j")" \
