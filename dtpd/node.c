@@ -287,8 +287,13 @@ int dtpd_node_rx(struct dtpd_node *nd, unsigned port, const struct dtp_frame *f,
 			rt->unmatched++;
 		}
 	}
+	/* an upstream port's first BEACON only seeds the late filter (nothing to compare its
+	 * one-way time with: one stamped 2.2 ms late at start-up was seen under load; taken, it
+	 * stepped the clock ms off and set acquired, so the next, right, counters were dropped
+	 * as wild for DTPD_WILD_ACCEPT beacons) */
+	bool seed = disc && rt->owd_n == 0;
 	if (beacon && pt->state == DTP_PORT_SYNC &&
-	    (!disc || !late_stamp(nd, rt, t4 - (int64_t)f->tx_ts))) {
+	    (!disc || !late_stamp(nd, rt, t4 - (int64_t)f->tx_ts)) && !seed) {
 		int64_t x = t4_clk - (dtpd_counter_ns(nd->p.epoch_ns, f->counter, t4_clk) +
 		                      rt->peer_corr_ns);
 		if (disc)
