@@ -622,7 +622,7 @@ static int open_ports(struct dtpd *d)
 		}
 		if (d->dpdk) {
 			d->ts_name = dtpd_dpdk_ts_name(d->tp[p]);
-			if (!strcmp(d->ts_name, "tsc"))
+			if (!strcmp(d->ts_name, "tsc") || !strcmp(d->ts_name, "pmd-rx"))
 				d->node.p.stamp_err_ns =
 				        config_get_i64(d->cfg, NULL, "dpdk_tsc_stamp_err_ns");
 		} else if (reactor_add_fd(d->r, transport_fd(d->tp[p], TRANS_EVENT), POLLIN, on_rx,
@@ -774,6 +774,9 @@ int main(int argc, char **argv)
 	        !strcmp(d->ts_name, "sys") ? "sys (kernel software stamps)"
 	        : !strcmp(d->ts_name, "tsc")
 	                ? "tsc (TSC at rx/tx burst, calibrated; no NIC timesync)"
+	        : !strcmp(d->ts_name, "pmd-rx")
+	                ? "pmd-rx (rx: the PMD's mbuf timestamp, the kernel's through libpcap; "
+	                  "tx: TSC before the burst; no NIC timesync)"
 	                : "nic (rte_eth_timesync)",
 	        (long long)(np.beacon_ns / 1000000), (long long)(np.epoch_ns / 1000000000));
 	int rc = 0;
@@ -805,6 +808,12 @@ int main(int argc, char **argv)
 	if (d->trace)
 		fclose(d->trace);
 	counter_destroy(d->tsc);
+	for (unsigned p = 0; p < d->n && !strcmp(d->ts_name, "pmd-rx"); p++) {
+		unsigned long long used, refused;
+		dtpd_dpdk_pmd_stamps(d->tp[p], &used, &refused);
+		pr_info("%s: %llu rx stamps from the PMD's mbuf field, %llu refused (TSC used)",
+		        d->ifname[p], used, refused);
+	}
 	for (unsigned p = 0; p < d->n; p++)
 		transport_destroy(d->tp[p]);
 	if (d->dpdk)
