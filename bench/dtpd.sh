@@ -18,9 +18,9 @@
 #
 # --quick: 25 s runs (10 s settle) instead of 90 s (30 s settle). --phase: only phase 1
 # (AF_PACKET beside ptpd-wl) or 2 (DPDK). --dpdk-vdev pcap: net_pcap vdevs (the kernel's RX
-# stamp per mbuf, through libpcap) instead of net_af_packet (TSC read after the rx burst). DTPD_BENCH_TRACE=DIR: every dtpd writes its
-# trace_file and tsync-judge its statlog there (NODE.SFX.trace, judge.SFX.statlog; the error
-# terms: bench/dtpd_terms.py). Needs root.
+# stamp per mbuf, through libpcap) instead of net_af_packet (TSC read after the rx burst).
+# DTPD_BENCH_TRACE=DIR: every dtpd writes its trace_file and tsync-judge its statlog there
+# (NODE.SFX.trace, judge.SFX.statlog; the error terms: bench/dtpd_terms.py). Needs root.
 # shellcheck disable=SC2154 # per-node variables (IFS_n, V_n_sfx, PID_n_sfx...) are set by eval
 cd "$(dirname "$0")/.." || exit 1
 DUR=90
@@ -36,7 +36,7 @@ while [ $# -gt 0 ]; do
 	--dpdk-vdev) VDEV=$2 && shift ;;
 	--topo) TOPOS=$2 && shift ;;
 	--phase) PHASES=$2 && shift ;;
-	-h | --help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//' && exit 0 ;;
+	-h | --help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//' && exit 0 ;;
 	-*) echo "bench/dtpd.sh: unknown option $1" >&2 && exit 2 ;;
 	*) BUILD=$1 ;;
 	esac
