@@ -40,6 +40,7 @@ static const struct config_item table[] = {
         CFG_STRING("trace_file", G, NULL),
         CFG_BOOL("two_step", G, 1),
         CFG_BOOL("beacon_stagger", G, 1),
+        CFG_INT("beacon_warmup_us", G, 30, 0, 1000),
 };
 
 struct config *dtpd_config_create(void)
