@@ -13,27 +13,37 @@
 # bound coverage (bench/dtpd_cover.py: |true error| <= bound_ns, sampled every 0.2 s), beacons
 # dropped as stamped late (late_filter_ns) of the discipline samples, and CPU % of the daemon.
 #
-#   bench/dtpd.sh [--quick] [--dpdk-poll-us N] [--topo chain|tree|both] [BUILD]
+#   bench/dtpd.sh [--quick] [--dpdk-poll-us N] [--dpdk-vdev af_packet|pcap]
+#                 [--topo chain|tree|both] [--phase 1|2|both] [BUILD]
 #
-# --quick: 25 s runs (10 s settle) instead of 90 s (30 s settle). Needs root.
+# --quick: 25 s runs (10 s settle) instead of 90 s (30 s settle). --phase: only phase 1
+# (AF_PACKET beside ptpd-wl) or 2 (DPDK). --dpdk-vdev pcap: net_pcap vdevs (the kernel's RX
+# stamp per mbuf, through libpcap) instead of net_af_packet (TSC read after the rx burst).
+# DTPD_BENCH_TRACE=DIR: every dtpd writes its trace_file and tsync-judge its statlog there
+# (NODE.SFX.trace, judge.SFX.statlog; the error terms: bench/dtpd_terms.py). Needs root.
 # shellcheck disable=SC2154 # per-node variables (IFS_n, V_n_sfx, PID_n_sfx...) are set by eval
 cd "$(dirname "$0")/.." || exit 1
 DUR=90
 SETTLE=30
 POLL_US=100
+VDEV=af_packet
 TOPOS="chain tree"
+PHASES="1 2"
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--quick) DUR=25 SETTLE=10 ;;
 	--dpdk-poll-us) POLL_US=$2 && shift ;;
+	--dpdk-vdev) VDEV=$2 && shift ;;
 	--topo) TOPOS=$2 && shift ;;
-	-h | --help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' && exit 0 ;;
+	--phase) PHASES=$2 && shift ;;
+	-h | --help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//' && exit 0 ;;
 	-*) echo "bench/dtpd.sh: unknown option $1" >&2 && exit 2 ;;
 	*) BUILD=$1 ;;
 	esac
 	shift
 done
 [ "$TOPOS" = both ] && TOPOS="chain tree"
+[ "$PHASES" = both ] && PHASES="1 2"
 BUILD=${BUILD:-build}
 export BUILD
 BIN=$BUILD/bin
@@ -105,6 +115,7 @@ start_dtpd() {
 			echo "[global]"
 			echo "beacon_interval_ms 100"
 			echo "logging_level 6"
+			[ -z "$DTPD_BENCH_TRACE" ] || echo "trace_file $DTPD_BENCH_TRACE/$n.$2.trace"
 			[ -n "$p" ] || echo "root 1"
 			if [ "$1" = dpdk ]; then
 				echo "transport dpdk"
@@ -113,7 +124,10 @@ start_dtpd() {
 					$$ "$n" $((i % 2))
 				k=0
 				for f in $ifs; do
-					printf ' --vdev=net_af_packet%s,iface=%s' $k "$f"
+					printf ' --vdev=net_%s%s,iface=%s' "$VDEV" $k "$f"
+					# net_pcap's default MAC ends in the port id: two nodes' port 0 would
+					# share one (each would drop the other's frames as its own)
+					[ "$VDEV" = pcap ] && printf ',phy_mac=1'
 					k=$((k + 1))
 				done
 				echo
@@ -181,6 +195,7 @@ measure() {
 	done
 	t0=$(awk '{ print $1 }' /proc/uptime)
 	# shellcheck disable=SC2086
+	[ -z "$DTPD_BENCH_TRACE" ] || jargs="$jargs --statlog $DTPD_BENCH_TRACE/judge.$sfx.statlog"
 	"$BIN/tsync-judge" $jargs --ref "$ref" --duration "$DUR" --interval 0.1 --settle "$SETTLE" \
 		--lock-ns 50000 >"$PTP_DIR/judge.$sfx" 2>&1 &
 	jp=$!
@@ -213,6 +228,7 @@ measure() {
 			bnd="$(kv bound_p50_ns "$c")"
 			st=$(bed_exec "$n" "$BIN/dtpd" ctl "$PTP_DIR/$n.$sfx.sock" status 2>/dev/null)
 			late="$(kv late "$st")/$(kv samples "$st")"
+			echo "# $n status: $st" >&2
 		fi
 		printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$TOPO" "$label" \
 			"$n" "$(hops "$n")" "$(kv rms_ns "$j")" "$(kv p99_ns "$j")" "$(kv max_ns "$j")" \
@@ -234,18 +250,14 @@ wait_dtpd_sync() { # suffix, within 15 s
 		_t=$((_t - 1))
 	done
 	echo "# dtpd ($1) did not reach SYNC on every node within 15 s" >&2
+	for nn in $NODES; do
+		n=${nn%%:*}
+		echo "# $n: $(bed_exec "$n" "$BIN/dtpd" ctl "$PTP_DIR/$n.$1.sock" status 2>&1)" >&2
+	done
 	return 1
 }
 
-echo "machine: $(nproc) CPUs, shared with other engineers' builds; runs of $DUR s, settle $SETTLE s, dpdk_poll_us $POLL_US"
-echo
-echo "| topology | stack | node | hops | true RMS (ns) | p99 | max | lock (s) | own-bound coverage % | bound p50 (ns) | late / samples | CPU % |"
-echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
-for TOPO in $TOPOS; do
-	NODES=$(topo_nodes "$TOPO")
-	build_topo || exit 1
-	make_vclocks D && make_vclocks P && make_vclocks K || exit 1
-	# phase 1: both stacks at once, judged over the same span
+phase1() { # both stacks at once, judged over the same span
 	start_dtpd af_packet D
 	start_ptpd P
 	wait_dtpd_sync D
@@ -262,11 +274,29 @@ for TOPO in $TOPOS; do
 	done
 	# shellcheck disable=SC2086
 	bed_stop $phase1
-	# phase 2: dtpd on DPDK on the same links
+}
+
+phase2() { # dtpd on DPDK on the same links
 	start_dtpd dpdk K
 	if wait_dtpd_sync K; then
-		measure K "dtpd DPDK (poll ${POLL_US} us)" cover
+		measure K "dtpd DPDK $VDEV (poll ${POLL_US} us)" cover
 	fi
 	grep -h "timestamps" "$PTP_DIR"/r.K.log | sed 's/^/# /' >&2
+}
+
+echo "machine: $(nproc) CPUs, shared with other engineers' builds; runs of $DUR s, settle $SETTLE s, dpdk_poll_us $POLL_US, DPDK vdevs net_$VDEV"
+echo
+echo "| topology | stack | node | hops | true RMS (ns) | p99 | max | lock (s) | own-bound coverage % | bound p50 (ns) | late / samples | CPU % |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+for TOPO in $TOPOS; do
+	NODES=$(topo_nodes "$TOPO")
+	build_topo || exit 1
+	make_vclocks D && make_vclocks P && make_vclocks K || exit 1
+	if echo "$PHASES" | grep -q 1; then
+		phase1
+	fi
+	if echo "$PHASES" | grep -q 2; then
+		phase2
+	fi
 	bed_cleanup
 done

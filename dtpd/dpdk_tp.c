@@ -12,6 +12,7 @@
 #include <rte_ethdev.h>
 #include <rte_cycles.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
 
 #include "dpdk_tp.h"
 #include "dtpd_stamp.h"
@@ -35,6 +36,12 @@ struct dpdk_tp {
 	struct counter_pair pair, anchor;
 	double ns_per_tick;
 	uint64_t refresh_ticks;
+	/* the PMD's per-mbuf RX timestamp (net_pcap: the kernel's, through libpcap), when it
+	 * registered the dynamic field: the RX stamp instead of the TSC at the burst */
+	int mts_off;
+	uint64_t mts_flag;
+	int mts_unit; /* dtpd_mbuf_stamp_ns */
+	unsigned long long mts_used, mts_refused;
 };
 
 #define DT(t) container_of((t), struct dpdk_tp, base)
@@ -206,6 +213,10 @@ static int dt_open(struct transport *t, const char *iface)
 		return transport_err(t, -ENOMEM, "%s: DPDK mbuf pool: %s", iface,
 		                     rte_strerror(rte_errno));
 	memset(&conf, 0, sizeof(conf));
+	struct rte_eth_dev_info di;
+	if (rte_eth_dev_info_get(m->port, &di) == 0 &&
+	    (di.rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP))
+		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_TIMESTAMP;
 	int rc = rte_eth_dev_configure(m->port, 1, 1, &conf);
 	if (!rc)
 		rc = rte_eth_rx_queue_setup(m->port, 0, NB_DESC, (unsigned)rte_socket_id(), NULL,
@@ -222,6 +233,13 @@ static int dt_open(struct transport *t, const char *iface)
 	}
 	rte_eth_promiscuous_enable(m->port);
 	rte_eth_macaddr_get(m->port, &m->mac);
+	/* a PMD that stamps mbufs registered the field (net_pcap at probe, others when the
+	 * TIMESTAMP offload is configured); net_af_packet (22.11) does not: TSC stamps */
+	int bit = rte_mbuf_dynflag_lookup(RTE_MBUF_DYNFLAG_RX_TIMESTAMP_NAME, NULL);
+	m->mts_off = rte_mbuf_dynfield_lookup(RTE_MBUF_DYNFIELD_TIMESTAMP_NAME, NULL);
+	m->mts_flag = bit >= 0 ? UINT64_C(1) << bit : 0;
+	if (bit < 0)
+		m->mts_off = -1;
 	m->nic_ts = dtpd_stamper_init(&m->st, &timesync_ops, &m->port, 100);
 	if (!m->nic_ts && (rc = tsc_calibrate(m)) < 0) {
 		rte_eth_dev_stop(m->port);
@@ -271,6 +289,24 @@ static ssize_t dt_send(struct transport *t, enum transport_channel ch, enum tran
 	return (ssize_t)len;
 }
 
+/* The PMD's RX stamp of mb (CLOCK_REALTIME, a software stamp for the daemon), or tsc when it
+ * has none that reads as CLOCK_REALTIME (counted). */
+static struct tsync_ts mbuf_stamp(struct dpdk_tp *m, struct rte_mbuf *mb, struct tsync_ts tsc)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	uint64_t v = *RTE_MBUF_DYNFIELD(mb, m->mts_off, rte_mbuf_timestamp_t *);
+	int64_t ns = dtpd_mbuf_stamp_ns(v, now.tv_sec * 1000000000LL + now.tv_nsec, &m->mts_unit);
+	if (ns < 0) {
+		m->mts_refused++;
+		return tsc;
+	}
+	m->mts_used++;
+	struct tsync_ts ts = tsync_ts_make(TS_SRC_SYS, ns, m->mts_unit);
+	ts.dev = m->port;
+	return ts;
+}
+
 /* Deliver one received mbuf of our ethertype to fn; returns 1 if delivered. */
 static int deliver(struct dpdk_tp *m, struct rte_mbuf *mb, uint64_t tsc, transport_rx_fn fn,
                    void *arg)
@@ -283,6 +319,8 @@ static int deliver(struct dpdk_tp *m, struct rte_mbuf *mb, uint64_t tsc, transpo
 		    !rte_is_same_ether_addr(&eh->src_addr, &m->mac)) {
 			struct tsync_ts ts = dtpd_stamper_rx(&m->st, m->nic_ts ? tsync_ts_none()
 			                                                       : tsc_stamp(m, tsc));
+			if (!m->nic_ts && m->mts_off >= 0 && (mb->ol_flags & m->mts_flag))
+				ts = mbuf_stamp(m, mb, ts);
 			struct transport_addr src;
 			memset(&src, 0, sizeof(src));
 			src.sll.sll_family = AF_PACKET;
@@ -396,5 +434,12 @@ struct transport *dtpd_dpdk_transport(const struct transport_config *cfg, unsign
 
 const char *dtpd_dpdk_ts_name(struct transport *t)
 {
-	return t->is_open ? (DT(t)->nic_ts ? "nic" : "tsc") : "";
+	return t->is_open ? (DT(t)->nic_ts ? "nic" : DT(t)->mts_off >= 0 ? "pmd-rx" : "tsc") : "";
+}
+
+void dtpd_dpdk_pmd_stamps(struct transport *t, unsigned long long *used,
+                          unsigned long long *refused)
+{
+	*used = t->is_open ? DT(t)->mts_used : 0;
+	*refused = t->is_open ? DT(t)->mts_refused : 0;
 }

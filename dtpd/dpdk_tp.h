@@ -26,7 +26,12 @@ void dtpd_dpdk_eal_cleanup(void);
  * the frames' ethertype and destination from cfg (l2_ethertype, ptp_dst_mac). NULL + errno. */
 struct transport *dtpd_dpdk_transport(const struct transport_config *cfg, unsigned index);
 
-/* "nic" when the port runs on NIC timesync stamps, "tsc" otherwise ("" before open). */
+/* "nic" when the port runs on NIC timesync stamps, "pmd-rx" when the PMD stamps received
+ * mbufs (the timestamp dynamic field: net_pcap; TX stays on the TSC), "tsc" otherwise (""
+ * before open). */
 const char *dtpd_dpdk_ts_name(struct transport *t);
+/* RX stamps taken from the PMD's mbuf field, and those refused (no CLOCK_REALTIME unit). */
+void dtpd_dpdk_pmd_stamps(struct transport *t, unsigned long long *used,
+                          unsigned long long *refused);
 
 #endif

@@ -37,6 +37,10 @@ static const struct config_item table[] = {
          * a DPDK follower was measured 31 us off with its offsets near 0 (af_packet vdev) */
         CFG_INT("dpdk_tsc_stamp_err_ns", G, 50000, 0, 1000000000),
         CFG_INT("logging_level", G, 6, 0, 7),
+        CFG_STRING("trace_file", G, NULL),
+        CFG_BOOL("two_step", G, 1),
+        CFG_BOOL("beacon_stagger", G, 1),
+        CFG_INT("beacon_warmup_us", G, 30, 0, 1000),
 };
 
 struct config *dtpd_config_create(void)
@@ -61,6 +65,7 @@ int dtpd_config_node(const struct config *cfg, struct dtpd_node_params *p, char 
 	p->downstream_max_rule = config_get_bool(cfg, NULL, "downstream_max_rule");
 	p->late_ns = config_get_i64(cfg, NULL, "late_filter_ns");
 	p->wild_ns = config_get_i64(cfg, NULL, "wild_counter_ns");
+	p->beacon_stagger = config_get_bool(cfg, NULL, "beacon_stagger");
 	if (p->rx_timeout_ns && p->rx_timeout_ns <= p->retry_ns) {
 		snprintf(err, errlen,
 		         "rx_timeout_beacons * beacon_interval_ms must exceed retry_interval_ms");

@@ -15,7 +15,7 @@ void dtpd_ctl_tsync_status(const struct dtpd_node *nd, int servo, double est_ns,
 	for (unsigned i = 0; i < nd->n; i++)
 		if (nd->rt[i].upstream && nd->rt[i].samples) {
 			off = nd->rt[i].last_offset_ns;
-			delay = nd->rt[i].delay_ns;
+			delay = dtpd_port_delay(&nd->rt[i]);
 			break;
 		}
 	bool fresh = age_ms >= 0 && age_ms * 1e6 < 4.0 * (double)nd->p.beacon_ns;

@@ -6,7 +6,8 @@
 
 int dtpd_ext_encode(uint8_t *frame, size_t cap, const struct dtpd_ext *x)
 {
-	if (cap < DTPD_EXT_END)
+	bool lng = x->has_prev || x->has_peer;
+	if (cap < (lng ? DTPD_EXT_LONG_END : DTPD_EXT_END))
 		return -ENOSPC;
 	uint64_t v = x->bound_ns < 0                          ? DTPD_BOUND_UNKNOWN
 	             : (uint64_t)x->bound_ns > DTPD_BOUND_MAX ? DTPD_BOUND_MAX
@@ -15,13 +16,25 @@ int dtpd_ext_encode(uint8_t *frame, size_t cap, const struct dtpd_ext *x)
 	p[0] = DTPD_EXT_TAG >> 8;
 	p[1] = DTPD_EXT_TAG & 0xff;
 	p[2] = DTPD_EXT_VERSION;
-	p[3] = x->has_corr ? DTPD_EXT_F_CORR : 0;
+	p[3] = (x->has_corr ? DTPD_EXT_F_CORR : 0) | (x->has_prev ? DTPD_EXT_F_PREV : 0) |
+	       (x->has_peer ? DTPD_EXT_F_PEER : 0);
 	for (int i = 0; i < 8; i++)
 		p[4 + i] = (uint8_t)(v >> (56 - 8 * i));
 	uint32_t c = x->has_corr ? (uint32_t)x->corr_ns : 0;
 	for (int i = 0; i < 4; i++)
 		p[12 + i] = (uint8_t)(c >> (24 - 8 * i));
-	return DTPD_EXT_END;
+	if (!lng)
+		return DTPD_EXT_END;
+	uint64_t pt = x->has_prev ? x->prev_tx_ts : 0;
+	uint32_t pe = x->has_prev ? (uint32_t)x->prev_err_ns : 0;
+	uint32_t px = x->has_peer ? (uint32_t)x->peer_x_ns : 0;
+	for (int i = 0; i < 8; i++)
+		p[16 + i] = (uint8_t)(pt >> (56 - 8 * i));
+	for (int i = 0; i < 4; i++) {
+		p[24 + i] = (uint8_t)(pe >> (24 - 8 * i));
+		p[28 + i] = (uint8_t)(px >> (24 - 8 * i));
+	}
+	return DTPD_EXT_LONG_END;
 }
 
 int dtpd_ext_decode(const uint8_t *frame, size_t len, struct dtpd_ext *x)
@@ -42,6 +55,28 @@ int dtpd_ext_decode(const uint8_t *frame, size_t len, struct dtpd_ext *x)
 	x->bound_ns = v == DTPD_BOUND_UNKNOWN ? -1 : (int64_t)v;
 	x->has_corr = p[3] & DTPD_EXT_F_CORR;
 	x->corr_ns = x->has_corr ? (int32_t)c : 0;
+	x->has_prev = p[3] & DTPD_EXT_F_PREV;
+	x->has_peer = p[3] & DTPD_EXT_F_PEER;
+	x->prev_tx_ts = 0;
+	x->prev_err_ns = x->peer_x_ns = 0;
+	if (!x->has_prev && !x->has_peer)
+		return 0;
+	if (len < DTPD_EXT_LONG_END)
+		return -EINVAL;
+	uint64_t pt = 0;
+	uint32_t e = 0, px = 0;
+	for (int i = 0; i < 8; i++)
+		pt = pt << 8 | p[16 + i];
+	for (int i = 0; i < 4; i++) {
+		e = e << 8 | p[24 + i];
+		px = px << 8 | p[28 + i];
+	}
+	if (x->has_prev) {
+		x->prev_tx_ts = pt;
+		x->prev_err_ns = (int32_t)e;
+	}
+	if (x->has_peer)
+		x->peer_x_ns = (int32_t)px;
 	return 0;
 }
 
@@ -49,5 +84,6 @@ const char *dtpd_ext_strerror(int rc)
 {
 	return rc == -ENOENT   ? "no bound trailer"
 	       : rc == -ERANGE ? "bound trailer out of range"
+	       : rc == -EINVAL ? "long trailer truncated"
 	                       : "bad bound trailer";
 }

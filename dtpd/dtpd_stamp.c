@@ -37,3 +37,21 @@ struct tsync_ts dtpd_stamper_tx(struct dtpd_stamper *s, struct tsync_ts tsc)
 	s->tx_missing++;
 	return tsync_ts_none();
 }
+
+static bool mbuf_ts_near(__int128 t, long long real_ns)
+{
+	return t <= (__int128)real_ns + 1000000000LL &&
+	       t >= (__int128)real_ns - DTPD_MBUF_TS_WINDOW_NS;
+}
+
+int64_t dtpd_mbuf_stamp_ns(unsigned long long v, long long real_ns, int *unit)
+{
+	static const int units[] = {1, 1000};
+	for (unsigned i = 0; !*unit && i < 2; i++)
+		if (mbuf_ts_near((__int128)v * units[i], real_ns))
+			*unit = units[i];
+	if (!*unit)
+		return -1;
+	__int128 t = (__int128)v * *unit + (*unit > 1 ? *unit / 2 : 0);
+	return mbuf_ts_near(t, real_ns) ? (int64_t)t : -1;
+}

@@ -36,4 +36,15 @@ struct tsync_ts dtpd_stamper_rx(struct dtpd_stamper *s, struct tsync_ts tsc);
 /* The same for a sent frame (tsc: taken before the burst). */
 struct tsync_ts dtpd_stamper_tx(struct dtpd_stamper *s, struct tsync_ts tsc);
 
+/* A PMD's per-mbuf RX timestamp (the RTE_MBUF_DYNFIELD_TIMESTAMP field with the
+ * RTE_MBUF_DYNFLAG_RX_TIMESTAMP flag) as CLOCK_REALTIME ns. DPDK leaves its unit and origin
+ * to the PMD; net_pcap (22.11 and 23.11) stores libpcap's capture time, the kernel's software
+ * RX stamp, as CLOCK_REALTIME in us. real_ns: CLOCK_REALTIME now. The unit is found once
+ * (*unit: 0 unknown, then 1 for ns or 1000 for us) as the one that puts v within
+ * DTPD_MBUF_TS_WINDOW_NS before now (frames wait ms in libpcap's ring: never after now by more
+ * than 1 s); a us stamp stands for the middle of its us. -1: no such unit (or v out of the
+ * window once the unit is known): use the TSC. */
+#define DTPD_MBUF_TS_WINDOW_NS (60LL * 1000000000LL)
+int64_t dtpd_mbuf_stamp_ns(unsigned long long v, long long real_ns, int *unit);
+
 #endif

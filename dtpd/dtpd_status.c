@@ -24,7 +24,8 @@ int64_t dtpd_own_bound(const struct dtpd_node *nd, double est_ns)
 			continue;
 		if (rt->peer_bound_ns < 0)
 			return -1;
-		int64_t b = rt->peer_bound_ns + rt->delay_ns + abs64(rt->last_offset_ns);
+		int64_t dl = rt->bdelay_ns > rt->delay_ns ? rt->bdelay_ns : rt->delay_ns;
+		int64_t b = rt->peer_bound_ns + dl + abs64(rt->last_offset_ns);
 		if (b > worst)
 			worst = b;
 	}
@@ -74,6 +75,10 @@ int dtpd_status(const struct dtpd_node *nd, const struct dtpd_status_extra *x, c
 		kv_put_str(&o, k, rt->link ? dtp_port_state_name(nd->ports[i].state) : "DOWN");
 		snprintf(k, sizeof(k), "p%u_delay_ns", i);
 		kv_put_ll(&o, k, rt->delay_ns);
+		snprintf(k, sizeof(k), "p%u_bdelay_ns", i);
+		kv_put_ll(&o, k, rt->bdelay_ns);
+		snprintf(k, sizeof(k), "p%u_unmatched", i);
+		kv_put_ull(&o, k, rt->unmatched);
 		snprintf(k, sizeof(k), "p%u_jumps", i);
 		kv_put_ull(&o, k, nd->ports[i].jumps);
 		snprintf(k, sizeof(k), "p%u_offset_ns", i);

@@ -48,6 +48,13 @@ struct dtpd_txlat {
 	unsigned n;
 };
 
+/* two-step: the last BEACON sent on a port, its claimed tx_ts and real TX stamp - tx_ts */
+struct dtpd_prev_tx {
+	bool valid;
+	uint64_t tx_ts;
+	int64_t err_ns;
+};
+
 struct dtpd {
 	struct config *cfg;
 	struct reactor *r;
@@ -57,7 +64,8 @@ struct dtpd {
 	struct transport *tp[DTPD_MAX_PORTS];
 	char ifname[DTPD_MAX_PORTS][IF_NAMESIZE];
 	uint8_t mac[DTPD_MAX_PORTS][6];
-	struct dtpd_txlat txlat[DTPD_MAX_PORTS];
+	struct dtpd_txlat txlat[DTPD_MAX_PORTS][3]; /* per port and frame type */
+	struct dtpd_prev_tx prev_tx[DTPD_MAX_PORTS];
 	unsigned n;
 	int ctl_fd, ifq_fd;
 	int log_interval;
@@ -66,12 +74,15 @@ struct dtpd {
 	int64_t t0_mono;
 	unsigned ticks;
 	bool dpdk, stop;
+	bool two_step; /* BEACONs carry the previous one's TX stamp error (two_step key) */
+	int64_t warmup_ns;
 	const char *ts_name;
 	int64_t next_self; /* root: next sample of its clock against its counter (mono) */
 	struct dtpd_counter_page *cpage; /* counter_page: the shared counter page, or NULL */
 	struct counter *tsc;
 	uint64_t tsc_ns_q32;
 	int64_t last_sample; /* mono of the last discipline sample (0: none) */
+	FILE *trace;         /* trace_file: one line per sent frame and per beacon (debug) */
 };
 
 static void usage(FILE *f)
@@ -106,6 +117,20 @@ static void usage(FILE *f)
 	        "  dpdk_poll_us N           sleep N us when a poll round found nothing (0: spin)\n"
 	        "  dpdk_tsc_stamp_err_ns N  TSC stamps' error, added to the own bound (50000)\n"
 	        "  logging_level N          syslog level 0..7 (6)\n"
+	        "  two_step 0|1             BEACONs carry the previous one's TX stamp error, "
+	        "receivers\n"
+	        "                           correct its sample with it, and carry our last\n"
+	        "                           measurement of the peer: the discipline's delay comes\n"
+	        "                           from the BEACONs of both directions (1)\n"
+	        "  beacon_stagger 0|1       one port's BEACON per timer wake-up: every BEACON is\n"
+	        "                           then a first send, same path both ways (1)\n"
+	        "  beacon_warmup_us N       spin N us before a BEACON's send (30): the wire time\n"
+	        "                           of a send right after a wake-up varied with the load\n"
+	        "  trace_file PATH          debug: a line per sent frame (tx PORT TYPE TX_TS PRED "
+	        "LAT CORR)\n"
+	        "                           and per beacon (rx PORT TX_TS T4 DELAY OFFSET USED),\n"
+	        "                           INIT (rxi) and INIT-ACK (rxa PORT TX_TS T4 ECHO "
+	        "DELAY)\n"
 	        "  clock SPEC | clock_type/vclock/phc_device, clock_servo, statlog, chrony_*,\n"
 	        "  free_running, pi_* / kalman_* ...   the discipline engine's keys "
 	        "(tsync/sync.h)\n");
@@ -202,21 +227,52 @@ static int64_t osc_of_sys(int64_t sys)
 	return sys + (o - rt);
 }
 
+/* The oscillator now (*osc) and the clock at that instant: the clock converted from a
+ * CLOCK_REALTIME stamp taken around the oscillator read (tclock_from_sys: a vclock is a model
+ * of CLOCK_MONOTONIC_RAW, so no read window). A vclock read itself took 2-6 us (p95 28 us
+ * under load) and the midpoint of two oscillator reads around it put 0.4-1.1 us of noise sd
+ * into the root's self samples (measured); falls back to that midpoint if the conversion
+ * fails. */
+static int64_t clock_at_osc(struct dtpd *d, int64_t *osc)
+{
+	struct timespec a, b;
+	clock_gettime(CLOCK_REALTIME, &a);
+	int64_t o = osc_now();
+	clock_gettime(CLOCK_REALTIME, &b);
+	tmv_t sys = (a.tv_sec + b.tv_sec) * 500000000LL + (a.tv_nsec + b.tv_nsec) / 2, clk = 0;
+	*osc = o;
+	if (tclock_from_sys(d->clk, sys, &clk) == 0 && clk)
+		return clk;
+	int64_t o1 = osc_now(), c = clock_now(d), o2 = osc_now();
+	*osc = o1 + (o2 - o1) / 2;
+	return c;
+}
+
 static void send_frame(void *arg, unsigned port, const struct dtp_frame *f0)
 {
 	struct dtpd *d = arg;
 	struct dtp_frame f = *f0;
-	uint8_t buf[DTP_FRAME_MIN_WIRE] = {0};
+	uint8_t buf[DTPD_EXT_LONG_END] = {0};
 	memcpy(f.dst, dtp_dst, 6);
 	memcpy(f.src, d->mac[port], 6);
 	/* the frame's stamps stand for the instant it leaves: now + the send path's latency
 	 * (the median of the last DTPD_DELAY_RING, from the TX stamps), so the one-way delay the
 	 * peer sees holds no send path of ours (it differs from node to node: a bias of half
 	 * the difference otherwise, measured 5 us) */
-	struct dtpd_txlat *tl = &d->txlat[port];
-	/* the clock between two oscillator reads (a vclock read takes microseconds) */
-	int64_t o1 = osc_now(), clk = clock_now(d), pre = osc_now();
-	clk += (pre - o1) / 2;
+	/* one ring per frame type: a BEACON sent from the timer measured ~11 us from our stamp
+	 * to the kernel's TX stamp on veth, an INIT-ACK sent from the rx path ~1 us; one shared
+	 * ring predicted the ACKs 10 us late and biased every delay estimate (to 0 at 1 hop) */
+	struct dtpd_txlat *tl = &d->txlat[port][f.type < 3 ? f.type : 2];
+	/* a BEACON's send path after a timer wake-up was slower on the wire the less the
+	 * process had run before (measured on veth, TX stamp to the peer's RX stamp: a leaf's
+	 * BEACONs 0.87-0.90 us p50, its busier upstream's 0.54-0.58 us back: a 0.15-0.18 us
+	 * bias); spinning beacon_warmup_us first brought both to 0.60-0.68 us */
+	if (f.type == DTP_MSG_BEACON && d->warmup_ns > 0) {
+		int64_t w0 = osc_now();
+		while (osc_now() - w0 < d->warmup_ns)
+			;
+	}
+	int64_t pre, clk = clock_at_osc(d, &pre);
 	int64_t pred =
 	        tl->n ? dtpd_median(tl->ring, tl->n < DTPD_DELAY_RING ? tl->n : DTPD_DELAY_RING)
 	              : 0;
@@ -226,16 +282,29 @@ static void send_frame(void *arg, unsigned port, const struct dtp_frame *f0)
 	if (sync_error_estimate(d->sync, &est) < 0)
 		est = -1;
 	int64_t corr = clk + pred - dtpd_counter_ns(d->node.p.epoch_ns, f.counter, clk);
+	struct dtpd_prev_tx *pv = &d->prev_tx[port];
+	bool beacon = f.type == DTP_MSG_BEACON;
 	struct dtpd_ext x = {.bound_ns = dtpd_own_bound(&d->node, est),
-	                     .has_corr = f.type == DTP_MSG_BEACON && corr > INT32_MIN &&
-	                                 corr < INT32_MAX,
-	                     .corr_ns = (int32_t)corr};
-	if (dtp_frame_encode(&f, buf, sizeof(buf)) < 0 || dtpd_ext_encode(buf, sizeof(buf), &x) < 0)
+	                     .has_corr = beacon && corr > INT32_MIN && corr < INT32_MAX,
+	                     .corr_ns = (int32_t)corr,
+	                     .has_prev = beacon && pv->valid && d->two_step,
+	                     .prev_tx_ts = pv->tx_ts,
+	                     .prev_err_ns = (int32_t)pv->err_ns,
+	                     .has_peer = beacon && d->two_step && d->node.rt[port].x_ok &&
+	                                 d->node.rt[port].x_ns > INT32_MIN &&
+	                                 d->node.rt[port].x_ns < INT32_MAX,
+	                     .peer_x_ns = (int32_t)d->node.rt[port].x_ns};
+	int len = dtp_frame_encode(&f, buf, sizeof(buf)) < 0
+	                  ? -1
+	                  : dtpd_ext_encode(buf, sizeof(buf), &x);
+	if (len < 0)
 		return;
+	if (beacon)
+		pv->valid = false;
 	/* the L2 transport writes the Ethernet header itself */
 	struct tsync_ts tx = tsync_ts_none();
 	ssize_t n = transport_send(d->tp[port], TRANS_EVENT, TRANS_DEST_DEFAULT, NULL, buf + 14,
-	                           sizeof(buf) - 14, &tx);
+	                           (size_t)len - 14, &tx);
 	if (n < 0 && n != -ETIMEDOUT) {
 		d->sends_failed++;
 		pr_debug("%s: %s", d->ifname[port], transport_last_error(d->tp[port]));
@@ -243,6 +312,13 @@ static void send_frame(void *arg, unsigned port, const struct dtp_frame *f0)
 		int64_t lat = (tx.src == TS_SRC_TSC ? tx.ns : osc_of_sys(tx.ns)) - pre;
 		if (lat >= 0 && lat < TXLAT_MAX_NS)
 			tl->ring[tl->n++ % DTPD_DELAY_RING] = lat;
+		/* the next BEACON on this port tells its receiver how far off this one's claim
+		 * was (two-step) */
+		if (beacon && lat - pred > INT32_MIN && lat - pred < INT32_MAX)
+			*pv = (struct dtpd_prev_tx){true, f.tx_ts, lat - pred};
+		if (d->trace)
+			fprintf(d->trace, "tx %u %d %lld %lld %lld %d\n", port, f.type,
+			        (long long)f.tx_ts, (long long)pred, (long long)lat, x.corr_ns);
 	}
 }
 
@@ -305,7 +381,7 @@ static void on_frame(void *arg, struct transport *t, enum transport_channel ch, 
 		 * has none: its counter is taken as the root's */
 		struct dtpd_ext x = {0};
 		int erc = dtpd_ext_decode(fr, len + 14, &x);
-		if (erc == -ERANGE) {
+		if (erc == -ERANGE || erc == -EINVAL) {
 			d->bad_frames++;
 			pl_warning(1.0, "%s: dropped a bad frame (%s; %llu so far)", d->ifname[p],
 			           dtpd_ext_strerror(erc), (unsigned long long)d->bad_frames);
@@ -313,6 +389,12 @@ static void on_frame(void *arg, struct transport *t, enum transport_channel ch, 
 		}
 		d->node.rt[p].peer_bound_ns = erc < 0 ? 0 : x.bound_ns;
 		d->node.rt[p].peer_corr_ns = erc < 0 ? 0 : x.corr_ns;
+		/* two_step 0: one-step samples and the INIT exchanges' delay, whatever the peer */
+		d->node.rt[p].peer_prev = erc == 0 && x.has_prev && d->two_step;
+		d->node.rt[p].peer_prev_tx_ts = x.prev_tx_ts;
+		d->node.rt[p].peer_prev_err_ns = x.prev_err_ns;
+		d->node.rt[p].peer_x_ok = erc == 0 && x.has_peer && d->two_step;
+		d->node.rt[p].peer_x_ns = x.peer_x_ns;
 	}
 	tmv_t t4c = 0;
 	if (!tsync_ts_valid(rx_ts)) {
@@ -329,8 +411,18 @@ static void on_frame(void *arg, struct transport *t, enum transport_channel ch, 
 	struct dtpd_sample s;
 	enum dtp_port_state before = d->node.ports[p].state;
 	uint64_t wild0 = d->node.rt[p].wild;
-	if (dtpd_node_rx(&d->node, p, &f, osc, t4c, osc_now(), reactor_now(d->r), &s))
-		feed(d, &s, sys);
+	d->node.rt[p].rx_sys_ns = sys;
+	int got = dtpd_node_rx(&d->node, p, &f, osc, t4c, osc_now(), reactor_now(d->r), &s);
+	if (got)
+		feed(d, &s, s.sys_ns);
+	if (d->trace && f.type != DTP_MSG_BEACON)
+		fprintf(d->trace, "rx%c %u %lld %lld %lld %lld\n",
+		        f.type == DTP_MSG_INIT ? 'i' : 'a', p, (long long)f.tx_ts, (long long)osc,
+		        (long long)f.echo_ts, (long long)d->node.rt[p].delay_ns);
+	if (d->trace && f.type == DTP_MSG_BEACON)
+		fprintf(d->trace, "rx %u %lld %lld %lld %lld %d\n", p, (long long)f.tx_ts,
+		        (long long)osc, (long long)dtpd_port_delay(&d->node.rt[p]),
+		        (long long)(got ? s.offset_ns : 0), got);
 	if (d->node.rt[p].wild != wild0)
 		pl_warning(1.0,
 		           "%s: dropped a beacon with a wild counter (%+lld ns ahead; %llu so far)",
@@ -417,11 +509,15 @@ static void on_tick(struct reactor *r, struct reactor_timer *t, uint64_t exp, vo
 	if (d->node.p.root && mono >= d->next_self) {
 		struct dtpd_sample s;
 		d->next_self = mono + d->node.p.beacon_ns;
-		/* the clock read between two oscillator reads, taken at their midpoint (a vclock
-		 * read takes microseconds: reading it after the oscillator biased every node) */
-		int64_t o1 = osc_now(), c = clock_now(d), o2 = osc_now();
-		if (dtpd_node_self_sample(&d->node, o1 + (o2 - o1) / 2, c, &s))
+		/* the clock at an oscillator instant (a vclock read takes microseconds: reading it
+		 * after the oscillator biased every node, around it left us of noise) */
+		int64_t o, c = clock_at_osc(d, &o);
+		if (dtpd_node_self_sample(&d->node, o, c, &s)) {
 			feed(d, &s, 0);
+			if (d->trace)
+				fprintf(d->trace, "self %lld %lld %lld\n", (long long)o, 0LL,
+				        (long long)s.offset_ns);
+		}
 	}
 	if (d->cpage && d->ticks % 20 == 10)
 		cpage_update(d);
@@ -557,7 +653,7 @@ static int open_ports(struct dtpd *d)
 		}
 		if (d->dpdk) {
 			d->ts_name = dtpd_dpdk_ts_name(d->tp[p]);
-			if (!strcmp(d->ts_name, "tsc"))
+			if (!strcmp(d->ts_name, "tsc") || !strcmp(d->ts_name, "pmd-rx"))
 				d->node.p.stamp_err_ns =
 				        config_get_i64(d->cfg, NULL, "dpdk_tsc_stamp_err_ns");
 		} else if (reactor_add_fd(d->r, transport_fd(d->tp[p], TRANS_EVENT), POLLIN, on_rx,
@@ -659,6 +755,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	d->dpdk = config_get_int(d->cfg, NULL, "transport") == DTPD_TP_DPDK;
+	d->two_step = config_get_bool(d->cfg, NULL, "two_step");
+	d->warmup_ns = config_get_i64(d->cfg, NULL, "beacon_warmup_us") * 1000;
 	d->ts_name = "sys";
 	d->r = reactor_create();
 	d->t0_mono = reactor_now(d->r);
@@ -693,6 +791,11 @@ int main(int argc, char **argv)
 		}
 		cpage_tsc(d);
 	}
+	const char *tf = config_get_string(d->cfg, NULL, "trace_file");
+	if (tf && *tf && !(d->trace = fopen(tf, "w"))) {
+		pr_err("trace_file %s: %s", tf, strerror(errno));
+		return 1;
+	}
 	struct reactor_timer *tick = reactor_timer_create(d->r, on_tick, d);
 	if (!tick || reactor_timer_arm(tick, TICK_NS, TICK_NS) < 0)
 		return 1;
@@ -703,6 +806,9 @@ int main(int argc, char **argv)
 	        !strcmp(d->ts_name, "sys") ? "sys (kernel software stamps)"
 	        : !strcmp(d->ts_name, "tsc")
 	                ? "tsc (TSC at rx/tx burst, calibrated; no NIC timesync)"
+	        : !strcmp(d->ts_name, "pmd-rx")
+	                ? "pmd-rx (rx: the PMD's mbuf timestamp, the kernel's through libpcap; "
+	                  "tx: TSC before the burst; no NIC timesync)"
 	                : "nic (rte_eth_timesync)",
 	        (long long)(np.beacon_ns / 1000000), (long long)(np.epoch_ns / 1000000000));
 	int rc = 0;
@@ -731,7 +837,15 @@ int main(int argc, char **argv)
 		dtpd_cpage_unmap(d->cpage);
 		unlink(cp);
 	}
+	if (d->trace)
+		fclose(d->trace);
 	counter_destroy(d->tsc);
+	for (unsigned p = 0; p < d->n && !strcmp(d->ts_name, "pmd-rx"); p++) {
+		unsigned long long used, refused;
+		dtpd_dpdk_pmd_stamps(d->tp[p], &used, &refused);
+		pr_info("%s: %llu rx stamps from the PMD's mbuf field, %llu refused (TSC used)",
+		        d->ifname[p], used, refused);
+	}
 	for (unsigned p = 0; p < d->n; p++)
 		transport_destroy(d->tp[p]);
 	if (d->dpdk)

@@ -54,8 +54,10 @@ void dtpd_node_init(struct dtpd_node *nd, unsigned nports, const struct dtpd_nod
 	if (!p->root)
 		gc = dtp_cnt_add(gc, -DTPD_FOLLOWER_LAG);
 	dtp_device_init(&nd->dev, nd->ports, nd->n, gc, &p->dtp);
-	for (unsigned i = 0; i < nd->n; i++)
+	for (unsigned i = 0; i < nd->n; i++) {
 		nd->rt[i].upstream = true;
+		nd->rt[i].bdelay_ns = -1;
+	}
 }
 
 void dtpd_node_advance(struct dtpd_node *nd, int64_t clk_ns)
@@ -170,6 +172,14 @@ static void input(struct dtpd_node *nd, unsigned port, enum dtp_port_event ev, i
 	apply(nd, port, &o, clk, mono, 0);
 }
 
+/* What a port knew of its peer's BEACONs (a new link or a silent peer: start over). */
+static void port_forget(struct dtpd_port_rt *rt)
+{
+	rt->pend = rt->x_ok = rt->peer_x_ok = false;
+	rt->bn = 0;
+	rt->bdelay_ns = -1;
+}
+
 void dtpd_node_link(struct dtpd_node *nd, unsigned port, bool up, int64_t clk, int64_t mono)
 {
 	if (port >= nd->n || nd->rt[port].link == up)
@@ -178,7 +188,44 @@ void dtpd_node_link(struct dtpd_node *nd, unsigned port, bool up, int64_t clk, i
 	nd->rt[port].link = up;
 	nd->rt[port].last_rx = mono;
 	nd->rt[port].dn = 0;
+	port_forget(&nd->rt[port]);
 	input(nd, port, up ? DTP_EV_LINK_UP : DTP_EV_LINK_DOWN, clk, mono);
+}
+
+int64_t dtpd_port_delay(const struct dtpd_port_rt *rt)
+{
+	return rt->bdelay_ns >= 0 ? rt->bdelay_ns : rt->delay_ns;
+}
+
+/* A BEACON's measurement x (our clock at its rx t4_clk - the sender's clock at its departure)
+ * on port: kept for our BEACONs' trailer, with the peer's x a delay sample, and on a port
+ * that disciplines us a sample (1 with *s). */
+static int measured(struct dtpd_node *nd, unsigned port, int64_t x, int64_t t4_clk,
+                    struct dtpd_sample *s)
+{
+	struct dtpd_port_rt *rt = &nd->rt[port];
+	rt->x_ok = true;
+	rt->x_ns = x;
+	if (rt->peer_x_ok) {
+		rt->bring[rt->bn++ % DTPD_DELAY_RING] = (x + rt->peer_x_ns) / 2;
+		if (rt->bn >= DTPD_ACQUIRE_SAMPLES) {
+			int64_t m =
+			        dtpd_median(rt->bring, rt->bn < DTPD_DELAY_RING ? (unsigned)rt->bn
+			                                                        : DTPD_DELAY_RING);
+			rt->bdelay_ns = m > 0 ? m : 0;
+		}
+	}
+	if (nd->p.root || !rt->upstream)
+		return 0;
+	int64_t d = dtpd_port_delay(rt);
+	*s = (struct dtpd_sample){.port = port,
+	                          .offset_ns = x - d,
+	                          .delay_ns = d,
+	                          .clk_ns = t4_clk,
+	                          .sys_ns = rt->rx_sys_ns};
+	rt->last_offset_ns = s->offset_ns;
+	rt->samples++;
+	return 1;
 }
 
 int dtpd_node_rx(struct dtpd_node *nd, unsigned port, const struct dtp_frame *f, int64_t t4,
@@ -225,17 +272,39 @@ int dtpd_node_rx(struct dtpd_node *nd, unsigned port, const struct dtp_frame *f,
 	}
 	if (f->type == DTP_MSG_BEACON && wild_counter(nd, port, f->counter))
 		return 0;
-	if (f->type == DTP_MSG_BEACON && !nd->p.root && rt->upstream &&
-	    pt->state == DTP_PORT_SYNC && !late_stamp(nd, rt, t4 - (int64_t)f->tx_ts)) {
-		int64_t ct = dtpd_counter_ns(nd->p.epoch_ns, f->counter, t4_clk) + rt->peer_corr_ns;
-		s->port = port;
-		s->delay_ns = rt->delay_ns;
-		s->clk_ns = t4_clk;
-		s->offset_ns = t4_clk - ct - rt->delay_ns;
-		rt->last_offset_ns = s->offset_ns;
-		rt->samples++;
-		nd->acquired = true;
-		rc = 1;
+	bool beacon = f->type == DTP_MSG_BEACON;
+	bool disc = beacon && !nd->p.root && rt->upstream; /* its samples discipline us */
+	/* two-step: this BEACON brings the correction of the one before (whose x waits),
+	 * brought forward to this BEACON's rx instant (the sender's clock runs at the
+	 * oscillator's rate: it follows the counter) */
+	if (beacon && rt->pend) {
+		rt->pend = false;
+		if (rt->peer_prev && rt->peer_prev_tx_ts == rt->pend_tx_ts) {
+			const struct dtpd_pend *q = &rt->pend_s;
+			int64_t moved = (t4_clk - q->t4_clk) - (t4 - q->t4);
+			rc = measured(nd, port, q->x_ns - rt->peer_prev_err_ns + moved, t4_clk, s);
+		} else {
+			rt->unmatched++;
+		}
+	}
+	/* an upstream port's first BEACON only seeds the late filter (nothing to compare its
+	 * one-way time with: one stamped 2.2 ms late at start-up was seen under load; taken, it
+	 * stepped the clock ms off and set acquired, so the next, right, counters were dropped
+	 * as wild for DTPD_WILD_ACCEPT beacons) */
+	bool seed = disc && rt->owd_n == 0;
+	if (beacon && pt->state == DTP_PORT_SYNC &&
+	    (!disc || !late_stamp(nd, rt, t4 - (int64_t)f->tx_ts)) && !seed) {
+		int64_t x = t4_clk - (dtpd_counter_ns(nd->p.epoch_ns, f->counter, t4_clk) +
+		                      rt->peer_corr_ns);
+		if (disc)
+			nd->acquired = true;
+		if (rt->peer_prev) { /* a two-step sender: wait for the next BEACON */
+			rt->pend = true;
+			rt->pend_tx_ts = f->tx_ts;
+			rt->pend_s = (struct dtpd_pend){x, t4, t4_clk};
+		} else {
+			rc = measured(nd, port, x, t4_clk, s);
+		}
 	}
 	/* counters flow from the root down: a beacon from a downstream port (every port of the
 	 * root's) that would move lc forward is rejected and counted, unless the plain max rule
@@ -273,12 +342,14 @@ int dtpd_node_self_sample(struct dtpd_node *nd, int64_t osc, int64_t clk, struct
 	s->port = 0;
 	s->delay_ns = 0;
 	s->clk_ns = clk;
+	s->sys_ns = 0;
 	s->offset_ns = clk - dtpd_counter_ns(nd->p.epoch_ns, nd->dev.gc, clk);
 	return 1;
 }
 
 void dtpd_node_timers(struct dtpd_node *nd, int64_t clk, int64_t mono)
 {
+	bool fired = false;
 	dtpd_node_advance(nd, clk);
 	for (unsigned i = 0; i < nd->n; i++) {
 		struct dtpd_port_rt *rt = &nd->rt[i];
@@ -288,6 +359,7 @@ void dtpd_node_timers(struct dtpd_node *nd, int64_t clk, int64_t mono)
 			rt->silences++;
 			rt->last_rx = mono;
 			rt->dn = 0;
+			port_forget(rt);
 			input(nd, i, DTP_EV_LINK_DOWN, clk, mono);
 			input(nd, i, DTP_EV_LINK_UP, clk, mono);
 			continue;
@@ -296,9 +368,10 @@ void dtpd_node_timers(struct dtpd_node *nd, int64_t clk, int64_t mono)
 			rt->retry_at = 0;
 			input(nd, i, DTP_EV_RETRY_TIMEOUT, clk, mono);
 		}
-		if (rt->beacon_at && mono >= rt->beacon_at) {
+		if (rt->beacon_at && mono >= rt->beacon_at && !(nd->p.beacon_stagger && fired)) {
 			rt->beacon_at = 0;
 			input(nd, i, DTP_EV_BEACON_TIMER, clk, mono);
+			fired = true;
 		}
 	}
 }

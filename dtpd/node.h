@@ -43,6 +43,24 @@
  * Discipline sample (non-root, upstream ports): a BEACON(c) received at t4 says the upstream
  * clock is time(c) + corr + d at t4 (corr: the sender's clock - time(c) from the frame's
  * trailer, include/uapi/dtpd.h): offset = t4 - (time(c) + corr) - d (local - master).
+ *
+ * Two-step: a BEACON whose trailer carries DTPD_EXT_F_PREV comes from a sender that sends the
+ * error of each BEACON's claimed departure (its real TX stamp - tx_ts) in the next one. Its
+ * sample waits (pend) until that BEACON brings the correction, and is then brought forward to
+ * the new BEACON's rx instant: offset - err + (how far the clock moved) - (how far the
+ * oscillator moved) between the two rx stamps (the upstream clock runs at the oscillator's
+ * rate: it follows the counter). Fed as it was measured, a beacon old, the sample missed the
+ * servo's correction made in between: that loop delay made the kalman servo oscillate
+ * (measured: 14 s to lock, offsets to 220 us). A sample whose correction never comes (a lost
+ * BEACON, a send without a TX stamp) is dropped and counted (unmatched). Without the flag:
+ * one-step, the sample at once.
+ *
+ * Delay from the BEACONs (PEER in the trailer): every port measures x = its clock at a
+ * BEACON's rx - the sender's clock at its departure (offset + delay; two-step corrected) and
+ * sends its last x back in its own BEACONs; (x + the peer's x) / 2 is a delay sample on the
+ * BEACONs' own path (bdelay_ns: the median of the last DTPD_DELAY_RING). The discipline
+ * uses it once it has DTPD_ACQUIRE_SAMPLES, else the INIT exchanges' delay; the own bound the
+ * larger of the two.
  */
 #ifndef DTPD_NODE_H
 #define DTPD_NODE_H
@@ -74,7 +92,25 @@ struct dtpd_port_rt {
 	int64_t peer_bound_ns; /* the peer's own bound from its last BEACON's trailer
 	                        * (include/uapi/dtpd.h): 0 without one, -1 unknown */
 	int64_t peer_corr_ns;  /* ... and its clock - time(counter) at tx (0 without one) */
-	bool upstream;         /* beacons from here discipline the clock */
+	/* ... and the two-step correction of the BEACON before it (include/uapi/dtpd.h) */
+	bool peer_prev;
+	uint64_t peer_prev_tx_ts;
+	int64_t peer_prev_err_ns;
+	int64_t rx_sys_ns; /* the caller's opaque stamp of this frame, copied to its sample */
+	bool peer_x_ok;    /* ... and its last measurement of us (the trailer's PEER) */
+	int64_t peer_x_ns;
+	bool pend; /* a two-step sender's BEACON waits for its correction: */
+	uint64_t pend_tx_ts;
+	struct dtpd_pend {
+		int64_t x_ns, t4, t4_clk; /* its x; its rx stamp (oscillator, clock) */
+	} pend_s;
+	uint64_t unmatched;             /* two-step samples whose correction never came: dropped */
+	bool x_ok;                      /* our last measurement of the peer from its BEACONs: */
+	int64_t x_ns;                   /* our clock at rx - its clock at tx (= offset + delay) */
+	int64_t bring[DTPD_DELAY_RING]; /* delays from the BEACONs of both directions */
+	int64_t bn;
+	int64_t bdelay_ns; /* their median (>= 0), -1 before DTPD_ACQUIRE_SAMPLES */
+	bool upstream;     /* beacons from here discipline the clock */
 	bool link;
 	uint64_t samples, rx_frames, silences;
 	uint64_t rejected; /* downstream beacons that would have moved lc forward */
@@ -99,6 +135,7 @@ struct dtpd_node_params {
 	int64_t late_ns;          /* a beacon this much later than the recent least: no sample */
 	int64_t wild_ns;          /* a beacon counter this far ahead of lc is dropped (0: off) */
 	int64_t stamp_err_ns;     /* the timestamps' own error, added to the own bound */
+	bool beacon_stagger;      /* one BEACON per dtpd_node_timers call (see below) */
 };
 
 struct dtpd_sample {
@@ -106,6 +143,7 @@ struct dtpd_sample {
 	int64_t offset_ns; /* local - master */
 	int64_t delay_ns;
 	int64_t clk_ns; /* local clock time of the measurement */
+	int64_t sys_ns; /* the rx_sys_ns of its BEACON (opaque to the node) */
 };
 
 typedef void (*dtpd_send_fn)(void *arg, unsigned port, const struct dtp_frame *f);
@@ -127,6 +165,9 @@ struct dtpd_node {
 
 /* Delay samples a port needs before its beacons are used (fewer if delay_samples is less). */
 #define DTPD_ACQUIRE_SAMPLES 4
+
+/* The delay a port's discipline samples use: bdelay_ns once known, else delay_ns. */
+int64_t dtpd_port_delay(const struct dtpd_port_rt *rt);
 
 /* ns per tick, in ps */
 #define DTPD_TICK_PS DTP_TICK_PS
@@ -166,7 +207,12 @@ void dtpd_node_link(struct dtpd_node *nd, unsigned port, bool up, int64_t clk, i
  * filled when it gives a discipline sample, else 0. */
 int dtpd_node_rx(struct dtpd_node *nd, unsigned port, const struct dtp_frame *f, int64_t t4,
                  int64_t t4_clk, int64_t clk_now, int64_t mono, struct dtpd_sample *s);
-/* Run due timers and the silence check at (oscillator time clk, mono). */
+/* Run due timers and the silence check at (oscillator time clk, mono). With beacon_stagger,
+ * at most one port's BEACON timer fires per call (the others at the next): on veth the first
+ * frame a process sends after its timer woke it reached the peer ~0.8 us later after its TX
+ * stamp than a second one sent right after it (measured: 1.2-1.3 us against 0.45-0.7 us),
+ * so a root that beaconed both ports at once gave its second port's peer a one-way time that
+ * its own (first, cold) BEACON back did not have: half the difference biased that peer. */
 void dtpd_node_timers(struct dtpd_node *nd, int64_t clk, int64_t mono);
 /* On-demand burst (dtp_device_burst): beacons every beacon_ns / burst_div (8) for the next
  * dur_ns of the oscillator; the armed beacon timers are brought forward. Returns the burst's

@@ -21,6 +21,26 @@
  *
  *    60 bytes from the destination MAC (DTPD_EXT_END): the whole minimum Ethernet frame.
  *
+ *    With flag bit 1 (DTPD_EXT_F_PREV) or bit 2 (DTPD_EXT_F_PEER), BEACONs only, the frame is
+ *    76 bytes (DTPD_EXT_LONG_END) and carries:
+ *      60      8     PREV: the tx_ts of the previous BEACON the sender sent on this port (the
+ *                    instant it claimed to leave)
+ *      68      4     PREV: its real TX stamp minus that tx_ts, ns, signed (the send path's
+ *                    latency predicted from recent TX stamps is wrong by 1-10 us per frame
+ *                    on a loaded veth: measured)
+ *      72      4     PEER: the sender's last measurement of the receiver from the receiver's
+ *                    BEACONs, ns, signed: the sender's clock at their rx minus the
+ *                    receiver's clock when they left (= -offset + one-way delay)
+ *    Bytes of a block whose flag is clear are zero on send, ignored on receipt. A frame with
+ *    either flag shorter than DTPD_EXT_LONG_END is a bad frame (-EINVAL).
+ *    PREV is PTP's two-step: a receiver holds each BEACON's sample until the next BEACON
+ *    brings its correction. PEER makes the BEACONs of the two directions a two-way exchange
+ *    (PTP's Delay_Req/Resp): the receiver's own measurement x (its clock - the sender's at
+ *    departure = offset + delay) and the sender's of it give delay = (x + PEER) / 2 on frames
+ *    that take the BEACONs' path: on veth a BEACON, sent by a process just woken by its timer,
+ *    reached the peer 0.5-1.4 us after its TX stamp, an INIT / INIT-ACK exchange 0.1 us
+ *    (measured), so the INIT delay left a 0.5-1.4 us bias in every sample.
+
  *    Why the correction: a counter set by the max rule keeps the largest timestamp noise it
  *    ever saw (it never goes back), so after a while a follower's counter leads its
  *    upstream's by that much (measured 4.6 us on veth) while its clock, disciplined to the
@@ -84,6 +104,9 @@ struct dtpd_counter_page {
 #define DTPD_EXT_TAG       0xD7B0
 #define DTPD_EXT_VERSION   1
 #define DTPD_EXT_F_CORR    0x01
+#define DTPD_EXT_F_PREV    0x02
+#define DTPD_EXT_F_PEER    0x04
+#define DTPD_EXT_LONG_END  76
 #define DTPD_BOUND_UNKNOWN UINT64_MAX
 #define DTPD_BOUND_MAX     (UINT64_C(1) << 62)
 

@@ -24,6 +24,8 @@
 #      true error below DPDK_RMS_NS / DPDK_MAX_NS, own bound covering every sample; it stops
 #      cleanly (EAL runtime dir removed);
 #      an EAL that cannot start fails with a message naming the way out (af_packet)
+#   h. the same node on a net_pcap vdev: SYNC, says "pmd-rx", its received frames stamped by
+#      the PMD (the kernel's RX stamp through libpcap), none refused
 cd "$(dirname "$0")/../.." || exit 1
 . tests/integration/lib.sh
 [ "$(id -u)" -eq 0 ] || skip_all "needs root (network namespaces)"
@@ -281,4 +283,23 @@ $attempt)" judged "$jd"
 bed_stop "$DPID"
 check "the DPDK node stops on TERM and removes its EAL runtime directory" \
 	sh -c "grep -q 'signal 15: exiting' '$PTP_DIR/d.log' && ! ls -d /var/run/dpdk/dtpd-* 2>/dev/null | grep -q ."
+
+# h. net_pcap: the PMD stamps each received mbuf (the kernel's RX stamp, through libpcap);
+#    dtpd takes it instead of the TSC read after the burst (ts=pmd-rx). phy_mac=1: net_pcap's
+#    default MAC ends in the port id, the same for every process's port 0. Sleep mode: this
+#    checks the stamp path and SYNC, not accuracy (bench/dtpd.sh --dpdk-vdev pcap does).
+rm -f "$PTP_DIR/d.sock"
+bed_bg d "$PTP_DIR/dp.log" "$BIN/dtpd" -i veth0 --transport=dpdk --dpdk_poll_us=100 \
+	--dpdk_eal_args="--no-huge --no-pci --no-shconf --file-prefix=dtpd-pcap-$$ -m 16 -l 0 \
+--no-telemetry --vdev=net_pcap0,iface=veth0,phy_mac=1" --clock=vclock:"$VD" \
+	--ctl_socket="$PTP_DIR/d.sock" $common
+DPID=$BED_LASTPID
+check "a DPDK node on net_pcap reaches SYNC with its AF_PACKET root" wait_sync r2 d
+check "it says it takes the PMD's RX stamps (ts=pmd-rx)" \
+	sh -c "grep -q 'transport dpdk, timestamps pmd-rx' '$PTP_DIR/dp.log' && [ \"\$(echo '$(st d)' | tr ' ' '\n' | sed -n 's/^ts=//p')\" = pmd-rx ]"
+sleep 1
+bed_stop "$DPID"
+echo "    $(grep 'rx stamps from the PMD' "$PTP_DIR/dp.log")"
+check "its received frames were stamped by the PMD, none refused" \
+	sh -c "grep -Eq ': [1-9][0-9]* rx stamps from the PMD.s mbuf field, 0 refused' '$PTP_DIR/dp.log' && ! ls -d /var/run/dpdk/dtpd-* 2>/dev/null | grep -q ."
 finish

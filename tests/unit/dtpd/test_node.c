@@ -37,6 +37,11 @@ struct inflight {
 	int to;
 	struct dtp_frame f;
 	int64_t at;
+	/* the trailer's PREV and PEER blocks (include/uapi/dtpd.h), with two_step */
+	bool has_prev, has_peer;
+	uint64_t prev_tx_ts;
+	int64_t prev_err, peer_x;
+	int64_t corr; /* CORR: the sender's clock - time(counter) (with send_err) */
 };
 struct net {
 	struct dtpd_node nd[2];
@@ -51,6 +56,16 @@ struct net {
 	int64_t spike;
 	int nsamples;
 	struct dtpd_sample last;
+	/* two-step: a BEACON leaves up to send_err ns after the instant it claims (a send path
+	 * predicted wrong) and takes beacon_extra ns more than an INIT / INIT-ACK on the wire */
+	bool two_step;
+	int64_t send_err, beacon_extra;
+	uint32_t rnd;
+	struct {
+		bool valid;
+		uint64_t tx_ts;
+		int64_t err;
+	} prev[2];
 };
 static struct net N;
 
@@ -70,7 +85,25 @@ static void send_cb(void *arg, unsigned port, const struct dtp_frame *f)
 		N.spike_n--;
 		extra = N.spike;
 	}
-	N.q[N.nq++] = (struct inflight){.to = 1 - from, .f = *f, .at = N.now + N.delay + extra};
+	struct inflight m = {.to = 1 - from, .f = *f, .at = N.now + N.delay + extra};
+	if (f->type == DTP_MSG_BEACON && N.send_err) {
+		N.rnd = N.rnd * 1103515245u + 12345u;
+		int64_t e = (int64_t)((N.rnd >> 8) % (uint32_t)N.send_err);
+		m.at += e + N.beacon_extra;
+		int64_t c = clk(from, N.now);
+		m.corr = c - dtpd_counter_ns(0, f->counter, c);
+		if (N.two_step) {
+			m.has_prev = N.prev[from].valid;
+			m.prev_tx_ts = N.prev[from].tx_ts;
+			m.prev_err = N.prev[from].err;
+			m.has_peer = N.nd[from].rt[0].x_ok;
+			m.peer_x = N.nd[from].rt[0].x_ns;
+			N.prev[from].valid = true;
+			N.prev[from].tx_ts = f->tx_ts;
+			N.prev[from].err = e;
+		}
+	}
+	N.q[N.nq++] = m;
 }
 
 static void setup_net(int64_t off1, double rate1, int64_t margin)
@@ -103,6 +136,15 @@ static void run(int64_t until)
 			struct inflight m = N.q[k];
 			N.q[k] = N.q[--N.nq];
 			struct dtpd_sample s;
+			struct dtpd_port_rt *rt = &N.nd[m.to].rt[0];
+			if (m.f.type == DTP_MSG_BEACON) {
+				rt->peer_prev = m.has_prev;
+				rt->peer_prev_tx_ts = m.prev_tx_ts;
+				rt->peer_prev_err_ns = m.prev_err;
+				rt->peer_x_ok = m.has_peer;
+				rt->peer_x_ns = m.peer_x;
+				rt->peer_corr_ns = m.corr;
+			}
 			if (dtpd_node_rx(&N.nd[m.to], 0, &m.f, clk(m.to, m.at), clk(m.to, m.at),
 			                 clk(m.to, N.now), N.now, &s)) {
 				N.nsamples++;
@@ -288,4 +330,38 @@ Test(dtpd_node, frame_refresh)
 	dtpd_frame_refresh(&i, 150);
 	cr_expect_eq(i.counter, 9);
 	cr_expect_eq(i.tx_ts, 150);
+}
+
+/* Two-step BEACONs and the delay from the BEACONs of both directions: every BEACON leaves up
+ * to 8 us after the instant its counter claims and takes 1 us more on the wire than the INIT
+ * exchanges do (both measured on veth). One-step, the follower's samples carry both; with
+ * the trailer's PREV and PEER it is back to its true offset. */
+Test(dtpd_node, two_step_and_beacon_delay)
+{
+	setup_net(-3 * MS, 0, 20000);
+	N.send_err = 8000;
+	N.beacon_extra = 1000;
+	run(2000 * MS);
+	int64_t one_step = N.last.offset_ns + 3 * MS; /* the error of the last one-step sample */
+	cr_expect_gt(llabs(one_step), 1000, "one-step error %lld", (long long)one_step);
+	cr_expect_eq(N.nd[1].rt[0].bdelay_ns, -1); /* no PEER: the INIT exchanges' delay */
+
+	setup_net(-3 * MS, 0, 20000);
+	N.send_err = 8000;
+	N.beacon_extra = 1000;
+	N.two_step = true;
+	run(2000 * MS);
+	cr_assert_gt(N.nsamples, 50);
+	cr_expect_eq(N.nd[1].rt[0].unmatched, 0);
+	/* the BEACONs' own one-way time, both directions alike */
+	cr_expect_leq(llabs(N.nd[1].rt[0].bdelay_ns - (N.delay + N.beacon_extra)), 10, "%lld",
+	              (long long)N.nd[1].rt[0].bdelay_ns);
+	cr_expect_eq(dtpd_port_delay(&N.nd[1].rt[0]), N.nd[1].rt[0].bdelay_ns);
+	/* every sample is the true offset again (to a tick) */
+	cr_expect_leq(llabs(N.last.offset_ns + 3 * MS), 7, "offset %lld",
+	              (long long)N.last.offset_ns);
+	/* a lost BEACON: the held sample never gets its correction and is dropped, counted */
+	N.prev[0].tx_ts ^= 1;
+	run(2050 * MS);
+	cr_expect_eq(N.nd[1].rt[0].unmatched, 1);
 }

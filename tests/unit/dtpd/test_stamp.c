@@ -70,3 +70,26 @@ Test(dtpd_stamp, no_timesync_keeps_the_tsc)
 	cr_expect_eq(f.tx_reads, 0);
 	cr_assert_not(dtpd_stamper_init(&s, NULL, NULL, 0)); /* no ops: no timesync */
 }
+
+Test(dtpd_stamp, mbuf_timestamp_unit)
+{
+	long long now = 1796325110780232825LL; /* CLOCK_REALTIME ns */
+	int unit = 0;
+	/* net_pcap's us, 3 ms old (frames wait in libpcap's ring): the middle of its us */
+	unsigned long long us = (unsigned long long)(now - 3000000) / 1000;
+	cr_expect_eq(dtpd_mbuf_stamp_ns(us, now, &unit), (long long)us * 1000 + 500);
+	cr_expect_eq(unit, 1000);
+	/* the unit stays: a stamp from another clock later is refused, not re-guessed */
+	cr_expect_eq(dtpd_mbuf_stamp_ns((unsigned long long)now, now, &unit), -1);
+	cr_expect_eq(unit, 1000);
+	/* ns */
+	unit = 0;
+	cr_expect_eq(dtpd_mbuf_stamp_ns((unsigned long long)(now - 1000), now, &unit), now - 1000);
+	cr_expect_eq(unit, 1);
+	/* neither (a PMD counting from its own start, or cycles): no unit, the TSC is used */
+	unit = 0;
+	cr_expect_eq(dtpd_mbuf_stamp_ns(123456789ULL, now, &unit), -1);
+	cr_expect_eq(unit, 0);
+	/* in the future by more than a second: refused */
+	cr_expect_eq(dtpd_mbuf_stamp_ns((unsigned long long)(now + 2000000000LL), now, &unit), -1);
+}

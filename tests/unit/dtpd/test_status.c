@@ -83,3 +83,41 @@ Test(dtpd_ext, trailer_round_trip_and_refusals)
 	cr_expect_eq(dtpd_ext_decode(f, sizeof(f), &y), -ERANGE);
 	cr_expect_str_eq(dtpd_ext_strerror(-ERANGE), "bound trailer out of range");
 }
+
+Test(dtpd_ext, two_step_block)
+{
+	uint8_t f[80] = {0};
+	struct dtpd_ext x = {.bound_ns = 9,
+	                     .has_corr = true,
+	                     .corr_ns = 12,
+	                     .has_prev = true,
+	                     .prev_tx_ts = UINT64_C(0x0102030405060708),
+	                     .prev_err_ns = -7300,
+	                     .has_peer = true,
+	                     .peer_x_ns = -1200},
+	                y;
+	cr_expect_eq(dtpd_ext_encode(f, DTPD_EXT_LONG_END - 1, &x), -ENOSPC);
+	cr_assert_eq(dtpd_ext_encode(f, sizeof(f), &x), DTPD_EXT_LONG_END);
+	cr_expect_eq(f[47], DTPD_EXT_F_CORR | DTPD_EXT_F_PREV | DTPD_EXT_F_PEER);
+	cr_expect_eq(f[60], 0x01);
+	cr_expect_eq(f[67], 0x08);
+	cr_expect_eq(dtpd_ext_decode(f, sizeof(f), &y), 0);
+	cr_expect(y.has_prev);
+	cr_expect_eq(y.prev_tx_ts, UINT64_C(0x0102030405060708));
+	cr_expect_eq(y.prev_err_ns, -7300);
+	cr_expect_eq(y.corr_ns, 12);
+	cr_expect(y.has_peer);
+	cr_expect_eq(y.peer_x_ns, -1200);
+	/* a flag in a frame cut before the block: a bad frame, named */
+	cr_expect_eq(dtpd_ext_decode(f, DTPD_EXT_LONG_END - 1, &y), -EINVAL);
+	cr_expect_str_eq(dtpd_ext_strerror(-EINVAL), "long trailer truncated");
+	/* without its flag a block's bytes mean nothing */
+	f[47] = DTPD_EXT_F_CORR | DTPD_EXT_F_PEER;
+	cr_expect_eq(dtpd_ext_decode(f, sizeof(f), &y), 0);
+	cr_expect(!y.has_prev);
+	cr_expect_eq(y.prev_err_ns, 0);
+	cr_expect_eq(y.peer_x_ns, -1200);
+	f[47] = DTPD_EXT_F_CORR;
+	cr_expect_eq(dtpd_ext_decode(f, DTPD_EXT_END, &y), 0);
+	cr_expect(!y.has_peer);
+}
