@@ -10,6 +10,14 @@
 #   guest_advances SOCK       the guest runs: status running and its samples grow in 0.3 s
 #   mkcerts DIR NAME IP       test X.509 credentials (openssl): DIR/NAME-ca.pem (and .key), and
 #                             signed by it DIR/NAME-srv.pem/.key and DIR/NAME-cli.pem/.key for IP
+#   storage_pair_start TAG PORT  storage-migration pair (needs $TMP/base.img, $GUEST, $B and
+#                             namespaces a, b): the destination in b on a copy of the template,
+#                             waiting on $B:PORT (its disk at the switch kept in
+#                             $TMP/TAG.switch.img), the source in a on its own copy ($SRC_ENV in
+#                             its environment; STORAGE_MOVE=1, the default, first copies 1 MiB of
+#                             the template from 8 MiB to 0: the source's own change); serial
+#                             consoles in $TMP/TAG.dser and .sser; sets DPID and SPID
+#   storage_pair_stop TAG     quit both, stop what does not exit within 5 s
 
 ctl() { "$V" ctl "$@" 2>/dev/null; }
 
@@ -66,4 +74,27 @@ mkcerts() {
 			openssl x509 -req -in "$1/$2-$_r.csr" -CA "$1/$2-ca.pem" -CAkey "$1/$2-ca.key" \
 				-CAcreateserial -days 2 -extfile "$1/$2.ext" -out "$1/$2-$_r.pem" 2>/dev/null || return 1
 	done
+}
+
+storage_pair_start() {
+	cp "$TMP/base.img" "$TMP/$1.src.img"
+	[ "${STORAGE_MOVE:-1}" = 1 ] &&
+		dd if="$TMP/base.img" of="$TMP/$1.src.img" bs=1M skip=8 count=1 conv=notrunc 2>/dev/null
+	cp "$TMP/base.img" "$TMP/$1.dst.img"
+	# shellcheck disable=SC2086
+	bed_bg b "$TMP/$1.dst" env TSVMM_MIG_DISK_COPY="$TMP/$1.switch.img" "$V" run $GUEST \
+		--disk "$TMP/$1.dst.img" --control "$TMP/$1.dsock" --serial "$TMP/$1.dser" --incoming "$B:$2"
+	DPID=$BED_LASTPID
+	# shellcheck disable=SC2086
+	bed_bg a "$TMP/$1.src" env ${SRC_ENV:-TSVMM_NONE=} "$V" run $GUEST --disk "$TMP/$1.src.img" \
+		--control "$TMP/$1.ssock" --serial "$TMP/$1.sser"
+	SPID=$BED_LASTPID
+	bed_wait_for "$TMP/$1.dst" "waiting for a migration" 5 && wait_guest "$TMP/$1.ssock"
+}
+
+storage_pair_stop() {
+	ctl "$TMP/$1.dsock" '{"execute":"quit"}' >/dev/null
+	ctl "$TMP/$1.ssock" '{"execute":"quit"}' >/dev/null
+	wait_exit "$DPID" 5 || bed_stop "$DPID"
+	wait_exit "$SPID" 5 || bed_stop "$SPID"
 }

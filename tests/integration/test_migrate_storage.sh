@@ -56,28 +56,6 @@ check "namespaces a, b joined through tsync-netem (4 ms RTT)" [ $rc -eq 0 ]
 cond() { eval "$1"; }
 # the VM template both hosts hold: 32 MiB of random blocks
 head -c 32M /dev/urandom >"$TMP/base.img"
-start_pair() { # TAG PORT: destination in b (incoming), source in a, each on its own image
-	# the source's disk: the template plus its own changes (1 MiB at 0 copied from 8 MiB on,
-	# and what the guest writes from now on); the destination's: the template
-	cp "$TMP/base.img" "$TMP/$1.src.img"
-	dd if="$TMP/base.img" of="$TMP/$1.src.img" bs=1M skip=8 count=1 conv=notrunc 2>/dev/null
-	cp "$TMP/base.img" "$TMP/$1.dst.img"
-	# shellcheck disable=SC2086
-	bed_bg b "$TMP/$1.dst" env TSVMM_MIG_DISK_COPY="$TMP/$1.switch.img" "$V" run $GUEST \
-		--disk "$TMP/$1.dst.img" --control "$TMP/$1.dsock" --serial "$TMP/$1.dser" --incoming "$B:$2"
-	DPID=$BED_LASTPID
-	# shellcheck disable=SC2086
-	bed_bg a "$TMP/$1.src" env ${SRC_ENV:-TSVMM_NONE=} "$V" run $GUEST --disk "$TMP/$1.src.img" \
-		--control "$TMP/$1.ssock" --serial "$TMP/$1.sser"
-	SPID=$BED_LASTPID
-	bed_wait_for "$TMP/$1.dst" "waiting for a migration" 5 && wait_guest "$TMP/$1.ssock"
-}
-stop_pair() {
-	ctl "$TMP/$1.dsock" '{"execute":"quit"}' >/dev/null
-	ctl "$TMP/$1.ssock" '{"execute":"quit"}' >/dev/null
-	wait_exit "$DPID" 5 || bed_stop "$DPID"
-	wait_exit "$SPID" 5 || bed_stop "$SPID"
-}
 end_state() { # NAME TAG: the destination's disk = the source's at its stop + later guest writes
 	ctl "$TMP/$2.dsock" '{"execute":"stop"}' >/dev/null
 	chk=$(python3 testbeds/migrate/storage-check.py "$TMP/$2.src.img" "$TMP/$2.dst.img")
@@ -90,9 +68,9 @@ for storage in none precopy flim; do
 	tag=st-$storage
 	port=$((5300 + ${#storage}))
 	echo "-- storage $storage, migrate-disk, guest writing 4 MB/s, link capped at 24 MB/s"
-	if ! start_pair $tag $port; then
+	if ! storage_pair_start $tag $port; then
 		fail "$storage: both VMs up"
-		stop_pair $tag
+		storage_pair_stop $tag
 		continue
 	fi
 	w1=$(io_w "$TMP/$tag.ssock")
@@ -154,12 +132,12 @@ for storage in none precopy flim; do
 		n2=$(grep -c "post-copy done: $pc blocks missing at the switchover.*misses [0-9]*, prefetch hits [0-9]* (rate [0-9.]*).*miss wait p50 [0-9.]* ms p99" "$TMP/$tag.statlog")
 		check "flim: the statlog notes bytes by category, guest I/O and the post-copy metrics" [ "$n1$n2" = 11 ]
 	fi
-	stop_pair $tag
+	storage_pair_stop $tag
 done
 
 echo "-- flim: a DUP reference announcing content its block does not hold (TSVMM_MIG_FAULT=bad-disk-ref)"
 tag=badref
-if start_pair $tag 5310; then
+if storage_pair_start $tag 5310; then
 	ctl "$TMP/$tag.ssock" '{"execute":"quit"}' >/dev/null # restart the source with the fault
 	wait_exit "$SPID" 5 || bed_stop "$SPID"
 	# shellcheck disable=SC2086
@@ -178,7 +156,7 @@ if start_pair $tag 5310; then
 else
 	fail "bad-disk-ref: both VMs up"
 fi
-stop_pair $tag
+storage_pair_stop $tag
 
 echo "-- flim with dup and a page-cache guest (cache=300: blocks written from RAM pages 300 ms later)"
 # the guest's writes wait 300 ms in RAM pages before they reach the disk (a page cache's
@@ -188,7 +166,7 @@ echo "-- flim with dup and a page-cache guest (cache=300: blocks written from RA
 GUEST_PLAIN=$GUEST
 GUEST="$GUEST_PLAIN --io write=4M,read=8M,write-share=0.2,cache=300"
 tag=ramref
-if start_pair $tag 5313; then
+if storage_pair_start $tag 5313; then
 	sleep 1
 	ctl "$TMP/$tag.ssock" "{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"mode\":\"all\",\"storage\":\"flim\",\"max-bandwidth\":24000000,\"statlog\":\"$TMP/$tag.statlog\"}}" >/dev/null
 	ctl "$TMP/$tag.ssock" "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"tcp:$B:5313\"}}" >/dev/null
@@ -207,13 +185,13 @@ if start_pair $tag 5313; then
 else
 	fail "ramref: both VMs up"
 fi
-stop_pair $tag
+storage_pair_stop $tag
 
 # bad_ref FAULT PORT PATTERN: a flim migration from a source with that fault is refused by the
 # destination with an error matching PATTERN, the guest never runs there, the source runs on
 bad_ref() {
 	tag=$1
-	if SRC_ENV=TSVMM_MIG_FAULT=$1 start_pair $tag $2; then
+	if SRC_ENV=TSVMM_MIG_FAULT=$1 storage_pair_start $tag $2; then
 		sleep 1
 		ctl "$TMP/$tag.ssock" '{"execute":"migrate-set-parameters","arguments":{"mode":"all","storage":"flim","max-bandwidth":24000000}}' >/dev/null
 		ctl "$TMP/$tag.ssock" "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"tcp:$B:$2\"}}" >/dev/null
@@ -225,7 +203,7 @@ bad_ref() {
 	else
 		fail "$1: both VMs up"
 	fi
-	stop_pair $tag
+	storage_pair_stop $tag
 }
 echo "-- flim: a RAM reference naming a page beyond the destination's RAM (TSVMM_MIG_FAULT=bad-ram-ref)"
 bad_ref bad-ram-ref 5314 "RAM reference beyond RAM"
@@ -237,7 +215,7 @@ echo "-- flim post-copy, the link cut after 5 blocks (TSVMM_MIG_FAULT=postcopy-c
 # cut_migrate TAG PORT EXTRA_PARAMS: a flim migration whose source cuts the link after 5
 # post-copy blocks
 cut_migrate() {
-	SRC_ENV=TSVMM_MIG_FAULT=postcopy-cut=5 start_pair "$1" "$2" || return 1
+	SRC_ENV=TSVMM_MIG_FAULT=postcopy-cut=5 storage_pair_start "$1" "$2" || return 1
 	sleep 0.5
 	ctl "$TMP/$1.ssock" "{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"mode\":\"zero\",\"storage\":\"flim\",\"max-bandwidth\":24000000$3}}" >/dev/null
 	ctl "$TMP/$1.ssock" "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"tcp:$B:$2\"}}" >/dev/null
@@ -253,7 +231,7 @@ if cut_migrate $tag 5312 ""; then
 else
 	fail "resume: both VMs up"
 fi
-stop_pair $tag
+storage_pair_stop $tag
 
 echo "-- flim post-copy, the link cut after 5 blocks, no reconnect (postcopy-resume 0)"
 tag='cut'
@@ -282,7 +260,7 @@ if cut_migrate $tag 5311 ',"postcopy-resume":0'; then
 else
 	fail "cut: both VMs up"
 fi
-stop_pair $tag
+storage_pair_stop $tag
 
 echo "-- a bad storage mode"
 head -c 4M /dev/zero >"$TMP/bad.img"

@@ -34,26 +34,6 @@ cond() { eval "$1"; }
 head -c 32M /dev/urandom >"$TMP/base.img"
 t0=$(date +%s)
 
-start_pair() { # TAG PORT: the source's disk is the template with 1 MiB moved (at 0, from 8 MiB)
-	cp "$TMP/base.img" "$TMP/$1.src.img"
-	dd if="$TMP/base.img" of="$TMP/$1.src.img" bs=1M skip=8 count=1 conv=notrunc 2>/dev/null
-	cp "$TMP/base.img" "$TMP/$1.dst.img"
-	# shellcheck disable=SC2086
-	bed_bg b "$TMP/$1.dst" env TSVMM_MIG_DISK_COPY="$TMP/$1.switch.img" "$V" run $GUEST \
-		--disk "$TMP/$1.dst.img" --control "$TMP/$1.dsock" --serial /dev/null --incoming "$B:$2"
-	DPID=$BED_LASTPID
-	# shellcheck disable=SC2086
-	bed_bg a "$TMP/$1.src" env ${SRC_ENV:-TSVMM_NONE=} "$V" run $GUEST --disk "$TMP/$1.src.img" \
-		--control "$TMP/$1.ssock" --serial /dev/null
-	SPID=$BED_LASTPID
-	bed_wait_for "$TMP/$1.dst" "waiting for a migration" 5 && wait_guest "$TMP/$1.ssock"
-}
-stop_pair() {
-	ctl "$TMP/$1.dsock" '{"execute":"quit"}' >/dev/null
-	ctl "$TMP/$1.ssock" '{"execute":"quit"}' >/dev/null
-	wait_exit "$DPID" 5 || bed_stop "$DPID"
-	wait_exit "$SPID" 5 || bed_stop "$SPID"
-}
 migrate() { # TAG PORT STORAGE BLOCK_SIZE [EXTRA_PARAMS]
 	ctl "$TMP/$1.ssock" "{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"mode\":\"zero\",\"storage\":\"$3\",\"block-size\":$4,\"max-bandwidth\":40000000$5}}" >/dev/null
 	sleep 0.3
@@ -69,7 +49,7 @@ sums_match() { # NAME TAG
 
 echo "-- storage flim, block-size 64 KiB, guest writing 4 MB/s"
 tag=flim64k
-if start_pair $tag 5701; then
+if storage_pair_start $tag 5701; then
 	migrate $tag 5701 flim 65536
 	bs=$(echo "$Q" | sed -n 's/.*"block-size": \([0-9]*\).*/\1/p')
 	check "flim64k: query-migrate names the block size (${bs:-none})" [ "${bs:-0}" = 65536 ]
@@ -90,13 +70,13 @@ if start_pair $tag 5701; then
 else
 	fail "flim64k: both VMs up"
 fi
-stop_pair $tag
+storage_pair_stop $tag
 
 echo "-- storage precopy, block-size 1 MiB, at most 4 passes"
 # the guest's 1024 writes/s spread over 32 blocks of 1 MiB dirty most of them during each
 # pass (0.8 s at 40 MB/s): the dirty set does not shrink, the pass cap ends the copy
 tag=pre1m
-if start_pair $tag 5702; then
+if storage_pair_start $tag 5702; then
 	migrate $tag 5702 precopy 1048576 ',"max-iterations":4'
 	check "pre1m: the source completes" wait_exit "$SPID" 30
 	echo "   $(grep -o "storage precopy: .*" "$TMP/$tag.src" | head -n 1)"
@@ -106,7 +86,7 @@ if start_pair $tag 5702; then
 else
 	fail "pre1m: both VMs up"
 fi
-stop_pair $tag
+storage_pair_stop $tag
 
 echo "-- storage flim, the disk idle (no block left for post-copy), block-size 64 KiB"
 # a source whose disk nobody writes: every block goes before the switchover; the source must
@@ -114,7 +94,7 @@ echo "-- storage flim, the disk idle (no block left for post-copy), block-size 6
 GUEST_IO=$GUEST
 GUEST=$(echo "$GUEST_IO" | sed 's/--io [^ ]*//')
 tag=idle
-if start_pair $tag 5704; then
+if storage_pair_start $tag 5704; then
 	migrate $tag 5704 flim 65536
 	check "idle: the source completes" wait_exit "$SPID" 20
 	sums_match idle $tag
@@ -123,14 +103,14 @@ if start_pair $tag 5704; then
 else
 	fail "idle: both VMs up"
 fi
-stop_pair $tag
+storage_pair_stop $tag
 GUEST=$GUEST_IO
 
 # bad_region TAG PORT BLOCK_SIZE PATTERN: the source (block-size 4096) declares its DISK
 # region with BLOCK_SIZE (TSVMM_MIG_FAULT=region-block-size=N): the destination refuses with
 # an error matching PATTERN, never runs the guest; the source runs on
 bad_region() {
-	if SRC_ENV=TSVMM_MIG_FAULT=region-block-size=$3 start_pair "$1" "$2"; then
+	if SRC_ENV=TSVMM_MIG_FAULT=region-block-size=$3 storage_pair_start "$1" "$2"; then
 		migrate "$1" "$2" precopy 4096
 		q=$(wait_mig "$TMP/$1.ssock")
 		err=$(echo "$q" | sed -n 's/.*"error": "\([^"]*\)".*/\1/p')
@@ -140,7 +120,7 @@ bad_region() {
 	else
 		fail "$1: both VMs up"
 	fi
-	stop_pair "$1"
+	storage_pair_stop "$1"
 }
 echo "-- a DISK region declaring block_size 12288 (TSVMM_MIG_FAULT=region-block-size=12288)"
 bad_region bs12k 5705 12288 "REGION 1: block_size is not a power of two from 4096 to 1048576 (12288)"

@@ -25,25 +25,6 @@ cond() { eval "$1"; }
 head -c 16M /dev/urandom >"$TMP/base.img"
 t0=$(date +%s)
 
-start_pair() { # TAG PORT [SOURCE ENV]
-	cp "$TMP/base.img" "$TMP/$1.src.img"
-	cp "$TMP/base.img" "$TMP/$1.dst.img"
-	# shellcheck disable=SC2086
-	bed_bg b "$TMP/$1.dst" "$V" run $GUEST --disk "$TMP/$1.dst.img" --control "$TMP/$1.dsock" \
-		--serial /dev/null --incoming "$B:$2"
-	DPID=$BED_LASTPID
-	# shellcheck disable=SC2086
-	bed_bg a "$TMP/$1.src" env ${3:-TSVMM_NONE=} "$V" run $GUEST --disk "$TMP/$1.src.img" \
-		--control "$TMP/$1.ssock" --serial /dev/null
-	SPID=$BED_LASTPID
-	bed_wait_for "$TMP/$1.dst" "waiting for a migration" 5 && wait_guest "$TMP/$1.ssock"
-}
-stop_pair() {
-	ctl "$TMP/$1.dsock" '{"execute":"quit"}' >/dev/null
-	ctl "$TMP/$1.ssock" '{"execute":"quit"}' >/dev/null
-	wait_exit "$DPID" 5 || bed_stop "$DPID"
-	wait_exit "$SPID" 5 || bed_stop "$SPID"
-}
 migrate() { # TAG PORT
 	ctl "$TMP/$1.ssock" '{"execute":"migrate-set-parameters","arguments":{"mode":"zero","storage":"flim","checksum":"early","max-bandwidth":40000000}}' >/dev/null
 	sleep 0.3
@@ -54,7 +35,7 @@ migrate() { # TAG PORT
 
 echo "-- checksum early, a clean migration"
 tag=early
-if start_pair $tag 5601; then
+if STORAGE_MOVE=0 storage_pair_start $tag 5601; then
 	migrate $tag 5601
 	check "early: query-migrate names the checksum mode" cond 'echo "$Q" | grep -q "\"checksum\": \"early\""'
 	check "early: the source completes" wait_exit "$SPID" 20
@@ -68,11 +49,11 @@ if start_pair $tag 5601; then
 else
 	fail "early: both VMs up"
 fi
-stop_pair $tag
+storage_pair_stop $tag
 
 echo "-- checksum early, the source loses its dirty logs (TSVMM_MIG_FAULT=lose-dirty)"
 tag=lose
-if start_pair $tag 5602 TSVMM_MIG_FAULT=lose-dirty; then
+if SRC_ENV=TSVMM_MIG_FAULT=lose-dirty STORAGE_MOVE=0 storage_pair_start $tag 5602; then
 	migrate $tag 5602
 	q=$(wait_mig "$TMP/$tag.ssock" 400)
 	err=$(echo "$q" | sed -n 's/.*"error": "\([^"]*\)".*/\1/p')
@@ -83,7 +64,7 @@ if start_pair $tag 5602 TSVMM_MIG_FAULT=lose-dirty; then
 else
 	fail "lose: both VMs up"
 fi
-stop_pair $tag
+storage_pair_stop $tag
 
 check "no sanitizer report in tsvmm's output" sh -c "! grep -l -E 'ERROR: AddressSanitizer|runtime error:|LeakSanitizer' '$TMP'/*.src '$TMP'/*.dst"
 bed_cleanup
