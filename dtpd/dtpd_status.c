@@ -78,8 +78,6 @@ int dtpd_status(const struct dtpd_node *nd, const struct dtpd_status_extra *x, c
 		kv_put_ll(&o, k, rt->delay_ns);
 		snprintf(k, sizeof(k), "p%u_bdelay_ns", i);
 		kv_put_ll(&o, k, rt->bdelay_ns);
-		snprintf(k, sizeof(k), "p%u_bdelay_pair_ns", i);
-		kv_put_ll(&o, k, rt->bdelay_pair_ns);
 		snprintf(k, sizeof(k), "p%u_unmatched", i);
 		kv_put_ull(&o, k, rt->unmatched);
 		snprintf(k, sizeof(k), "p%u_jumps", i);
