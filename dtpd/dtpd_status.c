@@ -25,6 +25,7 @@ int64_t dtpd_own_bound(const struct dtpd_node *nd, double est_ns)
 		if (rt->peer_bound_ns < 0)
 			return -1;
 		int64_t dl = rt->bdelay_ns > rt->delay_ns ? rt->bdelay_ns : rt->delay_ns;
+		dl = rt->bdelay_pair_ns > dl ? rt->bdelay_pair_ns : dl;
 		int64_t b = rt->peer_bound_ns + dl + abs64(rt->last_offset_ns);
 		if (b > worst)
 			worst = b;

@@ -56,7 +56,7 @@ void dtpd_node_init(struct dtpd_node *nd, unsigned nports, const struct dtpd_nod
 	dtp_device_init(&nd->dev, nd->ports, nd->n, gc, &p->dtp);
 	for (unsigned i = 0; i < nd->n; i++) {
 		nd->rt[i].upstream = true;
-		nd->rt[i].bdelay_ns = -1;
+		nd->rt[i].bdelay_ns = nd->rt[i].bdelay_pair_ns = -1;
 	}
 }
 
@@ -177,7 +177,7 @@ static void port_forget(struct dtpd_port_rt *rt)
 {
 	rt->pend = rt->x_ok = rt->peer_x_ok = false;
 	rt->bn = 0;
-	rt->bdelay_ns = -1;
+	rt->bdelay_ns = rt->bdelay_pair_ns = -1;
 }
 
 void dtpd_node_link(struct dtpd_node *nd, unsigned port, bool up, int64_t clk, int64_t mono)
@@ -197,6 +197,23 @@ int64_t dtpd_port_delay(const struct dtpd_port_rt *rt)
 	return rt->bdelay_ns >= 0 ? rt->bdelay_ns : rt->delay_ns;
 }
 
+/* The BEACON delays from the rings (node.h): bdelay_pair_ns the median of the pair averages,
+ * bdelay_ns the mean of the two directions' medians, kept within the pair averages' range. */
+static void beacon_delay(struct dtpd_port_rt *rt)
+{
+	unsigned n = rt->bn < DTPD_DELAY_RING ? (unsigned)rt->bn : DTPD_DELAY_RING;
+	int64_t lo = rt->bring[0], hi = rt->bring[0];
+	for (unsigned i = 1; i < n; i++) {
+		lo = rt->bring[i] < lo ? rt->bring[i] : lo;
+		hi = rt->bring[i] > hi ? rt->bring[i] : hi;
+	}
+	int64_t pair = dtpd_median(rt->bring, n);
+	int64_t dir = (dtpd_median(rt->xring, n) + dtpd_median(rt->pxring, n)) / 2;
+	dir = dir < lo ? lo : dir > hi ? hi : dir;
+	rt->bdelay_pair_ns = pair > 0 ? pair : 0;
+	rt->bdelay_ns = dir > 0 ? dir : 0;
+}
+
 /* A BEACON's measurement x (our clock at its rx t4_clk - the sender's clock at its departure)
  * on port: kept for our BEACONs' trailer, with the peer's x a delay sample, and on a port
  * that disciplines us a sample (1 with *s). */
@@ -207,13 +224,12 @@ static int measured(struct dtpd_node *nd, unsigned port, int64_t x, int64_t t4_c
 	rt->x_ok = true;
 	rt->x_ns = x;
 	if (rt->peer_x_ok) {
-		rt->bring[rt->bn++ % DTPD_DELAY_RING] = (x + rt->peer_x_ns) / 2;
-		if (rt->bn >= DTPD_ACQUIRE_SAMPLES) {
-			int64_t m =
-			        dtpd_median(rt->bring, rt->bn < DTPD_DELAY_RING ? (unsigned)rt->bn
-			                                                        : DTPD_DELAY_RING);
-			rt->bdelay_ns = m > 0 ? m : 0;
-		}
+		unsigned k = (unsigned)(rt->bn++ % DTPD_DELAY_RING);
+		rt->bring[k] = (x + rt->peer_x_ns) / 2;
+		rt->xring[k] = x;
+		rt->pxring[k] = rt->peer_x_ns;
+		if (rt->bn >= DTPD_ACQUIRE_SAMPLES)
+			beacon_delay(rt);
 	}
 	if (nd->p.root || !rt->upstream)
 		return 0;

@@ -58,9 +58,15 @@
  * Delay from the BEACONs (PEER in the trailer): every port measures x = its clock at a
  * BEACON's rx - the sender's clock at its departure (offset + delay; two-step corrected) and
  * sends its last x back in its own BEACONs; (x + the peer's x) / 2 is a delay sample on the
- * BEACONs' own path (bdelay_ns: the median of the last DTPD_DELAY_RING). The discipline
- * uses it once it has DTPD_ACQUIRE_SAMPLES, else the INIT exchanges' delay; the own bound the
- * larger of the two.
+ * BEACONs' own path (bdelay_pair_ns: the median of the last DTPD_DELAY_RING). The discipline's
+ * delay bdelay_ns is (the median of our x + the median of the peer's x) / 2 over the same
+ * pairs: each direction's own median one-way time (the offset cancels between the two), so
+ * a servo that holds its input's median near 0 sits at the true offset when the two
+ * directions' medians agree, however skewed the one-way times (the median of the pair
+ * averages sits above both directions' medians when they are skewed right). Kept within the
+ * pair averages' least and greatest (a clock step moves the two medians apart for a BEACON
+ * or two). The discipline uses it once it has DTPD_ACQUIRE_SAMPLES, else the INIT exchanges'
+ * delay; the own bound the largest of the three.
  */
 #ifndef DTPD_NODE_H
 #define DTPD_NODE_H
@@ -108,9 +114,12 @@ struct dtpd_port_rt {
 	bool x_ok;                      /* our last measurement of the peer from its BEACONs: */
 	int64_t x_ns;                   /* our clock at rx - its clock at tx (= offset + delay) */
 	int64_t bring[DTPD_DELAY_RING]; /* delays from the BEACONs of both directions */
+	int64_t xring[DTPD_DELAY_RING]; /* ... the x and the peer's x they came from */
+	int64_t pxring[DTPD_DELAY_RING];
 	int64_t bn;
-	int64_t bdelay_ns; /* their median (>= 0), -1 before DTPD_ACQUIRE_SAMPLES */
-	bool upstream;     /* beacons from here discipline the clock */
+	int64_t bdelay_ns;      /* the discipline's delay (>= 0), -1 before DTPD_ACQUIRE_SAMPLES */
+	int64_t bdelay_pair_ns; /* the median of bring (>= 0), -1 before */
+	bool upstream;          /* beacons from here discipline the clock */
 	bool link;
 	uint64_t samples, rx_frames, silences;
 	uint64_t rejected; /* downstream beacons that would have moved lc forward */

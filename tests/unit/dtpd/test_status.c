@@ -42,6 +42,11 @@ Test(dtpd_status, line_parses_back)
 	cr_expect_eq(kv_get_ll(&in, "bound_ns", 0, 1000000, &v), 0);
 	cr_expect_eq(v, 250 + 4000 + 30 + 1000);
 	cr_expect_eq(dtpd_own_bound(&nd, -1), 5250);
+	/* the largest of the three delays: the BEACON pairs' median above the discipline's */
+	nd.rt[0].bdelay_ns = 4500;
+	nd.rt[0].bdelay_pair_ns = 6000;
+	cr_expect_eq(dtpd_own_bound(&nd, -1), 7250);
+	nd.rt[0].bdelay_ns = nd.rt[0].bdelay_pair_ns = -1;
 	/* the upstream's own bound (its frames' trailer) adds to ours */
 	nd.rt[0].peer_bound_ns = 7000;
 	cr_expect_eq(dtpd_own_bound(&nd, -1), 12250);
