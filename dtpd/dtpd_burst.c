@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* The burst request carried upstream (dtpd_burst.h). */
 #include <errno.h>
+#include <stddef.h>
 
 #include "dtpd_burst.h"
 #include "uapi/dtpd.h"
@@ -21,12 +22,14 @@ void dtpd_burst_local(struct dtpd_burst *b, int64_t dur_ns, int64_t mono)
 		extend(b, mono + dur_ns, DTPD_BURST_HOPS, mono);
 }
 
-int64_t dtpd_burst_rx(struct dtpd_burst *b, bool root, bool port_upstream, uint32_t ms,
+int64_t dtpd_burst_rx(struct dtpd_burst *b, const struct dtpd_burst_port *port, uint32_t ms,
                       uint8_t hops, int64_t mono, const char **why)
 {
-	if (!root && port_upstream) {
+	*why = !port->root && port->upstream ? "from an upstream port: requests only go up"
+	       : !port->takes                ? "burst_requests 0 on this port"
+	                                     : NULL;
+	if (*why) {
 		b->refused++;
-		*why = "from an upstream port: requests only go up";
 		return -EPERM;
 	}
 	b->rx++;

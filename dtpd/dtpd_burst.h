@@ -24,11 +24,16 @@ struct dtpd_burst {
 /* A burst asked on this node (ctl `burst`, `tsync burst`): it passes the request on with
  * DTPD_BURST_HOPS. */
 void dtpd_burst_local(struct dtpd_burst *b, int64_t dur_ns, int64_t mono);
-/* A request of ms milliseconds and hops (decoded: in range) received on a port: root, and
- * whether that port is one of our upstream ports. > 0: burst for that many ns from now; 0:
- * taken, the current burst already lasts that long; < 0 (-EPERM): refused (a request from
- * upstream), counted, *why says why. */
-int64_t dtpd_burst_rx(struct dtpd_burst *b, bool root, bool port_upstream, uint32_t ms,
+/* The port a request came in on. */
+struct dtpd_burst_port {
+	bool root;     /* we are the root */
+	bool upstream; /* it is one of our upstream ports */
+	bool takes;    /* its burst_requests key */
+};
+/* A request of ms milliseconds and hops (decoded: in range) received on a port. > 0: burst
+ * for that many ns from now; 0: taken, the current burst already lasts that long; < 0
+ * (-EPERM): refused (from upstream, or burst_requests 0 there), counted, *why says why. */
+int64_t dtpd_burst_rx(struct dtpd_burst *b, const struct dtpd_burst_port *port, uint32_t ms,
                       uint8_t hops, int64_t mono, const char **why);
 /* What a follower's BEACON on an upstream port carries now: true with *ms and *hops while a
  * burst with hops left is on. */

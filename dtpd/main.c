@@ -86,6 +86,7 @@ struct dtpd {
 	FILE *trace;             /* trace_file: one line per sent frame and per beacon (debug) */
 	struct dtpd_burst burst; /* bursts asked here or from downstream, passed upstream */
 	unsigned long long beacons_tx[DTPD_MAX_PORTS];
+	bool burst_requests[DTPD_MAX_PORTS]; /* burst_requests key: take them on this port */
 };
 
 static void usage(FILE *f)
@@ -105,6 +106,7 @@ static void usage(FILE *f)
 	        "  delay_margin_ns N        delay under-estimate for the max rule (20000)\n"
 	        "  jump_threshold / jump_guard / jump_guard_arm / delay_samples   dtp/core params\n"
 	        "  upstream 0|1             per [iface]: beacons from it discipline the clock (1)\n"
+	        "  burst_requests 0|1       per [iface]: take burst requests from downstream (1)\n"
 	        "  downstream_max_rule 0|1  apply beacons from downstream ports too (plain DTP, "
 	        "0)\n"
 	        "  late_filter_ns N         a beacon stamped this much later than the recent "
@@ -357,8 +359,11 @@ static int64_t start_burst(struct dtpd *d, double sec, bool local);
 static bool burst_request(struct dtpd *d, unsigned p, const struct dtpd_ext *x)
 {
 	const char *why = "";
-	int64_t ns = dtpd_burst_rx(&d->burst, d->node.p.root, d->node.rt[p].upstream, x->burst_ms,
-	                           x->burst_hops, reactor_now(d->r), &why);
+	struct dtpd_burst_port bp = {.root = d->node.p.root,
+	                             .upstream = d->node.rt[p].upstream,
+	                             .takes = d->burst_requests[p]};
+	int64_t ns =
+	        dtpd_burst_rx(&d->burst, &bp, x->burst_ms, x->burst_hops, reactor_now(d->r), &why);
 	if (ns < 0) {
 		pl_warning(1.0, "%s: refused a burst request (%s; %llu so far)", d->ifname[p], why,
 		           d->burst.refused);
@@ -707,6 +712,7 @@ static int open_ports(struct dtpd *d)
 			return -1;
 		}
 		d->node.rt[p].upstream = config_get_bool(d->cfg, d->ifname[p], "upstream");
+		d->burst_requests[p] = config_get_bool(d->cfg, d->ifname[p], "burst_requests");
 	}
 	return 0;
 }

@@ -52,9 +52,9 @@
  *    sends on an upstream port while its own burst is on (so a lost frame loses nothing; the
  *    duration is what is left, so repeating it never extends the burst). A receiver takes it
  *    only on a port that is not one of its upstream ports (the root: any port; a request
- *    from upstream is refused), bursts until at least then (dtp_device_burst: beacons at 1/8
- *    of the interval on all its ports) and, if it is a follower, passes it on upstream with
- *    hops - 1 (not at all at 0): a request travels up the tree at most DTPD_BURST_HOPS nodes
+ *    from upstream, or on a port with dtpd's `burst_requests 0`, is refused), bursts until
+ *    at least then (dtp_device_burst: beacons at 1/8 of the interval on all its ports) and,
+ *    if it is a follower, passes it on upstream with hops - 1 (not at all at 0): a request travels up the tree at most DTPD_BURST_HOPS nodes
  *    and only up, so it cannot loop; every refusal is counted (`burst_refused` in `dtpd ctl
  *    SOCK status`) and logged with its reason. A plain DTP peer ignores bytes 44 and on.
 

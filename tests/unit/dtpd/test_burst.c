@@ -75,30 +75,37 @@ Test(dtpd_burst, taken_from_downstream_only)
 	int64_t t = 1000 * MS;
 	cr_expect(!dtpd_burst_tx(&b, t, &ms, &hops)); /* no burst: no request */
 	/* a follower: a request on its upstream port is refused, with a reason, and counted */
-	cr_expect_eq(dtpd_burst_rx(&b, false, true, 500, 8, t, &why), -EPERM);
+	struct dtpd_burst_port up = {.upstream = true, .takes = true}, down = {.takes = true};
+	cr_expect_eq(dtpd_burst_rx(&b, &up, 500, 8, t, &why), -EPERM);
 	cr_expect_eq(b.refused, 1);
 	cr_expect(why && strstr(why, "upstream"));
 	cr_expect(!dtpd_burst_tx(&b, t, &ms, &hops));
 	/* from downstream: taken, the burst lasts that long and goes on up with one hop less */
-	cr_expect_eq(dtpd_burst_rx(&b, false, false, 500, 8, t, &why), 500 * MS);
+	cr_expect_eq(dtpd_burst_rx(&b, &down, 500, 8, t, &why), 500 * MS);
 	cr_expect_eq(b.rx, 1);
 	cr_assert(dtpd_burst_tx(&b, t + 100 * MS, &ms, &hops));
 	cr_expect_eq(ms, 400);
 	cr_expect_eq(hops, 7);
 	/* the same request repeated (what is left of it) does not restart or lengthen it */
-	cr_expect_eq(dtpd_burst_rx(&b, false, false, 400, 8, t + 100 * MS, &why), 0);
+	cr_expect_eq(dtpd_burst_rx(&b, &down, 400, 8, t + 100 * MS, &why), 0);
 	cr_expect_eq(b.until, t + 500 * MS);
 	/* a longer one lengthens it */
-	cr_expect_eq(dtpd_burst_rx(&b, false, false, 1000, 8, t + 100 * MS, &why), 1000 * MS);
+	cr_expect_eq(dtpd_burst_rx(&b, &down, 1000, 8, t + 100 * MS, &why), 1000 * MS);
 	cr_expect_eq(b.until, t + 1100 * MS);
 	/* over: no request any more */
 	cr_expect(!dtpd_burst_tx(&b, t + 1100 * MS, &ms, &hops));
 	/* the last hop: taken, not passed on */
-	cr_expect_eq(dtpd_burst_rx(&b, false, false, 300, 1, t + 2000 * MS, &why), 300 * MS);
+	cr_expect_eq(dtpd_burst_rx(&b, &down, 300, 1, t + 2000 * MS, &why), 300 * MS);
 	cr_expect(!dtpd_burst_tx(&b, t + 2100 * MS, &ms, &hops));
+	/* a port with burst_requests 0 takes none */
+	struct dtpd_burst_port off = {.takes = false};
+	cr_expect_eq(dtpd_burst_rx(&b, &off, 300, 8, t + 3000 * MS, &why), -EPERM);
+	cr_expect(why && strstr(why, "burst_requests 0"));
+	cr_expect_eq(b.refused, 2);
 	/* the root takes it on any port */
 	struct dtpd_burst r = {0};
-	cr_expect_eq(dtpd_burst_rx(&r, true, true, 200, 3, t, &why), 200 * MS);
+	struct dtpd_burst_port root = {.root = true, .upstream = true, .takes = true};
+	cr_expect_eq(dtpd_burst_rx(&r, &root, 200, 3, t, &why), 200 * MS);
 	cr_expect_eq(r.refused, 0);
 }
 
