@@ -15,8 +15,8 @@
 #   --settle S: the hosts run S s at 1 Sync/s past synchronisation before the first migration
 #   --vmclockd-args "A": more vmclockd options for both arms (e.g. "--ptpd-asymmetry 200ns")
 #   --sync dtpd: DTP hosts instead of PTP (dtpd over AF_PACKET from a dtpd root, 1 beacon/s,
-#     vmclockd --dtpd; the burst is dtpd's beacon burst, 8x, relayed from the destination's
-#     dtpd to the root: testbeds/vmclock/dtpd_hosts.sh)
+#     vmclockd --dtpd; the burst is dtpd's beacon burst, 8x, which the destination's dtpd
+#     asks of the root in its BEACONs' trailer: testbeds/vmclock/dtpd_hosts.sh)
 # Exit 0 if both arms ran every migration and the report was made.
 cd "$(dirname "$0")/.." || exit 1
 BUILD=${BUILD:-build}

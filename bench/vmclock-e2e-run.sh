@@ -26,7 +26,7 @@
 # --vmclockd-args "A": more options for both vmclockd (e.g. "--ptpd-asymmetry 200ns").
 # --sync dtpd: DTP hosts instead (testbeds/vmclock/dtpd_hosts.sh: a dtpd root on vclock gm
 # = CLOCK_REALTIME, dtpd followers on hostA/hostB over AF_PACKET, vmclockd --dtpd, beacons
-# every 2^L s of --sync-log; the bursts of the hosts' dtpd relayed to the root); the default
+# every 2^L s of --sync-log; the hosts' dtpd ask the root for their bursts upstream); the default
 # is $VME_SYNC when set (bench/vmclock-burst.sh --sync), else ptp.
 # Prints analyze.py's report; exit 0 if every migration ran, 1 otherwise. With --out the
 # statlogs, logs and migrations.txt stay in DIR (for plots).

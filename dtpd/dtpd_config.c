@@ -25,6 +25,7 @@ static const struct config_item table[] = {
         CFG_INT("jump_guard_arm", G, 0, 0, 1000000000),
         CFG_INT("delay_samples", G, 8, 0, 1000),
         CFG_BOOL("upstream", P, 1),
+        CFG_BOOL("burst_requests", P, 1), /* take burst requests from downstream here */
         CFG_BOOL("downstream_max_rule", G, 0),
         CFG_INT("late_filter_ns", G, 50000, 0, 1000000000),
         CFG_INT("wild_counter_ns", G, 1000000, 0, INT64_C(1000000000000)),

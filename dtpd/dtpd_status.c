@@ -69,6 +69,8 @@ int dtpd_status(const struct dtpd_node *nd, const struct dtpd_status_extra *x, c
 	kv_put_ull(&o, "samples", x->samples);
 	kv_put_ll(&o, "bound_ns", dtpd_own_bound(nd, x->est_ns));
 	kv_put_str(&o, "ts", x->ts ? x->ts : "none");
+	kv_put_ull(&o, "burst_rx", x->burst_rx);
+	kv_put_ull(&o, "burst_refused", x->burst_refused);
 	kv_put_ll(&o, "ports", nd->n);
 	for (unsigned i = 0; i < nd->n; i++) {
 		const struct dtpd_port_rt *rt = &nd->rt[i];
@@ -84,6 +86,10 @@ int dtpd_status(const struct dtpd_node *nd, const struct dtpd_status_extra *x, c
 		kv_put_ull(&o, k, nd->ports[i].jumps);
 		snprintf(k, sizeof(k), "p%u_offset_ns", i);
 		kv_put_ll(&o, k, rt->last_offset_ns);
+		if (x->beacons_tx) {
+			snprintf(k, sizeof(k), "p%u_beacons_tx", i);
+			kv_put_ull(&o, k, x->beacons_tx[i]);
+		}
 	}
 	return kv_out_end(&o);
 }

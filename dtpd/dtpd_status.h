@@ -14,7 +14,10 @@ struct dtpd_status_extra {
 	int64_t real_ns;   /* CLOCK_REALTIME at the same instant */
 	double est_ns;     /* servo 1-sigma estimate, < 0: none */
 	unsigned long long samples;
-	const char *ts; /* timestamp source ("sys", "tsc", "nic") */
+	const char *ts;                       /* timestamp source ("sys", "tsc", "nic") */
+	const unsigned long long *beacons_tx; /* per port, BEACONs sent (NULL: not shown) */
+	unsigned long long burst_rx;          /* burst requests taken from downstream */
+	unsigned long long burst_refused;     /* and refused (from upstream, out of range) */
 };
 
 /* "ok role=... gc=... gc_minus_real_ns=... bound_ns=... pN_state=..." into buf: the reply

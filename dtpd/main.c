@@ -26,6 +26,7 @@
 #include "dtpd_cpage.h"
 #include "dtpd_ctl.h"
 #include "dtpd_req.h"
+#include "dtpd_burst.h"
 #include "dtpd_ext.h"
 #include "node.h"
 #include "dtpd_status.h"
@@ -81,8 +82,11 @@ struct dtpd {
 	struct dtpd_counter_page *cpage; /* counter_page: the shared counter page, or NULL */
 	struct counter *tsc;
 	uint64_t tsc_ns_q32;
-	int64_t last_sample; /* mono of the last discipline sample (0: none) */
-	FILE *trace;         /* trace_file: one line per sent frame and per beacon (debug) */
+	int64_t last_sample;     /* mono of the last discipline sample (0: none) */
+	FILE *trace;             /* trace_file: one line per sent frame and per beacon (debug) */
+	struct dtpd_burst burst; /* bursts asked here or from downstream, passed upstream */
+	unsigned long long beacons_tx[DTPD_MAX_PORTS];
+	bool burst_requests[DTPD_MAX_PORTS]; /* burst_requests key: take them on this port */
 };
 
 static void usage(FILE *f)
@@ -102,6 +106,7 @@ static void usage(FILE *f)
 	        "  delay_margin_ns N        delay under-estimate for the max rule (20000)\n"
 	        "  jump_threshold / jump_guard / jump_guard_arm / delay_samples   dtp/core params\n"
 	        "  upstream 0|1             per [iface]: beacons from it discipline the clock (1)\n"
+	        "  burst_requests 0|1       per [iface]: take burst requests from downstream (1)\n"
 	        "  downstream_max_rule 0|1  apply beacons from downstream ports too (plain DTP, "
 	        "0)\n"
 	        "  late_filter_ns N         a beacon stamped this much later than the recent "
@@ -252,7 +257,7 @@ static void send_frame(void *arg, unsigned port, const struct dtp_frame *f0)
 {
 	struct dtpd *d = arg;
 	struct dtp_frame f = *f0;
-	uint8_t buf[DTPD_EXT_LONG_END] = {0};
+	uint8_t buf[DTPD_EXT_BURST_END] = {0};
 	memcpy(f.dst, dtp_dst, 6);
 	memcpy(f.src, d->mac[port], 6);
 	/* the frame's stamps stand for the instant it leaves: now + the send path's latency
@@ -294,6 +299,10 @@ static void send_frame(void *arg, unsigned port, const struct dtp_frame *f0)
 	                                 d->node.rt[port].x_ns > INT32_MIN &&
 	                                 d->node.rt[port].x_ns < INT32_MAX,
 	                     .peer_x_ns = (int32_t)d->node.rt[port].x_ns};
+	/* a burst on here (asked here or from downstream) is asked of the upstream too */
+	if (beacon && !d->node.p.root && d->node.rt[port].upstream)
+		x.has_burst =
+		        dtpd_burst_tx(&d->burst, reactor_now(d->r), &x.burst_ms, &x.burst_hops);
 	int len = dtp_frame_encode(&f, buf, sizeof(buf)) < 0
 	                  ? -1
 	                  : dtpd_ext_encode(buf, sizeof(buf), &x);
@@ -305,6 +314,8 @@ static void send_frame(void *arg, unsigned port, const struct dtp_frame *f0)
 	struct tsync_ts tx = tsync_ts_none();
 	ssize_t n = transport_send(d->tp[port], TRANS_EVENT, TRANS_DEST_DEFAULT, NULL, buf + 14,
 	                           (size_t)len - 14, &tx);
+	if (beacon && (n >= 0 || n == -ETIMEDOUT)) /* sent (a missing TX stamp or not) */
+		d->beacons_tx[port]++;
 	if (n < 0 && n != -ETIMEDOUT) {
 		d->sends_failed++;
 		pr_debug("%s: %s", d->ifname[port], transport_last_error(d->tp[port]));
@@ -338,6 +349,32 @@ static void feed(struct dtpd *d, const struct dtpd_sample *s, tmv_t sys)
 		d->step_gen = g;
 		pr_info("clock stepped by %+lld ns", (long long)-s->offset_ns);
 	}
+}
+
+static int64_t start_burst(struct dtpd *d, double sec, bool local);
+
+/* A BEACON's burst request (include/uapi/dtpd.h): taken from downstream, refused from
+ * upstream (false: the frame is dropped), logged either way (a new or longer burst, or the
+ * refusal) */
+static bool burst_request(struct dtpd *d, unsigned p, const struct dtpd_ext *x)
+{
+	const char *why = "";
+	struct dtpd_burst_port bp = {.root = d->node.p.root,
+	                             .upstream = d->node.rt[p].upstream,
+	                             .takes = d->burst_requests[p]};
+	int64_t ns =
+	        dtpd_burst_rx(&d->burst, &bp, x->burst_ms, x->burst_hops, reactor_now(d->r), &why);
+	if (ns < 0) {
+		pl_warning(1.0, "%s: refused a burst request (%s; %llu so far)", d->ifname[p], why,
+		           d->burst.refused);
+		return false;
+	}
+	if (ns > 0) {
+		pr_info("%s: burst request for %u ms (%u hops left)", d->ifname[p], x->burst_ms,
+		        x->burst_hops - 1u);
+		start_burst(d, (double)ns / 1e9, false);
+	}
+	return true;
 }
 
 static void on_frame(void *arg, struct transport *t, enum transport_channel ch, const void *buf,
@@ -381,12 +418,20 @@ static void on_frame(void *arg, struct transport *t, enum transport_channel ch, 
 		 * has none: its counter is taken as the root's */
 		struct dtpd_ext x = {0};
 		int erc = dtpd_ext_decode(fr, len + 14, &x);
+		if (erc == -EDOM) {
+			d->burst.refused++;
+			pl_warning(1.0, "%s: refused a burst request (%s; %llu so far)",
+			           d->ifname[p], dtpd_ext_strerror(erc), d->burst.refused);
+			return;
+		}
 		if (erc == -ERANGE || erc == -EINVAL) {
 			d->bad_frames++;
 			pl_warning(1.0, "%s: dropped a bad frame (%s; %llu so far)", d->ifname[p],
 			           dtpd_ext_strerror(erc), (unsigned long long)d->bad_frames);
 			return;
 		}
+		if (erc == 0 && x.has_burst && !burst_request(d, p, &x))
+			return;
 		d->node.rt[p].peer_bound_ns = erc < 0 ? 0 : x.bound_ns;
 		d->node.rt[p].peer_corr_ns = erc < 0 ? 0 : x.corr_ns;
 		/* two_step 0: one-step samples and the INIT exchanges' delay, whatever the peer */
@@ -533,9 +578,12 @@ static void on_tick(struct reactor *r, struct reactor_timer *t, uint64_t exp, vo
 	dtpd_node_timers(&d->node, osc_now(), mono);
 }
 
-/* A burst of sec seconds: beacons at 1/8 of the interval. */
-static int64_t start_burst(struct dtpd *d, double sec)
+/* A burst of sec seconds: beacons at 1/8 of the interval (asked here: local, passed upstream
+ * with all its hops). */
+static int64_t start_burst(struct dtpd *d, double sec, bool local)
 {
+	if (local)
+		dtpd_burst_local(&d->burst, (int64_t)(sec * 1e9), reactor_now(d->r));
 	dtpd_node_advance(&d->node, osc_now());
 	int64_t iv = dtpd_node_burst(&d->node, (int64_t)(sec * 1e9), reactor_now(d->r));
 	pr_info("burst for %.3f s: beacons every %.3f ms", sec, (double)iv / 1e6);
@@ -594,17 +642,20 @@ static void on_ctl(struct reactor *r, int fd, short revents, void *arg)
 		        .real_ns = ts.tv_sec * 1000000000LL + ts.tv_nsec,
 		        .est_ns = est,
 		        .samples = sync_samples(d->sync),
-		        .ts = d->ts_name};
+		        .ts = d->ts_name,
+		        .beacons_tx = d->beacons_tx,
+		        .burst_rx = d->burst.rx,
+		        .burst_refused = d->burst.refused};
 		len = dtpd_status(&d->node, &x, reply, sizeof(reply));
 	} else if (q.kind == DTPD_REQ_BURST) {
-		int64_t iv = start_burst(d, q.seconds);
+		int64_t iv = start_burst(d, q.seconds, true);
 		len = snprintf(reply, sizeof(reply), "ok burst_s=%.3f interval_ns=%lld", q.seconds,
 		               (long long)iv);
 	} else if (q.kind == DTPD_REQ_TSYNC_STATUS) {
 		dtpd_node_advance(&d->node, osc_now());
 		len = tsync_status_reply(d, reply, sizeof(reply));
 	} else {
-		int64_t iv = start_burst(d, q.seconds);
+		int64_t iv = start_burst(d, q.seconds, true);
 		len = snprintf(reply, sizeof(reply), "ok burst log_sync=%d seconds=%.1f",
 		               (int)floor(log2((double)iv / 1e9)), q.seconds);
 	}
@@ -661,6 +712,7 @@ static int open_ports(struct dtpd *d)
 			return -1;
 		}
 		d->node.rt[p].upstream = config_get_bool(d->cfg, d->ifname[p], "upstream");
+		d->burst_requests[p] = config_get_bool(d->cfg, d->ifname[p], "burst_requests");
 	}
 	return 0;
 }

@@ -40,6 +40,23 @@
  *    that take the BEACONs' path: on veth a BEACON, sent by a process just woken by its timer,
  *    reached the peer 0.5-1.4 us after its TX stamp, an INIT / INIT-ACK exchange 0.1 us
  *    (measured), so the INIT delay left a 0.5-1.4 us bias in every sample.
+ *
+ *    The burst request (trailer version 1, flag bit 3, DTPD_EXT_F_BURST), BEACONs only: the
+ *    sender asks the receiver (its upstream) to beacon faster. The frame is then 84 bytes
+ *    (DTPD_EXT_BURST_END): the block at 60-76 is present (zero where PREV / PEER are clear) and
+ *      76      4     the burst's remaining duration, ms, 1..DTPD_BURST_MS_MAX
+ *      80      1     hops: how many nodes further up may still pass it on, 1..DTPD_BURST_HOPS
+ *      81      3     zero on send, ignored on receipt
+ *    A frame with the flag shorter than DTPD_EXT_BURST_END is a bad frame (-EINVAL); a
+ *    duration or hops out of range is refused (-EDOM). A follower puts it in every BEACON it
+ *    sends on an upstream port while its own burst is on (so a lost frame loses nothing; the
+ *    duration is what is left, so repeating it never extends the burst). A receiver takes it
+ *    only on a port that is not one of its upstream ports (the root: any port; a request
+ *    from upstream, or on a port with dtpd's `burst_requests 0`, is refused), bursts until
+ *    at least then (dtp_device_burst: beacons at 1/8 of the interval on all its ports) and,
+ *    if it is a follower, passes it on upstream with hops - 1 (not at all at 0): a request travels up the tree at most DTPD_BURST_HOPS nodes
+ *    and only up, so it cannot loop; every refusal is counted (`burst_refused` in `dtpd ctl
+ *    SOCK status`) and logged with its reason. A plain DTP peer ignores bytes 44 and on.
 
  *    Why the correction: a counter set by the max rule keeps the largest timestamp noise it
  *    ever saw (it never goes back), so after a while a follower's counter leads its
@@ -107,6 +124,10 @@ struct dtpd_counter_page {
 #define DTPD_EXT_F_PREV    0x02
 #define DTPD_EXT_F_PEER    0x04
 #define DTPD_EXT_LONG_END  76
+#define DTPD_EXT_F_BURST   0x08
+#define DTPD_EXT_BURST_END 84
+#define DTPD_BURST_MS_MAX  600000u /* 10 minutes */
+#define DTPD_BURST_HOPS    8       /* a request's hops at its origin, and the most taken */
 #define DTPD_BOUND_UNKNOWN UINT64_MAX
 #define DTPD_BOUND_MAX     (UINT64_C(1) << 62)
 

@@ -5,12 +5,10 @@
 #   a/b dtpd follower on veth0 disciplining vclock hostA/hostB (kalman), ctl socket
 #       $D/dtpd-HOST.sock; vmclockd --dtpd that socket
 # Beacons every 2^SLOG s (--sync-log: 0 is 1 beacon/s, the steady rate of issue 14).
-# The burst: vmclockd asks its own dtpd (`tsync burst`, vmclock/dtpd_pull.c) and dtpd bursts
-# the beacons it sends; a follower's beacons go upstream, where the root ignores them, and
-# dtpd sends no burst request upstream. So a relay (one per host, in the root's namespace)
-# passes each burst a host's dtpd starts on to the root (`dtpd ctl ROOT burst S`): the root's
-# beacons to the hosts at 8x the rate, for as long as the host asked. Logged in
-# $D/relay-HOST.log.
+# The burst: vmclockd asks its own dtpd (`tsync burst`, vmclock/dtpd_pull.c); dtpd bursts the
+# beacons it sends and asks its upstream for the same burst in their trailer
+# (include/uapi/dtpd.h, DTPD_EXT_F_BURST): the root's beacons to the hosts at 8x the rate, for
+# as long as the host asked ("burst request for" in $D/dtpd-gm.log).
 # "synchronised" (the wait before the first migration): a bound under 100 us (dtpd's own
 # bound on veth software stamps at 1 beacon/s was 15-36 us here, above the PTP hosts' 20 us)
 SYNC_NS=100000
@@ -20,28 +18,12 @@ DTPD_COMMON="--beacon_interval_ms=$BEACON_MS --logging_level=6"
 printf '[veth0]\nupstream 0\n[veth1]\nupstream 0\n' >"$D/dtpd-gm.cfg"
 bed_bg gm "$D/dtpd-gm.log" "$BIN/dtpd" -f "$D/dtpd-gm.cfg" --root=1 --clock="vclock:$VG" \
 	--ctl_socket="$D/dtpd-gm.sock" $DTPD_COMMON || fail "dtpd root"
-dtpd_relay() { # HOST: forward the bursts HOST's dtpd starts to the root
-	cat >"$D/relay-$1.sh" <<EOR
-n=0
-while :; do
-	c=\$(grep -c 'burst for ' '$D/dtpd-$1.log')
-	if [ "\$c" -gt "\$n" ]; then
-		s=\$(grep 'burst for ' '$D/dtpd-$1.log' | tail -n 1 | sed 's/.*burst for \([0-9.]*\) s.*/\1/')
-		echo "\$(date +%s.%N) $1 asked for \$s s: \$('$BIN/dtpd' ctl '$D/dtpd-gm.sock' burst "\$s" 2>&1)"
-		n=\$c
-	fi
-	sleep 0.05
-done
-EOR
-	bed_bg gm "$D/relay-$1.log" sh "$D/relay-$1.sh"
-}
 for h in a b; do
 	vc=$VA
 	[ $h = b ] && vc=$VB
 	bed_bg $h "$D/dtpd-$h.log" "$BIN/dtpd" -i veth0 --clock="vclock:$vc" --clock_servo=kalman \
 		--ctl_socket="$D/dtpd-$h.sock" --statlog="$D/dtpd-$h.statlog" $DTPD_COMMON ||
 		fail "dtpd on $h"
-	dtpd_relay $h
 	mb=0
 	case $BURST in yes | auto) mb=1 ;; esac
 	bed_bg $h "$D/vmclockd-$h.log" "$BIN/vmclockd" --clock "vclock:$vc" --dtpd "$D/dtpd-$h.sock" \
