@@ -12,14 +12,18 @@
 
 #include <stddef.h>
 
-#define KV_MAX_PAIRS 32
-#define KV_MAX_LINE  512
+/* Room for dtpd's status of a node with its 8 ports (19 pairs + 8 per port: 83 pairs, about
+ * 1.6 KB); the builder refuses a reply over either limit, as the parser would. */
+#define KV_MAX_PAIRS 96
+#define KV_MAX_LINE  2048
 
 /* Builder over a caller's buffer. The first error sticks (err); the text is then "". */
 struct kv_out {
 	char *buf;
 	size_t cap, len;
-	int err; /* 0, -EINVAL (a bad key or value) or -EMSGSIZE (does not fit) */
+	unsigned n; /* pairs so far */
+	int err;    /* 0, -EINVAL (a bad key or value) or -EMSGSIZE (does not fit: more than
+	             * KV_MAX_LINE - 1 bytes or KV_MAX_PAIRS pairs, or the caller's buffer) */
 };
 
 /* Start a reply with its head word ("ok"). */

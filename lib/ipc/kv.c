@@ -64,7 +64,11 @@ void kv_put_str(struct kv_out *o, const char *key, const char *val)
 {
 	if (!o->err && (!key || !val || !key_ok(key, strlen(key)) || !val_ok(val, strlen(val))))
 		o->err = -EINVAL;
+	if (!o->err && ++o->n > KV_MAX_PAIRS)
+		o->err = -EMSGSIZE;
 	put_raw(o, " %s=%s", key, val);
+	if (!o->err && o->len >= KV_MAX_LINE)
+		o->err = -EMSGSIZE;
 }
 
 void kv_put_ll(struct kv_out *o, const char *key, long long v)

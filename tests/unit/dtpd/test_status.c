@@ -59,6 +59,40 @@ Test(dtpd_status, line_parses_back)
 	cr_expect_eq(dtpd_own_bound(&nd, -1), 0);
 }
 
+/* A node with every port it may have: the status still fits a line and parses back (three
+ * ports had already gone over the old 512-byte / 32-pair limits). */
+Test(dtpd_status, all_ports_fit)
+{
+	struct dtpd_node nd;
+	struct dtpd_node_params p = {
+	        .epoch_ns = 0, .margin_ns = 1000, .beacon_ns = 1000000, .retry_ns = 1000000};
+	dtpd_node_init(&nd, DTPD_MAX_PORTS, &p, 6400000, 6400000, NULL, NULL);
+	unsigned long long tx[DTPD_MAX_PORTS];
+	for (unsigned i = 0; i < DTPD_MAX_PORTS; i++) {
+		dtpd_node_link(&nd, i, true, 6400000, 1);
+		nd.rt[i].delay_ns = nd.rt[i].bdelay_ns = 1234567;
+		nd.rt[i].last_offset_ns = -1234567;
+		nd.rt[i].unmatched = nd.ports[i].jumps = 123456;
+		tx[i] = 1234567890;
+	}
+	char buf[KV_MAX_LINE];
+	struct dtpd_status_extra x = {.servo = "locked",
+	                              .clk_ns = 6400000,
+	                              .real_ns = 6400100,
+	                              .est_ns = 10,
+	                              .samples = 1234567890,
+	                              .ts = "sys",
+	                              .beacons_tx = tx,
+	                              .burst_rx = 1234567890,
+	                              .burst_refused = 1234567890};
+	int n = dtpd_status(&nd, &x, buf, sizeof(buf));
+	cr_assert_gt(n, 0, "%d", n);
+	struct kv_in in;
+	cr_assert_eq(kv_parse(buf, &in), 0, "%s", buf);
+	cr_expect_str_eq(kv_get(&in, "p7_beacons_tx"), "1234567890");
+	cr_expect_str_eq(kv_get(&in, "burst_refused"), "1234567890");
+}
+
 Test(dtpd_ext, trailer_round_trip_and_refusals)
 {
 	uint8_t f[64] = {0};

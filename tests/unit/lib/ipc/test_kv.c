@@ -94,6 +94,36 @@ Test(ipc_kv, builder_never_cuts)
 	cr_assert_str_eq(buf, "ok a=1 bb=22222");
 }
 
+/* Nor does it build what the parser refuses: more than KV_MAX_PAIRS pairs or a line of
+ * KV_MAX_LINE bytes or more, even into a larger buffer. */
+Test(ipc_kv, builder_keeps_the_parser_limits)
+{
+	static char buf[4 * KV_MAX_LINE];
+	struct kv_out o;
+	struct kv_in in;
+	char k[16];
+	kv_out_init(&o, buf, sizeof(buf), "ok");
+	for (int i = 0; i < KV_MAX_PAIRS; i++) {
+		snprintf(k, sizeof(k), "k%d", i);
+		kv_put_str(&o, k, "1");
+	}
+	cr_assert_gt(kv_out_end(&o), 0);
+	cr_assert_eq(kv_parse(buf, &in), 0);
+	cr_assert_eq(in.n, KV_MAX_PAIRS);
+	kv_put_str(&o, "one_more", "1");
+	cr_assert_eq(kv_out_end(&o), -EMSGSIZE);
+	char v[100];
+	memset(v, 'v', sizeof(v) - 1);
+	v[sizeof(v) - 1] = 0;
+	kv_out_init(&o, buf, sizeof(buf), "ok");
+	int i = 0;
+	while (o.err == 0 && i < KV_MAX_PAIRS) {
+		snprintf(k, sizeof(k), "k%d", i++);
+		kv_put_str(&o, k, v);
+	}
+	cr_assert_eq(kv_out_end(&o), -EMSGSIZE, "a line past KV_MAX_LINE");
+}
+
 Test(ipc_kv, parser_is_strict)
 {
 	struct kv_in in;
