@@ -17,17 +17,22 @@
 # Optional (storage): QEMU_SRC_ARGS / QEMU_DST_ARGS are more arguments of the source's /
 # destination's QEMU (e.g. a -drive and its -device), QEMU_MIG_ARGS more members of the
 # migrate command (e.g. ,"blk":true,"inc":true: QEMU 7.2's block migration).
-# QEMU_MIRROR=full|top (storage without shared storage, as QEMU's iotest 194 does it):
+# QEMU_MIRROR=full|top (storage without shared storage: blockdev-mirror to an NBD export):
 # both QEMUs name their drive "d0" (-drive ...,id=d0); the destination, while it waits for
 # the migration, exports d0 writable over NBD (nbd-server-start on DST_ADDR:QEMU_NBD_PORT,
 # default PORT+1000; nbd-server-add); the source opens that export (blockdev-add, driver
 # nbd) and runs blockdev-mirror of d0 to it (sync full: every block; top: only what the
 # source's top layer, a qcow2 overlay, allocates), waits until the job is ready
-# (query-block-jobs), then migrates RAM; once the migration completed (the source stopped,
-# all its writes mirrored), block-job-cancel ends the ready job on the source (its target
-# stays a consistent copy) and the destination stops its NBD server. The output line then
-# also carries mirror_ready_ms (mirror start to ready), mirror_len (the job's bytes) and
-# cancel_ms (completed to the job gone).
+# (query-block-jobs), sets the capability pause-before-switchover and migrates RAM; in
+# state pre-switchover (the source's vCPUs stopped, no device state sent yet, its disk
+# still active) block-job-cancel ends the ready job, which first writes the blocks still
+# dirty to the target, then migrate-continue completes the switch; then the destination
+# stops its NBD server. So the destination's guest never runs before its disk holds the
+# source's last write; the cancel is part of the downtime. QEMU_MIRROR_CANCEL=after: the
+# order of QEMU's iotest 194 instead (no pause: cancel once the migration completed, while
+# the destination may already run; safe only when the guest did not write at the end).
+# The output line then also carries mirror_ready_ms (mirror start to ready), mirror_len
+# (the job's bytes) and cancel_ms (the cancel to the job gone).
 
 QEMU_BIN=${QEMU_BIN:-qemu-system-x86_64}
 QEMU_BIOS=${QEMU_BIOS:-/usr/share/qemu/qboot.rom}
@@ -85,11 +90,17 @@ qemu_migrate() {
 		_q=$("$_qmp" "$_qo/qsrc.qmp" '{"execute":"query-migrate"}')
 		case $(_qjget "$_q" status) in
 		completed | failed | cancelled) break ;;
+		pre-switchover) # the source stopped, its device state not sent: end the mirror first
+			_qemu_mirror_end
+			"$_qmp" "$_qo/qsrc.qmp" '{"execute":"migrate-continue","arguments":{"state":"pre-switchover"}}' >/dev/null ;;
 		esac
 		sleep 0.05
 		_t=$((_t - 1))
 	done
-	[ -n "${QEMU_MIRROR:-}" ] && _qemu_mirror_end
+	if [ -n "${QEMU_MIRROR:-}" ]; then
+		[ "${QEMU_MIRROR_CANCEL:-}" = after ] && _qemu_mirror_end
+		"$_qmp" "$_qo/qdst.qmp" '{"execute":"nbd-server-stop"}' >/dev/null
+	fi
 	_hb0=$(grep -c '^hb ' "$_qo/qdst.ser" 2>/dev/null)
 	sleep 2.2
 	_hb1=$(grep -c '^hb ' "$_qo/qdst.ser" 2>/dev/null)
@@ -123,9 +134,12 @@ _qemu_mirror_start() {
 	done
 	[ $_t -gt 0 ] || { echo "qemu: the mirror was not ready in 600 s"; return 1; }
 	_mx=" mirror_ready_ms=$(($(_qms) - _m0))"
+	[ "${QEMU_MIRROR_CANCEL:-}" = after ] ||
+		"$_qmp" "$_qo/qsrc.qmp" '{"execute":"migrate-set-capabilities","arguments":{"capabilities":[{"capability":"pause-before-switchover","state":true}]}}' >/dev/null ||
+		{ echo "qemu: pause-before-switchover refused"; return 1; }
 }
 
-_qemu_mirror_end() { # the source stopped: end the ready job (the target stays in sync)
+_qemu_mirror_end() { # the source stopped: end the ready job (the target gets its last writes)
 	_j=$("$_qmp" "$_qo/qsrc.qmp" '{"execute":"query-block-jobs"}')
 	_c0=$(_qms)
 	"$_qmp" "$_qo/qsrc.qmp" '{"execute":"block-job-cancel","arguments":{"device":"m0"}}' >/dev/null
@@ -140,5 +154,4 @@ _qemu_mirror_end() { # the source stopped: end the ready job (the target stays i
 	done
 	_mx="$_mx mirror_len=$(_qjget "$_j" len) cancel_ms=$(($(_qms) - _c0))"
 	[ $_t -gt 0 ] || _mx="$_mx mirror_cancel=timeout"
-	"$_qmp" "$_qo/qdst.qmp" '{"execute":"nbd-server-stop"}' >/dev/null
 }
