@@ -46,10 +46,12 @@
 # Two more QEMU rows (QEMU_MODES, default "blk inc mirror mirror-top"), storage migration
 # without block migration (testbeds/migrate/qemu.sh QEMU_MIRROR): the destination exports its
 # drive over NBD (writable), the source runs blockdev-mirror to it over the same link until
-# the job is ready, then migrates RAM, then cancels the ready job (its target in sync):
+# the job is ready, then migrates RAM with pause-before-switchover and, the source stopped,
+# cancels the ready job (which writes its last dirty blocks first), then lets the switch go on:
 # "mirror" (raw images, sync full: the whole disk) and "mirror-top" (the qcow2 overlays of
 # "inc", sync top: the source's overlay clusters only). Their total is the whole move: mirror
-# start to ready, plus query-migrate's total, plus the job's cancel.
+# start to ready, plus query-migrate's total (its downtime includes the cancel;
+# QEMU_MIRROR_CANCEL=after: the cancel after the migration, added).
 # Each flim run ends with testbeds/migrate/storage-check.py: the destination's disk must equal
 # the source's at its stop plus the guest's later writes. One summary line per link, last:
 #   storage LINK: flim/precopy time xT bytes xB misses(prefetch)/misses(on-demand) xM downtime
@@ -207,6 +209,7 @@ qemu_rows() {
 		if [ -n "$mir" ] && [ -n "$qt" ]; then # mirror start to the job's end: the whole move
 			mr=$(echo "$r" | sed -n 's/.*mirror_ready_ms=\([0-9]*\).*/\1/p')
 			mc=$(echo "$r" | sed -n 's/.*cancel_ms=\([0-9]*\).*/\1/p')
+			[ "${QEMU_MIRROR_CANCEL:-}" = after ] || mc=0 # else in query-migrate's total
 			qt=$((${mr:-0} + qt + ${mc:-0}))
 		fi
 		echo "  $1 qemu-$m: $r; wire bytes $qb, qemu-img compare: $cmpr"
