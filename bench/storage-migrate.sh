@@ -12,7 +12,7 @@
 # destination received goes as a RAM entry, a RAM page equal to a block its image holds as a
 # BLOCK entry), and prints
 #   storage LINK page cache: flim-dup/flim-noram bytes xB time xT, N RAM + M BLOCK entries
-# BLOCKSIZES="65536 262144": each link also runs flim and precopy (BS_PRECOPY=0: flim only)
+# BLOCKSIZES="65536 262144": each link also runs flim and precopy (BS_MODES="flim precopy")
 # at these block sizes ("block-size"; the runs above use 4096) and prints, per size,
 #   storage LINK block-size N: flim time T ms, B bytes, M misses; vs 4096: time xT bytes xB
 #   storage LINK block-size N: precopy time T ms, B bytes; vs 4096: time xT bytes xB
@@ -243,15 +243,17 @@ for L in $LINKS; do
 storage $L page cache: flim-dup/flim-noram bytes $(ratio "$by" "$nb")x time $(ratio "$tot" "$nt")x, ${rb:-?} RAM + ${bb:-?} BLOCK entries"
 	fi
 	for bs in ${BLOCKSIZES:-}; do
-		run "$L" "$L-flim$bs" flim ",\"block-size\":$bs"
-		[ "$ok" = ok ] || c=MISMATCH
-		BSLINE="$BSLINE
+		for m in ${BS_MODES:-flim precopy}; do
+			run "$L" "$L-$m$bs" "$m" ",\"block-size\":$bs"
+			[ "$ok" = ok ] || c=MISMATCH
+			if [ "$m" = flim ]; then
+				BSLINE="$BSLINE
 storage $L block-size $bs: flim time ${tot:-fail} ms, ${by:-?} bytes, $(num "$pc" misses) misses, downtime ${dn:-fail} ms; vs 4096: time $(ratio "$tot" "$ft")x bytes $(ratio "$by" "$fb")x checksum $ok"
-		[ "${BS_PRECOPY:-1}" = 1 ] || continue
-		run "$L" "$L-precopy$bs" precopy ",\"block-size\":$bs"
-		[ "$ok" = ok ] || c=MISMATCH
-		BSLINE="$BSLINE
+			else
+				BSLINE="$BSLINE
 storage $L block-size $bs: precopy time ${tot:-fail} ms, ${by:-?} bytes, downtime ${dn:-fail} ms; vs 4096: time $(ratio "$tot" "$pt")x bytes $(ratio "$by" "$pb")x checksum $ok"
+			fi
+		done
 	done
 	SUMMARY="$SUMMARY
 storage $L: flim/precopy time $(ratio "$ft" "$pt")x bytes $(ratio "$fb" "$pb")x misses(prefetch)/misses(on-demand) $(ratio "$fm" "$om")x downtime flim ${fd:-fail} ms precopy ${pd:-fail} ms checksum $c"
