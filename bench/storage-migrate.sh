@@ -12,9 +12,11 @@
 # destination received goes as a RAM entry, a RAM page equal to a block its image holds as a
 # BLOCK entry), and prints
 #   storage LINK page cache: flim-dup/flim-noram bytes xB time xT, N RAM + M BLOCK entries
-# BLOCKSIZES="65536 262144": each link also runs flim at these block sizes ("block-size"; the
-# runs above use 4096) and prints, per size,
+# BLOCKSIZES="65536 262144": each link also runs flim and precopy (BS_MODES="flim precopy")
+# at these block sizes ("block-size"; the runs above use 4096) and prints, per size,
 #   storage LINK block-size N: flim time T ms, B bytes, M misses; vs 4096: time xT bytes xB
+#   storage LINK block-size N: precopy time T ms, B bytes; vs 4096: time xT bytes xB
+# (vs 4096: against the same link's flim / precopy row at 4096)
 # (at a size other than 4096 there is no dedup between disk blocks and RAM pages; the block
 # device still counts misses per 4 KiB guest read, and a miss fetches the whole block).
 # Links through tsync-netem (user-space relay; this kernel has no sch_netem):
@@ -41,6 +43,15 @@
 # payload cannot drive a disk (its block device is tsvmm's), so QEMU has no I/O rows; it
 # does not dedup against the template's blocks the source did not change, it has no
 # post-copy for the disk in 7.2's block migration, and no switchover checksum.
+# Two more QEMU rows (QEMU_MODES, default "blk inc mirror mirror-top"), storage migration
+# without block migration (testbeds/migrate/qemu.sh QEMU_MIRROR): the destination exports its
+# drive over NBD (writable), the source runs blockdev-mirror to it over the same link until
+# the job is ready, then migrates RAM with pause-before-switchover and, the source stopped,
+# cancels the ready job (which writes its last dirty blocks first), then lets the switch go on:
+# "mirror" (raw images, sync full: the whole disk) and "mirror-top" (the qcow2 overlays of
+# "inc", sync top: the source's overlay clusters only). Their total is the whole move: mirror
+# start to ready, plus query-migrate's total (its downtime includes the cancel;
+# QEMU_MIRROR_CANCEL=after: the cancel after the migration, added).
 # Each flim run ends with testbeds/migrate/storage-check.py: the destination's disk must equal
 # the source's at its stop plus the guest's later writes. One summary line per link, last:
 #   storage LINK: flim/precopy time xT bytes xB misses(prefetch)/misses(on-demand) xM downtime
@@ -166,19 +177,28 @@ qemu_rows() {
 	fi
 	khz=$(BUILD=$BUILD BIN=$BIN qemu_tsc_khz)
 	mkdir -p "$TMP/q"
-	for m in blk inc; do
+	for m in ${QEMU_MODES:-blk inc mirror mirror-top}; do
 		PORT=$((PORT + 1))
-		if [ $m = blk ]; then # the whole image both ways; the destination's is overwritten
+		rm -f "$TMP/q.src.img" "$TMP/q.dst.img"
+		case $m in
+		blk | mirror) # the whole image both ways; the destination's is overwritten
 			cp "$TMP/idle.src.img" "$TMP/q.src.img" && cp "$TMP/base.img" "$TMP/q.dst.img"
-			f=raw mig=',"blk":true'
-		else # the source's overlay holds its own clusters only; the destination's is empty
+			f=raw ;;
+		inc | mirror-top) # the source's overlay holds its own clusters only; the destination's is empty
 			qemu-img create -q -f qcow2 -b "$TMP/idle.src.img" -F raw "$TMP/q.src.img" &&
 				qemu-img rebase -f qcow2 -b "$TMP/base.img" -F raw "$TMP/q.src.img" &&
 				qemu-img create -q -f qcow2 -b "$TMP/base.img" -F raw "$TMP/q.dst.img"
-			f=qcow2 mig=',"blk":true,"inc":true'
-		fi
+			f=qcow2 ;;
+		esac
+		mir='' mig=''
+		case $m in
+		blk) mig=',"blk":true' ;;
+		inc) mig=',"blk":true,"inc":true' ;;
+		mirror) mir=full ;;
+		mirror-top) mir=top ;;
+		esac
 		w0=$(rxb)
-		r=$(BUILD=$BUILD BIN=$BIN QEMU_MIG_ARGS=$mig \
+		r=$(BUILD=$BUILD BIN=$BIN QEMU_MIG_ARGS=$mig QEMU_MIRROR=$mir \
 			QEMU_SRC_ARGS="-drive file=$TMP/q.src.img,format=$f,if=none,id=d0 -device virtio-blk-pci,drive=d0" \
 			QEMU_DST_ARGS="-drive file=$TMP/q.dst.img,format=$f,if=none,id=d0 -device virtio-blk-pci,drive=d0" \
 			qemu_migrate a b $B $PORT 128 "wss=512 rate=2000 tsc_khz=$khz zero=500 random=500" 300 "$TMP/q")
@@ -186,6 +206,12 @@ qemu_rows() {
 		cmpr=$(qemu-img compare -q -f $f -F $f "$TMP/q.src.img" "$TMP/q.dst.img" 2>&1 && echo identical || echo "MISMATCH")
 		qt=$(echo "$r" | sed -n 's/.*total_ms=\([0-9]*\).*/\1/p')
 		qd=$(echo "$r" | sed -n 's/.*downtime_ms=\([0-9]*\).*/\1/p')
+		if [ -n "$mir" ] && [ -n "$qt" ]; then # mirror start to the job's end: the whole move
+			mr=$(echo "$r" | sed -n 's/.*mirror_ready_ms=\([0-9]*\).*/\1/p')
+			mc=$(echo "$r" | sed -n 's/.*cancel_ms=\([0-9]*\).*/\1/p')
+			[ "${QEMU_MIRROR_CANCEL:-}" = after ] || mc=0 # else in query-migrate's total
+			qt=$((${mr:-0} + qt + ${mc:-0}))
+		fi
 		echo "  $1 qemu-$m: $r; wire bytes $qb, qemu-img compare: $cmpr"
 		QLINE="$QLINE; QEMU $m total ${qt:-fail} ms downtime ${qd:-fail} ms wire $qb bytes disk $cmpr"
 	done
@@ -217,10 +243,17 @@ for L in $LINKS; do
 storage $L page cache: flim-dup/flim-noram bytes $(ratio "$by" "$nb")x time $(ratio "$tot" "$nt")x, ${rb:-?} RAM + ${bb:-?} BLOCK entries"
 	fi
 	for bs in ${BLOCKSIZES:-}; do
-		run "$L" "$L-flim$bs" flim ",\"block-size\":$bs"
-		[ "$ok" = ok ] || c=MISMATCH
-		BSLINE="$BSLINE
+		for m in ${BS_MODES:-flim precopy}; do
+			run "$L" "$L-$m$bs" "$m" ",\"block-size\":$bs"
+			[ "$ok" = ok ] || c=MISMATCH
+			if [ "$m" = flim ]; then
+				BSLINE="$BSLINE
 storage $L block-size $bs: flim time ${tot:-fail} ms, ${by:-?} bytes, $(num "$pc" misses) misses, downtime ${dn:-fail} ms; vs 4096: time $(ratio "$tot" "$ft")x bytes $(ratio "$by" "$fb")x checksum $ok"
+			else
+				BSLINE="$BSLINE
+storage $L block-size $bs: precopy time ${tot:-fail} ms, ${by:-?} bytes, downtime ${dn:-fail} ms; vs 4096: time $(ratio "$tot" "$pt")x bytes $(ratio "$by" "$pb")x checksum $ok"
+			fi
+		done
 	done
 	SUMMARY="$SUMMARY
 storage $L: flim/precopy time $(ratio "$ft" "$pt")x bytes $(ratio "$fb" "$pb")x misses(prefetch)/misses(on-demand) $(ratio "$fm" "$om")x downtime flim ${fd:-fail} ms precopy ${pd:-fail} ms checksum $c"
