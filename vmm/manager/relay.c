@@ -20,6 +20,9 @@
 
 #define CHUNK  (256 * 1024)
 #define SNDBUF (256 * 1024) /* bounds what waits in the kernel: a cap change acts at once */
+#ifndef TCP_RTO_MAX_MS
+#define TCP_RTO_MAX_MS 44 /* Linux 6.15 (include/uapi/linux/tcp.h); older headers lack it */
+#endif
 
 static double now_s(void)
 {
@@ -70,11 +73,17 @@ static int forward(struct relay *r, int dst, const char *p, size_t n, bool count
 	return 0;
 }
 
-static int dial(int fd, const struct sockaddr_in *sa)
+int relay_tune_dst(int fd)
 {
-	int one = 1, sb = SNDBUF;
+	int one = 1, sb = SNDBUF, rto = RELAY_RTO_MAX_MS;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sb, sizeof(sb));
+	return setsockopt(fd, IPPROTO_TCP, TCP_RTO_MAX_MS, &rto, sizeof(rto)) < 0 ? -errno : 0;
+}
+
+static int dial(int fd, const struct sockaddr_in *sa)
+{
+	relay_tune_dst(fd); /* an older kernel without TCP_RTO_MAX_MS: its default backoff */
 	return connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0 ? -1 : fd;
 }
 
