@@ -173,8 +173,12 @@ static void pump(struct relay *r, struct pairs *pp)
 			p[2 * i + 1] = (struct pollfd){.fd = pp->dst_open[i] ? pp->dst[i] : -1,
 			                               .events = POLLIN};
 		}
-		p[2 * pp->n] =
-		        (struct pollfd){.fd = pp->n < r->conns ? r->lfd : -1, .events = POLLIN};
+		/* the migration's further connections reach the destination only after it
+		 * acknowledged bytes of the first: it drops a connection that stays silent for 1 s
+		 * while another waits in its backlog (incoming_admit.c), and the source's first
+		 * bytes can take longer than that behind a congested bottleneck (issue 16) */
+		bool more = pp->n < r->conns && __atomic_load_n(&r->acked, __ATOMIC_RELAXED) > 0;
+		p[2 * pp->n] = (struct pollfd){.fd = more ? r->lfd : -1, .events = POLLIN};
 		if (tokens < 4096 && cap > 0) {
 			timeout = (int)((4096 - tokens) / cap * 1000) + 1;
 			if (timeout > 20)
