@@ -20,6 +20,9 @@
 
 #define CHUNK  (256 * 1024)
 #define SNDBUF (256 * 1024) /* bounds what waits in the kernel: a cap change acts at once */
+#ifndef TCP_RTO_MAX_MS
+#define TCP_RTO_MAX_MS 44 /* Linux 6.15 (include/uapi/linux/tcp.h); older headers lack it */
+#endif
 
 static double now_s(void)
 {
@@ -70,11 +73,17 @@ static int forward(struct relay *r, int dst, const char *p, size_t n, bool count
 	return 0;
 }
 
-static int dial(int fd, const struct sockaddr_in *sa)
+int relay_tune_dst(int fd)
 {
-	int one = 1, sb = SNDBUF;
+	int one = 1, sb = SNDBUF, rto = RELAY_RTO_MAX_MS;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sb, sizeof(sb));
+	return setsockopt(fd, IPPROTO_TCP, TCP_RTO_MAX_MS, &rto, sizeof(rto)) < 0 ? -errno : 0;
+}
+
+static int dial(int fd, const struct sockaddr_in *sa)
+{
+	relay_tune_dst(fd); /* an older kernel without TCP_RTO_MAX_MS: its default backoff */
 	return connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0 ? -1 : fd;
 }
 
@@ -164,8 +173,12 @@ static void pump(struct relay *r, struct pairs *pp)
 			p[2 * i + 1] = (struct pollfd){.fd = pp->dst_open[i] ? pp->dst[i] : -1,
 			                               .events = POLLIN};
 		}
-		p[2 * pp->n] =
-		        (struct pollfd){.fd = pp->n < r->conns ? r->lfd : -1, .events = POLLIN};
+		/* the migration's further connections reach the destination only after it
+		 * acknowledged bytes of the first: it drops a connection that stays silent for 1 s
+		 * while another waits in its backlog (incoming_admit.c), and the source's first
+		 * bytes can take longer than that behind a congested bottleneck (issue 16) */
+		bool more = pp->n < r->conns && __atomic_load_n(&r->acked, __ATOMIC_RELAXED) > 0;
+		p[2 * pp->n] = (struct pollfd){.fd = more ? r->lfd : -1, .events = POLLIN};
 		if (tokens < 4096 && cap > 0) {
 			timeout = (int)((4096 - tokens) / cap * 1000) + 1;
 			if (timeout > 20)

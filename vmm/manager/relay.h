@@ -25,6 +25,12 @@
 enum relay_state { RELAY_WAITING = 0, RELAY_CONNECTED, RELAY_CLOSED, RELAY_FAILED };
 
 #define RELAY_CONN_MAX 8
+/* Longest retransmission timeout of a socket toward the destination (TCP_RTO_MAX_MS, Linux
+ * 6.15; the kernel's least allowed value). A stream held at a trickle behind a congested
+ * bottleneck loses packets again and again; with the default (120 s) its RTO doubles to 6.4 s
+ * and more, so the path stays silent past both ends' 10 s migration timeout and the migration
+ * fails (issue 16: "PAGES: peer silent for 10000 ms"). Capped, it retries every second. */
+#define RELAY_RTO_MAX_MS 1000
 
 struct relay {
 	int lfd;                 /* listener */
@@ -71,6 +77,9 @@ static inline int relay_state(struct relay *r)
 {
 	return __atomic_load_n(&r->state, __ATOMIC_ACQUIRE);
 }
+/* Tune a socket toward the destination: no Nagle, a small send buffer, RELAY_RTO_MAX_MS.
+ * 0, or -errno of the RTO cap (a kernel before 6.15: -ENOPROTOOPT). */
+int relay_tune_dst(int fd);
 /* Enter network namespace name (this thread only; NULL or "": stay); *saved: the namespace to
  * return to with relay_netns_leave. 0 or -errno. */
 int relay_netns_enter(const char *name, int *saved);

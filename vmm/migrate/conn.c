@@ -9,6 +9,8 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -215,18 +217,35 @@ void mig_conn_set_deadline(struct mig_conn *c, int ms)
 	c->deadline_ns = ms > 0 ? mig_mono_ns() + (uint64_t)ms * 1000000ULL : 0;
 }
 
+/* Bytes we sent that the peer has not acknowledged yet (unsent ones included); -1: unknown. */
+static long unacked(int fd)
+{
+	int q = 0;
+	return ioctl(fd, SIOCOUTQ, &q) == 0 ? q : -1;
+}
+
 int mig_conn_wait(struct mig_conn *c, short ev)
 {
-	int ms = c->timeout_ms;
-	if (c->deadline_ns) {
-		uint64_t now = mig_mono_ns();
-		if (now >= c->deadline_ns)
-			return -ETIMEDOUT;
-		uint64_t left = (c->deadline_ns - now) / 1000000 + 1;
-		if (ms < 0 || left < (uint64_t)ms)
-			ms = (int)left;
+	for (;;) {
+		int ms = c->timeout_ms;
+		if (c->deadline_ns) {
+			uint64_t now = mig_mono_ns();
+			if (now >= c->deadline_ns)
+				return -ETIMEDOUT;
+			uint64_t left = (c->deadline_ns - now) / 1000000 + 1;
+			if (ms < 0 || left < (uint64_t)ms)
+				ms = (int)left;
+		}
+		long q0 = unacked(c->fd);
+		int r = wait_fd2(c->fd, ev, c->cancel_fd, c->wake_fd, ms);
+		long q1 = unacked(c->fd);
+		/* A slow peer is not a silent one: a full send queue draining at a held stream's
+		 * rate (POLLOUT needs a third of a multi-MiB buffer free) or our queued bytes
+		 * still arriving there (before it can answer) took more than the timeout in
+		 * evacuate (issue 16). The peer acknowledged bytes meanwhile: wait again. */
+		if (r != -ETIMEDOUT || q0 <= 0 || q1 < 0 || q1 >= q0)
+			return r;
 	}
-	return wait_fd2(c->fd, ev, c->cancel_fd, c->wake_fd, ms);
 }
 
 bool mig_conn_readable(struct mig_conn *c)
