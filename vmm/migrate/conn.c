@@ -217,11 +217,10 @@ void mig_conn_set_deadline(struct mig_conn *c, int ms)
 	c->deadline_ns = ms > 0 ? mig_mono_ns() + (uint64_t)ms * 1000000ULL : 0;
 }
 
-/* Bytes we sent that the peer has not acknowledged yet (unsent ones included); -1: unknown. */
-static long unacked(int fd)
+long mig_conn_unacked(const struct mig_conn *c)
 {
 	int q = 0;
-	return ioctl(fd, SIOCOUTQ, &q) == 0 ? q : -1;
+	return ioctl(c->fd, SIOCOUTQ, &q) == 0 ? q : -1;
 }
 
 int mig_conn_wait(struct mig_conn *c, short ev)
@@ -236,9 +235,9 @@ int mig_conn_wait(struct mig_conn *c, short ev)
 			if (ms < 0 || left < (uint64_t)ms)
 				ms = (int)left;
 		}
-		long q0 = unacked(c->fd);
+		long q0 = mig_conn_unacked(c);
 		int r = wait_fd2(c->fd, ev, c->cancel_fd, c->wake_fd, ms);
-		long q1 = unacked(c->fd);
+		long q1 = mig_conn_unacked(c);
 		/* A slow peer is not a silent one: a full send queue draining at a held stream's
 		 * rate (POLLOUT needs a third of a multi-MiB buffer free) or our queued bytes
 		 * still arriving there (before it can answer) took more than the timeout in

@@ -64,6 +64,9 @@ int mig_conn_peek(struct mig_conn *c, uint8_t *byte);
 void mig_conn_set_deadline(struct mig_conn *c, int ms);
 /* Is a record (or its start) waiting to be received? Does not block. */
 bool mig_conn_readable(struct mig_conn *c);
+/* Bytes sent that the peer has not acknowledged yet (unsent ones included; SIOCOUTQ), or -1
+ * when the kernel does not say. */
+long mig_conn_unacked(const struct mig_conn *c);
 /* Stop sending, then read and drop until the peer closes or ms pass: lets the peer read
  * what was sent (an ERROR) before the connection is reset by our close. */
 void mig_conn_drain(struct mig_conn *c, int ms);

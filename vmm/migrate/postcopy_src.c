@@ -16,11 +16,9 @@
  * resume the guest: the destination runs it).
  */
 #include <errno.h>
-#include <linux/sockios.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include "devices/blk.h"
@@ -155,8 +153,7 @@ static void wait_peer(struct src *s, int ms)
 
 static bool outq_full(const struct src *s)
 {
-	int q = 0;
-	return ioctl(s->conn.fd, SIOCOUTQ, &q) == 0 && q > PC_OUTQ_MAX;
+	return mig_conn_unacked(&s->conn) > PC_OUTQ_MAX;
 }
 
 /* The destination's PC_HAVE records (every chunk of the disk): the blocks it lacks are to be
